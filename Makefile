@@ -1,0 +1,94 @@
+# btfstream: one non-recursive Makefile.
+#   make [O=build] [V=1] [SAN=address,undefined|thread] [WERROR=1]
+#   targets: all run check bench install clean deps
+O       ?= build
+PREFIX  ?= /usr/local
+CC      ?= gcc
+PKGS    := libdw libelf libbpf liburcu-cds liburcu
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -pthread
+CPPFLAGS += -I. $(PKG_CFLAGS) -DBTFSTREAM_VERSION='"$(VERSION)"' -D_GNU_SOURCE
+LDLIBS   += $(PKG_LIBS) -lz -pthread
+ifneq ($(WERROR),)
+CFLAGS   += -Werror
+endif
+ifneq ($(SAN),)
+CFLAGS   += -fsanitize=$(SAN) -fno-omit-frame-pointer
+LDFLAGS  += -fsanitize=$(SAN)
+endif
+
+ifeq ($(V),1)
+Q :=
+quiet = @true
+else
+Q := @
+quiet = @printf '  %-4s %s\n'
+endif
+
+LIB_SRCS := $(wildcard queue/*.c strtab/*.c stages/*.c) $(filter-out pipeline/main.c,$(wildcard pipeline/*.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
+MAIN_OBJ := $(O)/pipeline/main.o
+BIN      := $(O)/btfstream
+LIB      := $(O)/libbtfstream.a
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:%.c=$(O)/%)
+DEPS     := $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_BINS:=.d)
+
+.PHONY: all run check check-unit check-tsan bench install clean deps
+all: $(BIN)
+
+$(O)/%.o: %.c
+	@mkdir -p $(@D)
+	$(quiet) CC $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	$(quiet) AR $@
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(BIN): $(MAIN_OBJ) $(LIB)
+	$(quiet) LINK $@
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(O)/tests/unit/%: tests/unit/%.c $(LIB)
+	@mkdir -p $(@D)
+	$(quiet) CC $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP $< $(LIB) $(LDFLAGS) $(LDLIBS) -o $@
+
+deps:
+	$(Q)scripts/install-deps.sh
+
+# make run: install, build, fetch the default input, convert it, verify it.
+run: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/run-default.sh $(BIN)
+
+# make check: install, build, run every test (unit, TSan queue/strtab, integration).
+check: deps
+	$(Q)$(MAKE) --no-print-directory all WERROR=1
+	$(Q)$(MAKE) --no-print-directory $(UNIT_BINS) WERROR=1
+	$(Q)$(MAKE) --no-print-directory check-tsan
+	$(Q)BTFSTREAM=$(abspath $(BIN)) UNIT_DIR=$(abspath $(O)/tests/unit) TSAN_DIR=$(abspath $(O)-tsan/tests/unit) \
+		prove -v -e '' $(UNIT_BINS) $(O)-tsan/tests/unit/test_ring_mpsc $(O)-tsan/tests/unit/test_strtab -e bash $(sort $(wildcard tests/integ/*.sh)) 2>&1 | tee $(O)/check.log | grep -vE '^(ok|#)' ; \
+		tail -n 3 $(O)/check.log | grep -q '^Result: PASS'
+
+# ThreadSanitizer build of the concurrent modules' tests, in its own tree.
+check-tsan:
+	$(Q)$(MAKE) --no-print-directory O=$(O)-tsan SAN=thread WERROR=1 $(O)-tsan/tests/unit/test_ring_mpsc $(O)-tsan/tests/unit/test_strtab
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/bench.sh $(BIN)
+
+install: $(BIN)
+	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/btfstream
+
+clean:
+	rm -rf $(O) $(O)-tsan
+
+-include $(DEPS)

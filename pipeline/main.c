@@ -1,0 +1,182 @@
+/* pipeline/main.c: the command line. The only file that calls exit(). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/diff.h"
+#include "pipeline/log.h"
+#include "pipeline/pipeline.h"
+#include "stages/cu_index.h"
+
+enum {
+	OPT_STATS = 256,
+	OPT_QUEUE,
+	OPT_WINDOW,
+	OPT_LANG_EXCLUDE,
+	OPT_DETACHED,
+	OPT_GEN_FLOATS,
+	OPT_VERSION,
+};
+
+static const struct option long_opts[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "jobs", required_argument, NULL, 'j' },
+	{ "stats", optional_argument, NULL, OPT_STATS },
+	{ "queue-capacity", required_argument, NULL, OPT_QUEUE },
+	{ "window", required_argument, NULL, OPT_WINDOW },
+	{ "lang-exclude", required_argument, NULL, OPT_LANG_EXCLUDE },
+	{ "lang_exclude", required_argument, NULL, OPT_LANG_EXCLUDE },
+	{ "btf_encode_detached", required_argument, NULL, OPT_DETACHED },
+	{ "btf_gen_floats", no_argument, NULL, OPT_GEN_FLOATS },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: btfstream [options] ELF -o OUT\n"
+		"       btfstream diff [options] A B\n"
+		"\n"
+		"Convert the DWARF of ELF (vmlinux, a module, any -g binary) into raw BTF in OUT.\n"
+		"\n"
+		"  -o, --output FILE        write raw BTF to FILE (replaced atomically)\n"
+		"  -j, --jobs N             reader threads (default: online CPUs, at most one per CU)\n"
+		"      --lang-exclude LIST  skip CUs of these languages, e.g. rust (also --lang_exclude)\n"
+		"      --stats[=table|json] print per-stage wall/CPU time, items, bytes, queue waits, memory\n"
+		"      --queue-capacity N   records per reader queue (default %d)\n"
+		"      --window N           CUs readers may run ahead of the writer (default %d per job)\n"
+		"  -q, --quiet              print nothing, not even the error line\n"
+		"  -v, --verbose            more messages\n"
+		"      --version            print the version\n"
+		"  -h, --help               this text\n"
+		"\n"
+		"pahole spellings accepted: -J, --btf_encode_detached=FILE, --btf_gen_floats (floats are\n"
+		"always encoded), --lang_exclude=LIST.\n"
+		"Run 'btfstream diff --help' for the BTF comparison.\n",
+		PIPELINE_DEFAULT_QUEUE_CAPACITY, PIPELINE_DEFAULT_WINDOW_PER_JOB);
+}
+
+static int parse_uint(const char *opt, const char *s, unsigned long max, unsigned long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *v == 0 || *v > max) {
+		pr_warn("btfstream: %s: '%s' is not a number from 1 to %lu", opt, s, max);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_langs(struct pipeline_opts *o, const char *list)
+{
+	char *copy = strdup(list), *save = NULL, *tok;
+	int err = 0;
+
+	for (tok = strtok_r(copy, ",", &save); tok && !err; tok = strtok_r(NULL, ",", &save)) {
+		uint32_t lang = cu_index__lang_by_name(tok);
+
+		if (!lang) {
+			pr_warn("btfstream: --lang-exclude: unknown language '%s'", tok);
+			err = -1;
+		} else if (o->n_lang_exclude == PIPELINE_MAX_LANG_EXCLUDE) {
+			pr_warn("btfstream: --lang-exclude: too many languages");
+			err = -1;
+		} else {
+			o->lang_exclude[o->n_lang_exclude++] = lang;
+		}
+	}
+	free(copy);
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	struct pipeline_opts o = {
+		.sz = sizeof(o),
+		.read = { .gen_floats = true, .type_tag = true, .decl_tag = true, .enum64 = true },
+	};
+	const char *stats_fmt = NULL;
+	struct run_stats stats;
+	unsigned long v;
+	int c, err;
+
+	if (argc > 1 && !strcmp(argv[1], "diff"))
+		return diff__main(argc - 1, argv + 1, stdout);
+	while ((c = getopt_long(argc, argv, "o:j:qvhJ", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+		case OPT_DETACHED:
+			o.output = optarg;
+			break;
+		case 'j':
+			if (parse_uint("-j", optarg, 1024, &v))
+				return 2;
+			o.jobs = v;
+			break;
+		case OPT_STATS:
+			stats_fmt = optarg ? optarg : "table";
+			if (strcmp(stats_fmt, "table") && strcmp(stats_fmt, "json")) {
+				pr_warn("btfstream: --stats takes 'table' or 'json', not '%s'", stats_fmt);
+				return 2;
+			}
+			break;
+		case OPT_QUEUE:
+			if (parse_uint("--queue-capacity", optarg, 1ul << 24, &v))
+				return 2;
+			o.queue_capacity = v;
+			break;
+		case OPT_WINDOW:
+			if (parse_uint("--window", optarg, 1ul << 20, &v))
+				return 2;
+			o.window = v;
+			break;
+		case OPT_LANG_EXCLUDE:
+			if (parse_langs(&o, optarg))
+				return 2;
+			break;
+		case OPT_GEN_FLOATS:
+		case 'J':
+			break;
+		case 'q':
+			log__set_level(LOG_QUIET);
+			break;
+		case 'v':
+			log__set_level(LOG_DEBUG);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case OPT_VERSION:
+			printf("btfstream %s\n", BTFSTREAM_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind + 1 != argc) {
+		pr_warn("btfstream: %s; see --help", optind >= argc ? "no input ELF file given" : "more than one input file given");
+		return 2;
+	}
+	o.input = argv[optind];
+	if (!o.output) {
+		pr_warn("btfstream: %s: no output file given (-o OUT)", o.input);
+		return 2;
+	}
+	err = pipeline__run(&o, &stats);
+	if (stats_fmt && !err) {
+		if (!strcmp(stats_fmt, "json"))
+			stats__print_json(&stats, stdout);
+		else
+			stats__print_table(&stats, stdout);
+	}
+	exit(err ? 1 : 0);
+}

@@ -1,0 +1,503 @@
+/* pipeline/pipeline.c: the driver. It reads top to bottom as the list of
+ * stages: open, cu index, readers + writer (concurrently), dedup, emit.
+ *
+ * Threads: N reader threads and the calling thread, which is the writer.
+ * Each reader owns one ring (queue/ring_mpsc.h) and pushes the records of the
+ * CUs it claims, in claim order; CUs are claimed in increasing order from one
+ * shared cursor, so each ring holds its CUs in increasing order and the writer
+ * can take CU k from the ring of whichever reader claimed k without any
+ * reordering buffer. A reader may not start CU k before k < consumed + window
+ * (consumed: CUs the writer has finished), which bounds the CUs in flight.
+ */
+#include "pipeline/pipeline.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <urcu.h>
+
+#include <bpf/btf.h>
+
+#include "pipeline/log.h"
+#include "queue/ring_mpsc.h"
+#include "stages/arena.h"
+#include "stages/cu_index.h"
+#include "stages/dedup.h"
+#include "stages/emit.h"
+#include "stages/input.h"
+#include "stages/write_btf.h"
+#include "strtab/strtab.h"
+
+#define WRITER_BATCH 256
+#define NO_OWNER (-1)
+
+struct reader_thread;
+
+struct pipeline {
+	const struct pipeline_opts *opts;
+	struct input in;
+	struct cu_index idx;
+	struct strtab *strtab;
+	struct fail fail;
+
+	struct reader_thread *readers;
+	unsigned int nreaders;
+	atomic_uint next_cu;		/* the shared cursor */
+	int *owner;			/* CU -> reader, NO_OWNER until claimed; under lock */
+	unsigned int consumed;		/* CUs the writer finished; under lock */
+	unsigned int window;
+	bool abort;			/* under lock */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;		/* claims, progress and abort */
+};
+
+struct reader_thread {
+	struct pipeline *p;
+	unsigned int id;
+	pthread_t tid;
+	bool started;
+	Elf *elf;
+	Dwarf *dw;
+	struct dwarf_reader rd;
+	struct ring_mpsc ring;
+	struct type_rec *slots;
+	uint64_t wall_ns, cpu_ns, window_wait_ns;
+	/* writer side: records popped from this ring but not yet consumed */
+	struct type_rec buf[WRITER_BATCH];
+	size_t bhead, btail;
+};
+
+/* ---- coordination ---- */
+
+static void pipeline_abort(struct pipeline *p)
+{
+	pthread_mutex_lock(&p->lock);
+	p->abort = true;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	for (unsigned int i = 0; i < p->nreaders; i++)
+		ring_mpsc__close(&p->readers[i].ring);
+}
+
+static bool lang_excluded(const struct pipeline_opts *o, uint32_t lang)
+{
+	for (unsigned int i = 0; i < o->n_lang_exclude; i++)
+		if (o->lang_exclude[i] == lang)
+			return true;
+	return false;
+}
+
+/* Claim the next CU and wait until the window lets it start. -1: stop. */
+static long reader_claim(struct reader_thread *t)
+{
+	struct pipeline *p = t->p;
+	unsigned int cu = atomic_fetch_add(&p->next_cu, 1);
+	uint64_t t0;
+
+	if (cu >= p->idx.count)
+		return -1;
+	pthread_mutex_lock(&p->lock);
+	p->owner[cu] = t->id;
+	pthread_cond_broadcast(&p->cond);
+	t0 = stats__now_ns();
+	while (!p->abort && cu >= p->consumed + p->window)
+		pthread_cond_wait(&p->cond, &p->lock);
+	t->window_wait_ns += stats__now_ns() - t0;
+	pthread_mutex_unlock(&p->lock);
+	return p->abort ? -1 : (long)cu;
+}
+
+static int reader_push_cu(struct reader_thread *t, unsigned int cu, struct arena *arena)
+{
+	struct type_rec begin = { .kind = REC_CU_BEGIN, .elem = cu }, end = { .kind = REC_CU_END, .elem = cu };
+
+	begin.extra = (uint32_t)t->rd.nrecs;
+	begin.index = t->rd.int_ref;
+	end.payload = arena;
+	if (ring_mpsc__push(&t->ring, &begin) ||
+	    ring_mpsc__push_many(&t->ring, t->rd.recs, t->rd.nrecs) ||
+	    ring_mpsc__push(&t->ring, &end))
+		return -EPIPE;
+	return 0;
+}
+
+static void *reader_main(void *arg)
+{
+	struct reader_thread *t = arg;
+	struct pipeline *p = t->p;
+	uint64_t t0 = stats__now_ns();
+	long cu;
+
+	rcu_register_thread();
+	while ((cu = reader_claim(t)) >= 0) {
+		const struct cu_info *ci = &p->idx.cus[cu];
+		struct arena *arena = calloc(1, sizeof(*arena));
+		int err = 0;
+
+		t->rd.nrecs = 0;
+		t->rd.int_ref = REF_VOID;
+		if (!arena)
+			err = fail__set(&p->fail, -ENOMEM, "read_dwarf: out of memory");
+		else if (!lang_excluded(p->opts, ci->lang))
+			err = dwarf_reader__read_cu(&t->rd, ci, arena);
+		if (!err && reader_push_cu(t, cu, arena))
+			err = -EPIPE;	/* closed: someone else failed */
+		if (err) {
+			if (arena)
+				arena__free(arena);
+			free(arena);
+			pipeline_abort(p);
+			break;
+		}
+	}
+	rcu_unregister_thread();
+	t->cpu_ns = stats__thread_cpu_ns();
+	t->wall_ns = stats__now_ns() - t0;
+	return NULL;
+}
+
+/* ---- the writer (the calling thread) ---- */
+
+/* Next record from reader t's ring, buffered. false once closed and drained. */
+static bool writer_next(struct reader_thread *t, struct type_rec *out)
+{
+	if (t->bhead == t->btail) {
+		t->bhead = 0;
+		t->btail = ring_mpsc__pop_many(&t->ring, t->buf, WRITER_BATCH);
+		if (t->btail == 0)
+			return false;
+	}
+	*out = t->buf[t->bhead++];
+	return true;
+}
+
+static int writer_wait_owner(struct pipeline *p, unsigned int cu, uint64_t *wait_ns)
+{
+	uint64_t t0 = stats__now_ns();
+	int owner;
+
+	pthread_mutex_lock(&p->lock);
+	while (!p->abort && p->owner[cu] == NO_OWNER)
+		pthread_cond_wait(&p->cond, &p->lock);
+	owner = p->abort ? NO_OWNER : p->owner[cu];
+	pthread_mutex_unlock(&p->lock);
+	*wait_ns += stats__now_ns() - t0;
+	return owner;
+}
+
+static void writer_cu_done(struct pipeline *p)
+{
+	pthread_mutex_lock(&p->lock);
+	p->consumed++;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+}
+
+static int writer_run(struct pipeline *p, struct btf_writer *w, uint64_t *owner_wait_ns)
+{
+	struct type_rec rec;
+
+	for (unsigned int cu = 0; cu < p->idx.count; cu++) {
+		int owner = writer_wait_owner(p, cu, owner_wait_ns);
+		struct reader_thread *t;
+
+		if (owner == NO_OWNER)
+			return -ECANCELED;
+		t = &p->readers[owner];
+		for (;;) {
+			if (!writer_next(t, &rec))
+				return -ECANCELED;
+			if (rec.kind == REC_CU_BEGIN && rec.elem != cu)
+				return fail__set(&p->fail, -EPROTO, "write_btf: CU #%u arrived out of order", rec.elem);
+			if (btf_writer__add(w, &rec))
+				return -EIO;
+			if (rec.kind == REC_CU_END) {
+				arena__free(rec.payload);
+				free(rec.payload);
+				break;
+			}
+		}
+		writer_cu_done(p);
+	}
+	return 0;
+}
+
+/* After an abort: free the arenas still queued. Readers are joined. */
+static void drain_rings(struct pipeline *p)
+{
+	struct type_rec rec;
+
+	for (unsigned int i = 0; i < p->nreaders; i++) {
+		struct reader_thread *t = &p->readers[i];
+
+		ring_mpsc__close(&t->ring);
+		while (writer_next(t, &rec))
+			if (rec.kind == REC_CU_END && rec.payload) {
+				arena__free(rec.payload);
+				free(rec.payload);
+			}
+	}
+}
+
+/* ---- setup and teardown ---- */
+
+static unsigned int pick_jobs(const struct pipeline_opts *o, size_t ncus)
+{
+	long n = o->jobs ? (long)o->jobs : sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < 1)
+		n = 1;
+	if ((size_t)n > ncus)
+		n = (long)ncus;
+	return (unsigned int)n;
+}
+
+static size_t pow2_at_least(size_t v)
+{
+	size_t n = 2;
+
+	while (n < v)
+		n <<= 1;
+	return n;
+}
+
+static int readers_setup(struct pipeline *p)
+{
+	const struct pipeline_opts *o = p->opts;
+	size_t cap = pow2_at_least(o->queue_capacity ? o->queue_capacity : PIPELINE_DEFAULT_QUEUE_CAPACITY);
+	int err;
+
+	p->nreaders = pick_jobs(o, p->idx.count);
+	p->window = o->window ? o->window : PIPELINE_DEFAULT_WINDOW_PER_JOB * p->nreaders;
+	p->readers = calloc(p->nreaders, sizeof(*p->readers));
+	p->owner = malloc(p->idx.count * sizeof(*p->owner));
+	if (!p->readers || !p->owner)
+		return fail__set(&p->fail, -ENOMEM, "pipeline: out of memory");
+	for (size_t i = 0; i < p->idx.count; i++)
+		p->owner[i] = NO_OWNER;
+	for (unsigned int i = 0; i < p->nreaders; i++) {
+		struct reader_thread *t = &p->readers[i];
+
+		t->p = p;
+		t->id = i;
+		t->slots = malloc(cap * sizeof(*t->slots));
+		if (!t->slots || ring_mpsc__init(&t->ring, t->slots, cap, sizeof(*t->slots)))
+			return fail__set(&p->fail, -ENOMEM, "pipeline: out of memory");
+		if ((err = input__open_dwarf(&p->in, &t->elf, &t->dw, &p->fail)))
+			return err;
+		t->rd.opts = &o->read;
+		t->rd.strtab = p->strtab;
+		t->rd.path = o->input;
+		t->rd.dw = t->dw;
+		t->rd.fail = &p->fail;
+	}
+	return 0;
+}
+
+static int readers_start(struct pipeline *p)
+{
+	for (unsigned int i = 0; i < p->nreaders; i++) {
+		int err = pthread_create(&p->readers[i].tid, NULL, reader_main, &p->readers[i]);
+
+		if (err) {
+			pipeline_abort(p);
+			return fail__set(&p->fail, -err, "pipeline: cannot start reader thread: %s", strerror(err));
+		}
+		p->readers[i].started = true;
+	}
+	return 0;
+}
+
+static void readers_join(struct pipeline *p)
+{
+	for (unsigned int i = 0; i < p->nreaders; i++)
+		if (p->readers[i].started) {
+			pthread_join(p->readers[i].tid, NULL);
+			p->readers[i].started = false;
+		}
+}
+
+static void readers_free(struct pipeline *p)
+{
+	for (unsigned int i = 0; p->readers && i < p->nreaders; i++) {
+		struct reader_thread *t = &p->readers[i];
+
+		dwarf_reader__fini(&t->rd);
+		ring_mpsc__destroy(&t->ring);
+		free(t->slots);
+		input__close_dwarf(t->elf, t->dw);
+	}
+	free(p->readers);
+	free(p->owner);
+}
+
+/* ---- stats ---- */
+
+static void stats_readers(struct pipeline *p, struct run_stats *s, uint64_t wall)
+{
+	struct stage_stat *all = stats__add(s, "read");
+	struct strtab_stats ss;
+
+	all->items_what = "records";
+	all->wall_ns = wall;
+	for (unsigned int i = 0; i < p->nreaders; i++) {
+		struct reader_thread *t = &p->readers[i];
+		struct stage_stat *st = stats__add(s, "read.thread");
+		struct ring_mpsc_stats rs;
+
+		ring_mpsc__stats(&t->ring, &rs);
+		if (!st)
+			continue;
+		st->items_what = "records";
+		st->wall_ns = t->wall_ns;
+		st->cpu_ns = t->cpu_ns;
+		st->items = t->rd.stats.records;
+		st->bytes = t->rd.stats.bytes;
+		st->blocked_full_ns = rs.push_blocked_ns + t->window_wait_ns;
+		st->high_water = rs.high_water;
+		all->cpu_ns += st->cpu_ns;
+		all->items += st->items;
+		all->bytes += st->bytes;
+		all->blocked_full_ns += st->blocked_full_ns;
+		if (rs.high_water > all->high_water)
+			all->high_water = rs.high_water;
+	}
+	strtab__stats(p->strtab, &ss);
+	s->strings = ss.strings;
+	all = stats__add(s, "strtab");
+	if (all) {	/* runs inside the readers: its time is theirs */
+		all->items_what = "strings";
+		all->items = ss.strings;
+		all->bytes = ss.bytes_copied;
+	}
+}
+
+/* ---- the run ---- */
+
+static int run_stages(struct pipeline *p, struct run_stats *s)
+{
+	const struct pipeline_opts *o = p->opts;
+	struct stage_stat *st;
+	struct btf_writer w;
+	struct btf *btf = NULL;
+	uint64_t t0, c0, owner_wait = 0;
+	size_t bytes = 0;
+	int err;
+
+	/* 1. open + cu index */
+	t0 = stats__now_ns();
+	c0 = stats__thread_cpu_ns();
+	if ((err = input__open(&p->in, o->input, &p->fail)) ||
+	    (err = cu_index__build(&p->idx, p->in.dwarf, o->input, &p->fail)))
+		return err;
+	st = stats__add(s, "cu_index");
+	st->wall_ns = stats__now_ns() - t0;
+	st->cpu_ns = stats__thread_cpu_ns() - c0;
+	st->items = p->idx.count;
+	st->items_what = "CUs";
+	st->bytes = p->idx.bytes;
+
+	/* 2-5. readers and the writer, concurrently */
+	p->strtab = strtab__new(&(struct strtab_opts){ .sz = sizeof(struct strtab_opts) });
+	if (!p->strtab)
+		return fail__set(&p->fail, -ENOMEM, "strtab: out of memory");
+	if ((err = readers_setup(p)) || (err = btf_writer__init(&w, p->strtab, o->input, &p->fail)))
+		return err ? err : fail__set(&p->fail, -ENOMEM, "write_btf: out of memory");
+	s->jobs = p->nreaders;
+	t0 = stats__now_ns();
+	c0 = stats__thread_cpu_ns();
+	err = readers_start(p);
+	if (!err)
+		err = writer_run(p, &w, &owner_wait);
+	if (err)
+		pipeline_abort(p);
+	readers_join(p);
+	if (err)
+		drain_rings(p);
+	stats_readers(p, s, stats__now_ns() - t0);
+	st = stats__add(s, "write");
+	st->wall_ns = stats__now_ns() - t0;
+	st->items = w.records;
+	st->items_what = "types";
+	st->bytes = w.tlen + w.slen;
+	for (unsigned int i = 0; i < p->nreaders; i++) {
+		struct ring_mpsc_stats rs;
+
+		ring_mpsc__stats(&p->readers[i].ring, &rs);
+		st->blocked_empty_ns += rs.pop_blocked_ns;
+	}
+	st->blocked_empty_ns += owner_wait;
+	stats__sample_memory(s);
+	if (!err && !(btf = btf_writer__finish(&w)))
+		err = -EINVAL;
+	st->cpu_ns = stats__thread_cpu_ns() - c0;
+	btf_writer__fini(&w);
+	if (err)
+		return err;
+	s->types_before_dedup = btf__type_cnt(btf) - 1;
+	stats__sample_memory(s);
+
+	/* 6. dedup */
+	t0 = stats__now_ns();
+	c0 = stats__thread_cpu_ns();
+	err = dedup__run(btf, o->input, &p->fail);
+	st = stats__add(s, "dedup");
+	st->wall_ns = stats__now_ns() - t0;
+	st->cpu_ns = stats__thread_cpu_ns() - c0;
+	st->items = s->types_after_dedup = btf__type_cnt(btf) - 1;
+	st->items_what = "types";
+	stats__sample_memory(s);
+
+	/* 7. emit */
+	if (!err) {
+		t0 = stats__now_ns();
+		c0 = stats__thread_cpu_ns();
+		err = emit__raw(btf, p->in.big_endian, o->output, &bytes, &p->fail);
+		st = stats__add(s, "emit");
+		st->wall_ns = stats__now_ns() - t0;
+		st->cpu_ns = stats__thread_cpu_ns() - c0;
+		st->bytes = bytes;
+		st->items = 1;
+		st->items_what = "files";
+	}
+	btf__free(btf);
+	return err;
+}
+
+int pipeline__run(const struct pipeline_opts *opts, struct run_stats *stats)
+{
+	struct run_stats local;
+	struct pipeline p;
+	uint64_t t0 = stats__now_ns();
+	int err;
+
+	if (!stats)
+		stats = &local;
+	memset(stats, 0, sizeof(*stats));
+	memset(&p, 0, sizeof(p));
+	p.opts = opts;
+	pthread_mutex_init(&p.lock, NULL);
+	pthread_cond_init(&p.cond, NULL);
+	rcu_register_thread();
+
+	err = run_stages(&p, stats);
+
+	readers_free(&p);
+	strtab__free(p.strtab);
+	cu_index__free(&p.idx);
+	input__close(&p.in);
+	rcu_unregister_thread();
+	pthread_cond_destroy(&p.cond);
+	pthread_mutex_destroy(&p.lock);
+	stats->wall_ns = stats__now_ns() - t0;
+	stats->cpu_ns = stats__process_cpu_ns();
+	stats__sample_memory(stats);
+	if (err) {
+		pr_warn("btfstream: %s", fail__is_set(&p.fail) ? p.fail.msg : strerror(-err));
+		return fail__is_set(&p.fail) ? p.fail.err : err;
+	}
+	return 0;
+}

@@ -1,0 +1,40 @@
+/* pipeline/pipeline.h: wires the stages of ../shared/ARCHITECTURE.md together.
+ *
+ * pipeline__run is called once, from the main thread, which becomes the
+ * writer; it starts and joins the reader threads itself. Nothing it allocates
+ * outlives the call. The first error of any thread stops every stage; it is
+ * printed once (pr_warn) and returned; no output file is left behind.
+ */
+#ifndef BTFSTREAM_PIPELINE_H
+#define BTFSTREAM_PIPELINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "pipeline/stats.h"
+#include "stages/read_dwarf.h"
+
+#define PIPELINE_MAX_LANG_EXCLUDE 32
+
+struct pipeline_opts {
+	size_t sz;			/* sizeof(struct pipeline_opts) */
+	const char *input;
+	const char *output;
+	unsigned int jobs;		/* reader threads; 0 = online CPUs; capped at the CU count */
+	size_t queue_capacity;		/* records per reader ring; 0 = default */
+	unsigned int window;		/* CUs a reader may run ahead of the writer; 0 = default */
+	struct read_opts read;
+	uint32_t lang_exclude[PIPELINE_MAX_LANG_EXCLUDE];	/* DW_LANG_* to skip */
+	unsigned int n_lang_exclude;
+};
+
+#define PIPELINE_DEFAULT_QUEUE_CAPACITY 4096
+#define PIPELINE_DEFAULT_WINDOW_PER_JOB 4
+
+/* Runs every stage. stats (may be NULL) receives the measurements.
+ * Returns 0 or -errno. */
+int pipeline__run(const struct pipeline_opts *opts, struct run_stats *stats);
+
+#endif

@@ -1,0 +1,93 @@
+/* pipeline/stats.c: see stats.h. */
+#include "pipeline/stats.h"
+
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+uint64_t stats__now_ns(void) { return clock_ns(CLOCK_MONOTONIC); }
+uint64_t stats__thread_cpu_ns(void) { return clock_ns(CLOCK_THREAD_CPUTIME_ID); }
+uint64_t stats__process_cpu_ns(void) { return clock_ns(CLOCK_PROCESS_CPUTIME_ID); }
+
+void stats__sample_memory(struct run_stats *s)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	struct rusage ru;
+
+	if (f) {
+		while (fgets(line, sizeof(line), f)) {
+			unsigned long long kb;
+
+			if (sscanf(line, "RssAnon: %llu kB", &kb) == 1 && kb > s->peak_anon_kb)
+				s->peak_anon_kb = kb;
+		}
+		fclose(f);
+	}
+	if (getrusage(RUSAGE_SELF, &ru) == 0 && (uint64_t)ru.ru_maxrss > s->peak_rss_kb)
+		s->peak_rss_kb = ru.ru_maxrss;
+}
+
+struct stage_stat *stats__add(struct run_stats *s, const char *name)
+{
+	struct stage_stat *st;
+
+	if (s->nstages == STATS_MAX_STAGES)
+		return NULL;
+	st = &s->stages[s->nstages++];
+	memset(st, 0, sizeof(*st));
+	st->name = name;
+	return st;
+}
+
+static double ms(uint64_t ns) { return ns / 1e6; }
+
+void stats__print_table(const struct run_stats *s, FILE *out)
+{
+	fprintf(out, "%-12s %10s %10s %12s %-8s %12s %11s %11s %9s\n", "stage", "wall ms", "cpu ms",
+		"items", "", "bytes", "full ms", "empty ms", "queue hw");
+	for (unsigned int i = 0; i < s->nstages; i++) {
+		const struct stage_stat *st = &s->stages[i];
+
+		fprintf(out, "%-12s %10.1f %10.1f %12llu %-8s %12llu %11.1f %11.1f %9llu\n", st->name,
+			ms(st->wall_ns), ms(st->cpu_ns), (unsigned long long)st->items,
+			st->items_what ? st->items_what : "", (unsigned long long)st->bytes,
+			ms(st->blocked_full_ns), ms(st->blocked_empty_ns), (unsigned long long)st->high_water);
+	}
+	fprintf(out, "%-12s %10.1f %10.1f   jobs %u, types %llu -> %llu after dedup, strings %llu\n",
+		"total", ms(s->wall_ns), ms(s->cpu_ns), s->jobs, (unsigned long long)s->types_before_dedup,
+		(unsigned long long)s->types_after_dedup, (unsigned long long)s->strings);
+	fprintf(out, "peak RSS %llu KiB, peak anonymous memory %llu KiB\n",
+		(unsigned long long)s->peak_rss_kb, (unsigned long long)s->peak_anon_kb);
+}
+
+void stats__print_json(const struct run_stats *s, FILE *out)
+{
+	fprintf(out, "{\"jobs\":%u,\"wall_ns\":%llu,\"cpu_ns\":%llu,\"peak_rss_kb\":%llu,"
+		     "\"peak_anon_kb\":%llu,\"types_before_dedup\":%llu,\"types_after_dedup\":%llu,"
+		     "\"strings\":%llu,\"stages\":[",
+		s->jobs, (unsigned long long)s->wall_ns, (unsigned long long)s->cpu_ns,
+		(unsigned long long)s->peak_rss_kb, (unsigned long long)s->peak_anon_kb,
+		(unsigned long long)s->types_before_dedup, (unsigned long long)s->types_after_dedup,
+		(unsigned long long)s->strings);
+	for (unsigned int i = 0; i < s->nstages; i++) {
+		const struct stage_stat *st = &s->stages[i];
+
+		fprintf(out, "%s{\"name\":\"%s\",\"wall_ns\":%llu,\"cpu_ns\":%llu,\"items\":%llu,"
+			     "\"items_what\":\"%s\",\"bytes\":%llu,\"blocked_full_ns\":%llu,"
+			     "\"blocked_empty_ns\":%llu,\"queue_high_water\":%llu}",
+			i ? "," : "", st->name, (unsigned long long)st->wall_ns, (unsigned long long)st->cpu_ns,
+			(unsigned long long)st->items, st->items_what ? st->items_what : "",
+			(unsigned long long)st->bytes, (unsigned long long)st->blocked_full_ns,
+			(unsigned long long)st->blocked_empty_ns, (unsigned long long)st->high_water);
+	}
+	fprintf(out, "]}\n");
+}

@@ -1,0 +1,48 @@
+/* pipeline/stats.h: per-stage measurements and their --stats output.
+ *
+ * Each stage fills its own struct stage_stat; the driver collects them after
+ * the threads are joined (single-threaded from then on) and prints them as a
+ * table or as one JSON object.
+ */
+#ifndef BTFSTREAM_STATS_H
+#define BTFSTREAM_STATS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+struct stage_stat {
+	const char *name;
+	uint64_t wall_ns;
+	uint64_t cpu_ns;
+	uint64_t items;
+	const char *items_what;	/* "CUs", "records", "types", ... */
+	uint64_t bytes;
+	uint64_t blocked_full_ns;	/* waiting on a full queue / the reorder window */
+	uint64_t blocked_empty_ns;	/* waiting on an empty queue */
+	uint64_t high_water;		/* queue high-water mark, elements (0: n/a) */
+};
+
+#define STATS_MAX_STAGES 48
+
+struct run_stats {
+	struct stage_stat stages[STATS_MAX_STAGES];
+	unsigned int nstages;
+	uint64_t wall_ns, cpu_ns;
+	uint64_t peak_rss_kb;		/* getrusage ru_maxrss */
+	uint64_t peak_anon_kb;		/* max RssAnon sampled at stage boundaries */
+	uint64_t types_before_dedup, types_after_dedup;
+	uint64_t strings;
+	unsigned int jobs;
+};
+
+uint64_t stats__now_ns(void);		/* CLOCK_MONOTONIC */
+uint64_t stats__thread_cpu_ns(void);	/* CLOCK_THREAD_CPUTIME_ID of the caller */
+uint64_t stats__process_cpu_ns(void);	/* user + sys of the whole process so far */
+/* Sample RssAnon of the process into s->peak_anon_kb. Main thread only. */
+void stats__sample_memory(struct run_stats *s);
+/* Append a stage row; returns it (zeroed but for name), or NULL if full. */
+struct stage_stat *stats__add(struct run_stats *s, const char *name);
+void stats__print_table(const struct run_stats *s, FILE *out);
+void stats__print_json(const struct run_stats *s, FILE *out);
+
+#endif

@@ -1,0 +1,25 @@
+/* stages/emit.h: stage 7, write the BTF out.
+ *
+ * Main thread. The raw BTF is written in the target's byte order to a
+ * temporary file in the output's folder, flushed, and renamed over the output
+ * name, so a reader of that name sees the old file or the whole new one, never
+ * a part; on any failure the temporary file is removed.
+ */
+#ifndef BTFSTREAM_EMIT_H
+#define BTFSTREAM_EMIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "stages/fail.h"
+
+struct btf;
+
+/* Writes btf to out as raw BTF. big_endian: the target's byte order. Returns 0
+ * or -errno (reason in f); *bytes gets the size written. */
+int emit__raw(struct btf *btf, bool big_endian, const char *out, size_t *bytes, struct fail *f);
+
+/* Write data[0..size) to path atomically (temp file + rename). */
+int emit__file_atomic(const char *path, const void *data, size_t size, struct fail *f);
+
+#endif

@@ -1,0 +1,148 @@
+/* stages/input.c: see input.h. */
+#include "stages/input.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int map_file(struct input *in, struct fail *f)
+{
+	struct stat st;
+	int fd, err;
+
+	fd = open(in->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		return fail__set(f, err, "%s: cannot open: %s", in->path, strerror(errno));
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return fail__set(f, -EINVAL, "%s: not a regular file", in->path);
+	}
+	if (st.st_size < (off_t)EI_NIDENT) {
+		close(fd);
+		return fail__set(f, -EINVAL, "%s: not an ELF file (too short)", in->path);
+	}
+	in->size = st.st_size;
+	/* Private and writable: libelf may convert data in place; nothing reaches the file. */
+	in->map = mmap(NULL, in->size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	err = errno;
+	close(fd);
+	if (in->map == MAP_FAILED) {
+		in->map = NULL;
+		return fail__set(f, -err, "%s: cannot map: %s", in->path, strerror(err));
+	}
+	return 0;
+}
+
+/* libelf's own checks pass on some truncated files; check that every section
+ * holding data lies inside the file, so libdw never reads past the mapping. */
+static int check_sections(struct input *in, struct fail *f)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+
+	if (elf_getshdrstrndx(in->elf, &shstrndx) < 0)
+		return fail__set(f, -EINVAL, "%s: corrupt ELF: no section name table", in->path);
+	while ((scn = elf_nextscn(in->elf, scn))) {
+		GElf_Shdr sh;
+
+		if (!gelf_getshdr(scn, &sh))
+			return fail__set(f, -EINVAL, "%s: corrupt ELF section header", in->path);
+		if (sh.sh_type == SHT_NOBITS)
+			continue;
+		if (sh.sh_offset > in->size || sh.sh_size > in->size - sh.sh_offset) {
+			const char *name = elf_strptr(in->elf, shstrndx, sh.sh_name);
+
+			return fail__set(f, -EINVAL, "%s: truncated or corrupt ELF: section %s ends past the end of the file",
+					 in->path, name ? name : "?");
+		}
+	}
+	return 0;
+}
+
+static bool has_section(Elf *elf, const char *want)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+
+	if (elf_getshdrstrndx(elf, &shstrndx) < 0)
+		return false;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		const char *name;
+
+		if (!gelf_getshdr(scn, &sh))
+			continue;
+		name = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (name && (!strcmp(name, want) || (!strncmp(name, ".zdebug", 7) && !strcmp(name + 7, want + 6))))
+			return true;
+	}
+	return false;
+}
+
+int input__open(struct input *in, const char *path, struct fail *f)
+{
+	GElf_Ehdr eh;
+	int err;
+
+	memset(in, 0, sizeof(*in));
+	in->path = path;
+	elf_version(EV_CURRENT);
+	err = map_file(in, f);
+	if (err)
+		return err;
+	if (memcmp(in->map, ELFMAG, SELFMAG))
+		return fail__set(f, -EINVAL, "%s: not an ELF file", path);
+	in->elf = elf_memory(in->map, in->size);
+	if (!in->elf || elf_kind(in->elf) != ELF_K_ELF || !gelf_getehdr(in->elf, &eh))
+		return fail__set(f, -EINVAL, "%s: corrupt ELF file: %s", path, elf_errmsg(-1));
+	in->big_endian = eh.e_ident[EI_DATA] == ELFDATA2MSB;
+	in->elf_class = eh.e_ident[EI_CLASS];
+	in->machine = eh.e_machine;
+	err = check_sections(in, f);
+	if (err)
+		return err;
+	if (!has_section(in->elf, ".debug_info"))
+		return fail__set(f, -ENODATA, "%s: no DWARF found (no .debug_info section); build with -g", path);
+	in->dwarf = dwarf_begin_elf(in->elf, DWARF_C_READ, NULL);
+	if (!in->dwarf)
+		return fail__set(f, -EINVAL, "%s: cannot read DWARF: %s", path, dwarf_errmsg(-1));
+	return 0;
+}
+
+int input__open_dwarf(struct input *in, Elf **elf, Dwarf **dwarf, struct fail *f)
+{
+	*elf = elf_memory(in->map, in->size);
+	if (!*elf)
+		return fail__set(f, -ENOMEM, "%s: cannot open ELF: %s", in->path, elf_errmsg(-1));
+	*dwarf = dwarf_begin_elf(*elf, DWARF_C_READ, NULL);
+	if (!*dwarf) {
+		elf_end(*elf);
+		*elf = NULL;
+		return fail__set(f, -EINVAL, "%s: cannot read DWARF: %s", in->path, dwarf_errmsg(-1));
+	}
+	return 0;
+}
+
+void input__close_dwarf(Elf *elf, Dwarf *dwarf)
+{
+	if (dwarf)
+		dwarf_end(dwarf);
+	if (elf)
+		elf_end(elf);
+}
+
+void input__close(struct input *in)
+{
+	input__close_dwarf(in->elf, in->dwarf);
+	in->elf = NULL;
+	in->dwarf = NULL;
+	if (in->map)
+		munmap(in->map, in->size);
+	in->map = NULL;
+}

@@ -1,0 +1,43 @@
+/* stages/input.h: the input ELF file, mapped once and shared read-only.
+ *
+ * input__open runs on the main thread before any other stage. It maps the file
+ * privately (nothing is ever written back), checks that it is an ELF file with
+ * DWARF, and opens the main thread's libelf/libdw handles. Reader threads open
+ * their own handles on the same mapping with input__open_dwarf; strings that
+ * libdw returns from .debug_str point into the mapping (or into that handle's
+ * decompressed copy) and stay valid until input__close.
+ */
+#ifndef BTFSTREAM_INPUT_H
+#define BTFSTREAM_INPUT_H
+
+#include <elfutils/libdw.h>
+#include <libelf.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "stages/fail.h"
+
+struct input {
+	const char *path;
+	void *map;
+	size_t size;
+	Elf *elf;		/* main thread's handle */
+	Dwarf *dwarf;		/* main thread's handle */
+	bool big_endian;
+	unsigned int elf_class;	/* ELFCLASS32 / ELFCLASS64 */
+	unsigned int machine;	/* e_machine */
+};
+
+/* Open and check path. Returns 0, or -errno with the reason in f
+ * ("FILE: not an ELF file", "FILE: no DWARF (.debug_info) found", ...). */
+int input__open(struct input *in, const char *path, struct fail *f);
+
+/* A new Elf + Dwarf pair over the same mapping, for one reader thread.
+ * Returns 0 or -errno (reason in f). Close with input__close_dwarf. */
+int input__open_dwarf(struct input *in, Elf **elf, Dwarf **dwarf, struct fail *f);
+void input__close_dwarf(Elf *elf, Dwarf *dwarf);
+
+/* Releases the main handles and the mapping. Fine on a zeroed struct. */
+void input__close(struct input *in);
+
+#endif

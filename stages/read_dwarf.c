@@ -1,0 +1,733 @@
+/* stages/read_dwarf.c: see read_dwarf.h.
+ *
+ * One CU is read in two passes over memory the reader owns:
+ *  1. walk the DIE tree in order; each DIE that BTF needs becomes one or more
+ *     records appended to r->recs; references are stored as the target DIE's
+ *     CU-relative offset (not yet known as a record), and the DIE's own offset
+ *     is mapped to its head record in r->map;
+ *  2. resolve: every stored offset is looked up in the map and replaced by
+ *     the local ref. References made between records of one DIE (the
+ *     type tag chains, decl tags) are local from the start and
+ *     carry REF_LOCAL until pass 2 strips it.
+ */
+#include "stages/read_dwarf.h"
+
+#include <dwarf.h>
+#include <errno.h>
+#include <linux/btf.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "strtab/strtab.h"
+
+#ifndef DW_TAG_LLVM_annotation
+#define DW_TAG_LLVM_annotation 0x6000
+#endif
+#ifndef DW_TAG_GNU_annotation
+#define DW_TAG_GNU_annotation 0x6001
+#endif
+#ifndef DW_TAG_atomic_type
+#define DW_TAG_atomic_type 0x47
+#endif
+#ifndef DW_TAG_immutable_type
+#define DW_TAG_immutable_type 0x4b
+#endif
+
+/* pass-1 reference encodings (pass 2 turns both into plain refs) */
+#define REF_LOCAL 0x80000000u		/* | (record index + 1) */
+#define MAX_ALIAS_DEPTH 64
+
+static int reader_fail(struct dwarf_reader *r, Dwarf_Die *die, int err, const char *what)
+{
+	unsigned long long off = die ? dwarf_dieoffset(die) : r->cu_off;
+
+	return fail__set(r->fail, err, "read_dwarf: %s: CU 0x%llx, DIE 0x%llx: %s%s%s", r->path,
+			 (unsigned long long)r->cu_off, off, what, dwarf_errno() ? ": " : "",
+			 dwarf_errno() ? dwarf_errmsg(-1) : "");
+}
+
+/* Appends a zeroed record; returns its index, or -ENOMEM. */
+static long add_rec(struct dwarf_reader *r, uint8_t kind)
+{
+	if (r->nrecs == r->cap) {
+		size_t ncap = r->cap ? r->cap * 2 : 4096;
+		struct type_rec *n = realloc(r->recs, ncap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		r->recs = n;
+		r->cap = ncap;
+	}
+	memset(&r->recs[r->nrecs], 0, sizeof(r->recs[0]));
+	r->recs[r->nrecs].kind = kind;
+	return r->nrecs++;
+}
+
+static inline uint32_t local_ref(long idx)
+{
+	return REF_LOCAL | (uint32_t)(idx + 1);
+}
+
+static int map_die(struct dwarf_reader *r, Dwarf_Die *die, uint32_t val)
+{
+	return die_map__set(&r->map, (uint32_t)(dwarf_dieoffset(die) - r->cu_off), val);
+}
+
+static int intern_name(struct dwarf_reader *r, const char *s, uint32_t *id)
+{
+	if (!s || !*s) {
+		*id = 0;
+		return 0;
+	}
+	return strtab__intern_borrowed(r->strtab, s, strlen(s), id);
+}
+
+static int die_name(struct dwarf_reader *r, Dwarf_Die *die, uint32_t *id)
+{
+	return intern_name(r, dwarf_diename(die), id);
+}
+
+/* The DIE that attribute `name` of die refers to, as a pass-1 ref: REF_VOID if
+ * absent, else the target's CU-relative offset. */
+static int die_ref(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name, uint32_t *ref)
+{
+	Dwarf_Attribute at;
+	Dwarf_Die target;
+	Dwarf_Off off;
+
+	*ref = REF_VOID;
+	if (!dwarf_attr(die, name, &at))
+		return 0;
+	if (!dwarf_formref_die(&at, &target))
+		return reader_fail(r, die, -EINVAL, "bad type reference");
+	off = dwarf_dieoffset(&target);
+	if (off <= r->cu_off || off >= r->cu_end)
+		return reader_fail(r, die, -ENOTSUP,
+				   "reference to a DIE outside this CU (DW_FORM_ref_addr/partial units are not supported yet)");
+	*ref = (uint32_t)(off - r->cu_off);
+	return 0;
+}
+
+static bool die_flag(Dwarf_Die *die, unsigned int name)
+{
+	Dwarf_Attribute at;
+	bool v = false;
+
+	return dwarf_attr(die, name, &at) && dwarf_formflag(&at, &v) == 0 && v;
+}
+
+static bool die_udata(Dwarf_Die *die, unsigned int name, Dwarf_Word *v)
+{
+	Dwarf_Attribute at;
+
+	return dwarf_attr(die, name, &at) && dwarf_formudata(&at, v) == 0;
+}
+
+/* Signed constant: sign-extends sdata/implicit_const only, like the forms say. */
+static bool die_sdata(Dwarf_Die *die, unsigned int name, int64_t *v, bool *is_signed_form)
+{
+	Dwarf_Attribute at;
+	Dwarf_Sword s;
+	Dwarf_Word u;
+
+	if (!dwarf_attr(die, name, &at))
+		return false;
+	*is_signed_form = dwarf_whatform(&at) == DW_FORM_sdata || dwarf_whatform(&at) == DW_FORM_implicit_const;
+	if (*is_signed_form) {
+		if (dwarf_formsdata(&at, &s))
+			return false;
+		*v = s;
+		return true;
+	}
+	if (dwarf_formudata(&at, &u))
+		return false;
+	*v = (int64_t)u;
+	return true;
+}
+
+/* ---- annotations (clang's DW_TAG_LLVM_annotation, GCC's DW_TAG_GNU_annotation) ---- */
+
+static bool is_annotation(int tag)
+{
+	return tag == DW_TAG_LLVM_annotation || tag == DW_TAG_GNU_annotation;
+}
+
+/* If die is an annotation named `kind`, its value string. */
+static const char *annotation_value(Dwarf_Die *die, const char *kind)
+{
+	Dwarf_Attribute at;
+	const char *name;
+
+	if (!is_annotation(dwarf_tag(die)))
+		return NULL;
+	name = dwarf_diename(die);
+	if (!name || strcmp(name, kind) || !dwarf_attr(die, DW_AT_const_value, &at))
+		return NULL;
+	return dwarf_formstring(&at);
+}
+
+/* DECL_TAG records for the btf_decl_tag annotations among die's children;
+ * target is the record they tag, component the member/param index or -1. */
+static int add_decl_tags(struct dwarf_reader *r, Dwarf_Die *die, long target, int component)
+{
+	Dwarf_Die child;
+	int res;
+
+	if (!r->opts->decl_tag || dwarf_child(die, &child) != 0)
+		return 0;
+	do {
+		const char *v = annotation_value(&child, "btf_decl_tag");
+		long idx;
+		uint32_t name;
+
+		if (!v)
+			continue;
+		if (intern_name(r, v, &name) || (idx = add_rec(r, BTF_KIND_DECL_TAG)) < 0)
+			return -ENOMEM;
+		r->recs[idx].name = name;
+		r->recs[idx].size_type = local_ref(target);
+		r->recs[idx].extra = (uint32_t)component;
+	} while ((res = dwarf_siblingof(&child, &child)) == 0);
+	return res < 0 ? reader_fail(r, die, -EINVAL, "corrupt DIE tree") : 0;
+}
+
+/* ---- one function per DWARF tag ---- */
+
+static int read_base_type(struct dwarf_reader *r, Dwarf_Die *die)
+{
+	Dwarf_Word enc = 0, size = 0;
+	uint32_t name, btf_enc = 0;
+	const char *s = dwarf_diename(die);
+	long idx;
+
+	die_udata(die, DW_AT_encoding, &enc);
+	die_udata(die, DW_AT_byte_size, &size);
+	if (intern_name(r, s, &name))
+		return -ENOMEM;
+	switch (enc) {
+	case DW_ATE_float:
+	case DW_ATE_complex_float:
+	case DW_ATE_imaginary_float:
+	case DW_ATE_decimal_float:
+		if (!r->opts->gen_floats)
+			return map_die(r, die, DIE_MAP_ALIAS);	/* as void */
+		if ((idx = add_rec(r, BTF_KIND_FLOAT)) < 0)
+			return -ENOMEM;
+		r->recs[idx].name = name;
+		r->recs[idx].size_type = size;
+		return map_die(r, die, idx + 1);
+	case DW_ATE_signed:
+	case DW_ATE_signed_char:
+	case DW_ATE_signed_fixed:
+		btf_enc = BTF_INT_SIGNED;
+		break;
+	case DW_ATE_boolean:
+		btf_enc = BTF_INT_BOOL;
+		break;
+	}
+	if (size == 0 || size > 16)	/* no BTF INT for it: references become void */
+		return map_die(r, die, DIE_MAP_ALIAS);
+	if ((idx = add_rec(r, BTF_KIND_INT)) < 0)
+		return -ENOMEM;
+	r->recs[idx].name = name;
+	r->recs[idx].size_type = size;
+	r->recs[idx].extra = (btf_enc << 24) | (uint32_t)(size * 8);
+	if (s && !strcmp(s, "int") && r->int_ref == REF_VOID)
+		r->int_ref = idx + 1;
+	return map_die(r, die, idx + 1);
+}
+
+/* PTR, CONST, VOLATILE, RESTRICT, TYPEDEF: one record pointing at DW_AT_type. */
+static int read_simple_ref(struct dwarf_reader *r, Dwarf_Die *die, uint8_t kind)
+{
+	uint32_t name = 0, ref;
+	long idx;
+	int err;
+
+	if ((err = die_ref(r, die, DW_AT_type, &ref)))
+		return err;
+	if (kind == BTF_KIND_TYPEDEF && die_name(r, die, &name))
+		return -ENOMEM;
+	if ((idx = add_rec(r, kind)) < 0)
+		return -ENOMEM;
+	r->recs[idx].name = name;
+	r->recs[idx].size_type = ref;
+	if ((err = map_die(r, die, idx + 1)))
+		return err;
+	return kind == BTF_KIND_TYPEDEF ? add_decl_tags(r, die, idx, -1) : 0;
+}
+
+/* PTR, followed by one TYPE_TAG per btf_type_tag annotation: PTR -> tag1 ->
+ * tag2 -> ... -> pointee, in the annotations' DWARF order. */
+static int read_pointer(struct dwarf_reader *r, Dwarf_Die *die)
+{
+	uint32_t pointee, name;
+	Dwarf_Die child;
+	long ptr, prev;
+	int err;
+
+	if ((err = die_ref(r, die, DW_AT_type, &pointee)))
+		return err;
+	if ((ptr = add_rec(r, BTF_KIND_PTR)) < 0)
+		return -ENOMEM;
+	r->recs[ptr].size_type = pointee;
+	if ((err = map_die(r, die, ptr + 1)))
+		return err;
+	if (!r->opts->type_tag || dwarf_child(die, &child) != 0)
+		return 0;
+	prev = ptr;
+	do {
+		const char *v = annotation_value(&child, "btf_type_tag");
+		long tag;
+
+		if (!v)
+			continue;
+		if (intern_name(r, v, &name) || (tag = add_rec(r, BTF_KIND_TYPE_TAG)) < 0)
+			return -ENOMEM;
+		r->recs[tag].name = name;
+		r->recs[tag].size_type = pointee;
+		r->recs[prev].size_type = local_ref(tag);
+		prev = tag;
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return 0;
+}
+
+static uint32_t subrange_count(Dwarf_Die *sub)
+{
+	Dwarf_Attribute at;
+	Dwarf_Word u, lower = 0;
+	int64_t ub;
+	bool sform;
+
+	if (dwarf_attr(sub, DW_AT_count, &at))
+		return dwarf_formudata(&at, &u) == 0 ? (uint32_t)u : 0;
+	if (!die_sdata(sub, DW_AT_upper_bound, &ub, &sform))
+		return 0;	/* flexible or variable length */
+	die_udata(sub, DW_AT_lower_bound, &lower);
+	return (uint32_t)(ub - (int64_t)lower + 1);
+}
+
+/* One ARRAY whose nelems is the product of all dimensions, as pahole does:
+ * a[2][3] becomes ARRAY(6) of elem; a[][4] and a[0][4] become ARRAY(0). */
+static int read_array(struct dwarf_reader *r, Dwarf_Die *die)
+{
+	uint32_t elem, nelems = 1;
+	Dwarf_Die child;
+	bool any = false;
+	long idx;
+	int err;
+
+	if ((err = die_ref(r, die, DW_AT_type, &elem)))
+		return err;
+	if (dwarf_child(die, &child) == 0) {
+		do {
+			int tag = dwarf_tag(&child);
+
+			if (tag == DW_TAG_subrange_type)
+				nelems *= subrange_count(&child);
+			else if (tag == DW_TAG_enumeration_type)
+				nelems = 0;
+			else
+				continue;
+			any = true;
+		} while (dwarf_siblingof(&child, &child) == 0);
+	}
+	if ((idx = add_rec(r, BTF_KIND_ARRAY)) < 0)
+		return -ENOMEM;
+	r->recs[idx].extra = any ? nelems : 0;
+	r->recs[idx].index = REF_INDEX_TYPE;
+	r->recs[idx].elem = elem;
+	return map_die(r, die, idx + 1);
+}
+
+/* Bit offset (and bitfield size) of a member within its struct. */
+static int member_offset(struct dwarf_reader *r, Dwarf_Die *m, uint32_t *bit_off, uint32_t *bit_size)
+{
+	Dwarf_Word bsize = 0, boff, bytes = 0, storage;
+	Dwarf_Attribute at;
+	uint64_t off = 0;
+
+	die_udata(m, DW_AT_bit_size, &bsize);
+	*bit_size = (uint32_t)bsize;
+	if (die_udata(m, DW_AT_data_bit_offset, &boff)) {
+		*bit_off = (uint32_t)boff;
+		return 0;
+	}
+	if (dwarf_attr(m, DW_AT_data_member_location, &at)) {
+		Dwarf_Block blk;
+
+		if (dwarf_formudata(&at, &bytes) == 0) {
+			off = bytes * 8;
+		} else if (dwarf_formblock(&at, &blk) == 0 && blk.length >= 2 &&
+			   (blk.data[0] == DW_OP_plus_uconst || blk.data[0] == DW_OP_constu)) {
+			uint64_t v = 0;
+			unsigned int shift = 0;
+
+			for (size_t i = 1; i < blk.length && shift < 64; i++, shift += 7) {
+				v |= (uint64_t)(blk.data[i] & 0x7f) << shift;
+				if (!(blk.data[i] & 0x80))
+					break;
+			}
+			off = v * 8;
+		} else {
+			return reader_fail(r, m, -ENOTSUP, "unsupported DW_AT_data_member_location");
+		}
+	}
+	if (bsize && die_udata(m, DW_AT_bit_offset, &boff)) {	/* DWARF 2/3 bitfield */
+		Dwarf_Die type;
+
+		storage = 0;
+		if (!die_udata(m, DW_AT_byte_size, &storage) &&
+		    dwarf_attr(m, DW_AT_type, &at) && dwarf_formref_die(&at, &type))
+			dwarf_aggregate_size(&type, &storage);
+		off += r->opts->big_endian ? boff : storage * 8 - boff - bsize;
+	}
+	*bit_off = (uint32_t)off;
+	return 0;
+}
+
+static int count_children(Dwarf_Die *die, int tag, uint32_t *n)
+{
+	Dwarf_Die child;
+	int res;
+
+	*n = 0;
+	if (dwarf_child(die, &child) != 0)
+		return 0;
+	do {
+		if (dwarf_tag(&child) == tag)
+			(*n)++;
+	} while ((res = dwarf_siblingof(&child, &child)) == 0);
+	return res < 0 ? -EINVAL : 0;
+}
+
+static int visit_children(struct dwarf_reader *r, Dwarf_Die *die);
+
+static int read_fwd(struct dwarf_reader *r, Dwarf_Die *die, bool is_union)
+{
+	uint32_t name;
+	long idx;
+
+	if (die_name(r, die, &name) || (idx = add_rec(r, BTF_KIND_FWD)) < 0)
+		return -ENOMEM;
+	r->recs[idx].name = name;
+	r->recs[idx].kflag = is_union;
+	return map_die(r, die, idx + 1);
+}
+
+/* Fills mem[] with the data members (static members are skipped) and sets
+ * the record's vlen and kflag. */
+static int read_members(struct dwarf_reader *r, Dwarf_Die *die, long idx, struct rec_member *mem)
+{
+	Dwarf_Die child;
+	uint32_t i = 0;
+	bool kflag = false;
+	int err;
+
+	if (dwarf_child(die, &child) != 0)
+		return 0;
+	do {
+		uint32_t off = 0, bsize = 0;
+
+		if (dwarf_tag(&child) != DW_TAG_member || die_flag(&child, DW_AT_external) ||
+		    die_flag(&child, DW_AT_declaration))
+			continue;
+		if (die_name(r, &child, &mem[i].name))
+			return -ENOMEM;
+		if ((err = die_ref(r, &child, DW_AT_type, &mem[i].type)) ||
+		    (err = member_offset(r, &child, &off, &bsize)))
+			return err;
+		if (bsize > 255 || (bsize && off >= (1u << 24)))
+			return reader_fail(r, &child, -E2BIG, "bitfield too large for BTF");
+		if (bsize || off % 8)
+			kflag = true;
+		mem[i].offset = bsize << 24 | off;
+		if ((err = add_decl_tags(r, &child, idx, i)))
+			return err;
+		i++;
+	} while (dwarf_siblingof(&child, &child) == 0);
+	r->recs[idx].kflag = kflag;
+	r->recs[idx].vlen = (uint16_t)i;
+	return 0;
+}
+
+static int read_struct(struct dwarf_reader *r, Dwarf_Die *die, bool is_union)
+{
+	Dwarf_Word size = 0;
+	struct rec_member *mem = NULL;
+	uint32_t name, n;
+	long idx;
+	int err;
+
+	if (die_flag(die, DW_AT_declaration))
+		return read_fwd(r, die, is_union);
+	if (count_children(die, DW_TAG_member, &n))
+		return reader_fail(r, die, -EINVAL, "corrupt DIE tree");
+	if (n > 0xffff)
+		return reader_fail(r, die, -E2BIG, "more than 65535 members");
+	die_udata(die, DW_AT_byte_size, &size);
+	if (die_name(r, die, &name) || (n && !(mem = arena__alloc(r->arena, n * sizeof(*mem)))))
+		return -ENOMEM;
+	if ((idx = add_rec(r, is_union ? BTF_KIND_UNION : BTF_KIND_STRUCT)) < 0)
+		return -ENOMEM;
+	r->recs[idx].name = name;
+	r->recs[idx].size_type = (uint32_t)size;
+	r->recs[idx].payload = mem;
+	if ((err = map_die(r, die, idx + 1)) || (err = add_decl_tags(r, die, idx, -1)) ||
+	    (err = read_members(r, die, idx, mem)))
+		return err;
+	return visit_children(r, die);	/* nested type definitions (C++) */
+}
+
+static int read_enum(struct dwarf_reader *r, Dwarf_Die *die)
+{
+	struct rec_enum_val *vals = NULL;
+	Dwarf_Word size = 4;
+	Dwarf_Die child;
+	bool is_signed = false;
+	uint32_t name, n, i = 0;
+	long idx;
+
+	if (count_children(die, DW_TAG_enumerator, &n))
+		return reader_fail(r, die, -EINVAL, "corrupt DIE tree");
+	if (n > 0xffff)
+		return reader_fail(r, die, -E2BIG, "more than 65535 enumerators");
+	die_udata(die, DW_AT_byte_size, &size);
+	if (die_name(r, die, &name) || (n && !(vals = arena__alloc(r->arena, n * sizeof(*vals)))))
+		return -ENOMEM;
+	if (n && dwarf_child(die, &child) == 0) {
+		do {
+			int64_t v = 0;
+			bool sform = false;
+
+			if (dwarf_tag(&child) != DW_TAG_enumerator)
+				continue;
+			if (die_name(r, &child, &vals[i].name))
+				return -ENOMEM;
+			die_sdata(&child, DW_AT_const_value, &v, &sform);
+			if (sform && v < 0)
+				is_signed = true;
+			vals[i].val_lo = (uint32_t)v;
+			vals[i].val_hi = (uint32_t)((uint64_t)v >> 32);
+			i++;
+		} while (dwarf_siblingof(&child, &child) == 0);
+	}
+	if ((idx = add_rec(r, size > 4 && r->opts->enum64 ? BTF_KIND_ENUM64 : BTF_KIND_ENUM)) < 0)
+		return -ENOMEM;
+	r->recs[idx].name = name;
+	r->recs[idx].size_type = (uint32_t)size;
+	r->recs[idx].kflag = is_signed;
+	r->recs[idx].vlen = (uint16_t)n;
+	r->recs[idx].payload = vals;
+	return map_die(r, die, idx + 1);
+}
+
+/* FUNC_PROTO for a function type: params in order, a variadic "..." last. */
+static int read_subroutine(struct dwarf_reader *r, Dwarf_Die *die)
+{
+	struct rec_param *params = NULL;
+	uint32_t ret, n = 0, nvar = 0, i = 0;
+	Dwarf_Die child;
+	long idx;
+	int err;
+
+	if ((err = die_ref(r, die, DW_AT_type, &ret)))
+		return err;
+	if (count_children(die, DW_TAG_formal_parameter, &n) ||
+	    count_children(die, DW_TAG_unspecified_parameters, &nvar))
+		return reader_fail(r, die, -EINVAL, "corrupt DIE tree");
+	n += nvar ? 1 : 0;
+	if (n && !(params = arena__alloc(r->arena, n * sizeof(*params))))
+		return -ENOMEM;
+	if (n && dwarf_child(die, &child) == 0) {
+		do {
+			if (dwarf_tag(&child) != DW_TAG_formal_parameter)
+				continue;
+			if (die_name(r, &child, &params[i].name) ||
+			    (err = die_ref(r, &child, DW_AT_type, &params[i].type)))
+				return err ? err : -ENOMEM;
+			i++;
+		} while (dwarf_siblingof(&child, &child) == 0);
+	}
+	if ((idx = add_rec(r, BTF_KIND_FUNC_PROTO)) < 0)
+		return -ENOMEM;
+	r->recs[idx].size_type = ret;
+	r->recs[idx].vlen = (uint16_t)n;
+	r->recs[idx].payload = params;	/* a variadic tail stays {0, void} */
+	return map_die(r, die, idx + 1);
+}
+
+/* ---- the walk ---- */
+
+static int visit(struct dwarf_reader *r, Dwarf_Die *die)
+{
+	int tag = dwarf_tag(die);
+
+	r->stats.dies++;
+	switch (tag) {
+	case DW_TAG_base_type:
+		return read_base_type(r, die);
+	case DW_TAG_pointer_type:
+	case DW_TAG_reference_type:
+	case DW_TAG_rvalue_reference_type:
+		return read_pointer(r, die);
+	case DW_TAG_const_type:
+		return read_simple_ref(r, die, BTF_KIND_CONST);
+	case DW_TAG_volatile_type:
+		return read_simple_ref(r, die, BTF_KIND_VOLATILE);
+	case DW_TAG_restrict_type:
+		return read_simple_ref(r, die, BTF_KIND_RESTRICT);
+	case DW_TAG_typedef:
+		return read_simple_ref(r, die, BTF_KIND_TYPEDEF);
+	case DW_TAG_array_type:
+		return read_array(r, die);
+	case DW_TAG_structure_type:
+	case DW_TAG_class_type:
+		return read_struct(r, die, false);
+	case DW_TAG_union_type:
+		return read_struct(r, die, true);
+	case DW_TAG_enumeration_type:
+		return read_enum(r, die);
+	case DW_TAG_subroutine_type:
+		return read_subroutine(r, die);
+	case DW_TAG_atomic_type:
+	case DW_TAG_immutable_type: {
+		uint32_t ref;
+		int err = die_ref(r, die, DW_AT_type, &ref);
+
+		return err ? err : map_die(r, die, DIE_MAP_ALIAS | ref);
+	}
+	case DW_TAG_unspecified_type:
+		return map_die(r, die, DIE_MAP_ALIAS);	/* void */
+	case DW_TAG_compile_unit:
+	case DW_TAG_partial_unit:
+	case DW_TAG_subprogram:
+	case DW_TAG_lexical_block:
+	case DW_TAG_inlined_subroutine:
+	case DW_TAG_namespace:
+		return visit_children(r, die);
+	default:
+		return 0;
+	}
+}
+
+static int visit_children(struct dwarf_reader *r, Dwarf_Die *die)
+{
+	Dwarf_Die child;
+	int res, err;
+
+	res = dwarf_child(die, &child);
+	if (res > 0)
+		return 0;
+	if (res < 0)
+		return reader_fail(r, die, -EINVAL, "corrupt DIE tree");
+	do {
+		int tag = dwarf_tag(&child);
+
+		if (tag == DW_TAG_member || tag == DW_TAG_enumerator || tag == DW_TAG_subrange_type ||
+		    tag == DW_TAG_formal_parameter || is_annotation(tag)) {
+			r->stats.dies++;
+			continue;
+		}
+		if ((err = visit(r, &child)))
+			return err;
+	} while ((res = dwarf_siblingof(&child, &child)) == 0);
+	return res < 0 ? reader_fail(r, die, -EINVAL, "corrupt DIE tree") : 0;
+}
+
+/* ---- pass 2 ---- */
+
+static void resolve(struct dwarf_reader *r, uint32_t *ref)
+{
+	uint32_t v = *ref, val;
+
+	if (v == REF_VOID || v == REF_INDEX_TYPE)
+		return;
+	if (v & REF_LOCAL) {
+		*ref = v & ~REF_LOCAL;
+		return;
+	}
+	for (int depth = 0; depth < MAX_ALIAS_DEPTH; depth++) {
+		if (!die_map__get(&r->map, v, &val))
+			break;
+		if (!(val & DIE_MAP_ALIAS)) {
+			*ref = val;
+			return;
+		}
+		v = val & ~DIE_MAP_ALIAS;
+		if (v == 0) {
+			*ref = REF_VOID;
+			return;
+		}
+	}
+	r->stats.unresolved++;
+	*ref = REF_VOID;
+}
+
+static void resolve_all(struct dwarf_reader *r)
+{
+	for (size_t i = 0; i < r->nrecs; i++) {
+		struct type_rec *t = &r->recs[i];
+
+		switch (t->kind) {
+		case BTF_KIND_ARRAY:
+			resolve(r, &t->elem);
+			break;
+		case BTF_KIND_STRUCT:
+		case BTF_KIND_UNION:
+			for (uint32_t j = 0; j < t->vlen; j++)
+				resolve(r, &((struct rec_member *)t->payload)[j].type);
+			break;
+		case BTF_KIND_FUNC_PROTO:
+			resolve(r, &t->size_type);
+			for (uint32_t j = 0; j < t->vlen; j++)
+				resolve(r, &((struct rec_param *)t->payload)[j].type);
+			break;
+		case BTF_KIND_PTR:
+		case BTF_KIND_CONST:
+		case BTF_KIND_VOLATILE:
+		case BTF_KIND_RESTRICT:
+		case BTF_KIND_TYPEDEF:
+		case BTF_KIND_TYPE_TAG:
+		case BTF_KIND_DECL_TAG:
+		case BTF_KIND_VAR:
+		case BTF_KIND_FUNC:
+			resolve(r, &t->size_type);
+			break;
+		}
+	}
+}
+
+int dwarf_reader__read_cu(struct dwarf_reader *r, const struct cu_info *ci, struct arena *arena)
+{
+	Dwarf_Die cudie;
+	int err;
+
+	r->nrecs = 0;
+	r->int_ref = REF_VOID;
+	r->arena = arena;
+	r->cu_off = ci->off;
+	r->cu_end = ci->off + ci->size;
+	die_map__reset(&r->map);
+	if (!dwarf_offdie(r->dw, ci->die_off, &cudie))
+		return reader_fail(r, NULL, -EINVAL, "cannot read the CU DIE");
+	err = visit(r, &cudie);
+	if (err == -ENOMEM)
+		return fail__set(r->fail, err, "read_dwarf: %s: CU 0x%llx: out of memory", r->path,
+				 (unsigned long long)ci->off);
+	if (err)
+		return err;
+	resolve_all(r);
+	r->stats.cus++;
+	r->stats.records += r->nrecs;
+	r->stats.bytes += ci->size;
+	return 0;
+}
+
+void dwarf_reader__fini(struct dwarf_reader *r)
+{
+	free(r->recs);
+	r->recs = NULL;
+	r->nrecs = r->cap = 0;
+	die_map__free(&r->map);
+}

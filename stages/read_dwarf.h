@@ -1,0 +1,84 @@
+/* stages/read_dwarf.h: stage 2, a reader turns one CU's DIEs into type records.
+ *
+ * Each reader thread owns one struct dwarf_reader with its own libdw handle
+ * (libdw handles are not shared between threads; see docs/design.md). A reader
+ * reads one CU at a time: dwarf_reader__read_cu fills r->recs[0..r->nrecs) in
+ * DIE order, with every intra-CU reference already resolved to a CU-local ref
+ * (stages/record.h) and every name interned in the shared strtab. Payloads go
+ * into the arena the caller gives; the records array is the reader's scratch,
+ * reused by the next call, so the caller copies the records out (into the
+ * queue) before reading the next CU.
+ *
+ * Mapping rules (pahole's, see docs/btf-rules.md): base types -> INT/FLOAT,
+ * pointer and reference types -> PTR (+ TYPE_TAG chain from btf_type_tag
+ * annotations), arrays -> one ARRAY (dimensions multiplied), struct/class/union ->
+ * STRUCT/UNION or FWD for declarations, enums -> ENUM/ENUM64, typedef, const,
+ * volatile, restrict, subroutine types -> FUNC_PROTO, btf_decl_tag annotations
+ * -> DECL_TAG. _Atomic is transparent; unspecified types are void.
+ */
+#ifndef BTFSTREAM_READ_DWARF_H
+#define BTFSTREAM_READ_DWARF_H
+
+#include <elfutils/libdw.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stages/arena.h"
+#include "stages/cu_index.h"
+#include "stages/die_map.h"
+#include "stages/fail.h"
+#include "stages/record.h"
+
+struct strtab;
+
+/* The array index type: the writer replaces it with the id of the first CU's
+ * "int" (or a synthesised __ARRAY_SIZE_TYPE__), as pahole does. */
+#define REF_INDEX_TYPE 0xffffffffu
+
+struct read_opts {
+	bool big_endian;	/* byte order of the target, for DWARF 2/3 bit offsets */
+	bool gen_floats;	/* FLOAT kind (pahole --btf_gen_floats); else floats are skipped */
+	bool type_tag;		/* TYPE_TAG from btf_type_tag annotations */
+	bool decl_tag;		/* DECL_TAG from btf_decl_tag annotations */
+	bool enum64;		/* ENUM64 for enums wider than 4 bytes */
+};
+
+struct read_stats {
+	uint64_t cus;
+	uint64_t dies;		/* DIEs visited */
+	uint64_t records;	/* type records produced */
+	uint64_t bytes;		/* .debug_info bytes of the CUs read */
+	uint64_t unresolved;	/* references to DIEs that give no type (become void) */
+};
+
+struct dwarf_reader {
+	/* set by the caller before the first read, then read-only */
+	const struct read_opts *opts;
+	struct strtab *strtab;
+	const char *path;
+	Dwarf *dw;
+	struct fail *fail;
+
+	/* results of the last dwarf_reader__read_cu */
+	struct type_rec *recs;
+	size_t nrecs;
+	uint32_t int_ref;	/* ref of the CU's "int" base type, REF_VOID if none */
+
+	/* scratch */
+	size_t cap;
+	struct die_map map;
+	struct arena *arena;
+	uint64_t cu_off, cu_end;
+	struct read_stats stats;
+};
+
+/* Read the CU ci into r->recs (see above). The calling thread must be
+ * registered with RCU (the strtab needs it). Returns 0, or -errno with the
+ * reason ("read_dwarf: FILE: CU 0x...: ...") recorded in r->fail. */
+int dwarf_reader__read_cu(struct dwarf_reader *r, const struct cu_info *ci, struct arena *arena);
+
+/* Frees the scratch; not r->dw. */
+void dwarf_reader__fini(struct dwarf_reader *r);
+
+#endif

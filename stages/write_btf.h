@@ -1,0 +1,54 @@
+/* stages/write_btf.h: stage 5, the single writer that assembles raw BTF.
+ *
+ * One thread only (the writer). It is fed the records of each CU strictly in
+ * CU order, framed by CU_BEGIN/CU_END (stages/record.h), and appends them to a
+ * raw BTF image: CU-local refs become type ids (the CU's first record gets the
+ * next free id), strtab ids become string offsets assigned in first-use order,
+ * so the image depends only on the records' order, never on thread timing.
+ * btf_writer__finish turns the image into a libbpf struct btf.
+ */
+#ifndef BTFSTREAM_WRITE_BTF_H
+#define BTFSTREAM_WRITE_BTF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stages/fail.h"
+#include "stages/record.h"
+
+struct btf;
+struct strtab;
+
+struct btf_writer {
+	struct strtab *strtab;	/* read-only use: strtab__str */
+	const char *path;	/* input file, for errors */
+	struct fail *fail;
+
+	char *types;		/* type section being built */
+	size_t tlen, tcap;
+	char *strs;		/* string section being built, starts with "" */
+	size_t slen, scap;
+	uint32_t *str_off;	/* strtab id -> offset in strs, 0 = not yet placed */
+	size_t str_off_cap;
+
+	uint32_t next_id;	/* the id the next type gets */
+	uint32_t cu_base;	/* id of the current CU's first record */
+	uint32_t cu_nrecs;	/* records announced by CU_BEGIN */
+	uint32_t cu_seen;	/* records added so far in this CU */
+	uint32_t cu;		/* current CU index */
+	uint32_t index_type;	/* array index type id, 0 while undecided */
+	uint32_t cu_index_type;	/* the id arrays of this CU use */
+	int cu_needs_index;	/* this CU must end with __ARRAY_SIZE_TYPE__ */
+	uint64_t records;	/* type records written */
+};
+
+/* Returns 0 or -ENOMEM. */
+int btf_writer__init(struct btf_writer *w, struct strtab *strtab, const char *path, struct fail *f);
+/* Consume one record (markers included). Returns 0 or -errno (reason in f). */
+int btf_writer__add(struct btf_writer *w, const struct type_rec *rec);
+/* The finished BTF (caller frees with btf__free), or NULL (reason in f). */
+struct btf *btf_writer__finish(struct btf_writer *w);
+/* Frees the image buffers. */
+void btf_writer__fini(struct btf_writer *w);
+
+#endif

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * strtab/strtab.h: the string interner, a sharded insert-only RCU hash table.
+ *
+ * Reader threads intern every name they meet and get back a 32-bit id; the
+ * writer later turns ids back into bytes. Strings are never removed; every
+ * entry lives until strtab__free().
+ *
+ * Which operations may run at the same time (on the same table):
+ *
+ *                        | new  free | intern  intern_borrowed | str  count  stats  id_limit
+ * -----------------------+-----------+-------------------------+---------------------------
+ * strtab__new            |  -    -   |   -          -          |  -     -      -       -
+ * strtab__free           |  -    -   |   -          -          |  -     -      -       -
+ * strtab__intern         |  -    -   |   Y          Y          |  Y     Y      Y       Y
+ * strtab__intern_borrowed|  -    -   |   Y          Y          |  Y     Y      Y       Y
+ * strtab__str            |  -    -   |   Y          Y          |  Y     Y      Y       Y
+ * strtab__count/stats/   |  -    -   |   Y          Y          |  Y     Y      Y       Y
+ *   id_limit             |           |                         |
+ *
+ * "-": the table does not exist yet or any more; nothing else may run on it.
+ * Everything else may run concurrently from any number of threads.
+ *
+ * Thread and RCU state each function needs (liburcu default "memb" flavour):
+ *
+ * function                 caller thread                 RCU state
+ * strtab__new              any                           none
+ * strtab__free             any, with no other user left  none (see below)
+ * strtab__intern(_borrowed) any                          registered
+ *                                                        (rcu_register_thread),
+ *                                                        NOT inside rcu_read_lock
+ * strtab__str              any                           none
+ * strtab__count/stats/     any                           none
+ *   id_limit
+ *
+ * Who frees what:
+ * - The table owns its hash tables, its entries, the copies made by
+ *   strtab__intern() and its id directory; strtab__free() frees them all.
+ *   Pointers returned by strtab__str() stay valid until strtab__free().
+ * - strtab__intern_borrowed() keeps the caller's pointer: the caller keeps
+ *   those bytes valid and unchanged until strtab__free() returns, and frees
+ *   them afterwards (typically they point into the mmap()ed input).
+ *
+ * Ids:
+ * - id 0 is always the empty string (length 0); it is never hashed.
+ * - Other ids come from one atomic counter, 1, 2, 3, ..., in the order the
+ *   inserts happen, so they depend on thread timing. A given string always
+ *   maps to exactly one id for the life of the table. The writer must not
+ *   use ids as output order; it assigns final BTF string offsets in its own
+ *   deterministic order.
+ * - When two threads insert the same new string at the same moment, both
+ *   take an id and the loser's id is never handed out: ids have rare holes.
+ *   strtab__id_limit() bounds all ids given so far (to size id-indexed
+ *   arrays); strtab__str() returns NULL for a hole.
+ *
+ * Memory ordering: an id received from strtab__intern*() may be passed to
+ * strtab__str() in the same thread at once. Another thread may use it once
+ * it received it through something that orders memory (a queue, a mutex,
+ * pthread_join); strtab__str() itself takes no lock.
+ */
+#ifndef BTFSTREAM_STRTAB_H
+#define BTFSTREAM_STRTAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct strtab_opts {
+	size_t sz;		/* sizeof(struct strtab_opts) */
+	unsigned int shards;	/* power of two, at most 65536; 0 = 64 */
+	size_t expected_strings; /* presize hint; 0 = 65536 */
+};
+
+struct strtab_stats {
+	uint64_t lookups;	/* intern calls with len > 0 */
+	uint64_t hits;		/* ... that found the string already there */
+	uint64_t inserts;	/* ... that added it */
+	uint64_t insert_races;	/* ... that lost an insert race (an id hole) */
+	uint64_t bytes_copied;	/* string bytes (with NULs) copied by intern */
+	size_t strings;		/* == strtab__count() */
+};
+
+struct strtab;
+
+/*
+ * strtab__new - create an empty table (holding only "" as id 0).
+ * @opts: NULL for the defaults; else opts->sz must be set.
+ * Returns NULL and sets errno (EINVAL: bad opts, ENOMEM) on failure.
+ * Any thread; no RCU registration needed.
+ */
+struct strtab *strtab__new(const struct strtab_opts *opts);
+
+/*
+ * strtab__free - free the table, every entry and every copy. NULL is fine.
+ * No other thread may use the table any more, and pointers from
+ * strtab__str() die here. Any thread, registered with RCU or not, not
+ * inside rcu_read_lock: the hash tables are emptied by a short-lived helper
+ * thread that registers itself, so the caller's RCU state does not matter.
+ * If that thread cannot be created, the table is leaked rather than freed
+ * unsafely.
+ */
+void strtab__free(struct strtab *t);
+
+/*
+ * strtab__intern - intern the bytes s[0..len) and return their id in *id.
+ * s need not be NUL-terminated; if the string is new, the bytes are copied
+ * (plus a NUL) into the table's own storage.
+ * Caller: any thread registered with rcu_register_thread(), NOT holding
+ * rcu_read_lock() (the function takes it itself). Lock-free lookups; the
+ * insert of a new string is lock-free too (cds_lfht_add_unique).
+ * Returns 0, -ENOMEM, or -E2BIG (len >= UINT32_MAX, or the 2^28 ids are
+ * used up); *id is set only on success.
+ */
+int strtab__intern(struct strtab *t, const char *s, size_t len, uint32_t *id);
+
+/*
+ * strtab__intern_borrowed - like strtab__intern(), but if the string is
+ * new, the table keeps the pointer s instead of copying: s[0..len] must
+ * stay valid and unchanged until strtab__free(), and s[len] must be '\0'.
+ * If the string was already there, the existing bytes are kept.
+ */
+int strtab__intern_borrowed(struct strtab *t, const char *s, size_t len,
+			    uint32_t *id);
+
+/*
+ * strtab__str - the NUL-terminated bytes of id, and their length in *len
+ * (len may be NULL). O(1), lock-free, no RCU state needed. Any thread, for
+ * an id it got from strtab__intern*() or through something that ordered
+ * memory after that. Returns NULL (and *len = 0) for an id never handed out
+ * or a hole.
+ */
+const char *strtab__str(const struct strtab *t, uint32_t id, size_t *len);
+
+/*
+ * strtab__count - the number of distinct strings, the empty string
+ * included (a new table counts 1). Exact when no intern is running; while
+ * interns run, a recent value. Any thread, no RCU state needed.
+ */
+size_t strtab__count(const struct strtab *t);
+
+/*
+ * strtab__id_limit - one more than the largest id handed out so far: every
+ * id is below it. Use it to size arrays indexed by id (count() is smaller
+ * when there are holes). Any thread, no RCU state needed.
+ */
+uint32_t strtab__id_limit(const struct strtab *t);
+
+/*
+ * strtab__stats - sum the per-thread counters into *out. Exact when no
+ * intern is running. Any thread, no RCU state needed.
+ */
+void strtab__stats(const struct strtab *t, struct strtab_stats *out);
+
+#endif

@@ -69,13 +69,13 @@ run: deps
 	$(Q)scripts/run-default.sh $(BIN)
 
 # make check: install, build, run every test (unit, TSan queue/strtab, integration).
+TSAN_TESTS := $(O)-tsan/tests/unit/test_ring_mpsc $(O)-tsan/tests/unit/test_strtab
+INTEG_TESTS := $(sort $(wildcard tests/integ/*.sh))
 check: deps
-	$(Q)$(MAKE) --no-print-directory all WERROR=1
-	$(Q)$(MAKE) --no-print-directory $(UNIT_BINS) WERROR=1
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) WERROR=1
 	$(Q)$(MAKE) --no-print-directory check-tsan
-	$(Q)BTFSTREAM=$(abspath $(BIN)) UNIT_DIR=$(abspath $(O)/tests/unit) TSAN_DIR=$(abspath $(O)-tsan/tests/unit) \
-		prove -v -e '' $(UNIT_BINS) $(O)-tsan/tests/unit/test_ring_mpsc $(O)-tsan/tests/unit/test_strtab -e bash $(sort $(wildcard tests/integ/*.sh)) 2>&1 | tee $(O)/check.log | grep -vE '^(ok|#)' ; \
-		tail -n 3 $(O)/check.log | grep -q '^Result: PASS'
+	$(Q)BTFSTREAM=$(abspath $(BIN)) TSAN_OPTIONS=halt_on_error=1 \
+		prove --exec tests/tap-exec $(PROVE_FLAGS) $(UNIT_BINS) $(TSAN_TESTS) $(INTEG_TESTS)
 
 # ThreadSanitizer build of the concurrent modules' tests, in its own tree.
 check-tsan:

@@ -257,13 +257,14 @@ static int read_simple_ref(struct dwarf_reader *r, Dwarf_Die *die, uint8_t kind)
 	return kind == BTF_KIND_TYPEDEF ? add_decl_tags(r, die, idx, -1) : 0;
 }
 
-/* PTR, followed by one TYPE_TAG per btf_type_tag annotation: PTR -> tag1 ->
- * tag2 -> ... -> pointee, in the annotations' DWARF order. */
+/* PTR, followed by one TYPE_TAG per btf_type_tag annotation. As pahole does,
+ * the chain runs in reverse DWARF order: for annotations t1, t2 (DWARF order)
+ * it is PTR -> t2 -> t1 -> pointee. */
 static int read_pointer(struct dwarf_reader *r, Dwarf_Die *die)
 {
 	uint32_t pointee, name;
 	Dwarf_Die child;
-	long ptr, prev;
+	long ptr;
 	int err;
 
 	if ((err = die_ref(r, die, DW_AT_type, &pointee)))
@@ -275,7 +276,6 @@ static int read_pointer(struct dwarf_reader *r, Dwarf_Die *die)
 		return err;
 	if (!r->opts->type_tag || dwarf_child(die, &child) != 0)
 		return 0;
-	prev = ptr;
 	do {
 		const char *v = annotation_value(&child, "btf_type_tag");
 		long tag;
@@ -285,9 +285,8 @@ static int read_pointer(struct dwarf_reader *r, Dwarf_Die *die)
 		if (intern_name(r, v, &name) || (tag = add_rec(r, BTF_KIND_TYPE_TAG)) < 0)
 			return -ENOMEM;
 		r->recs[tag].name = name;
-		r->recs[tag].size_type = pointee;
-		r->recs[prev].size_type = local_ref(tag);
-		prev = tag;
+		r->recs[tag].size_type = r->recs[ptr].size_type;
+		r->recs[ptr].size_type = local_ref(tag);
 	} while (dwarf_siblingof(&child, &child) == 0);
 	return 0;
 }

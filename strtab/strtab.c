@@ -2,38 +2,33 @@
 /*
  * strtab/strtab.c: the string interner (see strtab.h for the contract).
  *
- * Layout:
  * - Shards: one cds_lfht per shard, chosen by the top bits of the 64-bit
- *   hash (cds_lfht picks buckets with the low bits, so the two stay
- *   independent). Lookups are lock-free under rcu_read_lock; a new string
- *   goes in with cds_lfht_add_unique. Nothing is ever removed until
- *   strtab__free.
- * - Entries: 40 bytes (the cds_lfht_node, string pointer, hash, length,
- *   id), bump-allocated with the copied bytes right behind them from the
- *   calling thread's own arena (one per thread per table, found through a
- *   one-slot thread-local cache). Only the owner bumps its arena, so the
- *   entry of a lost insert race, the last thing allocated, is simply
- *   un-bumped.
+ *   hash (cds_lfht picks buckets with the low bits). Lookups are lock-free
+ *   under rcu_read_lock; a new string goes in with cds_lfht_add_unique.
+ *   Nothing is removed before strtab__free.
+ * - Entries: 40 bytes (cds_lfht_node, string pointer, hash, length, id),
+ *   bump-allocated, with the copied bytes right behind, from the calling
+ *   thread's own arena (one per thread per table, found through a one-slot
+ *   thread-local cache). Only the owner bumps it, so the entry of a lost
+ *   insert race, the last thing allocated, is simply un-bumped.
  * - Ids: one atomic counter hands out 1, 2, 3, ...; id 0 is "" and never
- *   hashed. A two-level directory (DIR_CHUNKS chunks of DIR_CHUNK_SIZE
- *   entry pointers, a chunk allocated on demand and installed with a CAS)
- *   maps id -> entry in O(1) without locks. The id of a lost race is never
- *   handed out and leaves a NULL hole in the directory.
- * - Stats: plain per-arena counters, written only by the owning thread
- *   (relaxed atomic stores, so readers may sum them at any time).
+ *   hashed. A two-level directory (chunks of entry pointers, each chunk
+ *   allocated on demand and installed with a CAS) maps id -> entry in O(1)
+ *   without locks. The id of a lost race leaves a NULL hole.
+ * - Stats: per-arena counters written only by the owning thread (relaxed
+ *   atomic stores), summed by whoever asks.
  *
- * Publication order (why a reader that finds an entry sees it whole):
+ * Publication order, or why a reader that finds an entry sees all of it:
  * the inserting thread fills e->str, e->len, e->hash, the copied bytes and
  * the directory slot, then stores e->id with release semantics, then
  * publishes the node with cds_lfht_add_unique(). add_unique has a full
  * barrier before its commit and lookups act as rcu_dereference, which is
- * enough on every CPU liburcu supports. But liburcu is not built with
+ * enough on every CPU liburcu supports; but liburcu is not built for
  * ThreadSanitizer and dependency ordering is not C11 acquire, so we also
- * say it in C11 terms: every reader of an entry found in the table first
- * loads e->id with acquire (entry_id(), also first thing in strtab_match()),
- * which synchronizes with the release store and orders all the fields, the
- * bytes and the directory slot before the reader's accesses. On x86 both
- * are plain moves.
+ * say it in C11 terms: every reader of a found entry first loads e->id with
+ * acquire (entry_id(), also the first thing strtab_match() does), which
+ * synchronizes with the release store and orders the fields, the bytes and
+ * the directory slot before its reads. On x86 both are plain moves.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -75,8 +70,7 @@ struct strtab_entry {
 
 struct arena_block {
 	struct arena_block *next;
-	size_t size;
-	/* size bytes of data follow, 16-byte aligned */
+	/* data follows, 8-byte aligned */
 };
 
 /* One thread's allocations in one table. Only the owner touches it, until
@@ -111,8 +105,9 @@ static __thread uint64_t tls_gen;
 static __thread struct strtab_arena *tls_arena;
 
 /* The hash: 8-byte words, each folded in with a multiply and an xorshift,
- * then a final avalanche so that both the top bits (shard) and the low
- * bits (bucket) are good. Never reads past len. */
+ * then a final avalanche (the constants of MurmurHash3's fmix64) so that
+ * both the top bits (shard) and the low bits (bucket) are good. Never
+ * reads past len. */
 #define HASH_SEED	0x6a09e667f3bcc908ULL
 #define HASH_M1		0x9e3779b97f4a7c15ULL
 #define HASH_M2		0xff51afd7ed558ccdULL
@@ -179,11 +174,6 @@ static inline void stat_add(uint64_t *c, uint64_t v)
 	__atomic_store_n(c, *c + v, __ATOMIC_RELAXED);
 }
 
-static inline uint64_t stat_read(const uint64_t *c)
-{
-	return __atomic_load_n(c, __ATOMIC_RELAXED);
-}
-
 static inline struct strtab_entry *node_entry(struct cds_lfht_node *node)
 {
 	return caa_container_of(node, struct strtab_entry, node);
@@ -226,7 +216,6 @@ static void *arena_alloc(struct strtab_arena *a, size_t n)
 		if (!b)
 			return NULL;
 		b->next = a->blocks;
-		b->size = size;
 		a->blocks = b;
 		a->used = 0;
 		a->cap = size;
@@ -431,11 +420,11 @@ void strtab__stats(const struct strtab *t, struct strtab_stats *out)
 
 	memset(out, 0, sizeof(*out));
 	for (a = __atomic_load_n(&t->arenas, __ATOMIC_ACQUIRE); a; a = a->next) {
-		out->lookups += stat_read(&a->lookups);
-		out->hits += stat_read(&a->hits);
-		out->inserts += stat_read(&a->inserts);
-		out->insert_races += stat_read(&a->races);
-		out->bytes_copied += stat_read(&a->bytes_copied);
+		X
+		out->hits += __atomic_load_n(&a->hits, __ATOMIC_RELAXED);
+		out->inserts += __atomic_load_n(&a->inserts, __ATOMIC_RELAXED);
+		out->insert_races += __atomic_load_n(&a->races, __ATOMIC_RELAXED);
+		out->bytes_copied += __atomic_load_n(&a->bytes_copied, __ATOMIC_RELAXED);
 	}
 	out->strings = 1 + out->inserts;
 }

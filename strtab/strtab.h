@@ -6,32 +6,29 @@
  * writer later turns ids back into bytes. Strings are never removed; every
  * entry lives until strtab__free().
  *
- * Which operations may run at the same time (on the same table):
+ * Which operations may run at the same time on one table (Y: yes, any
+ * number of threads; -: no, the table is not shared yet or any more):
  *
- *                        | new  free | intern  intern_borrowed | str  count  stats  id_limit
- * -----------------------+-----------+-------------------------+---------------------------
- * strtab__new            |  -    -   |   -          -          |  -     -      -       -
- * strtab__free           |  -    -   |   -          -          |  -     -      -       -
- * strtab__intern         |  -    -   |   Y          Y          |  Y     Y      Y       Y
- * strtab__intern_borrowed|  -    -   |   Y          Y          |  Y     Y      Y       Y
- * strtab__str            |  -    -   |   Y          Y          |  Y     Y      Y       Y
- * strtab__count/stats/   |  -    -   |   Y          Y          |  Y     Y      Y       Y
- *   id_limit             |           |                         |
+ *                    new   free   intern*   str   count/stats/id_limit
+ *   new               -     -       -        -          -
+ *   free              -     -       -        -          -
+ *   intern*           -     -       Y        Y          Y
+ *   str               -     -       Y        Y          Y
+ *   count/stats/...   -     -       Y        Y          Y
  *
- * "-": the table does not exist yet or any more; nothing else may run on it.
- * Everything else may run concurrently from any number of threads.
+ *   intern* = strtab__intern() and strtab__intern_borrowed().
  *
- * Thread and RCU state each function needs (liburcu default "memb" flavour):
+ * Which thread may call what, in which RCU state (liburcu's default "memb"
+ * flavour, <urcu.h>):
  *
- * function                 caller thread                 RCU state
- * strtab__new              any                           none
- * strtab__free             any, with no other user left  none (see below)
- * strtab__intern(_borrowed) any                          registered
- *                                                        (rcu_register_thread),
- *                                                        NOT inside rcu_read_lock
- * strtab__str              any                           none
- * strtab__count/stats/     any                           none
- *   id_limit
+ *   function            caller                      RCU state
+ *   strtab__new         any                         any
+ *   strtab__free        any, once no other user     any, outside rcu_read_lock
+ *   intern*             any                         registered
+ *                                                   (rcu_register_thread),
+ *                                                   outside rcu_read_lock
+ *   strtab__str         any (see "Memory ordering") any
+ *   count/stats/...     any                         any
  *
  * Who frees what:
  * - The table owns its hash tables, its entries, the copies made by

@@ -127,17 +127,14 @@ static void test_borrowed(void)
 	strtab__free(t);
 }
 
-static void test_errors_and_opts(void)
+static void test_opts(void)
 {
 	struct strtab_opts opts = { .sz = sizeof(opts), .shards = 3 };
 	struct {
 		struct strtab_opts o;
 		long future_field;
 	} big = { .o = { .sz = sizeof(big) }, .future_field = 1 };
-	struct strtab_stats st;
-	struct strtab *t, *t2;
-	uint32_t id = 12345;
-	int err;
+	struct strtab *t;
 
 	errno = 0;
 	ok(strtab__new(&opts) == NULL && errno == EINVAL, "shards=3: EINVAL");
@@ -154,11 +151,18 @@ static void test_errors_and_opts(void)
 	t = strtab__new(&big.o);
 	ok(t != NULL, "unknown zero opts bytes are fine");
 	strtab__free(t);
+}
 
+static void test_errors_and_two_tables(void)
+{
 	/* One shard: the shard index must not shift by 64. */
-	opts = (struct strtab_opts){ .sz = sizeof(opts), .shards = 1,
-				     .expected_strings = 3 };
-	t = strtab__new(&opts);
+	struct strtab_opts opts = { .sz = sizeof(opts), .shards = 1,
+				    .expected_strings = 3 };
+	struct strtab *t = strtab__new(&opts), *t2;
+	struct strtab_stats st;
+	uint32_t id = 12345;
+	int err;
+
 	ok(t != NULL, "one shard, tiny presize");
 	if (!t)
 		return;
@@ -175,16 +179,14 @@ static void test_errors_and_opts(void)
 		return;
 	err = 0;
 	for (int i = 0; i < 3000; i++) {
+		struct strtab *ti = i & 1 ? t2 : t;
 		char s[32];
 		int n = snprintf(s, sizeof(s), "turns_%d", i);
-		uint32_t a = must_intern(i & 1 ? t2 : t, s, (size_t)n);
 
-		if (!str_is(i & 1 ? t2 : t, a, s, (size_t)n)) {
+		if (!str_is(ti, must_intern(ti, s, (size_t)n), s, (size_t)n))
 			err = 1;
-			break;
-		}
 	}
-	ok(err != 1 && strtab__count(t) == 1501 && strtab__count(t2) == 1501,
+	ok(err == 0 && strtab__count(t) == 1501 && strtab__count(t2) == 1501,
 	   "two tables in turns from one thread stay apart");
 	strtab__stats(t, &st);
 	ok(st.lookups == 1500 && st.inserts == 1500 && st.hits == 0 &&
@@ -395,34 +397,58 @@ static bool check_bytes(struct strtab *t, struct worker *w)
 	return true;
 }
 
-static void test_stress(void)
-{
-	struct strtab_opts opts = { .sz = sizeof(opts), .expected_strings = 50000 };
+struct stress {
+	struct strtab *t;
 	struct pool common, unique[NR_THREADS];
 	struct worker w[NR_THREADS];
 	pthread_barrier_t start;
-	unsigned long errors = 0, bad = 0;
-	struct strtab_stats st;
-	struct timespec t0, t1;
-	struct strtab *t;
-	size_t distinct = NR_COMMON + NR_THREADS * NR_UNIQUE;
+};
 
-	t = strtab__new(&opts);	/* presized small on purpose: it must grow */
-	ok(t != NULL, "stress: new");
-	if (!t)
-		return;
-	pool_fill(&common, NR_COMMON, "");
-	pthread_barrier_init(&start, NULL, NR_THREADS);
+static void stress_setup(struct stress *x)
+{
+	pool_fill(&x->common, NR_COMMON, "");
+	pthread_barrier_init(&x->start, NULL, NR_THREADS);
 	for (int k = 0; k < NR_THREADS; k++) {
-		char prefix[8];
+		char prefix[16];
 
 		snprintf(prefix, sizeof(prefix), "t%d_", k); /* 't' is not hex */
-		pool_fill(&unique[k], NR_UNIQUE, prefix);
-		w[k] = (struct worker){ .idx = k, .t = t, .common = &common,
-					.unique = &unique[k], .start = &start };
-		w[k].common_ids = calloc(NR_COMMON, sizeof(uint32_t));
-		w[k].unique_ids = calloc(NR_UNIQUE, sizeof(uint32_t));
+		pool_fill(&x->unique[k], NR_UNIQUE, prefix);
+		x->w[k] = (struct worker){ .idx = k, .t = x->t,
+					   .common = &x->common,
+					   .unique = &x->unique[k],
+					   .start = &x->start };
+		x->w[k].common_ids = calloc(NR_COMMON, sizeof(uint32_t));
+		x->w[k].unique_ids = calloc(NR_UNIQUE, sizeof(uint32_t));
 	}
+}
+
+static void stress_teardown(struct stress *x)
+{
+	for (int k = 0; k < NR_THREADS; k++) {
+		free(x->w[k].common_ids);
+		free(x->w[k].unique_ids);
+		pool_free(&x->unique[k]);
+	}
+	pool_free(&x->common);
+	pthread_barrier_destroy(&x->start);
+}
+
+static void test_stress(void)
+{
+	/* Presized small on purpose: the tables must grow under load. */
+	struct strtab_opts opts = { .sz = sizeof(opts), .expected_strings = 50000 };
+	size_t distinct = NR_COMMON + NR_THREADS * NR_UNIQUE;
+	unsigned long errors = 0, bad = 0;
+	static struct stress x;
+	struct strtab_stats st;
+	struct timespec t0, t1;
+	struct worker *w = x.w;
+
+	x.t = strtab__new(&opts);
+	ok(x.t != NULL, "stress: new");
+	if (!x.t)
+		return;
+	stress_setup(&x);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (int k = 0; k < NR_THREADS; k++)
 		pthread_create(&w[k].thread, NULL, worker_main, &w[k]);
@@ -432,7 +458,7 @@ static void test_stress(void)
 		bad += w[k].recheck_bad;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	strtab__stats(t, &st);
+	strtab__stats(x.t, &st);
 	diag("stress: %d threads, %.3f s, %llu lookups, %llu hits, %llu inserts, %llu races",
 	     NR_THREADS, (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9,
 	     (unsigned long long)st.lookups, (unsigned long long)st.hits,
@@ -441,29 +467,22 @@ static void test_stress(void)
 	is_int(errors, 0, "stress: every intern succeeded");
 	is_int(bad, 0, "stress: re-interning gives the same id and bytes");
 	ok(check_agree(w), "stress: all threads got the same id for each string");
-	ok(check_unique_ids(t, w), "stress: ids are unique per string and below the limit");
-	is_int(strtab__count(t), distinct + 1, "stress: count == distinct strings + \"\"");
-	ok(check_bytes(t, w), "stress: str matches every string");
+	ok(check_unique_ids(x.t, w), "stress: ids are unique per string and below the limit");
+	is_int(strtab__count(x.t), distinct + 1, "stress: count == distinct strings + \"\"");
+	ok(check_bytes(x.t, w), "stress: str matches every string");
 	ok(st.lookups == st.hits + st.inserts + st.insert_races &&
 	   st.lookups == (uint64_t)NR_THREADS * (NR_COMMON + NR_UNIQUE +
 						 NR_COMMON / RECHECK_EVERY),
 	   "stress: lookups == hits + inserts + races == calls");
-	is_int(strtab__id_limit(t), strtab__count(t) + st.insert_races,
+	is_int(strtab__id_limit(x.t), strtab__count(x.t) + st.insert_races,
 	       "stress: id holes == lost races");
 
 	/* Free from a thread not registered with RCU (see strtab__free). */
 	rcu_unregister_thread();
-	strtab__free(t);
+	strtab__free(x.t);
 	rcu_register_thread();
 	ok(1, "stress: free from an unregistered thread");
-
-	for (int k = 0; k < NR_THREADS; k++) {
-		free(w[k].common_ids);
-		free(w[k].unique_ids);
-		pool_free(&unique[k]);
-	}
-	pool_free(&common);
-	pthread_barrier_destroy(&start);
+	stress_teardown(&x);
 }
 
 int main(void)
@@ -472,7 +491,8 @@ int main(void)
 	test_basics();
 	test_unterminated_and_nul();
 	test_borrowed();
-	test_errors_and_opts();
+	test_opts();
+	test_errors_and_two_tables();
 	test_long_string();
 	test_stress();
 	rcu_unregister_thread();

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Fixtures: each C file in tests/fixtures is compiled with gcc and clang at
+# -gdwarf-4 and -gdwarf-5 (the exact command is printed as a TAP comment and
+# written at the top of each golden file); btfstream's BTF must
+#  1. load in bpftool,
+#  2. equal the golden text tests/fixtures/expected/NAME.CC-dwarfV.txt
+#     (bpftool btf dump file X format raw), and
+#  3. have the same types as pahole -J (compared by content with btfstream
+#     diff; FUNC, FUNC_PROTO, VAR and DATASEC are a later issue's).
+# UPDATE_GOLDEN=1 rewrites the golden files instead of checking them.
+. "$(dirname "$0")/lib.sh"
+
+command -v bpftool > /dev/null || skip_all "bpftool not installed"
+for src in "$FIXTURES"/*.c; do
+	name=$(basename "$src" .c)
+	for cc in gcc clang; do
+		for v in 4 5; do
+			id="$name.$cc-dwarf$v"
+			if ! command -v $cc > /dev/null; then skip "$id: $cc not installed"; continue; fi
+			cmd="$cc -w -g -gdwarf-$v -O0 -fno-eliminate-unused-debug-types $name.c"
+			diag "$cmd -o $id.elf"
+			(cd "$FIXTURES" && $cmd -o "$TMP/$id.elf")
+			ok $? "$id: compiles"
+			"$BTFSTREAM" "$TMP/$id.elf" -o "$TMP/$id.btf"
+			ok $? "$id: btfstream converts it"
+			bpftool btf dump file "$TMP/$id.btf" format raw > "$TMP/$id.txt"
+			ok $? "$id: the BTF loads in bpftool"
+			golden=$FIXTURES/expected/$id.txt
+			{ echo "# $cmd -o $id.elf"; echo "# btfstream $id.elf -o $id.btf && bpftool btf dump file $id.btf format raw"; cat "$TMP/$id.txt"; } > "$TMP/$id.golden"
+			if [ -n "${UPDATE_GOLDEN:-}" ]; then
+				mkdir -p "$FIXTURES/expected" && cp "$TMP/$id.golden" "$golden"
+			fi
+			diff -u "$golden" "$TMP/$id.golden" > "$TMP/$id.gdiff"
+			ok $? "$id: equals the golden text" || sed 's/^/# /' "$TMP/$id.gdiff" | head -20
+			if command -v pahole > /dev/null; then
+				pahole_ref "$TMP/$id.elf" "$TMP/$id.pahole"
+				"$BTFSTREAM" diff --ignore-kinds FUNC,FUNC_PROTO,VAR,DATASEC "$TMP/$id.pahole" "$TMP/$id.btf" > "$TMP/$id.pdiff"
+				ok $? "$id: same types as pahole -J" || sed 's/^/# /' "$TMP/$id.pdiff" | head -30
+			else
+				skip "$id: pahole (dwarves) not installed"
+			fi
+		done
+	done
+done
+done_testing

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -101,6 +102,9 @@ int input__open(struct input *in, const char *path, struct fail *f)
 	in->elf = elf_memory(in->map, in->size);
 	if (!in->elf || elf_kind(in->elf) != ELF_K_ELF || !gelf_getehdr(in->elf, &eh))
 		return fail__set(f, -EINVAL, "%s: corrupt ELF file: %s", path, elf_errmsg(-1));
+	if (eh.e_shoff > in->size || (uint64_t)eh.e_shnum * eh.e_shentsize > in->size - eh.e_shoff)
+		return fail__set(f, -EINVAL, "%s: truncated or corrupt ELF: section headers end past the end of the file",
+				 path);
 	in->big_endian = eh.e_ident[EI_DATA] == ELFDATA2MSB;
 	in->elf_class = eh.e_ident[EI_CLASS];
 	in->machine = eh.e_machine;

@@ -420,11 +420,12 @@ void strtab__stats(const struct strtab *t, struct strtab_stats *out)
 
 	memset(out, 0, sizeof(*out));
 	for (a = __atomic_load_n(&t->arenas, __ATOMIC_ACQUIRE); a; a = a->next) {
-		X
+		out->lookups += __atomic_load_n(&a->lookups, __ATOMIC_RELAXED);
 		out->hits += __atomic_load_n(&a->hits, __ATOMIC_RELAXED);
 		out->inserts += __atomic_load_n(&a->inserts, __ATOMIC_RELAXED);
 		out->insert_races += __atomic_load_n(&a->races, __ATOMIC_RELAXED);
-		out->bytes_copied += __atomic_load_n(&a->bytes_copied, __ATOMIC_RELAXED);
+		out->bytes_copied += __atomic_load_n(&a->bytes_copied,
+						     __ATOMIC_RELAXED);
 	}
 	out->strings = 1 + out->inserts;
 }

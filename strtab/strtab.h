@@ -68,7 +68,8 @@ struct strtab_opts {
 };
 
 struct strtab_stats {
-	uint64_t lookups;	/* intern calls with len > 0 */
+	uint64_t lookups;	/* intern calls with len > 0 (= hits + inserts
+				 * + insert_races + failed calls) */
 	uint64_t hits;		/* ... that found the string already there */
 	uint64_t inserts;	/* ... that added it */
 	uint64_t insert_races;	/* ... that lost an insert race (an id hole) */
@@ -89,11 +90,10 @@ struct strtab *strtab__new(const struct strtab_opts *opts);
 /*
  * strtab__free - free the table, every entry and every copy. NULL is fine.
  * No other thread may use the table any more, and pointers from
- * strtab__str() die here. Any thread, registered with RCU or not, not
- * inside rcu_read_lock: the hash tables are emptied by a short-lived helper
- * thread that registers itself, so the caller's RCU state does not matter.
- * If that thread cannot be created, the table is leaked rather than freed
- * unsafely.
+ * strtab__str() die here. Any thread, registered with RCU or not, but not
+ * inside rcu_read_lock (a grace period is waited for): the hash tables are
+ * emptied by a short-lived helper thread that registers itself. If that
+ * thread cannot be created, the table is leaked rather than freed unsafely.
  */
 void strtab__free(struct strtab *t);
 
@@ -102,8 +102,9 @@ void strtab__free(struct strtab *t);
  * s need not be NUL-terminated; if the string is new, the bytes are copied
  * (plus a NUL) into the table's own storage.
  * Caller: any thread registered with rcu_register_thread(), NOT holding
- * rcu_read_lock() (the function takes it itself). Lock-free lookups; the
- * insert of a new string is lock-free too (cds_lfht_add_unique).
+ * rcu_read_lock() (the function takes it itself). Lookups are lock-free;
+ * inserts take no lock of ours either (cds_lfht_add_unique), though they
+ * may malloc() a new arena block or directory chunk.
  * Returns 0, -ENOMEM, or -E2BIG (len >= UINT32_MAX, or the 2^28 ids are
  * used up); *id is set only on success.
  */

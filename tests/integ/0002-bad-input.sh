@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Bad input: each case must give one line on stderr naming the file and the
+# problem, a non-zero exit, and leave no output file (nor a temporary one).
+. "$(dirname "$0")/lib.sh"
+
+out=$TMP/out/result.btf
+mkdir -p "$TMP/out"
+
+# expect_fail NAME INPUT OUTPUT PATTERN
+expect_fail() {
+	local name=$1 in=$2 o=$3 pat=$4 rc lines
+	"$BTFSTREAM" "$in" -o "$o" > "$TMP/stdout" 2> "$TMP/stderr"
+	rc=$?
+	lines=$(wc -l < "$TMP/stderr")
+	[ $rc -ne 0 ]; ok $? "$name: non-zero exit (got $rc)"
+	[ "$lines" -eq 1 ] && grep -q -- "$pat" "$TMP/stderr"
+	ok $? "$name: one line matching '$pat'" || sed 's/^/#   stderr: /' "$TMP/stderr"
+	[ ! -e "$o" ] && [ -z "$(ls -A "$TMP/out")" ]
+	ok $? "$name: no output file left behind" || ls -la "$TMP/out" | sed 's/^/# /'
+}
+
+gcc -g -O0 -o "$TMP/good.elf" "$FIXTURES/kinds.c" -w || skip_all "gcc cannot build the fixture"
+gcc -O0 -o "$TMP/nodwarf.elf" "$FIXTURES/kinds.c" -w
+printf 'this is not an ELF file\n' > "$TMP/text.txt"
+head -c 3000 "$TMP/good.elf" > "$TMP/truncated.elf"
+head -c 10 "$TMP/good.elf" > "$TMP/short.elf"
+# corrupt DWARF: overwrite the start of .debug_info with garbage
+cp "$TMP/good.elf" "$TMP/corrupt.elf"
+off=$((16#$(readelf -S -W "$TMP/good.elf" | sed -n "s/.*\] .debug_info *PROGBITS *[0-9a-f]* \([0-9a-f]*\) .*/\1/p")))
+printf '\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff' |
+	dd of="$TMP/corrupt.elf" bs=1 seek="$off" conv=notrunc status=none
+
+expect_fail "missing file" "$TMP/does-not-exist.elf" "$out" "does-not-exist.elf: cannot open: No such file"
+expect_fail "not an ELF file" "$TMP/text.txt" "$out" "text.txt: not an ELF file"
+expect_fail "ELF without DWARF" "$TMP/nodwarf.elf" "$out" "nodwarf.elf: no DWARF"
+expect_fail "truncated ELF" "$TMP/truncated.elf" "$out" "truncated.elf: .*truncated\|truncated.elf: corrupt"
+expect_fail "ELF shorter than its header" "$TMP/short.elf" "$out" "short.elf: "
+expect_fail "corrupt DWARF" "$TMP/corrupt.elf" "$out" "corrupt.elf: .*DWARF"
+expect_fail "output folder missing" "$TMP/good.elf" "$TMP/out/no/such/dir/x.btf" "x.btf: cannot create output"
+touch "$TMP/afile"
+expect_fail "output folder is a file" "$TMP/good.elf" "$TMP/afile/x.btf" "x.btf: cannot create output"
+rm -f "$TMP/afile"
+if [ "$(id -u)" -ne 0 ]; then
+	mkdir -p "$TMP/ro" && chmod 555 "$TMP/ro"
+	expect_fail "read-only output folder" "$TMP/good.elf" "$TMP/ro/x.btf" "x.btf: cannot create output"
+else
+	# root ignores mode bits; /proc refuses new files whoever asks
+	expect_fail "unwritable output folder (/proc)" "$TMP/good.elf" "/proc/btfstream-test.btf" "btfstream-test.btf: cannot create output"
+fi
+
+# an existing output is left intact when the conversion fails
+echo "old" > "$out"
+"$BTFSTREAM" "$TMP/text.txt" -o "$out" 2> /dev/null
+[ "$(cat "$out")" = old ]; ok $? "a failed run leaves an existing output untouched"
+rm -f "$out"
+
+"$BTFSTREAM" "$TMP/good.elf" 2> "$TMP/stderr"; rc=$?
+[ $rc -eq 2 ] && grep -q "no output file given" "$TMP/stderr"; ok $? "no -o: usage error, exit 2"
+"$BTFSTREAM" -j 0 "$TMP/good.elf" -o "$out" 2> "$TMP/stderr"; rc=$?
+[ $rc -eq 2 ] && grep -q -- "-j" "$TMP/stderr"; ok $? "-j 0: usage error, exit 2"
+"$BTFSTREAM" --lang-exclude klingon "$TMP/good.elf" -o "$out" 2> "$TMP/stderr"; rc=$?
+[ $rc -eq 2 ] && grep -q "klingon" "$TMP/stderr"; ok $? "unknown language: usage error, exit 2"
+"$BTFSTREAM" "$TMP/good.elf" -o "$out"; ok $? "the good file still converts"
+done_testing

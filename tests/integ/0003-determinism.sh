@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Determinism on a many-CU input built here: the output bytes must not depend
+# on -j, on the queue capacity or on the reorder window.
+. "$(dirname "$0")/lib.sh"
+
+# 24 CUs: the fixtures compiled several times under different names, linked.
+for i in $(seq 1 12); do
+	sed "s/\bmain\b/main_$i/; s/\bg_/g${i}_/g; s/\bmatrix\b/matrix_$i/; s/\bnames\b/names_$i/; s/\bpp\b/pp_$i/" "$FIXTURES/kinds.c" > "$TMP/k$i.c"
+	sed "s/\bmain\b/tmain_$i/; s/\bg_tagged\b/g_tagged_$i/" "$FIXTURES/tags.c" > "$TMP/t$i.c"
+done
+echo 'int main(void) { return 0; }' > "$TMP/main.c"
+(cd "$TMP" && gcc -w -g -O0 -o many.elf k*.c t*.c main.c) || skip_all "gcc cannot build the input"
+
+"$BTFSTREAM" -j1 "$TMP/many.elf" -o "$TMP/j1.btf"; ok $? "-j1 converts"
+for variant in "-j2" "-j4" "-j8" "-j3 --queue-capacity 2 --window 1" "-j2 --queue-capacity 4"; do
+	f="$TMP/v.btf"
+	"$BTFSTREAM" $variant "$TMP/many.elf" -o "$f" && cmp -s "$TMP/j1.btf" "$f"
+	ok $? "$variant: byte-identical to -j1"
+done
+for run in 1 2 3; do
+	"$BTFSTREAM" -j4 --queue-capacity 2 "$TMP/many.elf" -o "$TMP/r.btf" && cmp -s "$TMP/j1.btf" "$TMP/r.btf"
+	ok $? "repeat $run of -j4 with a tiny queue: byte-identical"
+done
+done_testing

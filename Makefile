@@ -74,7 +74,7 @@ INTEG_TESTS := $(sort $(wildcard tests/integ/*.sh))
 check: deps
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) WERROR=1
 	$(Q)$(MAKE) --no-print-directory check-tsan
-	$(Q)BTFSTREAM=$(abspath $(BIN)) TSAN_OPTIONS=halt_on_error=1 \
+	$(Q)BTFSTREAM=$(abspath $(BIN)) TSAN_OPTIONS="halt_on_error=1 suppressions=$(abspath tests/tsan.supp)" \
 		prove --exec tests/tap-exec $(PROVE_FLAGS) $(UNIT_BINS) $(TSAN_TESTS) $(INTEG_TESTS)
 
 # ThreadSanitizer build of the concurrent modules' tests, in its own tree.

@@ -28,6 +28,7 @@
 #include "stages/dedup.h"
 #include "stages/emit.h"
 #include "stages/input.h"
+#include "stages/vars.h"
 #include "stages/write_btf.h"
 #include "strtab/strtab.h"
 
@@ -41,6 +42,8 @@ struct pipeline {
 	struct input in;
 	struct cu_index idx;
 	struct strtab *strtab;
+	struct vars vars;
+	struct read_opts read;		/* opts->read, completed from the input */
 	struct fail fail;
 
 	struct reader_thread *readers;
@@ -288,7 +291,7 @@ static int readers_setup(struct pipeline *p)
 			return fail__set(&p->fail, -ENOMEM, "pipeline: out of memory");
 		if ((err = input__open_dwarf(&p->in, &t->elf, &t->dw, &p->fail)))
 			return err;
-		t->rd.opts = &o->read;
+		t->rd.opts = &p->read;
 		t->rd.strtab = p->strtab;
 		t->rd.path = o->input;
 		t->rd.dw = t->dw;
@@ -393,6 +396,12 @@ static int run_stages(struct pipeline *p, struct run_stats *s)
 	if ((err = input__open(&p->in, o->input, &p->fail)) ||
 	    (err = cu_index__build(&p->idx, p->in.dwarf, o->input, &p->fail)))
 		return err;
+	if ((err = vars__build(&p->vars, p->in.elf, o->input, &p->fail)))
+		return err;
+	p->read = o->read;
+	p->read.big_endian = p->in.big_endian;
+	p->read.addr_size = p->in.elf_class == ELFCLASS32 ? 4 : 8;
+	p->read.vars = &p->vars;
 	st = stats__add(s, "cu_index");
 	st->wall_ns = stats__now_ns() - t0;
 	st->cpu_ns = stats__thread_cpu_ns() - c0;
@@ -406,6 +415,7 @@ static int run_stages(struct pipeline *p, struct run_stats *s)
 		return fail__set(&p->fail, -ENOMEM, "strtab: out of memory");
 	if ((err = readers_setup(p)) || (err = btf_writer__init(&w, p->strtab, o->input, &p->fail)))
 		return err ? err : fail__set(&p->fail, -ENOMEM, "write_btf: out of memory");
+	w.vars = &p->vars;
 	s->jobs = p->nreaders;
 	t0 = stats__now_ns();
 	c0 = stats__thread_cpu_ns();
@@ -488,6 +498,7 @@ int pipeline__run(const struct pipeline_opts *opts, struct run_stats *stats)
 	readers_free(&p);
 	strtab__free(p.strtab);
 	cu_index__free(&p.idx);
+	vars__free(&p.vars);
 	input__close(&p.in);
 	rcu_unregister_thread();
 	pthread_cond_destroy(&p.cond);

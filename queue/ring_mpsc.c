@@ -175,7 +175,7 @@ int ring_mpsc__init(struct ring_mpsc *r, void *slots, size_t capacity,
 	memset(r, 0, sizeof(*r));
 	if (!slots || !elem_size || capacity < 2 ||
 	    (capacity & (capacity - 1)) || capacity > SIZE_MAX / elem_size ||
-	    (uint64_t)capacity >= RING_CLOSED / 2)
+	    capacity > LONG_MAX)	/* ring__reserve returns counts as long */
 		return -EINVAL;
 	r->slots = slots;
 	r->mask = capacity - 1;

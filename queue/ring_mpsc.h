@@ -44,7 +44,9 @@
  *            t (earlier reservations published) and stores t + k.  Commits
  *            therefore happen in reservation order; the wait is only as
  *            long as an earlier producer's memcpy, unless it was preempted,
- *            in which case the waiter sleeps on a futex.
+ *            in which case the waiter sleeps on a futex.  That is the price
+ *            of this design: a producer descheduled between its CAS and its
+ *            commit holds back the commits (not the copies) of later ones.
  *   head     next position the consumer reads.  The consumer takes every
  *            position in [head, commit) it has room for with one acquire
  *            load, copies them out, then stores the new head, which hands
@@ -55,17 +57,22 @@
  * this API does not have; the reserve/commit pair needs none.
  *
  * Batches amortise: push_many reserves as many slots as are free (up to n)
- * with one CAS and publishes them with one store; pop_many takes all
- * published slots (up to max) with one load and frees them with one store.
+ * with one CAS and publishes them with one store, and repeats (sleeping when
+ * the ring is full) until all n are in; pop_many takes all published slots
+ * (up to max) with one load and frees them with one store.
  *
  * Blocking: a push on a full ring, a pop on an empty ring and a commit
  * waiting for its turn spin a short bounded time, then sleep on a futex
  * (one 32-bit word per reason: room, data, turn).  Each futex has a waiter
  * count; the side that makes progress reads the count and only makes the
- * wake-up system call when someone is waiting, so the uncontended fast path
- * is: producer = 1 load + 1 CAS + memcpy + 1 load + 1 store + 2 loads,
- * consumer = 1 load + memcpy + 1 store + 1 load.  Why no wake-up is lost is
- * explained at ring__sleep in ring_mpsc.c.
+ * wake-up system call when someone is waiting.  The uncontended fast path
+ * of one push_many or pop_many round (any batch that fits in the free space
+ * or is available; push, pop and the try_ forms are rounds of one) is:
+ *   producer: load head, load reserve, CAS reserve, memcpy, load commit,
+ *             store commit (seq_cst), load 2 waiter counts;
+ *   consumer: load commit, memcpy, store head (seq_cst), load 1 waiter count
+ * (plus loads of its own head and high-water mark, which no one else writes).
+ * Why no wake-up is lost is explained at ring__sleep in ring_mpsc.c.
  */
 #ifndef BTFSTREAM_QUEUE_RING_MPSC_H
 #define BTFSTREAM_QUEUE_RING_MPSC_H
@@ -105,28 +112,28 @@ struct ring_mpsc {
 	unsigned char *slots;
 	size_t mask;				/* capacity - 1 */
 	size_t elem_size;
-	char __pad0[RING_MPSC_CACHELINE];
+	char pad0[RING_MPSC_CACHELINE];
 
 	/* Written by producers (CAS), read by producers and stats. */
 	_Atomic uint64_t reserve;		/* bit 63: closed */
-	char __pad1[RING_MPSC_CACHELINE];
+	char pad1[RING_MPSC_CACHELINE];
 
 	/* Written by producers, read by everyone. */
 	_Atomic uint64_t commit;
-	char __pad2[RING_MPSC_CACHELINE];
+	char pad2[RING_MPSC_CACHELINE];
 
 	/* Written by the consumer only. */
 	_Atomic uint64_t head;
 	_Atomic size_t high_water;
 	_Atomic uint64_t pop_blocked_ns;
 	_Atomic uint64_t pop_blocks;
-	char __pad3[RING_MPSC_CACHELINE];
+	char pad3[RING_MPSC_CACHELINE];
 
 	/* Written on slow paths only; waiter counts read on fast paths. */
 	struct ring_mpsc_waitq room;		/* producers: ring full */
 	struct ring_mpsc_waitq data;		/* consumer: ring empty */
 	struct ring_mpsc_waitq turn;		/* producers: earlier commit */
-	char __pad4[RING_MPSC_CACHELINE];
+	char pad4[RING_MPSC_CACHELINE];
 
 	/* Written by producers on the slow path only. */
 	_Atomic uint64_t push_blocked_ns;
@@ -136,7 +143,8 @@ struct ring_mpsc {
 /*
  * ring_mpsc__init: make r an empty, open ring over slots.
  * slots: capacity * elem_size bytes owned by the caller, suitably aligned
- * for the element type.  capacity: a power of two >= 2.  elem_size > 0.
+ * for the element type.  capacity: a power of two >= 2 and <= LONG_MAX.
+ * elem_size > 0.
  * Returns 0, or -EINVAL (r is then zeroed).
  * Caller: any thread, with no other operation on r in progress.
  */

@@ -15,9 +15,11 @@
 #include <dwarf.h>
 #include <errno.h>
 #include <linux/btf.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "stages/vars.h"
 #include "strtab/strtab.h"
 
 #ifndef DW_TAG_LLVM_annotation
@@ -89,15 +91,12 @@ static int die_name(struct dwarf_reader *r, Dwarf_Die *die, uint32_t *id)
 
 /* The DIE that attribute `name` of die refers to, as a pass-1 ref: REF_VOID if
  * absent, else the target's CU-relative offset. */
-static int die_ref(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name, uint32_t *ref)
+static int die_ref_at(struct dwarf_reader *r, Dwarf_Die *die, Dwarf_Attribute *found, uint32_t *ref)
 {
-	Dwarf_Attribute at;
+	Dwarf_Attribute at = *found;
 	Dwarf_Die target;
 	Dwarf_Off off;
 
-	*ref = REF_VOID;
-	if (!dwarf_attr(die, name, &at))
-		return 0;
 	if (!dwarf_formref_die(&at, &target))
 		return reader_fail(r, die, -EINVAL, "bad type reference");
 	off = dwarf_dieoffset(&target);
@@ -106,6 +105,23 @@ static int die_ref(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name, ui
 				   "reference to a DIE outside this CU (DW_FORM_ref_addr/partial units are not supported yet)");
 	*ref = (uint32_t)(off - r->cu_off);
 	return 0;
+}
+
+static int die_ref(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name, uint32_t *ref)
+{
+	Dwarf_Attribute at;
+
+	*ref = REF_VOID;
+	return dwarf_attr(die, name, &at) ? die_ref_at(r, die, &at, ref) : 0;
+}
+
+/* The same, following DW_AT_specification / DW_AT_abstract_origin. */
+static int die_ref_integrate(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name, uint32_t *ref)
+{
+	Dwarf_Attribute at;
+
+	*ref = REF_VOID;
+	return dwarf_attr_integrate(die, name, &at) ? die_ref_at(r, die, &at, ref) : 0;
 }
 
 static bool die_flag(Dwarf_Die *die, unsigned int name)
@@ -556,6 +572,84 @@ static int read_subroutine(struct dwarf_reader *r, Dwarf_Die *die)
 	return map_die(r, die, idx + 1);
 }
 
+/* libdw's dwarf_getlocation* keep per-CU caches that a stock libdw does not
+ * lock; only the rare DW_OP_addrx path uses them, under this lock. */
+static pthread_mutex_t getlocation_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* DWARF 5's DW_OP_addrx <index>: the address lives in .debug_addr. */
+static bool variable_addrx(Dwarf_Attribute *at, uint64_t *addr)
+{
+	Dwarf_Attribute result;
+	Dwarf_Addr a = 0;
+	Dwarf_Op *ops;
+	size_t nops;
+	bool ok = false;
+
+	pthread_mutex_lock(&getlocation_lock);
+	if (dwarf_getlocation(at, &ops, &nops) == 0 && nops == 1 &&
+	    (ops[0].atom == DW_OP_addrx || ops[0].atom == DW_OP_GNU_addr_index) &&
+	    dwarf_getlocation_attr(at, &ops[0], &result) == 0 && dwarf_formaddr(&result, &a) == 0) {
+		*addr = a;
+		ok = true;
+	}
+	pthread_mutex_unlock(&getlocation_lock);
+	return ok;
+}
+
+/* The address of a variable located by a lone DW_OP_addr or DW_OP_addrx. */
+static bool variable_addr(struct dwarf_reader *r, Dwarf_Die *die, uint64_t *addr)
+{
+	unsigned int n = r->opts->addr_size;
+	Dwarf_Attribute at;
+	Dwarf_Block blk;
+
+	if (!dwarf_attr(die, DW_AT_location, &at) || dwarf_formblock(&at, &blk) || blk.length < 2)
+		return false;
+	if (blk.data[0] == DW_OP_addrx || blk.data[0] == DW_OP_GNU_addr_index)
+		return variable_addrx(&at, addr);
+	if (blk.length != 1 + n || blk.data[0] != DW_OP_addr || (n != 4 && n != 8))
+		return false;
+	*addr = 0;
+	for (unsigned int i = 0; i < n; i++) {
+		unsigned int byte = r->opts->big_endian ? i : n - 1 - i;
+
+		*addr = *addr << 8 | blk.data[1 + byte];
+	}
+	return true;
+}
+
+/* A file-scope variable that opts->vars selects -> VAR (+ its decl tags). */
+static int read_variable(struct dwarf_reader *r, Dwarf_Die *die)
+{
+	const struct var_sym *sym;
+	Dwarf_Attribute at;
+	uint32_t type, name;
+	uint64_t addr;
+	bool external = false;
+	long idx;
+	int err;
+
+	const char *dname;
+
+	if (!r->opts->vars || !variable_addr(r, die, &addr))
+		return 0;
+	dname = dwarf_diename(die);
+	if (!(sym = vars__lookup(r->opts->vars, addr, dname)))
+		return 0;
+	if ((err = die_ref_integrate(r, die, DW_AT_type, &type)))
+		return err;
+	if (dwarf_attr_integrate(die, DW_AT_external, &at))
+		dwarf_formflag(&at, &external);
+	if (intern_name(r, dname, &name) || (idx = add_rec(r, BTF_KIND_VAR)) < 0)
+		return -ENOMEM;
+	r->recs[idx].name = name;
+	r->recs[idx].size_type = type;
+	r->recs[idx].extra = external ? BTF_VAR_GLOBAL_ALLOCATED : BTF_VAR_STATIC;
+	r->recs[idx].elem = (uint32_t)(addr - r->opts->vars->sec_addr);
+	r->recs[idx].index = (uint32_t)sym->size;
+	return add_decl_tags(r, die, idx, -1);
+}
+
 /* ---- the walk ---- */
 
 static int visit(struct dwarf_reader *r, Dwarf_Die *die)
@@ -598,6 +692,8 @@ static int visit(struct dwarf_reader *r, Dwarf_Die *die)
 	}
 	case DW_TAG_unspecified_type:
 		return map_die(r, die, DIE_MAP_ALIAS);	/* void */
+	case DW_TAG_variable:
+		return r->level == 1 ? read_variable(r, die) : 0;
 	case DW_TAG_compile_unit:
 	case DW_TAG_partial_unit:
 	case DW_TAG_subprogram:
@@ -620,6 +716,7 @@ static int visit_children(struct dwarf_reader *r, Dwarf_Die *die)
 		return 0;
 	if (res < 0)
 		return reader_fail(r, die, -EINVAL, "corrupt DIE tree");
+	r->level++;
 	do {
 		int tag = dwarf_tag(&child);
 
@@ -631,6 +728,7 @@ static int visit_children(struct dwarf_reader *r, Dwarf_Die *die)
 		if ((err = visit(r, &child)))
 			return err;
 	} while ((res = dwarf_siblingof(&child, &child)) == 0);
+	r->level--;
 	return res < 0 ? reader_fail(r, die, -EINVAL, "corrupt DIE tree") : 0;
 }
 
@@ -707,6 +805,7 @@ int dwarf_reader__read_cu(struct dwarf_reader *r, const struct cu_info *ci, stru
 	r->arena = arena;
 	r->cu_off = ci->off;
 	r->cu_end = ci->off + ci->size;
+	r->level = 0;
 	die_map__reset(&r->map);
 	if (!dwarf_offdie(r->dw, ci->die_off, &cudie))
 		return reader_fail(r, NULL, -EINVAL, "cannot read the CU DIE");

@@ -14,7 +14,8 @@
  * annotations), arrays -> one ARRAY (dimensions multiplied), struct/class/union ->
  * STRUCT/UNION or FWD for declarations, enums -> ENUM/ENUM64, typedef, const,
  * volatile, restrict, subroutine types -> FUNC_PROTO, btf_decl_tag annotations
- * -> DECL_TAG. _Atomic is transparent; unspecified types are void.
+ * -> DECL_TAG. _Atomic is transparent; unspecified types are void. File-scope
+ * variables that opts->vars selects -> VAR (record fields: see record.h).
  */
 #ifndef BTFSTREAM_READ_DWARF_H
 #define BTFSTREAM_READ_DWARF_H
@@ -31,17 +32,20 @@
 #include "stages/record.h"
 
 struct strtab;
+struct vars;
 
 /* The array index type: the writer replaces it with the id of the first CU's
  * "int" (or a synthesised __ARRAY_SIZE_TYPE__), as pahole does. */
 #define REF_INDEX_TYPE 0xffffffffu
 
 struct read_opts {
-	bool big_endian;	/* byte order of the target, for DWARF 2/3 bit offsets */
+	bool big_endian;	/* byte order of the target, for DWARF 2/3 bit offsets and addresses */
+	unsigned int addr_size;	/* bytes in a target address (4 or 8) */
 	bool gen_floats;	/* FLOAT kind (pahole --btf_gen_floats); else floats are skipped */
 	bool type_tag;		/* TYPE_TAG from btf_type_tag annotations */
 	bool decl_tag;		/* DECL_TAG from btf_decl_tag annotations */
 	bool enum64;		/* ENUM64 for enums wider than 4 bytes */
+	const struct vars *vars; /* variables that get a VAR (stages/vars.h); NULL: none */
 };
 
 struct read_stats {
@@ -70,6 +74,7 @@ struct dwarf_reader {
 	struct die_map map;
 	struct arena *arena;
 	uint64_t cu_off, cu_end;
+	unsigned int level;	/* DIE tree depth of the children being visited */
 	struct read_stats stats;
 };
 

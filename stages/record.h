@@ -53,6 +53,8 @@ struct type_rec {
 	uint32_t elem;		/* ARRAY: element ref */
 	uint32_t index;		/* ARRAY: index-type ref */
 	void *payload;		/* rec_member / rec_enum_val / rec_param[vlen] in the CU arena */
+	/* VAR: size_type = type ref, extra = linkage, elem = offset in its
+	 * section, index = size; vlen 0 (a VAR has no vlen). */
 };
 
 #endif

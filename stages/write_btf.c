@@ -9,6 +9,7 @@
 
 #include "stages/arena.h"
 #include "stages/read_dwarf.h"
+#include "stages/vars.h"
 #include "strtab/strtab.h"
 
 static int grow(char **buf, size_t *cap, size_t need)
@@ -180,6 +181,64 @@ static int write_vlen(struct btf_writer *w, const struct type_rec *r, void *p)
 	return err;
 }
 
+static int add_secinfo(struct btf_writer *w, uint32_t id, uint32_t offset, uint32_t size)
+{
+	if (w->nsecinfo == w->secinfo_cap) {
+		size_t ncap = w->secinfo_cap ? w->secinfo_cap * 2 : 256;
+		struct btf_secinfo *n = realloc(w->secinfo, ncap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		w->secinfo = n;
+		w->secinfo_cap = ncap;
+	}
+	w->secinfo[w->nsecinfo++] = (struct btf_secinfo){ .type = id, .offset = offset, .size = size };
+	return 0;
+}
+
+static int cmp_secinfo(const void *a, const void *b)
+{
+	const struct btf_secinfo *x = a, *y = b;
+
+	if (x->offset != y->offset)
+		return x->offset < y->offset ? -1 : 1;
+	return x->type < y->type ? -1 : x->type > y->type;
+}
+
+/* The DATASEC of the per-CPU section, secinfos sorted by offset (then id). */
+static int write_datasec(struct btf_writer *w)
+{
+	struct btf_var_secinfo *out;
+	struct btf_type *t;
+	uint32_t name;
+	int err;
+
+	if (!w->nsecinfo || !w->vars)
+		return 0;
+	if (w->nsecinfo > 0xffff)
+		return -E2BIG;
+	qsort(w->secinfo, w->nsecinfo, sizeof(*w->secinfo), cmp_secinfo);
+	if ((err = strtab__intern(w->strtab, VARS_PERCPU_SECTION, strlen(VARS_PERCPU_SECTION), &name)))
+		return err;
+	t = type_space(w, sizeof(*t) + w->nsecinfo * sizeof(*out));
+	if (!t)
+		return -ENOMEM;
+	t->info = (uint32_t)BTF_KIND_DATASEC << 24 | (uint32_t)w->nsecinfo;
+	/* pahole's size: the end of the last variable, not the section size */
+	t->size = w->secinfo[w->nsecinfo - 1].offset + w->secinfo[w->nsecinfo - 1].size;
+	if ((err = str_offset(w, name, &t->name_off)))
+		return err;
+	out = (struct btf_var_secinfo *)(t + 1);
+	for (size_t i = 0; i < w->nsecinfo; i++) {
+		out[i].type = w->secinfo[i].type;
+		out[i].offset = w->secinfo[i].offset;
+		out[i].size = w->secinfo[i].size;
+	}
+	w->next_id++;
+	w->records++;
+	return 0;
+}
+
 static int write_type(struct btf_writer *w, const struct type_rec *r)
 {
 	size_t extra = extra_bytes(r);
@@ -200,10 +259,12 @@ static int write_type(struct btf_writer *w, const struct type_rec *r)
 		return err;
 	switch (r->kind) {
 	case BTF_KIND_INT:
-	case BTF_KIND_VAR:
 	case BTF_KIND_DECL_TAG:
 		*(uint32_t *)p = r->extra;
 		return 0;
+	case BTF_KIND_VAR:
+		*(uint32_t *)p = r->extra;
+		return add_secinfo(w, w->next_id, r->elem, r->index);
 	case BTF_KIND_ARRAY: {
 		struct btf_array *a = p;
 
@@ -281,10 +342,19 @@ struct btf *btf_writer__finish(struct btf_writer *w)
 		.magic = BTF_MAGIC, .version = BTF_VERSION, .hdr_len = sizeof(hdr),
 		.type_off = 0, .type_len = w->tlen, .str_off = w->tlen, .str_len = w->slen,
 	};
-	size_t size = sizeof(hdr) + w->tlen + w->slen;
 	struct btf *btf;
+	size_t size;
 	char *raw;
+	int err;
 
+	if ((err = write_datasec(w))) {
+		fail__set(w->fail, err, "write_btf: %s: cannot add the DATASEC: %s", w->path, strerror(-err));
+		return NULL;
+	}
+	hdr.type_len = w->tlen;
+	hdr.str_off = w->tlen;
+	hdr.str_len = w->slen;
+	size = sizeof(hdr) + w->tlen + w->slen;
 	raw = malloc(size);
 	if (!raw) {
 		fail__set(w->fail, -ENOMEM, "write_btf: %s: out of memory", w->path);
@@ -308,5 +378,6 @@ void btf_writer__fini(struct btf_writer *w)
 	free(w->types);
 	free(w->strs);
 	free(w->str_off);
+	free(w->secinfo);
 	memset(w, 0, sizeof(*w));
 }

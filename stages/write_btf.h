@@ -5,6 +5,7 @@
  * raw BTF image: CU-local refs become type ids (the CU's first record gets the
  * next free id), strtab ids become string offsets assigned in first-use order,
  * so the image depends only on the records' order, never on thread timing.
+ * Set w->vars after init to get a DATASEC for the VARs.
  * btf_writer__finish turns the image into a libbpf struct btf.
  */
 #ifndef BTFSTREAM_WRITE_BTF_H
@@ -18,6 +19,13 @@
 
 struct btf;
 struct strtab;
+struct vars;
+
+struct btf_secinfo {
+	uint32_t type;		/* VAR id */
+	uint32_t offset;
+	uint32_t size;
+};
 
 struct btf_writer {
 	struct strtab *strtab;	/* read-only use: strtab__str */
@@ -40,13 +48,19 @@ struct btf_writer {
 	uint32_t cu_index_type;	/* the id arrays of this CU use */
 	int cu_needs_index;	/* this CU must end with __ARRAY_SIZE_TYPE__ */
 	uint64_t records;	/* type records written */
+
+	const struct vars *vars;	/* the per-CPU section, for its DATASEC; may be NULL */
+	struct btf_secinfo *secinfo;	/* one per VAR written */
+	size_t nsecinfo, secinfo_cap;
 };
 
 /* Returns 0 or -ENOMEM. */
 int btf_writer__init(struct btf_writer *w, struct strtab *strtab, const char *path, struct fail *f);
 /* Consume one record (markers included). Returns 0 or -errno (reason in f). */
 int btf_writer__add(struct btf_writer *w, const struct type_rec *rec);
-/* The finished BTF (caller frees with btf__free), or NULL (reason in f). */
+/* After the last CU: appends the DATASEC of the VARs (secinfos sorted by
+ * offset), then returns the finished BTF (caller frees with btf__free), or
+ * NULL (reason in f). */
 struct btf *btf_writer__finish(struct btf_writer *w);
 /* Frees the image buffers. */
 void btf_writer__fini(struct btf_writer *w);

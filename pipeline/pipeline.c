@@ -368,6 +368,21 @@ static void stats_readers(struct pipeline *p, struct run_stats *s, uint64_t wall
 		if (rs.high_water > all->high_water)
 			all->high_water = rs.high_water;
 	}
+	{
+		uint64_t unsupported = 0, unresolved = 0;
+
+		for (unsigned int i = 0; i < p->nreaders; i++) {
+			unsupported += p->readers[i].rd.stats.unsupported;
+			unresolved += p->readers[i].rd.stats.unresolved;
+		}
+		if (unsupported)
+			pr_warn("btfstream: %s: %llu DWARF types have no BTF equivalent (imaginary/decimal floats, "
+				"integers wider than 128 bits); references to them became void",
+				p->opts->input, (unsigned long long)unsupported);
+		if (unresolved)
+			pr_info("btfstream: %s: %llu references to DIEs without a type became void",
+				p->opts->input, (unsigned long long)unresolved);
+	}
 	strtab__stats(p->strtab, &ss);
 	s->strings = ss.strings;
 	all = stats__add(s, "strtab");

@@ -209,6 +209,29 @@ static int add_decl_tags(struct dwarf_reader *r, Dwarf_Die *die, long target, in
 
 /* ---- one function per DWARF tag ---- */
 
+/* BTF has no complex type. "complex double" becomes what it is in memory,
+ * ARRAY[2] of FLOAT "double" (re, im), so sizes, offsets and meaning stay
+ * right; pahole 1.24 refuses the whole file instead. */
+static int read_complex(struct dwarf_reader *r, Dwarf_Die *die, const char *s, Dwarf_Word size)
+{
+	uint32_t part_name;
+	long part, arr;
+
+	if (!r->opts->gen_floats || size % 2)
+		return map_die(r, die, DIE_MAP_ALIAS);
+	if (s && !strncmp(s, "complex ", 8))
+		s += 8;
+	if (intern_name(r, s, &part_name) || (part = add_rec(r, BTF_KIND_FLOAT)) < 0 ||
+	    (arr = add_rec(r, BTF_KIND_ARRAY)) < 0)
+		return -ENOMEM;
+	r->recs[part].name = part_name;
+	r->recs[part].size_type = size / 2;
+	r->recs[arr].extra = 2;
+	r->recs[arr].elem = local_ref(part);
+	r->recs[arr].index = REF_INDEX_TYPE;
+	return map_die(r, die, arr + 1);
+}
+
 static int read_base_type(struct dwarf_reader *r, Dwarf_Die *die)
 {
 	Dwarf_Word enc = 0, size = 0;
@@ -222,9 +245,6 @@ static int read_base_type(struct dwarf_reader *r, Dwarf_Die *die)
 		return -ENOMEM;
 	switch (enc) {
 	case DW_ATE_float:
-	case DW_ATE_complex_float:
-	case DW_ATE_imaginary_float:
-	case DW_ATE_decimal_float:
 		if (!r->opts->gen_floats)
 			return map_die(r, die, DIE_MAP_ALIAS);	/* as void */
 		if ((idx = add_rec(r, BTF_KIND_FLOAT)) < 0)
@@ -232,6 +252,13 @@ static int read_base_type(struct dwarf_reader *r, Dwarf_Die *die)
 		r->recs[idx].name = name;
 		r->recs[idx].size_type = size;
 		return map_die(r, die, idx + 1);
+	case DW_ATE_complex_float:
+		return read_complex(r, die, s, size);
+	case DW_ATE_imaginary_float:
+	case DW_ATE_decimal_float:
+		/* BTF cannot say what these are: references become void */
+		r->stats.unsupported++;
+		return map_die(r, die, DIE_MAP_ALIAS);
 	case DW_ATE_signed:
 	case DW_ATE_signed_char:
 	case DW_ATE_signed_fixed:
@@ -241,8 +268,10 @@ static int read_base_type(struct dwarf_reader *r, Dwarf_Die *die)
 		btf_enc = BTF_INT_BOOL;
 		break;
 	}
-	if (size == 0 || size > 16)	/* no BTF INT for it: references become void */
+	if (size == 0 || size > 16) {	/* no BTF INT for it: references become void */
+		r->stats.unsupported++;
 		return map_die(r, die, DIE_MAP_ALIAS);
+	}
 	if ((idx = add_rec(r, BTF_KIND_INT)) < 0)
 		return -ENOMEM;
 	r->recs[idx].name = name;

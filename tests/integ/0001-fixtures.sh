@@ -36,7 +36,7 @@ for src in "$FIXTURES"/*.c; do
 			diff -u "$golden" "$TMP/$id.golden" > "$TMP/$id.gdiff"
 			ok $? "$id: equals the golden text" || sed 's/^/# /' "$TMP/$id.gdiff" | head -20
 			if grep -q "pahole-oracle: none" "$src"; then
-				skip "$id: pahole cannot encode this fixture ($(sed -n 's/.*pahole-oracle: none (\(.*\)/\1/p' "$src"))"
+				skip "$id: pahole 1.24 cannot encode this fixture (see its pahole-oracle line)"
 			elif command -v pahole > /dev/null; then
 				pahole_ref "$TMP/$id.elf" "$TMP/$id.pahole"
 				"$BTFSTREAM" diff --ignore-kinds FUNC,FUNC_PROTO "$TMP/$id.pahole" "$TMP/$id.btf" > "$TMP/$id.pdiff"

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Command-line behaviour: --lang-exclude, --stats, --help, --version, the
+# pahole spellings.
+. "$(dirname "$0")/lib.sh"
+
+# Two CUs in different C dialects: gcc records -std=c89 as DW_LANG_C89 and
+# -std=c11 as DW_LANG_C11.
+cat > "$TMP/old.c" <<'C'
+struct only_in_c89 { int a; };
+struct only_in_c89 old_var;
+C
+cat > "$TMP/new.c" <<'C'
+struct only_in_c11 { long b; };
+struct only_in_c11 new_var;
+int main(void) { return 0; }
+C
+gcc -g -std=c89 -c -o "$TMP/old.o" "$TMP/old.c" && gcc -g -std=c11 -c -o "$TMP/new.o" "$TMP/new.c" &&
+	gcc -o "$TMP/two.elf" "$TMP/old.o" "$TMP/new.o" || skip_all "gcc cannot build the input"
+
+names() { bpftool btf dump file "$1" format raw | grep -o "STRUCT '[a-z_0-9]*'" | sort | tr '\n' ' '; }
+"$BTFSTREAM" "$TMP/two.elf" -o "$TMP/all.btf"; ok $? "converts a c89 + c11 file"
+[ "$(names "$TMP/all.btf")" = "STRUCT 'only_in_c11' STRUCT 'only_in_c89' " ]; ok $? "both structs without --lang-exclude"
+"$BTFSTREAM" --lang-exclude c89 "$TMP/two.elf" -o "$TMP/no89.btf"
+[ "$(names "$TMP/no89.btf")" = "STRUCT 'only_in_c11' " ]; ok $? "--lang-exclude c89 drops the c89 CU's types"
+"$BTFSTREAM" --lang_exclude=rust,c11 "$TMP/two.elf" -o "$TMP/no11.btf"
+[ "$(names "$TMP/no11.btf")" = "STRUCT 'only_in_c89' " ]; ok $? "--lang_exclude=rust,c11 (pahole spelling, a list) drops the c11 CU's types"
+
+"$BTFSTREAM" -J --btf_gen_floats --btf_encode_detached="$TMP/pahole-style.btf" "$TMP/two.elf" &&
+	cmp -s "$TMP/all.btf" "$TMP/pahole-style.btf"
+ok $? "pahole spellings -J --btf_gen_floats --btf_encode_detached=F give the same bytes"
+
+"$BTFSTREAM" --stats "$TMP/two.elf" -o "$TMP/s.btf" > "$TMP/stats.txt"
+for stage in cu_index read read.thread strtab write dedup emit; do
+	grep -q "^$stage " "$TMP/stats.txt"; ok $? "--stats table has the $stage stage"
+done
+grep -q "^peak RSS [1-9][0-9]* KiB" "$TMP/stats.txt"; ok $? "--stats reports peak RSS"
+"$BTFSTREAM" --stats=json "$TMP/two.elf" -o "$TMP/s.btf" > "$TMP/stats.json"
+[ "$(wc -l < "$TMP/stats.json")" = 1 ] && grep -q '^{"jobs":[0-9]*,.*"stages":\[{"name":"cu_index".*}\]}$' "$TMP/stats.json"
+ok $? "--stats=json is one JSON object"
+if command -v python3 > /dev/null; then
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert {s["name"] for s in d["stages"]} >= {"cu_index","read","write","dedup","emit"}' "$TMP/stats.json"
+	ok $? "--stats=json parses as JSON with every stage"
+else
+	skip "python3 not installed: JSON not parsed"
+fi
+"$BTFSTREAM" --stats=xml "$TMP/two.elf" -o "$TMP/s.btf" 2> /dev/null; [ $? -eq 2 ]; ok $? "--stats=xml is a usage error"
+
+"$BTFSTREAM" --help > "$TMP/help.txt"; ok $? "--help exits 0"
+grep -q "usage: btfstream \[options\] ELF -o OUT" "$TMP/help.txt"; ok $? "--help shows the usage line"
+"$BTFSTREAM" --version | grep -q "^btfstream "; ok $? "--version prints the version"
+"$BTFSTREAM" diff --help > /dev/null; ok $? "diff --help exits 0"
+"$BTFSTREAM" diff "$TMP/all.btf" "$TMP/all.btf" > /dev/null; ok $? "diff of a file with itself: exit 0"
+"$BTFSTREAM" diff -q "$TMP/all.btf" "$TMP/no89.btf"; [ $? -eq 1 ]; ok $? "diff of different files: exit 1"
+"$BTFSTREAM" diff -q "$TMP/all.btf" "$TMP/old.c" 2> /dev/null; [ $? -eq 2 ]; ok $? "diff of a non-BTF file: exit 2"
+done_testing

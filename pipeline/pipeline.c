@@ -393,47 +393,74 @@ static void stats_readers(struct pipeline *p, struct run_stats *s, uint64_t wall
 	}
 }
 
-/* ---- the run ---- */
+/* ---- the run: one function per stage ---- */
 
-static int run_stages(struct pipeline *p, struct run_stats *s)
+/* A stage row with its wall and CPU time measured from the marks in *m. */
+struct stage_clock {
+	uint64_t wall0, cpu0;
+};
+
+static void clock_start(struct stage_clock *m)
+{
+	m->wall0 = stats__now_ns();
+	m->cpu0 = stats__thread_cpu_ns();
+}
+
+static struct stage_stat *clock_stop(const struct stage_clock *m, struct run_stats *s, const char *name,
+				     uint64_t items, const char *items_what)
+{
+	static struct stage_stat dummy;
+	struct stage_stat *st = stats__add(s, name);
+
+	if (!st)
+		st = &dummy;
+	st->wall_ns = stats__now_ns() - m->wall0;
+	st->cpu_ns = stats__thread_cpu_ns() - m->cpu0;
+	st->items = items;
+	st->items_what = items_what;
+	return st;
+}
+
+/* 1. open the input, index its CUs, collect the symbols later stages need */
+static int stage_open(struct pipeline *p, struct run_stats *s)
 {
 	const struct pipeline_opts *o = p->opts;
-	struct stage_stat *st;
-	struct btf_writer w;
-	struct btf *btf = NULL;
-	uint64_t t0, c0, owner_wait = 0;
-	size_t bytes = 0;
+	struct stage_clock m;
 	int err;
 
-	/* 1. open + cu index */
-	t0 = stats__now_ns();
-	c0 = stats__thread_cpu_ns();
+	clock_start(&m);
 	if ((err = input__open(&p->in, o->input, &p->fail)) ||
-	    (err = cu_index__build(&p->idx, p->in.dwarf, o->input, &p->fail)))
-		return err;
-	if ((err = vars__build(&p->vars, p->in.elf, o->input, &p->fail)))
+	    (err = cu_index__build(&p->idx, p->in.dwarf, o->input, &p->fail)) ||
+	    (err = vars__build(&p->vars, p->in.elf, o->input, &p->fail)))
 		return err;
 	p->read = o->read;
 	p->read.big_endian = p->in.big_endian;
 	p->read.addr_size = p->in.elf_class == ELFCLASS32 ? 4 : 8;
 	p->read.vars = &p->vars;
-	st = stats__add(s, "cu_index");
-	st->wall_ns = stats__now_ns() - t0;
-	st->cpu_ns = stats__thread_cpu_ns() - c0;
-	st->items = p->idx.count;
-	st->items_what = "CUs";
-	st->bytes = p->idx.bytes;
+	clock_stop(&m, s, "cu_index", p->idx.count, "CUs")->bytes = p->idx.bytes;
+	return 0;
+}
 
-	/* 2-5. readers and the writer, concurrently */
+/* 2-5. readers, strtab and the writer, concurrently; returns the BTF */
+static int stage_read_write(struct pipeline *p, struct run_stats *s, struct btf **out)
+{
+	const struct pipeline_opts *o = p->opts;
+	struct stage_clock m;
+	struct stage_stat *st;
+	struct btf_writer w;
+	uint64_t owner_wait = 0;
+	int err;
+
 	p->strtab = strtab__new(&(struct strtab_opts){ .sz = sizeof(struct strtab_opts) });
 	if (!p->strtab)
 		return fail__set(&p->fail, -ENOMEM, "strtab: out of memory");
-	if ((err = readers_setup(p)) || (err = btf_writer__init(&w, p->strtab, o->input, &p->fail)))
-		return err ? err : fail__set(&p->fail, -ENOMEM, "write_btf: out of memory");
+	if ((err = readers_setup(p)))
+		return err;
+	if (btf_writer__init(&w, p->strtab, o->input, &p->fail))
+		return fail__set(&p->fail, -ENOMEM, "write_btf: out of memory");
 	w.vars = &p->vars;
 	s->jobs = p->nreaders;
-	t0 = stats__now_ns();
-	c0 = stats__thread_cpu_ns();
+	clock_start(&m);
 	err = readers_start(p);
 	if (!err)
 		err = writer_run(p, &w, &owner_wait);
@@ -442,11 +469,11 @@ static int run_stages(struct pipeline *p, struct run_stats *s)
 	readers_join(p);
 	if (err)
 		drain_rings(p);
-	stats_readers(p, s, stats__now_ns() - t0);
-	st = stats__add(s, "write");
-	st->wall_ns = stats__now_ns() - t0;
-	st->items = w.records;
-	st->items_what = "types";
+	stats_readers(p, s, stats__now_ns() - m.wall0);
+	stats__sample_memory(s);
+	if (!err && !(*out = btf_writer__finish(&w)))
+		err = -EINVAL;
+	st = clock_stop(&m, s, "write", w.records, "types");
 	st->bytes = w.tlen + w.slen;
 	for (unsigned int i = 0; i < p->nreaders; i++) {
 		struct ring_mpsc_stats rs;
@@ -455,39 +482,52 @@ static int run_stages(struct pipeline *p, struct run_stats *s)
 		st->blocked_empty_ns += rs.pop_blocked_ns;
 	}
 	st->blocked_empty_ns += owner_wait;
-	stats__sample_memory(s);
-	if (!err && !(btf = btf_writer__finish(&w)))
-		err = -EINVAL;
-	st->cpu_ns = stats__thread_cpu_ns() - c0;
 	btf_writer__fini(&w);
-	if (err)
-		return err;
-	s->types_before_dedup = btf__type_cnt(btf) - 1;
+	if (!err)
+		s->types_before_dedup = btf__type_cnt(*out) - 1;
 	stats__sample_memory(s);
+	return err;
+}
 
-	/* 6. dedup */
-	t0 = stats__now_ns();
-	c0 = stats__thread_cpu_ns();
-	err = dedup__run(btf, o->input, &p->fail);
-	st = stats__add(s, "dedup");
-	st->wall_ns = stats__now_ns() - t0;
-	st->cpu_ns = stats__thread_cpu_ns() - c0;
-	st->items = s->types_after_dedup = btf__type_cnt(btf) - 1;
-	st->items_what = "types";
+/* 6. dedup */
+static int stage_dedup(struct pipeline *p, struct run_stats *s, struct btf *btf)
+{
+	struct stage_clock m;
+	int err;
+
+	clock_start(&m);
+	err = dedup__run(btf, p->opts->input, &p->fail);
+	s->types_after_dedup = btf__type_cnt(btf) - 1;
+	clock_stop(&m, s, "dedup", s->types_after_dedup, "types");
 	stats__sample_memory(s);
+	return err;
+}
 
-	/* 7. emit */
-	if (!err) {
-		t0 = stats__now_ns();
-		c0 = stats__thread_cpu_ns();
-		err = emit__raw(btf, p->in.big_endian, o->output, &bytes, &p->fail);
-		st = stats__add(s, "emit");
-		st->wall_ns = stats__now_ns() - t0;
-		st->cpu_ns = stats__thread_cpu_ns() - c0;
-		st->bytes = bytes;
-		st->items = 1;
-		st->items_what = "files";
-	}
+/* 7. emit */
+static int stage_emit(struct pipeline *p, struct run_stats *s, struct btf *btf)
+{
+	struct stage_clock m;
+	size_t bytes = 0;
+	int err;
+
+	clock_start(&m);
+	err = emit__raw(btf, p->in.big_endian, p->opts->output, &bytes, &p->fail);
+	clock_stop(&m, s, "emit", err ? 0 : 1, "files")->bytes = bytes;
+	return err;
+}
+
+static int run_stages(struct pipeline *p, struct run_stats *s)
+{
+	struct btf *btf = NULL;
+	int err;
+
+	err = stage_open(p, s);
+	if (!err)
+		err = stage_read_write(p, s, &btf);
+	if (!err)
+		err = stage_dedup(p, s, btf);
+	if (!err)
+		err = stage_emit(p, s, btf);
 	btf__free(btf);
 	return err;
 }

@@ -37,6 +37,7 @@ struct btf_canon {
 	unsigned int nr_types; /* ids 0 .. nr_types - 1, base ids included */
 	struct canon_slot *slots;
 	unsigned int depth;
+	unsigned int options;	/* BTF_CANON_* */
 	bool warned;
 };
 
@@ -393,7 +394,9 @@ static void canon_linked(struct btf_canon *c, struct strbuf *sb, const char *wha
 {
 	const char *l = linkage_str(linkage);
 
-	if (l)
+	if ((c->options & BTF_CANON_NO_FUNC_LINKAGE) && btf_is_func(t))
+		strbuf_addf(sb, "%s %s: ", what, type_name(c, t));
+	else if (l)
 		strbuf_addf(sb, "%s %s %s: ", what, type_name(c, t), l);
 	else
 		strbuf_addf(sb, "%s %s linkage=%u: ", what, type_name(c, t), linkage);
@@ -594,6 +597,11 @@ __u64 btf_canon__hash(struct btf_canon *c, unsigned int id)
 		c->slots[id].hashed = true;
 	}
 	return c->slots[id].hash;
+}
+
+void btf_canon__set_options(struct btf_canon *c, unsigned int options)
+{
+	c->options = options;
 }
 
 struct btf_canon *btf_canon__new(const struct btf *btf)

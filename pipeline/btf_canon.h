@@ -55,6 +55,10 @@ struct btf_canon;
  */
 struct btf_canon *btf_canon__new(const struct btf *btf);
 
+/* Options for the descriptions; set before the first describe call. */
+#define BTF_CANON_NO_FUNC_LINKAGE (1u << 0)	/* FUNC descriptions leave out static/global */
+void btf_canon__set_options(struct btf_canon *c, unsigned int options);
+
 /* Free @c and every string it returned. NULL is fine. */
 void btf_canon__free(struct btf_canon *c);
 

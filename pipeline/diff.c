@@ -78,7 +78,8 @@ static const char *kind_label(unsigned int kind, char *buf, size_t sz)
 }
 
 /* Pass 1 and 2 for one side. */
-static int side_collect(struct diff_side *s, __u32 ignore, bool in_b, struct diff_stats *st)
+static int side_collect(struct diff_side *s, __u32 ignore, unsigned int canon_options, bool in_b,
+			struct diff_stats *st)
 {
 	const struct btf *base = btf__base_btf(s->btf);
 	struct diff_kind_stats *ks;
@@ -92,6 +93,7 @@ static int side_collect(struct diff_side *s, __u32 ignore, bool in_b, struct dif
 	s->ents = calloc(s->end_id - s->start_id + 1, sizeof(*s->ents));
 	if (!s->canon || !s->ents)
 		return -ENOMEM;
+	btf_canon__set_options(s->canon, canon_options);
 	for (id = s->start_id; id < s->end_id; id++) {
 		t = btf__type_by_id(s->btf, id);
 		kind = btf_kind(t);
@@ -266,9 +268,9 @@ long diff__btf(const struct btf *a, const struct btf *b, const struct diff_opts 
 		opts = &def;
 	if (!a || !b || opts->sz < sizeof(*opts) || opts->show < 0)
 		return -EINVAL;
-	err = side_collect(&sa, opts->ignore_kinds, false, &st);
+	err = side_collect(&sa, opts->ignore_kinds, opts->canon_options, false, &st);
 	if (!err)
-		err = side_collect(&sb, opts->ignore_kinds, true, &st);
+		err = side_collect(&sb, opts->ignore_kinds, opts->canon_options, true, &st);
 	if (!err) {
 		diffs = calloc(sa.nr + sb.nr + 1, sizeof(*diffs));
 		err = diffs ? 0 : -ENOMEM;
@@ -308,7 +310,7 @@ struct diff_args {
 	const char *base, *path_a, *path_b;
 	__u32 ignore_kinds;
 	int show;
-	bool quiet, help;
+	bool quiet, help, ignore_func_linkage;
 };
 
 static const char diff_usage[] =
@@ -317,6 +319,7 @@ static const char diff_usage[] =
 	"  --base FILE          A and B are split BTF on top of FILE; compare only their own types\n"
 	"  --ignore-kinds LIST  comma-separated kinds not to compare (e.g. FUNC,FUNC_PROTO)\n"
 	"  --show N             print up to N example differences per kind (default 5)\n"
+	"  --ignore-func-linkage  FUNCs that differ only in static/global count as equal\n"
 	"  -q                   print nothing; only the exit code\n"
 	"  -h, --help           this text\n"
 	"Exit code: 0 same, 1 differences, 2 usage or read error.\n";
@@ -348,6 +351,7 @@ static int parse_args(int argc, char **argv, struct diff_args *args)
 		{ "base", required_argument, NULL, 'B' },
 		{ "ignore-kinds", required_argument, NULL, 'I' },
 		{ "show", required_argument, NULL, 'S' },
+		{ "ignore-func-linkage", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -378,6 +382,9 @@ static int parse_args(int argc, char **argv, struct diff_args *args)
 			break;
 		case 'q':
 			args->quiet = true;
+			break;
+		case 'L':
+			args->ignore_func_linkage = true;
 			break;
 		case 'h':
 			args->help = true;
@@ -490,6 +497,7 @@ int diff__main(int argc, char **argv, FILE *out)
 	if (!b)
 		goto out;
 	opts.ignore_kinds = args.ignore_kinds;
+	opts.canon_options = args.ignore_func_linkage ? BTF_CANON_NO_FUNC_LINKAGE : 0;
 	opts.show = args.show;
 	opts.name_a = args.path_a;
 	opts.name_b = args.path_b;

@@ -28,6 +28,7 @@ struct diff_opts {
 	int show;	      /* examples printed per kind with differences (>= 0) */
 	const char *name_a;   /* labels for the report header; may be NULL */
 	const char *name_b;
+	unsigned int canon_options; /* BTF_CANON_* (pipeline/btf_canon.h) */
 };
 
 struct diff_kind_stats {

@@ -18,6 +18,9 @@ enum {
 	OPT_DETACHED,
 	OPT_GEN_FLOATS,
 	OPT_VERSION,
+	OPT_FEATURES,
+	OPT_FEATURES_STRICT,
+	OPT_FUNCS_REPORT,
 };
 
 static const struct option long_opts[] = {
@@ -30,6 +33,11 @@ static const struct option long_opts[] = {
 	{ "lang_exclude", required_argument, NULL, OPT_LANG_EXCLUDE },
 	{ "btf_encode_detached", required_argument, NULL, OPT_DETACHED },
 	{ "btf_gen_floats", no_argument, NULL, OPT_GEN_FLOATS },
+	{ "btf-features", required_argument, NULL, OPT_FEATURES },
+	{ "btf_features", required_argument, NULL, OPT_FEATURES },
+	{ "btf-features-strict", required_argument, NULL, OPT_FEATURES_STRICT },
+	{ "btf_features_strict", required_argument, NULL, OPT_FEATURES_STRICT },
+	{ "funcs-report", required_argument, NULL, OPT_FUNCS_REPORT },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -48,6 +56,13 @@ static void usage(FILE *out)
 		"  -o, --output FILE        write raw BTF to FILE (replaced atomically)\n"
 		"  -j, --jobs N             reader threads (default: online CPUs, at most one per CU)\n"
 		"      --lang-exclude LIST  skip CUs of these languages, e.g. rust (also --lang_exclude)\n"
+		"      --btf-features LIST  what to encode, pahole's names (also --btf_features):\n"
+		"                           encode_force var float decl_tag type_tag enum64\n"
+		"                           optimized_func consistent_func decl_tag_kfuncs global_var\n"
+		"                           reproducible_build, default (the kernel's list), all.\n"
+		"                           Without the option: default. Unknown names: a warning\n"
+		"      --btf-features-strict LIST  the same, unknown names are an error\n"
+		"      --funcs-report FILE  one line per function name: verdict, name, ELF symbols\n"
 		"      --stats[=table|json] print per-stage wall/CPU time, items, bytes, queue waits, memory\n"
 		"      --queue-capacity N   records per reader queue (default %d)\n"
 		"      --window N           CUs readers may run ahead of the writer (default %d per job)\n"
@@ -99,10 +114,7 @@ static int parse_langs(struct pipeline_opts *o, const char *list)
 
 int main(int argc, char **argv)
 {
-	struct pipeline_opts o = {
-		.sz = sizeof(o),
-		.read = { .gen_floats = true, .type_tag = true, .decl_tag = true, .enum64 = true },
-	};
+	struct pipeline_opts o = { .sz = sizeof(o) };
 	const char *stats_fmt = NULL;
 	struct run_stats stats;
 	unsigned long v;
@@ -110,6 +122,7 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "diff"))
 		return diff__main(argc - 1, argv + 1, stdout);
+	features__default(&o.features);
 	while ((c = getopt_long(argc, argv, "o:j:qvhJ", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
@@ -142,7 +155,17 @@ int main(int argc, char **argv)
 			if (parse_langs(&o, optarg))
 				return 2;
 			break;
+		case OPT_FEATURES:
+		case OPT_FEATURES_STRICT:
+			if (features__parse(&o.features, optarg, c == OPT_FEATURES_STRICT))
+				return 2;
+			break;
+		case OPT_FUNCS_REPORT:
+			o.funcs_report = optarg;
+			break;
 		case OPT_GEN_FLOATS:
+			o.features.gen_floats = true;
+			break;
 		case 'J':
 			break;
 		case 'q':

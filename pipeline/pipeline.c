@@ -27,7 +27,10 @@
 #include "stages/cu_index.h"
 #include "stages/dedup.h"
 #include "stages/emit.h"
+#include "stages/func_select.h"
+#include "stages/funcs.h"
 #include "stages/input.h"
+#include "stages/kfuncs.h"
 #include "stages/vars.h"
 #include "stages/write_btf.h"
 #include "strtab/strtab.h"
@@ -43,7 +46,9 @@ struct pipeline {
 	struct cu_index idx;
 	struct strtab *strtab;
 	struct vars vars;
-	struct read_opts read;		/* opts->read, completed from the input */
+	struct elf_funcs funcs;
+	struct kfuncs kfuncs;
+	struct read_opts read;		/* from opts->features and the input */
 	struct fail fail;
 
 	struct reader_thread *readers;
@@ -122,6 +127,7 @@ static int reader_push_cu(struct reader_thread *t, unsigned int cu, struct arena
 	end.payload = arena;
 	if (ring_mpsc__push(&t->ring, &begin) ||
 	    ring_mpsc__push_many(&t->ring, t->rd.recs, t->rd.nrecs) ||
+	    ring_mpsc__push_many(&t->ring, t->rd.funcs, t->rd.nfuncs) ||
 	    ring_mpsc__push(&t->ring, &end))
 		return -EPIPE;
 	return 0;
@@ -141,6 +147,7 @@ static void *reader_main(void *arg)
 		int err = 0;
 
 		t->rd.nrecs = 0;
+		t->rd.nfuncs = 0;
 		t->rd.int_ref = REF_VOID;
 		if (!arena)
 			err = fail__set(&p->fail, -ENOMEM, "read_dwarf: out of memory");
@@ -431,14 +438,50 @@ static int stage_open(struct pipeline *p, struct run_stats *s)
 	clock_start(&m);
 	if ((err = input__open(&p->in, o->input, &p->fail)) ||
 	    (err = cu_index__build(&p->idx, p->in.dwarf, o->input, &p->fail)) ||
-	    (err = vars__build(&p->vars, p->in.elf, o->input, &p->fail)))
+	    (err = vars__build(&p->vars, p->in.elf, o->input, &p->fail)) ||
+	    (err = funcs__build(&p->funcs, p->in.elf, o->input, &p->fail)) ||
+	    (err = kfuncs__build(&p->kfuncs, p->in.elf, p->in.big_endian, o->input, &p->fail)))
 		return err;
-	p->read = o->read;
-	p->read.big_endian = p->in.big_endian;
-	p->read.addr_size = p->in.elf_class == ELFCLASS32 ? 4 : 8;
-	p->read.vars = &p->vars;
+	p->read = (struct read_opts){
+		.big_endian = p->in.big_endian,
+		.addr_size = p->in.elf_class == ELFCLASS32 ? 4 : 8,
+		.machine = p->in.machine,
+		.gen_floats = o->features.gen_floats,
+		.type_tag = o->features.type_tag,
+		.decl_tag = o->features.decl_tag,
+		.enum64 = o->features.enum64,
+		.funcs = true,
+		.vars = o->features.var ? &p->vars : NULL,
+	};
 	clock_stop(&m, s, "cu_index", p->idx.count, "CUs")->bytes = p->idx.bytes;
 	return 0;
+}
+
+/* 5b. the writer's whole-program step: which functions become FUNCs */
+static int stage_funcs(struct pipeline *p, struct run_stats *s, struct btf_writer *w, struct btf *btf)
+{
+	const struct btf_features *ft = &p->opts->features;
+	struct func_rules rules = {
+		.consistent_func = ft->consistent_func,
+		.optimized_func = ft->optimized_func,
+		.decl_tag_kfuncs = ft->decl_tag_kfuncs && ft->decl_tag,
+	};
+	struct func_select_stats fs;
+	struct stage_clock m;
+	FILE *report = NULL;
+	int err;
+
+	clock_start(&m);
+	if (p->opts->funcs_report && !(report = fopen(p->opts->funcs_report, "w")))
+		return fail__set(&p->fail, -errno, "funcs: %s: cannot write the report: %s", p->opts->funcs_report,
+				 strerror(errno));
+	err = func_select__run(btf, p->strtab, w->cands, w->ncands, w->params, &p->funcs, &p->kfuncs, &rules,
+			       report, &fs, &p->fail);
+	if (report && fclose(report) && !err)
+		err = fail__set(&p->fail, -EIO, "funcs: %s: cannot write the report", p->opts->funcs_report);
+	clock_stop(&m, s, "funcs", fs.verdicts[FV_EMITTED], "FUNCs")->bytes = 0;
+	s->funcs = fs;
+	return err;
 }
 
 /* 2-5. readers, strtab and the writer, concurrently; returns the BTF */
@@ -482,6 +525,8 @@ static int stage_read_write(struct pipeline *p, struct run_stats *s, struct btf 
 		st->blocked_empty_ns += rs.pop_blocked_ns;
 	}
 	st->blocked_empty_ns += owner_wait;
+	if (!err)
+		err = stage_funcs(p, s, &w, *out);
 	btf_writer__fini(&w);
 	if (!err)
 		s->types_before_dedup = btf__type_cnt(*out) - 1;
@@ -554,6 +599,8 @@ int pipeline__run(const struct pipeline_opts *opts, struct run_stats *stats)
 	strtab__free(p.strtab);
 	cu_index__free(&p.idx);
 	vars__free(&p.vars);
+	funcs__free(&p.funcs);
+	kfuncs__free(&p.kfuncs);
 	input__close(&p.in);
 	rcu_unregister_thread();
 	pthread_cond_destroy(&p.cond);

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "pipeline/features.h"
 #include "pipeline/stats.h"
 #include "stages/read_dwarf.h"
 
@@ -25,7 +26,8 @@ struct pipeline_opts {
 	unsigned int jobs;		/* reader threads; 0 = online CPUs; capped at the CU count */
 	size_t queue_capacity;		/* records per reader ring; 0 = default */
 	unsigned int window;		/* CUs a reader may run ahead of the writer; 0 = default */
-	struct read_opts read;
+	struct btf_features features;	/* what to encode (pahole's --btf_features) */
+	const char *funcs_report;	/* write one line per function name here; NULL: none */
 	uint32_t lang_exclude[PIPELINE_MAX_LANG_EXCLUDE];	/* DW_LANG_* to skip */
 	unsigned int n_lang_exclude;
 };

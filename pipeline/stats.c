@@ -65,6 +65,10 @@ void stats__print_table(const struct run_stats *s, FILE *out)
 	fprintf(out, "%-12s %10.1f %10.1f   jobs %u, types %llu -> %llu after dedup, strings %llu\n",
 		"total", ms(s->wall_ns), ms(s->cpu_ns), s->jobs, (unsigned long long)s->types_before_dedup,
 		(unsigned long long)s->types_after_dedup, (unsigned long long)s->strings);
+	fprintf(out, "functions: %llu names;", (unsigned long long)s->funcs.names);
+	for (int v = 0; v < FV_COUNT; v++)
+		fprintf(out, " %s %llu", func_select__verdict_name(v), (unsigned long long)s->funcs.verdicts[v]);
+	fprintf(out, "; kfunc tags %llu\n", (unsigned long long)s->funcs.kfunc_tags);
 	fprintf(out, "peak RSS %llu KiB, peak anonymous memory %llu KiB\n",
 		(unsigned long long)s->peak_rss_kb, (unsigned long long)s->peak_anon_kb);
 }
@@ -89,5 +93,9 @@ void stats__print_json(const struct run_stats *s, FILE *out)
 			(unsigned long long)st->bytes, (unsigned long long)st->blocked_full_ns,
 			(unsigned long long)st->blocked_empty_ns, (unsigned long long)st->high_water);
 	}
-	fprintf(out, "]}\n");
+	fprintf(out, "],\"functions\":{\"names\":%llu,\"kfunc_tags\":%llu", (unsigned long long)s->funcs.names,
+		(unsigned long long)s->funcs.kfunc_tags);
+	for (int v = 0; v < FV_COUNT; v++)
+		fprintf(out, ",\"%s\":%llu", func_select__verdict_name(v), (unsigned long long)s->funcs.verdicts[v]);
+	fprintf(out, "}}\n");
 }

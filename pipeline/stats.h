@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "stages/func_select.h"
+
 struct stage_stat {
 	const char *name;
 	uint64_t wall_ns;
@@ -33,6 +35,7 @@ struct run_stats {
 	uint64_t types_before_dedup, types_after_dedup;
 	uint64_t strings;
 	unsigned int jobs;
+	struct func_select_stats funcs;	/* function verdicts */
 };
 
 uint64_t stats__now_ns(void);		/* CLOCK_MONOTONIC */

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stages/read_internal.h"
 #include "stages/vars.h"
 #include "strtab/strtab.h"
 
@@ -35,11 +36,9 @@
 #define DW_TAG_immutable_type 0x4b
 #endif
 
-/* pass-1 reference encodings (pass 2 turns both into plain refs) */
-#define REF_LOCAL 0x80000000u		/* | (record index + 1) */
 #define MAX_ALIAS_DEPTH 64
 
-static int reader_fail(struct dwarf_reader *r, Dwarf_Die *die, int err, const char *what)
+int reader_fail(struct dwarf_reader *r, Dwarf_Die *die, int err, const char *what)
 {
 	unsigned long long off = die ? dwarf_dieoffset(die) : r->cu_off;
 
@@ -48,34 +47,41 @@ static int reader_fail(struct dwarf_reader *r, Dwarf_Die *die, int err, const ch
 			 dwarf_errno() ? dwarf_errmsg(-1) : "");
 }
 
-/* Appends a zeroed record; returns its index, or -ENOMEM. */
-static long add_rec(struct dwarf_reader *r, uint8_t kind)
+static long append(struct type_rec **arr, size_t *n, size_t *cap, uint8_t kind)
 {
-	if (r->nrecs == r->cap) {
-		size_t ncap = r->cap ? r->cap * 2 : 4096;
-		struct type_rec *n = realloc(r->recs, ncap * sizeof(*n));
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 4096;
+		struct type_rec *a = realloc(*arr, ncap * sizeof(*a));
 
-		if (!n)
+		if (!a)
 			return -ENOMEM;
-		r->recs = n;
-		r->cap = ncap;
+		*arr = a;
+		*cap = ncap;
 	}
-	memset(&r->recs[r->nrecs], 0, sizeof(r->recs[0]));
-	r->recs[r->nrecs].kind = kind;
-	return r->nrecs++;
+	memset(&(*arr)[*n], 0, sizeof(**arr));
+	(*arr)[*n].kind = kind;
+	return (long)(*n)++;
 }
 
-static inline uint32_t local_ref(long idx)
+/* Appends a zeroed type record; returns its index, or -ENOMEM. */
+long add_rec(struct dwarf_reader *r, uint8_t kind)
 {
-	return REF_LOCAL | (uint32_t)(idx + 1);
+	return append(&r->recs, &r->nrecs, &r->cap, kind);
 }
 
-static int map_die(struct dwarf_reader *r, Dwarf_Die *die, uint32_t val)
+/* Appends a zeroed REC_FUNC candidate to r->funcs; returns its index. */
+long add_func_rec(struct dwarf_reader *r)
+{
+	return append(&r->funcs, &r->nfuncs, &r->funcs_cap, REC_FUNC);
+}
+
+
+int map_die(struct dwarf_reader *r, Dwarf_Die *die, uint32_t val)
 {
 	return die_map__set(&r->map, (uint32_t)(dwarf_dieoffset(die) - r->cu_off), val);
 }
 
-static int intern_name(struct dwarf_reader *r, const char *s, uint32_t *id)
+int intern_name(struct dwarf_reader *r, const char *s, uint32_t *id)
 {
 	if (!s || !*s) {
 		*id = 0;
@@ -84,7 +90,7 @@ static int intern_name(struct dwarf_reader *r, const char *s, uint32_t *id)
 	return strtab__intern_borrowed(r->strtab, s, strlen(s), id);
 }
 
-static int die_name(struct dwarf_reader *r, Dwarf_Die *die, uint32_t *id)
+int die_name(struct dwarf_reader *r, Dwarf_Die *die, uint32_t *id)
 {
 	return intern_name(r, dwarf_diename(die), id);
 }
@@ -107,7 +113,7 @@ static int die_ref_at(struct dwarf_reader *r, Dwarf_Die *die, Dwarf_Attribute *f
 	return 0;
 }
 
-static int die_ref(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name, uint32_t *ref)
+int die_ref(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name, uint32_t *ref)
 {
 	Dwarf_Attribute at;
 
@@ -116,7 +122,7 @@ static int die_ref(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name, ui
 }
 
 /* The same, following DW_AT_specification / DW_AT_abstract_origin. */
-static int die_ref_integrate(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name, uint32_t *ref)
+int die_ref_integrate(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name, uint32_t *ref)
 {
 	Dwarf_Attribute at;
 
@@ -124,7 +130,7 @@ static int die_ref_integrate(struct dwarf_reader *r, Dwarf_Die *die, unsigned in
 	return dwarf_attr_integrate(die, name, &at) ? die_ref_at(r, die, &at, ref) : 0;
 }
 
-static bool die_flag(Dwarf_Die *die, unsigned int name)
+bool die_flag(Dwarf_Die *die, unsigned int name)
 {
 	Dwarf_Attribute at;
 	bool v = false;
@@ -132,7 +138,7 @@ static bool die_flag(Dwarf_Die *die, unsigned int name)
 	return dwarf_attr(die, name, &at) && dwarf_formflag(&at, &v) == 0 && v;
 }
 
-static bool die_udata(Dwarf_Die *die, unsigned int name, Dwarf_Word *v)
+bool die_udata(Dwarf_Die *die, unsigned int name, Dwarf_Word *v)
 {
 	Dwarf_Attribute at;
 
@@ -603,7 +609,7 @@ static int read_subroutine(struct dwarf_reader *r, Dwarf_Die *die)
 
 /* libdw's dwarf_getlocation* keep per-CU caches that a stock libdw does not
  * lock; only the rare DW_OP_addrx path uses them, under this lock. */
-static pthread_mutex_t getlocation_lock = PTHREAD_MUTEX_INITIALIZER;
+pthread_mutex_t getlocation_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* DWARF 5's DW_OP_addrx <index>: the address lives in .debug_addr. */
 static bool variable_addrx(Dwarf_Attribute *at, uint64_t *addr)
@@ -723,9 +729,13 @@ static int visit(struct dwarf_reader *r, Dwarf_Die *die)
 		return map_die(r, die, DIE_MAP_ALIAS);	/* void */
 	case DW_TAG_variable:
 		return r->level == 1 ? read_variable(r, die) : 0;
+	case DW_TAG_subprogram: {
+		int err = r->level == 1 ? read_function(r, die) : 0;
+
+		return err ? err : visit_children(r, die);
+	}
 	case DW_TAG_compile_unit:
 	case DW_TAG_partial_unit:
-	case DW_TAG_subprogram:
 	case DW_TAG_lexical_block:
 	case DW_TAG_inlined_subroutine:
 	case DW_TAG_namespace:
@@ -790,10 +800,10 @@ static void resolve(struct dwarf_reader *r, uint32_t *ref)
 	*ref = REF_VOID;
 }
 
-static void resolve_all(struct dwarf_reader *r)
+static void resolve_records(struct dwarf_reader *r, struct type_rec *recs, size_t n)
 {
-	for (size_t i = 0; i < r->nrecs; i++) {
-		struct type_rec *t = &r->recs[i];
+	for (size_t i = 0; i < n; i++) {
+		struct type_rec *t = &recs[i];
 
 		switch (t->kind) {
 		case BTF_KIND_ARRAY:
@@ -805,6 +815,7 @@ static void resolve_all(struct dwarf_reader *r)
 				resolve(r, &((struct rec_member *)t->payload)[j].type);
 			break;
 		case BTF_KIND_FUNC_PROTO:
+		case REC_FUNC:
 			resolve(r, &t->size_type);
 			for (uint32_t j = 0; j < t->vlen; j++)
 				resolve(r, &((struct rec_param *)t->payload)[j].type);
@@ -824,12 +835,19 @@ static void resolve_all(struct dwarf_reader *r)
 	}
 }
 
+static void resolve_all(struct dwarf_reader *r)
+{
+	resolve_records(r, r->recs, r->nrecs);
+	resolve_records(r, r->funcs, r->nfuncs);
+}
+
 int dwarf_reader__read_cu(struct dwarf_reader *r, const struct cu_info *ci, struct arena *arena)
 {
 	Dwarf_Die cudie;
 	int err;
 
 	r->nrecs = 0;
+	r->nfuncs = 0;
 	r->int_ref = REF_VOID;
 	r->arena = arena;
 	r->cu_off = ci->off;
@@ -854,7 +872,8 @@ int dwarf_reader__read_cu(struct dwarf_reader *r, const struct cu_info *ci, stru
 void dwarf_reader__fini(struct dwarf_reader *r)
 {
 	free(r->recs);
-	r->recs = NULL;
-	r->nrecs = r->cap = 0;
+	free(r->funcs);
+	r->recs = r->funcs = NULL;
+	r->nrecs = r->cap = r->nfuncs = r->funcs_cap = 0;
 	die_map__free(&r->map);
 }

@@ -42,6 +42,8 @@ struct vars;
 struct read_opts {
 	bool big_endian;	/* byte order of the target, for DWARF 2/3 bit offsets and addresses */
 	unsigned int addr_size;	/* bytes in a target address (4 or 8) */
+	unsigned int machine;	/* e_machine, for the calling convention check */
+	bool funcs;		/* send REC_FUNC candidates for function definitions */
 	bool gen_floats;	/* FLOAT kind (pahole --btf_gen_floats); else floats are skipped */
 	bool type_tag;		/* TYPE_TAG from btf_type_tag annotations */
 	bool decl_tag;		/* DECL_TAG from btf_decl_tag annotations */
@@ -56,6 +58,7 @@ struct read_stats {
 	uint64_t bytes;		/* .debug_info bytes of the CUs read */
 	uint64_t unresolved;	/* references to DIEs that give no type (become void) */
 	uint64_t unsupported;	/* types BTF cannot express (references become void) */
+	uint64_t funcs;		/* function candidates sent */
 };
 
 struct dwarf_reader {
@@ -67,12 +70,14 @@ struct dwarf_reader {
 	struct fail *fail;
 
 	/* results of the last dwarf_reader__read_cu */
-	struct type_rec *recs;
+	struct type_rec *recs;	/* type records, local ref r = recs[r - 1] */
 	size_t nrecs;
+	struct type_rec *funcs;	/* REC_FUNC candidates (they take no type id) */
+	size_t nfuncs;
 	uint32_t int_ref;	/* ref of the CU's "int" base type, REF_VOID if none */
 
 	/* scratch */
-	size_t cap;
+	size_t cap, funcs_cap;
 	struct die_map map;
 	struct arena *arena;
 	uint64_t cu_off, cu_end;

@@ -25,6 +25,18 @@
  *           consumer frees (arena__free + free) once it is done with the CU. */
 #define REC_CU_BEGIN 0xfeu
 #define REC_CU_END 0xffu
+/* A function candidate (not a type: it takes no type id). The writer keeps
+ * it until the last CU, then decides (stages/func_select.h).
+ *   name, kflag = DW_AT_external, size_type = return type ref,
+ *   vlen + payload = rec_param[] (names and type refs; a variadic "..." is
+ *   the last, {0, REF_VOID}), extra = FUNC_* flags below. */
+#define REC_FUNC 0xfdu
+
+#define FUNC_UNNAMED_PARAM	(1u << 0)	/* a parameter has no name */
+#define FUNC_OPTIMIZED_PARAM	(1u << 1)	/* a parameter has no register location */
+#define FUNC_UNEXPECTED_REG	(1u << 2)	/* a parameter is not where the ABI puts it */
+#define FUNC_NOCALL		(1u << 3)	/* DW_CC_nocall: not callable by the ABI */
+#define FUNC_VARIADIC		(1u << 4)
 
 struct rec_member {	/* STRUCT/UNION member */
 	uint32_t name;

@@ -313,11 +313,57 @@ static int end_cu(struct btf_writer *w)
 	return 0;
 }
 
+/* Make room for need elements in *arr. Returns 0 or -ENOMEM. */
+static int grow_array(void **arr, size_t *cap, size_t need, size_t elem)
+{
+	size_t ncap = *cap ? *cap : 1024;
+	void *n;
+
+	if (need <= *cap)
+		return 0;
+	while (ncap < need)
+		ncap *= 2;
+	n = realloc(*arr, ncap * elem);
+	if (!n)
+		return -ENOMEM;
+	*arr = n;
+	*cap = ncap;
+	return 0;
+}
+
+/* Keep a function candidate with its refs turned into type ids. */
+static int add_candidate(struct btf_writer *w, const struct type_rec *r)
+{
+	struct func_cand *c;
+	int err;
+
+	if (grow_array((void **)&w->cands, &w->cands_cap, w->ncands + 1, sizeof(*w->cands)) ||
+	    grow_array((void **)&w->params, &w->params_cap, w->nparams + r->vlen, sizeof(*w->params)))
+		return -ENOMEM;
+	c = &w->cands[w->ncands];
+	*c = (struct func_cand){ .name = r->name, .flags = r->extra, .first_param = (uint32_t)w->nparams,
+				 .nparams = r->vlen, .external = r->kflag };
+	if ((err = type_id(w, r->size_type, &c->ret)))
+		return err;
+	for (uint32_t i = 0; i < r->vlen; i++) {
+		const struct rec_param *p = (const struct rec_param *)r->payload + i;
+
+		w->params[w->nparams + i].name = p->name;
+		if ((err = type_id(w, p->type, &w->params[w->nparams + i].type)))
+			return err;
+	}
+	w->nparams += r->vlen;
+	w->ncands++;
+	return 0;
+}
+
 int btf_writer__add(struct btf_writer *w, const struct type_rec *r)
 {
 	int err;
 
-	if (r->kind == REC_CU_BEGIN)
+	if (r->kind == REC_FUNC)
+		err = add_candidate(w, r);
+	else if (r->kind == REC_CU_BEGIN)
 		err = begin_cu(w, r);
 	else if (r->kind == REC_CU_END)
 		err = end_cu(w);
@@ -379,5 +425,7 @@ void btf_writer__fini(struct btf_writer *w)
 	free(w->strs);
 	free(w->str_off);
 	free(w->secinfo);
+	free(w->cands);
+	free(w->params);
 	memset(w, 0, sizeof(*w));
 }

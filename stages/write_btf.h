@@ -5,7 +5,9 @@
  * raw BTF image: CU-local refs become type ids (the CU's first record gets the
  * next free id), strtab ids become string offsets assigned in first-use order,
  * so the image depends only on the records' order, never on thread timing.
- * Set w->vars after init to get a DATASEC for the VARs.
+ * Set w->vars after init to get a DATASEC for the VARs. REC_FUNC candidates
+ * are kept (w->cands, w->params, type ids already rebased) for
+ * func_select__run after btf_writer__finish.
  * btf_writer__finish turns the image into a libbpf struct btf.
  */
 #ifndef BTFSTREAM_WRITE_BTF_H
@@ -15,6 +17,7 @@
 #include <stdint.h>
 
 #include "stages/fail.h"
+#include "stages/func_select.h"
 #include "stages/record.h"
 
 struct btf;
@@ -52,6 +55,11 @@ struct btf_writer {
 	const struct vars *vars;	/* the per-CPU section, for its DATASEC; may be NULL */
 	struct btf_secinfo *secinfo;	/* one per VAR written */
 	size_t nsecinfo, secinfo_cap;
+
+	struct func_cand *cands;	/* REC_FUNC candidates, in CU order */
+	size_t ncands, cands_cap;
+	struct func_param *params;	/* their parameters */
+	size_t nparams, params_cap;
 };
 
 /* Returns 0 or -ENOMEM. */

@@ -1,0 +1,72 @@
+/* stages/func_select.h: the whole-program decision about functions.
+ *
+ * The writer collects one candidate per function definition per CU (from the
+ * readers' REC_FUNC records, refs already turned into type ids). After the
+ * last CU, func_select__run groups them by name and applies pahole's rules
+ * (docs/btf-rules.md, "Functions"), then appends a FUNC_PROTO + FUNC for each
+ * function kept, in name order, and the kfunc DECL_TAGs. Writer thread only.
+ */
+#ifndef BTFSTREAM_FUNC_SELECT_H
+#define BTFSTREAM_FUNC_SELECT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "stages/fail.h"
+
+struct btf;
+struct strtab;
+struct elf_funcs;
+struct kfuncs;
+
+struct func_param {
+	uint32_t name;		/* strtab id */
+	uint32_t type;		/* type id */
+};
+
+struct func_cand {
+	uint32_t name;		/* strtab id */
+	uint32_t ret;		/* type id */
+	uint32_t flags;		/* FUNC_* (stages/record.h) */
+	uint32_t first_param;	/* index into the params array */
+	uint16_t nparams;	/* a variadic "..." included */
+	bool external;
+};
+
+/* The rules, each one of pahole's --btf_features names. */
+struct func_rules {
+	bool consistent_func;	/* skip names with differing prototypes or moved registers */
+	bool optimized_func;	/* skip DW_CC_nocall functions (not callable by the ABI) */
+	bool decl_tag_kfuncs;	/* bpf_kfunc / bpf_fastcall DECL_TAGs */
+};
+
+/* Why a name did or did not become a FUNC. */
+enum func_verdict {
+	FV_EMITTED,
+	FV_NO_SYMBOL,		/* no STT_FUNC symbol of that name (after cutting at '.') */
+	FV_UNNAMED_PARAM,	/* every copy has an unnamed parameter */
+	FV_AMBIGUOUS,		/* its symbols have several addresses */
+	FV_INCONSISTENT,	/* copies in different CUs have different prototypes */
+	FV_UNEXPECTED_REG,	/* a parameter is not in the ABI's register */
+	FV_NOCALL,		/* DW_CC_nocall */
+	FV_COUNT
+};
+
+const char *func_select__verdict_name(enum func_verdict v);
+
+struct func_select_stats {
+	uint64_t names;			/* distinct function names seen */
+	uint64_t verdicts[FV_COUNT];	/* names per verdict */
+	uint64_t kfunc_tags;		/* DECL_TAGs added for kfuncs */
+};
+
+/* cands[0..n) in CU order. report (may be NULL) gets one line per name:
+ * "VERDICT<TAB>NAME<TAB>SYMBOLS" (symbols comma-separated, "-" if none).
+ * Returns 0 or -errno (reason in f). */
+int func_select__run(struct btf *btf, const struct strtab *strtab, const struct func_cand *cands, size_t n,
+		     const struct func_param *params, const struct elf_funcs *ef, const struct kfuncs *kf,
+		     const struct func_rules *rules, FILE *report, struct func_select_stats *stats,
+		     struct fail *f);
+
+#endif

@@ -1,0 +1,234 @@
+/* stages/read_func.c: a reader's view of one function definition.
+ *
+ * For each file-scope DW_TAG_subprogram that is not a declaration, the reader sends a
+ * REC_FUNC candidate (stages/record.h): name, linkage, return type, named
+ * parameters and what the DWARF says about how it is called. Whether it
+ * becomes a BTF FUNC is decided by the writer after the last CU, when every
+ * CU's copy and the ELF symbols can be compared (stages/func_select.c).
+ *
+ * Calling convention check (pahole's optimized_func / unexpected_reg rule):
+ * the first N parameters must arrive in the ABI's argument registers. A
+ * parameter whose location is a lone DW_OP_regN at entry (the first
+ * location-list entry) or DW_OP_entry_value(DW_OP_regN) anywhere gives its
+ * register; none means it was optimised away. A register other than the
+ * ABI's means the compiler changed the calling convention (an .isra clone,
+ * say) and the DWARF prototype would lie about how to call it.
+ */
+#include <dwarf.h>
+#include <elf.h>
+#include <errno.h>
+#include <string.h>
+
+#include "stages/read_internal.h"
+
+#define NO_REG (-1)
+
+/* DWARF register number of integer argument i, or NO_REG if the target's
+ * convention is not known here (then nothing is checked). */
+static int abi_arg_reg(unsigned int machine, unsigned int i)
+{
+	static const int x86_64[] = { 5, 4, 1, 2, 8, 9 };	/* rdi rsi rdx rcx r8 r9 */
+
+	switch (machine) {
+	case EM_X86_64:
+		return i < 6 ? x86_64[i] : NO_REG;
+	case EM_AARCH64:
+		return i < 8 ? (int)i : NO_REG;		/* x0-x7 */
+	case EM_S390:
+		return i < 5 ? 2 + (int)i : NO_REG;	/* r2-r6 */
+	case EM_RISCV:
+		return i < 8 ? 10 + (int)i : NO_REG;	/* a0-a7 */
+	case EM_PPC64:
+		return i < 8 ? 3 + (int)i : NO_REG;	/* r3-r10 */
+	default:
+		return NO_REG;
+	}
+}
+
+static int op_reg(const Dwarf_Op *op)
+{
+	if (op->atom >= DW_OP_reg0 && op->atom <= DW_OP_reg31)
+		return op->atom - DW_OP_reg0;
+	if (op->atom == DW_OP_regx)
+		return (int)op->number;
+	return NO_REG;
+}
+
+/* DW_OP_entry_value(DW_OP_regN): the register, else NO_REG. Lock held. */
+static int entry_value_reg(Dwarf_Attribute *at, Dwarf_Op *op)
+{
+	Dwarf_Attribute inner;
+	Dwarf_Op *ops;
+	size_t n;
+
+	if (op->atom != DW_OP_entry_value && op->atom != DW_OP_GNU_entry_value)
+		return NO_REG;
+	if (dwarf_getlocation_attr(at, op, &inner) || dwarf_getlocation(&inner, &ops, &n) || n != 1)
+		return NO_REG;
+	return op_reg(&ops[0]);
+}
+
+/* Where parameter p arrives: its register, or NO_REG if none is known. */
+static int param_reg(Dwarf_Die *p)
+{
+	Dwarf_Addr base, start, end;
+	Dwarf_Attribute at;
+	ptrdiff_t off = 0;
+	Dwarf_Op *expr;
+	size_t len;
+	int reg = NO_REG;
+
+	if (!dwarf_attr(p, DW_AT_location, &at))
+		return NO_REG;
+	pthread_mutex_lock(&getlocation_lock);
+	for (int k = 0; reg == NO_REG && (off = dwarf_getlocations(&at, off, &base, &start, &end, &expr, &len)) > 0; k++) {
+		if (len == 2 && expr[1].atom == DW_OP_stack_value)
+			len = 1;
+		if (len != 1)
+			continue;
+		if (k == 0)
+			reg = op_reg(&expr[0]);
+		if (reg == NO_REG)
+			reg = entry_value_reg(&at, &expr[0]);
+	}
+	pthread_mutex_unlock(&getlocation_lock);
+	return reg;
+}
+
+/* Is p's type a struct or union passed by value (typedefs and qualifiers
+ * looked through)? Such parameters take several registers or the stack, so
+ * the register check cannot be applied. */
+static bool param_is_aggregate(Dwarf_Die *p)
+{
+	Dwarf_Attribute at;
+	Dwarf_Die t = *p;
+
+	for (int depth = 0; depth < 16; depth++) {
+		int tag;
+
+		if (!dwarf_attr_integrate(&t, DW_AT_type, &at) || !dwarf_formref_die(&at, &t))
+			return false;
+		tag = dwarf_tag(&t);
+		if (tag == DW_TAG_structure_type || tag == DW_TAG_union_type || tag == DW_TAG_class_type)
+			return true;
+		if (tag != DW_TAG_typedef && tag != DW_TAG_const_type && tag != DW_TAG_volatile_type)
+			return false;
+	}
+	return false;
+}
+
+static const char *name_integrate(Dwarf_Die *die)
+{
+	Dwarf_Attribute at;
+
+	return dwarf_attr_integrate(die, DW_AT_name, &at) ? dwarf_formstring(&at) : NULL;
+}
+
+static bool origin_is_variadic(Dwarf_Die *die)
+{
+	Dwarf_Attribute at;
+	Dwarf_Die origin, child;
+
+	if (!dwarf_attr(die, DW_AT_abstract_origin, &at) || !dwarf_formref_die(&at, &origin) ||
+	    dwarf_child(&origin, &child) != 0)
+		return false;
+	do {
+		if (dwarf_tag(&child) == DW_TAG_unspecified_parameters)
+			return true;
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return false;
+}
+
+/* Fills params[] (room for n) and the FUNC_* flags from die's children. */
+static int read_params(struct dwarf_reader *r, Dwarf_Die *die, struct rec_param *params, uint32_t *n,
+		       uint32_t *flags)
+{
+	bool aggregate = false, unexpected = false;
+	Dwarf_Die child;
+	uint32_t i = 0;
+	int err;
+
+	if (dwarf_child(die, &child) == 0) {
+		do {
+			int tag = dwarf_tag(&child), want, got;
+
+			if (tag == DW_TAG_unspecified_parameters)
+				*flags |= FUNC_VARIADIC;
+			if (tag != DW_TAG_formal_parameter || i == *n)
+				continue;
+			if (intern_name(r, name_integrate(&child), &params[i].name))
+				return -ENOMEM;
+			if (!params[i].name)
+				*flags |= FUNC_UNNAMED_PARAM;
+			if ((err = die_ref_integrate(r, &child, DW_AT_type, &params[i].type)))
+				return err;
+			aggregate |= param_is_aggregate(&child);
+			want = abi_arg_reg(r->opts->machine, i);
+			if (want != NO_REG) {
+				got = param_reg(&child);
+				if (got == NO_REG)
+					*flags |= FUNC_OPTIMIZED_PARAM;
+				else if (got != want)
+					unexpected = true;
+			}
+			i++;
+		} while (dwarf_siblingof(&child, &child) == 0);
+	}
+	if (unexpected && !aggregate)
+		*flags |= FUNC_UNEXPECTED_REG;
+	if (!(*flags & FUNC_VARIADIC) && origin_is_variadic(die))
+		*flags |= FUNC_VARIADIC;
+	*n = i;
+	return 0;
+}
+
+int read_function(struct dwarf_reader *r, Dwarf_Die *die)
+{
+	struct rec_param *params = NULL;
+	uint32_t name, ret, n = 0, flags = 0;
+	Dwarf_Word cc = 0;
+	Dwarf_Attribute at;
+	Dwarf_Die child;
+	bool external = false;
+	long idx;
+	int err;
+
+	/* Definitions only. A DIE without code (an abstract instance, or a
+	 * function the compiler emitted as a jump to another) still has the
+	 * source prototype; the ELF symbol decides whether it exists. */
+	if (!r->opts->funcs || dwarf_hasattr(die, DW_AT_declaration))
+		return 0;
+	if (intern_name(r, name_integrate(die), &name))
+		return -ENOMEM;
+	if (!name)
+		return 0;
+	if ((err = die_ref_integrate(r, die, DW_AT_type, &ret)))
+		return err;
+	if (dwarf_child(die, &child) == 0)
+		do
+			n += dwarf_tag(&child) == DW_TAG_formal_parameter;
+		while (dwarf_siblingof(&child, &child) == 0);
+	if (n > 0xfffe)
+		return reader_fail(r, die, -E2BIG, "function with more than 65534 parameters");
+	if (!(params = arena__alloc(r->arena, (n + 1) * sizeof(*params))))
+		return -ENOMEM;
+	if ((err = read_params(r, die, params, &n, &flags)))
+		return err;
+	if (dwarf_attr_integrate(die, DW_AT_external, &at))
+		dwarf_formflag(&at, &external);
+	if (dwarf_attr_integrate(die, DW_AT_calling_convention, &at) && dwarf_formudata(&at, &cc) == 0 &&
+	    cc == DW_CC_nocall)
+		flags |= FUNC_NOCALL;
+	if (flags & FUNC_VARIADIC)
+		n++;	/* params[n-1] stays {0, REF_VOID} */
+	if ((idx = add_func_rec(r)) < 0)
+		return -ENOMEM;
+	r->funcs[idx].name = name;
+	r->funcs[idx].kflag = external;
+	r->funcs[idx].size_type = ret;
+	r->funcs[idx].vlen = (uint16_t)n;
+	r->funcs[idx].payload = params;
+	r->funcs[idx].extra = flags;
+	r->stats.funcs++;
+	return 0;
+}

@@ -1,0 +1,38 @@
+/* stages/read_internal.h: helpers shared by the reader's source files
+ * (read_dwarf.c: types and variables, read_func.c: functions). Not an API:
+ * every function here runs on the reader thread that owns r.
+ */
+#ifndef BTFSTREAM_READ_INTERNAL_H
+#define BTFSTREAM_READ_INTERNAL_H
+
+#include <pthread.h>
+
+#include "stages/read_dwarf.h"
+
+/* pass-1 reference encoding for a ref to another record of the same DIE
+ * (read_dwarf.c's pass 2 turns it into a plain ref) */
+#define REF_LOCAL 0x80000000u
+
+static inline uint32_t local_ref(long idx)
+{
+	return REF_LOCAL | (uint32_t)(idx + 1);
+}
+
+/* libdw's dwarf_getlocation* calls take this lock (see read_dwarf.c). */
+extern pthread_mutex_t getlocation_lock;
+
+int reader_fail(struct dwarf_reader *r, Dwarf_Die *die, int err, const char *what);
+long add_rec(struct dwarf_reader *r, uint8_t kind);
+long add_func_rec(struct dwarf_reader *r);
+int map_die(struct dwarf_reader *r, Dwarf_Die *die, uint32_t val);
+int intern_name(struct dwarf_reader *r, const char *s, uint32_t *id);
+int die_name(struct dwarf_reader *r, Dwarf_Die *die, uint32_t *id);
+int die_ref(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name, uint32_t *ref);
+int die_ref_integrate(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name, uint32_t *ref);
+bool die_flag(Dwarf_Die *die, unsigned int name);
+bool die_udata(Dwarf_Die *die, unsigned int name, Dwarf_Word *v);
+
+/* read_func.c: a REC_FUNC candidate for a function definition. */
+int read_function(struct dwarf_reader *r, Dwarf_Die *die);
+
+#endif

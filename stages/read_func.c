@@ -124,33 +124,26 @@ static const char *name_integrate(Dwarf_Die *die)
 	return dwarf_attr_integrate(die, DW_AT_name, &at) ? dwarf_formstring(&at) : NULL;
 }
 
-static bool origin_is_variadic(Dwarf_Die *die)
+/* The abstract instance a concrete out-of-line copy refers to, if any. */
+static bool abstract_origin(Dwarf_Die *die, Dwarf_Die *origin)
 {
 	Dwarf_Attribute at;
-	Dwarf_Die origin, child;
 
-	if (!dwarf_attr(die, DW_AT_abstract_origin, &at) || !dwarf_formref_die(&at, &origin) ||
-	    dwarf_child(&origin, &child) != 0)
-		return false;
-	do {
-		if (dwarf_tag(&child) == DW_TAG_unspecified_parameters)
-			return true;
-	} while (dwarf_siblingof(&child, &child) == 0);
-	return false;
+	return dwarf_attr(die, DW_AT_abstract_origin, &at) && dwarf_formref_die(&at, origin);
 }
 
-/* Fills params[] (room for n) and the FUNC_* flags from die's children. */
-static int read_params(struct dwarf_reader *r, Dwarf_Die *die, struct rec_param *params, uint32_t *n,
-		       uint32_t *flags)
+/* The prototype: die's formal parameters in source order, their DIE offsets
+ * in offs[], and FUNC_VARIADIC / FUNC_UNNAMED_PARAM. */
+static int read_proto_params(struct dwarf_reader *r, Dwarf_Die *die, struct rec_param *params,
+			     Dwarf_Off *offs, uint32_t *n, uint32_t *flags)
 {
-	bool aggregate = false, unexpected = false;
 	Dwarf_Die child;
 	uint32_t i = 0;
 	int err;
 
 	if (dwarf_child(die, &child) == 0) {
 		do {
-			int tag = dwarf_tag(&child), want, got;
+			int tag = dwarf_tag(&child);
 
 			if (tag == DW_TAG_unspecified_parameters)
 				*flags |= FUNC_VARIADIC;
@@ -162,33 +155,103 @@ static int read_params(struct dwarf_reader *r, Dwarf_Die *die, struct rec_param 
 				*flags |= FUNC_UNNAMED_PARAM;
 			if ((err = die_ref_integrate(r, &child, DW_AT_type, &params[i].type)))
 				return err;
-			aggregate |= param_is_aggregate(&child);
-			want = abi_arg_reg(r->opts->machine, i);
-			if (want != NO_REG) {
-				got = param_reg(&child);
-				if (got == NO_REG)
-					*flags |= FUNC_OPTIMIZED_PARAM;
-				else if (got != want)
-					unexpected = true;
-			}
-			i++;
+			offs[i++] = dwarf_dieoffset(&child);
 		} while (dwarf_siblingof(&child, &child) == 0);
 	}
+	*n = i;
+	return 0;
+}
+
+/* Source position of a concrete parameter: the index of its abstract origin
+ * among offs[] (a clone may list its parameters in another order). */
+static long param_position(Dwarf_Die *p, const Dwarf_Off *offs, uint32_t n, uint32_t fallback)
+{
+	Dwarf_Die o;
+
+	if (!abstract_origin(p, &o))
+		return fallback < n ? (long)fallback : -1;
+	for (uint32_t i = 0; i < n; i++)
+		if (offs[i] == dwarf_dieoffset(&o))
+			return i;
+	return -1;
+}
+
+/* The calling convention check over the parameters of code (the concrete
+ * DIE, or die itself): FUNC_OPTIMIZED_PARAM, FUNC_UNEXPECTED_REG. */
+static void check_registers(struct dwarf_reader *r, Dwarf_Die *code, const Dwarf_Off *offs, uint32_t n,
+			    bool *in_reg, uint32_t *flags)
+{
+	bool aggregate = false, unexpected = false;
+	uint32_t k = 0;
+	Dwarf_Die child;
+
+	if (dwarf_child(code, &child) == 0) {
+		do {
+			long pos;
+			int want;
+
+			if (dwarf_tag(&child) != DW_TAG_formal_parameter)
+				continue;
+			aggregate |= param_is_aggregate(&child);
+			pos = param_position(&child, offs, n, k++);
+			want = pos < 0 ? NO_REG : abi_arg_reg(r->opts->machine, (unsigned int)pos);
+			if (want == NO_REG)
+				continue;
+			int got = param_reg(&child);
+
+			if (got == NO_REG)
+				continue;
+			in_reg[pos] = true;
+			if (got != want)
+				unexpected = true;
+		} while (dwarf_siblingof(&child, &child) == 0);
+	}
+	for (uint32_t i = 0; i < n; i++)
+		if (abi_arg_reg(r->opts->machine, i) != NO_REG && !in_reg[i])
+			*flags |= FUNC_OPTIMIZED_PARAM;
 	if (unexpected && !aggregate)
 		*flags |= FUNC_UNEXPECTED_REG;
-	if (!(*flags & FUNC_VARIADIC) && origin_is_variadic(die))
-		*flags |= FUNC_VARIADIC;
-	*n = i;
+}
+
+static uint32_t count_params(Dwarf_Die *die)
+{
+	Dwarf_Die child;
+	uint32_t n = 0;
+
+	if (dwarf_child(die, &child) == 0)
+		do
+			n += dwarf_tag(&child) == DW_TAG_formal_parameter;
+		while (dwarf_siblingof(&child, &child) == 0);
+	return n;
+}
+
+/* Parameters of the prototype (from the abstract origin when die is an
+ * out-of-line copy) and the register check on die's own locations. */
+static int read_params(struct dwarf_reader *r, Dwarf_Die *die, struct rec_param *params, uint32_t *n,
+		       uint32_t *flags)
+{
+	Dwarf_Die origin, *proto = abstract_origin(die, &origin) ? &origin : die;
+	Dwarf_Off *offs;
+	bool *in_reg;
+	int err;
+
+	offs = arena__alloc(r->arena, (*n + 1) * sizeof(*offs));
+	in_reg = arena__alloc(r->arena, *n + 1);
+	if (!offs || !in_reg)
+		return -ENOMEM;
+	if ((err = read_proto_params(r, proto, params, offs, n, flags)))
+		return err;
+	check_registers(r, die, offs, *n, in_reg, flags);
 	return 0;
 }
 
 int read_function(struct dwarf_reader *r, Dwarf_Die *die)
 {
 	struct rec_param *params = NULL;
-	uint32_t name, ret, n = 0, flags = 0;
+	uint32_t name, ret, n, flags = 0;
 	Dwarf_Word cc = 0;
 	Dwarf_Attribute at;
-	Dwarf_Die child;
+	Dwarf_Die origin;
 	bool external = false;
 	long idx;
 	int err;
@@ -204,10 +267,7 @@ int read_function(struct dwarf_reader *r, Dwarf_Die *die)
 		return 0;
 	if ((err = die_ref_integrate(r, die, DW_AT_type, &ret)))
 		return err;
-	if (dwarf_child(die, &child) == 0)
-		do
-			n += dwarf_tag(&child) == DW_TAG_formal_parameter;
-		while (dwarf_siblingof(&child, &child) == 0);
+	n = count_params(abstract_origin(die, &origin) ? &origin : die);
 	if (n > 0xfffe)
 		return reader_fail(r, die, -E2BIG, "function with more than 65534 parameters");
 	if (!(params = arena__alloc(r->arena, (n + 1) * sizeof(*params))))

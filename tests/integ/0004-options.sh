@@ -35,7 +35,7 @@ for stage in cu_index read read.thread strtab write dedup emit; do
 done
 grep -q "^peak RSS [1-9][0-9]* KiB" "$TMP/stats.txt"; ok $? "--stats reports peak RSS"
 "$BTFSTREAM" --stats=json "$TMP/two.elf" -o "$TMP/s.btf" > "$TMP/stats.json"
-[ "$(wc -l < "$TMP/stats.json")" = 1 ] && grep -q '^{"jobs":[0-9]*,.*"stages":\[{"name":"cu_index".*}\]}$' "$TMP/stats.json"
+[ "$(wc -l < "$TMP/stats.json")" = 1 ] && grep -q '^{"jobs":[0-9]*,.*"stages":\[{"name":"cu_index".*}\],"functions":{.*}}$' "$TMP/stats.json"
 ok $? "--stats=json is one JSON object"
 if command -v python3 > /dev/null; then
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert {s["name"] for s in d["stages"]} >= {"cu_index","read","write","dedup","emit"}' "$TMP/stats.json"

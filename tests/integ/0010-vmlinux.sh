@@ -2,7 +2,8 @@
 # The real kernel: Debian's cloud vmlinux (fetched into the cache by
 # scripts/fetch-kernel.sh). btfstream's BTF must load in bpftool, have the
 # same types as pahole -J (computed here, now, with Debian's pahole) for every
-# kind but FUNC and FUNC_PROTO (a later issue), and be byte-identical for
+# kind but FUNC and FUNC_PROTO, whose every difference is attributed to a
+# rule by attribute-funcs.sh, and be byte-identical for
 # -j1, -j2, -j4 and a tiny queue. One difference is deliberate (see
 # docs/btf-rules.md, "Variables"): pahole 1.24 drops the per-CPU variable at
 # offset 0 of .data..percpu (fixed_percpu_data); btfstream keeps it, as
@@ -16,7 +17,7 @@ command -v bpftool > /dev/null || skip_all "bpftool not installed"
 vmlinux=$(cd "$TOP" && scripts/fetch-kernel.sh) || skip_all "cannot fetch the Debian kernel debug package"
 diag "input: $vmlinux"
 
-"$BTFSTREAM" -j2 "$vmlinux" -o "$TMP/j2.btf" --stats > "$TMP/stats.txt"
+"$BTFSTREAM" -j2 "$vmlinux" -o "$TMP/j2.btf" --stats --funcs-report "$TMP/funcs.txt" > "$TMP/stats.txt"
 ok $? "btfstream -j2 converts the vmlinux"
 sed 's/^/# /' "$TMP/stats.txt"
 bpftool btf dump file "$TMP/j2.btf" format raw > "$TMP/j2.txt"
@@ -40,6 +41,15 @@ ok $? "DATASEC .data..percpu: same variables as pahole but fixed_percpu_data" ||
 "$BTFSTREAM" diff --ignore-kinds FUNC,FUNC_PROTO --show 3 "$TMP/pahole.btf" "$TMP/j2.btf" > "$TMP/diff2.txt"
 grep -q "^VAR  *[0-9]*  *[0-9]*  *0  *1$" "$TMP/diff2.txt" && grep -q "only in B: var fixed_percpu_data global: struct fixed_percpu_data" "$TMP/diff2.txt"
 ok $? "VAR: the one extra is fixed_percpu_data, with pahole's type and linkage" || sed 's/^/# /' "$TMP/diff2.txt" | tail -12
+
+# FUNC: every difference from pahole 1.24 has a named rule (issue 3)
+BTFSTREAM=$BTFSTREAM bash "$TOP/tests/integ/attribute-funcs.sh" "$TMP/pahole.btf" "$TMP/j2.btf" "$TMP/funcs.txt" > "$TMP/attr.txt"
+ok $? "every FUNC difference from pahole 1.24 is attributed to a rule"
+cat "$TMP/attr.txt"
+emitted=$(grep -c '^emitted' "$TMP/funcs.txt")
+[ "$emitted" = "$(bpftool btf dump file "$TMP/j2.btf" format raw | grep -c "^\[[0-9]*\] FUNC '")" ]
+ok $? "the report's emitted lines ($emitted) are the FUNCs in the file"
+diag "the vmlinux's own .BTF has $(bpftool btf dump file "$vmlinux" format raw | grep -c "^\[[0-9]*\] FUNC '") FUNCs"
 
 for variant in "-j1" "-j4" "-j2 --queue-capacity 2 --window 1"; do
 	"$BTFSTREAM" $variant "$vmlinux" -o "$TMP/v.btf" && cmp -s "$TMP/j2.btf" "$TMP/v.btf"

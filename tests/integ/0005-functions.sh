@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Functions: the selection rules on a fixture built here with gcc and clang
+# at -O2 (tests/fixtures/funcs/: a.c, b.c, kfuncs.c). Each rule is checked by
+# the verdict btfstream reports for a function named after it, and by what
+# the BTF then holds.
+. "$(dirname "$0")/lib.sh"
+command -v bpftool > /dev/null || skip_all "bpftool not installed"
+
+for cc in gcc clang; do
+	if ! command -v $cc > /dev/null; then skip "$cc not installed"; continue; fi
+	cmd="$cc -w -g -O2 -fno-inline-small-functions a.c b.c kfuncs.c"
+	diag "$cmd -o funcs.$cc.elf"
+	(cd "$FIXTURES/funcs" && $cmd -o "$TMP/f.$cc.elf"); ok $? "$cc: fixture builds"
+	"$BTFSTREAM" "$TMP/f.$cc.elf" -o "$TMP/f.$cc.btf" --funcs-report "$TMP/f.$cc.rep"
+	ok $? "$cc: converts with --funcs-report"
+	bpftool btf dump file "$TMP/f.$cc.btf" format raw > "$TMP/f.$cc.txt"
+	verdict() { awk -F'\t' -v n="$1" '$2 == n { print $1 }' "$TMP/f.$cc.rep"; }
+	func_line() { grep "^\[[0-9]*\] FUNC '$1' " "$TMP/f.$cc.txt"; }
+	proto_of() {	# the parameter lines of FUNC $1's FUNC_PROTO
+		local id; id=$(func_line "$1" | sed -n 's/.* type_id=\([0-9]*\) .*/\1/p')
+		sed -n "/^\[$id\] FUNC_PROTO/,/^\[/p" "$TMP/f.$cc.txt" | grep "^	" | tr -d '\t' | tr '\n' ' '
+	}
+
+	[ "$(verdict plain_global)" = emitted ] && func_line plain_global | grep -q "linkage=global"
+	ok $? "$cc: a global function is a FUNC with global linkage"
+	[ "$(proto_of plain_global)" = "'alpha' type_id=$(grep -o "^\[[0-9]*\] INT 'int'" "$TMP/f.$cc.txt" | grep -o '[0-9]*' | head -1) 'beta' type_id=$(grep -o "^\[[0-9]*\] INT 'long\( int\)\?'" "$TMP/f.$cc.txt" | grep -o '[0-9]*' | head -1) " ]
+	ok $? "$cc: its FUNC_PROTO carries the parameter names and types" || diag "got: $(proto_of plain_global)"
+	func_line plain_static | grep -q "linkage=static"; ok $? "$cc: a static function has static linkage"
+	proto_of variadic_sum | grep -q "'(anon)' type_id=0 $"; ok $? "$cc: a variadic prototype ends with the void parameter"
+	[ "$(verdict same_static)" = ambiguous ] && ! func_line same_static
+	ok $? "$cc: one name at two addresses (static in two CUs) is ambiguous: no FUNC"
+	[ -z "$(verdict only_inlined)" ] || [ "$(verdict only_inlined)" = no_symbol ]
+	! func_line only_inlined; ok $? "$cc: a static inline function with no symbol is never a FUNC"
+	[ "$(verdict drops_first)" = unexpected_reg ] && ! func_line drops_first
+	ok $? "$cc: a clone whose parameters moved registers is skipped (unexpected_reg)" || diag "verdict: $(verdict drops_first)"
+	if [ $cc = gcc ]; then
+		[ "$(verdict proto_differs)" = inconsistent ] && ! func_line proto_differs
+		ok $? "$cc: two prototypes for one name in two CUs: inconsistent, no FUNC"
+	else
+		skip "$cc: clang emits no DWARF for the always-inlined copy, so there is one prototype"
+	fi
+	for k in kf_plain kf_fast; do
+		id=$(func_line $k | sed 's/^\[\([0-9]*\)\].*/\1/')
+		grep -q "DECL_TAG 'bpf_kfunc' type_id=$id component_idx=-1" "$TMP/f.$cc.txt"
+		ok $? "$cc: $k in a BTF_SET8_KFUNCS set gets DECL_TAG bpf_kfunc"
+	done
+	id=$(func_line kf_fast | sed 's/^\[\([0-9]*\)\].*/\1/')
+	grep -q "DECL_TAG 'bpf_fastcall' type_id=$id component_idx=-1" "$TMP/f.$cc.txt"; ok $? "$cc: a KF_FASTCALL kfunc also gets bpf_fastcall"
+	id=$(func_line kf_plain | sed 's/^\[\([0-9]*\)\].*/\1/')
+	! grep -q "DECL_TAG 'bpf_fastcall' type_id=$id " "$TMP/f.$cc.txt"; ok $? "$cc: a kfunc without KF_FASTCALL gets no bpf_fastcall"
+	id=$(func_line not_a_kfunc | sed 's/^\[\([0-9]*\)\].*/\1/')
+	[ -n "$id" ] && ! grep -q "DECL_TAG '[a-z_]*' type_id=$id " "$TMP/f.$cc.txt"
+	ok $? "$cc: a function in a set without BTF_SET8_KFUNCS gets no tag"
+
+	"$BTFSTREAM" --btf-features encode_force,var,float,decl_tag,type_tag,enum64,optimized_func "$TMP/f.$cc.elf" -o "$TMP/nc.btf" --funcs-report "$TMP/nc.rep"
+	[ "$(awk -F'\t' '$2 == "drops_first" { print $1 }' "$TMP/nc.rep")" = emitted ]
+	ok $? "$cc: without consistent_func the moved-register clone is emitted"
+	"$BTFSTREAM" --btf-features default "$TMP/f.$cc.elf" -o "$TMP/nk.btf" && ! bpftool btf dump file "$TMP/nk.btf" format raw | grep -q "DECL_TAG 'bpf_kfunc'"
+	[ $? -ne 0 ]; ok $? "$cc: --btf-features default includes decl_tag_kfuncs"
+	"$BTFSTREAM" --btf-features var,float "$TMP/f.$cc.elf" -o "$TMP/nk.btf" && ! bpftool btf dump file "$TMP/nk.btf" format raw | grep -q "DECL_TAG"
+	ok $? "$cc: without decl_tag_kfuncs there are no kfunc tags"
+	for j in 1 2 3; do "$BTFSTREAM" -j$j "$TMP/f.$cc.elf" -o "$TMP/j$j.btf"; done
+	cmp -s "$TMP/j1.btf" "$TMP/j2.btf" && cmp -s "$TMP/j1.btf" "$TMP/j3.btf" && cmp -s "$TMP/j1.btf" "$TMP/f.$cc.btf"
+	ok $? "$cc: the same bytes for -j1, -j2, -j3"
+done
+
+"$BTFSTREAM" --btf-features var,bogus "$TMP/f.gcc.elf" -o "$TMP/x.btf" 2> "$TMP/err"
+[ $? -eq 0 ] && grep -q "unknown feature 'bogus' ignored" "$TMP/err"; ok $? "--btf-features: an unknown name is a warning"
+"$BTFSTREAM" --btf-features-strict var,bogus "$TMP/f.gcc.elf" -o "$TMP/x2.btf" 2> "$TMP/err"
+[ $? -eq 2 ] && grep -q "unknown feature 'bogus'" "$TMP/err" && [ ! -e "$TMP/x2.btf" ]; ok $? "--btf-features-strict: an unknown name is an error"
+"$BTFSTREAM" --btf_features=default,reproducible_build "$TMP/f.gcc.elf" -o "$TMP/x3.btf"; ok $? "pahole's --btf_features spelling and reproducible_build are accepted"
+done_testing

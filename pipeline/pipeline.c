@@ -438,7 +438,7 @@ static int stage_open(struct pipeline *p, struct run_stats *s)
 	clock_start(&m);
 	if ((err = input__open(&p->in, o->input, &p->fail)) ||
 	    (err = cu_index__build(&p->idx, p->in.dwarf, o->input, &p->fail)) ||
-	    (err = vars__build(&p->vars, p->in.elf, o->input, &p->fail)) ||
+	    (err = vars__build(&p->vars, p->in.elf, o->features.global_var, o->input, &p->fail)) ||
 	    (err = funcs__build(&p->funcs, p->in.elf, o->input, &p->fail)) ||
 	    (err = kfuncs__build(&p->kfuncs, p->in.elf, p->in.big_endian, o->input, &p->fail)))
 		return err;
@@ -451,7 +451,7 @@ static int stage_open(struct pipeline *p, struct run_stats *s)
 		.decl_tag = o->features.decl_tag,
 		.enum64 = o->features.enum64,
 		.funcs = true,
-		.vars = o->features.var ? &p->vars : NULL,
+		.vars = o->features.var || o->features.global_var ? &p->vars : NULL,
 	};
 	clock_stop(&m, s, "cu_index", p->idx.count, "CUs")->bytes = p->idx.bytes;
 	return 0;

@@ -653,35 +653,58 @@ static bool variable_addr(struct dwarf_reader *r, Dwarf_Die *die, uint64_t *addr
 	return true;
 }
 
-/* A file-scope variable that opts->vars selects -> VAR (+ its decl tags). */
+/* Byte size of die's type (following DW_AT_specification), 0 if unknown. */
+static uint64_t variable_size(Dwarf_Die *die)
+{
+	Dwarf_Attribute at;
+	Dwarf_Word size;
+	Dwarf_Die type;
+
+	if (!dwarf_attr_integrate(die, DW_AT_type, &at) || !dwarf_formref_die(&at, &type) ||
+	    dwarf_aggregate_size(&type, &size))
+		return 0;
+	return size;
+}
+
+/* A file-scope variable in a section opts->vars selects -> VAR (+ its decl
+ * tags); the rules are in stages/vars.h. */
 static int read_variable(struct dwarf_reader *r, Dwarf_Die *die)
 {
-	const struct var_sym *sym;
+	const struct vars *v = r->opts->vars;
+	const char *name_str;
 	Dwarf_Attribute at;
 	uint32_t type, name;
-	uint64_t addr;
+	uint64_t addr, offset, size;
 	bool external = false;
 	long idx;
-	int err;
+	int slot, err;
 
-	const char *dname;
-
-	if (!r->opts->vars || !variable_addr(r, die, &addr))
+	if (!v || dwarf_hasattr(die, DW_AT_declaration) || die_flag(die, DW_AT_artificial) ||
+	    !variable_addr(r, die, &addr) || (slot = vars__section(v, addr)) < 0)
 		return 0;
-	dname = dwarf_diename(die);
-	if (!(sym = vars__lookup(r->opts->vars, addr, dname)))
+	name_str = dwarf_attr_integrate(die, DW_AT_name, &at) ? dwarf_formstring(&at) : NULL;
+	if (!name_str || !*name_str || vars__name_filtered(name_str))
+		return 0;
+	offset = addr - v->secs[slot].addr;
+	if (offset == 0 && !vars__has_symbol(v, slot, addr, name_str))
+		return 0;	/* discarded by the linker, not the variable at the start */
+	size = variable_size(die);
+	if (size == 0 || size > UINT32_MAX || offset > UINT32_MAX)
 		return 0;
 	if ((err = die_ref_integrate(r, die, DW_AT_type, &type)))
 		return err;
+	if (type == REF_VOID)
+		return 0;
 	if (dwarf_attr_integrate(die, DW_AT_external, &at))
 		dwarf_formflag(&at, &external);
-	if (intern_name(r, dname, &name) || (idx = add_rec(r, BTF_KIND_VAR)) < 0)
+	if (intern_name(r, name_str, &name) || (idx = add_rec(r, BTF_KIND_VAR)) < 0)
 		return -ENOMEM;
 	r->recs[idx].name = name;
 	r->recs[idx].size_type = type;
 	r->recs[idx].extra = external ? BTF_VAR_GLOBAL_ALLOCATED : BTF_VAR_STATIC;
-	r->recs[idx].elem = (uint32_t)(addr - r->opts->vars->sec_addr);
-	r->recs[idx].index = (uint32_t)sym->size;
+	r->recs[idx].elem = (uint32_t)offset;
+	r->recs[idx].index = (uint32_t)size;
+	r->recs[idx].vlen = (uint16_t)slot;
 	return add_decl_tags(r, die, idx, -1);
 }
 

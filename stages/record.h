@@ -66,7 +66,8 @@ struct type_rec {
 	uint32_t index;		/* ARRAY: index-type ref */
 	void *payload;		/* rec_member / rec_enum_val / rec_param[vlen] in the CU arena */
 	/* VAR: size_type = type ref, extra = linkage, elem = offset in its
-	 * section, index = size; vlen 0 (a VAR has no vlen). */
+	 * section, index = size, vlen = the section's slot in stages/vars.h
+	 * (the writer writes a VAR with vlen 0). */
 };
 
 #endif

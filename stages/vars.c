@@ -6,102 +6,142 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* pahole's check for a name BTF accepts: [A-Za-z_][A-Za-z0-9_.]* */
-static bool name_valid(const char *s)
+static const char *const filtered_prefixes[] = {
+	"__UNIQUE_ID", "__tpstrtab_", "__exitcall_", "__gendwarfksyms_ptr_", "__func_stack_frame_non_standard_",
+};
+
+bool vars__name_filtered(const char *name)
 {
-	if (!s || !(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
-		return false;
-	for (s++; *s; s++)
-		if (!(*s == '_' || *s == '.' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9')))
-			return false;
-	return true;
+	for (size_t i = 0; i < sizeof(filtered_prefixes) / sizeof(filtered_prefixes[0]); i++)
+		if (!strncmp(name, filtered_prefixes[i], strlen(filtered_prefixes[i])))
+			return true;
+	return false;
 }
 
-static Elf_Scn *find_section(Elf *elf, const char *want, GElf_Shdr *out, size_t *ndx)
+static int cmp_sec(const void *a, const void *b)
 {
-	Elf_Scn *scn = NULL;
-	size_t shstrndx;
+	const struct var_section *x = a, *y = b;
 
-	if (elf_getshdrstrndx(elf, &shstrndx) < 0)
-		return NULL;
-	while ((scn = elf_nextscn(elf, scn))) {
-		const char *name;
-
-		if (!gelf_getshdr(scn, out))
-			continue;
-		name = elf_strptr(elf, shstrndx, out->sh_name);
-		if (name && !strcmp(name, want)) {
-			*ndx = elf_ndxscn(scn);
-			return scn;
-		}
-	}
-	return NULL;
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-static int cmp_addr(const void *a, const void *b)
+static int cmp_sym(const void *a, const void *b)
 {
 	const struct var_sym *x = a, *y = b;
 
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-static int collect(struct vars *v, Elf *elf, Elf_Scn *symscn, const GElf_Shdr *symsh, size_t pcpu_ndx)
+static int add_section(struct vars *v, size_t *cap, const GElf_Shdr *sh, size_t ndx, const char *name)
 {
-	Elf_Data *data = elf_getdata(symscn, NULL);
-	size_t n = symsh->sh_entsize ? symsh->sh_size / symsh->sh_entsize : 0, cap = 0;
+	if (v->nsecs == *cap) {
+		struct var_section *n = realloc(v->secs, (*cap = *cap ? *cap * 2 : 32) * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		v->secs = n;
+	}
+	v->secs[v->nsecs++] = (struct var_section){ sh->sh_addr, sh->sh_size, (uint32_t)ndx, name };
+	return 0;
+}
+
+static int collect_sections(struct vars *v, Elf *elf, bool global, Elf_Scn **symtab, GElf_Shdr *symsh)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx, cap = 0;
+
+	*symtab = NULL;
+	if (elf_getshdrstrndx(elf, &shstrndx) < 0)
+		return 0;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		const char *name;
+
+		if (!gelf_getshdr(scn, &sh))
+			continue;
+		if (sh.sh_type == SHT_SYMTAB) {
+			*symtab = scn;
+			*symsh = sh;
+		}
+		/* variables live in loaded sections; .debug_* also start at 0 */
+		if ((sh.sh_type != SHT_PROGBITS && sh.sh_type != SHT_NOBITS) || !sh.sh_size ||
+		    !(sh.sh_flags & SHF_ALLOC))
+			continue;
+		name = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (!name || (!global && strcmp(name, VARS_PERCPU_SECTION)))
+			continue;
+		if (add_section(v, &cap, &sh, elf_ndxscn(scn), name))
+			return -ENOMEM;
+	}
+	qsort(v->secs, v->nsecs, sizeof(*v->secs), cmp_sec);
+	return 0;
+}
+
+static bool slot_of_ndx(const struct vars *v, size_t ndx)
+{
+	for (uint32_t i = 0; i < v->nsecs; i++)
+		if (v->secs[i].ndx == ndx)
+			return true;
+	return false;
+}
+
+static int collect_symbols(struct vars *v, Elf *elf, Elf_Scn *symtab, const GElf_Shdr *sh)
+{
+	Elf_Data *data = elf_getdata(symtab, NULL);
+	size_t n = sh->sh_entsize ? sh->sh_size / sh->sh_entsize : 0, cap = 0;
 
 	for (size_t i = 0; data && i < n; i++) {
 		const char *name;
 		GElf_Sym sym;
 
-		if (!gelf_getsym(data, (int)i, &sym) || sym.st_shndx != pcpu_ndx ||
-		    GELF_ST_TYPE(sym.st_info) != STT_OBJECT || sym.st_size == 0)
+		if (!gelf_getsym(data, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_OBJECT ||
+		    !slot_of_ndx(v, sym.st_shndx) || !(name = elf_strptr(elf, sh->sh_link, sym.st_name)))
 			continue;
-		name = elf_strptr(elf, symsh->sh_link, sym.st_name);
-		if (!name_valid(name))
-			continue;
-		if (v->count == cap) {
-			struct var_sym *ns;
+		if (v->nsyms == cap) {
+			struct var_sym *ns = realloc(v->syms, (cap = cap ? cap * 2 : 1024) * sizeof(*ns));
 
-			cap = cap ? cap * 2 : 256;
-			ns = realloc(v->syms, cap * sizeof(*ns));
 			if (!ns)
 				return -ENOMEM;
 			v->syms = ns;
 		}
-		v->syms[v->count].addr = sym.st_value;
-		v->syms[v->count].size = sym.st_size;
-		v->syms[v->count].name = name;
-		v->count++;
+		v->syms[v->nsyms++] = (struct var_sym){ sym.st_value, sym.st_shndx, name };
 	}
-	qsort(v->syms, v->count, sizeof(*v->syms), cmp_addr);
+	qsort(v->syms, v->nsyms, sizeof(*v->syms), cmp_sym);
 	return 0;
 }
 
-int vars__build(struct vars *v, Elf *elf, const char *path, struct fail *f)
+int vars__build(struct vars *v, Elf *elf, bool global, const char *path, struct fail *f)
 {
-	GElf_Shdr pcpu, symsh;
-	size_t pcpu_ndx, sym_ndx;
-	Elf_Scn *symscn;
+	Elf_Scn *symtab;
+	GElf_Shdr symsh = { 0 };
 
 	memset(v, 0, sizeof(*v));
-	if (!find_section(elf, VARS_PERCPU_SECTION, &pcpu, &pcpu_ndx))
-		return 0;
-	v->has_section = true;
-	v->sec_addr = pcpu.sh_addr;
-	v->sec_size = pcpu.sh_size;
-	symscn = find_section(elf, ".symtab", &symsh, &sym_ndx);
-	if (!symscn)
-		return 0;
-	if (collect(v, elf, symscn, &symsh, pcpu_ndx))
+	if (collect_sections(v, elf, global, &symtab, &symsh) ||
+	    (symtab && collect_symbols(v, elf, symtab, &symsh)))
 		return fail__set(f, -ENOMEM, "vars: %s: out of memory", path);
 	return 0;
 }
 
-const struct var_sym *vars__lookup(const struct vars *v, uint64_t addr, const char *name)
+int vars__section(const struct vars *v, uint64_t addr)
 {
-	uint32_t lo = 0, hi = v->count;
+	uint32_t lo = 0, hi = v->nsecs;
+
+	while (lo < hi) {	/* the last section starting at or below addr */
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (v->secs[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0 || addr - v->secs[lo - 1].addr >= v->secs[lo - 1].size)
+		return -1;
+	return (int)lo - 1;
+}
+
+bool vars__has_symbol(const struct vars *v, int slot, uint64_t addr, const char *name)
+{
+	uint32_t lo = 0, hi = v->nsyms;
 
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
@@ -111,14 +151,15 @@ const struct var_sym *vars__lookup(const struct vars *v, uint64_t addr, const ch
 		else
 			hi = mid;
 	}
-	for (; lo < v->count && v->syms[lo].addr == addr; lo++)
-		if (name && !strcmp(v->syms[lo].name, name))
-			return &v->syms[lo];
-	return NULL;
+	for (; lo < v->nsyms && v->syms[lo].addr == addr; lo++)
+		if (v->syms[lo].shndx == v->secs[slot].ndx && name && !strcmp(v->syms[lo].name, name))
+			return true;
+	return false;
 }
 
 void vars__free(struct vars *v)
 {
+	free(v->secs);
 	free(v->syms);
 	memset(v, 0, sizeof(*v));
 }

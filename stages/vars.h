@@ -1,13 +1,15 @@
 /* stages/vars.h: which variables get a VAR, and in which DATASEC.
  *
- * pahole's default rule: per-CPU variables only, i.e. DWARF variables whose
- * address (DW_OP_addr) is the address of an ELF STT_OBJECT symbol of non-zero
- * size in the ".data..percpu" section, and whose name is that symbol's name
- * (variables the linker discarded also have address 0, the per-CPU section's
- * start, so the address alone does not identify a variable).
+ * pahole v1.31's rules (docs/btf-rules.md, "Variables"): a file-scope,
+ * non-artificial variable located by a lone DW_OP_addr belongs to the loaded
+ * ELF section (PROGBITS or NOBITS) whose address range holds that address. By
+ * default only ".data..percpu" counts (per-CPU variables); with global_var
+ * every section does, one DATASEC each. Names pahole filters out are skipped,
+ * and a variable at offset 0 of its section needs an STT_OBJECT symbol of
+ * the same name there (variables the linker discarded also get address 0).
  *
- * vars__build runs on the main thread before the readers start; afterwards the
- * table is read-only and any thread may call vars__lookup without locking.
+ * vars__build runs on the main thread before the readers start; afterwards
+ * the table is read-only and any thread may call the lookups without locking.
  */
 #ifndef BTFSTREAM_VARS_H
 #define BTFSTREAM_VARS_H
@@ -20,26 +22,37 @@
 
 #define VARS_PERCPU_SECTION ".data..percpu"
 
+struct var_section {
+	uint64_t addr, size;
+	uint32_t ndx;		/* ELF section index: DATASECs come out in this order */
+	const char *name;	/* in the input mapping */
+};
+
 struct var_sym {
 	uint64_t addr;
-	uint64_t size;
-	const char *name;	/* in the ELF string table (the input mapping) */
+	uint32_t shndx;
+	const char *name;	/* in the input mapping */
 };
 
 struct vars {
-	struct var_sym *syms;	/* sorted by addr */
-	uint32_t count;
-	bool has_section;	/* the ELF has a per-CPU section */
-	uint64_t sec_addr;	/* its address and size */
-	uint64_t sec_size;
+	struct var_section *secs;	/* the candidate sections, sorted by addr */
+	uint32_t nsecs;
+	struct var_sym *syms;		/* STT_OBJECT symbols in them, sorted by addr */
+	uint32_t nsyms;
 };
 
-/* Collects the per-CPU symbols of elf. A file without the section or without
- * a symbol table simply has none. Returns 0 or -ENOMEM (reason in f). */
-int vars__build(struct vars *v, Elf *elf, const char *path, struct fail *f);
+/* Collect the sections (every PROGBITS/NOBITS one with global, else just the
+ * per-CPU one) and their object symbols. Returns 0 or -ENOMEM (reason in f). */
+int vars__build(struct vars *v, Elf *elf, bool global, const char *path, struct fail *f);
 
-/* The symbol named name at exactly addr, or NULL. */
-const struct var_sym *vars__lookup(const struct vars *v, uint64_t addr, const char *name);
+/* The slot (index into v->secs) of the section holding addr, or -1. */
+int vars__section(const struct vars *v, uint64_t addr);
+
+/* Does section slot hold an STT_OBJECT symbol called name at addr? */
+bool vars__has_symbol(const struct vars *v, int slot, uint64_t addr, const char *name);
+
+/* Names pahole never turns into VARs (__UNIQUE_ID*, __tpstrtab_*, ...). */
+bool vars__name_filtered(const char *name);
 
 void vars__free(struct vars *v);
 

@@ -181,7 +181,7 @@ static int write_vlen(struct btf_writer *w, const struct type_rec *r, void *p)
 	return err;
 }
 
-static int add_secinfo(struct btf_writer *w, uint32_t id, uint32_t offset, uint32_t size)
+static int add_secinfo(struct btf_writer *w, uint32_t id, uint32_t offset, uint32_t size, uint32_t slot)
 {
 	if (w->nsecinfo == w->secinfo_cap) {
 		size_t ncap = w->secinfo_cap ? w->secinfo_cap * 2 : 256;
@@ -192,51 +192,68 @@ static int add_secinfo(struct btf_writer *w, uint32_t id, uint32_t offset, uint3
 		w->secinfo = n;
 		w->secinfo_cap = ncap;
 	}
-	w->secinfo[w->nsecinfo++] = (struct btf_secinfo){ .type = id, .offset = offset, .size = size };
+	w->secinfo[w->nsecinfo++] = (struct btf_secinfo){ .type = id, .offset = offset, .size = size, .slot = slot };
 	return 0;
 }
+
+static const struct vars *sort_vars;	/* qsort context: writer thread only */
 
 static int cmp_secinfo(const void *a, const void *b)
 {
 	const struct btf_secinfo *x = a, *y = b;
+	uint32_t nx = sort_vars->secs[x->slot].ndx, ny = sort_vars->secs[y->slot].ndx;
 
+	if (nx != ny)
+		return nx < ny ? -1 : 1;
 	if (x->offset != y->offset)
 		return x->offset < y->offset ? -1 : 1;
 	return x->type < y->type ? -1 : x->type > y->type;
 }
 
-/* The DATASEC of the per-CPU section, secinfos sorted by offset (then id). */
-static int write_datasec(struct btf_writer *w)
+/* One DATASEC for secinfo[lo..hi), all of one section. */
+static int write_one_datasec(struct btf_writer *w, size_t lo, size_t hi)
 {
+	const char *secname = w->vars->secs[w->secinfo[lo].slot].name;
 	struct btf_var_secinfo *out;
 	struct btf_type *t;
 	uint32_t name;
 	int err;
 
-	if (!w->nsecinfo || !w->vars)
-		return 0;
-	if (w->nsecinfo > 0xffff)
+	if (hi - lo > 0xffff)
 		return -E2BIG;
-	qsort(w->secinfo, w->nsecinfo, sizeof(*w->secinfo), cmp_secinfo);
-	if ((err = strtab__intern(w->strtab, VARS_PERCPU_SECTION, strlen(VARS_PERCPU_SECTION), &name)))
+	if ((err = strtab__intern(w->strtab, secname, strlen(secname), &name)))
 		return err;
-	t = type_space(w, sizeof(*t) + w->nsecinfo * sizeof(*out));
+	t = type_space(w, sizeof(*t) + (hi - lo) * sizeof(*out));
 	if (!t)
 		return -ENOMEM;
-	t->info = (uint32_t)BTF_KIND_DATASEC << 24 | (uint32_t)w->nsecinfo;
+	t->info = (uint32_t)BTF_KIND_DATASEC << 24 | (uint32_t)(hi - lo);
 	/* pahole's size: the end of the last variable, not the section size */
-	t->size = w->secinfo[w->nsecinfo - 1].offset + w->secinfo[w->nsecinfo - 1].size;
+	t->size = w->secinfo[hi - 1].offset + w->secinfo[hi - 1].size;
 	if ((err = str_offset(w, name, &t->name_off)))
 		return err;
 	out = (struct btf_var_secinfo *)(t + 1);
-	for (size_t i = 0; i < w->nsecinfo; i++) {
-		out[i].type = w->secinfo[i].type;
-		out[i].offset = w->secinfo[i].offset;
-		out[i].size = w->secinfo[i].size;
-	}
+	for (size_t i = lo; i < hi; i++)
+		out[i - lo] = (struct btf_var_secinfo){ w->secinfo[i].type, w->secinfo[i].offset, w->secinfo[i].size };
 	w->next_id++;
 	w->records++;
 	return 0;
+}
+
+/* The DATASECs: sections in index order, secinfos by offset (then id). */
+static int write_datasecs(struct btf_writer *w)
+{
+	int err = 0;
+
+	if (!w->nsecinfo || !w->vars)
+		return 0;
+	sort_vars = w->vars;
+	qsort(w->secinfo, w->nsecinfo, sizeof(*w->secinfo), cmp_secinfo);
+	for (size_t lo = 0, hi; lo < w->nsecinfo && !err; lo = hi) {
+		for (hi = lo + 1; hi < w->nsecinfo && w->secinfo[hi].slot == w->secinfo[lo].slot; hi++)
+			;
+		err = write_one_datasec(w, lo, hi);
+	}
+	return err;
 }
 
 static int write_type(struct btf_writer *w, const struct type_rec *r)
@@ -264,7 +281,8 @@ static int write_type(struct btf_writer *w, const struct type_rec *r)
 		return 0;
 	case BTF_KIND_VAR:
 		*(uint32_t *)p = r->extra;
-		return add_secinfo(w, w->next_id, r->elem, r->index);
+		t->info = (uint32_t)BTF_KIND_VAR << 24;	/* vlen carried the slot */
+		return add_secinfo(w, w->next_id, r->elem, r->index, r->vlen);
 	case BTF_KIND_ARRAY: {
 		struct btf_array *a = p;
 
@@ -393,8 +411,8 @@ struct btf *btf_writer__finish(struct btf_writer *w)
 	char *raw;
 	int err;
 
-	if ((err = write_datasec(w))) {
-		fail__set(w->fail, err, "write_btf: %s: cannot add the DATASEC: %s", w->path, strerror(-err));
+	if ((err = write_datasecs(w))) {
+		fail__set(w->fail, err, "write_btf: %s: cannot add the DATASECs: %s", w->path, strerror(-err));
 		return NULL;
 	}
 	hdr.type_len = w->tlen;

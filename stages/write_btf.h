@@ -28,6 +28,7 @@ struct btf_secinfo {
 	uint32_t type;		/* VAR id */
 	uint32_t offset;
 	uint32_t size;
+	uint32_t slot;		/* section slot (stages/vars.h) */
 };
 
 struct btf_writer {
@@ -66,8 +67,8 @@ struct btf_writer {
 int btf_writer__init(struct btf_writer *w, struct strtab *strtab, const char *path, struct fail *f);
 /* Consume one record (markers included). Returns 0 or -errno (reason in f). */
 int btf_writer__add(struct btf_writer *w, const struct type_rec *rec);
-/* After the last CU: appends the DATASEC of the VARs (secinfos sorted by
- * offset), then returns the finished BTF (caller frees with btf__free), or
+/* After the last CU: appends one DATASEC per section that has VARs, in
+ * section index order (secinfos sorted by offset), then returns the finished BTF (caller frees with btf__free), or
  * NULL (reason in f). */
 struct btf *btf_writer__finish(struct btf_writer *w);
 /* Frees the image buffers. */

@@ -81,13 +81,32 @@ int map_die(struct dwarf_reader *r, Dwarf_Die *die, uint32_t val)
 	return die_map__set(&r->map, (uint32_t)(dwarf_dieoffset(die) - r->cu_off), val);
 }
 
+/* Interns s. Names in DWARF are mostly DW_FORM_strp, so the same name comes
+ * back as the same pointer into .debug_str in CU after CU: a direct-mapped
+ * memo keyed by the pointer skips hashing the bytes for most of them. The
+ * bytes behind a pointer never change (see input.h), so a hit is exact. */
 int intern_name(struct dwarf_reader *r, const char *s, uint32_t *id)
 {
+	struct name_memo *m;
+	int err;
+
 	if (!s || !*s) {
 		*id = 0;
 		return 0;
 	}
-	return strtab__intern_borrowed(r->strtab, s, strlen(s), id);
+	if (!r->memo && !(r->memo = calloc(NAME_MEMO_SIZE, sizeof(*r->memo))))
+		return -ENOMEM;
+	m = &r->memo[((uintptr_t)s * 0x9E3779B97F4A7C15ull) >> (64 - NAME_MEMO_BITS)];
+	if (m->p == s) {
+		*id = m->id;
+		r->stats.memo_hits++;
+		return 0;
+	}
+	if ((err = strtab__intern_borrowed(r->strtab, s, strlen(s), id)))
+		return err;
+	m->p = s;
+	m->id = *id;
+	return 0;
 }
 
 int die_name(struct dwarf_reader *r, Dwarf_Die *die, uint32_t *id)
@@ -97,15 +116,62 @@ int die_name(struct dwarf_reader *r, Dwarf_Die *die, uint32_t *id)
 
 /* The DIE that attribute `name` of die refers to, as a pass-1 ref: REF_VOID if
  * absent, else the target's CU-relative offset. */
+static uint64_t read_uint(const unsigned char *p, unsigned int n, bool big_endian)
+{
+	uint64_t v = 0;
+
+	for (unsigned int i = 0; i < n; i++)
+		v = v << 8 | p[big_endian ? i : n - 1 - i];
+	return v;
+}
+
+/* The CU-relative offset a DW_FORM_ref1/2/4/8/udata holds, decoded from the
+ * attribute's bytes: the hot path of every type reference, without the
+ * lookups dwarf_formref_die does. false for any other form. */
+static bool local_ref_offset(const struct dwarf_reader *r, const Dwarf_Attribute *at, Dwarf_Off *off)
+{
+	const unsigned char *p = at->valp;
+	unsigned int shift = 0;
+
+	switch (at->form) {
+	case DW_FORM_ref1:
+		*off = p[0];
+		return true;
+	case DW_FORM_ref2:
+		*off = read_uint(p, 2, r->opts->big_endian);
+		return true;
+	case DW_FORM_ref4:
+		*off = read_uint(p, 4, r->opts->big_endian);
+		return true;
+	case DW_FORM_ref8:
+		*off = read_uint(p, 8, r->opts->big_endian);
+		return true;
+	case DW_FORM_ref_udata:
+		*off = 0;
+		do
+			*off |= (Dwarf_Off)(*p & 0x7f) << shift, shift += 7;
+		while ((*p++ & 0x80) && shift < 64);
+		return true;
+	default:
+		return false;
+	}
+}
+
 static int die_ref_at(struct dwarf_reader *r, Dwarf_Die *die, Dwarf_Attribute *found, uint32_t *ref)
 {
 	Dwarf_Attribute at = *found;
 	Dwarf_Die target;
 	Dwarf_Off off;
 
-	if (!dwarf_formref_die(&at, &target))
-		return reader_fail(r, die, -EINVAL, "bad type reference");
-	off = dwarf_dieoffset(&target);
+	/* the fast path only when the attribute is of this CU (an integrated
+	 * one may come from another DIE) */
+	if (at.cu == die->cu && local_ref_offset(r, &at, &off)) {
+		off += r->cu_off;
+	} else {
+		if (!dwarf_formref_die(&at, &target))
+			return reader_fail(r, die, -EINVAL, "bad type reference");
+		off = dwarf_dieoffset(&target);
+	}
 	if (off <= r->cu_off || off >= r->cu_end)
 		return reader_fail(r, die, -ENOTSUP,
 				   "reference to a DIE outside this CU (DW_FORM_ref_addr/partial units are not supported yet)");
@@ -899,4 +965,6 @@ void dwarf_reader__fini(struct dwarf_reader *r)
 	r->recs = r->funcs = NULL;
 	r->nrecs = r->cap = r->nfuncs = r->funcs_cap = 0;
 	die_map__free(&r->map);
+	free(r->memo);
+	r->memo = NULL;
 }

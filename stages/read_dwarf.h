@@ -59,6 +59,15 @@ struct read_stats {
 	uint64_t unresolved;	/* references to DIEs that give no type (become void) */
 	uint64_t unsupported;	/* types BTF cannot express (references become void) */
 	uint64_t funcs;		/* function candidates sent */
+	uint64_t memo_hits;	/* names found in the pointer memo */
+};
+
+#define NAME_MEMO_BITS 16
+#define NAME_MEMO_SIZE (1u << NAME_MEMO_BITS)
+
+struct name_memo {	/* a name pointer already interned, and its id */
+	const char *p;
+	uint32_t id;
 };
 
 struct dwarf_reader {
@@ -79,6 +88,7 @@ struct dwarf_reader {
 	/* scratch */
 	size_t cap, funcs_cap;
 	struct die_map map;
+	struct name_memo *memo;	/* NAME_MEMO_SIZE slots, allocated on first use */
 	struct arena *arena;
 	uint64_t cu_off, cu_end;
 	unsigned int level;	/* DIE tree depth of the children being visited */

@@ -231,6 +231,8 @@ static int writer_run(struct pipeline *p, struct btf_writer *w, uint64_t *owner_
 			}
 		}
 		writer_cu_done(p);
+		if (p->in.debug_info_off)	/* CU `cu` is done with: let its input pages go */
+			input__release_until(&p->in, p->in.debug_info_off + p->idx.cus[cu].off + p->idx.cus[cu].size);
 	}
 	return 0;
 }
@@ -540,6 +542,9 @@ static int stage_dedup(struct pipeline *p, struct run_stats *s, struct btf *btf)
 	struct stage_clock m;
 	int err;
 
+	/* the BTF holds copies of everything now: no input page is needed */
+	p->in.released = 0;
+	input__release_until(&p->in, p->in.size);
 	clock_start(&m);
 	err = dedup__run(btf, p->opts->input, &p->fail);
 	s->types_after_dedup = btf__type_cnt(btf) - 1;

@@ -66,6 +66,38 @@ static int check_sections(struct input *in, struct fail *f)
 	return 0;
 }
 
+/* The file offset of an uncompressed .debug_info, 0 if none. */
+static uint64_t debug_info_offset(Elf *elf)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+
+	if (elf_getshdrstrndx(elf, &shstrndx) < 0)
+		return 0;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		const char *name;
+
+		if (gelf_getshdr(scn, &sh) && (name = elf_strptr(elf, shstrndx, sh.sh_name)) &&
+		    !strcmp(name, ".debug_info") && !(sh.sh_flags & SHF_COMPRESSED))
+			return sh.sh_offset;
+	}
+	return 0;
+}
+
+void input__release_until(struct input *in, uint64_t end)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	uint64_t from = (in->released + page - 1) / page * page, to = end / page * page;
+
+	if (to > in->size)
+		to = in->size / page * page;
+	if (to <= from)
+		return;
+	madvise((char *)in->map + from, to - from, MADV_DONTNEED);
+	in->released = to;
+}
+
 static bool has_section(Elf *elf, const char *want)
 {
 	Elf_Scn *scn = NULL;
@@ -116,6 +148,8 @@ int input__open(struct input *in, const char *path, struct fail *f)
 	in->dwarf = dwarf_begin_elf(in->elf, DWARF_C_READ, NULL);
 	if (!in->dwarf)
 		return fail__set(f, -EINVAL, "%s: cannot read DWARF: %s", path, dwarf_errmsg(-1));
+	in->debug_info_off = debug_info_offset(in->elf);
+	in->released = in->debug_info_off;
 	return 0;
 }
 

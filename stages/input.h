@@ -14,6 +14,7 @@
 #include <libelf.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "stages/fail.h"
 
@@ -26,6 +27,8 @@ struct input {
 	bool big_endian;
 	unsigned int elf_class;	/* ELFCLASS32 / ELFCLASS64 */
 	unsigned int machine;	/* e_machine */
+	uint64_t debug_info_off;	/* file offset of .debug_info (0 if compressed) */
+	uint64_t released;		/* file offset up to which pages were released */
 };
 
 /* Open and check path. Returns 0, or -errno with the reason in f
@@ -36,6 +39,12 @@ int input__open(struct input *in, const char *path, struct fail *f);
  * Returns 0 or -errno (reason in f). Close with input__close_dwarf. */
 int input__open_dwarf(struct input *in, Elf **elf, Dwarf **dwarf, struct fail *f);
 void input__close_dwarf(Elf *elf, Dwarf *dwarf);
+
+/* Drop the resident pages of the mapping between in->released and file
+ * offset end (whole pages only), so input already processed does not stay in
+ * memory. Any thread that later touches them faults them back in from the
+ * file, unchanged: the mapping is private and never written. Writer only. */
+void input__release_until(struct input *in, uint64_t end);
 
 /* Releases the main handles and the mapping. Fine on a zeroed struct. */
 void input__close(struct input *in);

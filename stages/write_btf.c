@@ -418,17 +418,20 @@ struct btf *btf_writer__finish(struct btf_writer *w)
 	hdr.type_len = w->tlen;
 	hdr.str_off = w->tlen;
 	hdr.str_len = w->slen;
+	/* the image becomes the raw BTF in place (realloc of a large block
+	 * remaps it), so only libbpf's own copy is added at the peak */
 	size = sizeof(hdr) + w->tlen + w->slen;
-	raw = malloc(size);
+	raw = realloc(w->types, size);
 	if (!raw) {
 		fail__set(w->fail, -ENOMEM, "write_btf: %s: out of memory", w->path);
 		return NULL;
 	}
-	memcpy(raw, &hdr, sizeof(hdr));
-	memcpy(raw + sizeof(hdr), w->types, w->tlen);
-	memcpy(raw + sizeof(hdr) + w->tlen, w->strs, w->slen);
-	free(w->types);
 	w->types = NULL;
+	memmove(raw + sizeof(hdr), raw, w->tlen);
+	memcpy(raw, &hdr, sizeof(hdr));
+	memcpy(raw + sizeof(hdr) + w->tlen, w->strs, w->slen);
+	free(w->strs);
+	w->strs = NULL;
 	btf = btf__new(raw, size);
 	free(raw);
 	if (!btf)

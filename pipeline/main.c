@@ -21,6 +21,7 @@ enum {
 	OPT_FEATURES,
 	OPT_FEATURES_STRICT,
 	OPT_FUNCS_REPORT,
+	OPT_MEMORY_LIMIT,
 };
 
 static const struct option long_opts[] = {
@@ -38,6 +39,7 @@ static const struct option long_opts[] = {
 	{ "btf-features-strict", required_argument, NULL, OPT_FEATURES_STRICT },
 	{ "btf_features_strict", required_argument, NULL, OPT_FEATURES_STRICT },
 	{ "funcs-report", required_argument, NULL, OPT_FUNCS_REPORT },
+	{ "memory-limit", required_argument, NULL, OPT_MEMORY_LIMIT },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -66,6 +68,8 @@ static void usage(FILE *out)
 		"      --stats[=table|json] print per-stage wall/CPU time, items, bytes, queue waits, memory\n"
 		"      --queue-capacity N   records per reader queue (default %d)\n"
 		"      --window N           CUs readers may run ahead of the writer (default %d per job)\n"
+		"      --memory-limit SIZE  size queues and window for SIZE bytes (K, M, G suffixes);\n"
+		"                           the output does not change (see docs/design.md for what it bounds)\n"
 		"  -q, --quiet              print nothing, not even the error line\n"
 		"  -v, --verbose            more messages\n"
 		"      --version            print the version\n"
@@ -88,6 +92,34 @@ static int parse_uint(const char *opt, const char *s, unsigned long max, unsigne
 		return -1;
 	}
 	return 0;
+}
+
+/* "64M" -> bytes. */
+static int parse_size(const char *s, size_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || v == 0)
+		goto bad;
+	switch (*end) {
+	case 'k': case 'K': v <<= 10; end++; break;
+	case 'm': case 'M': v <<= 20; end++; break;
+	case 'g': case 'G': v <<= 30; end++; break;
+	}
+	if (*end == 'i' && end[1] == 'B')
+		end += 2;
+	else if (*end == 'B')
+		end++;
+	if (*end)
+		goto bad;
+	*out = v;
+	return 0;
+bad:
+	pr_warn("btfstream: --memory-limit: '%s' is not a size (e.g. 64M, 1G)", s);
+	return -1;
 }
 
 static int parse_langs(struct pipeline_opts *o, const char *list)
@@ -158,6 +190,10 @@ int main(int argc, char **argv)
 		case OPT_FEATURES:
 		case OPT_FEATURES_STRICT:
 			if (features__parse(&o.features, optarg, c == OPT_FEATURES_STRICT))
+				return 2;
+			break;
+		case OPT_MEMORY_LIMIT:
+			if (parse_size(optarg, &o.memory_limit))
 				return 2;
 			break;
 		case OPT_FUNCS_REPORT:

@@ -22,6 +22,7 @@
 #include <bpf/btf.h>
 
 #include "pipeline/log.h"
+#include "pipeline/probes.h"
 #include "queue/ring_mpsc.h"
 #include "stages/arena.h"
 #include "stages/cu_index.h"
@@ -57,6 +58,7 @@ struct pipeline {
 	int *owner;			/* CU -> reader, NO_OWNER until claimed; under lock */
 	unsigned int consumed;		/* CUs the writer finished; under lock */
 	unsigned int window;
+	size_t max_cu_arena;		/* largest CU arena seen by the writer, bytes */
 	bool abort;			/* under lock */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;		/* claims, progress and abort */
@@ -149,10 +151,12 @@ static void *reader_main(void *arg)
 		t->rd.nrecs = 0;
 		t->rd.nfuncs = 0;
 		t->rd.int_ref = REF_VOID;
+		PROBE_READ_CU_START(cu, t->id);
 		if (!arena)
 			err = fail__set(&p->fail, -ENOMEM, "read_dwarf: out of memory");
 		else if (!lang_excluded(p->opts, ci->lang))
 			err = dwarf_reader__read_cu(&t->rd, ci, arena);
+		PROBE_READ_CU_END(cu, t->id, t->rd.nrecs);
 		if (!err && reader_push_cu(t, cu, arena))
 			err = -EPIPE;	/* closed: someone else failed */
 		if (err) {
@@ -217,6 +221,7 @@ static int writer_run(struct pipeline *p, struct btf_writer *w, uint64_t *owner_
 		if (owner == NO_OWNER)
 			return -ECANCELED;
 		t = &p->readers[owner];
+		PROBE_WRITE_CU_START(cu);
 		for (;;) {
 			if (!writer_next(t, &rec))
 				return -ECANCELED;
@@ -225,12 +230,17 @@ static int writer_run(struct pipeline *p, struct btf_writer *w, uint64_t *owner_
 			if (btf_writer__add(w, &rec))
 				return -EIO;
 			if (rec.kind == REC_CU_END) {
+				struct arena *a = rec.payload;
+
+				if (a->total > p->max_cu_arena)
+					p->max_cu_arena = a->total;
 				arena__free(rec.payload);
 				free(rec.payload);
 				break;
 			}
 		}
 		writer_cu_done(p);
+		PROBE_WRITE_CU_END(cu, w->records);
 		if (p->in.debug_info_off)	/* CU `cu` is done with: let its input pages go */
 			input__release_until(&p->in, p->in.debug_info_off + p->idx.cus[cu].off + p->idx.cus[cu].size);
 	}
@@ -276,6 +286,29 @@ static size_t pow2_at_least(size_t v)
 	return n;
 }
 
+/* --memory-limit: an eighth of the budget for the rings, and one CU arena
+ * (MEMORY_PER_CU: the largest per-CU arena on the Debian vmlinux measures
+ * 256 KiB, --stats shows it) per window slot from half of it. Explicit
+ * --queue-capacity and --window win. Neither changes the output. */
+#define MEMORY_PER_CU (1u << 20)
+
+static void apply_memory_limit(const struct pipeline_opts *o, unsigned int nreaders, size_t *cap,
+			       unsigned int *window)
+{
+	size_t ring_bytes, slots;
+
+	if (!o->memory_limit)
+		return;
+	ring_bytes = o->memory_limit / 8 / nreaders;
+	if (!o->queue_capacity) {
+		for (*cap = 2; *cap * 2 * sizeof(struct type_rec) <= ring_bytes && *cap < PIPELINE_DEFAULT_QUEUE_CAPACITY;)
+			*cap *= 2;
+	}
+	slots = o->memory_limit / 2 / MEMORY_PER_CU;
+	if (!o->window)
+		*window = slots < nreaders ? nreaders : (slots < *window ? (unsigned int)slots : *window);
+}
+
 static int readers_setup(struct pipeline *p)
 {
 	const struct pipeline_opts *o = p->opts;
@@ -284,6 +317,7 @@ static int readers_setup(struct pipeline *p)
 
 	p->nreaders = pick_jobs(o, p->idx.count);
 	p->window = o->window ? o->window : PIPELINE_DEFAULT_WINDOW_PER_JOB * p->nreaders;
+	apply_memory_limit(o, p->nreaders, &cap, &p->window);
 	p->readers = calloc(p->nreaders, sizeof(*p->readers));
 	p->owner = malloc(p->idx.count * sizeof(*p->owner));
 	if (!p->readers || !p->owner)
@@ -407,10 +441,13 @@ static void stats_readers(struct pipeline *p, struct run_stats *s, uint64_t wall
 /* A stage row with its wall and CPU time measured from the marks in *m. */
 struct stage_clock {
 	uint64_t wall0, cpu0;
+	const char *name;
 };
 
-static void clock_start(struct stage_clock *m)
+static void clock_start(struct stage_clock *m, const char *name)
 {
+	m->name = name;
+	PROBE_STAGE_START(name);
 	m->wall0 = stats__now_ns();
 	m->cpu0 = stats__thread_cpu_ns();
 }
@@ -421,6 +458,7 @@ static struct stage_stat *clock_stop(const struct stage_clock *m, struct run_sta
 	static struct stage_stat dummy;
 	struct stage_stat *st = stats__add(s, name);
 
+	PROBE_STAGE_END(m->name);
 	if (!st)
 		st = &dummy;
 	st->wall_ns = stats__now_ns() - m->wall0;
@@ -437,7 +475,7 @@ static int stage_open(struct pipeline *p, struct run_stats *s)
 	struct stage_clock m;
 	int err;
 
-	clock_start(&m);
+	clock_start(&m, "cu_index");
 	if ((err = input__open(&p->in, o->input, &p->fail)) ||
 	    (err = cu_index__build(&p->idx, p->in.dwarf, o->input, &p->fail)) ||
 	    (err = vars__build(&p->vars, p->in.elf, o->features.global_var, o->input, &p->fail)) ||
@@ -473,7 +511,7 @@ static int stage_funcs(struct pipeline *p, struct run_stats *s, struct btf_write
 	FILE *report = NULL;
 	int err;
 
-	clock_start(&m);
+	clock_start(&m, "funcs");
 	if (p->opts->funcs_report && !(report = fopen(p->opts->funcs_report, "w")))
 		return fail__set(&p->fail, -errno, "funcs: %s: cannot write the report: %s", p->opts->funcs_report,
 				 strerror(errno));
@@ -505,7 +543,7 @@ static int stage_read_write(struct pipeline *p, struct run_stats *s, struct btf 
 		return fail__set(&p->fail, -ENOMEM, "write_btf: out of memory");
 	w.vars = &p->vars;
 	s->jobs = p->nreaders;
-	clock_start(&m);
+	clock_start(&m, "read_write");
 	err = readers_start(p);
 	if (!err)
 		err = writer_run(p, &w, &owner_wait);
@@ -515,6 +553,8 @@ static int stage_read_write(struct pipeline *p, struct run_stats *s, struct btf 
 	if (err)
 		drain_rings(p);
 	stats_readers(p, s, stats__now_ns() - m.wall0);
+	s->max_cu_arena_bytes = p->max_cu_arena;
+	s->window = p->window;
 	stats__sample_memory(s);
 	if (!err && !(*out = btf_writer__finish(&w)))
 		err = -EINVAL;
@@ -545,7 +585,7 @@ static int stage_dedup(struct pipeline *p, struct run_stats *s, struct btf *btf)
 	/* the BTF holds copies of everything now: no input page is needed */
 	p->in.released = 0;
 	input__release_until(&p->in, p->in.size);
-	clock_start(&m);
+	clock_start(&m, "dedup");
 	err = dedup__run(btf, p->opts->input, &p->fail);
 	s->types_after_dedup = btf__type_cnt(btf) - 1;
 	clock_stop(&m, s, "dedup", s->types_after_dedup, "types");
@@ -560,7 +600,7 @@ static int stage_emit(struct pipeline *p, struct run_stats *s, struct btf *btf)
 	size_t bytes = 0;
 	int err;
 
-	clock_start(&m);
+	clock_start(&m, "emit");
 	err = emit__raw(btf, p->in.big_endian, p->opts->output, &bytes, &p->fail);
 	clock_stop(&m, s, "emit", err ? 0 : 1, "files")->bytes = bytes;
 	return err;

@@ -26,6 +26,7 @@ struct pipeline_opts {
 	unsigned int jobs;		/* reader threads; 0 = online CPUs; capped at the CU count */
 	size_t queue_capacity;		/* records per reader ring; 0 = default */
 	unsigned int window;		/* CUs a reader may run ahead of the writer; 0 = default */
+	size_t memory_limit;		/* bytes for queues + window (see docs/design.md); 0 = none */
 	struct btf_features features;	/* what to encode (pahole's --btf_features) */
 	const char *funcs_report;	/* write one line per function name here; NULL: none */
 	uint32_t lang_exclude[PIPELINE_MAX_LANG_EXCLUDE];	/* DW_LANG_* to skip */

@@ -69,19 +69,20 @@ void stats__print_table(const struct run_stats *s, FILE *out)
 	for (int v = 0; v < FV_COUNT; v++)
 		fprintf(out, " %s %llu", func_select__verdict_name(v), (unsigned long long)s->funcs.verdicts[v]);
 	fprintf(out, "; kfunc tags %llu\n", (unsigned long long)s->funcs.kfunc_tags);
-	fprintf(out, "peak RSS %llu KiB, peak anonymous memory %llu KiB\n",
-		(unsigned long long)s->peak_rss_kb, (unsigned long long)s->peak_anon_kb);
+	fprintf(out, "peak RSS %llu KiB, peak anonymous memory %llu KiB; window %u CUs, largest CU arena %llu KiB\n",
+		(unsigned long long)s->peak_rss_kb, (unsigned long long)s->peak_anon_kb, s->window,
+		(unsigned long long)s->max_cu_arena_bytes >> 10);
 }
 
 void stats__print_json(const struct run_stats *s, FILE *out)
 {
 	fprintf(out, "{\"jobs\":%u,\"wall_ns\":%llu,\"cpu_ns\":%llu,\"peak_rss_kb\":%llu,"
 		     "\"peak_anon_kb\":%llu,\"types_before_dedup\":%llu,\"types_after_dedup\":%llu,"
-		     "\"strings\":%llu,\"stages\":[",
+		     "\"strings\":%llu,\"window\":%u,\"max_cu_arena_bytes\":%llu,\"stages\":[",
 		s->jobs, (unsigned long long)s->wall_ns, (unsigned long long)s->cpu_ns,
 		(unsigned long long)s->peak_rss_kb, (unsigned long long)s->peak_anon_kb,
 		(unsigned long long)s->types_before_dedup, (unsigned long long)s->types_after_dedup,
-		(unsigned long long)s->strings);
+		(unsigned long long)s->strings, s->window, (unsigned long long)s->max_cu_arena_bytes);
 	for (unsigned int i = 0; i < s->nstages; i++) {
 		const struct stage_stat *st = &s->stages[i];
 

@@ -34,6 +34,8 @@ struct run_stats {
 	uint64_t peak_anon_kb;		/* max RssAnon sampled at stage boundaries */
 	uint64_t types_before_dedup, types_after_dedup;
 	uint64_t strings;
+	uint64_t max_cu_arena_bytes;	/* largest per-CU payload arena */
+	unsigned int window;		/* reorder window used, CUs */
 	unsigned int jobs;
 	struct func_select_stats funcs;	/* function verdicts */
 };

@@ -22,6 +22,7 @@ enum {
 	OPT_FEATURES_STRICT,
 	OPT_FUNCS_REPORT,
 	OPT_MEMORY_LIMIT,
+	OPT_BATCH_RECORDS,
 };
 
 static const struct option long_opts[] = {
@@ -40,6 +41,7 @@ static const struct option long_opts[] = {
 	{ "btf_features_strict", required_argument, NULL, OPT_FEATURES_STRICT },
 	{ "funcs-report", required_argument, NULL, OPT_FUNCS_REPORT },
 	{ "memory-limit", required_argument, NULL, OPT_MEMORY_LIMIT },
+	{ "batch-records", required_argument, NULL, OPT_BATCH_RECORDS },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -70,6 +72,7 @@ static void usage(FILE *out)
 		"      --window N           CUs readers may run ahead of the writer (default %d per job)\n"
 		"      --memory-limit SIZE  size queues and window for SIZE bytes (K, M, G suffixes);\n"
 		"                           the output does not change (see docs/design.md for what it bounds)\n"
+		"      --batch-records N    type records per dedup batch (default %u); the output does not change\n"
 		"  -q, --quiet              print nothing, not even the error line\n"
 		"  -v, --verbose            more messages\n"
 		"      --version            print the version\n"
@@ -78,7 +81,7 @@ static void usage(FILE *out)
 		"pahole spellings accepted: -J, --btf_encode_detached=FILE, --btf_gen_floats (floats are\n"
 		"always encoded), --lang_exclude=LIST.\n"
 		"Run 'btfstream diff --help' for the BTF comparison.\n",
-		PIPELINE_DEFAULT_QUEUE_CAPACITY, PIPELINE_DEFAULT_WINDOW_PER_JOB);
+		PIPELINE_DEFAULT_QUEUE_CAPACITY, PIPELINE_DEFAULT_WINDOW_PER_JOB, PIPELINE_BATCH_RECORDS);
 }
 
 static int parse_uint(const char *opt, const char *s, unsigned long max, unsigned long *v)
@@ -195,6 +198,11 @@ int main(int argc, char **argv)
 		case OPT_MEMORY_LIMIT:
 			if (parse_size(optarg, &o.memory_limit))
 				return 2;
+			break;
+		case OPT_BATCH_RECORDS:
+			if (parse_uint("--batch-records", optarg, 1ul << 30, &v))
+				return 2;
+			o.batch_records = v;
 			break;
 		case OPT_FUNCS_REPORT:
 			o.funcs_report = optarg;

@@ -28,7 +28,9 @@
 #include "stages/cu_index.h"
 #include "stages/dedup.h"
 #include "stages/emit.h"
+#include "stages/datasec.h"
 #include "stages/func_select.h"
+#include "stages/merge.h"
 #include "stages/funcs.h"
 #include "stages/input.h"
 #include "stages/kfuncs.h"
@@ -37,6 +39,7 @@
 #include "strtab/strtab.h"
 
 #define WRITER_BATCH 256
+#define PIPELINE_PENDING_BATCHES 2	/* batches waiting for the merge thread */
 #define NO_OWNER (-1)
 
 struct reader_thread;
@@ -59,6 +62,12 @@ struct pipeline {
 	unsigned int consumed;		/* CUs the writer finished; under lock */
 	unsigned int window;
 	size_t max_cu_arena;		/* largest CU arena seen by the writer, bytes */
+	struct merger merger;		/* the merge thread's; main thread after the join */
+	struct ring_mpsc batch_ring;	/* writer -> merge thread, struct btf_batch * */
+	struct btf_batch *batch_slots[PIPELINE_PENDING_BATCHES];
+	pthread_t merge_tid;
+	bool merge_started;
+	uint64_t merge_cpu_ns, merge_wall_ns;
 	bool abort;			/* under lock */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;		/* claims, progress and abort */
@@ -90,6 +99,7 @@ static void pipeline_abort(struct pipeline *p)
 	pthread_mutex_unlock(&p->lock);
 	for (unsigned int i = 0; i < p->nreaders; i++)
 		ring_mpsc__close(&p->readers[i].ring);
+	ring_mpsc__close(&p->batch_ring);
 }
 
 static bool lang_excluded(const struct pipeline_opts *o, uint32_t lang)
@@ -309,6 +319,22 @@ static void apply_memory_limit(const struct pipeline_opts *o, unsigned int nread
 		*window = slots < nreaders ? nreaders : (slots < *window ? (unsigned int)slots : *window);
 }
 
+/* Records per dedup batch: explicit, else from --memory-limit (a batch of
+ * n records costs about 1 KiB per record at its peak, raw image and libbpf's
+ * dedup tables together), else the default. The cuts never change the bytes
+ * (tests/integ/0003). */
+static uint64_t batch_records(const struct pipeline_opts *o)
+{
+	uint64_t n;
+
+	if (o->batch_records)
+		return o->batch_records;
+	if (!o->memory_limit)
+		return PIPELINE_BATCH_RECORDS;
+	n = o->memory_limit / 1024;
+	return n < 4096 ? 4096 : (n > PIPELINE_BATCH_RECORDS ? PIPELINE_BATCH_RECORDS : n);
+}
+
 static int readers_setup(struct pipeline *p)
 {
 	const struct pipeline_opts *o = p->opts;
@@ -497,8 +523,79 @@ static int stage_open(struct pipeline *p, struct run_stats *s)
 	return 0;
 }
 
-/* 5b. the writer's whole-program step: which functions become FUNCs */
-static int stage_funcs(struct pipeline *p, struct run_stats *s, struct btf_writer *w, struct btf *btf)
+/* ---- the merge thread: batch dedup, overlapped with reading ---- */
+
+static void *merge_main(void *arg)
+{
+	struct pipeline *p = arg;
+	struct btf_batch *b;
+	uint64_t t0 = stats__now_ns();
+
+	while (ring_mpsc__pop(&p->batch_ring, &b) == 0) {
+		PROBE_STAGE_START("merge_batch");
+		if (!fail__is_set(&p->fail) && merger__add(&p->merger, b))
+			pipeline_abort(p);
+		free(b->raw);	/* merger__add took it; after an abort nobody did */
+		b->raw = NULL;
+		PROBE_STAGE_END("merge_batch");
+	}
+	p->merge_cpu_ns = stats__thread_cpu_ns();
+	p->merge_wall_ns = stats__now_ns() - t0;
+	return NULL;
+}
+
+/* The writer's flush: hand the batch to the merge thread (blocks while
+ * PIPELINE_PENDING_BATCHES are waiting, which bounds their memory). */
+static int flush_batch(void *ctx, struct btf_batch *b)
+{
+	struct pipeline *p = ctx;
+
+	if (ring_mpsc__push(&p->batch_ring, &b)) {
+		free(b->raw);
+		b->raw = NULL;
+		return -ECANCELED;
+	}
+	return 0;
+}
+
+static int merge_start(struct pipeline *p)
+{
+	int err;
+
+	if (merger__init(&p->merger, p->opts->input, &p->fail) ||
+	    ring_mpsc__init(&p->batch_ring, p->batch_slots, PIPELINE_PENDING_BATCHES, sizeof(struct btf_batch *)))
+		return fail__set(&p->fail, -ENOMEM, "merge: out of memory");
+	if ((err = pthread_create(&p->merge_tid, NULL, merge_main, p)))
+		return fail__set(&p->fail, -err, "pipeline: cannot start the merge thread: %s", strerror(err));
+	p->merge_started = true;
+	return 0;
+}
+
+static void merge_join(struct pipeline *p)
+{
+	ring_mpsc__close(&p->batch_ring);
+	if (p->merge_started)
+		pthread_join(p->merge_tid, NULL);
+	p->merge_started = false;
+}
+
+/* 5b. after the merge: the DATASECs, and which functions become FUNCs */
+static int add_datasecs(struct pipeline *p, struct btf_writer *w)
+{
+	struct final_secinfo *fs = malloc((w->nsecinfo + 1) * sizeof(*fs));
+	int err;
+
+	if (!fs)
+		return fail__set(&p->fail, -ENOMEM, "datasec: out of memory");
+	for (size_t i = 0; i < w->nsecinfo; i++)
+		fs[i] = (struct final_secinfo){ btf_writer__final_id(w, w->secinfo[i].var), w->secinfo[i].offset,
+						w->secinfo[i].size, w->secinfo[i].slot };
+	err = datasec__add_all(p->merger.btf, &p->vars, fs, w->nsecinfo);
+	free(fs);
+	return err ? fail__set(&p->fail, err, "datasec: %s: %s", p->opts->input, strerror(-err)) : 0;
+}
+
+static int stage_funcs(struct pipeline *p, struct run_stats *s, struct btf_writer *w)
 {
 	const struct btf_features *ft = &p->opts->features;
 	struct func_rules rules = {
@@ -506,30 +603,62 @@ static int stage_funcs(struct pipeline *p, struct run_stats *s, struct btf_write
 		.optimized_func = ft->optimized_func,
 		.decl_tag_kfuncs = ft->decl_tag_kfuncs && ft->decl_tag,
 	};
-	struct func_select_stats fs;
+	struct func_select_stats fs = { 0 };
+	struct func_param *params = NULL;
 	struct stage_clock m;
 	FILE *report = NULL;
 	int err;
 
 	clock_start(&m, "funcs");
+	if ((err = add_datasecs(p, w)))
+		return err;
+	if (btf_writer__resolve_funcs(w, &params))
+		return fail__set(&p->fail, -ENOMEM, "funcs: out of memory");
 	if (p->opts->funcs_report && !(report = fopen(p->opts->funcs_report, "w")))
-		return fail__set(&p->fail, -errno, "funcs: %s: cannot write the report: %s", p->opts->funcs_report,
-				 strerror(errno));
-	err = func_select__run(btf, p->strtab, w->cands, w->ncands, w->params, &p->funcs, &p->kfuncs, &rules,
-			       report, &fs, &p->fail);
+		err = fail__set(&p->fail, -errno, "funcs: %s: cannot write the report: %s", p->opts->funcs_report,
+				strerror(errno));
+	if (!err)
+		err = func_select__run(p->merger.btf, p->strtab, w->cands, w->ncands, params, &p->funcs,
+				       &p->kfuncs, &rules, report, &fs, &p->fail);
 	if (report && fclose(report) && !err)
 		err = fail__set(&p->fail, -EIO, "funcs: %s: cannot write the report", p->opts->funcs_report);
-	clock_stop(&m, s, "funcs", fs.verdicts[FV_EMITTED], "FUNCs")->bytes = 0;
+	free(params);
+	clock_stop(&m, s, "funcs", fs.verdicts[FV_EMITTED], "FUNCs");
 	s->funcs = fs;
 	return err;
 }
 
-/* 2-5. readers, strtab and the writer, concurrently; returns the BTF */
-static int stage_read_write(struct pipeline *p, struct run_stats *s, struct btf **out)
+static void stats_write_merge(struct pipeline *p, struct run_stats *s, const struct stage_clock *m,
+			      const struct btf_writer *w, uint64_t owner_wait)
+{
+	struct stage_stat *st = clock_stop(m, s, "write", w->records, "types");
+	struct ring_mpsc_stats rs;
+
+	for (unsigned int i = 0; i < p->nreaders; i++) {
+		ring_mpsc__stats(&p->readers[i].ring, &rs);
+		st->blocked_empty_ns += rs.pop_blocked_ns;
+	}
+	st->blocked_empty_ns += owner_wait;
+	ring_mpsc__stats(&p->batch_ring, &rs);
+	st->blocked_full_ns = rs.push_blocked_ns;
+	st = stats__add(s, "merge");
+	if (st) {
+		st->wall_ns = p->merge_wall_ns;
+		st->cpu_ns = p->merge_cpu_ns;
+		st->items = p->merger.batches;
+		st->items_what = "batches";
+		st->bytes = p->merger.raw_bytes;
+		st->blocked_empty_ns = rs.pop_blocked_ns;
+		st->high_water = rs.high_water;
+	}
+	s->types_before_dedup = p->merger.types_in;
+}
+
+/* 2-6a. readers, strtab, the writer and the merge thread, concurrently */
+static int stage_read_write(struct pipeline *p, struct run_stats *s)
 {
 	const struct pipeline_opts *o = p->opts;
 	struct stage_clock m;
-	struct stage_stat *st;
 	struct btf_writer w;
 	uint64_t owner_wait = 0;
 	int err;
@@ -537,41 +666,33 @@ static int stage_read_write(struct pipeline *p, struct run_stats *s, struct btf 
 	p->strtab = strtab__new(&(struct strtab_opts){ .sz = sizeof(struct strtab_opts) });
 	if (!p->strtab)
 		return fail__set(&p->fail, -ENOMEM, "strtab: out of memory");
-	if ((err = readers_setup(p)))
+	if ((err = readers_setup(p)) || (err = merge_start(p)))
 		return err;
-	if (btf_writer__init(&w, p->strtab, o->input, &p->fail))
+	if (btf_writer__init(&w, p->strtab, o->input, &p->fail, batch_records(o), flush_batch, p))
 		return fail__set(&p->fail, -ENOMEM, "write_btf: out of memory");
-	w.vars = &p->vars;
 	s->jobs = p->nreaders;
 	clock_start(&m, "read_write");
 	err = readers_start(p);
 	if (!err)
 		err = writer_run(p, &w, &owner_wait);
+	if (!err)
+		err = btf_writer__finish(&w);
 	if (err)
 		pipeline_abort(p);
 	readers_join(p);
 	if (err)
 		drain_rings(p);
+	merge_join(p);
+	if (!err && fail__is_set(&p->fail))
+		err = p->fail.err;
 	stats_readers(p, s, stats__now_ns() - m.wall0);
 	s->max_cu_arena_bytes = p->max_cu_arena;
 	s->window = p->window;
+	stats_write_merge(p, s, &m, &w, owner_wait);
 	stats__sample_memory(s);
-	if (!err && !(*out = btf_writer__finish(&w)))
-		err = -EINVAL;
-	st = clock_stop(&m, s, "write", w.records, "types");
-	st->bytes = w.tlen + w.slen;
-	for (unsigned int i = 0; i < p->nreaders; i++) {
-		struct ring_mpsc_stats rs;
-
-		ring_mpsc__stats(&p->readers[i].ring, &rs);
-		st->blocked_empty_ns += rs.pop_blocked_ns;
-	}
-	st->blocked_empty_ns += owner_wait;
 	if (!err)
-		err = stage_funcs(p, s, &w, *out);
+		err = stage_funcs(p, s, &w);
 	btf_writer__fini(&w);
-	if (!err)
-		s->types_before_dedup = btf__type_cnt(*out) - 1;
 	stats__sample_memory(s);
 	return err;
 }
@@ -587,6 +708,9 @@ static int stage_dedup(struct pipeline *p, struct run_stats *s, struct btf *btf)
 	input__release_until(&p->in, p->in.size);
 	clock_start(&m, "dedup");
 	err = dedup__run(btf, p->opts->input, &p->fail);
+	if (!err)
+		err = dedup__compact(&p->merger.btf, p->opts->input, &p->fail);
+	btf = p->merger.btf;
 	s->types_after_dedup = btf__type_cnt(btf) - 1;
 	clock_stop(&m, s, "dedup", s->types_after_dedup, "types");
 	stats__sample_memory(s);
@@ -608,17 +732,15 @@ static int stage_emit(struct pipeline *p, struct run_stats *s, struct btf *btf)
 
 static int run_stages(struct pipeline *p, struct run_stats *s)
 {
-	struct btf *btf = NULL;
 	int err;
 
 	err = stage_open(p, s);
 	if (!err)
-		err = stage_read_write(p, s, &btf);
+		err = stage_read_write(p, s);
 	if (!err)
-		err = stage_dedup(p, s, btf);
+		err = stage_dedup(p, s, p->merger.btf);
 	if (!err)
-		err = stage_emit(p, s, btf);
-	btf__free(btf);
+		err = stage_emit(p, s, p->merger.btf);
 	return err;
 }
 
@@ -641,6 +763,8 @@ int pipeline__run(const struct pipeline_opts *opts, struct run_stats *stats)
 	err = run_stages(&p, stats);
 
 	readers_free(&p);
+	merger__fini(&p.merger);
+	ring_mpsc__destroy(&p.batch_ring);
 	strtab__free(p.strtab);
 	cu_index__free(&p.idx);
 	vars__free(&p.vars);

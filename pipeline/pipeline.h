@@ -26,7 +26,8 @@ struct pipeline_opts {
 	unsigned int jobs;		/* reader threads; 0 = online CPUs; capped at the CU count */
 	size_t queue_capacity;		/* records per reader ring; 0 = default */
 	unsigned int window;		/* CUs a reader may run ahead of the writer; 0 = default */
-	size_t memory_limit;		/* bytes for queues + window (see docs/design.md); 0 = none */
+	size_t memory_limit;		/* bytes for queues + window + batches (docs/design.md); 0 = none */
+	uint64_t batch_records;		/* type records per dedup batch; 0 = default */
 	struct btf_features features;	/* what to encode (pahole's --btf_features) */
 	const char *funcs_report;	/* write one line per function name here; NULL: none */
 	uint32_t lang_exclude[PIPELINE_MAX_LANG_EXCLUDE];	/* DW_LANG_* to skip */
@@ -35,6 +36,9 @@ struct pipeline_opts {
 
 #define PIPELINE_DEFAULT_QUEUE_CAPACITY 4096
 #define PIPELINE_DEFAULT_WINDOW_PER_JOB 4
+/* Type records per dedup batch: a count, so the cuts and thus the bytes do
+ * not depend on the machine; chosen by measurement (docs/design.md). */
+#define PIPELINE_BATCH_RECORDS (256u * 1024)
 
 /* Runs every stage. stats (may be NULL) receives the measurements.
  * Returns 0 or -errno. */

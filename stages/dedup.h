@@ -13,4 +13,10 @@ struct btf;
 /* Dedups btf in place. Returns 0 or -errno (reason in f). */
 int dedup__run(struct btf *btf, const char *path, struct fail *f);
 
+/* A copy of btf whose string section holds exactly the strings its types
+ * use, in first-use order (a BTF assembled from batches keeps strings of
+ * types the final dedup dropped, and their order depends on where the batches
+ * were cut). Frees *btf and replaces it. Returns 0 or -errno (reason in f). */
+int dedup__compact(struct btf **btf, const char *path, struct fail *f);
+
 #endif

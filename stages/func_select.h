@@ -32,6 +32,7 @@ struct func_cand {
 	uint32_t first_param;	/* index into the params array */
 	uint16_t nparams;	/* a variadic "..." included */
 	bool external;
+	uint32_t batch;		/* writer's use: the batch ret was numbered in */
 };
 
 /* The rules, each one of pahole's --btf_features names. */

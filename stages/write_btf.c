@@ -29,12 +29,34 @@ static int grow(char **buf, size_t *cap, size_t need)
 	return 0;
 }
 
-int btf_writer__init(struct btf_writer *w, struct strtab *strtab, const char *path, struct fail *f)
+/* Make room for need elements in *arr. Returns 0 or -ENOMEM. */
+static int grow_array(void **arr, size_t *cap, size_t need, size_t elem)
+{
+	size_t ncap = *cap ? *cap : 1024;
+	void *n;
+
+	if (need <= *cap)
+		return 0;
+	while (ncap < need)
+		ncap *= 2;
+	n = realloc(*arr, ncap * elem);
+	if (!n)
+		return -ENOMEM;
+	*arr = n;
+	*cap = ncap;
+	return 0;
+}
+
+int btf_writer__init(struct btf_writer *w, struct strtab *strtab, const char *path, struct fail *f,
+		     uint64_t batch_records, batch_flush_fn flush, void *ctx)
 {
 	memset(w, 0, sizeof(*w));
 	w->strtab = strtab;
 	w->path = path;
 	w->fail = f;
+	w->batch_records = batch_records;
+	w->flush = flush;
+	w->flush_ctx = ctx;
 	w->next_id = 1;
 	if (grow(&w->strs, &w->scap, 1))
 		return -ENOMEM;
@@ -181,79 +203,28 @@ static int write_vlen(struct btf_writer *w, const struct type_rec *r, void *p)
 	return err;
 }
 
+/* Remember batch id `id` for an anchor (see write_btf.h). */
+static int add_anchor(struct btf_writer *w, uint32_t id)
+{
+	if (!id)
+		return 0;
+	if (grow_array((void **)&w->anchors, &w->anchors_cap, w->nanchors + 1, sizeof(*w->anchors)))
+		return -ENOMEM;
+	w->anchors[w->nanchors++] = id;
+	return 0;
+}
+
+static struct late_ref late(const struct btf_writer *w, uint32_t id)
+{
+	return (struct late_ref){ .batch = w->nbatches, .id = id };
+}
+
 static int add_secinfo(struct btf_writer *w, uint32_t id, uint32_t offset, uint32_t size, uint32_t slot)
 {
-	if (w->nsecinfo == w->secinfo_cap) {
-		size_t ncap = w->secinfo_cap ? w->secinfo_cap * 2 : 256;
-		struct btf_secinfo *n = realloc(w->secinfo, ncap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		w->secinfo = n;
-		w->secinfo_cap = ncap;
-	}
-	w->secinfo[w->nsecinfo++] = (struct btf_secinfo){ .type = id, .offset = offset, .size = size, .slot = slot };
-	return 0;
-}
-
-static const struct vars *sort_vars;	/* qsort context: writer thread only */
-
-static int cmp_secinfo(const void *a, const void *b)
-{
-	const struct btf_secinfo *x = a, *y = b;
-	uint32_t nx = sort_vars->secs[x->slot].ndx, ny = sort_vars->secs[y->slot].ndx;
-
-	if (nx != ny)
-		return nx < ny ? -1 : 1;
-	if (x->offset != y->offset)
-		return x->offset < y->offset ? -1 : 1;
-	return x->type < y->type ? -1 : x->type > y->type;
-}
-
-/* One DATASEC for secinfo[lo..hi), all of one section. */
-static int write_one_datasec(struct btf_writer *w, size_t lo, size_t hi)
-{
-	const char *secname = w->vars->secs[w->secinfo[lo].slot].name;
-	struct btf_var_secinfo *out;
-	struct btf_type *t;
-	uint32_t name;
-	int err;
-
-	if (hi - lo > 0xffff)
-		return -E2BIG;
-	if ((err = strtab__intern(w->strtab, secname, strlen(secname), &name)))
-		return err;
-	t = type_space(w, sizeof(*t) + (hi - lo) * sizeof(*out));
-	if (!t)
+	if (grow_array((void **)&w->secinfo, &w->secinfo_cap, w->nsecinfo + 1, sizeof(*w->secinfo)))
 		return -ENOMEM;
-	t->info = (uint32_t)BTF_KIND_DATASEC << 24 | (uint32_t)(hi - lo);
-	/* pahole's size: the end of the last variable, not the section size */
-	t->size = w->secinfo[hi - 1].offset + w->secinfo[hi - 1].size;
-	if ((err = str_offset(w, name, &t->name_off)))
-		return err;
-	out = (struct btf_var_secinfo *)(t + 1);
-	for (size_t i = lo; i < hi; i++)
-		out[i - lo] = (struct btf_var_secinfo){ w->secinfo[i].type, w->secinfo[i].offset, w->secinfo[i].size };
-	w->next_id++;
-	w->records++;
-	return 0;
-}
-
-/* The DATASECs: sections in index order, secinfos by offset (then id). */
-static int write_datasecs(struct btf_writer *w)
-{
-	int err = 0;
-
-	if (!w->nsecinfo || !w->vars)
-		return 0;
-	sort_vars = w->vars;
-	qsort(w->secinfo, w->nsecinfo, sizeof(*w->secinfo), cmp_secinfo);
-	for (size_t lo = 0, hi; lo < w->nsecinfo && !err; lo = hi) {
-		for (hi = lo + 1; hi < w->nsecinfo && w->secinfo[hi].slot == w->secinfo[lo].slot; hi++)
-			;
-		err = write_one_datasec(w, lo, hi);
-	}
-	return err;
+	w->secinfo[w->nsecinfo++] = (struct late_secinfo){ late(w, id), offset, size, slot };
+	return add_anchor(w, id);
 }
 
 static int write_type(struct btf_writer *w, const struct type_rec *r)
@@ -294,9 +265,122 @@ static int write_type(struct btf_writer *w, const struct type_rec *r)
 	}
 }
 
+/* A name for anchor i, straight into the batch's string section: anchors
+ * never reach the output, so they need no strtab id. */
+static int anchor_name(struct btf_writer *w, uint32_t i, uint32_t *off)
+{
+	char name[24];
+	int len = snprintf(name, sizeof(name), "~anchor%u", i);
+
+	if (grow(&w->strs, &w->scap, w->slen + len + 1))
+		return -ENOMEM;
+	memcpy(w->strs + w->slen, name, len + 1);
+	*off = (uint32_t)w->slen;
+	w->slen += len + 1;
+	return 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The batch's anchors: one TYPEDEF per distinct anchored id, at the end. */
+static int write_anchors(struct btf_writer *w, struct btf_batch *b)
+{
+	size_t n = 0;
+	int err;
+
+	qsort(w->anchors, w->nanchors, sizeof(*w->anchors), cmp_u32);
+	for (size_t i = 0; i < w->nanchors; i++)
+		if (!n || w->anchors[n - 1] != w->anchors[i])
+			w->anchors[n++] = w->anchors[i];
+	b->anchor_ids = malloc((n + 1) * sizeof(*b->anchor_ids));
+	b->final_ids = calloc(n + 1, sizeof(*b->final_ids));
+	if (!b->anchor_ids || !b->final_ids)
+		return -ENOMEM;
+	memcpy(b->anchor_ids, w->anchors, n * sizeof(*w->anchors));
+	b->nanchors = (uint32_t)n;
+	for (size_t i = 0; i < n; i++) {
+		struct btf_type *t = type_space(w, sizeof(*t));
+
+		if (!t)
+			return -ENOMEM;
+		t->info = (uint32_t)BTF_KIND_TYPEDEF << 24;
+		t->type = w->anchors[i];
+		if ((err = anchor_name(w, (uint32_t)i, &t->name_off)))
+			return err;
+	}
+	return 0;
+}
+
+/* The image as raw BTF (in place: realloc of a large block remaps it). */
+static int image_to_raw(struct btf_writer *w, struct btf_batch *b)
+{
+	struct btf_header hdr = {
+		.magic = BTF_MAGIC, .version = BTF_VERSION, .hdr_len = sizeof(hdr),
+		.type_off = 0, .type_len = w->tlen, .str_off = w->tlen, .str_len = w->slen,
+	};
+	size_t size = sizeof(hdr) + w->tlen + w->slen;
+	char *raw = realloc(w->types, size);
+
+	if (!raw)
+		return -ENOMEM;
+	memmove(raw + sizeof(hdr), raw, w->tlen);
+	memcpy(raw, &hdr, sizeof(hdr));
+	memcpy(raw + sizeof(hdr) + w->tlen, w->strs, w->slen);
+	w->types = NULL;
+	w->tlen = w->tcap = 0;
+	b->raw = raw;
+	b->size = size;
+	return 0;
+}
+
+/* Start an empty batch; with a decided index type, begin with its copy. */
+static int start_batch(struct btf_writer *w)
+{
+	w->slen = 1;
+	if (w->str_off)
+		memset(w->str_off, 0, w->str_off_cap * sizeof(*w->str_off));
+	w->nanchors = 0;
+	w->next_id = 1;
+	w->batch_recs = 0;
+	w->index_type = 0;
+	if (!w->index_decided)
+		return 0;
+	w->cu_nrecs = 0;
+	if (write_type(w, &w->index_tmpl))
+		return -ENOMEM;
+	w->index_type = w->next_id++;
+	return 0;
+}
+
+/* Hand the current batch to flush() and start the next. */
+static int cut_batch(struct btf_writer *w)
+{
+	struct btf_batch *b = calloc(1, sizeof(*b));
+	int err;
+
+	if (!b || grow_array((void **)&w->batches, &w->batches_cap, w->nbatches + 1, sizeof(*w->batches))) {
+		free(b);
+		return -ENOMEM;
+	}
+	w->batches[w->nbatches] = b;
+	b->index = w->nbatches++;
+	b->records = w->batch_recs;
+	if ((err = write_anchors(w, b)) || (err = image_to_raw(w, b)))
+		return err;
+	if ((err = w->flush(w->flush_ctx, b)))
+		return err;
+	return start_batch(w);
+}
+
 /* pahole's index type rule: the first CU that has a base type named "int"
  * decides; a CU before it that has arrays gets a 4-byte unsigned
- * __ARRAY_SIZE_TYPE__ appended after its own types. */
+ * __ARRAY_SIZE_TYPE__ appended after its own types. Once decided, every later
+ * batch starts with a copy of that int (dedup makes them one type again). */
 static int begin_cu(struct btf_writer *w, const struct type_rec *r)
 {
 	w->cu = r->elem;
@@ -304,8 +388,11 @@ static int begin_cu(struct btf_writer *w, const struct type_rec *r)
 	w->cu_nrecs = r->extra;
 	w->cu_seen = 0;
 	w->cu_needs_index = 0;
-	if (!w->index_type && r->index != REF_VOID)
+	w->index_rec = 0;
+	if (!w->index_type && r->index != REF_VOID) {
 		w->index_type = w->cu_base + r->index - 1;
+		w->index_rec = r->index;	/* its record is kept as the template */
+	}
 	w->cu_index_type = w->index_type ? w->index_type : w->cu_base + w->cu_nrecs;
 	return 0;
 }
@@ -319,40 +406,24 @@ static int end_cu(struct btf_writer *w)
 
 	if (w->cu_seen != w->cu_nrecs)
 		return -EPROTO;
-	if (!w->cu_needs_index)
-		return 0;
-	if ((err = strtab__intern(w->strtab, "__ARRAY_SIZE_TYPE__", 19, &size_type.name)))
-		return err;
-	w->cu_nrecs = 0;	/* no refs to resolve in it */
-	if ((err = write_type(w, &size_type)))
-		return err;
-	w->next_id++;
-	w->records++;
-	return 0;
+	if (w->cu_needs_index) {
+		if ((err = strtab__intern(w->strtab, "__ARRAY_SIZE_TYPE__", 19, &size_type.name)))
+			return err;
+		w->cu_nrecs = 0;	/* no refs to resolve in it */
+		if ((err = write_type(w, &size_type)))
+			return err;
+		w->next_id++;
+		w->records++;
+		w->batch_recs++;
+	}
+	return w->batch_recs >= w->batch_records ? cut_batch(w) : 0;
 }
 
-/* Make room for need elements in *arr. Returns 0 or -ENOMEM. */
-static int grow_array(void **arr, size_t *cap, size_t need, size_t elem)
-{
-	size_t ncap = *cap ? *cap : 1024;
-	void *n;
-
-	if (need <= *cap)
-		return 0;
-	while (ncap < need)
-		ncap *= 2;
-	n = realloc(*arr, ncap * elem);
-	if (!n)
-		return -ENOMEM;
-	*arr = n;
-	*cap = ncap;
-	return 0;
-}
-
-/* Keep a function candidate with its refs turned into type ids. */
+/* Keep a function candidate; its types become late refs with anchors. */
 static int add_candidate(struct btf_writer *w, const struct type_rec *r)
 {
 	struct func_cand *c;
+	uint32_t ret;
 	int err;
 
 	if (grow_array((void **)&w->cands, &w->cands_cap, w->ncands + 1, sizeof(*w->cands)) ||
@@ -361,14 +432,19 @@ static int add_candidate(struct btf_writer *w, const struct type_rec *r)
 	c = &w->cands[w->ncands];
 	*c = (struct func_cand){ .name = r->name, .flags = r->extra, .first_param = (uint32_t)w->nparams,
 				 .nparams = r->vlen, .external = r->kflag };
-	if ((err = type_id(w, r->size_type, &c->ret)))
+	if ((err = type_id(w, r->size_type, &ret)) || (err = add_anchor(w, ret)))
 		return err;
+	c->ret = ret;	/* a batch id until btf_writer__resolve_funcs */
+	c->batch = w->nbatches;
 	for (uint32_t i = 0; i < r->vlen; i++) {
 		const struct rec_param *p = (const struct rec_param *)r->payload + i;
+		struct late_param *lp = &w->params[w->nparams + i];
+		uint32_t id;
 
-		w->params[w->nparams + i].name = p->name;
-		if ((err = type_id(w, p->type, &w->params[w->nparams + i].type)))
+		if ((err = type_id(w, p->type, &id)) || (err = add_anchor(w, id)))
 			return err;
+		lp->name = p->name;
+		lp->type = late(w, id);
 	}
 	w->nparams += r->vlen;
 	w->ncands++;
@@ -388,9 +464,14 @@ int btf_writer__add(struct btf_writer *w, const struct type_rec *r)
 	else if (w->cu_seen >= w->cu_nrecs)
 		err = -EPROTO;
 	else if (!(err = write_type(w, r))) {
+		if (w->index_rec && w->cu_seen + 1 == w->index_rec) {
+			w->index_tmpl = *r;	/* an INT: no payload, no refs */
+			w->index_decided = 1;
+		}
 		w->cu_seen++;
 		w->next_id++;
 		w->records++;
+		w->batch_recs++;
 	}
 	if (err == -ENOMEM)
 		return fail__set(w->fail, err, "write_btf: %s: CU #%u: out of memory", w->path, w->cu);
@@ -400,44 +481,44 @@ int btf_writer__add(struct btf_writer *w, const struct type_rec *r)
 	return 0;
 }
 
-struct btf *btf_writer__finish(struct btf_writer *w)
+int btf_writer__finish(struct btf_writer *w)
 {
-	struct btf_header hdr = {
-		.magic = BTF_MAGIC, .version = BTF_VERSION, .hdr_len = sizeof(hdr),
-		.type_off = 0, .type_len = w->tlen, .str_off = w->tlen, .str_len = w->slen,
-	};
-	struct btf *btf;
-	size_t size;
-	char *raw;
-	int err;
+	int err = 0;
 
-	if ((err = write_datasecs(w))) {
-		fail__set(w->fail, err, "write_btf: %s: cannot add the DATASECs: %s", w->path, strerror(-err));
-		return NULL;
-	}
-	hdr.type_len = w->tlen;
-	hdr.str_off = w->tlen;
-	hdr.str_len = w->slen;
-	/* the image becomes the raw BTF in place (realloc of a large block
-	 * remaps it), so only libbpf's own copy is added at the peak */
-	size = sizeof(hdr) + w->tlen + w->slen;
-	raw = realloc(w->types, size);
-	if (!raw) {
-		fail__set(w->fail, -ENOMEM, "write_btf: %s: out of memory", w->path);
-		return NULL;
-	}
-	w->types = NULL;
-	memmove(raw + sizeof(hdr), raw, w->tlen);
-	memcpy(raw, &hdr, sizeof(hdr));
-	memcpy(raw + sizeof(hdr) + w->tlen, w->strs, w->slen);
-	free(w->strs);
-	w->strs = NULL;
-	btf = btf__new(raw, size);
-	free(raw);
-	if (!btf)
-		fail__set(w->fail, -errno, "write_btf: %s: libbpf rejected the assembled BTF: %s", w->path,
-			  strerror(errno));
-	return btf;
+	if (w->batch_recs || w->nanchors)
+		err = cut_batch(w);
+	if (err == -ENOMEM)
+		return fail__set(w->fail, err, "write_btf: %s: out of memory", w->path);
+	if (err && !fail__is_set(w->fail))
+		return fail__set(w->fail, err, "write_btf: %s: cannot cut the last batch: %s", w->path,
+				 strerror(-err));
+	return err;
+}
+
+uint32_t btf_writer__final_id(const struct btf_writer *w, struct late_ref ref)
+{
+	const struct btf_batch *b;
+	const uint32_t *hit;
+
+	if (!ref.id || ref.batch >= w->nbatches)
+		return 0;
+	b = w->batches[ref.batch];
+	hit = bsearch(&ref.id, b->anchor_ids, b->nanchors, sizeof(*hit), cmp_u32);
+	return hit ? b->final_ids[hit - b->anchor_ids] : 0;
+}
+
+int btf_writer__resolve_funcs(struct btf_writer *w, struct func_param **params)
+{
+	struct func_param *p = malloc((w->nparams + 1) * sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	for (size_t i = 0; i < w->ncands; i++)
+		w->cands[i].ret = btf_writer__final_id(w, (struct late_ref){ w->cands[i].batch, w->cands[i].ret });
+	for (size_t i = 0; i < w->nparams; i++)
+		p[i] = (struct func_param){ w->params[i].name, btf_writer__final_id(w, w->params[i].type) };
+	*params = p;
+	return 0;
 }
 
 void btf_writer__fini(struct btf_writer *w)
@@ -448,5 +529,12 @@ void btf_writer__fini(struct btf_writer *w)
 	free(w->secinfo);
 	free(w->cands);
 	free(w->params);
+	free(w->anchors);
+	for (uint32_t i = 0; i < w->nbatches; i++) {
+		free(w->batches[i]->anchor_ids);
+		free(w->batches[i]->final_ids);
+		free(w->batches[i]);
+	}
+	free(w->batches);
 	memset(w, 0, sizeof(*w));
 }

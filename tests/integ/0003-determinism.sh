@@ -12,7 +12,7 @@ echo 'int main(void) { return 0; }' > "$TMP/main.c"
 (cd "$TMP" && gcc -w -g -O0 -o many.elf k*.c t*.c main.c) || skip_all "gcc cannot build the input"
 
 "$BTFSTREAM" -j1 "$TMP/many.elf" -o "$TMP/j1.btf"; ok $? "-j1 converts"
-for variant in "-j2" "-j4" "-j8" "-j3 --queue-capacity 2 --window 1" "-j2 --queue-capacity 4" "-j2 --memory-limit 1M" "-j4 --memory-limit 64M"; do
+for variant in "-j2" "-j4" "-j8" "-j3 --queue-capacity 2 --window 1" "-j2 --queue-capacity 4" "-j2 --memory-limit 1M" "-j4 --memory-limit 64M" "-j2 --batch-records 1" "-j2 --batch-records 300" "-j1 --batch-records 5000"; do
 	f="$TMP/v.btf"
 	"$BTFSTREAM" $variant "$TMP/many.elf" -o "$f" && cmp -s "$TMP/j1.btf" "$f"
 	ok $? "$variant: byte-identical to -j1"

@@ -53,7 +53,7 @@ grep -q "usage: btfstream \[options\] ELF -o OUT" "$TMP/help.txt"; ok $? "--help
 "$BTFSTREAM" diff -q "$TMP/all.btf" "$TMP/no89.btf"; [ $? -eq 1 ]; ok $? "diff of different files: exit 1"
 "$BTFSTREAM" diff -q "$TMP/all.btf" "$TMP/old.c" 2> /dev/null; [ $? -eq 2 ]; ok $? "diff of a non-BTF file: exit 2"
 if [ -e /usr/include/x86_64-linux-gnu/sys/sdt.h ] || [ -e /usr/include/sys/sdt.h ]; then
-	probes=$(readelf -n "$BTFSTREAM" | sed -n 's/^ *Name: //p' | sort | tr '\n' ' ')
+	probes=$(readelf -n "$BTFSTREAM" | sed -n 's/^ *Name: //p' | sort -u | tr '\n' ' ')
 	[ "$probes" = "read_cu_end read_cu_start stage_end stage_start write_cu_end write_cu_start " ]
 	ok $? "the USDT probes are in the binary ($probes)"
 else

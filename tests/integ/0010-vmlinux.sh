@@ -51,7 +51,7 @@ emitted=$(grep -c '^emitted' "$TMP/funcs.txt")
 ok $? "the report's emitted lines ($emitted) are the FUNCs in the file"
 diag "the vmlinux's own .BTF has $(bpftool btf dump file "$vmlinux" format raw | grep -c "^\[[0-9]*\] FUNC '") FUNCs"
 
-for variant in "-j1" "-j4" "-j2 --queue-capacity 2 --window 1" "-j2 --memory-limit 64M"; do
+for variant in "-j1" "-j4" "-j2 --queue-capacity 2 --window 1" "-j2 --memory-limit 64M" "-j2 --batch-records 1000000"; do
 	"$BTFSTREAM" $variant "$vmlinux" -o "$TMP/v.btf" && cmp -s "$TMP/j2.btf" "$TMP/v.btf"
 	ok $? "$variant: byte-identical to -j2"
 done

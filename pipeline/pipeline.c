@@ -40,6 +40,8 @@
 
 #define WRITER_BATCH 256
 #define PIPELINE_PENDING_BATCHES 2	/* batches waiting for the merge thread */
+#define AUX_RELEASE_CUS 64		/* release location/range list pages this often */
+
 #define NO_OWNER (-1)
 
 struct reader_thread;
@@ -84,6 +86,7 @@ struct reader_thread {
 	struct ring_mpsc ring;
 	struct type_rec *slots;
 	uint64_t wall_ns, cpu_ns, window_wait_ns;
+
 	/* writer side: records popped from this ring but not yet consumed */
 	struct type_rec buf[WRITER_BATCH];
 	size_t bhead, btail;
@@ -169,6 +172,7 @@ static void *reader_main(void *arg)
 		PROBE_READ_CU_END(cu, t->id, t->rd.nrecs);
 		if (!err && reader_push_cu(t, cu, arena))
 			err = -EPIPE;	/* closed: someone else failed */
+
 		if (err) {
 			if (arena)
 				arena__free(arena);
@@ -253,6 +257,8 @@ static int writer_run(struct pipeline *p, struct btf_writer *w, uint64_t *owner_
 		PROBE_WRITE_CU_END(cu, w->records);
 		if (p->in.debug_info_off)	/* CU `cu` is done with: let its input pages go */
 			input__release_until(&p->in, p->in.debug_info_off + p->idx.cus[cu].off + p->idx.cus[cu].size);
+		if (cu % AUX_RELEASE_CUS == AUX_RELEASE_CUS - 1)
+			input__release_aux(&p->in);
 	}
 	return 0;
 }
@@ -508,6 +514,11 @@ static int stage_open(struct pipeline *p, struct run_stats *s)
 	    (err = funcs__build(&p->funcs, p->in.elf, o->input, &p->fail)) ||
 	    (err = kfuncs__build(&p->kfuncs, p->in.elf, p->in.big_endian, o->input, &p->fail)))
 		return err;
+	input__release_debug_info(&p->in, p->idx.bytes);
+	/* the index read every CU's DIE: the main handle now caches every CU's
+	 * abbreviations, which nothing needs again */
+	dwarf_end(p->in.dwarf);
+	p->in.dwarf = NULL;
 	p->read = (struct read_opts){
 		.big_endian = p->in.big_endian,
 		.addr_size = p->in.elf_class == ELFCLASS32 ? 4 : 8,
@@ -519,6 +530,10 @@ static int stage_open(struct pipeline *p, struct run_stats *s)
 		.funcs = true,
 		.vars = o->features.var || o->features.global_var ? &p->vars : NULL,
 	};
+	if (p->in.debug_info_off) {
+		p->read.info_lo = (const char *)p->in.map + p->in.debug_info_off;
+		p->read.info_hi = p->read.info_lo + p->idx.bytes;
+	}
 	clock_stop(&m, s, "cu_index", p->idx.count, "CUs")->bytes = p->idx.bytes;
 	return 0;
 }

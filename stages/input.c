@@ -66,23 +66,63 @@ static int check_sections(struct input *in, struct fail *f)
 	return 0;
 }
 
-/* The file offset of an uncompressed .debug_info, 0 if none. */
-static uint64_t debug_info_offset(Elf *elf)
+/* Where the uncompressed sections whose pages can be released lie:
+ * .debug_info, and the location and range lists. */
+static void releasable_sections(struct input *in)
 {
+	static const char *const aux[] = { ".debug_loclists", ".debug_rnglists", ".debug_loc", ".debug_ranges" };
 	Elf_Scn *scn = NULL;
 	size_t shstrndx;
 
-	if (elf_getshdrstrndx(elf, &shstrndx) < 0)
-		return 0;
-	while ((scn = elf_nextscn(elf, scn))) {
+	if (elf_getshdrstrndx(in->elf, &shstrndx) < 0)
+		return;
+	while ((scn = elf_nextscn(in->elf, scn))) {
 		GElf_Shdr sh;
 		const char *name;
 
-		if (gelf_getshdr(scn, &sh) && (name = elf_strptr(elf, shstrndx, sh.sh_name)) &&
-		    !strcmp(name, ".debug_info") && !(sh.sh_flags & SHF_COMPRESSED))
-			return sh.sh_offset;
+		if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(in->elf, shstrndx, sh.sh_name)))
+			continue;
+		if ((sh.sh_flags & SHF_COMPRESSED) || sh.sh_type == SHT_NOBITS)
+			continue;
+		if (!strcmp(name, ".debug_info"))
+			in->debug_info_off = sh.sh_offset;
+		for (size_t i = 0; i < sizeof(aux) / sizeof(aux[0]) && in->naux < 4; i++)
+			if (!strcmp(name, aux[i])) {
+				in->aux_off[in->naux] = sh.sh_offset;
+				in->aux_size[in->naux++] = sh.sh_size;
+			}
 	}
-	return 0;
+}
+
+void input__release_debug_info(struct input *in, uint64_t size)
+{
+	uint64_t keep = in->released;
+
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), from, to;
+
+	if (!in->debug_info_off)
+		return;
+	input__release_until(in, in->debug_info_off + size);
+	in->released = keep;
+	/* no fault-around: each reader's libdw reads the header of every CU
+	 * before the one it wants, and with the kernel mapping 64 KiB around
+	 * each of those reads, the whole section would come back */
+	from = in->debug_info_off / page * page;
+	to = (in->debug_info_off + size + page - 1) / page * page;
+	madvise((char *)in->map + from, to - from, MADV_RANDOM);
+}
+
+void input__release_aux(struct input *in)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+
+	for (unsigned int i = 0; i < in->naux; i++) {
+		uint64_t from = (in->aux_off[i] + page - 1) / page * page;
+		uint64_t to = (in->aux_off[i] + in->aux_size[i]) / page * page;
+
+		if (to > from)
+			madvise((char *)in->map + from, to - from, MADV_DONTNEED);
+	}
 }
 
 void input__release_until(struct input *in, uint64_t end)
@@ -148,7 +188,7 @@ int input__open(struct input *in, const char *path, struct fail *f)
 	in->dwarf = dwarf_begin_elf(in->elf, DWARF_C_READ, NULL);
 	if (!in->dwarf)
 		return fail__set(f, -EINVAL, "%s: cannot read DWARF: %s", path, dwarf_errmsg(-1));
-	in->debug_info_off = debug_info_offset(in->elf);
+	releasable_sections(in);
 	in->released = in->debug_info_off;
 	return 0;
 }

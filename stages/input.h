@@ -29,6 +29,8 @@ struct input {
 	unsigned int machine;	/* e_machine */
 	uint64_t debug_info_off;	/* file offset of .debug_info (0 if compressed) */
 	uint64_t released;		/* file offset up to which pages were released */
+	uint64_t aux_off[4], aux_size[4];	/* .debug_loclists/rnglists/loc/ranges */
+	unsigned int naux;
 };
 
 /* Open and check path. Returns 0, or -errno with the reason in f
@@ -45,6 +47,16 @@ void input__close_dwarf(Elf *elf, Dwarf *dwarf);
  * memory. Any thread that later touches them faults them back in from the
  * file, unchanged: the mapping is private and never written. Writer only. */
 void input__release_until(struct input *in, uint64_t end);
+
+/* Drop every resident page of .debug_info (after the CU index touched a
+ * page of every CU, and the kernel mapped the pages around each), keeping
+ * in->released where it was. Main thread, before the readers start. */
+void input__release_debug_info(struct input *in, uint64_t size);
+
+/* Drop the resident pages of the location and range lists: readers touch
+ * them CU by CU and come back only for CUs in flight, which fault the few
+ * pages they need back in. Writer only. */
+void input__release_aux(struct input *in);
 
 /* Releases the main handles and the mapping. Fine on a zeroed struct. */
 void input__close(struct input *in);

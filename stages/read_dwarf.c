@@ -102,7 +102,11 @@ int intern_name(struct dwarf_reader *r, const char *s, uint32_t *id)
 		r->stats.memo_hits++;
 		return 0;
 	}
-	if ((err = strtab__intern_borrowed(r->strtab, s, strlen(s), id)))
+	if (s >= r->opts->info_lo && s < r->opts->info_hi)
+		err = strtab__intern(r->strtab, s, strlen(s), id);
+	else
+		err = strtab__intern_borrowed(r->strtab, s, strlen(s), id);
+	if (err)
 		return err;
 	m->p = s;
 	m->id = *id;

@@ -49,6 +49,9 @@ struct read_opts {
 	bool decl_tag;		/* DECL_TAG from btf_decl_tag annotations */
 	bool enum64;		/* ENUM64 for enums wider than 4 bytes */
 	const struct vars *vars; /* variables that get a VAR (stages/vars.h); NULL: none */
+	/* .debug_info in the input mapping: names inside it (DW_FORM_string)
+	 * are copied into the strtab, not borrowed, so its pages can go */
+	const char *info_lo, *info_hi;
 };
 
 struct read_stats {

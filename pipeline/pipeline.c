@@ -450,11 +450,11 @@ static void stats_readers(struct pipeline *p, struct run_stats *s, uint64_t wall
 			unsupported += p->readers[i].rd.stats.unsupported;
 			unresolved += p->readers[i].rd.stats.unresolved;
 		}
-		if (unsupported)
+		if (unsupported && !fail__is_set(&p->fail))	/* a failed run says one thing */
 			pr_warn("btfstream: %s: %llu DWARF types have no BTF equivalent (imaginary/decimal floats, "
 				"integers wider than 128 bits); references to them became void",
 				p->opts->input, (unsigned long long)unsupported);
-		if (unresolved)
+		if (unresolved && !fail__is_set(&p->fail))
 			pr_info("btfstream: %s: %llu references to DIEs without a type became void",
 				p->opts->input, (unsigned long long)unresolved);
 	}

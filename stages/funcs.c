@@ -74,7 +74,8 @@ int funcs__build(struct elf_funcs *ef, Elf *elf, const char *path, struct fail *
 			.suffixed = dot != NULL,
 		};
 	}
-	qsort(ef->syms, ef->count, sizeof(*ef->syms), cmp_func);
+	if (ef->count)
+		qsort(ef->syms, ef->count, sizeof(*ef->syms), cmp_func);
 	return 0;
 }
 

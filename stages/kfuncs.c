@@ -158,7 +158,8 @@ int kfuncs__build(struct kfuncs *k, Elf *elf, bool big_endian, const char *path,
 		return 0;
 	if (collect(k, elf, &s, syms, &symsh))
 		return fail__set(f, -ENOMEM, "kfuncs: %s: out of memory", path);
-	qsort(k->list, k->count, sizeof(*k->list), cmp_kfunc);
+	if (k->count)
+		qsort(k->list, k->count, sizeof(*k->list), cmp_kfunc);
 	for (uint32_t i = 0; i < k->count; i++) {	/* a kfunc in several sets: flags OR-ed */
 		if (out && !strcmp(k->list[out - 1].name, k->list[i].name)) {
 			k->list[out - 1].flags |= k->list[i].flags;

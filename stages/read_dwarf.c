@@ -41,10 +41,10 @@
 int reader_fail(struct dwarf_reader *r, Dwarf_Die *die, int err, const char *what)
 {
 	unsigned long long off = die ? dwarf_dieoffset(die) : r->cu_off;
+	int dw_err = dwarf_errno();	/* read once: reading it clears it */
 
 	return fail__set(r->fail, err, "read_dwarf: %s: CU 0x%llx, DIE 0x%llx: %s%s%s", r->path,
-			 (unsigned long long)r->cu_off, off, what, dwarf_errno() ? ": " : "",
-			 dwarf_errno() ? dwarf_errmsg(-1) : "");
+			 (unsigned long long)r->cu_off, off, what, dw_err ? ": " : "", dw_err ? dwarf_errmsg(dw_err) : "");
 }
 
 static long append(struct type_rec **arr, size_t *n, size_t *cap, uint8_t kind)

@@ -73,7 +73,8 @@ static int collect_sections(struct vars *v, Elf *elf, bool global, Elf_Scn **sym
 		if (add_section(v, &cap, &sh, elf_ndxscn(scn), name))
 			return -ENOMEM;
 	}
-	qsort(v->secs, v->nsecs, sizeof(*v->secs), cmp_sec);
+	if (v->nsecs)
+		qsort(v->secs, v->nsecs, sizeof(*v->secs), cmp_sec);
 	return 0;
 }
 
@@ -106,7 +107,8 @@ static int collect_symbols(struct vars *v, Elf *elf, Elf_Scn *symtab, const GElf
 		}
 		v->syms[v->nsyms++] = (struct var_sym){ sym.st_value, sym.st_shndx, name };
 	}
-	qsort(v->syms, v->nsyms, sizeof(*v->syms), cmp_sym);
+	if (v->nsyms)
+		qsort(v->syms, v->nsyms, sizeof(*v->syms), cmp_sym);
 	return 0;
 }
 

@@ -293,7 +293,8 @@ static int write_anchors(struct btf_writer *w, struct btf_batch *b)
 	size_t n = 0;
 	int err;
 
-	qsort(w->anchors, w->nanchors, sizeof(*w->anchors), cmp_u32);
+	if (w->nanchors)
+		qsort(w->anchors, w->nanchors, sizeof(*w->anchors), cmp_u32);
 	for (size_t i = 0; i < w->nanchors; i++)
 		if (!n || w->anchors[n - 1] != w->anchors[i])
 			w->anchors[n++] = w->anchors[i];
@@ -301,7 +302,8 @@ static int write_anchors(struct btf_writer *w, struct btf_batch *b)
 	b->final_ids = calloc(n + 1, sizeof(*b->final_ids));
 	if (!b->anchor_ids || !b->final_ids)
 		return -ENOMEM;
-	memcpy(b->anchor_ids, w->anchors, n * sizeof(*w->anchors));
+	if (n)
+		memcpy(b->anchor_ids, w->anchors, n * sizeof(*w->anchors));
 	b->nanchors = (uint32_t)n;
 	for (size_t i = 0; i < n; i++) {
 		struct btf_type *t = type_space(w, sizeof(*t));

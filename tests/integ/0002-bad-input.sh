@@ -60,5 +60,30 @@ rm -f "$out"
 [ $rc -eq 2 ] && grep -q -- "-j" "$TMP/stderr"; ok $? "-j 0: usage error, exit 2"
 "$BTFSTREAM" --lang-exclude klingon "$TMP/good.elf" -o "$out" 2> "$TMP/stderr"; rc=$?
 [ $rc -eq 2 ] && grep -q "klingon" "$TMP/stderr"; ok $? "unknown language: usage error, exit 2"
+# Corrupt DWARF, many ways: bytes of the .debug_* sections overwritten at
+# places drawn from fixed seeds. Every run must end with exit 0, or exit 1
+# with one line naming the file and no output; never a signal or a hang.
+mapfile -t dbg < <(readelf -S -W "$TMP/good.elf" | sed -n 's/.*\] \(.debug_[a-z_]*\) *PROGBITS *[0-9a-f]* \([0-9a-f]*\) \([0-9a-f]*\) .*/\2 \3/p')
+bad=0
+for seed in $(seq 1 40); do
+	RANDOM=$seed
+	cp "$TMP/good.elf" "$TMP/mut.elf"
+	for k in 1 2 3 4 5 6; do
+		read -r soff ssize <<< "${dbg[$((RANDOM % ${#dbg[@]}))]}"
+		pos=$(( 16#$soff + (RANDOM * 32768 + RANDOM) % 16#$ssize ))
+		printf "\\x$(printf %02x $((RANDOM % 256)))" | dd of="$TMP/mut.elf" bs=1 seek="$pos" conv=notrunc status=none
+	done
+	rm -f "$TMP/mut.btf"
+	timeout 60 "$BTFSTREAM" "$TMP/mut.elf" -o "$TMP/mut.btf" 2> "$TMP/mut.err"
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		continue
+	elif [ $rc -ne 1 ] || [ "$(wc -l < "$TMP/mut.err")" -ne 1 ] || ! grep -q "mut.elf" "$TMP/mut.err" || [ -e "$TMP/mut.btf" ]; then
+		bad=$((bad + 1))
+		diag "seed $seed: exit $rc: $(head -c 300 "$TMP/mut.err")"
+	fi
+done
+[ $bad -eq 0 ]; ok $? "40 corrupted copies: each converts or fails cleanly (one line, exit 1, no output)"
+
 "$BTFSTREAM" "$TMP/good.elf" -o "$out"; ok $? "the good file still converts"
 done_testing

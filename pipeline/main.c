@@ -23,6 +23,7 @@ enum {
 	OPT_FUNCS_REPORT,
 	OPT_MEMORY_LIMIT,
 	OPT_BATCH_RECORDS,
+	OPT_BASE,
 };
 
 static const struct option long_opts[] = {
@@ -42,6 +43,8 @@ static const struct option long_opts[] = {
 	{ "funcs-report", required_argument, NULL, OPT_FUNCS_REPORT },
 	{ "memory-limit", required_argument, NULL, OPT_MEMORY_LIMIT },
 	{ "batch-records", required_argument, NULL, OPT_BATCH_RECORDS },
+	{ "base", required_argument, NULL, OPT_BASE },
+	{ "btf_base", required_argument, NULL, OPT_BASE },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -59,6 +62,8 @@ static void usage(FILE *out)
 		"\n"
 		"  -o, --output FILE        write raw BTF to FILE (replaced atomically)\n"
 		"  -j, --jobs N             reader threads (default: online CPUs, at most one per CU)\n"
+		"      --base FILE          write split BTF on top of FILE (raw BTF, or an ELF file with\n"
+		"                           .BTF, e.g. vmlinux), as for kernel modules (also --btf_base)\n"
 		"      --lang-exclude LIST  skip CUs of these languages, e.g. rust (also --lang_exclude)\n"
 		"      --btf-features LIST  what to encode, pahole's names (also --btf_features):\n"
 		"                           encode_force var float decl_tag type_tag enum64\n"
@@ -198,6 +203,9 @@ int main(int argc, char **argv)
 		case OPT_MEMORY_LIMIT:
 			if (parse_size(optarg, &o.memory_limit))
 				return 2;
+			break;
+		case OPT_BASE:
+			o.base = optarg;
 			break;
 		case OPT_BATCH_RECORDS:
 			if (parse_uint("--batch-records", optarg, 1ul << 30, &v))

@@ -65,6 +65,7 @@ struct pipeline {
 	unsigned int window;
 	size_t max_cu_arena;		/* largest CU arena seen by the writer, bytes */
 	struct merger merger;		/* the merge thread's; main thread after the join */
+	struct btf *base;		/* --base, read-only once loaded */
 	struct ring_mpsc batch_ring;	/* writer -> merge thread, struct btf_batch * */
 	struct btf_batch *batch_slots[PIPELINE_PENDING_BATCHES];
 	pthread_t merge_tid;
@@ -508,10 +509,13 @@ static int stage_open(struct pipeline *p, struct run_stats *s)
 	int err;
 
 	clock_start(&m, "cu_index");
+	if (o->base && !(p->base = btf__parse(o->base, NULL)))
+		return fail__set(&p->fail, -errno, "%s: cannot read base BTF (raw BTF, or an ELF file with .BTF): %s",
+				 o->base, strerror(errno));
 	if ((err = input__open(&p->in, o->input, &p->fail)) ||
 	    (err = cu_index__build(&p->idx, p->in.dwarf, o->input, &p->fail)) ||
-	    (err = vars__build(&p->vars, p->in.elf, o->features.global_var, o->input, &p->fail)) ||
-	    (err = funcs__build(&p->funcs, p->in.elf, o->input, &p->fail)) ||
+	    (err = vars__build(&p->vars, &p->in, o->features.global_var, &p->fail)) ||
+	    (err = funcs__build(&p->funcs, &p->in, &p->fail)) ||
 	    (err = kfuncs__build(&p->kfuncs, p->in.elf, p->in.big_endian, o->input, &p->fail)))
 		return err;
 	input__release_debug_info(&p->in, p->idx.bytes);
@@ -577,7 +581,7 @@ static int merge_start(struct pipeline *p)
 {
 	int err;
 
-	if (merger__init(&p->merger, p->opts->input, &p->fail) ||
+	if (merger__init(&p->merger, p->base, p->opts->input, &p->fail) ||
 	    ring_mpsc__init(&p->batch_ring, p->batch_slots, PIPELINE_PENDING_BATCHES, sizeof(struct btf_batch *)))
 		return fail__set(&p->fail, -ENOMEM, "merge: out of memory");
 	if ((err = pthread_create(&p->merge_tid, NULL, merge_main, p)))
@@ -726,7 +730,7 @@ static int stage_dedup(struct pipeline *p, struct run_stats *s, struct btf *btf)
 	if (!err)
 		err = dedup__compact(&p->merger.btf, p->opts->input, &p->fail);
 	btf = p->merger.btf;
-	s->types_after_dedup = btf__type_cnt(btf) - 1;
+	s->types_after_dedup = btf__type_cnt(btf) - (p->base ? btf__type_cnt(p->base) : 1);
 	clock_stop(&m, s, "dedup", s->types_after_dedup, "types");
 	stats__sample_memory(s);
 	return err;
@@ -779,6 +783,7 @@ int pipeline__run(const struct pipeline_opts *opts, struct run_stats *stats)
 
 	readers_free(&p);
 	merger__fini(&p.merger);
+	btf__free(p.base);
 	ring_mpsc__destroy(&p.batch_ring);
 	strtab__free(p.strtab);
 	cu_index__free(&p.idx);

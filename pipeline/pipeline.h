@@ -30,6 +30,7 @@ struct pipeline_opts {
 	uint64_t batch_records;		/* type records per dedup batch; 0 = default */
 	struct btf_features features;	/* what to encode (pahole's --btf_features) */
 	const char *funcs_report;	/* write one line per function name here; NULL: none */
+	const char *base;		/* split BTF on top of this raw BTF or ELF's .BTF; NULL: none */
 	uint32_t lang_exclude[PIPELINE_MAX_LANG_EXCLUDE];	/* DW_LANG_* to skip */
 	unsigned int n_lang_exclude;
 };

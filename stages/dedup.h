@@ -10,7 +10,9 @@
 
 struct btf;
 
-/* Dedups btf in place. Returns 0 or -errno (reason in f). */
+/* Dedups btf in place; a split BTF is deduped against its base (its types
+ * that the base has become references to the base's). Returns 0 or -errno
+ * (reason in f). */
 int dedup__run(struct btf *btf, const char *path, struct fail *f);
 
 /* A copy of btf whose string section holds exactly the strings its types

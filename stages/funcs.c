@@ -1,6 +1,8 @@
 /* stages/funcs.c: see funcs.h. */
 #include "stages/funcs.h"
 
+#include "stages/reloc.h"
+
 #include <errno.h>
 #include <gelf.h>
 #include <stdlib.h>
@@ -35,8 +37,10 @@ static Elf_Scn *find_symtab(Elf *elf, GElf_Shdr *sh)
 	return NULL;
 }
 
-int funcs__build(struct elf_funcs *ef, Elf *elf, const char *path, struct fail *f)
+int funcs__build(struct elf_funcs *ef, const struct input *in, struct fail *f)
 {
+	Elf *elf = in->elf;
+	const char *path = in->path;
 	Elf_Data *data;
 	GElf_Shdr sh;
 	Elf_Scn *scn;
@@ -70,7 +74,7 @@ int funcs__build(struct elf_funcs *ef, Elf *elf, const char *path, struct fail *
 		ef->syms[ef->count++] = (struct elf_func){
 			.name = name,
 			.base_len = (uint32_t)(dot ? (size_t)(dot - name) : strlen(name)),
-			.addr = sym.st_value,
+			.addr = sym.st_value + reloc__section_base(in, sym.st_shndx),
 			.suffixed = dot != NULL,
 		};
 	}

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "stages/fail.h"
+#include "stages/input.h"
 
 struct elf_func {
 	const char *name;	/* full symbol name, in the input mapping */
@@ -30,7 +31,7 @@ struct elf_funcs {
 
 /* Collects the STT_FUNC symbols of .symtab. A file without .symtab has none.
  * Returns 0 or -ENOMEM (reason in f). */
-int funcs__build(struct elf_funcs *ef, Elf *elf, const char *path, struct fail *f);
+int funcs__build(struct elf_funcs *ef, const struct input *in, struct fail *f);
 
 /* The symbols whose base name is name[0..len): *first and *n, or false. */
 bool funcs__find(const struct elf_funcs *ef, const char *name, size_t len, uint32_t *first, uint32_t *n);

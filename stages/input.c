@@ -1,5 +1,6 @@
 /* stages/input.c: see input.h. */
 #include "stages/input.h"
+#include "stages/reloc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -127,6 +128,8 @@ void input__release_aux(struct input *in)
 
 void input__release_until(struct input *in, uint64_t end)
 {
+	if (in->relocatable)
+		return;
 	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
 	uint64_t from = (in->released + page - 1) / page * page, to = end / page * page;
 
@@ -178,6 +181,7 @@ int input__open(struct input *in, const char *path, struct fail *f)
 		return fail__set(f, -EINVAL, "%s: truncated or corrupt ELF: section headers end past the end of the file",
 				 path);
 	in->big_endian = eh.e_ident[EI_DATA] == ELFDATA2MSB;
+	in->relocatable = eh.e_type == ET_REL;
 	in->elf_class = eh.e_ident[EI_CLASS];
 	in->machine = eh.e_machine;
 	err = check_sections(in, f);
@@ -185,10 +189,13 @@ int input__open(struct input *in, const char *path, struct fail *f)
 		return err;
 	if (!has_section(in->elf, ".debug_info"))
 		return fail__set(f, -ENODATA, "%s: no DWARF found (no .debug_info section); build with -g", path);
+	if ((err = reloc__apply(in, f)))
+		return err;
 	in->dwarf = dwarf_begin_elf(in->elf, DWARF_C_READ, NULL);
 	if (!in->dwarf)
 		return fail__set(f, -EINVAL, "%s: cannot read DWARF: %s", path, dwarf_errmsg(-1));
-	releasable_sections(in);
+	if (!in->relocatable)	/* releasing would drop the relocated bytes */
+		releasable_sections(in);
 	in->released = in->debug_info_off;
 	return 0;
 }

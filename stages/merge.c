@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-int merger__init(struct merger *m, const char *path, struct fail *f)
+int merger__init(struct merger *m, struct btf *base, const char *path, struct fail *f)
 {
 	memset(m, 0, sizeof(*m));
 	m->path = path;
 	m->fail = f;
-	m->btf = btf__new_empty();
+	m->btf = base ? btf__new_empty_split(base) : btf__new_empty();
 	return m->btf ? 0 : fail__set(f, -ENOMEM, "merge: %s: out of memory", path);
 }
 

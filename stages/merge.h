@@ -27,7 +27,9 @@ struct merger {
 	uint64_t raw_bytes;	/* raw BTF bytes of the batches */
 };
 
-int merger__init(struct merger *m, const char *path, struct fail *f);
+/* base (may be NULL): the accumulated BTF is split BTF on top of it, its
+ * ids and strings continuing after base's (the caller keeps base alive). */
+int merger__init(struct merger *m, struct btf *base, const char *path, struct fail *f);
 /* Takes b->raw (frees it). Returns 0 or -errno (reason in f). */
 int merger__add(struct merger *m, struct btf_batch *b);
 void merger__fini(struct merger *m);	/* frees the accumulated BTF if still there */

@@ -1,6 +1,8 @@
 /* stages/vars.c: see vars.h. */
 #include "stages/vars.h"
 
+#include "stages/reloc.h"
+
 #include <errno.h>
 #include <gelf.h>
 #include <stdlib.h>
@@ -32,7 +34,8 @@ static int cmp_sym(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-static int add_section(struct vars *v, size_t *cap, const GElf_Shdr *sh, size_t ndx, const char *name)
+static int add_section(struct vars *v, size_t *cap, uint64_t addr, const GElf_Shdr *sh, size_t ndx,
+		       const char *name)
 {
 	if (v->nsecs == *cap) {
 		struct var_section *n = realloc(v->secs, (*cap = *cap ? *cap * 2 : 32) * sizeof(*n));
@@ -41,12 +44,14 @@ static int add_section(struct vars *v, size_t *cap, const GElf_Shdr *sh, size_t 
 			return -ENOMEM;
 		v->secs = n;
 	}
-	v->secs[v->nsecs++] = (struct var_section){ sh->sh_addr, sh->sh_size, (uint32_t)ndx, name };
+	v->secs[v->nsecs++] = (struct var_section){ addr, sh->sh_size, (uint32_t)ndx, name };
 	return 0;
 }
 
-static int collect_sections(struct vars *v, Elf *elf, bool global, Elf_Scn **symtab, GElf_Shdr *symsh)
+static int collect_sections(struct vars *v, const struct input *in, bool global, Elf_Scn **symtab,
+			    GElf_Shdr *symsh)
 {
+	Elf *elf = in->elf;
 	Elf_Scn *scn = NULL;
 	size_t shstrndx, cap = 0;
 
@@ -70,7 +75,8 @@ static int collect_sections(struct vars *v, Elf *elf, bool global, Elf_Scn **sym
 		name = elf_strptr(elf, shstrndx, sh.sh_name);
 		if (!name || (!global && strcmp(name, VARS_PERCPU_SECTION)))
 			continue;
-		if (add_section(v, &cap, &sh, elf_ndxscn(scn), name))
+		if (add_section(v, &cap, sh.sh_addr + reloc__section_base(in, elf_ndxscn(scn)), &sh, elf_ndxscn(scn),
+				name))
 			return -ENOMEM;
 	}
 	if (v->nsecs)
@@ -86,8 +92,9 @@ static bool slot_of_ndx(const struct vars *v, size_t ndx)
 	return false;
 }
 
-static int collect_symbols(struct vars *v, Elf *elf, Elf_Scn *symtab, const GElf_Shdr *sh)
+static int collect_symbols(struct vars *v, const struct input *in, Elf_Scn *symtab, const GElf_Shdr *sh)
 {
+	Elf *elf = in->elf;
 	Elf_Data *data = elf_getdata(symtab, NULL);
 	size_t n = sh->sh_entsize ? sh->sh_size / sh->sh_entsize : 0, cap = 0;
 
@@ -105,21 +112,23 @@ static int collect_symbols(struct vars *v, Elf *elf, Elf_Scn *symtab, const GElf
 				return -ENOMEM;
 			v->syms = ns;
 		}
-		v->syms[v->nsyms++] = (struct var_sym){ sym.st_value, sym.st_shndx, name };
+		v->syms[v->nsyms++] = (struct var_sym){ sym.st_value + reloc__section_base(in, sym.st_shndx),
+							 sym.st_shndx, name };
 	}
 	if (v->nsyms)
 		qsort(v->syms, v->nsyms, sizeof(*v->syms), cmp_sym);
 	return 0;
 }
 
-int vars__build(struct vars *v, Elf *elf, bool global, const char *path, struct fail *f)
+int vars__build(struct vars *v, const struct input *in, bool global, struct fail *f)
 {
+	const char *path = in->path;
 	Elf_Scn *symtab;
 	GElf_Shdr symsh = { 0 };
 
 	memset(v, 0, sizeof(*v));
-	if (collect_sections(v, elf, global, &symtab, &symsh) ||
-	    (symtab && collect_symbols(v, elf, symtab, &symsh)))
+	if (collect_sections(v, in, global, &symtab, &symsh) ||
+	    (symtab && collect_symbols(v, in, symtab, &symsh)))
 		return fail__set(f, -ENOMEM, "vars: %s: out of memory", path);
 	return 0;
 }

@@ -8,6 +8,9 @@
  * and a variable at offset 0 of its section needs an STT_OBJECT symbol of
  * the same name there (variables the linker discarded also get address 0).
  *
+ * In relocatable files sections and symbols are placed at the section bases
+ * of stages/reloc.h, like the relocated DWARF addresses.
+ *
  * vars__build runs on the main thread before the readers start; afterwards
  * the table is read-only and any thread may call the lookups without locking.
  */
@@ -19,6 +22,7 @@
 #include <stdint.h>
 
 #include "stages/fail.h"
+#include "stages/input.h"
 
 #define VARS_PERCPU_SECTION ".data..percpu"
 
@@ -43,7 +47,7 @@ struct vars {
 
 /* Collect the sections (every PROGBITS/NOBITS one with global, else just the
  * per-CPU one) and their object symbols. Returns 0 or -ENOMEM (reason in f). */
-int vars__build(struct vars *v, Elf *elf, bool global, const char *path, struct fail *f);
+int vars__build(struct vars *v, const struct input *in, bool global, struct fail *f);
 
 /* The slot (index into v->secs) of the section holding addr, or -1. */
 int vars__section(const struct vars *v, uint64_t addr);

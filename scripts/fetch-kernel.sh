@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Fetch Debian's kernel debug package and extract the vmlinux (and, with
-# --modules, a few modules) into a cache folder outside the repo.
+# --modules, the modules the tests use; with --all-modules, all of them)
+# into a cache folder outside the repo.
 #
-#   scripts/fetch-kernel.sh [--modules] [--flavour cloud-amd64|amd64]
-#   prints the path of the vmlinux on stdout; progress goes to stderr.
+#   scripts/fetch-kernel.sh [--modules | --all-modules] [--flavour cloud-amd64|amd64]
+#   prints the path of the vmlinux on stdout (with a modules option, the
+#   modules folder on a second line); progress goes to stderr.
 #
 # BTFSTREAM_CACHE overrides the cache folder (default ~/.cache/btfstream).
 # The pinned ABI is 6.1.0-56; Debian drops superseded ABIs from its archive, so
@@ -13,9 +15,13 @@ set -euo pipefail
 PINNED_ABI=6.1.0-56
 flavour=cloud-amd64
 modules=0
+# the modules tests/integ/0011-modules.sh converts
+TEST_MODULES="fs/xfs/xfs.ko fs/btrfs/btrfs.ko drivers/net/ethernet/mellanox/mlx5/core/mlx5_core.ko
+drivers/net/veth.ko drivers/net/dummy.ko drivers/block/loop.ko drivers/net/tun.ko net/netfilter/nf_tables.ko"
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--modules) modules=1 ;;
+	--all-modules) modules=2 ;;
 	--flavour) flavour=$2; shift ;;
 	*) echo "fetch-kernel: unknown option $1" >&2; exit 2 ;;
 	esac
@@ -57,9 +63,18 @@ if [ ! -s "$vmlinux" ]; then
 	rm -f "$vmlinux"
 	dpkg-deb --fsys-tarfile "$deb" | tar -x --wildcards "./usr/lib/debug/boot/vmlinux-$abi"
 fi
-if [ "$modules" = 1 ] && [ ! -e "$cache/.modules-$abi" ]; then
-	echo "fetch-kernel: extracting modules from $deb" >&2
-	dpkg-deb --fsys-tarfile "$deb" | tar -x --wildcards "./usr/lib/debug/lib/modules/$abi/*"
+moddir=$cache/usr/lib/debug/lib/modules/$abi
+if [ "$modules" = 1 ] && [ ! -e "$cache/.modules-$abi" ] && [ ! -e "$cache/.all-modules-$abi" ]; then
+	echo "fetch-kernel: extracting the test modules from $deb" >&2
+	paths=()
+	for m in $TEST_MODULES; do paths+=("./usr/lib/debug/lib/modules/$abi/kernel/$m"); done
+	dpkg-deb --fsys-tarfile "$deb" | tar -x "${paths[@]}"
 	touch "$cache/.modules-$abi"
 fi
+if [ "$modules" = 2 ] && [ ! -e "$cache/.all-modules-$abi" ]; then
+	echo "fetch-kernel: extracting every module from $deb" >&2
+	dpkg-deb --fsys-tarfile "$deb" | tar -x --wildcards "./usr/lib/debug/lib/modules/$abi/*"
+	touch "$cache/.all-modules-$abi"
+fi
 echo "$vmlinux"
+[ "$modules" = 0 ] || echo "$moddir"

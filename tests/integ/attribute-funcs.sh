@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# tests/integ/attribute-funcs.sh PAHOLE.btf OURS.btf FUNCS_REPORT
-# (a helper of the integration tests, not a test itself)
+# tests/integ/attribute-funcs.sh PAHOLE.btf OURS.btf FUNCS_REPORT [BASE.btf]
+# (a helper of the integration tests, not a test itself; with BASE, both
+# files are split BTF on top of it)
 #
 # Attributes every FUNC difference between pahole 1.24's BTF and btfstream's
 # to one named rule (docs/btf-rules.md, "Functions"), prints the count per
@@ -12,11 +13,13 @@
 #   in both, linkage differs: linkage (pahole 1.24 makes every FUNC static)
 #   in both, the prototype differs: never allowed
 set -u
-A=$1 B=$2 REPORT=$3 BTFSTREAM=${BTFSTREAM:-btfstream}
+A=$1 B=$2 REPORT=$3 BASE=${4:-} BTFSTREAM=${BTFSTREAM:-btfstream}
+base_bpftool=() base_diff=()
+[ -n "$BASE" ] && base_bpftool=(-B "$BASE") && base_diff=(--base "$BASE")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-funcs() { bpftool btf dump file "$1" format raw | sed -n "s/^\[[0-9]*\] FUNC '\([^']*\)' type_id=[0-9]* linkage=\(.*\)$/\1\t\2/p" | sort; }
+funcs() { bpftool "${base_bpftool[@]}" btf dump file "$1" format raw | sed -n "s/^\[[0-9]*\] FUNC '\([^']*\)' type_id=[0-9]* linkage=\(.*\)$/\1\t\2/p" | sort; }
 funcs "$A" > "$tmp/a"
 funcs "$B" > "$tmp/b"
 cut -f1 "$tmp/a" | sort -u > "$tmp/a.names"
@@ -47,7 +50,7 @@ if grep -q '^UNEXPLAINED' "$tmp/rules_a" "$tmp/rules_b"; then
 fi
 
 # in both: the prototypes must be the same (FUNC descriptions without linkage)
-"$BTFSTREAM" diff --ignore-func-linkage --show 5 --ignore-kinds INT,PTR,ARRAY,STRUCT,UNION,ENUM,FWD,TYPEDEF,VOLATILE,CONST,RESTRICT,FUNC_PROTO,VAR,DATASEC,DECL_TAG,TYPE_TAG,ENUM64,FLOAT "$A" "$B" > "$tmp/diff"
+"$BTFSTREAM" diff "${base_diff[@]}" --ignore-func-linkage --show 5 --ignore-kinds INT,PTR,ARRAY,STRUCT,UNION,ENUM,FWD,TYPEDEF,VOLATILE,CONST,RESTRICT,FUNC_PROTO,VAR,DATASEC,DECL_TAG,TYPE_TAG,ENUM64,FLOAT "$A" "$B" > "$tmp/diff"
 read -r fa fb < <(awk '$1 == "FUNC" { print $4, $5 }' "$tmp/diff")
 if [ "${fa:-x}" != "$(wc -l < "$tmp/only_a")" ] || [ "${fb:-x}" != "$(wc -l < "$tmp/only_b")" ]; then
 	echo "#   UNEXPLAINED: FUNCs present in both differ in their prototype:"

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Kernel modules: split BTF (--base) from relocatable objects.
+#  1. A fixture "module" (tests/fixtures/module/mod.c, compiled -c by gcc and
+#     clang) on top of a base made from tests/fixtures/kinds.c: golden text,
+#     and the same types as pahole -J --btf_base.
+#  2. Real modules from Debian's cloud kernel package against btfstream's own
+#     vmlinux BTF: the same types as pahole --btf_base for every kind but
+#     FUNC/FUNC_PROTO, whose differences are each attributed to a rule.
+. "$(dirname "$0")/lib.sh"
+command -v bpftool > /dev/null || skip_all "bpftool not installed"
+
+(cd "$FIXTURES" && gcc -w -g -O0 -fno-eliminate-unused-debug-types kinds.c -o "$TMP/base.elf") &&
+	"$BTFSTREAM" "$TMP/base.elf" -o "$TMP/base.btf"
+ok $? "the fixture base converts"
+nbase=$(bpftool btf dump file "$TMP/base.btf" format raw | grep -c '^\[')
+for cc in gcc clang; do
+	if ! command -v $cc > /dev/null; then skip "$cc not installed"; continue; fi
+	id="module.$cc"
+	cmd="$cc -g -gdwarf-5 -O2 -c mod.c"
+	diag "$cmd -o $id.o"
+	(cd "$FIXTURES/module" && $cmd -o "$TMP/$id.o"); ok $? "$id: compiles to a relocatable object"
+	"$BTFSTREAM" --base "$TMP/base.btf" "$TMP/$id.o" -o "$TMP/$id.btf"; ok $? "$id: converts with --base"
+	bpftool -B "$TMP/base.btf" btf dump file "$TMP/$id.btf" format raw > "$TMP/$id.txt"
+	ok $? "$id: loads in bpftool as split BTF"
+	[ "$(head -1 "$TMP/$id.txt" | sed 's/^\[\([0-9]*\)\].*/\1/')" = $((nbase + 1)) ]
+	ok $? "$id: its ids continue after the base's $nbase"
+	! grep -q "STRUCT 'list'" "$TMP/$id.txt" && grep -q "'head' type_id=[0-9]* bits_offset=0" "$TMP/$id.txt"
+	ok $? "$id: struct list comes from the base, not again"
+	grep -q "STRUCT 'mod_state'" "$TMP/$id.txt" && grep -q "VAR 'mod_pcpu_state'" "$TMP/$id.txt" &&
+		grep -q "FUNC 'mod_init' type_id=[0-9]* linkage=global" "$TMP/$id.txt"
+	ok $? "$id: its own struct, per-CPU VAR and FUNC are there (names relocated)"
+	golden=$FIXTURES/expected/$id.txt
+	{ echo "# $cmd -o $id.o  (base: kinds.c as in tests/fixtures/expected/kinds.gcc-dwarf4.txt, -O0)"
+	  echo "# btfstream --base base.btf $id.o -o $id.btf && bpftool -B base.btf btf dump file $id.btf format raw"
+	  cat "$TMP/$id.txt"; } > "$TMP/$id.golden"
+	[ -n "${UPDATE_GOLDEN:-}" ] && cp "$TMP/$id.golden" "$golden"
+	diff -u "$golden" "$TMP/$id.golden" > "$TMP/$id.gdiff"; ok $? "$id: equals the golden text" || sed 's/^/# /' "$TMP/$id.gdiff" | head
+	if command -v pahole > /dev/null; then
+		pahole -J --btf_gen_floats --btf_base "$TMP/base.btf" --btf_encode_detached="$TMP/$id.pahole" "$TMP/$id.o" > /dev/null
+		"$BTFSTREAM" diff --base "$TMP/base.btf" --ignore-func-linkage "$TMP/$id.pahole" "$TMP/$id.btf" > "$TMP/$id.pdiff"
+		ok $? "$id: the same types as pahole --btf_base, functions included (linkage aside: 1.24 makes all static)" || sed 's/^/# /' "$TMP/$id.pdiff" | head -20
+	else
+		skip "$id: pahole not installed"
+	fi
+done
+
+[ -n "${BTFSTREAM_SKIP_KERNEL:-}" ] && { skip "BTFSTREAM_SKIP_KERNEL is set: no real modules"; done_testing; }
+command -v pahole > /dev/null || { skip "pahole not installed: no real modules"; done_testing; }
+if ! mapfile -t paths < <(cd "$TOP" && scripts/fetch-kernel.sh --modules); then
+	skip "cannot fetch the Debian kernel debug package"; done_testing
+fi
+vmlinux=${paths[0]} moddir=${paths[1]}
+"$BTFSTREAM" "$vmlinux" -o "$TMP/vmlinux.btf"; ok $? "the vmlinux converts (the base)"
+for m in fs/xfs/xfs.ko fs/btrfs/btrfs.ko drivers/net/ethernet/mellanox/mlx5/core/mlx5_core.ko \
+	 drivers/net/veth.ko drivers/net/dummy.ko drivers/block/loop.ko drivers/net/tun.ko net/netfilter/nf_tables.ko; do
+	name=$(basename "$m" .ko)
+	"$BTFSTREAM" --base "$TMP/vmlinux.btf" "$moddir/kernel/$m" -o "$TMP/$name.btf" --funcs-report "$TMP/$name.rep"
+	ok $? "$name.ko: converts with --base"
+	pahole -J --btf_gen_floats --lang_exclude=rust --btf_base "$TMP/vmlinux.btf" --btf_encode_detached="$TMP/$name.pahole" "$moddir/kernel/$m" > /dev/null
+	"$BTFSTREAM" diff --base "$TMP/vmlinux.btf" --ignore-kinds FUNC,FUNC_PROTO "$TMP/$name.pahole" "$TMP/$name.btf" > "$TMP/$name.diff"
+	ok $? "$name.ko: the same types as pahole --btf_base but FUNC/FUNC_PROTO" || sed 's/^/# /' "$TMP/$name.diff" | head -20
+	BTFSTREAM=$BTFSTREAM bash "$TOP/tests/integ/attribute-funcs.sh" "$TMP/$name.pahole" "$TMP/$name.btf" "$TMP/$name.rep" "$TMP/vmlinux.btf" > "$TMP/$name.attr"
+	ok $? "$name.ko: every FUNC difference is attributed to a rule"
+	sed "s/^#/# $name:/" "$TMP/$name.attr" | grep -v "unexplained: 0"
+done
+done_testing

@@ -24,6 +24,7 @@ enum {
 	OPT_MEMORY_LIMIT,
 	OPT_BATCH_RECORDS,
 	OPT_BASE,
+	OPT_EMBED,
 };
 
 static const struct option long_opts[] = {
@@ -44,6 +45,7 @@ static const struct option long_opts[] = {
 	{ "memory-limit", required_argument, NULL, OPT_MEMORY_LIMIT },
 	{ "batch-records", required_argument, NULL, OPT_BATCH_RECORDS },
 	{ "base", required_argument, NULL, OPT_BASE },
+	{ "embed", no_argument, NULL, OPT_EMBED },
 	{ "btf_base", required_argument, NULL, OPT_BASE },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -61,6 +63,8 @@ static void usage(FILE *out)
 		"Convert the DWARF of ELF (vmlinux, a module, any -g binary) into raw BTF in OUT.\n"
 		"\n"
 		"  -o, --output FILE        write raw BTF to FILE (replaced atomically)\n"
+		"      --embed              write a copy of ELF with its .BTF section added or\n"
+		"                           replaced, to -o FILE, or over ELF itself without -o\n"
 		"  -j, --jobs N             reader threads (default: online CPUs, at most one per CU)\n"
 		"      --base FILE          write split BTF on top of FILE (raw BTF, or an ELF file with\n"
 		"                           .BTF, e.g. vmlinux), as for kernel modules (also --btf_base)\n"
@@ -83,8 +87,8 @@ static void usage(FILE *out)
 		"      --version            print the version\n"
 		"  -h, --help               this text\n"
 		"\n"
-		"pahole spellings accepted: -J, --btf_encode_detached=FILE, --btf_gen_floats (floats are\n"
-		"always encoded), --lang_exclude=LIST.\n"
+		"pahole spellings accepted: -J (with no output: --embed), --btf_encode_detached=FILE,\n"
+		"--btf_gen_floats, --btf_features=LIST, --btf_base=FILE, --lang_exclude=LIST.\n"
 		"Run 'btfstream diff --help' for the BTF comparison.\n",
 		PIPELINE_DEFAULT_QUEUE_CAPACITY, PIPELINE_DEFAULT_WINDOW_PER_JOB, PIPELINE_BATCH_RECORDS);
 }
@@ -156,6 +160,7 @@ int main(int argc, char **argv)
 {
 	struct pipeline_opts o = { .sz = sizeof(o) };
 	const char *stats_fmt = NULL;
+	bool pahole_J = false;
 	struct run_stats stats;
 	unsigned long v;
 	int c, err;
@@ -204,6 +209,9 @@ int main(int argc, char **argv)
 			if (parse_size(optarg, &o.memory_limit))
 				return 2;
 			break;
+		case OPT_EMBED:
+			o.embed = true;
+			break;
 		case OPT_BASE:
 			o.base = optarg;
 			break;
@@ -219,6 +227,7 @@ int main(int argc, char **argv)
 			o.features.gen_floats = true;
 			break;
 		case 'J':
+			pahole_J = true;
 			break;
 		case 'q':
 			log__set_level(LOG_QUIET);
@@ -242,8 +251,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	o.input = argv[optind];
+	if (!o.output && (o.embed || pahole_J)) {	/* pahole -J FILE: .BTF into FILE */
+		o.embed = true;
+		o.output = o.input;
+	}
 	if (!o.output) {
-		pr_warn("btfstream: %s: no output file given (-o OUT)", o.input);
+		pr_warn("btfstream: %s: no output file given (-o OUT, or --embed)", o.input);
 		return 2;
 	}
 	err = pipeline__run(&o, &stats);

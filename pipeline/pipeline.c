@@ -744,7 +744,15 @@ static int stage_emit(struct pipeline *p, struct run_stats *s, struct btf *btf)
 	int err;
 
 	clock_start(&m, "emit");
-	err = emit__raw(btf, p->in.big_endian, p->opts->output, &bytes, &p->fail);
+	if (p->opts->embed) {
+		const void *data = emit__raw_data(btf, p->in.big_endian, &bytes, &p->fail, p->opts->output);
+
+		/* the input is mapped; the copy is made from the file, which the
+		 * mapping never changed (it is private) */
+		err = data ? emit__elf(p->opts->input, p->opts->output, data, bytes, &p->fail) : p->fail.err;
+	} else {
+		err = emit__raw(btf, p->in.big_endian, p->opts->output, &bytes, &p->fail);
+	}
 	clock_stop(&m, s, "emit", err ? 0 : 1, "files")->bytes = bytes;
 	return err;
 }

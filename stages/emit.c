@@ -55,18 +55,27 @@ int emit__file_atomic(const char *path, const void *data, size_t size, struct fa
 	return 0;
 }
 
-int emit__raw(struct btf *btf, bool big_endian, const char *out, size_t *bytes, struct fail *f)
+const void *emit__raw_data(struct btf *btf, bool big_endian, size_t *size, struct fail *f, const char *out)
 {
 	const void *data;
-	__u32 size;
+	__u32 n;
 	int err;
 
 	err = btf__set_endianness(btf, big_endian ? BTF_BIG_ENDIAN : BTF_LITTLE_ENDIAN);
-	if (err)
-		return fail__set(f, err, "emit: %s: cannot set byte order", out);
-	data = btf__raw_data(btf, &size);
+	if (err) {
+		fail__set(f, err, "emit: %s: cannot set byte order", out);
+		return NULL;
+	}
+	data = btf__raw_data(btf, &n);
 	if (!data)
-		return fail__set(f, -ENOMEM, "emit: %s: out of memory", out);
-	*bytes = size;
-	return emit__file_atomic(out, data, size, f);
+		fail__set(f, -ENOMEM, "emit: %s: out of memory", out);
+	*size = n;
+	return data;
+}
+
+int emit__raw(struct btf *btf, bool big_endian, const char *out, size_t *bytes, struct fail *f)
+{
+	const void *data = emit__raw_data(btf, big_endian, bytes, f, out);
+
+	return data ? emit__file_atomic(out, data, *bytes, f) : f->err;
 }

@@ -22,4 +22,12 @@ int emit__raw(struct btf *btf, bool big_endian, const char *out, size_t *bytes, 
 /* Write data[0..size) to path atomically (temp file + rename). */
 int emit__file_atomic(const char *path, const void *data, size_t size, struct fail *f);
 
+/* Write a copy of the ELF file in_path to out_path (which may be in_path)
+ * with its .BTF section added or replaced by data[0..size); every other
+ * section keeps its bytes and offset. Atomic like emit__file_atomic. */
+int emit__elf(const char *in_path, const char *out_path, const void *data, size_t size, struct fail *f);
+
+/* The raw BTF of btf in the target's byte order (owned by btf), or NULL. */
+const void *emit__raw_data(struct btf *btf, bool big_endian, size_t *size, struct fail *f, const char *out);
+
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pipeline/batch.h"
 #include "pipeline/diff.h"
 #include "pipeline/log.h"
 #include "pipeline/pipeline.h"
@@ -25,6 +26,7 @@ enum {
 	OPT_BATCH_RECORDS,
 	OPT_BASE,
 	OPT_EMBED,
+	OPT_MODULES,
 };
 
 static const struct option long_opts[] = {
@@ -46,6 +48,7 @@ static const struct option long_opts[] = {
 	{ "batch-records", required_argument, NULL, OPT_BATCH_RECORDS },
 	{ "base", required_argument, NULL, OPT_BASE },
 	{ "embed", no_argument, NULL, OPT_EMBED },
+	{ "modules", required_argument, NULL, OPT_MODULES },
 	{ "btf_base", required_argument, NULL, OPT_BASE },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -58,11 +61,14 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: btfstream [options] ELF -o OUT\n"
+		"       btfstream [options] --base VMLINUX -o OUTDIR MODULE... [--modules DIR]\n"
 		"       btfstream diff [options] A B\n"
 		"\n"
 		"Convert the DWARF of ELF (vmlinux, a module, any -g binary) into raw BTF in OUT.\n"
 		"\n"
 		"  -o, --output FILE        write raw BTF to FILE (replaced atomically)\n"
+		"      --modules DIR        also convert every .ko under DIR (batch mode: one process,\n"
+		"                           -j processes at once; -o is then a folder, OUTDIR/NAME.btf)\n"
 		"      --embed              write a copy of ELF with its .BTF section added or\n"
 		"                           replaced, to -o FILE, or over ELF itself without -o\n"
 		"  -j, --jobs N             reader threads (default: online CPUs, at most one per CU)\n"
@@ -156,10 +162,48 @@ static int parse_langs(struct pipeline_opts *o, const char *list)
 	return err;
 }
 
+/* Several inputs, or --modules DIR: -o names a folder (batch.h). */
+static int run_batch(struct pipeline_opts *o, char **args, int nargs, const char *modules_dir, bool pahole_J,
+		     const char *stats_fmt)
+{
+	char **inputs = NULL;
+	size_t n = 0;
+	int failed;
+
+	if (stats_fmt || o->funcs_report) {
+		pr_warn("btfstream: --stats and --funcs-report take one input; run them per module");
+		return 2;
+	}
+	if (pahole_J && !o->output)
+		o->embed = true;
+	if (!o->output && !o->embed) {
+		pr_warn("btfstream: several inputs: give an output folder (-o DIR) or --embed");
+		return 2;
+	}
+	inputs = calloc(nargs + 1, sizeof(*inputs));
+	if (!inputs)
+		return 1;
+	for (int i = 0; i < nargs; i++)
+		inputs[n++] = strdup(args[i]);
+	if (modules_dir && batch__find_modules(modules_dir, &inputs, &n))
+		return 1;
+	if (!n) {
+		pr_warn("btfstream: %s: no .ko files found", modules_dir ? modules_dir : "input list");
+		return 2;
+	}
+	failed = batch__run(o, inputs, n, o->output, o->jobs);
+	for (size_t i = 0; i < n; i++)
+		free(inputs[i]);
+	free(inputs);
+	if (failed > 0)
+		pr_warn("btfstream: %d of %zu inputs failed", failed, n);
+	return failed ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct pipeline_opts o = { .sz = sizeof(o) };
-	const char *stats_fmt = NULL;
+	const char *stats_fmt = NULL, *modules_dir = NULL;
 	bool pahole_J = false;
 	struct run_stats stats;
 	unsigned long v;
@@ -209,6 +253,9 @@ int main(int argc, char **argv)
 			if (parse_size(optarg, &o.memory_limit))
 				return 2;
 			break;
+		case OPT_MODULES:
+			modules_dir = optarg;
+			break;
 		case OPT_EMBED:
 			o.embed = true;
 			break;
@@ -246,8 +293,10 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (modules_dir || optind + 1 < argc)
+		exit(run_batch(&o, argv + optind, argc - optind, modules_dir, pahole_J, stats_fmt));
 	if (optind + 1 != argc) {
-		pr_warn("btfstream: %s; see --help", optind >= argc ? "no input ELF file given" : "more than one input file given");
+		pr_warn("btfstream: no input ELF file given; see --help");
 		return 2;
 	}
 	o.input = argv[optind];

@@ -14,6 +14,8 @@
 #include <stdio.h>
 
 #include "pipeline/features.h"
+
+struct btf;
 #include "pipeline/stats.h"
 #include "stages/read_dwarf.h"
 
@@ -31,6 +33,7 @@ struct pipeline_opts {
 	struct btf_features features;	/* what to encode (pahole's --btf_features) */
 	const char *funcs_report;	/* write one line per function name here; NULL: none */
 	const char *base;		/* split BTF on top of this raw BTF or ELF's .BTF; NULL: none */
+	const struct btf *base_btf;	/* that base, already read (batch mode); the caller frees it */
 	bool embed;			/* output: a copy of the input ELF with .BTF (emit__elf) */
 	uint32_t lang_exclude[PIPELINE_MAX_LANG_EXCLUDE];	/* DW_LANG_* to skip */
 	unsigned int n_lang_exclude;

@@ -63,4 +63,25 @@ for m in fs/xfs/xfs.ko fs/btrfs/btrfs.ko drivers/net/ethernet/mellanox/mlx5/core
 	ok $? "$name.ko: every FUNC difference is attributed to a rule"
 	sed "s/^#/# $name:/" "$TMP/$name.attr" | grep -v "unexplained: 0"
 done
+
+# batch mode: the same modules in one process, outputs identical to the
+# single runs above; a bad input fails alone
+printf 'not an ELF\n' > "$TMP/broken.ko"
+mkdir -p "$TMP/set/a/b"	# the 8 modules, as links in a tree
+i=0
+for m in fs/xfs/xfs.ko fs/btrfs/btrfs.ko drivers/net/ethernet/mellanox/mlx5/core/mlx5_core.ko \
+	 drivers/net/veth.ko drivers/net/dummy.ko drivers/block/loop.ko drivers/net/tun.ko net/netfilter/nf_tables.ko; do
+	ln -s "$moddir/kernel/$m" "$TMP/set/$([ $((i++ % 2)) = 0 ] && echo a || echo a/b)/$(basename "$m")"
+done
+"$BTFSTREAM" -j2 --base "$TMP/vmlinux.btf" -o "$TMP/batch" --modules "$TMP/set" "$TMP/broken.ko" 2> "$TMP/batch.err"
+rc=$?
+[ $rc -eq 1 ] && grep -q "broken.ko: not an ELF file" "$TMP/batch.err" && grep -q "1 of 9 inputs failed" "$TMP/batch.err"
+ok $? "batch: --modules DIR plus a broken input: exit 1, the broken one reported" || sed 's/^/# /' "$TMP/batch.err"
+same=0
+for m in $(find "$TMP/set" -name '*.ko'); do
+	name=$(basename "$m" .ko)
+	cmp -s "$TMP/batch/$name.ko.btf" "$TMP/$name.btf" && same=$((same + 1))
+done
+[ $same -eq 8 ]; ok $? "batch: all 8 outputs byte-identical to single runs ($same)"
+[ ! -e "$TMP/batch/broken.ko.btf" ]; ok $? "batch: no output for the broken input"
 done_testing

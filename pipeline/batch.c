@@ -1,0 +1,156 @@
+/* pipeline/batch.c: see batch.h. */
+#include "pipeline/batch.h"
+
+#include <bpf/btf.h>
+#include <errno.h>
+#include <ftw.h>
+#include <libgen.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "pipeline/log.h"
+
+static char **found;
+static size_t nfound, capfound;
+
+static int collect(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	size_t len = strlen(path);
+	struct stat target;
+
+	/* links to modules count (a folder of links picks a set), linked
+	 * folders are not walked (no loops) */
+	if (type == FTW_SL && stat(path, &target) == 0)
+		st = &target;
+	else if (type != FTW_F)
+		return 0;
+	if (!S_ISREG(st->st_mode) || len < 3 || strcmp(path + len - 3, ".ko"))
+		return 0;
+	if (nfound == capfound) {
+		char **n = realloc(found, (capfound = capfound ? capfound * 2 : 256) * sizeof(*n));
+
+		if (!n)
+			return -1;
+		found = n;
+	}
+	return (found[nfound++] = strdup(path)) ? 0 : -1;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int batch__find_modules(const char *dir, char ***list, size_t *n)
+{
+	found = *list;
+	nfound = capfound = *n;
+	if (nftw(dir, collect, 16, FTW_PHYS)) {
+		pr_warn("btfstream: %s: cannot walk the folder: %s", dir, strerror(errno ? errno : ENOMEM));
+		return -errno;
+	}
+	if (nfound)
+		qsort(found, nfound, sizeof(*found), cmp_str);
+	*list = found;
+	*n = nfound;
+	return 0;
+}
+
+/* OUTDIR/<name>.btf, or OUTDIR/<name> for an ELF copy, or the input itself. */
+static char *output_for(const char *input, const char *outdir, bool embed)
+{
+	char *copy = strdup(input), *out = NULL;
+
+	if (!copy)
+		return NULL;
+	if (!outdir)
+		out = strdup(input);
+	else if (asprintf(&out, "%s/%s%s", outdir, basename(copy), embed ? "" : ".btf") < 0)
+		out = NULL;
+	free(copy);
+	return out;
+}
+
+/* One worker: inputs from the shared counter until none is left. Returns
+ * how many failed. Runs in a child process. */
+static int worker(const struct pipeline_opts *tmpl, char *const *inputs, size_t n, const char *outdir,
+		  atomic_size_t *next)
+{
+	int failed = 0;
+	size_t i;
+
+	while ((i = atomic_fetch_add(next, 1)) < n) {
+		struct pipeline_opts o = *tmpl;
+		char *out = output_for(inputs[i], outdir, tmpl->embed);
+
+		o.input = inputs[i];
+		o.output = out;
+		if (!out || pipeline__run(&o, NULL))
+			failed++;
+		free(out);
+	}
+	return failed;
+}
+
+static unsigned int pick_workers(unsigned int workers, size_t n)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (!workers)
+		workers = cpus > 0 ? (unsigned int)cpus : 1;
+	return workers > n ? (unsigned int)n : workers;
+}
+
+int batch__run(const struct pipeline_opts *tmpl, char *const *inputs, size_t n, const char *outdir,
+	       unsigned int workers)
+{
+	struct pipeline_opts o = *tmpl;
+	atomic_size_t *next;
+	int failed = 0, status;
+	pid_t *pids;
+
+	if (outdir && mkdir(outdir, 0755) && errno != EEXIST) {
+		pr_warn("btfstream: %s: cannot create the output folder: %s", outdir, strerror(errno));
+		return -errno;
+	}
+	if (o.base && !(o.base_btf = btf__parse(o.base, NULL))) {
+		pr_warn("btfstream: %s: cannot read base BTF (raw BTF, or an ELF file with .BTF): %s", o.base,
+			strerror(errno));
+		return -errno;
+	}
+	workers = pick_workers(workers, n);
+	o.jobs = 1;	/* parallel across inputs, one reader each */
+	next = mmap(NULL, sizeof(*next), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	pids = calloc(workers, sizeof(*pids));
+	if (next == MAP_FAILED || !pids) {
+		free(pids);
+		btf__free((struct btf *)o.base_btf);
+		return -ENOMEM;
+	}
+	atomic_init(next, 0);
+	fflush(NULL);
+	for (unsigned int w = 0; w < workers; w++) {
+		pids[w] = fork();
+		if (pids[w] == 0) {
+			int f = worker(&o, inputs, n, outdir, next);
+
+			_exit(f > 255 ? 255 : f);
+		}
+		if (pids[w] < 0)	/* fewer workers: the others take the rest */
+			pr_warn("btfstream: cannot start a worker: %s", strerror(errno));
+	}
+	for (unsigned int w = 0; w < workers; w++)
+		if (pids[w] > 0 && waitpid(pids[w], &status, 0) == pids[w])
+			failed += WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+	failed += worker(&o, inputs, n, outdir, next);	/* nothing left, unless no worker started */
+	munmap(next, sizeof(*next));
+	free(pids);
+	btf__free((struct btf *)o.base_btf);
+	return failed;
+}

@@ -6,6 +6,9 @@
 #   BENCH_RUNS=N      runs per tool and -j (default 5)
 #   BENCH_FLAVOUR=F   kernel flavour to fetch (default cloud-amd64; amd64 is
 #                     the bigger generic kernel)
+#   BENCH_MODULES=0   skip the modules part (every module of the package,
+#                     btfstream batch mode against pahole one process per
+#                     module, as kbuild runs it, both on all cores)
 # Timings are measurements, never assertions.
 set -euo pipefail
 bin=${1:-build/btfstream}
@@ -51,3 +54,26 @@ measure "$tmp/m" "$bin" -j2 --memory-limit 64M --lang-exclude rust "$vmlinux" -o
 awk '{ printf "wall %.2f s, cpu %.2f s, peak RSS %.0f MB\n", $1, $2, $3 / 1024 }' "$tmp/m"
 cmp -s "$tmp/b.btf" "$tmp/m.btf" && echo "output bytes: identical to the run without a limit" ||
 	echo "output bytes: DIFFERENT from the run without a limit"
+
+[ "${BENCH_MODULES:-1}" = 0 ] && exit 0
+echo
+moddir=$(scripts/fetch-kernel.sh --all-modules --flavour "${BENCH_FLAVOUR:-cloud-amd64}" | tail -n 1)
+find "$moddir" -name '*.ko' | sort > "$tmp/mods"
+echo "bench: modules: $(wc -l < "$tmp/mods") .ko files, base: btfstream's vmlinux BTF, $(nproc) CPUs"
+"$bin" "$vmlinux" -o "$tmp/vmlinux.btf"
+mkdir -p "$tmp/pm"
+measure "$tmp/mp" xargs -P "$(nproc)" -I{} sh -c 'pahole -J --btf_gen_floats --lang_exclude=rust --btf_base "$1" --btf_encode_detached="$2/$(basename "$3").btf" "$3"' _ "$tmp/vmlinux.btf" "$tmp/pm" {} < "$tmp/mods"
+measure "$tmp/mb" "$bin" --base "$tmp/vmlinux.btf" -o "$tmp/bm" --modules "$moddir"
+awk '{ printf "pahole, a process per module:  wall %.1f s, cpu %.1f s, peak RSS %.0f MB\n", $1, $2, $3 / 1024 }' "$tmp/mp"
+awk '{ printf "btfstream batch, one process:  wall %.1f s, cpu %.1f s, peak RSS %.0f MB (per worker)\n", $1, $2, $3 / 1024 }' "$tmp/mb"
+paste "$tmp/mp" "$tmp/mb" | awk '{ printf "ratio: wall %.2fx, cpu %.2fx (%.1fx less CPU)\n", $4 / $1, $5 / $2, $2 / $5 }'
+m=$(grep '/xfs.ko$' "$tmp/mods")
+if [ -n "$m" ]; then
+	: > "$tmp/x1"; : > "$tmp/x2"
+	for i in $(seq "$runs"); do
+		measure "$tmp/x1" pahole -J --btf_gen_floats --lang_exclude=rust --btf_base "$tmp/vmlinux.btf" --btf_encode_detached="$tmp/x.btf" "$m"
+		measure "$tmp/x2" "$bin" --base "$tmp/vmlinux.btf" "$m" -o "$tmp/x.btf"
+	done
+	pw=$(cut -d' ' -f1 "$tmp/x1" | median); bw=$(cut -d' ' -f1 "$tmp/x2" | median)
+	echo "one module (xfs.ko), median of $runs: pahole $pw s, btfstream $bw s, ratio $(awk -v a="$bw" -v b="$pw" 'BEGIN { printf "%.2fx", a / b }')"
+fi

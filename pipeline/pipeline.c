@@ -639,8 +639,8 @@ static int stage_funcs(struct pipeline *p, struct run_stats *s, struct btf_write
 		err = fail__set(&p->fail, -errno, "funcs: %s: cannot write the report: %s", p->opts->funcs_report,
 				strerror(errno));
 	if (!err)
-		err = func_select__run(p->merger.btf, p->strtab, w->cands, w->ncands, params, &p->funcs,
-				       &p->kfuncs, &rules, report, &fs, &p->fail);
+		err = func_select__run(p->merger.btf, p->strtab, w->cands, w->ncands, params, w->tags,
+				       &p->funcs, &p->kfuncs, &rules, report, &fs, &p->fail);
 	if (report && fclose(report) && !err)
 		err = fail__set(&p->fail, -EIO, "funcs: %s: cannot write the report", p->opts->funcs_report);
 	free(params);

@@ -47,6 +47,7 @@ struct selector {
 	const struct strtab *strtab;
 	const struct func_cand *cands;
 	const struct func_param *params;
+	const struct func_tag *tags;
 	const struct elf_funcs *ef;
 	const struct kfuncs *kf;
 	const struct func_rules *rules;
@@ -194,6 +195,12 @@ static int emit_func(struct selector *s, const struct func_cand *c, const char *
 	fn = btf__add_func(s->btf, name, c->external ? BTF_FUNC_GLOBAL : BTF_FUNC_STATIC, proto);
 	if (fn < 0)
 		return fn;
+	for (uint32_t i = 0; i < c->ntags; i++) {
+		const struct func_tag *t = &s->tags[c->first_tag + i];
+
+		if ((err = btf__add_decl_tag(s->btf, strtab__str(s->strtab, t->value, NULL), fn, t->component)) < 0)
+			return err;
+	}
 	if (!s->rules->decl_tag_kfuncs || !s->kf || !(kf = kfuncs__find(s->kf, name)))
 		return 0;
 	if ((err = btf__add_decl_tag(s->btf, "bpf_kfunc", fn, -1)) < 0)
@@ -260,11 +267,11 @@ static int cmp_order(const void *x, const void *y)
 }
 
 int func_select__run(struct btf *btf, const struct strtab *strtab, const struct func_cand *cands, size_t n,
-		     const struct func_param *params, const struct elf_funcs *ef, const struct kfuncs *kf,
-		     const struct func_rules *rules, FILE *report, struct func_select_stats *stats,
-		     struct fail *f)
+		     const struct func_param *params, const struct func_tag *tags, const struct elf_funcs *ef,
+		     const struct kfuncs *kf, const struct func_rules *rules, FILE *report,
+		     struct func_select_stats *stats, struct fail *f)
 {
-	struct selector s = { btf, strtab, cands, params, ef, kf, rules, report, stats };
+	struct selector s = { btf, strtab, cands, params, tags, ef, kf, rules, report, stats };
 	uint32_t *order;
 	int err = 0;
 

@@ -4,7 +4,8 @@
  * readers' REC_FUNC records, refs already turned into type ids). After the
  * last CU, func_select__run groups them by name and applies pahole's rules
  * (docs/btf-rules.md, "Functions"), then appends a FUNC_PROTO + FUNC for each
- * function kept, in name order, and the kfunc DECL_TAGs. Writer thread only.
+ * function kept, in name order, with the DECL_TAGs of its chosen copy's
+ * btf_decl_tag annotations and the kfunc DECL_TAGs. Writer thread only.
  */
 #ifndef BTFSTREAM_FUNC_SELECT_H
 #define BTFSTREAM_FUNC_SELECT_H
@@ -25,12 +26,19 @@ struct func_param {
 	uint32_t type;		/* type id */
 };
 
+struct func_tag {	/* a btf_decl_tag annotation on a function or a parameter */
+	uint32_t value;		/* strtab id */
+	int32_t component;	/* parameter index, -1 for the function */
+};
+
 struct func_cand {
 	uint32_t name;		/* strtab id */
 	uint32_t ret;		/* type id */
 	uint32_t flags;		/* FUNC_* (stages/record.h) */
 	uint32_t first_param;	/* index into the params array */
 	uint16_t nparams;	/* a variadic "..." included */
+	uint16_t ntags;		/* its decl tags, from first_tag in the tags array */
+	uint32_t first_tag;
 	bool external;
 	uint32_t batch;		/* writer's use: the batch ret was numbered in */
 };
@@ -66,7 +74,8 @@ struct func_select_stats {
  * "VERDICT<TAB>NAME<TAB>SYMBOLS" (symbols comma-separated, "-" if none).
  * Returns 0 or -errno (reason in f). */
 int func_select__run(struct btf *btf, const struct strtab *strtab, const struct func_cand *cands, size_t n,
-		     const struct func_param *params, const struct elf_funcs *ef, const struct kfuncs *kf,
+		     const struct func_param *params, const struct func_tag *tags, const struct elf_funcs *ef,
+		     const struct kfuncs *kf,
 		     const struct func_rules *rules, FILE *report, struct func_select_stats *stats,
 		     struct fail *f);
 

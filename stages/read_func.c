@@ -245,13 +245,66 @@ static int read_params(struct dwarf_reader *r, Dwarf_Die *die, struct rec_param 
 	return 0;
 }
 
+/* A btf_decl_tag annotation's value, if child is one. */
+static const char *decl_tag_of(Dwarf_Die *child)
+{
+	Dwarf_Attribute at;
+	const char *name;
+	int tag = dwarf_tag(child);
+
+	if (tag != 0x6000 && tag != 0x6001)	/* DW_TAG_LLVM_annotation, DW_TAG_GNU_annotation */
+		return NULL;
+	name = dwarf_diename(child);
+	if (!name || strcmp(name, "btf_decl_tag") || !dwarf_attr(child, DW_AT_const_value, &at))
+		return NULL;
+	return dwarf_formstring(&at);
+}
+
+/* The decl tags of proto (component -1) and of its parameters (their
+ * index): counted when out is NULL, else written to out. */
+static uint32_t func_decl_tags(struct dwarf_reader *r, Dwarf_Die *proto, struct rec_param *out)
+{
+	Dwarf_Die child, ann;
+	uint32_t n = 0, param = 0;
+	const char *v;
+
+	if (!r->opts->decl_tag || dwarf_child(proto, &child) != 0)
+		return 0;
+	do {
+		int tag = dwarf_tag(&child);
+
+		if ((v = decl_tag_of(&child))) {
+			if (out && intern_name(r, v, &out[n].name))
+				return n;
+			if (out)
+				out[n].type = (uint32_t)-1;
+			n++;
+		}
+		if (tag != DW_TAG_formal_parameter)
+			continue;
+		if (dwarf_child(&child, &ann) == 0) {
+			do {
+				if (!(v = decl_tag_of(&ann)))
+					continue;
+				if (out && intern_name(r, v, &out[n].name))
+					return n;
+				if (out)
+					out[n].type = param;
+				n++;
+			} while (dwarf_siblingof(&ann, &ann) == 0);
+		}
+		param++;
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return n;
+}
+
 int read_function(struct dwarf_reader *r, Dwarf_Die *die)
 {
 	struct rec_param *params = NULL;
-	uint32_t name, ret, n, flags = 0;
+	uint32_t name, ret, n, ntags, flags = 0;
 	Dwarf_Word cc = 0;
 	Dwarf_Attribute at;
-	Dwarf_Die origin;
+	Dwarf_Die origin, *proto;
 	bool external = false;
 	long idx;
 	int err;
@@ -267,10 +320,12 @@ int read_function(struct dwarf_reader *r, Dwarf_Die *die)
 		return 0;
 	if ((err = die_ref_integrate(r, die, DW_AT_type, &ret)))
 		return err;
-	n = count_params(abstract_origin(die, &origin) ? &origin : die);
-	if (n > 0xfffe)
-		return reader_fail(r, die, -E2BIG, "function with more than 65534 parameters");
-	if (!(params = arena__alloc(r->arena, (n + 1) * sizeof(*params))))
+	proto = abstract_origin(die, &origin) ? &origin : die;
+	n = count_params(proto);
+	ntags = func_decl_tags(r, proto, NULL);
+	if (n > 0xfffe || ntags > 0xffff)
+		return reader_fail(r, die, -E2BIG, "function with more than 65534 parameters or tags");
+	if (!(params = arena__alloc(r->arena, (n + 1 + ntags) * sizeof(*params))))
 		return -ENOMEM;
 	if ((err = read_params(r, die, params, &n, &flags)))
 		return err;
@@ -281,6 +336,8 @@ int read_function(struct dwarf_reader *r, Dwarf_Die *die)
 		flags |= FUNC_NOCALL;
 	if (flags & FUNC_VARIADIC)
 		n++;	/* params[n-1] stays {0, REF_VOID} */
+	if (ntags && func_decl_tags(r, proto, params + n) != ntags)
+		return -ENOMEM;
 	if ((idx = add_func_rec(r)) < 0)
 		return -ENOMEM;
 	r->funcs[idx].name = name;
@@ -289,6 +346,7 @@ int read_function(struct dwarf_reader *r, Dwarf_Die *die)
 	r->funcs[idx].vlen = (uint16_t)n;
 	r->funcs[idx].payload = params;
 	r->funcs[idx].extra = flags;
+	r->funcs[idx].elem = ntags;
 	r->stats.funcs++;
 	return 0;
 }

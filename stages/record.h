@@ -29,7 +29,9 @@
  * it until the last CU, then decides (stages/func_select.h).
  *   name, kflag = DW_AT_external, size_type = return type ref,
  *   vlen + payload = rec_param[] (names and type refs; a variadic "..." is
- *   the last, {0, REF_VOID}), extra = FUNC_* flags below. */
+ *   the last, {0, REF_VOID}), extra = FUNC_* flags below, elem = number of
+ *   decl tags, stored after the parameters as rec_param {value strtab id,
+ *   component index (-1: the function)}. */
 #define REC_FUNC 0xfdu
 
 #define FUNC_UNNAMED_PARAM	(1u << 0)	/* a parameter has no name */

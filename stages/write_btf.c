@@ -428,12 +428,18 @@ static int add_candidate(struct btf_writer *w, const struct type_rec *r)
 	uint32_t ret;
 	int err;
 
+	const struct rec_param *tags = (const struct rec_param *)r->payload + r->vlen;
+
 	if (grow_array((void **)&w->cands, &w->cands_cap, w->ncands + 1, sizeof(*w->cands)) ||
-	    grow_array((void **)&w->params, &w->params_cap, w->nparams + r->vlen, sizeof(*w->params)))
+	    grow_array((void **)&w->params, &w->params_cap, w->nparams + r->vlen, sizeof(*w->params)) ||
+	    grow_array((void **)&w->tags, &w->tags_cap, w->ntags + r->elem, sizeof(*w->tags)))
 		return -ENOMEM;
 	c = &w->cands[w->ncands];
 	*c = (struct func_cand){ .name = r->name, .flags = r->extra, .first_param = (uint32_t)w->nparams,
-				 .nparams = r->vlen, .external = r->kflag };
+				 .nparams = r->vlen, .external = r->kflag, .first_tag = (uint32_t)w->ntags,
+				 .ntags = (uint16_t)r->elem };
+	for (uint32_t i = 0; i < r->elem; i++)
+		w->tags[w->ntags++] = (struct func_tag){ tags[i].name, (int32_t)tags[i].type };
 	if ((err = type_id(w, r->size_type, &ret)) || (err = add_anchor(w, ret)))
 		return err;
 	c->ret = ret;	/* a batch id until btf_writer__resolve_funcs */
@@ -532,6 +538,7 @@ void btf_writer__fini(struct btf_writer *w)
 	free(w->cands);
 	free(w->params);
 	free(w->anchors);
+	free(w->tags);
 	for (uint32_t i = 0; i < w->nbatches; i++) {
 		free(w->batches[i]->anchor_ids);
 		free(w->batches[i]->final_ids);

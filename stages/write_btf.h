@@ -100,6 +100,8 @@ struct btf_writer {
 	size_t ncands, cands_cap;
 	struct late_param *params;	/* their parameters */
 	size_t nparams, params_cap;
+	struct func_tag *tags;		/* their decl tags */
+	size_t ntags, tags_cap;
 };
 
 /* Returns 0 or -ENOMEM. flush gets each batch; it takes b->raw. */

@@ -29,6 +29,8 @@ for cc in gcc clang; do
 	proto_of variadic_sum | grep -q "'(anon)' type_id=0 $"; ok $? "$cc: a variadic prototype ends with the void parameter"
 	[ "$(verdict same_static)" = ambiguous ] && ! func_line same_static
 	ok $? "$cc: one name at two addresses (static in two CUs) is ambiguous: no FUNC"
+	[ "$(verdict shared_helper)" = emitted ] && [ "$(grep -c "^\[[0-9]*\] FUNC 'shared_helper' " "$TMP/f.$cc.txt")" = 1 ]
+	ok $? "$cc: one static function defined identically in two CUs, one symbol: one FUNC"
 	[ -z "$(verdict only_inlined)" ] || [ "$(verdict only_inlined)" = no_symbol ]
 	! func_line only_inlined; ok $? "$cc: a static inline function with no symbol is never a FUNC"
 	[ "$(verdict drops_first)" = unexpected_reg ] && ! func_line drops_first

@@ -88,21 +88,25 @@ int map_die(struct dwarf_reader *r, Dwarf_Die *die, uint32_t val)
 int intern_name(struct dwarf_reader *r, const char *s, uint32_t *id)
 {
 	struct name_memo *m;
-	int err;
+	int err = 0;
 
-	if (!s || !*s) {
+	if (!s) {
 		*id = 0;
 		return 0;
 	}
 	if (!r->memo && !(r->memo = calloc(NAME_MEMO_SIZE, sizeof(*r->memo))))
 		return -ENOMEM;
+	/* the pointer alone decides a hit: the bytes (likely a cache miss) are
+	 * read only on a miss */
 	m = &r->memo[((uintptr_t)s * 0x9E3779B97F4A7C15ull) >> (64 - NAME_MEMO_BITS)];
 	if (m->p == s) {
 		*id = m->id;
 		r->stats.memo_hits++;
 		return 0;
 	}
-	if (s >= r->opts->info_lo && s < r->opts->info_hi)
+	if (!*s)
+		*id = 0;
+	else if (s >= r->opts->info_lo && s < r->opts->info_hi)
 		err = strtab__intern(r->strtab, s, strlen(s), id);
 	else
 		err = strtab__intern_borrowed(r->strtab, s, strlen(s), id);

@@ -415,6 +415,26 @@ static void readers_free(struct pipeline *p)
 
 /* ---- stats ---- */
 
+/* What the readers could not map, said once, after a successful read. */
+static void warn_unmapped(struct pipeline *p)
+{
+	uint64_t unsupported = 0, unresolved = 0;
+
+	if (fail__is_set(&p->fail))	/* a failed run says one thing */
+		return;
+	for (unsigned int i = 0; i < p->nreaders; i++) {
+		unsupported += p->readers[i].rd.stats.unsupported;
+		unresolved += p->readers[i].rd.stats.unresolved;
+	}
+	if (unsupported)
+		pr_warn("btfstream: %s: %llu DWARF types have no BTF equivalent (imaginary/decimal floats, "
+			"integers wider than 128 bits); references to them became void",
+			p->opts->input, (unsigned long long)unsupported);
+	if (unresolved)
+		pr_info("btfstream: %s: %llu references to DIEs without a type became void", p->opts->input,
+			(unsigned long long)unresolved);
+}
+
 static void stats_readers(struct pipeline *p, struct run_stats *s, uint64_t wall)
 {
 	struct stage_stat *all = stats__add(s, "read");
@@ -443,21 +463,6 @@ static void stats_readers(struct pipeline *p, struct run_stats *s, uint64_t wall
 		all->blocked_full_ns += st->blocked_full_ns;
 		if (rs.high_water > all->high_water)
 			all->high_water = rs.high_water;
-	}
-	{
-		uint64_t unsupported = 0, unresolved = 0;
-
-		for (unsigned int i = 0; i < p->nreaders; i++) {
-			unsupported += p->readers[i].rd.stats.unsupported;
-			unresolved += p->readers[i].rd.stats.unresolved;
-		}
-		if (unsupported && !fail__is_set(&p->fail))	/* a failed run says one thing */
-			pr_warn("btfstream: %s: %llu DWARF types have no BTF equivalent (imaginary/decimal floats, "
-				"integers wider than 128 bits); references to them became void",
-				p->opts->input, (unsigned long long)unsupported);
-		if (unresolved && !fail__is_set(&p->fail))
-			pr_info("btfstream: %s: %llu references to DIEs without a type became void",
-				p->opts->input, (unsigned long long)unresolved);
 	}
 	strtab__stats(p->strtab, &ss);
 	s->strings = ss.strings;
@@ -713,6 +718,7 @@ static int stage_read_write(struct pipeline *p, struct run_stats *s)
 	merge_join(p);
 	if (!err && fail__is_set(&p->fail))
 		err = p->fail.err;
+	warn_unmapped(p);
 	stats_readers(p, s, stats__now_ns() - m.wall0);
 	s->max_cu_arena_bytes = p->max_cu_arena;
 	s->window = p->window;

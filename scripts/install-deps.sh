@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PKGS=(gcc clang make pkg-config libdw-dev libelf-dev libbpf-dev liburcu-dev zlib1g-dev
-      dwarves bpftool binutils perl time xz-utils ca-certificates systemtap-sdt-dev)
+      dwarves bpftool binutils perl time xz-utils ca-certificates systemtap-sdt-dev lld)
 
 missing=()
 for p in "${PKGS[@]}"; do

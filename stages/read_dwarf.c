@@ -3,7 +3,7 @@
  * One CU is read in two passes over memory the reader owns:
  *  1. walk the DIE tree in order; each DIE that BTF needs becomes one or more
  *     records appended to r->recs; references are stored as the target DIE's
- *     CU-relative offset (not yet known as a record), and the DIE's own offset
+ *     .debug_info offset (not yet known as a record), and the DIE's own offset
  *     is mapped to its head record in r->map;
  *  2. resolve: every stored offset is looked up in the map and replaced by
  *     the local ref. References made between records of one DIE (the
@@ -37,6 +37,7 @@
 #endif
 
 #define MAX_ALIAS_DEPTH 64
+#define IMPORT_LEVEL 1000	/* imported DIEs are never "file scope" */
 
 int reader_fail(struct dwarf_reader *r, Dwarf_Die *die, int err, const char *what)
 {
@@ -78,7 +79,7 @@ long add_func_rec(struct dwarf_reader *r)
 
 int map_die(struct dwarf_reader *r, Dwarf_Die *die, uint32_t val)
 {
-	return die_map__set(&r->map, (uint32_t)(dwarf_dieoffset(die) - r->cu_off), val);
+	return die_map__set(&r->map, (uint32_t)dwarf_dieoffset(die), val);
 }
 
 /* Interns s. Names in DWARF are mostly DW_FORM_strp, so the same name comes
@@ -122,8 +123,6 @@ int die_name(struct dwarf_reader *r, Dwarf_Die *die, uint32_t *id)
 	return intern_name(r, dwarf_diename(die), id);
 }
 
-/* The DIE that attribute `name` of die refers to, as a pass-1 ref: REF_VOID if
- * absent, else the target's CU-relative offset. */
 static uint64_t read_uint(const unsigned char *p, unsigned int n, bool big_endian)
 {
 	uint64_t v = 0;
@@ -165,25 +164,46 @@ static bool local_ref_offset(const struct dwarf_reader *r, const Dwarf_Attribute
 	}
 }
 
+/* A reference into another CU (DW_FORM_ref_addr: LTO, dwz partial units):
+ * the DIE is read into this CU after its own DIEs (import_foreign). */
+static int add_import(struct dwarf_reader *r, uint32_t off)
+{
+	if (r->nimports == r->imports_cap) {
+		size_t ncap = r->imports_cap ? r->imports_cap * 2 : 64;
+		uint32_t *n = realloc(r->imports, ncap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		r->imports = n;
+		r->imports_cap = ncap;
+	}
+	r->imports[r->nimports++] = off;
+	return 0;
+}
+
+/* The DIE the reference attribute found of die names, as a pass-1 ref: REF_VOID if
+ * absent, else the target's .debug_info offset (a DIE of another CU is
+ * queued for import_foreign). */
 static int die_ref_at(struct dwarf_reader *r, Dwarf_Die *die, Dwarf_Attribute *found, uint32_t *ref)
 {
 	Dwarf_Attribute at = *found;
 	Dwarf_Die target;
 	Dwarf_Off off;
 
-	/* the fast path only when the attribute is of this CU (an integrated
-	 * one may come from another DIE) */
-	if (at.cu == die->cu && local_ref_offset(r, &at, &off)) {
+	/* the fast path only when the attribute is of the CU being read (an
+	 * integrated one, or one of an imported DIE, may be of another) */
+	if (at.cu == r->cu && local_ref_offset(r, &at, &off)) {
 		off += r->cu_off;
 	} else {
 		if (!dwarf_formref_die(&at, &target))
 			return reader_fail(r, die, -EINVAL, "bad type reference");
 		off = dwarf_dieoffset(&target);
 	}
-	if (off <= r->cu_off || off >= r->cu_end)
-		return reader_fail(r, die, -ENOTSUP,
-				   "reference to a DIE outside this CU (DW_FORM_ref_addr/partial units are not supported yet)");
-	*ref = (uint32_t)(off - r->cu_off);
+	if (off == 0 || off >= REF_LOCAL)
+		return reader_fail(r, die, -E2BIG, "type reference beyond 2 GiB of .debug_info");
+	if ((off < r->cu_off || off >= r->cu_end) && add_import(r, (uint32_t)off))
+		return -ENOMEM;
+	*ref = (uint32_t)off;
 	return 0;
 }
 
@@ -938,6 +958,31 @@ static void resolve_all(struct dwarf_reader *r)
 	resolve_records(r, r->funcs, r->nfuncs);
 }
 
+/* Types this CU refers to in other CUs become records of this CU too (in
+ * the order first referred to; dedup merges them with their originals).
+ * Their own foreign references extend the list as it is walked. Variables
+ * and functions are not imported: only what DW_AT_type points at. */
+static int import_foreign(struct dwarf_reader *r)
+{
+	for (size_t i = 0; i < r->nimports; i++) {
+		uint32_t off = r->imports[i], val;
+		Dwarf_Die die;
+		int err;
+
+		if (die_map__get(&r->map, off, &val))
+			continue;
+		if (!dwarf_offdie(r->dw, off, &die))
+			return reader_fail(r, NULL, -EINVAL, "cannot read a DIE another CU refers to");
+		r->level = IMPORT_LEVEL;
+		err = visit(r, &die);
+		r->level = 0;
+		if (err)
+			return err;
+		r->stats.imported++;
+	}
+	return 0;
+}
+
 int dwarf_reader__read_cu(struct dwarf_reader *r, const struct cu_info *ci, struct arena *arena)
 {
 	Dwarf_Die cudie;
@@ -950,10 +995,14 @@ int dwarf_reader__read_cu(struct dwarf_reader *r, const struct cu_info *ci, stru
 	r->cu_off = ci->off;
 	r->cu_end = ci->off + ci->size;
 	r->level = 0;
+	r->nimports = 0;
 	die_map__reset(&r->map);
 	if (!dwarf_offdie(r->dw, ci->die_off, &cudie))
 		return reader_fail(r, NULL, -EINVAL, "cannot read the CU DIE");
+	r->cu = cudie.cu;
 	err = visit(r, &cudie);
+	if (!err)
+		err = import_foreign(r);
 	if (err == -ENOMEM)
 		return fail__set(r->fail, err, "read_dwarf: %s: CU 0x%llx: out of memory", r->path,
 				 (unsigned long long)ci->off);
@@ -975,4 +1024,7 @@ void dwarf_reader__fini(struct dwarf_reader *r)
 	die_map__free(&r->map);
 	free(r->memo);
 	r->memo = NULL;
+	free(r->imports);
+	r->imports = NULL;
+	r->nimports = r->imports_cap = 0;
 }

@@ -1,5 +1,10 @@
 /* stages/read_dwarf.h: stage 2, a reader turns one CU's DIEs into type records.
  *
+ * References into other CUs (DW_FORM_ref_addr, as LTO and dwz produce) are
+ * followed by the reader itself: the DIEs they name are read into the
+ * current CU as its own records (dedup merges the copies), so records never
+ * refer outside their CU.
+ *
  * Each reader thread owns one struct dwarf_reader with its own libdw handle
  * (libdw handles are not shared between threads; see docs/design.md). A reader
  * reads one CU at a time: dwarf_reader__read_cu fills r->recs[0..r->nrecs) in
@@ -63,6 +68,7 @@ struct read_stats {
 	uint64_t unsupported;	/* types BTF cannot express (references become void) */
 	uint64_t funcs;		/* function candidates sent */
 	uint64_t memo_hits;	/* names found in the pointer memo */
+	uint64_t imported;	/* DIEs of other CUs read into a CU (LTO, dwz) */
 };
 
 #define NAME_MEMO_BITS 16
@@ -94,6 +100,9 @@ struct dwarf_reader {
 	struct name_memo *memo;	/* NAME_MEMO_SIZE slots, allocated on first use */
 	struct arena *arena;
 	uint64_t cu_off, cu_end;
+	Dwarf_CU *cu;		/* the CU being read */
+	uint32_t *imports;	/* DIE offsets in other CUs this CU refers to */
+	size_t nimports, imports_cap;
 	unsigned int level;	/* DIE tree depth of the children being visited */
 	struct read_stats stats;
 };

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# References between CUs (DW_FORM_ref_addr), as link-time optimisation
+# writes them: the functions fixture built with gcc -flto and clang
+# -flto=thin must give the same types as the same sources built without
+# LTO (FUNC/FUNC_PROTO aside: LTO changes what gets inlined), and with gcc,
+# the same types as pahole.
+. "$(dirname "$0")/lib.sh"
+command -v bpftool > /dev/null || skip_all "bpftool not installed"
+src="a.c b.c kfuncs.c"
+
+build() {	# build NAME CC FLAGS...
+	local name=$1; shift
+	diag "$* -w -g -O2 $src -o $name"
+	(cd "$FIXTURES/funcs" && "$@" -w -g -O2 $src -o "$TMP/$name")
+}
+
+if build lto.gcc.elf gcc -flto && build plain.gcc.elf gcc; then
+	ok 0 "gcc: builds with and without -flto"
+	[ "$(readelf --debug-dump=abbrev "$TMP/lto.gcc.elf" | grep -c DW_FORM_ref_addr)" -gt 0 ]
+	ok $? "gcc -flto: the DWARF has cross-CU references (DW_FORM_ref_addr)"
+	"$BTFSTREAM" "$TMP/lto.gcc.elf" -o "$TMP/lto.gcc.btf"; ok $? "gcc -flto: converts"
+	"$BTFSTREAM" "$TMP/plain.gcc.elf" -o "$TMP/plain.gcc.btf"
+	"$BTFSTREAM" diff --ignore-kinds FUNC,FUNC_PROTO,DECL_TAG "$TMP/plain.gcc.btf" "$TMP/lto.gcc.btf" > "$TMP/d1"
+	ok $? "gcc -flto: the same types as without LTO" || sed 's/^/# /' "$TMP/d1" | tail -15
+	if command -v pahole > /dev/null; then
+		pahole_ref "$TMP/lto.gcc.elf" "$TMP/lto.gcc.pahole"
+		"$BTFSTREAM" diff --ignore-kinds FUNC,FUNC_PROTO,DECL_TAG "$TMP/lto.gcc.pahole" "$TMP/lto.gcc.btf" > "$TMP/d2"
+		ok $? "gcc -flto: the same types as pahole" || sed 's/^/# /' "$TMP/d2" | tail -15
+	else
+		skip "pahole not installed"
+	fi
+	for j in 1 2; do "$BTFSTREAM" -j$j "$TMP/lto.gcc.elf" -o "$TMP/lto.j$j.btf"; done
+	cmp -s "$TMP/lto.j1.btf" "$TMP/lto.j2.btf"; ok $? "gcc -flto: the same bytes for -j1 and -j2"
+else
+	skip "gcc cannot build with -flto"
+fi
+if command -v ld.lld > /dev/null && build lto.clang.elf clang -flto=thin -fuse-ld=lld && build plain.clang.elf clang; then
+	"$BTFSTREAM" "$TMP/lto.clang.elf" -o "$TMP/lto.clang.btf"; ok $? "clang -flto=thin: converts"
+	"$BTFSTREAM" "$TMP/plain.clang.elf" -o "$TMP/plain.clang.btf"
+	"$BTFSTREAM" diff --ignore-kinds FUNC,FUNC_PROTO,DECL_TAG "$TMP/plain.clang.btf" "$TMP/lto.clang.btf" > "$TMP/d3"
+	ok $? "clang -flto=thin: the same types as without LTO" || sed 's/^/# /' "$TMP/d3" | tail -15
+else
+	skip "clang ThinLTO needs ld.lld (package lld)"
+fi
+done_testing

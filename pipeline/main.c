@@ -1,6 +1,7 @@
 /* pipeline/main.c: the command line. The only file that calls exit(). */
 #include <errno.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,11 +28,33 @@ enum {
 	OPT_BASE,
 	OPT_EMBED,
 	OPT_MODULES,
+	OPT_PAHOLE_FEATURE,	/* pahole's single-feature switches, table below */
 };
 
-static const struct option long_opts[] = {
+/* pahole's older switches, each one feature on or off (pahole 1.22-1.25;
+ * the kernel's scripts/pahole-flags.sh passes them by pahole version). */
+static const struct {
+	const char *name;
+	size_t field;	/* offsetof in struct btf_features */
+	bool value;
+} pahole_switches[] = {
+	{ "skip_encoding_btf_vars", offsetof(struct btf_features, var), false },
+	{ "skip_encoding_btf_decl_tag", offsetof(struct btf_features, decl_tag), false },
+	{ "skip_encoding_btf_type_tag", offsetof(struct btf_features, type_tag), false },
+	{ "skip_encoding_btf_enum64", offsetof(struct btf_features, enum64), false },
+	{ "skip_encoding_btf_inconsistent_proto", offsetof(struct btf_features, consistent_func), true },
+	{ "btf_gen_optimized", offsetof(struct btf_features, optimized_func), true },
+	{ "btf_encode_force", offsetof(struct btf_features, encode_force), true },
+	{ "btf_gen_all", offsetof(struct btf_features, gen_floats), true },
+};
+#define NSWITCHES (sizeof(pahole_switches) / sizeof(pahole_switches[0]))
+
+/* The version pahole-compatible callers are told (see print_version). */
+#define PAHOLE_COMPAT_VERSION "v1.31"
+
+static struct option long_opts[64] = {
 	{ "output", required_argument, NULL, 'o' },
-	{ "jobs", required_argument, NULL, 'j' },
+	{ "jobs", optional_argument, NULL, 'j' },
 	{ "stats", optional_argument, NULL, OPT_STATS },
 	{ "queue-capacity", required_argument, NULL, OPT_QUEUE },
 	{ "window", required_argument, NULL, OPT_WINDOW },
@@ -54,8 +77,35 @@ static const struct option long_opts[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
-	{ NULL, 0, NULL, 0 },
 };
+
+/* long_opts ends with pahole's switches (they all set a flag and return
+ * OPT_PAHOLE_FEATURE; the index tells which). */
+static void add_pahole_switches(void)
+{
+	size_t n = 0;
+
+	while (long_opts[n].name)
+		n++;
+	for (size_t i = 0; i < NSWITCHES && n + 1 < sizeof(long_opts) / sizeof(long_opts[0]); i++, n++)
+		long_opts[n] = (struct option){ pahole_switches[i].name, no_argument, NULL, OPT_PAHOLE_FEATURE };
+}
+
+/* Invoked as "pahole" (a link, e.g. make PAHOLE=/path/to/pahole-link), the
+ * version answer is pahole's format, which the kernel's
+ * scripts/pahole-version.sh parses to pick its flags; btfstream takes every
+ * flag pahole up to that version takes from the kernel. */
+static void print_version(const char *argv0)
+{
+	const char *base = strrchr(argv0, '/');
+
+	base = base ? base + 1 : argv0;
+	if (!strcmp(base, "pahole"))
+		printf("%s\n", PAHOLE_COMPAT_VERSION);
+	else
+		printf("btfstream %s (pahole-compatible options up to %s)\n", BTFSTREAM_VERSION,
+		       PAHOLE_COMPAT_VERSION);
+}
 
 static void usage(FILE *out)
 {
@@ -93,10 +143,14 @@ static void usage(FILE *out)
 		"      --version            print the version\n"
 		"  -h, --help               this text\n"
 		"\n"
-		"pahole spellings accepted: -J (with no output: --embed), --btf_encode_detached=FILE,\n"
-		"--btf_gen_floats, --btf_features=LIST, --btf_base=FILE, --lang_exclude=LIST.\n"
+		"pahole spellings accepted: -J (with no output: --embed), -j with no number (every CPU),\n"
+		"--btf_encode_detached=FILE, --btf_gen_floats, --btf_features=LIST, --btf_base=FILE,\n"
+		"--lang_exclude=LIST, --skip_encoding_btf_{vars,decl_tag,type_tag,enum64,inconsistent_proto},\n"
+		"--btf_gen_optimized, --btf_encode_force, --btf_gen_all. Run as \"pahole\" (a link),\n"
+		"--version answers in pahole's format (%s) for the kernel's scripts/pahole-version.sh.\n"
 		"Run 'btfstream diff --help' for the BTF comparison.\n",
-		PIPELINE_DEFAULT_QUEUE_CAPACITY, PIPELINE_DEFAULT_WINDOW_PER_JOB, PIPELINE_BATCH_RECORDS);
+		PIPELINE_DEFAULT_QUEUE_CAPACITY, PIPELINE_DEFAULT_WINDOW_PER_JOB, PIPELINE_BATCH_RECORDS,
+		PAHOLE_COMPAT_VERSION);
 }
 
 static int parse_uint(const char *opt, const char *s, unsigned long max, unsigned long *v)
@@ -207,21 +261,33 @@ int main(int argc, char **argv)
 	bool pahole_J = false;
 	struct run_stats stats;
 	unsigned long v;
-	int c, err;
+	int c, err, li = 0;
 
 	if (argc > 1 && !strcmp(argv[1], "diff"))
 		return diff__main(argc - 1, argv + 1, stdout);
 	features__default(&o.features);
-	while ((c = getopt_long(argc, argv, "o:j:qvhJ", long_opts, NULL)) != -1) {
+	add_pahole_switches();
+	while ((c = getopt_long(argc, argv, "o:j::qvhJ", long_opts, &li)) != -1) {
 		switch (c) {
 		case 'o':
 		case OPT_DETACHED:
 			o.output = optarg;
 			break;
-		case 'j':
+		case 'j':	/* pahole: -j alone is every CPU; -jN, -j N, --jobs=N */
+			if (!optarg && optind < argc && argv[optind][0] >= '0' && argv[optind][0] <= '9')
+				optarg = argv[optind++];
+			if (!optarg) {
+				o.jobs = 0;
+				break;
+			}
 			if (parse_uint("-j", optarg, 1024, &v))
 				return 2;
 			o.jobs = v;
+			break;
+		case OPT_PAHOLE_FEATURE:
+			for (size_t i = 0; i < NSWITCHES; i++)
+				if (!strcmp(long_opts[li].name, pahole_switches[i].name))
+					*(bool *)((char *)&o.features + pahole_switches[i].field) = pahole_switches[i].value;
 			break;
 		case OPT_STATS:
 			stats_fmt = optarg ? optarg : "table";
@@ -286,7 +352,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		case OPT_VERSION:
-			printf("btfstream %s\n", BTFSTREAM_VERSION);
+			print_version(argv[0]);
 			return 0;
 		default:
 			usage(stderr);

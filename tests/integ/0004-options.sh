@@ -52,6 +52,18 @@ grep -q "usage: btfstream \[options\] ELF -o OUT" "$TMP/help.txt"; ok $? "--help
 "$BTFSTREAM" diff "$TMP/all.btf" "$TMP/all.btf" > /dev/null; ok $? "diff of a file with itself: exit 0"
 "$BTFSTREAM" diff -q "$TMP/all.btf" "$TMP/no89.btf"; [ $? -eq 1 ]; ok $? "diff of different files: exit 1"
 "$BTFSTREAM" diff -q "$TMP/all.btf" "$TMP/old.c" 2> /dev/null; [ $? -eq 2 ]; ok $? "diff of a non-BTF file: exit 2"
+# pahole's spellings, as the kernel's scripts/pahole-flags.sh passes them
+ln -s "$BTFSTREAM" "$TMP/pahole"
+[ "$("$TMP/pahole" --version)" = "v1.31" ]; ok $? "run as pahole, --version answers in pahole's format"
+"$BTFSTREAM" --version | grep -q "^btfstream .*pahole-compatible options up to v1.31"; ok $? "run as btfstream, it says what it is"
+"$BTFSTREAM" -J -j --btf_gen_floats --lang_exclude=rust --skip_encoding_btf_inconsistent_proto --btf_gen_optimized \
+	--btf_encode_detached="$TMP/k.btf" "$TMP/two.elf" && cmp -s "$TMP/k.btf" "$TMP/all.btf"
+ok $? "the kernel's pahole flags (-j without a number among them) give the default output"
+(cd "$FIXTURES" && gcc -w -g -O0 percpu.c -Wl,-T,percpu.lds -o "$TMP/pcpu.elf")
+"$BTFSTREAM" --skip_encoding_btf_vars "$TMP/pcpu.elf" -o "$TMP/novars.btf" && ! bpftool btf dump file "$TMP/novars.btf" format raw | grep -q "VAR"
+ok $? "--skip_encoding_btf_vars: no VAR"
+"$BTFSTREAM" --skip_encoding_btf_enum64 "$TMP/pcpu.elf" -o "$TMP/x.btf"; ok $? "--skip_encoding_btf_enum64 is accepted"
+
 if [ -e /usr/include/x86_64-linux-gnu/sys/sdt.h ] || [ -e /usr/include/sys/sdt.h ]; then
 	probes=$(readelf -n "$BTFSTREAM" | sed -n 's/^ *Name: //p' | sort -u | tr '\n' ' ')
 	[ "$probes" = "read_cu_end read_cu_start stage_end stage_start write_cu_end write_cu_start " ]

@@ -539,6 +539,7 @@ static int stage_open(struct pipeline *p, struct run_stats *s)
 		.decl_tag = o->features.decl_tag,
 		.enum64 = o->features.enum64,
 		.funcs = true,
+		.elf_funcs = &p->funcs,
 		.vars = o->features.var || o->features.global_var ? &p->vars : NULL,
 	};
 	if (p->in.debug_info_off) {

@@ -39,6 +39,7 @@
 
 struct strtab;
 struct vars;
+struct elf_funcs;
 
 /* The array index type: the writer replaces it with the id of the first CU's
  * "int" (or a synthesised __ARRAY_SIZE_TYPE__), as pahole does. */
@@ -49,6 +50,8 @@ struct read_opts {
 	unsigned int addr_size;	/* bytes in a target address (4 or 8) */
 	unsigned int machine;	/* e_machine, for the calling convention check */
 	bool funcs;		/* send REC_FUNC candidates for function definitions */
+	const struct elf_funcs *elf_funcs; /* their ELF symbols: a name without one gets a
+					      bare candidate, its parameters are not read */
 	bool gen_floats;	/* FLOAT kind (pahole --btf_gen_floats); else floats are skipped */
 	bool type_tag;		/* TYPE_TAG from btf_type_tag annotations */
 	bool decl_tag;		/* DECL_TAG from btf_decl_tag annotations */

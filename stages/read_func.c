@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "stages/funcs.h"
 #include "stages/read_internal.h"
 
 #define NO_REG (-1)
@@ -305,6 +306,8 @@ int read_function(struct dwarf_reader *r, Dwarf_Die *die)
 	Dwarf_Word cc = 0;
 	Dwarf_Attribute at;
 	Dwarf_Die origin, *proto;
+	const char *name_str;
+	uint32_t sym_first, sym_n;
 	bool external = false;
 	long idx;
 	int err;
@@ -314,10 +317,20 @@ int read_function(struct dwarf_reader *r, Dwarf_Die *die)
 	 * source prototype; the ELF symbol decides whether it exists. */
 	if (!r->opts->funcs || dwarf_hasattr(die, DW_AT_declaration))
 		return 0;
-	if (intern_name(r, name_integrate(die), &name))
+	name_str = name_integrate(die);
+	if (intern_name(r, name_str, &name))
 		return -ENOMEM;
 	if (!name)
 		return 0;
+	if (r->opts->elf_funcs && !funcs__find(r->opts->elf_funcs, name_str, strlen(name_str), &sym_first, &sym_n)) {
+		/* no symbol, no FUNC (func_select says so): the name is all the
+		 * report needs, the prototype and locations are not read */
+		if ((idx = add_func_rec(r)) < 0)
+			return -ENOMEM;
+		r->funcs[idx].name = name;
+		r->stats.funcs++;
+		return 0;
+	}
 	if ((err = die_ref_integrate(r, die, DW_AT_type, &ret)))
 		return err;
 	proto = abstract_origin(die, &origin) ? &origin : die;

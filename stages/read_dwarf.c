@@ -184,7 +184,7 @@ static int add_import(struct dwarf_reader *r, uint32_t off)
 /* The DIE the reference attribute found of die names, as a pass-1 ref: REF_VOID if
  * absent, else the target's .debug_info offset (a DIE of another CU is
  * queued for import_foreign). */
-static int die_ref_at(struct dwarf_reader *r, Dwarf_Die *die, Dwarf_Attribute *found, uint32_t *ref)
+int die_ref_at(struct dwarf_reader *r, Dwarf_Die *die, Dwarf_Attribute *found, uint32_t *ref)
 {
 	Dwarf_Attribute at = *found;
 	Dwarf_Die target;
@@ -484,45 +484,91 @@ static int read_array(struct dwarf_reader *r, Dwarf_Die *die)
 	return map_die(r, die, idx + 1);
 }
 
-/* Bit offset (and bitfield size) of a member within its struct. */
-static int member_offset(struct dwarf_reader *r, Dwarf_Die *m, uint32_t *bit_off, uint32_t *bit_size)
-{
-	Dwarf_Word bsize = 0, boff, bytes = 0, storage;
-	Dwarf_Attribute at;
-	uint64_t off = 0;
+/* The attributes of a member, found in one pass over its attribute list
+ * (each dwarf_attr call would walk the list again: members are the most
+ * numerous DIEs). */
+struct member_attrs {
+	Dwarf_Attribute name, type, bit_size, data_bit_offset, location, bit_offset, byte_size;
+	unsigned int have;	/* 1 << index of each found, in the order above */
+	bool skip;		/* DW_AT_external or DW_AT_declaration: a C++ static member */
+};
 
-	die_udata(m, DW_AT_bit_size, &bsize);
+enum { MA_NAME, MA_TYPE, MA_BIT_SIZE, MA_DATA_BIT_OFFSET, MA_LOCATION, MA_BIT_OFFSET, MA_BYTE_SIZE };
+
+static int member_attr(Dwarf_Attribute *at, void *arg)
+{
+	struct member_attrs *a = arg;
+	bool flag;
+
+	switch (dwarf_whatattr(at)) {
+	case DW_AT_name: a->name = *at; a->have |= 1u << MA_NAME; break;
+	case DW_AT_type: a->type = *at; a->have |= 1u << MA_TYPE; break;
+	case DW_AT_bit_size: a->bit_size = *at; a->have |= 1u << MA_BIT_SIZE; break;
+	case DW_AT_data_bit_offset: a->data_bit_offset = *at; a->have |= 1u << MA_DATA_BIT_OFFSET; break;
+	case DW_AT_data_member_location: a->location = *at; a->have |= 1u << MA_LOCATION; break;
+	case DW_AT_bit_offset: a->bit_offset = *at; a->have |= 1u << MA_BIT_OFFSET; break;
+	case DW_AT_byte_size: a->byte_size = *at; a->have |= 1u << MA_BYTE_SIZE; break;
+	case DW_AT_external:
+	case DW_AT_declaration:
+		if (dwarf_formflag(at, &flag) == 0 && flag)
+			a->skip = true;
+		break;
+	}
+	return DWARF_CB_OK;
+}
+
+static bool attr_udata(const struct member_attrs *a, int which, Dwarf_Attribute *at, Dwarf_Word *v)
+{
+	return (a->have & (1u << which)) && dwarf_formudata(at, v) == 0;
+}
+
+/* A DW_AT_data_member_location in bytes: a constant, or DW_OP_plus_uconst /
+ * DW_OP_constu N as old compilers write it. */
+static int member_location(struct dwarf_reader *r, Dwarf_Die *m, Dwarf_Attribute *at, uint64_t *bytes)
+{
+	Dwarf_Block blk;
+	uint64_t v = 0;
+	unsigned int shift = 0;
+
+	if (dwarf_formudata(at, bytes) == 0)
+		return 0;
+	if (dwarf_formblock(at, &blk) || blk.length < 2 ||
+	    (blk.data[0] != DW_OP_plus_uconst && blk.data[0] != DW_OP_constu))
+		return reader_fail(r, m, -ENOTSUP, "unsupported DW_AT_data_member_location");
+	for (size_t i = 1; i < blk.length && shift < 64; i++, shift += 7) {
+		v |= (uint64_t)(blk.data[i] & 0x7f) << shift;
+		if (!(blk.data[i] & 0x80))
+			break;
+	}
+	*bytes = v;
+	return 0;
+}
+
+/* Bit offset (and bitfield size) of a member within its struct. */
+static int member_offset(struct dwarf_reader *r, Dwarf_Die *m, struct member_attrs *a, uint32_t *bit_off,
+			 uint32_t *bit_size)
+{
+	Dwarf_Word bsize = 0, boff, storage;
+	uint64_t bytes = 0, off = 0;
+	int err;
+
+	attr_udata(a, MA_BIT_SIZE, &a->bit_size, &bsize);
 	*bit_size = (uint32_t)bsize;
-	if (die_udata(m, DW_AT_data_bit_offset, &boff)) {
+	if (attr_udata(a, MA_DATA_BIT_OFFSET, &a->data_bit_offset, &boff)) {
 		*bit_off = (uint32_t)boff;
 		return 0;
 	}
-	if (dwarf_attr(m, DW_AT_data_member_location, &at)) {
-		Dwarf_Block blk;
-
-		if (dwarf_formudata(&at, &bytes) == 0) {
-			off = bytes * 8;
-		} else if (dwarf_formblock(&at, &blk) == 0 && blk.length >= 2 &&
-			   (blk.data[0] == DW_OP_plus_uconst || blk.data[0] == DW_OP_constu)) {
-			uint64_t v = 0;
-			unsigned int shift = 0;
-
-			for (size_t i = 1; i < blk.length && shift < 64; i++, shift += 7) {
-				v |= (uint64_t)(blk.data[i] & 0x7f) << shift;
-				if (!(blk.data[i] & 0x80))
-					break;
-			}
-			off = v * 8;
-		} else {
-			return reader_fail(r, m, -ENOTSUP, "unsupported DW_AT_data_member_location");
-		}
+	if (a->have & (1u << MA_LOCATION)) {
+		if ((err = member_location(r, m, &a->location, &bytes)))
+			return err;
+		off = bytes * 8;
 	}
-	if (bsize && die_udata(m, DW_AT_bit_offset, &boff)) {	/* DWARF 2/3 bitfield */
+	if (bsize && attr_udata(a, MA_BIT_OFFSET, &a->bit_offset, &boff)) {	/* DWARF 2/3 bitfield */
 		Dwarf_Die type;
 
 		storage = 0;
-		if (!die_udata(m, DW_AT_byte_size, &storage) &&
-		    dwarf_attr(m, DW_AT_type, &at) && dwarf_formref_die(&at, &type))
+		if (!attr_udata(a, MA_BYTE_SIZE, &a->byte_size, &storage) && (a->have & (1u << MA_TYPE)) &&
+		    dwarf_formref_die(&a->type, &type))
 			dwarf_aggregate_size(&type, &storage);
 		off += r->opts->big_endian ? boff : storage * 8 - boff - bsize;
 	}
@@ -571,15 +617,22 @@ static int read_members(struct dwarf_reader *r, Dwarf_Die *die, long idx, struct
 	if (dwarf_child(die, &child) != 0)
 		return 0;
 	do {
+		struct member_attrs a;
 		uint32_t off = 0, bsize = 0;
 
-		if (dwarf_tag(&child) != DW_TAG_member || die_flag(&child, DW_AT_external) ||
-		    die_flag(&child, DW_AT_declaration))
+		if (dwarf_tag(&child) != DW_TAG_member)
 			continue;
-		if (die_name(r, &child, &mem[i].name))
+		a.have = 0;
+		a.skip = false;
+		if (dwarf_getattrs(&child, member_attr, &a, 0) != 1)
+			return reader_fail(r, &child, -EINVAL, "cannot read the member's attributes");
+		if (a.skip)
+			continue;
+		if (intern_name(r, (a.have & (1u << MA_NAME)) ? dwarf_formstring(&a.name) : NULL, &mem[i].name))
 			return -ENOMEM;
-		if ((err = die_ref(r, &child, DW_AT_type, &mem[i].type)) ||
-		    (err = member_offset(r, &child, &off, &bsize)))
+		mem[i].type = REF_VOID;
+		if (((a.have & (1u << MA_TYPE)) && (err = die_ref_at(r, &child, &a.type, &mem[i].type))) ||
+		    (err = member_offset(r, &child, &a, &off, &bsize)))
 			return err;
 		if (bsize > 255 || (bsize && off >= (1u << 24)))
 			return reader_fail(r, &child, -E2BIG, "bitfield too large for BTF");

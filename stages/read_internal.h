@@ -28,6 +28,7 @@ int map_die(struct dwarf_reader *r, Dwarf_Die *die, uint32_t val);
 int intern_name(struct dwarf_reader *r, const char *s, uint32_t *id);
 int die_name(struct dwarf_reader *r, Dwarf_Die *die, uint32_t *id);
 int die_ref(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name, uint32_t *ref);
+int die_ref_at(struct dwarf_reader *r, Dwarf_Die *die, Dwarf_Attribute *found, uint32_t *ref);
 int die_ref_integrate(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name, uint32_t *ref);
 bool die_flag(Dwarf_Die *die, unsigned int name);
 bool die_udata(Dwarf_Die *die, unsigned int name, Dwarf_Word *v);

@@ -592,6 +592,7 @@ static int count_children(Dwarf_Die *die, int tag, uint32_t *n)
 }
 
 static int visit_children(struct dwarf_reader *r, Dwarf_Die *die);
+static int visit(struct dwarf_reader *r, Dwarf_Die *die);
 
 static int read_fwd(struct dwarf_reader *r, Dwarf_Die *die, bool is_union)
 {
@@ -605,75 +606,130 @@ static int read_fwd(struct dwarf_reader *r, Dwarf_Die *die, bool is_union)
 	return map_die(r, die, idx + 1);
 }
 
-/* Fills mem[] with the data members (static members are skipped) and sets
- * the record's vlen and kflag. */
-static int read_members(struct dwarf_reader *r, Dwarf_Die *die, long idx, struct rec_member *mem)
+static int push_u32(uint32_t **arr, size_t *n, size_t *cap, uint32_t v)
+{
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 32;
+		uint32_t *a = realloc(*arr, ncap * sizeof(*a));
+
+		if (!a)
+			return -ENOMEM;
+		*arr = a;
+		*cap = ncap;
+	}
+	(*arr)[(*n)++] = v;
+	return 0;
+}
+
+/* One walk over a struct's children: data members into r->mscratch (static
+ * members skipped), the kflag and vlen of record idx, and the offsets of
+ * nested type definitions (C++) into r->nested for the caller to visit. */
+static int read_members(struct dwarf_reader *r, Dwarf_Die *die, long idx, uint32_t *nmem)
 {
 	Dwarf_Die child;
 	uint32_t i = 0;
 	bool kflag = false;
-	int err;
+	int err, res;
 
-	if (dwarf_child(die, &child) != 0)
-		return 0;
+	r->nnested = 0;
+	if ((res = dwarf_child(die, &child)) != 0)
+		return res < 0 ? reader_fail(r, die, -EINVAL, "corrupt DIE tree") : 0;
 	do {
 		struct member_attrs a;
+		struct rec_member *m;
 		uint32_t off = 0, bsize = 0;
+		int tag = dwarf_tag(&child);
 
-		if (dwarf_tag(&child) != DW_TAG_member)
+		if (tag != DW_TAG_member) {
+			if (!is_annotation(tag) && tag != DW_TAG_inheritance && push_u32(&r->nested, &r->nnested,
+			    &r->nested_cap, (uint32_t)dwarf_dieoffset(&child)))
+				return -ENOMEM;
 			continue;
+		}
 		a.have = 0;
 		a.skip = false;
 		if (dwarf_getattrs(&child, member_attr, &a, 0) != 1)
 			return reader_fail(r, &child, -EINVAL, "cannot read the member's attributes");
 		if (a.skip)
 			continue;
-		if (intern_name(r, (a.have & (1u << MA_NAME)) ? dwarf_formstring(&a.name) : NULL, &mem[i].name))
+		if (i == r->mscratch_cap) {
+			size_t ncap = r->mscratch_cap ? r->mscratch_cap * 2 : 256;
+			struct rec_member *n = realloc(r->mscratch, ncap * sizeof(*n));
+
+			if (!n)
+				return -ENOMEM;
+			r->mscratch = n;
+			r->mscratch_cap = ncap;
+		}
+		m = &r->mscratch[i];
+		if (intern_name(r, (a.have & (1u << MA_NAME)) ? dwarf_formstring(&a.name) : NULL, &m->name))
 			return -ENOMEM;
-		mem[i].type = REF_VOID;
-		if (((a.have & (1u << MA_TYPE)) && (err = die_ref_at(r, &child, &a.type, &mem[i].type))) ||
+		m->type = REF_VOID;
+		if (((a.have & (1u << MA_TYPE)) && (err = die_ref_at(r, &child, &a.type, &m->type))) ||
 		    (err = member_offset(r, &child, &a, &off, &bsize)))
 			return err;
 		if (bsize > 255 || (bsize && off >= (1u << 24)))
 			return reader_fail(r, &child, -E2BIG, "bitfield too large for BTF");
 		if (bsize || off % 8)
 			kflag = true;
-		mem[i].offset = bsize << 24 | off;
+		m->offset = bsize << 24 | off;
 		if ((err = add_decl_tags(r, &child, idx, i)))
 			return err;
 		i++;
-	} while (dwarf_siblingof(&child, &child) == 0);
+	} while ((res = dwarf_siblingof(&child, &child)) == 0);
+	if (res < 0)
+		return reader_fail(r, die, -EINVAL, "corrupt DIE tree");
+	if (i > 0xffff)
+		return reader_fail(r, die, -E2BIG, "more than 65535 members");
 	r->recs[idx].kflag = kflag;
 	r->recs[idx].vlen = (uint16_t)i;
+	*nmem = i;
 	return 0;
 }
 
 static int read_struct(struct dwarf_reader *r, Dwarf_Die *die, bool is_union)
 {
 	Dwarf_Word size = 0;
-	struct rec_member *mem = NULL;
-	uint32_t name, n;
+	struct rec_member *mem;
+	uint32_t name, n = 0, *nested = NULL, nnested;
 	long idx;
 	int err;
 
 	if (die_flag(die, DW_AT_declaration))
 		return read_fwd(r, die, is_union);
-	if (count_children(die, DW_TAG_member, &n))
-		return reader_fail(r, die, -EINVAL, "corrupt DIE tree");
-	if (n > 0xffff)
-		return reader_fail(r, die, -E2BIG, "more than 65535 members");
 	die_udata(die, DW_AT_byte_size, &size);
-	if (die_name(r, die, &name) || (n && !(mem = arena__alloc(r->arena, n * sizeof(*mem)))))
-		return -ENOMEM;
-	if ((idx = add_rec(r, is_union ? BTF_KIND_UNION : BTF_KIND_STRUCT)) < 0)
+	if (die_name(r, die, &name) || (idx = add_rec(r, is_union ? BTF_KIND_UNION : BTF_KIND_STRUCT)) < 0)
 		return -ENOMEM;
 	r->recs[idx].name = name;
 	r->recs[idx].size_type = (uint32_t)size;
-	r->recs[idx].payload = mem;
 	if ((err = map_die(r, die, idx + 1)) || (err = add_decl_tags(r, die, idx, -1)) ||
-	    (err = read_members(r, die, idx, mem)))
+	    (err = read_members(r, die, idx, &n)))
 		return err;
-	return visit_children(r, die);	/* nested type definitions (C++) */
+	if (n) {
+		if (!(mem = arena__alloc(r->arena, n * sizeof(*mem))))
+			return -ENOMEM;
+		memcpy(mem, r->mscratch, n * sizeof(*mem));
+		r->recs[idx].payload = mem;
+	}
+	/* nested type definitions (C++), after the struct as before: the list
+	 * is copied because visiting them reuses r->nested */
+	if (!(nnested = (uint32_t)r->nnested))
+		return 0;
+	if (!(nested = arena__alloc(r->arena, nnested * sizeof(*nested))))
+		return -ENOMEM;
+	memcpy(nested, r->nested, nnested * sizeof(*nested));
+	for (uint32_t i = 0; i < nnested; i++) {
+		Dwarf_Die child;
+
+		if (!dwarf_offdie(r->dw, nested[i], &child))
+			return reader_fail(r, die, -EINVAL, "corrupt DIE tree");
+		r->level++;
+		err = visit(r, &child);
+		r->level--;
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 static int read_enum(struct dwarf_reader *r, Dwarf_Die *die)
@@ -1079,5 +1135,10 @@ void dwarf_reader__fini(struct dwarf_reader *r)
 	r->memo = NULL;
 	free(r->imports);
 	r->imports = NULL;
+	free(r->mscratch);
+	free(r->nested);
+	r->mscratch = NULL;
+	r->nested = NULL;
+	r->mscratch_cap = r->nested_cap = r->nnested = 0;
 	r->nimports = r->imports_cap = 0;
 }

@@ -576,21 +576,6 @@ static int member_offset(struct dwarf_reader *r, Dwarf_Die *m, struct member_att
 	return 0;
 }
 
-static int count_children(Dwarf_Die *die, int tag, uint32_t *n)
-{
-	Dwarf_Die child;
-	int res;
-
-	*n = 0;
-	if (dwarf_child(die, &child) != 0)
-		return 0;
-	do {
-		if (dwarf_tag(&child) == tag)
-			(*n)++;
-	} while ((res = dwarf_siblingof(&child, &child)) == 0);
-	return res < 0 ? -EINVAL : 0;
-}
-
 static int visit_children(struct dwarf_reader *r, Dwarf_Die *die);
 static int visit(struct dwarf_reader *r, Dwarf_Die *die);
 
@@ -604,6 +589,37 @@ static int read_fwd(struct dwarf_reader *r, Dwarf_Die *die, bool is_union)
 	r->recs[idx].name = name;
 	r->recs[idx].kflag = is_union;
 	return map_die(r, die, idx + 1);
+}
+
+/* Element i of the reader's scratch array of elem-byte elements (grown as
+ * needed, contents kept), or NULL. For lists read in one walk whose length
+ * is known only at the end; the caller copies them out before the next use. */
+static void *scratch_at(struct dwarf_reader *r, size_t i, size_t elem)
+{
+	if ((i + 1) * elem > r->scratch_cap) {
+		size_t ncap = r->scratch_cap ? r->scratch_cap * 2 : 4096;
+		void *n;
+
+		while (ncap < (i + 1) * elem)
+			ncap *= 2;
+		if (!(n = realloc(r->scratch, ncap)))
+			return NULL;
+		r->scratch = n;
+		r->scratch_cap = ncap;
+	}
+	return (char *)r->scratch + i * elem;
+}
+
+/* The first n elements of the scratch array, copied into the CU arena. */
+static void *scratch_to_arena(struct dwarf_reader *r, size_t n, size_t elem)
+{
+	void *p;
+
+	if (!n)
+		return NULL;
+	if ((p = arena__alloc(r->arena, n * elem)))
+		memcpy(p, r->scratch, n * elem);
+	return p;
 }
 
 static int push_u32(uint32_t **arr, size_t *n, size_t *cap, uint32_t v)
@@ -621,7 +637,7 @@ static int push_u32(uint32_t **arr, size_t *n, size_t *cap, uint32_t v)
 	return 0;
 }
 
-/* One walk over a struct's children: data members into r->mscratch (static
+/* One walk over a struct's children: data members into the scratch array (static
  * members skipped), the kflag and vlen of record idx, and the offsets of
  * nested type definitions (C++) into r->nested for the caller to visit. */
 static int read_members(struct dwarf_reader *r, Dwarf_Die *die, long idx, uint32_t *nmem)
@@ -652,16 +668,8 @@ static int read_members(struct dwarf_reader *r, Dwarf_Die *die, long idx, uint32
 			return reader_fail(r, &child, -EINVAL, "cannot read the member's attributes");
 		if (a.skip)
 			continue;
-		if (i == r->mscratch_cap) {
-			size_t ncap = r->mscratch_cap ? r->mscratch_cap * 2 : 256;
-			struct rec_member *n = realloc(r->mscratch, ncap * sizeof(*n));
-
-			if (!n)
-				return -ENOMEM;
-			r->mscratch = n;
-			r->mscratch_cap = ncap;
-		}
-		m = &r->mscratch[i];
+		if (!(m = scratch_at(r, i, sizeof(*m))))
+			return -ENOMEM;
 		if (intern_name(r, (a.have & (1u << MA_NAME)) ? dwarf_formstring(&a.name) : NULL, &m->name))
 			return -ENOMEM;
 		m->type = REF_VOID;
@@ -690,7 +698,7 @@ static int read_members(struct dwarf_reader *r, Dwarf_Die *die, long idx, uint32
 static int read_struct(struct dwarf_reader *r, Dwarf_Die *die, bool is_union)
 {
 	Dwarf_Word size = 0;
-	struct rec_member *mem;
+	struct rec_member *mem = NULL;
 	uint32_t name, n = 0, *nested = NULL, nnested;
 	long idx;
 	int err;
@@ -705,12 +713,9 @@ static int read_struct(struct dwarf_reader *r, Dwarf_Die *die, bool is_union)
 	if ((err = map_die(r, die, idx + 1)) || (err = add_decl_tags(r, die, idx, -1)) ||
 	    (err = read_members(r, die, idx, &n)))
 		return err;
-	if (n) {
-		if (!(mem = arena__alloc(r->arena, n * sizeof(*mem))))
-			return -ENOMEM;
-		memcpy(mem, r->mscratch, n * sizeof(*mem));
-		r->recs[idx].payload = mem;
-	}
+	if (n && !(mem = scratch_to_arena(r, n, sizeof(*mem))))
+		return -ENOMEM;
+	r->recs[idx].payload = n ? mem : NULL;
 	/* nested type definitions (C++), after the struct as before: the list
 	 * is copied because visiting them reuses r->nested */
 	if (!(nnested = (uint32_t)r->nnested))
@@ -734,37 +739,40 @@ static int read_struct(struct dwarf_reader *r, Dwarf_Die *die, bool is_union)
 
 static int read_enum(struct dwarf_reader *r, Dwarf_Die *die)
 {
-	struct rec_enum_val *vals = NULL;
+	struct rec_enum_val *vals = NULL, *v;
 	Dwarf_Word size = 4;
 	Dwarf_Die child;
 	bool is_signed = false;
-	uint32_t name, n, i = 0;
+	uint32_t name, n = 0;
 	long idx;
+	int res;
 
-	if (count_children(die, DW_TAG_enumerator, &n))
-		return reader_fail(r, die, -EINVAL, "corrupt DIE tree");
-	if (n > 0xffff)
-		return reader_fail(r, die, -E2BIG, "more than 65535 enumerators");
 	die_udata(die, DW_AT_byte_size, &size);
-	if (die_name(r, die, &name) || (n && !(vals = arena__alloc(r->arena, n * sizeof(*vals)))))
+	if (die_name(r, die, &name))
 		return -ENOMEM;
-	if (n && dwarf_child(die, &child) == 0) {
+	if ((res = dwarf_child(die, &child)) == 0) {
 		do {
-			int64_t v = 0;
+			int64_t val = 0;
 			bool sform = false;
 
 			if (dwarf_tag(&child) != DW_TAG_enumerator)
 				continue;
-			if (die_name(r, &child, &vals[i].name))
+			if (!(v = scratch_at(r, n, sizeof(*v))) || die_name(r, &child, &v->name))
 				return -ENOMEM;
-			die_sdata(&child, DW_AT_const_value, &v, &sform);
-			if (sform && v < 0)
+			die_sdata(&child, DW_AT_const_value, &val, &sform);
+			if (sform && val < 0)
 				is_signed = true;
-			vals[i].val_lo = (uint32_t)v;
-			vals[i].val_hi = (uint32_t)((uint64_t)v >> 32);
-			i++;
-		} while (dwarf_siblingof(&child, &child) == 0);
+			v->val_lo = (uint32_t)val;
+			v->val_hi = (uint32_t)((uint64_t)val >> 32);
+			n++;
+		} while ((res = dwarf_siblingof(&child, &child)) == 0);
 	}
+	if (res < 0)
+		return reader_fail(r, die, -EINVAL, "corrupt DIE tree");
+	if (n > 0xffff)
+		return reader_fail(r, die, -E2BIG, "more than 65535 enumerators");
+	if (n && !(vals = scratch_to_arena(r, n, sizeof(*vals))))
+		return -ENOMEM;
 	if ((idx = add_rec(r, size > 4 && r->opts->enum64 ? BTF_KIND_ENUM64 : BTF_KIND_ENUM)) < 0)
 		return -ENOMEM;
 	r->recs[idx].name = name;
@@ -778,35 +786,46 @@ static int read_enum(struct dwarf_reader *r, Dwarf_Die *die)
 /* FUNC_PROTO for a function type: params in order, a variadic "..." last. */
 static int read_subroutine(struct dwarf_reader *r, Dwarf_Die *die)
 {
-	struct rec_param *params = NULL;
-	uint32_t ret, n = 0, nvar = 0, i = 0;
+	struct rec_param *params = NULL, *p;
+	uint32_t ret, n = 0;
+	bool variadic = false;
 	Dwarf_Die child;
 	long idx;
-	int err;
+	int err, res;
 
 	if ((err = die_ref(r, die, DW_AT_type, &ret)))
 		return err;
-	if (count_children(die, DW_TAG_formal_parameter, &n) ||
-	    count_children(die, DW_TAG_unspecified_parameters, &nvar))
-		return reader_fail(r, die, -EINVAL, "corrupt DIE tree");
-	n += nvar ? 1 : 0;
-	if (n && !(params = arena__alloc(r->arena, n * sizeof(*params))))
-		return -ENOMEM;
-	if (n && dwarf_child(die, &child) == 0) {
+	if ((res = dwarf_child(die, &child)) == 0) {
 		do {
-			if (dwarf_tag(&child) != DW_TAG_formal_parameter)
+			int tag = dwarf_tag(&child);
+
+			variadic |= tag == DW_TAG_unspecified_parameters;
+			if (tag != DW_TAG_formal_parameter)
 				continue;
-			if (die_name(r, &child, &params[i].name) ||
-			    (err = die_ref(r, &child, DW_AT_type, &params[i].type)))
-				return err ? err : -ENOMEM;
-			i++;
-		} while (dwarf_siblingof(&child, &child) == 0);
+			if (!(p = scratch_at(r, n, sizeof(*p))) || die_name(r, &child, &p->name))
+				return -ENOMEM;
+			if ((err = die_ref(r, &child, DW_AT_type, &p->type)))
+				return err;
+			n++;
+		} while ((res = dwarf_siblingof(&child, &child)) == 0);
 	}
+	if (res < 0)
+		return reader_fail(r, die, -EINVAL, "corrupt DIE tree");
+	if (variadic) {	/* a variadic tail: {0, void} */
+		if (!(p = scratch_at(r, n, sizeof(*p))))
+			return -ENOMEM;
+		*p = (struct rec_param){ 0, REF_VOID };
+		n++;
+	}
+	if (n > 0xffff)
+		return reader_fail(r, die, -E2BIG, "more than 65535 parameters");
+	if (n && !(params = scratch_to_arena(r, n, sizeof(*params))))
+		return -ENOMEM;
 	if ((idx = add_rec(r, BTF_KIND_FUNC_PROTO)) < 0)
 		return -ENOMEM;
 	r->recs[idx].size_type = ret;
 	r->recs[idx].vlen = (uint16_t)n;
-	r->recs[idx].payload = params;	/* a variadic tail stays {0, void} */
+	r->recs[idx].payload = params;
 	return map_die(r, die, idx + 1);
 }
 
@@ -1135,10 +1154,10 @@ void dwarf_reader__fini(struct dwarf_reader *r)
 	r->memo = NULL;
 	free(r->imports);
 	r->imports = NULL;
-	free(r->mscratch);
+	free(r->scratch);
 	free(r->nested);
-	r->mscratch = NULL;
+	r->scratch = NULL;
 	r->nested = NULL;
-	r->mscratch_cap = r->nested_cap = r->nnested = 0;
+	r->scratch_cap = r->nested_cap = r->nnested = 0;
 	r->nimports = r->imports_cap = 0;
 }

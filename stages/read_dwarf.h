@@ -106,8 +106,8 @@ struct dwarf_reader {
 	Dwarf_CU *cu;		/* the CU being read */
 	uint32_t *imports;	/* DIE offsets in other CUs this CU refers to */
 	size_t nimports, imports_cap;
-	struct rec_member *mscratch;	/* a struct's members while they are read */
-	size_t mscratch_cap;
+	void *scratch;		/* a list (members, values, params) while it is read */
+	size_t scratch_cap;	/* bytes */
 	uint32_t *nested;	/* offsets of type DIEs nested in a struct (C++) */
 	size_t nnested, nested_cap;
 	unsigned int level;	/* DIE tree depth of the children being visited */

@@ -95,3 +95,34 @@ const char *features__describe(const struct btf_features *f)
 			len += snprintf(buf + len, sizeof(buf) - len, "%s%s", len ? "," : "", table[i].name);
 	return buf;
 }
+
+static const struct {
+	const char *name;
+	size_t off;
+	bool value;
+} switches[] = {
+	{ "skip_encoding_btf_vars", offsetof(struct btf_features, var), false },
+	{ "skip_encoding_btf_decl_tag", offsetof(struct btf_features, decl_tag), false },
+	{ "skip_encoding_btf_type_tag", offsetof(struct btf_features, type_tag), false },
+	{ "skip_encoding_btf_enum64", offsetof(struct btf_features, enum64), false },
+	{ "skip_encoding_btf_inconsistent_proto", offsetof(struct btf_features, consistent_func), true },
+	{ "btf_gen_optimized", offsetof(struct btf_features, optimized_func), true },
+	{ "btf_encode_force", offsetof(struct btf_features, encode_force), true },
+	{ "btf_gen_all", offsetof(struct btf_features, gen_floats), true },
+};
+
+bool features__pahole_switch(struct btf_features *f, const char *name)
+{
+	for (size_t i = 0; i < sizeof(switches) / sizeof(switches[0]); i++) {
+		if (!strcmp(name, switches[i].name)) {
+			*(bool *)((char *)f + switches[i].off) = switches[i].value;
+			return true;
+		}
+	}
+	return false;
+}
+
+const char *features__pahole_switch_name(size_t i)
+{
+	return i < sizeof(switches) / sizeof(switches[0]) ? switches[i].name : NULL;
+}

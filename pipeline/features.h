@@ -9,6 +9,7 @@
 #define BTFSTREAM_FEATURES_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct btf_features {
 	bool encode_force;	/* accepted; btfstream skips what BTF cannot name anyway */
@@ -31,6 +32,14 @@ void features__default(struct btf_features *f);
  * names are warned about (pr_warn) and skipped, or, with strict, make it
  * fail. Returns 0 or -EINVAL. */
 int features__parse(struct btf_features *f, const char *list, bool strict);
+
+/* pahole's older single-feature switches (1.22-1.25, still passed by the
+ * kernel's scripts/pahole-flags.sh): --skip_encoding_btf_vars and the like.
+ * features__pahole_switch sets the one named (without "--") and returns
+ * true, or returns false for an unknown name; features__pahole_switch_name
+ * gives the i-th name, NULL past the last (for the option table). */
+bool features__pahole_switch(struct btf_features *f, const char *name);
+const char *features__pahole_switch_name(size_t i);
 
 /* "name,name,..." of the features that are on, in a static buffer. */
 const char *features__describe(const struct btf_features *f);

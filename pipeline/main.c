@@ -1,7 +1,6 @@
 /* pipeline/main.c: the command line. The only file that calls exit(). */
 #include <errno.h>
 #include <getopt.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,24 +29,6 @@ enum {
 	OPT_MODULES,
 	OPT_PAHOLE_FEATURE,	/* pahole's single-feature switches, table below */
 };
-
-/* pahole's older switches, each one feature on or off (pahole 1.22-1.25;
- * the kernel's scripts/pahole-flags.sh passes them by pahole version). */
-static const struct {
-	const char *name;
-	size_t field;	/* offsetof in struct btf_features */
-	bool value;
-} pahole_switches[] = {
-	{ "skip_encoding_btf_vars", offsetof(struct btf_features, var), false },
-	{ "skip_encoding_btf_decl_tag", offsetof(struct btf_features, decl_tag), false },
-	{ "skip_encoding_btf_type_tag", offsetof(struct btf_features, type_tag), false },
-	{ "skip_encoding_btf_enum64", offsetof(struct btf_features, enum64), false },
-	{ "skip_encoding_btf_inconsistent_proto", offsetof(struct btf_features, consistent_func), true },
-	{ "btf_gen_optimized", offsetof(struct btf_features, optimized_func), true },
-	{ "btf_encode_force", offsetof(struct btf_features, encode_force), true },
-	{ "btf_gen_all", offsetof(struct btf_features, gen_floats), true },
-};
-#define NSWITCHES (sizeof(pahole_switches) / sizeof(pahole_switches[0]))
 
 /* The version pahole-compatible callers are told (see print_version). */
 #define PAHOLE_COMPAT_VERSION "v1.31"
@@ -79,16 +60,18 @@ static struct option long_opts[64] = {
 	{ "version", no_argument, NULL, OPT_VERSION },
 };
 
-/* long_opts ends with pahole's switches (they all set a flag and return
- * OPT_PAHOLE_FEATURE; the index tells which). */
+/* long_opts ends with pahole's switches (features__pahole_switch_name; each
+ * returns OPT_PAHOLE_FEATURE and the option index tells which). */
 static void add_pahole_switches(void)
 {
+	const char *name;
 	size_t n = 0;
 
 	while (long_opts[n].name)
 		n++;
-	for (size_t i = 0; i < NSWITCHES && n + 1 < sizeof(long_opts) / sizeof(long_opts[0]); i++, n++)
-		long_opts[n] = (struct option){ pahole_switches[i].name, no_argument, NULL, OPT_PAHOLE_FEATURE };
+	for (size_t i = 0; (name = features__pahole_switch_name(i)) && n + 1 < sizeof(long_opts) / sizeof(long_opts[0]);
+	     i++, n++)
+		long_opts[n] = (struct option){ name, no_argument, NULL, OPT_PAHOLE_FEATURE };
 }
 
 /* Invoked as "pahole" (a link, e.g. make PAHOLE=/path/to/pahole-link), the
@@ -285,9 +268,7 @@ int main(int argc, char **argv)
 			o.jobs = v;
 			break;
 		case OPT_PAHOLE_FEATURE:
-			for (size_t i = 0; i < NSWITCHES; i++)
-				if (!strcmp(long_opts[li].name, pahole_switches[i].name))
-					*(bool *)((char *)&o.features + pahole_switches[i].field) = pahole_switches[i].value;
+			features__pahole_switch(&o.features, long_opts[li].name);
 			break;
 		case OPT_STATS:
 			stats_fmt = optarg ? optarg : "table";

@@ -166,19 +166,25 @@ static bool local_ref_offset(const struct dwarf_reader *r, const Dwarf_Attribute
 
 /* A reference into another CU (DW_FORM_ref_addr: LTO, dwz partial units):
  * the DIE is read into this CU after its own DIEs (import_foreign). */
+/* Appends v to the growable array *arr of *n elements. 0 or -ENOMEM. */
+static int push_u32(uint32_t **arr, size_t *n, size_t *cap, uint32_t v)
+{
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 32;
+		uint32_t *a = realloc(*arr, ncap * sizeof(*a));
+
+		if (!a)
+			return -ENOMEM;
+		*arr = a;
+		*cap = ncap;
+	}
+	(*arr)[(*n)++] = v;
+	return 0;
+}
+
 static int add_import(struct dwarf_reader *r, uint32_t off)
 {
-	if (r->nimports == r->imports_cap) {
-		size_t ncap = r->imports_cap ? r->imports_cap * 2 : 64;
-		uint32_t *n = realloc(r->imports, ncap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		r->imports = n;
-		r->imports_cap = ncap;
-	}
-	r->imports[r->nimports++] = off;
-	return 0;
+	return push_u32(&r->imports, &r->nimports, &r->imports_cap, off);
 }
 
 /* The DIE the reference attribute found of die names, as a pass-1 ref: REF_VOID if
@@ -620,21 +626,6 @@ static void *scratch_to_arena(struct dwarf_reader *r, size_t n, size_t elem)
 	if ((p = arena__alloc(r->arena, n * elem)))
 		memcpy(p, r->scratch, n * elem);
 	return p;
-}
-
-static int push_u32(uint32_t **arr, size_t *n, size_t *cap, uint32_t v)
-{
-	if (*n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 32;
-		uint32_t *a = realloc(*arr, ncap * sizeof(*a));
-
-		if (!a)
-			return -ENOMEM;
-		*arr = a;
-		*cap = ncap;
-	}
-	(*arr)[(*n)++] = v;
-	return 0;
 }
 
 /* One walk over a struct's children: data members into the scratch array (static

@@ -27,6 +27,12 @@ int main(void)
 	features__parse(&f, "var,enum64", false);
 	ok(!strcmp(features__describe(&f), "var,enum64,reproducible_build"), "describe lists what is on (%s)",
 	   features__describe(&f));
+	features__default(&f);
+	ok(features__pahole_switch(&f, "skip_encoding_btf_vars") && !f.var, "--skip_encoding_btf_vars turns var off");
+	ok(features__pahole_switch(&f, "skip_encoding_btf_inconsistent_proto") && f.consistent_func,
+	   "--skip_encoding_btf_inconsistent_proto is consistent_func");
+	ok(!features__pahole_switch(&f, "no_such_switch"), "an unknown switch is refused");
+	ok(features__pahole_switch_name(0) && !features__pahole_switch_name(1000), "the switch names end");
 	done_testing();
 	return exit_status();
 }

@@ -20,7 +20,6 @@
 #include <string.h>
 
 #include "stages/read_internal.h"
-#include "stages/vars.h"
 #include "strtab/strtab.h"
 
 #ifndef DW_TAG_LLVM_annotation
@@ -290,7 +289,7 @@ static const char *annotation_value(Dwarf_Die *die, const char *kind)
 
 /* DECL_TAG records for the btf_decl_tag annotations among die's children;
  * target is the record they tag, component the member/param index or -1. */
-static int add_decl_tags(struct dwarf_reader *r, Dwarf_Die *die, long target, int component)
+int add_decl_tags(struct dwarf_reader *r, Dwarf_Die *die, long target, int component)
 {
 	Dwarf_Die child;
 	int res;
@@ -821,105 +820,8 @@ static int read_subroutine(struct dwarf_reader *r, Dwarf_Die *die)
 }
 
 /* libdw's dwarf_getlocation* keep per-CU caches that a stock libdw does not
- * lock; only the rare DW_OP_addrx path uses them, under this lock. */
+ * lock; the location reads (read_var.c, read_func.c) take this lock. */
 pthread_mutex_t getlocation_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* DWARF 5's DW_OP_addrx <index>: the address lives in .debug_addr. */
-static bool variable_addrx(Dwarf_Attribute *at, uint64_t *addr)
-{
-	Dwarf_Attribute result;
-	Dwarf_Addr a = 0;
-	Dwarf_Op *ops;
-	size_t nops;
-	bool ok = false;
-
-	pthread_mutex_lock(&getlocation_lock);
-	if (dwarf_getlocation(at, &ops, &nops) == 0 && nops == 1 &&
-	    (ops[0].atom == DW_OP_addrx || ops[0].atom == DW_OP_GNU_addr_index) &&
-	    dwarf_getlocation_attr(at, &ops[0], &result) == 0 && dwarf_formaddr(&result, &a) == 0) {
-		*addr = a;
-		ok = true;
-	}
-	pthread_mutex_unlock(&getlocation_lock);
-	return ok;
-}
-
-/* The address of a variable located by a lone DW_OP_addr or DW_OP_addrx. */
-static bool variable_addr(struct dwarf_reader *r, Dwarf_Die *die, uint64_t *addr)
-{
-	unsigned int n = r->opts->addr_size;
-	Dwarf_Attribute at;
-	Dwarf_Block blk;
-
-	if (!dwarf_attr(die, DW_AT_location, &at) || dwarf_formblock(&at, &blk) || blk.length < 2)
-		return false;
-	if (blk.data[0] == DW_OP_addrx || blk.data[0] == DW_OP_GNU_addr_index)
-		return variable_addrx(&at, addr);
-	if (blk.length != 1 + n || blk.data[0] != DW_OP_addr || (n != 4 && n != 8))
-		return false;
-	*addr = 0;
-	for (unsigned int i = 0; i < n; i++) {
-		unsigned int byte = r->opts->big_endian ? i : n - 1 - i;
-
-		*addr = *addr << 8 | blk.data[1 + byte];
-	}
-	return true;
-}
-
-/* Byte size of die's type (following DW_AT_specification), 0 if unknown. */
-static uint64_t variable_size(Dwarf_Die *die)
-{
-	Dwarf_Attribute at;
-	Dwarf_Word size;
-	Dwarf_Die type;
-
-	if (!dwarf_attr_integrate(die, DW_AT_type, &at) || !dwarf_formref_die(&at, &type) ||
-	    dwarf_aggregate_size(&type, &size))
-		return 0;
-	return size;
-}
-
-/* A file-scope variable in a section opts->vars selects -> VAR (+ its decl
- * tags); the rules are in stages/vars.h. */
-static int read_variable(struct dwarf_reader *r, Dwarf_Die *die)
-{
-	const struct vars *v = r->opts->vars;
-	const char *name_str;
-	Dwarf_Attribute at;
-	uint32_t type, name;
-	uint64_t addr, offset, size;
-	bool external = false;
-	long idx;
-	int slot, err;
-
-	if (!v || dwarf_hasattr(die, DW_AT_declaration) || die_flag(die, DW_AT_artificial) ||
-	    !variable_addr(r, die, &addr) || (slot = vars__section(v, addr)) < 0)
-		return 0;
-	name_str = dwarf_attr_integrate(die, DW_AT_name, &at) ? dwarf_formstring(&at) : NULL;
-	if (!name_str || !*name_str || vars__name_filtered(name_str))
-		return 0;
-	offset = addr - v->secs[slot].addr;
-	if (offset == 0 && !vars__has_symbol(v, slot, addr, name_str))
-		return 0;	/* discarded by the linker, not the variable at the start */
-	size = variable_size(die);
-	if (size == 0 || size > UINT32_MAX || offset > UINT32_MAX)
-		return 0;
-	if ((err = die_ref_integrate(r, die, DW_AT_type, &type)))
-		return err;
-	if (type == REF_VOID)
-		return 0;
-	if (dwarf_attr_integrate(die, DW_AT_external, &at))
-		dwarf_formflag(&at, &external);
-	if (intern_name(r, name_str, &name) || (idx = add_rec(r, BTF_KIND_VAR)) < 0)
-		return -ENOMEM;
-	r->recs[idx].name = name;
-	r->recs[idx].size_type = type;
-	r->recs[idx].extra = external ? BTF_VAR_GLOBAL_ALLOCATED : BTF_VAR_STATIC;
-	r->recs[idx].elem = (uint32_t)offset;
-	r->recs[idx].index = (uint32_t)size;
-	r->recs[idx].vlen = (uint16_t)slot;
-	return add_decl_tags(r, die, idx, -1);
-}
 
 /* ---- the walk ---- */
 

@@ -33,6 +33,13 @@ int die_ref_integrate(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name,
 bool die_flag(Dwarf_Die *die, unsigned int name);
 bool die_udata(Dwarf_Die *die, unsigned int name, Dwarf_Word *v);
 
+/* DECL_TAG records for the btf_decl_tag annotations among die's children
+ * (read_dwarf.c); target is the record they tag, component its index or -1. */
+int add_decl_tags(struct dwarf_reader *r, Dwarf_Die *die, long target, int component);
+
+/* read_var.c: a VAR record for a file-scope variable opts->vars selects. */
+int read_variable(struct dwarf_reader *r, Dwarf_Die *die);
+
 /* read_func.c: a REC_FUNC candidate for a function definition. */
 int read_function(struct dwarf_reader *r, Dwarf_Die *die);
 

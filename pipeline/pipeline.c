@@ -1,7 +1,10 @@
-/* pipeline/pipeline.c: the driver. It reads top to bottom as the list of
- * stages: open, cu index, readers + writer (concurrently), dedup, emit.
+/* pipeline/pipeline.c: the driver. run_stages, at the end, reads top to
+ * bottom as the list of stages: open (input, relocations, cu index, ELF
+ * symbols), readers + writer + merge thread (concurrently), functions and
+ * DATASECs, final dedup, emit.
  *
- * Threads: N reader threads and the calling thread, which is the writer.
+ * Threads: N reader threads, the merge thread (stages/merge.h: each batch's
+ * dedup) and the calling thread, which is the writer.
  * Each reader owns one ring (queue/ring_mpsc.h) and pushes the records of the
  * CUs it claims, in claim order; CUs are claimed in increasing order from one
  * shared cursor, so each ring holds its CUs in increasing order and the writer
@@ -26,14 +29,14 @@
 #include "queue/ring_mpsc.h"
 #include "stages/arena.h"
 #include "stages/cu_index.h"
+#include "stages/datasec.h"
 #include "stages/dedup.h"
 #include "stages/emit.h"
-#include "stages/datasec.h"
 #include "stages/func_select.h"
-#include "stages/merge.h"
 #include "stages/funcs.h"
 #include "stages/input.h"
 #include "stages/kfuncs.h"
+#include "stages/merge.h"
 #include "stages/vars.h"
 #include "stages/write_btf.h"
 #include "strtab/strtab.h"

@@ -6,6 +6,8 @@
 #   BENCH_RUNS=N      runs per tool and -j (default 5)
 #   BENCH_FLAVOUR=F   kernel flavour to fetch (default cloud-amd64; amd64 is
 #                     the bigger generic kernel)
+#   BENCH_BIG=1       also the bigger generic kernel (linux-image-*-amd64-dbg,
+#                     ~700 MB more to fetch): peak RSS against input size
 #   BENCH_MODULES=0   skip the modules part (every module of the package,
 #                     btfstream batch mode against pahole one process per
 #                     module, as kbuild runs it, both on all cores)
@@ -54,6 +56,17 @@ measure "$tmp/m" "$bin" -j2 --memory-limit 64M --lang-exclude rust "$vmlinux" -o
 awk '{ printf "wall %.2f s, cpu %.2f s, peak RSS %.0f MB\n", $1, $2, $3 / 1024 }' "$tmp/m"
 cmp -s "$tmp/b.btf" "$tmp/m.btf" && echo "output bytes: identical to the run without a limit" ||
 	echo "output bytes: DIFFERENT from the run without a limit"
+
+if [ "${BENCH_BIG:-0}" = 1 ]; then
+	echo
+	big=$(scripts/fetch-kernel.sh --flavour amd64)
+	for v in "$vmlinux" "$big"; do
+		: > "$tmp/r"
+		measure "$tmp/r" "$bin" -j2 "$v" -o "$tmp/v.btf"
+		awk -v v="$(basename "$v")" -v n="$(stat -c %s "$v")" \
+			'{ printf "memory vs input: %s (%d MB): btfstream -j2 peak RSS %.0f MB\n", v, n / 1048576, $3 / 1024 }' "$tmp/r"
+	done
+fi
 
 [ "${BENCH_MODULES:-1}" = 0 ] && exit 0
 echo

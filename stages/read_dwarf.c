@@ -274,7 +274,7 @@ static bool is_annotation(int tag)
 }
 
 /* If die is an annotation named `kind`, its value string. */
-static const char *annotation_value(Dwarf_Die *die, const char *kind)
+const char *annotation_value(Dwarf_Die *die, const char *kind)
 {
 	Dwarf_Attribute at;
 	const char *name;

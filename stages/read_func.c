@@ -246,21 +246,6 @@ static int read_params(struct dwarf_reader *r, Dwarf_Die *die, struct rec_param 
 	return 0;
 }
 
-/* A btf_decl_tag annotation's value, if child is one. */
-static const char *decl_tag_of(Dwarf_Die *child)
-{
-	Dwarf_Attribute at;
-	const char *name;
-	int tag = dwarf_tag(child);
-
-	if (tag != 0x6000 && tag != 0x6001)	/* DW_TAG_LLVM_annotation, DW_TAG_GNU_annotation */
-		return NULL;
-	name = dwarf_diename(child);
-	if (!name || strcmp(name, "btf_decl_tag") || !dwarf_attr(child, DW_AT_const_value, &at))
-		return NULL;
-	return dwarf_formstring(&at);
-}
-
 /* The decl tags of proto (component -1) and of its parameters (their
  * index): counted when out is NULL, else written to out. */
 static uint32_t func_decl_tags(struct dwarf_reader *r, Dwarf_Die *proto, struct rec_param *out)
@@ -274,7 +259,7 @@ static uint32_t func_decl_tags(struct dwarf_reader *r, Dwarf_Die *proto, struct 
 	do {
 		int tag = dwarf_tag(&child);
 
-		if ((v = decl_tag_of(&child))) {
+		if ((v = annotation_value(&child, "btf_decl_tag"))) {
 			if (out && intern_name(r, v, &out[n].name))
 				return n;
 			if (out)
@@ -285,7 +270,7 @@ static uint32_t func_decl_tags(struct dwarf_reader *r, Dwarf_Die *proto, struct 
 			continue;
 		if (dwarf_child(&child, &ann) == 0) {
 			do {
-				if (!(v = decl_tag_of(&ann)))
+				if (!(v = annotation_value(&ann, "btf_decl_tag")))
 					continue;
 				if (out && intern_name(r, v, &out[n].name))
 					return n;

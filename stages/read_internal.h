@@ -33,6 +33,11 @@ int die_ref_integrate(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name,
 bool die_flag(Dwarf_Die *die, unsigned int name);
 bool die_udata(Dwarf_Die *die, unsigned int name, Dwarf_Word *v);
 
+/* If die is an annotation (clang's DW_TAG_LLVM_annotation, GCC's
+ * DW_TAG_GNU_annotation) named kind ("btf_decl_tag", "btf_type_tag"): its
+ * value string, else NULL. */
+const char *annotation_value(Dwarf_Die *die, const char *kind);
+
 /* DECL_TAG records for the btf_decl_tag annotations among die's children
  * (read_dwarf.c); target is the record they tag, component its index or -1. */
 int add_decl_tags(struct dwarf_reader *r, Dwarf_Die *die, long target, int component);

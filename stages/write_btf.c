@@ -9,7 +9,6 @@
 
 #include "stages/arena.h"
 #include "stages/read_dwarf.h"
-#include "stages/vars.h"
 #include "strtab/strtab.h"
 
 static int grow(char **buf, size_t *cap, size_t need)
@@ -152,9 +151,7 @@ static size_t extra_bytes(const struct type_rec *r)
 		return r->vlen * sizeof(struct btf_enum64);
 	case BTF_KIND_FUNC_PROTO:
 		return r->vlen * sizeof(struct btf_param);
-	case BTF_KIND_DATASEC:
-		return r->vlen * sizeof(struct btf_var_secinfo);
-	default:
+	default:	/* DATASECs are made after the merge (stages/datasec.c) */
 		return 0;
 	}
 }
@@ -162,8 +159,7 @@ static size_t extra_bytes(const struct type_rec *r)
 static bool kind_has_size(uint8_t kind)
 {
 	return kind == BTF_KIND_INT || kind == BTF_KIND_FLOAT || kind == BTF_KIND_STRUCT ||
-	       kind == BTF_KIND_UNION || kind == BTF_KIND_ENUM || kind == BTF_KIND_ENUM64 ||
-	       kind == BTF_KIND_DATASEC;
+	       kind == BTF_KIND_UNION || kind == BTF_KIND_ENUM || kind == BTF_KIND_ENUM64;
 }
 
 /* The vlen part of r, converted in place at p. */

@@ -26,7 +26,6 @@
 #include "stages/record.h"
 
 struct strtab;
-struct vars;
 
 /* One batch of raw BTF, from the writer to the merger. */
 struct btf_batch {

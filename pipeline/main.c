@@ -237,91 +237,94 @@ static int run_batch(struct pipeline_opts *o, char **args, int nargs, const char
 	return failed ? 1 : 0;
 }
 
-int main(int argc, char **argv)
-{
-	struct pipeline_opts o = { .sz = sizeof(o) };
-	const char *stats_fmt = NULL, *modules_dir = NULL;
-	bool pahole_J = false;
-	struct run_stats stats;
-	unsigned long v;
-	int c, err, li = 0;
+/* What the command line asks for. */
+struct cli {
+	struct pipeline_opts o;
+	const char *stats_fmt;		/* NULL, "table" or "json" */
+	const char *modules_dir;	/* --modules */
+	bool pahole_J;			/* -J given */
+};
 
-	if (argc > 1 && !strcmp(argv[1], "diff"))
-		return diff__main(argc - 1, argv + 1, stdout);
-	features__default(&o.features);
+/* Parses the options into c. Returns -1 to go on, else the exit code
+ * (--help, --version, a usage error). */
+static int parse_args(int argc, char **argv, struct cli *c)
+{
+	unsigned long v;
+	int opt, li = 0;
+
 	add_pahole_switches();
-	while ((c = getopt_long(argc, argv, "o:j::qvhJ", long_opts, &li)) != -1) {
-		switch (c) {
+	while ((opt = getopt_long(argc, argv, "o:j::qvhJ", long_opts, &li)) != -1) {
+		switch (opt) {
 		case 'o':
 		case OPT_DETACHED:
-			o.output = optarg;
+			c->o.output = optarg;
 			break;
 		case 'j':	/* pahole: -j alone is every CPU; -jN, -j N, --jobs=N */
 			if (!optarg && optind < argc && argv[optind][0] >= '0' && argv[optind][0] <= '9')
 				optarg = argv[optind++];
 			if (!optarg) {
-				o.jobs = 0;
+				c->o.jobs = 0;
 				break;
 			}
 			if (parse_uint("-j", optarg, 1024, &v))
 				return 2;
-			o.jobs = v;
+			c->o.jobs = v;
 			break;
 		case OPT_PAHOLE_FEATURE:
-			features__pahole_switch(&o.features, long_opts[li].name);
+			features__pahole_switch(&c->o.features, long_opts[li].name);
 			break;
 		case OPT_STATS:
-			stats_fmt = optarg ? optarg : "table";
-			if (strcmp(stats_fmt, "table") && strcmp(stats_fmt, "json")) {
-				pr_warn("btfstream: --stats takes 'table' or 'json', not '%s'", stats_fmt);
+			c->stats_fmt = optarg ? optarg : "table";
+			if (strcmp(c->stats_fmt, "table") && strcmp(c->stats_fmt, "json")) {
+				pr_warn("btfstream: --stats takes 'table' or 'json', not '%s'", c->stats_fmt);
 				return 2;
 			}
 			break;
 		case OPT_QUEUE:
 			if (parse_uint("--queue-capacity", optarg, 1ul << 24, &v))
 				return 2;
-			o.queue_capacity = v;
+			c->o.queue_capacity = v;
 			break;
 		case OPT_WINDOW:
 			if (parse_uint("--window", optarg, 1ul << 20, &v))
 				return 2;
-			o.window = v;
+			c->o.window = v;
 			break;
 		case OPT_LANG_EXCLUDE:
-			if (parse_langs(&o, optarg))
+			if (parse_langs(&c->o, optarg))
 				return 2;
 			break;
 		case OPT_FEATURES:
 		case OPT_FEATURES_STRICT:
-			if (features__parse(&o.features, optarg, c == OPT_FEATURES_STRICT))
+			if (features__parse(&c->o.features, optarg, opt == OPT_FEATURES_STRICT))
 				return 2;
 			break;
 		case OPT_MEMORY_LIMIT:
-			if (parse_size(optarg, &o.memory_limit))
+			if (parse_size(optarg, &c->o.memory_limit))
 				return 2;
 			break;
 		case OPT_MODULES:
-			modules_dir = optarg;
+			c->modules_dir = optarg;
 			break;
 		case OPT_EMBED:
-			o.embed = true;
+			c->o.embed = true;
 			break;
 		case OPT_BASE:
-			o.base = optarg;
+			c->o.base = optarg;
 			break;
 		case OPT_BATCH_RECORDS:
 			if (parse_uint("--batch-records", optarg, 1ul << 30, &v))
 				return 2;
-			o.batch_records = v;
+			c->o.batch_records = v;
 			break;
 		case OPT_FUNCS_REPORT:
-			o.funcs_report = optarg;
+			c->o.funcs_report = optarg;
 			break;
 		case OPT_GEN_FLOATS:
-			o.features.gen_floats = true;
+			c->o.features.gen_floats = true;
 			break;
 		case 'J':
-			pahole_J = true;
+			c->pahole_J = true;
 			break;
 		case 'q':
 			log__set_level(LOG_QUIET);
@@ -340,24 +343,39 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (modules_dir || optind + 1 < argc)
-		exit(run_batch(&o, argv + optind, argc - optind, modules_dir, pahole_J, stats_fmt));
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli c = { .o = { .sz = sizeof(c.o) } };
+	struct pipeline_opts *o = &c.o;
+	struct run_stats stats;
+	int err;
+
+	if (argc > 1 && !strcmp(argv[1], "diff"))
+		return diff__main(argc - 1, argv + 1, stdout);
+	features__default(&o->features);
+	if ((err = parse_args(argc, argv, &c)) >= 0)
+		return err;
+	if (c.modules_dir || optind + 1 < argc)
+		exit(run_batch(o, argv + optind, argc - optind, c.modules_dir, c.pahole_J, c.stats_fmt));
 	if (optind + 1 != argc) {
 		pr_warn("btfstream: no input ELF file given; see --help");
 		return 2;
 	}
-	o.input = argv[optind];
-	if (!o.output && (o.embed || pahole_J)) {	/* pahole -J FILE: .BTF into FILE */
-		o.embed = true;
-		o.output = o.input;
+	o->input = argv[optind];
+	if (!o->output && (o->embed || c.pahole_J)) {	/* pahole -J FILE: .BTF into FILE */
+		o->embed = true;
+		o->output = o->input;
 	}
-	if (!o.output) {
-		pr_warn("btfstream: %s: no output file given (-o OUT, or --embed)", o.input);
+	if (!o->output) {
+		pr_warn("btfstream: %s: no output file given (-o OUT, or --embed)", o->input);
 		return 2;
 	}
-	err = pipeline__run(&o, &stats);
-	if (stats_fmt && !err) {
-		if (!strcmp(stats_fmt, "json"))
+	err = pipeline__run(o, &stats);
+	if (c.stats_fmt && !err) {
+		if (!strcmp(c.stats_fmt, "json"))
 			stats__print_json(&stats, stdout);
 		else
 			stats__print_table(&stats, stdout);

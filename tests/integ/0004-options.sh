@@ -45,6 +45,8 @@ else
 fi
 "$BTFSTREAM" --stats=xml "$TMP/two.elf" -o "$TMP/s.btf" 2> /dev/null; [ $? -eq 2 ]; ok $? "--stats=xml is a usage error"
 
+"$BTFSTREAM" -q "$TMP/old.c" -o "$TMP/q.btf" 2> "$TMP/q.err"; rc=$?
+[ $rc -eq 1 ] && [ ! -s "$TMP/q.err" ]; ok $? "-q: a failure is only the exit code (got $rc, $(wc -c < "$TMP/q.err") bytes on stderr)"
 "$BTFSTREAM" --help > "$TMP/help.txt"; ok $? "--help exits 0"
 grep -q "usage: btfstream \[options\] ELF -o OUT" "$TMP/help.txt"; ok $? "--help shows the usage line"
 "$BTFSTREAM" --version | grep -q "^btfstream "; ok $? "--version prints the version"

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "pipeline/log.h"
+#include "stages/base_prune.h"
 
 static char **found;
 static size_t nfound, capfound;
@@ -124,12 +125,17 @@ int batch__run(const struct pipeline_opts *tmpl, char *const *inputs, size_t n, 
 			strerror(errno));
 		return -errno;
 	}
+	if (o.base_btf && base_prune__enabled() && !(o.base_prune = base_prune__new((struct btf *)o.base_btf))) {
+		btf__free((struct btf *)o.base_btf);
+		return -ENOMEM;
+	}
 	workers = pick_workers(workers, n);
 	o.jobs = 1;	/* parallel across inputs, one reader each */
 	next = mmap(NULL, sizeof(*next), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	pids = calloc(workers, sizeof(*pids));
 	if (next == MAP_FAILED || !pids) {
 		free(pids);
+		base_prune__free(o.base_prune);
 		btf__free((struct btf *)o.base_btf);
 		return -ENOMEM;
 	}
@@ -151,6 +157,7 @@ int batch__run(const struct pipeline_opts *tmpl, char *const *inputs, size_t n, 
 	failed += worker(&o, inputs, n, outdir, next);	/* nothing left, unless no worker started */
 	munmap(next, sizeof(*next));
 	free(pids);
+	base_prune__free(o.base_prune);
 	btf__free((struct btf *)o.base_btf);
 	return failed;
 }

@@ -28,6 +28,7 @@
 #include "pipeline/probes.h"
 #include "queue/ring_mpsc.h"
 #include "stages/arena.h"
+#include "stages/base_prune.h"
 #include "stages/cu_index.h"
 #include "stages/datasec.h"
 #include "stages/dedup.h"
@@ -69,6 +70,7 @@ struct pipeline {
 	size_t max_cu_arena;		/* largest CU arena seen by the writer, bytes */
 	struct merger merger;		/* the merge thread's; main thread after the join */
 	struct btf *base;		/* --base, read-only once loaded */
+	struct base_prune *prune;	/* on base, for the final dedup; NULL: none */
 	struct ring_mpsc batch_ring;	/* writer -> merge thread, struct btf_batch * */
 	struct btf_batch *batch_slots[PIPELINE_PENDING_BATCHES];
 	pthread_t merge_tid;
@@ -735,6 +737,24 @@ static int stage_read_write(struct pipeline *p, struct run_stats *s)
 	return err;
 }
 
+/* The final dedup; on a base, with the base types it cannot use hidden
+ * (stages/base_prune.h) */
+static int dedup_split(struct pipeline *p, struct run_stats *s, struct btf *btf)
+{
+	struct base_prune *prune = p->opts->base_prune;
+	int err;
+
+	if (!p->base || !base_prune__enabled())
+		return dedup__run(btf, p->opts->input, &p->fail);
+	if (!prune && !(prune = p->prune = base_prune__new(p->base)))
+		return fail__set(&p->fail, -ENOMEM, "dedup: %s: out of memory", p->opts->input);
+	s->base_types = btf__type_cnt(p->base) - 1;
+	s->base_hidden = base_prune__apply(prune, btf);
+	err = dedup__run(btf, p->opts->input, &p->fail);
+	base_prune__restore(prune);
+	return err;
+}
+
 /* 6. dedup */
 static int stage_dedup(struct pipeline *p, struct run_stats *s, struct btf *btf)
 {
@@ -745,7 +765,7 @@ static int stage_dedup(struct pipeline *p, struct run_stats *s, struct btf *btf)
 	p->in.released = 0;
 	input__release_until(&p->in, p->in.size);
 	clock_start(&m, "dedup");
-	err = dedup__run(btf, p->opts->input, &p->fail);
+	err = dedup_split(p, s, btf);
 	if (!err)
 		err = dedup__compact(&p->merger.btf, p->opts->input, &p->fail);
 	btf = p->merger.btf;
@@ -810,6 +830,7 @@ int pipeline__run(const struct pipeline_opts *opts, struct run_stats *stats)
 
 	readers_free(&p);
 	merger__fini(&p.merger);
+	base_prune__free(p.prune);
 	if (p.base != opts->base_btf)
 		btf__free(p.base);
 	ring_mpsc__destroy(&p.batch_ring);

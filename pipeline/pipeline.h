@@ -34,6 +34,7 @@ struct pipeline_opts {
 	const char *funcs_report;	/* write one line per function name here; NULL: none */
 	const char *base;		/* split BTF on top of this raw BTF or ELF's .BTF; NULL: none */
 	const struct btf *base_btf;	/* that base, already read (batch mode); the caller frees it */
+	struct base_prune *base_prune;	/* made on base_btf (batch mode); NULL: the run makes its own */
 	bool embed;			/* output: a copy of the input ELF with .BTF (emit__elf) */
 	uint32_t lang_exclude[PIPELINE_MAX_LANG_EXCLUDE];	/* DW_LANG_* to skip */
 	unsigned int n_lang_exclude;

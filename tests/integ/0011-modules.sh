@@ -29,6 +29,12 @@ for cc in gcc clang; do
 	grep -q "STRUCT 'mod_state'" "$TMP/$id.txt" && grep -q "VAR 'mod_pcpu_state'" "$TMP/$id.txt" &&
 		grep -q "FUNC 'mod_init' type_id=[0-9]* linkage=global" "$TMP/$id.txt"
 	ok $? "$id: its own struct, per-CPU VAR and FUNC are there (names relocated)"
+	BTFSTREAM_BASE_PRUNE=0 "$BTFSTREAM" --base "$TMP/base.btf" "$TMP/$id.o" -o "$TMP/$id.noprune.btf" &&
+		cmp "$TMP/$id.btf" "$TMP/$id.noprune.btf"
+	ok $? "$id: hiding unusable base types from the dedup changes no byte (BTFSTREAM_BASE_PRUNE=0)"
+	"$BTFSTREAM" --stats --base "$TMP/base.btf" "$TMP/$id.o" -o "$TMP/$id.btf" > "$TMP/$id.stats" 2>&1
+	grep -Eq "^base: $nbase types, [1-9][0-9]* hidden" "$TMP/$id.stats"
+	ok $? "$id: --stats reports base types hidden" || sed 's/^/# /' "$TMP/$id.stats" | tail -4
 	golden=$FIXTURES/expected/$id.txt
 	{ echo "# $cmd -o $id.o  (base: kinds.c as in tests/fixtures/expected/kinds.gcc-dwarf4.txt, -O0)"
 	  echo "# btfstream --base base.btf $id.o -o $id.btf && bpftool -B base.btf btf dump file $id.btf format raw"
@@ -84,4 +90,15 @@ for m in $(find "$TMP/set" -name '*.ko'); do
 done
 [ $same -eq 8 ]; ok $? "batch: all 8 outputs byte-identical to single runs ($same)"
 [ ! -e "$TMP/batch/broken.ko.btf" ]; ok $? "batch: no output for the broken input"
+
+# hiding the base types a module cannot use (stages/base_prune.h) must not
+# change a byte: every 8th module of the package, with and without
+find "$moddir/kernel" -name '*.ko' | sort | awk 'NR % 8 == 1' > "$TMP/sample"
+"$BTFSTREAM" --base "$TMP/vmlinux.btf" -o "$TMP/pruned" $(cat "$TMP/sample") &&
+	BTFSTREAM_BASE_PRUNE=0 "$BTFSTREAM" --base "$TMP/vmlinux.btf" -o "$TMP/unpruned" $(cat "$TMP/sample")
+ok $? "base pruning: $(wc -l < "$TMP/sample") modules convert with and without"
+diffs=0
+for f in "$TMP"/unpruned/*.btf; do cmp -s "$f" "$TMP/pruned/$(basename "$f")" || diffs=$((diffs + 1)); done
+[ "$(ls "$TMP/pruned" | wc -l)" -eq "$(wc -l < "$TMP/sample")" ] && [ $diffs -eq 0 ]
+ok $? "base pruning: all outputs byte-identical ($diffs differ)"
 done_testing

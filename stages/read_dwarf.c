@@ -638,6 +638,8 @@ static int read_members(struct dwarf_reader *r, Dwarf_Die *die, long idx, uint32
 	int err, res;
 
 	r->nnested = 0;
+	r->ntagged = 0;
+	r->struct_tagged = false;
 	if ((res = dwarf_child(die, &child)) != 0)
 		return res < 0 ? reader_fail(r, die, -EINVAL, "corrupt DIE tree") : 0;
 	do {
@@ -647,6 +649,7 @@ static int read_members(struct dwarf_reader *r, Dwarf_Die *die, long idx, uint32
 		int tag = dwarf_tag(&child);
 
 		if (tag != DW_TAG_member) {
+			r->struct_tagged |= is_annotation(tag);
 			if (!is_annotation(tag) && tag != DW_TAG_inheritance && push_u32(&r->nested, &r->nnested,
 			    &r->nested_cap, (uint32_t)dwarf_dieoffset(&child)))
 				return -ENOMEM;
@@ -671,8 +674,11 @@ static int read_members(struct dwarf_reader *r, Dwarf_Die *die, long idx, uint32
 		if (bsize || off % 8)
 			kflag = true;
 		m->offset = bsize << 24 | off;
-		if ((err = add_decl_tags(r, &child, idx, i)))
-			return err;
+		/* a member's annotations are its children: read after the walk */
+		if (r->opts->decl_tag && dwarf_haschildren(&child) > 0 &&
+		    (push_u32(&r->tagged, &r->ntagged, &r->tagged_cap, i) ||
+		     push_u32(&r->tagged, &r->ntagged, &r->tagged_cap, (uint32_t)dwarf_dieoffset(&child))))
+			return -ENOMEM;
 		i++;
 	} while ((res = dwarf_siblingof(&child, &child)) == 0);
 	if (res < 0)
@@ -682,6 +688,26 @@ static int read_members(struct dwarf_reader *r, Dwarf_Die *die, long idx, uint32
 	r->recs[idx].kflag = kflag;
 	r->recs[idx].vlen = (uint16_t)i;
 	*nmem = i;
+	return 0;
+}
+
+/* DECL_TAGs of a struct, then of its members in member order, from what
+ * read_members saw: most structs have no annotation at all, and their
+ * children are not walked a second time. */
+static int add_struct_decl_tags(struct dwarf_reader *r, Dwarf_Die *die, long idx)
+{
+	int err;
+
+	if (r->struct_tagged && (err = add_decl_tags(r, die, idx, -1)))
+		return err;
+	for (size_t k = 0; k + 1 < r->ntagged; k += 2) {
+		Dwarf_Die member;
+
+		if (!dwarf_offdie(r->dw, r->tagged[k + 1], &member))
+			return reader_fail(r, die, -EINVAL, "corrupt DIE tree");
+		if ((err = add_decl_tags(r, &member, idx, (int)r->tagged[k])))
+			return err;
+	}
 	return 0;
 }
 
@@ -700,8 +726,8 @@ static int read_struct(struct dwarf_reader *r, Dwarf_Die *die, bool is_union)
 		return -ENOMEM;
 	r->recs[idx].name = name;
 	r->recs[idx].size_type = (uint32_t)size;
-	if ((err = map_die(r, die, idx + 1)) || (err = add_decl_tags(r, die, idx, -1)) ||
-	    (err = read_members(r, die, idx, &n)))
+	if ((err = map_die(r, die, idx + 1)) || (err = read_members(r, die, idx, &n)) ||
+	    (err = add_struct_decl_tags(r, die, idx)))
 		return err;
 	if (n && !(mem = scratch_to_arena(r, n, sizeof(*mem))))
 		return -ENOMEM;
@@ -1049,6 +1075,7 @@ void dwarf_reader__fini(struct dwarf_reader *r)
 	r->imports = NULL;
 	free(r->scratch);
 	free(r->nested);
+	free(r->tagged);
 	r->scratch = NULL;
 	r->nested = NULL;
 	r->scratch_cap = r->nested_cap = r->nnested = 0;

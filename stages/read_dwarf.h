@@ -110,6 +110,9 @@ struct dwarf_reader {
 	size_t scratch_cap;	/* bytes */
 	uint32_t *nested;	/* offsets of type DIEs nested in a struct (C++) */
 	size_t nnested, nested_cap;
+	uint32_t *tagged;	/* (member index, DIE offset) of a struct's members with children */
+	size_t ntagged, tagged_cap;
+	bool struct_tagged;	/* the struct being read has annotation children */
 	unsigned int level;	/* DIE tree depth of the children being visited */
 	struct read_stats stats;
 };

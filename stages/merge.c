@@ -3,9 +3,14 @@
 
 #include <bpf/btf.h>
 #include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <linux/btf.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 int merger__init(struct merger *m, struct btf *base, const char *path, struct fail *f)
 {
@@ -30,49 +35,131 @@ static int read_anchors(struct btf *bb, const struct btf_batch *b, uint32_t firs
 	return 0;
 }
 
-/* The deduped batch without its anchors: they are its last n types, each a
- * bare 12-byte TYPEDEF, so the type section just ends earlier. */
-static struct btf *cut_anchors(struct btf *bb, uint32_t nanchors)
+/* A raw BTF from a header and its two sections. */
+static char *raw_btf(const void *types, uint32_t tlen, const void *strs, uint32_t slen, size_t *size)
 {
-	const struct btf_header *hdr;
-	struct btf_header h;
+	struct btf_header h = {
+		.magic = BTF_MAGIC, .version = BTF_VERSION, .hdr_len = sizeof(h),
+		.type_off = 0, .type_len = tlen, .str_off = tlen, .str_len = slen,
+	};
+	char *raw = malloc(sizeof(h) + tlen + slen);
+
+	if (!raw)
+		return NULL;
+	memcpy(raw, &h, sizeof(h));
+	memcpy(raw + sizeof(h), types, tlen);
+	memcpy(raw + sizeof(h) + tlen, strs, slen);
+	*size = sizeof(h) + tlen + slen;
+	return raw;
+}
+
+/* btf__new_split() is not in Debian's libbpf 1.1, btf__parse_raw_split()
+ * is: the raw bytes go through a memory-backed file. NULL when that cannot
+ * be done (or BTFSTREAM_NO_MEMFD is set, which tests use to cover the
+ * fallback). */
+static struct btf *split_from_raw(const char *raw, size_t size, struct btf *base)
+{
+	char path[64];
+	struct btf *btf = NULL;
+	int fd = getenv("BTFSTREAM_NO_MEMFD") ? -1 : memfd_create("btfstream-batch", MFD_CLOEXEC);
+	size_t done = 0;
+
+	if (fd < 0)
+		return NULL;
+	while (done < size) {
+		ssize_t n = write(fd, raw + done, size - done);
+
+		if (n <= 0)
+			break;
+		done += (size_t)n;
+	}
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if (done == size)
+		btf = btf__parse_raw_split(path, base);
+	close(fd);
+	return btf;
+}
+
+/*
+ * The batch as libbpf will dedup it: its strings become a base BTF of their
+ * own (no types) and its types a split BTF on that base. Why: the writer
+ * already placed every string once, and libbpf's dedup leaves strings that
+ * live in the base alone, instead of hashing each of the batch's ~1 million
+ * string references into a new string set. Type ids do not change (the base
+ * has only void), nor do string offsets.
+ */
+static struct btf *batch_btf(const struct btf_batch *b, struct btf **strs_base)
+{
+	const struct btf_header *h = (const struct btf_header *)b->raw;
+	const char *types = b->raw + h->hdr_len + h->type_off;
+	const char *strs = b->raw + h->hdr_len + h->str_off;
+	struct btf *split = NULL;
+	size_t size;
+	char *raw;
+
+	if (b->size < sizeof(*h) || h->hdr_len + (size_t)h->str_off + h->str_len > b->size)
+		return errno = EPROTO, NULL;
+	if (!(raw = raw_btf(NULL, 0, strs, h->str_len, &size)))
+		return NULL;
+	*strs_base = btf__new(raw, size);
+	free(raw);
+	if (!*strs_base)
+		return NULL;
+	if ((raw = raw_btf(types, h->type_len, NULL, 0, &size))) {
+		split = split_from_raw(raw, size, *strs_base);
+		free(raw);
+	}
+	if (!split) {	/* no memfd or no /proc: one BTF, libbpf hashes the strings */
+		btf__free(*strs_base);
+		*strs_base = NULL;
+		split = btf__new(b->raw, b->size);
+	}
+	return split;
+}
+
+/* The deduped batch without its anchors (its last n types, each a bare
+ * 12-byte TYPEDEF) as one BTF again: its types, then its strings (those of
+ * the strings base if it was split). */
+static struct btf *cut_anchors(struct btf *bb, const struct btf_batch *b, uint32_t nanchors, bool split)
+{
+	const struct btf_header *orig = (const struct btf_header *)b->raw, *hdr;
+	size_t cut = (size_t)nanchors * sizeof(struct btf_type), size;
 	struct btf *out;
 	const char *raw;
 	char *copy;
-	__u32 size;
-	size_t cut = (size_t)nanchors * sizeof(struct btf_type);
+	__u32 rsize;
 
-	raw = btf__raw_data(bb, &size);
+	raw = btf__raw_data(bb, &rsize);
 	if (!raw)
 		return NULL;
 	hdr = (const struct btf_header *)raw;
-	if (hdr->type_len < cut)
-		return NULL;
-	h = *hdr;
-	h.type_len -= cut;
-	h.str_off = h.type_off + h.type_len;
-	copy = malloc(size - cut);
+	if (hdr->type_len < cut || (split && hdr->str_len > 1))	/* a split adds no string */
+		return errno = EPROTO, NULL;
+	if (split)
+		copy = raw_btf(raw + hdr->hdr_len + hdr->type_off, hdr->type_len - (uint32_t)cut,
+			       b->raw + orig->hdr_len + orig->str_off, orig->str_len, &size);
+	else
+		copy = raw_btf(raw + hdr->hdr_len + hdr->type_off, hdr->type_len - (uint32_t)cut,
+			       raw + hdr->hdr_len + hdr->str_off, hdr->str_len, &size);
 	if (!copy)
 		return NULL;
-	memcpy(copy, &h, sizeof(h));
-	memcpy(copy + h.hdr_len, raw + hdr->hdr_len + hdr->type_off, h.type_len);
-	memcpy(copy + h.hdr_len + h.str_off, raw + hdr->hdr_len + hdr->str_off, hdr->str_len);
-	out = btf__new(copy, size - cut);
+	out = btf__new(copy, size);
 	free(copy);
 	return out;
 }
 
 static int merge_one(struct merger *m, struct btf_batch *b)
 {
-	struct btf *bb, *trimmed = NULL;
+	struct btf *bb, *strs_base = NULL, *trimmed = NULL;
 	uint32_t n, first;
 	int start = 1, err;
 
-	bb = btf__new(b->raw, b->size);
-	free(b->raw);
-	b->raw = NULL;
-	if (!bb)
+	bb = batch_btf(b, &strs_base);
+	if (!bb) {
+		free(b->raw);
+		b->raw = NULL;
 		return -errno;
+	}
 	m->types_in += btf__type_cnt(bb) - 1;
 	err = btf__dedup(bb, NULL);
 	n = btf__type_cnt(bb);
@@ -80,16 +167,19 @@ static int merge_one(struct merger *m, struct btf_batch *b)
 	if (!err)
 		err = read_anchors(bb, b, first);
 	if (!err && first > 1) {
-		trimmed = cut_anchors(bb, b->nanchors);
-		start = trimmed ? btf__add_btf(m->btf, trimmed) : -ENOMEM;
+		trimmed = cut_anchors(bb, b, b->nanchors, strs_base != NULL);
+		start = trimmed ? btf__add_btf(m->btf, trimmed) : -errno;
 		err = start < 0 ? start : 0;
 		m->types_out += first - 1;
 	}
 	for (uint32_t i = 0; !err && i < b->nanchors; i++)
 		if (b->final_ids[i])
 			b->final_ids[i] += start - 1;
+	free(b->raw);
+	b->raw = NULL;
 	btf__free(trimmed);
 	btf__free(bb);
+	btf__free(strs_base);
 	return err;
 }
 

@@ -511,6 +511,11 @@ static struct stage_stat *clock_stop(const struct stage_clock *m, struct run_sta
 	return st;
 }
 
+static void index_progress(void *ctx, uint64_t bytes)
+{
+	input__release_debug_info(ctx, bytes);
+}
+
 /* 1. open the input, index its CUs, collect the symbols later stages need */
 static int stage_open(struct pipeline *p, struct run_stats *s)
 {
@@ -525,7 +530,7 @@ static int stage_open(struct pipeline *p, struct run_stats *s)
 		return fail__set(&p->fail, -errno, "%s: cannot read base BTF (raw BTF, or an ELF file with .BTF): %s",
 				 o->base, strerror(errno));
 	if ((err = input__open(&p->in, o->input, &p->fail)) ||
-	    (err = cu_index__build(&p->idx, p->in.dwarf, o->input, &p->fail)) ||
+	    (err = cu_index__build(&p->idx, p->in.dwarf, o->input, &p->fail, index_progress, &p->in)) ||
 	    (err = vars__build(&p->vars, &p->in, o->features.global_var, &p->fail)) ||
 	    (err = funcs__build(&p->funcs, &p->in, &p->fail)) ||
 	    (err = kfuncs__build(&p->kfuncs, p->in.elf, p->in.big_endian, o->input, &p->fail)))

@@ -27,7 +27,11 @@ static int add_cu(struct cu_index *idx, size_t *cap, const struct cu_info *ci)
 	return 0;
 }
 
-int cu_index__build(struct cu_index *idx, Dwarf *dw, const char *path, struct fail *f)
+/* CUs between two progress calls */
+#define PROGRESS_CUS 64
+
+int cu_index__build(struct cu_index *idx, Dwarf *dw, const char *path, struct fail *f,
+		    void (*progress)(void *ctx, uint64_t bytes), void *ctx)
 {
 	Dwarf_Off off = 0, next;
 	size_t hsize, cap = 0;
@@ -52,6 +56,8 @@ int cu_index__build(struct cu_index *idx, Dwarf *dw, const char *path, struct fa
 		if (add_cu(idx, &cap, &ci))
 			return fail__set(f, -ENOMEM, "%s: out of memory indexing CUs", path);
 		off = next;
+		if (progress && idx->count % PROGRESS_CUS == 0)
+			progress(ctx, idx->bytes);
 	}
 	if (r < 0)
 		return fail__set(f, -EINVAL, "%s: corrupt DWARF after CU 0x%llx: %s", path,

@@ -28,8 +28,11 @@ struct cu_index {
 
 /* Fills idx (caller frees with cu_index__free). path names the file in errors.
  * Returns 0 or -errno with the reason in f. Skips type units and skeleton units
- * nothing (they are listed; readers decide). */
-int cu_index__build(struct cu_index *idx, Dwarf *dw, const char *path, struct fail *f);
+ * nothing (they are listed; readers decide). progress (may be NULL) is called
+ * now and then with the bytes of .debug_info indexed so far, so the caller can
+ * let their pages go (the kernel maps 64 KiB around each CU header read). */
+int cu_index__build(struct cu_index *idx, Dwarf *dw, const char *path, struct fail *f,
+		    void (*progress)(void *ctx, uint64_t bytes), void *ctx);
 void cu_index__free(struct cu_index *idx);
 
 /* DW_LANG_* for a name as pahole's --lang_exclude takes it ("rust", "c89", ...);

@@ -67,11 +67,25 @@ static int check_sections(struct input *in, struct fail *f)
 	return 0;
 }
 
+/* No fault-around for these pages: the CU index reads every CU's first
+ * DIE, and each reader's libdw the header of every CU before the one it
+ * wants; with the kernel mapping 64 KiB around each of those reads, the
+ * whole section would be resident (125 MB at the start on the vmlinux). */
+static void no_fault_around(struct input *in, uint64_t off, uint64_t size)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	uint64_t from = off / page * page, to = (off + size + page - 1) / page * page;
+
+	if (to > from && to <= (in->size + page - 1) / page * page)
+		madvise((char *)in->map + from, to - from, MADV_RANDOM);
+}
+
 /* Where the uncompressed sections whose pages can be released lie:
  * .debug_info, and the location and range lists. */
 static void releasable_sections(struct input *in)
 {
-	static const char *const aux[] = { ".debug_loclists", ".debug_rnglists", ".debug_loc", ".debug_ranges" };
+	static const char *const aux[] = { ".debug_loclists", ".debug_rnglists", ".debug_loc", ".debug_ranges",
+					   ".debug_abbrev" };
 	Elf_Scn *scn = NULL;
 	size_t shstrndx;
 
@@ -85,9 +99,11 @@ static void releasable_sections(struct input *in)
 			continue;
 		if ((sh.sh_flags & SHF_COMPRESSED) || sh.sh_type == SHT_NOBITS)
 			continue;
-		if (!strcmp(name, ".debug_info"))
+		if (!strcmp(name, ".debug_info")) {
 			in->debug_info_off = sh.sh_offset;
-		for (size_t i = 0; i < sizeof(aux) / sizeof(aux[0]) && in->naux < 4; i++)
+			no_fault_around(in, sh.sh_offset, sh.sh_size);
+		}
+		for (size_t i = 0; i < sizeof(aux) / sizeof(aux[0]) && in->naux < INPUT_MAX_AUX; i++)
 			if (!strcmp(name, aux[i])) {
 				in->aux_off[in->naux] = sh.sh_offset;
 				in->aux_size[in->naux++] = sh.sh_size;
@@ -99,23 +115,24 @@ void input__release_debug_info(struct input *in, uint64_t size)
 {
 	uint64_t keep = in->released;
 
-	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), from, to;
-
 	if (!in->debug_info_off)
 		return;
 	input__release_until(in, in->debug_info_off + size);
 	in->released = keep;
-	/* no fault-around: each reader's libdw reads the header of every CU
-	 * before the one it wants, and with the kernel mapping 64 KiB around
-	 * each of those reads, the whole section would come back */
-	from = in->debug_info_off / page * page;
-	to = (in->debug_info_off + size + page - 1) / page * page;
-	madvise((char *)in->map + from, to - from, MADV_RANDOM);
 }
 
 void input__release_aux(struct input *in)
 {
 	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	uint64_t start = in->debug_info_off / page * page;
+
+	if (in->relocatable)	/* released pages would come back unrelocated */
+		return;
+	/* a reader's libdw reads the headers of the CUs before the one it
+	 * claims, some of which the writer has already let go: released
+	 * pages come back, one or two per CU, so sweep them again */
+	if (in->debug_info_off && in->released > start)
+		madvise((char *)in->map + start, in->released - start, MADV_DONTNEED);
 
 	for (unsigned int i = 0; i < in->naux; i++) {
 		uint64_t from = (in->aux_off[i] + page - 1) / page * page;

@@ -31,7 +31,8 @@ struct input {
 	unsigned int machine;	/* e_machine */
 	uint64_t debug_info_off;	/* file offset of .debug_info (0 if compressed) */
 	uint64_t released;		/* file offset up to which pages were released */
-	uint64_t aux_off[4], aux_size[4];	/* .debug_loclists/rnglists/loc/ranges */
+#define INPUT_MAX_AUX 5
+	uint64_t aux_off[INPUT_MAX_AUX], aux_size[INPUT_MAX_AUX];	/* .debug_loclists/rnglists/loc/ranges/abbrev */
 	unsigned int naux;
 };
 
@@ -51,13 +52,16 @@ void input__close_dwarf(Elf *elf, Dwarf *dwarf);
 void input__release_until(struct input *in, uint64_t end);
 
 /* Drop every resident page of .debug_info (after the CU index touched a
- * page of every CU, and the kernel mapped the pages around each), keeping
- * in->released where it was. Main thread, before the readers start. */
+ * page or two of every CU; input__open turned fault-around off for the
+ * section), keeping in->released where it was. Main thread, before the
+ * readers start. */
 void input__release_debug_info(struct input *in, uint64_t size);
 
-/* Drop the resident pages of the location and range lists: readers touch
- * them CU by CU and come back only for CUs in flight, which fault the few
- * pages they need back in. Writer only. */
+/* Drop the resident pages of the location and range lists and of the
+ * abbreviations (readers touch them CU by CU and come back only for CUs in
+ * flight, which fault the few pages they need back in), and again those of
+ * .debug_info behind in->released (CU headers libdw read after the writer
+ * let them go). Not for relocated inputs. Writer only. */
 void input__release_aux(struct input *in);
 
 /* Releases the main handles and the mapping. Fine on a zeroed struct. */

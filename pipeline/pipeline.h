@@ -44,7 +44,7 @@ struct pipeline_opts {
 #define PIPELINE_DEFAULT_WINDOW_PER_JOB 4
 /* Type records per dedup batch: a count, so the cuts and thus the bytes do
  * not depend on the machine; chosen by measurement (docs/design.md). */
-#define PIPELINE_BATCH_RECORDS (256u * 1024)
+#define PIPELINE_BATCH_RECORDS (128u * 1024)
 
 /* Runs every stage. stats (may be NULL) receives the measurements.
  * Returns 0 or -errno. */

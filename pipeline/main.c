@@ -360,8 +360,10 @@ int main(int argc, char **argv)
 	 * mappings and go back to the kernel when freed. glibc's default
 	 * raises that limit to the size of the largest block freed (up to
 	 * 32 MiB), after which freed batches stayed in the heap: ~35 MB of
-	 * peak RSS on the vmlinux (docs/design.md, "Memory"). */
-	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+	 * peak RSS on the vmlinux (docs/design.md, "Memory"). glibc's own
+	 * MALLOC_MMAP_THRESHOLD_ in the environment still wins. */
+	if (!getenv("MALLOC_MMAP_THRESHOLD_"))
+		mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	features__default(&o->features);
 	if ((err = parse_args(argc, argv, &c)) >= 0)
 		return err;

@@ -381,6 +381,18 @@ static int readers_setup(struct pipeline *p)
 	return 0;
 }
 
+/* Thread names for perf, top -H and gdb: "btfs-read0", "btfs-merge". */
+static void name_thread(pthread_t tid, const char *what, int i)
+{
+	char name[16];
+
+	if (i >= 0)
+		snprintf(name, sizeof(name), "btfs-%s%d", what, i % 1000);
+	else
+		snprintf(name, sizeof(name), "btfs-%s", what);
+	pthread_setname_np(tid, name);
+}
+
 static int readers_start(struct pipeline *p)
 {
 	for (unsigned int i = 0; i < p->nreaders; i++) {
@@ -391,6 +403,7 @@ static int readers_start(struct pipeline *p)
 			return fail__set(&p->fail, -err, "pipeline: cannot start reader thread: %s", strerror(err));
 		}
 		p->readers[i].started = true;
+		name_thread(p->readers[i].tid, "read", i);
 	}
 	return 0;
 }
@@ -605,6 +618,7 @@ static int merge_start(struct pipeline *p)
 	if ((err = pthread_create(&p->merge_tid, NULL, merge_main, p)))
 		return fail__set(&p->fail, -err, "pipeline: cannot start the merge thread: %s", strerror(err));
 	p->merge_started = true;
+	name_thread(p->merge_tid, "merge", -1);
 	return 0;
 }
 

@@ -38,6 +38,7 @@
 #include "stages/input.h"
 #include "stages/kfuncs.h"
 #include "stages/merge.h"
+#include "stages/name_cache.h"
 #include "stages/vars.h"
 #include "stages/write_btf.h"
 #include "strtab/strtab.h"
@@ -71,6 +72,7 @@ struct pipeline {
 	struct merger merger;		/* the merge thread's; main thread after the join */
 	struct btf *base;		/* --base, read-only once loaded */
 	struct base_prune *prune;	/* on base, for the final dedup; NULL: none */
+	struct name_cache names;	/* .debug_str offset -> strtab id, for the readers */
 	struct ring_mpsc batch_ring;	/* writer -> merge thread, struct btf_batch * */
 	struct btf_batch *batch_slots[PIPELINE_PENDING_BATCHES];
 	pthread_t merge_tid;
@@ -569,6 +571,10 @@ static int stage_open(struct pipeline *p, struct run_stats *s)
 		p->read.info_lo = (const char *)p->in.map + p->in.debug_info_off;
 		p->read.info_hi = p->read.info_lo + p->idx.bytes;
 	}
+	if (name_cache__init(&p->names, p->in.debug_str_size ? (const char *)p->in.map + p->in.debug_str_off : NULL,
+			     p->in.debug_str_size))
+		return fail__set(&p->fail, -ENOMEM, "pipeline: out of memory");
+	p->read.names = &p->names;
 	clock_stop(&m, s, "cu_index", p->idx.count, "CUs")->bytes = p->idx.bytes;
 	return 0;
 }
@@ -850,6 +856,7 @@ int pipeline__run(const struct pipeline_opts *opts, struct run_stats *stats)
 	readers_free(&p);
 	merger__fini(&p.merger);
 	base_prune__free(p.prune);
+	name_cache__fini(&p.names);
 	if (p.base != opts->base_btf)
 		btf__free(p.base);
 	ring_mpsc__destroy(&p.batch_ring);

@@ -99,6 +99,10 @@ static void releasable_sections(struct input *in)
 			continue;
 		if ((sh.sh_flags & SHF_COMPRESSED) || sh.sh_type == SHT_NOBITS)
 			continue;
+		if (!strcmp(name, ".debug_str") && sh.sh_offset + sh.sh_size <= in->size) {
+			in->debug_str_off = sh.sh_offset;
+			in->debug_str_size = sh.sh_size;
+		}
 		if (!strcmp(name, ".debug_info")) {
 			in->debug_info_off = sh.sh_offset;
 			no_fault_around(in, sh.sh_offset, sh.sh_size);

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stages/name_cache.h"
 #include "stages/read_internal.h"
 #include "strtab/strtab.h"
 
@@ -82,9 +83,11 @@ int map_die(struct dwarf_reader *r, Dwarf_Die *die, uint32_t val)
 }
 
 /* Interns s. Names in DWARF are mostly DW_FORM_strp, so the same name comes
- * back as the same pointer into .debug_str in CU after CU: a direct-mapped
- * memo keyed by the pointer skips hashing the bytes for most of them. The
- * bytes behind a pointer never change (see input.h), so a hit is exact. */
+ * back as the same pointer into .debug_str in CU after CU: the shared name
+ * cache (stages/name_cache.h) answers by offset; other pointers (inline
+ * names, a compressed .debug_str) go through a direct-mapped memo keyed by
+ * the pointer. Either skips hashing the bytes for most names. The bytes
+ * behind a pointer never change (see input.h), so a hit is exact. */
 int intern_name(struct dwarf_reader *r, const char *s, uint32_t *id)
 {
 	struct name_memo *m;
@@ -93,6 +96,19 @@ int intern_name(struct dwarf_reader *r, const char *s, uint32_t *id)
 	if (!s) {
 		*id = 0;
 		return 0;
+	}
+	if (r->opts->names && name_cache__covers(r->opts->names, s)) {
+		if (name_cache__get(r->opts->names, s, id)) {
+			r->stats.memo_hits++;
+			return 0;
+		}
+		if (!*s) {
+			*id = 0;
+			return 0;
+		}
+		if (!(err = strtab__intern_borrowed(r->strtab, s, strlen(s), id)))
+			name_cache__put(r->opts->names, s, *id);
+		return err;
 	}
 	if (!r->memo && !(r->memo = calloc(NAME_MEMO_SIZE, sizeof(*r->memo))))
 		return -ENOMEM;

@@ -60,6 +60,7 @@ struct read_opts {
 	/* .debug_info in the input mapping: names inside it (DW_FORM_string)
 	 * are copied into the strtab, not borrowed, so its pages can go */
 	const char *info_lo, *info_hi;
+	struct name_cache *names; /* ids of .debug_str names, shared by the readers; may be NULL */
 };
 
 struct read_stats {
@@ -70,7 +71,7 @@ struct read_stats {
 	uint64_t unresolved;	/* references to DIEs that give no type (become void) */
 	uint64_t unsupported;	/* types BTF cannot express (references become void) */
 	uint64_t funcs;		/* function candidates sent */
-	uint64_t memo_hits;	/* names found in the pointer memo */
+	uint64_t memo_hits;	/* names found in the name cache or the pointer memo */
 	uint64_t imported;	/* DIEs of other CUs read into a CU (LTO, dwz) */
 };
 

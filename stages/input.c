@@ -215,8 +215,7 @@ int input__open(struct input *in, const char *path, struct fail *f)
 	in->dwarf = dwarf_begin_elf(in->elf, DWARF_C_READ, NULL);
 	if (!in->dwarf)
 		return fail__set(f, -EINVAL, "%s: cannot read DWARF: %s", path, dwarf_errmsg(-1));
-	if (!in->relocatable)	/* releasing would drop the relocated bytes */
-		releasable_sections(in);
+	releasable_sections(in);	/* (nothing is released from a relocated mapping) */
 	in->released = in->debug_info_off;
 	return 0;
 }

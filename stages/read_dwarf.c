@@ -673,7 +673,8 @@ static int read_members(struct dwarf_reader *r, Dwarf_Die *die, long idx, uint32
 		}
 		a.have = 0;
 		a.skip = false;
-		if (dwarf_getattrs(&child, member_attr, &a, 0) != 1)
+		if (!die_attrs__walk(&r->attrs, &child, member_attr, &a) &&
+		    dwarf_getattrs(&child, member_attr, &a, 0) != 1)
 			return reader_fail(r, &child, -EINVAL, "cannot read the member's attributes");
 		if (a.skip)
 			continue;
@@ -1063,6 +1064,10 @@ int dwarf_reader__read_cu(struct dwarf_reader *r, const struct cu_info *ci, stru
 	if (!dwarf_offdie(r->dw, ci->die_off, &cudie))
 		return reader_fail(r, NULL, -EINVAL, "cannot read the CU DIE");
 	r->cu = cudie.cu;
+	die_attrs__begin_cu(&r->attrs, r->cu,
+			    r->opts->info_lo ? (const unsigned char *)r->opts->info_lo + ci->off : NULL,
+			    r->opts->info_lo ? (const unsigned char *)r->opts->info_lo + ci->off + ci->size : NULL,
+			    r->opts->big_endian);
 	err = visit(r, &cudie);
 	if (!err)
 		err = import_foreign(r);

@@ -33,6 +33,7 @@
 
 #include "stages/arena.h"
 #include "stages/cu_index.h"
+#include "stages/die_attrs.h"
 #include "stages/die_map.h"
 #include "stages/fail.h"
 #include "stages/record.h"
@@ -115,6 +116,7 @@ struct dwarf_reader {
 	size_t ntagged, tagged_cap;
 	bool struct_tagged;	/* the struct being read has annotation children */
 	unsigned int level;	/* DIE tree depth of the children being visited */
+	struct die_attrs attrs;	/* plans for walking attributes (stages/die_attrs.h) */
 	struct read_stats stats;
 };
 

@@ -1,0 +1,208 @@
+/* stages/die_attrs.c: see die_attrs.h. */
+#include "stages/die_attrs.h"
+
+#include <dwarf.h>
+#include <string.h>
+
+#ifndef DW_FORM_implicit_const
+#define DW_FORM_implicit_const 0x21
+#endif
+
+void die_attrs__begin_cu(struct die_attrs *d, Dwarf_CU *cu, const unsigned char *start, const unsigned char *end,
+			 bool big_endian)
+{
+	memset(d->plans, 0, sizeof(d->plans));
+	d->nplans = 0;
+	d->cu = NULL;
+	if (!start || end - start < 11)
+		return;
+	/* unit_length 0xffffffff: DWARF64; the version follows the length */
+	d->offset_size = (start[0] & start[1] & start[2] & start[3]) == 0xff ? 8 : 4;
+	d->version = start[(d->offset_size == 8 ? 12 : 4) + big_endian];
+	d->cu = cu;
+	d->end = end;
+	d->big_endian = big_endian;
+}
+
+static const unsigned char *skip_uleb(const unsigned char *p, const unsigned char *end)
+{
+	while (p < end && (*p & 0x80))
+		p++;
+	return p < end ? p + 1 : NULL;
+}
+
+static uint64_t read_n(const unsigned char *p, unsigned int n, bool big_endian)
+{
+	uint64_t v = 0;
+
+	for (unsigned int i = 0; i < n; i++)
+		v = v << 8 | p[big_endian ? i : n - 1 - i];
+	return v;
+}
+
+/* The byte after the value of form at p, or NULL when unknown or past end. */
+static const unsigned char *skip_value(const struct die_attrs *d, unsigned int form, const unsigned char *p)
+{
+	const unsigned char *end = d->end, *q;
+	uint64_t n;
+
+	switch (form) {
+	case DW_FORM_flag_present:
+	case DW_FORM_implicit_const:
+		return p;
+	case DW_FORM_data1: case DW_FORM_ref1: case DW_FORM_flag: case DW_FORM_strx1: case DW_FORM_addrx1:
+		n = 1;
+		break;
+	case DW_FORM_data2: case DW_FORM_ref2: case DW_FORM_strx2: case DW_FORM_addrx2:
+		n = 2;
+		break;
+	case DW_FORM_strx3: case DW_FORM_addrx3:
+		n = 3;
+		break;
+	case DW_FORM_data4: case DW_FORM_ref4: case DW_FORM_strx4: case DW_FORM_addrx4:
+		n = 4;
+		break;
+	case DW_FORM_data8: case DW_FORM_ref8: case DW_FORM_ref_sig8:
+		n = 8;
+		break;
+	case DW_FORM_data16:
+		n = 16;
+		break;
+	case DW_FORM_strp: case DW_FORM_line_strp: case DW_FORM_sec_offset:
+		n = d->offset_size;
+		break;
+	case DW_FORM_ref_addr:
+		if (d->version < 3)	/* address-sized in DWARF 2 */
+			return NULL;
+		n = d->offset_size;
+		break;
+	case DW_FORM_udata: case DW_FORM_sdata: case DW_FORM_ref_udata: case DW_FORM_strx: case DW_FORM_addrx:
+	case DW_FORM_loclistx: case DW_FORM_rnglistx:
+		return skip_uleb(p, end);
+	case DW_FORM_string:
+		q = memchr(p, 0, (size_t)(end - p));
+		return q ? q + 1 : NULL;
+	case DW_FORM_block1:
+		if (end - p < 1)
+			return NULL;
+		n = 1 + (uint64_t)p[0];
+		break;
+	case DW_FORM_block2:
+		if (end - p < 2)
+			return NULL;
+		n = 2 + read_n(p, 2, d->big_endian);
+		break;
+	case DW_FORM_block4:
+		if (end - p < 4)
+			return NULL;
+		n = 4 + read_n(p, 4, d->big_endian);
+		break;
+	case DW_FORM_block:
+	case DW_FORM_exprloc: {
+		uint64_t len = 0;
+		unsigned int shift = 0;
+
+		for (q = p; q < end && shift < 64; q++, shift += 7) {
+			len |= (uint64_t)(*q & 0x7f) << shift;
+			if (!(*q & 0x80))
+				break;
+		}
+		if (q >= end || len > (uint64_t)(end - q - 1))
+			return NULL;
+		return q + 1 + len;
+	}
+	default:	/* addr (its size is the CU's), indirect, vendor forms */
+		return NULL;
+	}
+	return n <= (uint64_t)(end - p) ? p + n : NULL;
+}
+
+static void sleb_encode(int64_t v, uint8_t out[10])
+{
+	for (int i = 0; i < 10; i++) {
+		uint8_t b = v & 0x7f;
+
+		v >>= 7;
+		if ((v == 0 && !(b & 0x40)) || (v == -1 && (b & 0x40)) || i == 9) {
+			out[i] = b;
+			return;
+		}
+		out[i] = b | 0x80;
+	}
+}
+
+/* The plan of an abbreviation. Its attributes are counted by asking for
+ * them one by one: dwarf_getattrcnt of libdw 0.188 miscounts lists that hold
+ * DW_FORM_implicit_const (it does not step over the constants). */
+static void make_plan(struct die_attrs_plan *pl, Dwarf_Abbrev *abbrev)
+{
+	size_t i;
+
+	pl->abbrev = abbrev;
+	pl->usable = false;
+	for (i = 0;; i++) {
+		unsigned int name, form;
+		Dwarf_Sword imp = 0;
+		Dwarf_Off where;
+
+		if (dwarf_getabbrevattr_data(abbrev, i, &name, &form, &imp, &where) != 0)
+			break;
+		if (i == DIE_ATTRS_MAX || form == DW_FORM_indirect || name > 0xffff || form > 0xffff)
+			return;
+		pl->attrs[i].name = (uint16_t)name;
+		pl->attrs[i].form = (uint16_t)form;
+		if (form == DW_FORM_implicit_const)
+			sleb_encode(imp, pl->attrs[i].imp);
+	}
+	pl->n = (uint8_t)i;
+	pl->usable = true;
+}
+
+static const struct die_attrs_plan *plan_for(struct die_attrs *d, Dwarf_Abbrev *abbrev)
+{
+	unsigned int h = (unsigned int)(((uintptr_t)abbrev >> 4) * 0x9E3779B1u) & (DIE_ATTRS_PLANS - 1);
+
+	for (unsigned int i = 0; i < DIE_ATTRS_PLANS; i++, h = (h + 1) & (DIE_ATTRS_PLANS - 1)) {
+		struct die_attrs_plan *pl = &d->plans[h];
+
+		if (pl->abbrev == abbrev)
+			return pl;
+		if (!pl->abbrev) {
+			if (d->nplans >= DIE_ATTRS_PLANS * 3 / 4)
+				return NULL;
+			d->nplans++;
+			make_plan(pl, abbrev);
+			return pl;
+		}
+	}
+	return NULL;
+}
+
+bool die_attrs__walk(struct die_attrs *d, Dwarf_Die *die, int (*cb)(Dwarf_Attribute *, void *), void *arg)
+{
+	const struct die_attrs_plan *pl;
+	const unsigned char *p, *vals[DIE_ATTRS_MAX];
+
+	if (!d->cu || die->cu != d->cu || !die->abbrev || die->abbrev == (Dwarf_Abbrev *)-1l ||
+	    (const unsigned char *)die->addr >= d->end)
+		return false;
+	if (!(pl = plan_for(d, die->abbrev)) || !pl->usable)
+		return false;
+	if (!(p = skip_uleb(die->addr, d->end)))	/* the abbreviation code */
+		return false;
+	/* find every value first: nothing is called unless all are in bounds */
+	for (unsigned int i = 0; i < pl->n; i++) {
+		vals[i] = pl->attrs[i].form == DW_FORM_implicit_const ? pl->attrs[i].imp : p;
+		if (!(p = skip_value(d, pl->attrs[i].form, p)))
+			return false;
+	}
+	for (unsigned int i = 0; i < pl->n; i++) {
+		Dwarf_Attribute at = {
+			.code = pl->attrs[i].name, .form = pl->attrs[i].form,
+			.valp = (unsigned char *)vals[i], .cu = die->cu,
+		};
+
+		cb(&at, arg);
+	}
+	return true;
+}

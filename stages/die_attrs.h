@@ -1,0 +1,60 @@
+/* stages/die_attrs.h: a DIE's attributes, walked from its abbreviation.
+ *
+ * libdw's dwarf_getattrs decodes the abbreviation's attribute list again for
+ * every DIE and works out each value's length through a general routine;
+ * for struct members, read millions of times, that was a fifth of the
+ * readers' time. die_attrs__walk decodes an abbreviation once per CU into a
+ * plan (attribute, form) and then, for each DIE that uses it, only steps
+ * over the values, handing each to the callback as the same Dwarf_Attribute
+ * dwarf_getattrs would (code, form, value pointer, CU), so libdw's dwarf_form*
+ * functions read the values as before.
+ *
+ * It declines (returns false, having called nothing) whenever it is not sure:
+ * a form it does not know the length of, a DIE of another CU, a value running
+ * past the CU's end, more attributes than a plan holds, a full plan table. The
+ * caller then uses dwarf_getattrs, which is right for everything.
+ *
+ * One die_attrs per reader thread; not shared. die_attrs__begin_cu before
+ * each CU (plans point at the CU's abbreviations).
+ */
+#ifndef BTFSTREAM_DIE_ATTRS_H
+#define BTFSTREAM_DIE_ATTRS_H
+
+#include <elfutils/libdw.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define DIE_ATTRS_MAX 16	/* attributes a plan holds */
+#define DIE_ATTRS_PLANS 64	/* abbreviations planned per CU (power of two) */
+
+struct die_attrs_plan {
+	const Dwarf_Abbrev *abbrev;	/* NULL: free slot */
+	bool usable;			/* false: walk with dwarf_getattrs */
+	uint8_t n;
+	struct {
+		uint16_t name, form;
+		uint8_t imp[10];	/* DW_FORM_implicit_const: the value, as SLEB128 */
+	} attrs[DIE_ATTRS_MAX];
+};
+
+struct die_attrs {
+	Dwarf_CU *cu;			/* the CU being read */
+	const unsigned char *end;	/* its end in memory */
+	uint8_t offset_size;		/* 4 or 8 (DWARF64) */
+	uint8_t version;
+	bool big_endian;
+	unsigned int nplans;
+	struct die_attrs_plan plans[DIE_ATTRS_PLANS];
+};
+
+/* Starts a CU: cu (libdw's), [start, end) its bytes in memory (unit header
+ * first). start NULL disables the walk for this CU. */
+void die_attrs__begin_cu(struct die_attrs *d, Dwarf_CU *cu, const unsigned char *start, const unsigned char *end,
+			 bool big_endian);
+
+/* Calls cb(attr, arg) for each attribute of die, as dwarf_getattrs(die, cb,
+ * arg, 0) would (cb's return value is ignored: every attribute is visited).
+ * false: declined, nothing was called. */
+bool die_attrs__walk(struct die_attrs *d, Dwarf_Die *die, int (*cb)(Dwarf_Attribute *, void *), void *arg);
+
+#endif

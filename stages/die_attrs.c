@@ -11,14 +11,24 @@
 void die_attrs__begin_cu(struct die_attrs *d, Dwarf_CU *cu, const unsigned char *start, const unsigned char *end,
 			 bool big_endian)
 {
-	memset(d->plans, 0, sizeof(d->plans));
+	if (++d->gen == 0) {	/* wrapped: stale slots could look current */
+		memset(d->plans, 0, sizeof(d->plans));
+		d->gen = 1;
+	}
 	d->nplans = 0;
 	d->cu = NULL;
-	if (!start || end - start < 11)
+	if (!start || end - start < 24)
 		return;
 	/* unit_length 0xffffffff: DWARF64; the version follows the length */
 	d->offset_size = (start[0] & start[1] & start[2] & start[3]) == 0xff ? 8 : 4;
-	d->version = start[(d->offset_size == 8 ? 12 : 4) + big_endian];
+	size_t len = d->offset_size == 8 ? 12 : 4;
+
+	d->version = start[len + big_endian];
+	/* DWARF 5: version, unit_type, address_size; before: version,
+	 * abbrev_offset, address_size */
+	d->address_size = d->version >= 5 ? start[len + 3] : start[len + 2 + d->offset_size];
+	if (d->address_size != 4 && d->address_size != 8)
+		return;
 	d->cu = cu;
 	d->end = end;
 	d->big_endian = big_endian;
@@ -58,6 +68,9 @@ static const unsigned char *skip_value(const struct die_attrs *d, unsigned int f
 		break;
 	case DW_FORM_strx3: case DW_FORM_addrx3:
 		n = 3;
+		break;
+	case DW_FORM_addr:
+		n = d->address_size;
 		break;
 	case DW_FORM_data4: case DW_FORM_ref4: case DW_FORM_strx4: case DW_FORM_addrx4:
 		n = 4;
@@ -111,7 +124,7 @@ static const unsigned char *skip_value(const struct die_attrs *d, unsigned int f
 			return NULL;
 		return q + 1 + len;
 	}
-	default:	/* addr (its size is the CU's), indirect, vendor forms */
+	default:	/* indirect, vendor forms */
 		return NULL;
 	}
 	return n <= (uint64_t)(end - p) ? p + n : NULL;
@@ -165,15 +178,16 @@ static const struct die_attrs_plan *plan_for(struct die_attrs *d, Dwarf_Abbrev *
 	for (unsigned int i = 0; i < DIE_ATTRS_PLANS; i++, h = (h + 1) & (DIE_ATTRS_PLANS - 1)) {
 		struct die_attrs_plan *pl = &d->plans[h];
 
-		if (pl->abbrev == abbrev)
-			return pl;
-		if (!pl->abbrev) {
+		if (pl->gen != d->gen) {
 			if (d->nplans >= DIE_ATTRS_PLANS * 3 / 4)
 				return NULL;
 			d->nplans++;
+			pl->gen = d->gen;
 			make_plan(pl, abbrev);
 			return pl;
 		}
+		if (pl->abbrev == abbrev)
+			return pl;
 	}
 	return NULL;
 }

@@ -25,10 +25,11 @@
 #include <stdint.h>
 
 #define DIE_ATTRS_MAX 16	/* attributes a plan holds */
-#define DIE_ATTRS_PLANS 64	/* abbreviations planned per CU (power of two) */
+#define DIE_ATTRS_PLANS 256	/* abbreviations planned per CU (power of two) */
 
 struct die_attrs_plan {
-	const Dwarf_Abbrev *abbrev;	/* NULL: free slot */
+	uint32_t gen;			/* the slot is in use when it is die_attrs.gen */
+	const Dwarf_Abbrev *abbrev;
 	bool usable;			/* false: walk with dwarf_getattrs */
 	uint8_t n;
 	struct {
@@ -41,8 +42,10 @@ struct die_attrs {
 	Dwarf_CU *cu;			/* the CU being read */
 	const unsigned char *end;	/* its end in memory */
 	uint8_t offset_size;		/* 4 or 8 (DWARF64) */
+	uint8_t address_size;		/* from the unit header */
 	uint8_t version;
 	bool big_endian;
+	uint32_t gen;			/* bumped per CU: frees every slot at once */
 	unsigned int nplans;
 	struct die_attrs_plan plans[DIE_ATTRS_PLANS];
 };

@@ -1,0 +1,171 @@
+/* tests/unit/test_die_attrs.c: die_attrs__walk against dwarf_getattrs.
+ *
+ * The input is this test's own executable, built with -g like every object
+ * of the project (DWARF 5 from GCC 12 here: DW_FORM_implicit_const,
+ * strp/line_strp, exprloc, flag_present, ...). For every DIE of every CU,
+ * the walk must either decline or give exactly the attributes libdw gives:
+ * same codes, forms and value pointers, in the same order.
+ */
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <gelf.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "stages/die_attrs.h"
+#include "tests/tap.h"
+
+#define MAX_SEEN 64
+
+struct seen {
+	size_t n;
+	Dwarf_Attribute at[MAX_SEEN];
+};
+
+static int record(Dwarf_Attribute *at, void *arg)
+{
+	struct seen *s = arg;
+
+	if (s->n < MAX_SEEN)
+		s->at[s->n] = *at;
+	s->n++;
+	return DWARF_CB_OK;
+}
+
+struct tally {
+	unsigned long dies, walked, declined, mismatched, implicit, refused_ok;
+};
+
+static void compare(struct die_attrs *d, Dwarf_Die *die, struct tally *t)
+{
+	struct seen a = { 0 }, b = { 0 };
+	bool same;
+
+	t->dies++;
+	dwarf_getattrs(die, record, &a, 0);
+	if (!die_attrs__walk(d, die, record, &b)) {
+		t->declined++;
+		return;
+	}
+	t->walked++;
+	same = a.n == b.n && a.n <= MAX_SEEN;
+	for (size_t i = 0; same && i < a.n; i++) {
+		same = a.at[i].code == b.at[i].code && a.at[i].form == b.at[i].form;
+		if (same && a.at[i].form == DW_FORM_implicit_const) {
+			Dwarf_Sword va = 0, vb = 0;
+
+			t->implicit++;
+			same = dwarf_formsdata(&a.at[i], &va) == 0 && dwarf_formsdata(&b.at[i], &vb) == 0 && va == vb;
+		} else if (same) {
+			same = a.at[i].valp == b.at[i].valp;
+		}
+	}
+	if (!same && t->mismatched++ < 5)
+		diag("DIE 0x%llx: %zu attributes from libdw, %zu from the walk, or a value differs",
+		     (unsigned long long)dwarf_dieoffset(die), a.n, b.n);
+}
+
+static void walk_tree(struct die_attrs *d, Dwarf_Die *die, struct tally *t, int depth)
+{
+	Dwarf_Die child;
+
+	dwarf_tag(die);	/* as the reader does: the abbreviation is known */
+	compare(d, die, t);
+	if (depth < 64 && dwarf_child(die, &child) == 0)
+		do
+			walk_tree(d, &child, t, depth + 1);
+		while (dwarf_siblingof(&child, &child) == 0);
+}
+
+static const unsigned char *debug_info(Elf *elf, size_t *size)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+
+	if (elf_getshdrstrndx(elf, &shstrndx))
+		return NULL;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		const char *name;
+		Elf_Data *data;
+
+		if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(elf, shstrndx, sh.sh_name)) ||
+		    strcmp(name, ".debug_info") || (sh.sh_flags & SHF_COMPRESSED))
+			continue;
+		if (!(data = elf_getdata(scn, NULL)))
+			return NULL;
+		*size = data->d_size;
+		return data->d_buf;
+	}
+	return NULL;
+}
+
+/* Compares every DIE of path; false if it cannot be read. */
+static bool check_file(const char *path, struct tally *t)
+{
+	static struct die_attrs d;
+	const unsigned char *info;
+	size_t info_size = 0, hsize;
+	Dwarf_Off off = 0, next;
+	int fd = open(path, O_RDONLY);
+	Elf *elf = fd < 0 ? NULL : elf_begin(fd, ELF_C_READ, NULL);
+	Dwarf *dw = elf ? dwarf_begin_elf(elf, DWARF_C_READ, NULL) : NULL;
+
+	if (!dw || !(info = debug_info(elf, &info_size))) {
+		if (elf)
+			elf_end(elf);
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	while (dwarf_next_unit(dw, off, &next, &hsize, NULL, NULL, NULL, NULL, NULL, NULL) == 0) {
+		Dwarf_Die cudie;
+
+		if (dwarf_offdie(dw, off + hsize, &cudie)) {
+			die_attrs__begin_cu(&d, cudie.cu, info + off, info + next, false);
+			walk_tree(&d, &cudie, t, 0);
+		}
+		off = next;
+	}
+	/* no CU begun, and a truncated one: the walk declines */
+	if (dwarf_offdie(dw, hsize, &(Dwarf_Die){ 0 })) {
+		Dwarf_Die cudie;
+		struct seen s = { 0 };
+
+		dwarf_offdie(dw, hsize, &cudie);
+		dwarf_tag(&cudie);
+		die_attrs__begin_cu(&d, NULL, NULL, NULL, false);
+		t->refused_ok += !die_attrs__walk(&d, &cudie, record, &s) && s.n == 0;
+		die_attrs__begin_cu(&d, cudie.cu, info, info + 4, false);
+		t->refused_ok += !die_attrs__walk(&d, &cudie, record, &s) && s.n == 0;
+	}
+	dwarf_end(dw);
+	elf_end(elf);
+	close(fd);
+	return true;
+}
+
+int main(void)
+{
+	/* this test, and the btfstream binary when make check names it */
+	const char *files[] = { "/proc/self/exe", getenv("BTFSTREAM") };
+	struct tally t = { 0 };
+	int nfiles = 0;
+
+	elf_version(EV_CURRENT);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		if (!files[i])
+			continue;
+		ok(check_file(files[i], &t), "%s: has DWARF to compare", files[i]);
+		nfiles++;
+	}
+	diag("%lu DIEs: %lu walked, %lu declined, %lu implicit_const values", t.dies, t.walked, t.declined, t.implicit);
+	ok(t.dies > 500, "there are DIEs to compare (%lu)", t.dies);
+	ok(t.walked * 10 > t.dies * 9, "the walk takes at least 90%% of them (%lu)", t.walked);
+	is_int((int)t.mismatched, 0, "every walked DIE has libdw's attributes, forms and values");
+	is_int((int)t.refused_ok, 2 * nfiles, "with no CU begun, or a truncated one, it declines and calls nothing");
+	done_testing();
+	return exit_status();
+}

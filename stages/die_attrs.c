@@ -168,6 +168,7 @@ static void make_plan(struct die_attrs_plan *pl, Dwarf_Abbrev *abbrev)
 			sleb_encode(imp, pl->attrs[i].imp);
 	}
 	pl->n = (uint8_t)i;
+	pl->children = dwarf_abbrevhaschildren(abbrev) > 0;
 	pl->usable = true;
 }
 
@@ -210,6 +211,8 @@ bool die_attrs__walk(struct die_attrs *d, Dwarf_Die *die, int (*cb)(Dwarf_Attrib
 		if (!(p = skip_value(d, pl->attrs[i].form, p)))
 			return false;
 	}
+	d->after = p;
+	d->after_children = pl->children;
 	for (unsigned int i = 0; i < pl->n; i++) {
 		Dwarf_Attribute at = {
 			.code = pl->attrs[i].name, .form = pl->attrs[i].form,
@@ -219,4 +222,19 @@ bool die_attrs__walk(struct die_attrs *d, Dwarf_Die *die, int (*cb)(Dwarf_Attrib
 		cb(&at, arg);
 	}
 	return true;
+}
+
+int die_attrs__next_sibling(struct die_attrs *d, Dwarf_Die *die)
+{
+	const unsigned char *p = d->after;
+
+	if (d->after_children || !p)
+		return dwarf_siblingof(die, die);
+	d->after = NULL;	/* good for one step */
+	if (p >= d->end)
+		return -1;
+	if (*p == 0)
+		return 1;
+	*die = (Dwarf_Die){ .addr = (void *)p, .cu = die->cu };
+	return 0;
 }

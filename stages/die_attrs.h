@@ -31,6 +31,7 @@ struct die_attrs_plan {
 	uint32_t gen;			/* the slot is in use when it is die_attrs.gen */
 	const Dwarf_Abbrev *abbrev;
 	bool usable;			/* false: walk with dwarf_getattrs */
+	bool children;			/* DIEs with this abbreviation have children */
 	uint8_t n;
 	struct {
 		uint16_t name, form;
@@ -46,6 +47,8 @@ struct die_attrs {
 	uint8_t version;
 	bool big_endian;
 	uint32_t gen;			/* bumped per CU: frees every slot at once */
+	const unsigned char *after;	/* the last walked DIE: the byte after its attributes */
+	bool after_children;		/* ... and whether children follow there */
 	unsigned int nplans;
 	struct die_attrs_plan plans[DIE_ATTRS_PLANS];
 };
@@ -59,5 +62,12 @@ void die_attrs__begin_cu(struct die_attrs *d, Dwarf_CU *cu, const unsigned char 
  * arg, 0) would (cb's return value is ignored: every attribute is visited).
  * false: declined, nothing was called. */
 bool die_attrs__walk(struct die_attrs *d, Dwarf_Die *die, int (*cb)(Dwarf_Attribute *, void *), void *arg);
+
+/* Moves die (the DIE just walked with die_attrs__walk) to its next sibling,
+ * as dwarf_siblingof(die, die) would: 0, or 1 when there is none, or -1.
+ * A DIE without children is followed directly by its sibling (or by the null
+ * entry that ends the list), which the walk has just found; with children,
+ * libdw steps over them. */
+int die_attrs__next_sibling(struct die_attrs *d, Dwarf_Die *die);
 
 #endif

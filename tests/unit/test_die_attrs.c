@@ -35,7 +35,7 @@ static int record(Dwarf_Attribute *at, void *arg)
 }
 
 struct tally {
-	unsigned long dies, walked, declined, mismatched, implicit, refused_ok;
+	unsigned long dies, walked, declined, mismatched, implicit, refused_ok, sib_checked, sib_wrong;
 };
 
 static void compare(struct die_attrs *d, Dwarf_Die *die, struct tally *t)
@@ -50,6 +50,15 @@ static void compare(struct die_attrs *d, Dwarf_Die *die, struct tally *t)
 		return;
 	}
 	t->walked++;
+	{	/* right after a walk, the next sibling must be libdw's */
+		Dwarf_Die x = *die, y = *die;
+		int rx = dwarf_siblingof(&x, &x), ry = die_attrs__next_sibling(d, &y);
+
+		t->sib_checked++;
+		if ((rx != ry || (rx == 0 && x.addr != y.addr)) && t->sib_wrong++ < 5)
+			diag("DIE 0x%llx: next sibling %d/%p from libdw, %d/%p after the walk",
+			     (unsigned long long)dwarf_dieoffset(die), rx, x.addr, ry, y.addr);
+	}
 	same = a.n == b.n && a.n <= MAX_SEEN;
 	for (size_t i = 0; same && i < a.n; i++) {
 		same = a.at[i].code == b.at[i].code && a.at[i].form == b.at[i].form;
@@ -165,6 +174,8 @@ int main(void)
 	ok(t.dies > 500, "there are DIEs to compare (%lu)", t.dies);
 	ok(t.walked * 10 > t.dies * 9, "the walk takes at least 90%% of them (%lu)", t.walked);
 	is_int((int)t.mismatched, 0, "every walked DIE has libdw's attributes, forms and values");
+	ok(t.sib_checked == t.walked && t.sib_wrong == 0, "after each walk, the next sibling is libdw's (%lu wrong)",
+	   t.sib_wrong);
 	is_int((int)t.refused_ok, 2 * nfiles, "with no CU begun, or a truncated one, it declines and calls nothing");
 	done_testing();
 	return exit_status();

@@ -347,6 +347,21 @@ static int parse_args(int argc, char **argv, struct cli *c)
 	return -1;
 }
 
+/* Blocks from a threshold up (dedup batches, libbpf's big arrays) get their
+ * own mappings and go back to the kernel when freed. glibc's default raises
+ * that threshold to the size of the largest block freed (up to 32 MiB),
+ * after which freed batches stayed in the heap: ~35 MB more peak RSS on the
+ * vmlinux. 4 MiB keeps the batches (~4.5 MB) out of the heap and the many
+ * small blocks of a module run in it (each fresh mapping costs page faults:
+ * 256 KiB made all modules 3.4 s of CPU dearer); under --memory-limit,
+ * 256 KiB, for the last few MB (docs/design.md, "Memory"). glibc's own
+ * MALLOC_MMAP_THRESHOLD_ in the environment wins. */
+static void set_malloc_policy(const struct pipeline_opts *o)
+{
+	if (!getenv("MALLOC_MMAP_THRESHOLD_"))
+		mallopt(M_MMAP_THRESHOLD, o->memory_limit ? 256 << 10 : 4 << 20);
+}
+
 int main(int argc, char **argv)
 {
 	struct cli c = { .o = { .sz = sizeof(c.o) } };
@@ -356,17 +371,10 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "diff"))
 		return diff__main(argc - 1, argv + 1, stdout);
-	/* Blocks from 256 KiB up (batches, libbpf's arrays) get their own
-	 * mappings and go back to the kernel when freed. glibc's default
-	 * raises that limit to the size of the largest block freed (up to
-	 * 32 MiB), after which freed batches stayed in the heap: ~35 MB of
-	 * peak RSS on the vmlinux (docs/design.md, "Memory"). glibc's own
-	 * MALLOC_MMAP_THRESHOLD_ in the environment still wins. */
-	if (!getenv("MALLOC_MMAP_THRESHOLD_"))
-		mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	features__default(&o->features);
 	if ((err = parse_args(argc, argv, &c)) >= 0)
 		return err;
+	set_malloc_policy(o);
 	if (c.modules_dir || optind + 1 < argc)
 		exit(run_batch(o, argv + optind, argc - optind, c.modules_dir, c.pahole_J, c.stats_fmt));
 	if (optind + 1 != argc) {

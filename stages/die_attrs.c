@@ -17,6 +17,7 @@ void die_attrs__begin_cu(struct die_attrs *d, Dwarf_CU *cu, const unsigned char 
 	}
 	d->nplans = 0;
 	d->cu = NULL;
+	d->cache.addr = NULL;
 	if (!start || end - start < 24)
 		return;
 	/* unit_length 0xffffffff: DWARF64; the version follows the length */
@@ -30,6 +31,7 @@ void die_attrs__begin_cu(struct die_attrs *d, Dwarf_CU *cu, const unsigned char 
 	if (d->address_size != 4 && d->address_size != 8)
 		return;
 	d->cu = cu;
+	d->start = start;
 	d->end = end;
 	d->big_endian = big_endian;
 }
@@ -211,6 +213,7 @@ bool die_attrs__walk(struct die_attrs *d, Dwarf_Die *die, int (*cb)(Dwarf_Attrib
 		if (!(p = skip_value(d, pl->attrs[i].form, p)))
 			return false;
 	}
+	d->after_die = die->addr;
 	d->after = p;
 	d->after_children = pl->children;
 	for (unsigned int i = 0; i < pl->n; i++) {
@@ -228,9 +231,95 @@ int die_attrs__next_sibling(struct die_attrs *d, Dwarf_Die *die)
 {
 	const unsigned char *p = d->after;
 
-	if (d->after_children || !p)
+	if (d->after_children || !p || d->after_die != die->addr)
 		return dwarf_siblingof(die, die);
 	d->after = NULL;	/* good for one step */
+	if (p >= d->end)
+		return -1;
+	if (*p == 0)
+		return 1;
+	*die = (Dwarf_Die){ .addr = (void *)p, .cu = die->cu };
+	return 0;
+}
+
+static int cache_one(Dwarf_Attribute *at, void *arg)
+{
+	struct die_attrs_cache *c = arg;
+
+	if (c->n < DIE_ATTRS_MAX)
+		c->at[c->n++] = *at;
+	return DWARF_CB_OK;
+}
+
+/* d->cache for die, walked if it is not there yet. */
+static const struct die_attrs_cache *cached(struct die_attrs *d, Dwarf_Die *die)
+{
+	struct die_attrs_cache *c = &d->cache;
+
+	if (c->addr == die->addr)
+		return c;
+	c->addr = die->addr;
+	c->n = 0;
+	c->sibling = NULL;
+	if (!die->abbrev && dwarf_tag(die) < 0) {
+		c->declined = true;
+		return c;
+	}
+	c->declined = !die_attrs__walk(d, die, cache_one, c);
+	if (c->declined)
+		return c;
+	c->after = d->after;
+	c->children = d->after_children;
+	for (unsigned int i = 0; c->children && i < c->n; i++) {
+		const Dwarf_Attribute *at = &c->at[i];
+		unsigned int len;
+
+		if (at->code != DW_AT_sibling)
+			continue;
+		switch (at->form) {
+		case DW_FORM_ref1: len = 1; break;
+		case DW_FORM_ref2: len = 2; break;
+		case DW_FORM_ref4: len = 4; break;
+		case DW_FORM_ref8: len = 8; break;
+		default: len = 0; break;
+		}
+		if (len) {
+			uint64_t off = read_n(at->valp, len, d->big_endian);
+
+			if (off < (uint64_t)(d->end - d->start))
+				c->sibling = d->start + off;
+		}
+	}
+	return c;
+}
+
+int die_attrs__attr(struct die_attrs *d, Dwarf_Die *die, unsigned int name, Dwarf_Attribute *out)
+{
+	const struct die_attrs_cache *c = cached(d, die);
+
+	if (c->declined)
+		return -1;
+	for (unsigned int i = 0; i < c->n; i++)
+		if (c->at[i].code == name) {
+			*out = c->at[i];
+			return 1;
+		}
+	return 0;
+}
+
+int die_attrs__siblingof(struct die_attrs *d, Dwarf_Die *die)
+{
+	const struct die_attrs_cache *c = &d->cache;
+	const unsigned char *p;
+
+	if (c->addr != die->addr || c->declined || !d->cu || die->cu != d->cu)
+		return dwarf_siblingof(die, die);
+	if (!c->children)
+		p = c->after;
+	else if (c->sibling && c->sibling > c->after)
+		p = c->sibling;
+	else
+		return dwarf_siblingof(die, die);
 	if (p >= d->end)
 		return -1;
 	if (*p == 0)

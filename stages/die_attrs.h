@@ -39,15 +39,28 @@ struct die_attrs_plan {
 	} attrs[DIE_ATTRS_MAX];
 };
 
+/* The attributes of one DIE, walked once and looked up many times. */
+struct die_attrs_cache {
+	const void *addr;		/* the DIE (its address); NULL: nothing cached */
+	bool declined;			/* the walk declined it: ask libdw */
+	bool children;
+	uint8_t n;
+	const unsigned char *after;	/* the byte after its attributes */
+	const unsigned char *sibling;	/* from DW_AT_sibling; NULL: none */
+	Dwarf_Attribute at[DIE_ATTRS_MAX];
+};
+
 struct die_attrs {
 	Dwarf_CU *cu;			/* the CU being read */
-	const unsigned char *end;	/* its end in memory */
+	struct die_attrs_cache cache;
+	const unsigned char *start, *end;	/* its bytes in memory, unit header first */
 	uint8_t offset_size;		/* 4 or 8 (DWARF64) */
 	uint8_t address_size;		/* from the unit header */
 	uint8_t version;
 	bool big_endian;
 	uint32_t gen;			/* bumped per CU: frees every slot at once */
-	const unsigned char *after;	/* the last walked DIE: the byte after its attributes */
+	const void *after_die;		/* the last walked DIE */
+	const unsigned char *after;	/* ... the byte after its attributes */
 	bool after_children;		/* ... and whether children follow there */
 	unsigned int nplans;
 	struct die_attrs_plan plans[DIE_ATTRS_PLANS];
@@ -69,5 +82,16 @@ bool die_attrs__walk(struct die_attrs *d, Dwarf_Die *die, int (*cb)(Dwarf_Attrib
  * entry that ends the list), which the walk has just found; with children,
  * libdw steps over them. */
 int die_attrs__next_sibling(struct die_attrs *d, Dwarf_Die *die);
+
+/* Attribute name of die, as dwarf_attr(die, name, out) (not following
+ * DW_AT_abstract_origin or DW_AT_specification): 1 found, 0 the DIE has no
+ * such attribute, -1 not known here (ask libdw). The DIE's attributes are
+ * walked once and kept until another DIE is asked about. */
+int die_attrs__attr(struct die_attrs *d, Dwarf_Die *die, unsigned int name, Dwarf_Attribute *out);
+
+/* dwarf_siblingof(die, die), without decoding die's attributes again when
+ * they are the ones cached: a DIE without children is followed by its
+ * sibling, one with children jumps by its DW_AT_sibling. Otherwise libdw. */
+int die_attrs__siblingof(struct die_attrs *d, Dwarf_Die *die);
 
 #endif

@@ -133,9 +133,17 @@ int intern_name(struct dwarf_reader *r, const char *s, uint32_t *id)
 	return 0;
 }
 
+/* dwarf_diename(die) through the attribute cache. */
+const char *die_name_str(struct dwarf_reader *r, Dwarf_Die *die)
+{
+	Dwarf_Attribute at;
+
+	return die_attr_integrate(r, die, DW_AT_name, &at) ? dwarf_formstring(&at) : NULL;
+}
+
 int die_name(struct dwarf_reader *r, Dwarf_Die *die, uint32_t *id)
 {
-	return intern_name(r, dwarf_diename(die), id);
+	return intern_name(r, die_name_str(r, die), id);
 }
 
 static uint64_t read_uint(const unsigned char *p, unsigned int n, bool big_endian)
@@ -228,12 +236,36 @@ int die_ref_at(struct dwarf_reader *r, Dwarf_Die *die, Dwarf_Attribute *found, u
 	return 0;
 }
 
+/* dwarf_attr(die, name, at) through the reader's cache of the DIE's
+ * attributes (stages/die_attrs.h): one walk over them, then lookups. */
+bool die_attr(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name, Dwarf_Attribute *at)
+{
+	int k = die_attrs__attr(&r->attrs, die, name, at);
+
+	return k < 0 ? dwarf_attr(die, name, at) != NULL : k > 0;
+}
+
+/* dwarf_attr_integrate: the same, else through DW_AT_abstract_origin /
+ * DW_AT_specification (libdw follows those, only when the DIE has one). */
+bool die_attr_integrate(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name, Dwarf_Attribute *at)
+{
+	Dwarf_Attribute origin;
+	int k = die_attrs__attr(&r->attrs, die, name, at);
+
+	if (k > 0)
+		return true;
+	if (k == 0 && die_attrs__attr(&r->attrs, die, DW_AT_abstract_origin, &origin) == 0 &&
+	    die_attrs__attr(&r->attrs, die, DW_AT_specification, &origin) == 0)
+		return false;
+	return dwarf_attr_integrate(die, name, at) != NULL;
+}
+
 int die_ref(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name, uint32_t *ref)
 {
 	Dwarf_Attribute at;
 
 	*ref = REF_VOID;
-	return dwarf_attr(die, name, &at) ? die_ref_at(r, die, &at, ref) : 0;
+	return die_attr(r, die, name, &at) ? die_ref_at(r, die, &at, ref) : 0;
 }
 
 /* The same, following DW_AT_specification / DW_AT_abstract_origin. */
@@ -242,32 +274,32 @@ int die_ref_integrate(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name,
 	Dwarf_Attribute at;
 
 	*ref = REF_VOID;
-	return dwarf_attr_integrate(die, name, &at) ? die_ref_at(r, die, &at, ref) : 0;
+	return die_attr_integrate(r, die, name, &at) ? die_ref_at(r, die, &at, ref) : 0;
 }
 
-bool die_flag(Dwarf_Die *die, unsigned int name)
+bool die_flag(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name)
 {
 	Dwarf_Attribute at;
 	bool v = false;
 
-	return dwarf_attr(die, name, &at) && dwarf_formflag(&at, &v) == 0 && v;
+	return die_attr(r, die, name, &at) && dwarf_formflag(&at, &v) == 0 && v;
 }
 
-bool die_udata(Dwarf_Die *die, unsigned int name, Dwarf_Word *v)
+bool die_udata(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name, Dwarf_Word *v)
 {
 	Dwarf_Attribute at;
 
-	return dwarf_attr(die, name, &at) && dwarf_formudata(&at, v) == 0;
+	return die_attr(r, die, name, &at) && dwarf_formudata(&at, v) == 0;
 }
 
 /* Signed constant: sign-extends sdata/implicit_const only, like the forms say. */
-static bool die_sdata(Dwarf_Die *die, unsigned int name, int64_t *v, bool *is_signed_form)
+static bool die_sdata(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name, int64_t *v, bool *is_signed_form)
 {
 	Dwarf_Attribute at;
 	Dwarf_Sword s;
 	Dwarf_Word u;
 
-	if (!dwarf_attr(die, name, &at))
+	if (!die_attr(r, die, name, &at))
 		return false;
 	*is_signed_form = dwarf_whatform(&at) == DW_FORM_sdata || dwarf_whatform(&at) == DW_FORM_implicit_const;
 	if (*is_signed_form) {
@@ -324,7 +356,7 @@ int add_decl_tags(struct dwarf_reader *r, Dwarf_Die *die, long target, int compo
 		r->recs[idx].name = name;
 		r->recs[idx].size_type = local_ref(target);
 		r->recs[idx].extra = (uint32_t)component;
-	} while ((res = dwarf_siblingof(&child, &child)) == 0);
+	} while ((res = next_sibling(r, &child)) == 0);
 	return res < 0 ? reader_fail(r, die, -EINVAL, "corrupt DIE tree") : 0;
 }
 
@@ -357,11 +389,11 @@ static int read_base_type(struct dwarf_reader *r, Dwarf_Die *die)
 {
 	Dwarf_Word enc = 0, size = 0;
 	uint32_t name, btf_enc = 0;
-	const char *s = dwarf_diename(die);
+	const char *s = die_name_str(r, die);
 	long idx;
 
-	die_udata(die, DW_AT_encoding, &enc);
-	die_udata(die, DW_AT_byte_size, &size);
+	die_udata(r, die, DW_AT_encoding, &enc);
+	die_udata(r, die, DW_AT_byte_size, &size);
 	if (intern_name(r, s, &name))
 		return -ENOMEM;
 	switch (enc) {
@@ -453,22 +485,22 @@ static int read_pointer(struct dwarf_reader *r, Dwarf_Die *die)
 		r->recs[tag].name = name;
 		r->recs[tag].size_type = r->recs[ptr].size_type;
 		r->recs[ptr].size_type = local_ref(tag);
-	} while (dwarf_siblingof(&child, &child) == 0);
+	} while (next_sibling(r, &child) == 0);
 	return 0;
 }
 
-static uint32_t subrange_count(Dwarf_Die *sub)
+static uint32_t subrange_count(struct dwarf_reader *r, Dwarf_Die *sub)
 {
 	Dwarf_Attribute at;
 	Dwarf_Word u, lower = 0;
 	int64_t ub;
 	bool sform;
 
-	if (dwarf_attr(sub, DW_AT_count, &at))
+	if (die_attr(r, sub, DW_AT_count, &at))
 		return dwarf_formudata(&at, &u) == 0 ? (uint32_t)u : 0;
-	if (!die_sdata(sub, DW_AT_upper_bound, &ub, &sform))
+	if (!die_sdata(r, sub, DW_AT_upper_bound, &ub, &sform))
 		return 0;	/* flexible or variable length */
-	die_udata(sub, DW_AT_lower_bound, &lower);
+	die_udata(r, sub, DW_AT_lower_bound, &lower);
 	return (uint32_t)(ub - (int64_t)lower + 1);
 }
 
@@ -489,13 +521,13 @@ static int read_array(struct dwarf_reader *r, Dwarf_Die *die)
 			int tag = dwarf_tag(&child);
 
 			if (tag == DW_TAG_subrange_type)
-				nelems *= subrange_count(&child);
+				nelems *= subrange_count(r, &child);
 			else if (tag == DW_TAG_enumeration_type)
 				nelems = 0;
 			else
 				continue;
 			any = true;
-		} while (dwarf_siblingof(&child, &child) == 0);
+		} while (next_sibling(r, &child) == 0);
 	}
 	if ((idx = add_rec(r, BTF_KIND_ARRAY)) < 0)
 		return -ENOMEM;
@@ -698,7 +730,7 @@ static int read_members(struct dwarf_reader *r, Dwarf_Die *die, long idx, uint32
 		     push_u32(&r->tagged, &r->ntagged, &r->tagged_cap, (uint32_t)dwarf_dieoffset(&child))))
 			return -ENOMEM;
 		i++;
-	} while ((res = walked ? die_attrs__next_sibling(&r->attrs, &child) : dwarf_siblingof(&child, &child)) == 0);
+	} while ((res = walked ? die_attrs__next_sibling(&r->attrs, &child) : next_sibling(r, &child)) == 0);
 	if (res < 0)
 		return reader_fail(r, die, -EINVAL, "corrupt DIE tree");
 	if (i > 0xffff)
@@ -737,9 +769,9 @@ static int read_struct(struct dwarf_reader *r, Dwarf_Die *die, bool is_union)
 	long idx;
 	int err;
 
-	if (die_flag(die, DW_AT_declaration))
+	if (die_flag(r, die, DW_AT_declaration))
 		return read_fwd(r, die, is_union);
-	die_udata(die, DW_AT_byte_size, &size);
+	die_udata(r, die, DW_AT_byte_size, &size);
 	if (die_name(r, die, &name) || (idx = add_rec(r, is_union ? BTF_KIND_UNION : BTF_KIND_STRUCT)) < 0)
 		return -ENOMEM;
 	r->recs[idx].name = name;
@@ -781,7 +813,7 @@ static int read_enum(struct dwarf_reader *r, Dwarf_Die *die)
 	long idx;
 	int res;
 
-	die_udata(die, DW_AT_byte_size, &size);
+	die_udata(r, die, DW_AT_byte_size, &size);
 	if (die_name(r, die, &name))
 		return -ENOMEM;
 	if ((res = dwarf_child(die, &child)) == 0) {
@@ -793,13 +825,13 @@ static int read_enum(struct dwarf_reader *r, Dwarf_Die *die)
 				continue;
 			if (!(v = scratch_at(r, n, sizeof(*v))) || die_name(r, &child, &v->name))
 				return -ENOMEM;
-			die_sdata(&child, DW_AT_const_value, &val, &sform);
+			die_sdata(r, &child, DW_AT_const_value, &val, &sform);
 			if (sform && val < 0)
 				is_signed = true;
 			v->val_lo = (uint32_t)val;
 			v->val_hi = (uint32_t)((uint64_t)val >> 32);
 			n++;
-		} while ((res = dwarf_siblingof(&child, &child)) == 0);
+		} while ((res = next_sibling(r, &child)) == 0);
 	}
 	if (res < 0)
 		return reader_fail(r, die, -EINVAL, "corrupt DIE tree");
@@ -841,7 +873,7 @@ static int read_subroutine(struct dwarf_reader *r, Dwarf_Die *die)
 			if ((err = die_ref(r, &child, DW_AT_type, &p->type)))
 				return err;
 			n++;
-		} while ((res = dwarf_siblingof(&child, &child)) == 0);
+		} while ((res = next_sibling(r, &child)) == 0);
 	}
 	if (res < 0)
 		return reader_fail(r, die, -EINVAL, "corrupt DIE tree");
@@ -948,7 +980,7 @@ static int visit_children(struct dwarf_reader *r, Dwarf_Die *die)
 		}
 		if ((err = visit(r, &child)))
 			return err;
-	} while ((res = dwarf_siblingof(&child, &child)) == 0);
+	} while ((res = next_sibling(r, &child)) == 0);
 	r->level--;
 	return res < 0 ? reader_fail(r, die, -EINVAL, "corrupt DIE tree") : 0;
 }

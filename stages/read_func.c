@@ -157,7 +157,7 @@ static int read_proto_params(struct dwarf_reader *r, Dwarf_Die *die, struct rec_
 			if ((err = die_ref_integrate(r, &child, DW_AT_type, &params[i].type)))
 				return err;
 			offs[i++] = dwarf_dieoffset(&child);
-		} while (dwarf_siblingof(&child, &child) == 0);
+		} while (next_sibling(r, &child) == 0);
 	}
 	*n = i;
 	return 0;
@@ -205,7 +205,7 @@ static void check_registers(struct dwarf_reader *r, Dwarf_Die *code, const Dwarf
 			in_reg[pos] = true;
 			if (got != want)
 				unexpected = true;
-		} while (dwarf_siblingof(&child, &child) == 0);
+		} while (next_sibling(r, &child) == 0);
 	}
 	for (uint32_t i = 0; i < n; i++)
 		if (abi_arg_reg(r->opts->machine, i) != NO_REG && !in_reg[i])
@@ -214,7 +214,7 @@ static void check_registers(struct dwarf_reader *r, Dwarf_Die *code, const Dwarf
 		*flags |= FUNC_UNEXPECTED_REG;
 }
 
-static uint32_t count_params(Dwarf_Die *die)
+static uint32_t count_params(struct dwarf_reader *r, Dwarf_Die *die)
 {
 	Dwarf_Die child;
 	uint32_t n = 0;
@@ -222,7 +222,7 @@ static uint32_t count_params(Dwarf_Die *die)
 	if (dwarf_child(die, &child) == 0)
 		do
 			n += dwarf_tag(&child) == DW_TAG_formal_parameter;
-		while (dwarf_siblingof(&child, &child) == 0);
+		while (next_sibling(r, &child) == 0);
 	return n;
 }
 
@@ -277,10 +277,10 @@ static uint32_t func_decl_tags(struct dwarf_reader *r, Dwarf_Die *proto, struct 
 				if (out)
 					out[n].type = param;
 				n++;
-			} while (dwarf_siblingof(&ann, &ann) == 0);
+			} while (next_sibling(r, &ann) == 0);
 		}
 		param++;
-	} while (dwarf_siblingof(&child, &child) == 0);
+	} while (next_sibling(r, &child) == 0);
 	return n;
 }
 
@@ -300,9 +300,9 @@ int read_function(struct dwarf_reader *r, Dwarf_Die *die)
 	/* Definitions only. A DIE without code (an abstract instance, or a
 	 * function the compiler emitted as a jump to another) still has the
 	 * source prototype; the ELF symbol decides whether it exists. */
-	if (!r->opts->funcs || dwarf_hasattr(die, DW_AT_declaration))
+	if (!r->opts->funcs || die_attr(r, die, DW_AT_declaration, &at))
 		return 0;
-	name_str = name_integrate(die);
+	name_str = die_name_str(r, die);
 	if (intern_name(r, name_str, &name))
 		return -ENOMEM;
 	if (!name)
@@ -318,8 +318,8 @@ int read_function(struct dwarf_reader *r, Dwarf_Die *die)
 	}
 	if ((err = die_ref_integrate(r, die, DW_AT_type, &ret)))
 		return err;
-	proto = abstract_origin(die, &origin) ? &origin : die;
-	n = count_params(proto);
+	proto = die_attr(r, die, DW_AT_abstract_origin, &at) && dwarf_formref_die(&at, &origin) ? &origin : die;
+	n = count_params(r, proto);
 	ntags = func_decl_tags(r, proto, NULL);
 	if (n > 0xfffe || ntags > 0xffff)
 		return reader_fail(r, die, -E2BIG, "function with more than 65534 parameters or tags");
@@ -327,9 +327,9 @@ int read_function(struct dwarf_reader *r, Dwarf_Die *die)
 		return -ENOMEM;
 	if ((err = read_params(r, die, params, &n, &flags)))
 		return err;
-	if (dwarf_attr_integrate(die, DW_AT_external, &at))
+	if (die_attr_integrate(r, die, DW_AT_external, &at))
 		dwarf_formflag(&at, &external);
-	if (dwarf_attr_integrate(die, DW_AT_calling_convention, &at) && dwarf_formudata(&at, &cc) == 0 &&
+	if (die_attr_integrate(r, die, DW_AT_calling_convention, &at) && dwarf_formudata(&at, &cc) == 0 &&
 	    cc == DW_CC_nocall)
 		flags |= FUNC_NOCALL;
 	if (flags & FUNC_VARIADIC)

@@ -30,8 +30,13 @@ int die_name(struct dwarf_reader *r, Dwarf_Die *die, uint32_t *id);
 int die_ref(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name, uint32_t *ref);
 int die_ref_at(struct dwarf_reader *r, Dwarf_Die *die, Dwarf_Attribute *found, uint32_t *ref);
 int die_ref_integrate(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name, uint32_t *ref);
-bool die_flag(Dwarf_Die *die, unsigned int name);
-bool die_udata(Dwarf_Die *die, unsigned int name, Dwarf_Word *v);
+bool die_flag(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name);
+bool die_udata(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name, Dwarf_Word *v);
+/* dwarf_attr / dwarf_attr_integrate / dwarf_diename through the reader's
+ * cache of the current DIE's attributes (stages/die_attrs.h). */
+bool die_attr(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name, Dwarf_Attribute *at);
+bool die_attr_integrate(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name, Dwarf_Attribute *at);
+const char *die_name_str(struct dwarf_reader *r, Dwarf_Die *die);
 
 /* If die is an annotation (clang's DW_TAG_LLVM_annotation, GCC's
  * DW_TAG_GNU_annotation) named kind ("btf_decl_tag", "btf_type_tag"): its
@@ -41,6 +46,13 @@ const char *annotation_value(Dwarf_Die *die, const char *kind);
 /* DECL_TAG records for the btf_decl_tag annotations among die's children
  * (read_dwarf.c); target is the record they tag, component its index or -1. */
 int add_decl_tags(struct dwarf_reader *r, Dwarf_Die *die, long target, int component);
+
+/* dwarf_siblingof(die, die), skipping the decoding when die's attributes
+ * are the ones in the reader's cache (stages/die_attrs.h). */
+static inline int next_sibling(struct dwarf_reader *r, Dwarf_Die *die)
+{
+	return die_attrs__siblingof(&r->attrs, die);
+}
 
 /* read_var.c: a VAR record for a file-scope variable opts->vars selects. */
 int read_variable(struct dwarf_reader *r, Dwarf_Die *die);

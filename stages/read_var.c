@@ -82,10 +82,10 @@ int read_variable(struct dwarf_reader *r, Dwarf_Die *die)
 	long idx;
 	int slot, err;
 
-	if (!v || dwarf_hasattr(die, DW_AT_declaration) || die_flag(die, DW_AT_artificial) ||
+	if (!v || die_attr(r, die, DW_AT_declaration, &at) || die_flag(r, die, DW_AT_artificial) ||
 	    !variable_addr(r, die, &addr) || (slot = vars__section(v, addr)) < 0)
 		return 0;
-	name_str = dwarf_attr_integrate(die, DW_AT_name, &at) ? dwarf_formstring(&at) : NULL;
+	name_str = die_name_str(r, die);
 	if (!name_str || !*name_str || vars__name_filtered(name_str))
 		return 0;
 	offset = addr - v->secs[slot].addr;
@@ -98,7 +98,7 @@ int read_variable(struct dwarf_reader *r, Dwarf_Die *die)
 		return err;
 	if (type == REF_VOID)
 		return 0;
-	if (dwarf_attr_integrate(die, DW_AT_external, &at))
+	if (die_attr_integrate(r, die, DW_AT_external, &at))
 		dwarf_formflag(&at, &external);
 	if (intern_name(r, name_str, &name) || (idx = add_rec(r, BTF_KIND_VAR)) < 0)
 		return -ENOMEM;

@@ -36,7 +36,37 @@ static int record(Dwarf_Attribute *at, void *arg)
 
 struct tally {
 	unsigned long dies, walked, declined, mismatched, implicit, refused_ok, sib_checked, sib_wrong;
+	unsigned long cache_checked, cache_wrong, csib_checked, csib_wrong;
 };
+
+/* die_attrs__attr against dwarf_attr for every attribute the DIE has and
+ * one it has not; then die_attrs__siblingof, with the DIE cached, against
+ * dwarf_siblingof. */
+static void compare_cache(struct die_attrs *d, Dwarf_Die *die, const struct seen *libdw, struct tally *t)
+{
+	Dwarf_Attribute got;
+	Dwarf_Die x = *die, y = *die;
+	int rx, ry;
+
+	for (size_t i = 0; i < libdw->n && i < MAX_SEEN; i++) {
+		int k = die_attrs__attr(d, die, libdw->at[i].code, &got);
+
+		t->cache_checked++;
+		if (k == 0 || (k > 0 && (got.form != libdw->at[i].form ||
+		    (got.form != DW_FORM_implicit_const && got.valp != libdw->at[i].valp))))
+			if (t->cache_wrong++ < 5)
+				diag("DIE 0x%llx: attribute 0x%x differs from libdw's",
+				     (unsigned long long)dwarf_dieoffset(die), libdw->at[i].code);
+	}
+	if (die_attrs__attr(d, die, 0x3fff, &got) > 0 && t->cache_wrong++ < 5)
+		diag("DIE 0x%llx: an attribute it does not have is found", (unsigned long long)dwarf_dieoffset(die));
+	rx = dwarf_siblingof(&x, &x);
+	ry = die_attrs__siblingof(d, &y);
+	t->csib_checked++;
+	if ((rx != ry || (rx == 0 && x.addr != y.addr)) && t->csib_wrong++ < 5)
+		diag("DIE 0x%llx: next sibling %d/%p from libdw, %d/%p from the cache",
+		     (unsigned long long)dwarf_dieoffset(die), rx, x.addr, ry, y.addr);
+}
 
 static void compare(struct die_attrs *d, Dwarf_Die *die, struct tally *t)
 {
@@ -45,6 +75,7 @@ static void compare(struct die_attrs *d, Dwarf_Die *die, struct tally *t)
 
 	t->dies++;
 	dwarf_getattrs(die, record, &a, 0);
+	compare_cache(d, die, &a, t);
 	if (!die_attrs__walk(d, die, record, &b)) {
 		t->declined++;
 		return;
@@ -176,6 +207,10 @@ int main(void)
 	is_int((int)t.mismatched, 0, "every walked DIE has libdw's attributes, forms and values");
 	ok(t.sib_checked == t.walked && t.sib_wrong == 0, "after each walk, the next sibling is libdw's (%lu wrong)",
 	   t.sib_wrong);
+	ok(t.cache_checked > 0 && t.cache_wrong == 0, "cached lookups are libdw's (%lu of %lu wrong)", t.cache_wrong,
+	   t.cache_checked);
+	ok(t.csib_checked == t.dies && t.csib_wrong == 0, "siblings from the cache are libdw's (%lu wrong)",
+	   t.csib_wrong);
 	is_int((int)t.refused_ok, 2 * nfiles, "with no CU begun, or a truncated one, it declines and calls nothing");
 	done_testing();
 	return exit_status();

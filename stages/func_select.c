@@ -343,7 +343,7 @@ int func_select__run(struct btf *btf, const struct strtab *strtab, const struct 
 	if (!n)
 		return 0;
 	order = name_order(strtab, cands, n);
-	if (!order || proto_memo__init(&s.protos, n)) {
+	if (!order || proto_memo__init(&s.protos, n / 4)) {
 		free(order);
 		return fail__set(f, -ENOMEM, "func_select: out of memory");
 	}

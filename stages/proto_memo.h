@@ -31,7 +31,7 @@ struct proto_memo {
 	size_t cap, used;			/* cap: power of two */
 };
 
-/* Room for about n prototypes. Returns 0 or -ENOMEM. */
+/* Room for about n prototypes to start with (it grows). Returns 0 or -ENOMEM. */
 int proto_memo__init(struct proto_memo *m, size_t n);
 void proto_memo__fini(struct proto_memo *m);
 

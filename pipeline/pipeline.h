@@ -40,8 +40,8 @@ struct pipeline_opts {
 	unsigned int n_lang_exclude;
 };
 
-#define PIPELINE_DEFAULT_QUEUE_CAPACITY 4096
-#define PIPELINE_DEFAULT_WINDOW_PER_JOB 4
+#define PIPELINE_DEFAULT_QUEUE_CAPACITY 8192
+#define PIPELINE_DEFAULT_WINDOW_PER_JOB 8
 /* Type records per dedup batch: a count, so the cuts and thus the bytes do
  * not depend on the machine; chosen by measurement (docs/design.md). */
 #define PIPELINE_BATCH_RECORDS (128u * 1024)

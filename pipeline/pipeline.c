@@ -576,6 +576,14 @@ static int stage_open(struct pipeline *p, struct run_stats *s)
 			     p->in.debug_str_size))
 		return fail__set(&p->fail, -ENOMEM, "pipeline: out of memory");
 	p->read.names = &p->names;
+	if (p->in.loclists_size) {
+		p->read.locs.loclists = (const unsigned char *)p->in.map + p->in.loclists_off;
+		p->read.locs.loclists_end = p->read.locs.loclists + p->in.loclists_size;
+	}
+	if (p->in.loc_size) {
+		p->read.locs.loc = (const unsigned char *)p->in.map + p->in.loc_off;
+		p->read.locs.loc_end = p->read.locs.loc + p->in.loc_size;
+	}
 	clock_stop(&m, s, "cu_index", p->idx.count, "CUs")->bytes = p->idx.bytes;
 	return 0;
 }

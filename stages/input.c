@@ -99,9 +99,13 @@ static void releasable_sections(struct input *in)
 			continue;
 		if ((sh.sh_flags & SHF_COMPRESSED) || sh.sh_type == SHT_NOBITS)
 			continue;
-		if (!strcmp(name, ".debug_str") && sh.sh_offset + sh.sh_size <= in->size) {
-			in->debug_str_off = sh.sh_offset;
-			in->debug_str_size = sh.sh_size;
+		if (sh.sh_offset + sh.sh_size <= in->size) {
+			if (!strcmp(name, ".debug_str"))
+				in->debug_str_off = sh.sh_offset, in->debug_str_size = sh.sh_size;
+			else if (!strcmp(name, ".debug_loclists"))
+				in->loclists_off = sh.sh_offset, in->loclists_size = sh.sh_size;
+			else if (!strcmp(name, ".debug_loc"))
+				in->loc_off = sh.sh_offset, in->loc_size = sh.sh_size;
 		}
 		if (!strcmp(name, ".debug_info")) {
 			in->debug_info_off = sh.sh_offset;

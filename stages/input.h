@@ -31,6 +31,8 @@ struct input {
 	unsigned int machine;	/* e_machine */
 	uint64_t debug_info_off;	/* file offset of .debug_info (0 if compressed) */
 	uint64_t debug_str_off, debug_str_size;	/* .debug_str (0 if compressed or absent) */
+	uint64_t loclists_off, loclists_size;	/* .debug_loclists (the same) */
+	uint64_t loc_off, loc_size;		/* .debug_loc (the same) */
 	uint64_t released;		/* file offset up to which pages were released */
 #define INPUT_MAX_AUX 5
 	uint64_t aux_off[INPUT_MAX_AUX], aux_size[INPUT_MAX_AUX];	/* .debug_loclists/rnglists/loc/ranges/abbrev */

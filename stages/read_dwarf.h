@@ -35,6 +35,7 @@
 #include "stages/cu_index.h"
 #include "stages/die_attrs.h"
 #include "stages/die_map.h"
+#include "stages/param_loc.h"
 #include "stages/fail.h"
 #include "stages/record.h"
 
@@ -62,6 +63,7 @@ struct read_opts {
 	 * are copied into the strtab, not borrowed, so its pages can go */
 	const char *info_lo, *info_hi;
 	struct name_cache *names; /* ids of .debug_str names, shared by the readers; may be NULL */
+	struct param_loc_sections locs;	/* location lists in the mapping (stages/param_loc.h) */
 };
 
 struct read_stats {

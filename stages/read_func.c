@@ -69,8 +69,10 @@ static int entry_value_reg(Dwarf_Attribute *at, Dwarf_Op *op)
 	return op_reg(&ops[0]);
 }
 
-/* Where parameter p arrives: its register, or NO_REG if none is known. */
-static int param_reg(Dwarf_Die *p)
+/* Where parameter p arrives: its register, or NO_REG if none is known.
+ * Read from the section bytes (stages/param_loc.h) when that can be done,
+ * else through libdw. */
+static int param_reg(struct dwarf_reader *r, Dwarf_Die *p)
 {
 	Dwarf_Addr base, start, end;
 	Dwarf_Attribute at;
@@ -79,8 +81,18 @@ static int param_reg(Dwarf_Die *p)
 	size_t len;
 	int reg = NO_REG;
 
-	if (!dwarf_attr(p, DW_AT_location, &at))
+	if (!die_attr(r, p, DW_AT_location, &at))
 		return NO_REG;
+	if (r->attrs.cu && at.cu == r->attrs.cu) {
+		struct param_loc_cu cu = {
+			.version = r->attrs.version, .address_size = r->attrs.address_size,
+			.offset_size = r->attrs.offset_size, .big_endian = r->opts->big_endian,
+		};
+
+		if ((reg = param_loc__reg(&r->opts->locs, &cu, &at)) != PARAM_LOC_ASK_LIBDW)
+			return reg < 0 ? NO_REG : reg;
+		reg = NO_REG;
+	}
 	pthread_mutex_lock(&getlocation_lock);
 	for (int k = 0; reg == NO_REG && (off = dwarf_getlocations(&at, off, &base, &start, &end, &expr, &len)) > 0; k++) {
 		if (len == 2 && expr[1].atom == DW_OP_stack_value)
@@ -198,7 +210,7 @@ static void check_registers(struct dwarf_reader *r, Dwarf_Die *code, const Dwarf
 			want = pos < 0 ? NO_REG : abi_arg_reg(r->opts->machine, (unsigned int)pos);
 			if (want == NO_REG)
 				continue;
-			int got = param_reg(&child);
+			int got = param_reg(r, &child);
 
 			if (got == NO_REG)
 				continue;

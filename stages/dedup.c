@@ -3,7 +3,10 @@
 
 #include <bpf/btf.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "stages/str_compact.h"
 
 int dedup__run(struct btf *btf, const char *path, struct fail *f)
 {
@@ -40,7 +43,10 @@ int dedup__compact(struct btf **btf, const char *path, struct fail *f)
 		return fail__set(f, -ENOMEM, "dedup: %s: out of memory", path);
 	if (base)
 		err = copy_split(fresh, *btf);
-	else
+	else if (btf__type_cnt(*btf) > 1 && !getenv("BTFSTREAM_LIBBPF_COMPACT")) {
+		btf__free(fresh);
+		err = (fresh = str_compact(*btf)) ? 0 : -errno;
+	} else
 		err = btf__type_cnt(*btf) > 1 ? btf__add_btf(fresh, *btf) : 0;
 	if (err < 0) {
 		btf__free(fresh);

@@ -23,6 +23,10 @@ for variant in "-j2 --batch-records 1" "-j2"; do
 	BTFSTREAM_HASH_BATCH_STRINGS=1 "$BTFSTREAM" $variant "$TMP/many.elf" -o "$TMP/m.btf" && cmp -s "$TMP/j1.btf" "$TMP/m.btf"
 	ok $? "$variant, batch strings hashed by libbpf: byte-identical"
 done
+# the final string compaction done by libbpf (btf__add_btf) instead of
+# stages/str_compact.c: same bytes
+BTFSTREAM_LIBBPF_COMPACT=1 "$BTFSTREAM" -j2 "$TMP/many.elf" -o "$TMP/c.btf" && cmp -s "$TMP/j1.btf" "$TMP/c.btf"
+ok $? "string compaction by libbpf: byte-identical"
 for run in 1 2 3; do
 	"$BTFSTREAM" -j4 --queue-capacity 2 "$TMP/many.elf" -o "$TMP/r.btf" && cmp -s "$TMP/j1.btf" "$TMP/r.btf"
 	ok $? "repeat $run of -j4 with a tiny queue: byte-identical"

@@ -68,8 +68,8 @@ run: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/run-default.sh $(BIN)
 
-# make check: install, build, run every test (unit, TSan queue/strtab, integration).
-TSAN_TESTS := $(O)-tsan/tests/unit/test_ring_mpsc $(O)-tsan/tests/unit/test_strtab
+# make check: install, build, run every test (unit, TSan queue/strtab/name cache, integration).
+TSAN_TESTS := $(O)-tsan/tests/unit/test_ring_mpsc $(O)-tsan/tests/unit/test_strtab $(O)-tsan/tests/unit/test_name_cache
 INTEG_TESTS := $(sort $(wildcard tests/integ/[0-9]*.sh))
 check: deps
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) WERROR=1
@@ -79,7 +79,7 @@ check: deps
 
 # ThreadSanitizer build of the concurrent modules' tests, in its own tree.
 check-tsan:
-	$(Q)$(MAKE) --no-print-directory O=$(O)-tsan SAN=thread WERROR=1 $(O)-tsan/tests/unit/test_ring_mpsc $(O)-tsan/tests/unit/test_strtab
+	$(Q)$(MAKE) --no-print-directory O=$(O)-tsan SAN=thread WERROR=1 $(TSAN_TESTS)
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all

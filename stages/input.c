@@ -67,19 +67,6 @@ static int check_sections(struct input *in, struct fail *f)
 	return 0;
 }
 
-/* No fault-around for these pages: the CU index reads every CU's first
- * DIE, and each reader's libdw the header of every CU before the one it
- * wants; with the kernel mapping 64 KiB around each of those reads, the
- * whole section would be resident (125 MB at the start on the vmlinux). */
-static void no_fault_around(struct input *in, uint64_t off, uint64_t size)
-{
-	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
-	uint64_t from = off / page * page, to = (off + size + page - 1) / page * page;
-
-	if (to > from && to <= (in->size + page - 1) / page * page)
-		madvise((char *)in->map + from, to - from, MADV_RANDOM);
-}
-
 /* Where the uncompressed sections whose pages can be released lie:
  * .debug_info, and the location and range lists. */
 static void releasable_sections(struct input *in)
@@ -107,10 +94,8 @@ static void releasable_sections(struct input *in)
 			else if (!strcmp(name, ".debug_loc"))
 				in->loc_off = sh.sh_offset, in->loc_size = sh.sh_size;
 		}
-		if (!strcmp(name, ".debug_info")) {
+		if (!strcmp(name, ".debug_info"))
 			in->debug_info_off = sh.sh_offset;
-			no_fault_around(in, sh.sh_offset, sh.sh_size);
-		}
 		for (size_t i = 0; i < sizeof(aux) / sizeof(aux[0]) && in->naux < INPUT_MAX_AUX; i++)
 			if (!strcmp(name, aux[i])) {
 				in->aux_off[in->naux] = sh.sh_offset;

@@ -54,10 +54,10 @@ void input__close_dwarf(Elf *elf, Dwarf *dwarf);
  * file, unchanged: the mapping is private and never written. Writer only. */
 void input__release_until(struct input *in, uint64_t end);
 
-/* Drop every resident page of .debug_info (after the CU index touched a
- * page or two of every CU; input__open turned fault-around off for the
- * section), keeping in->released where it was. Main thread, before the
- * readers start. */
+/* Drop every resident page of .debug_info up to size bytes into it (the
+ * CU index touches a page or two of every CU, and the kernel maps up to
+ * 64 KiB around each: the index calls this as it goes), keeping
+ * in->released where it was. Main thread, before the readers start. */
 void input__release_debug_info(struct input *in, uint64_t size);
 
 /* Drop the resident pages of the location and range lists and of the

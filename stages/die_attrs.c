@@ -227,21 +227,6 @@ bool die_attrs__walk(struct die_attrs *d, Dwarf_Die *die, int (*cb)(Dwarf_Attrib
 	return true;
 }
 
-int die_attrs__next_sibling(struct die_attrs *d, Dwarf_Die *die)
-{
-	const unsigned char *p = d->after;
-
-	if (d->after_children || !p || d->after_die != die->addr)
-		return dwarf_siblingof(die, die);
-	d->after = NULL;	/* good for one step */
-	if (p >= d->end)
-		return -1;
-	if (*p == 0)
-		return 1;
-	*die = (Dwarf_Die){ .addr = (void *)p, .cu = die->cu };
-	return 0;
-}
-
 static int cache_one(Dwarf_Attribute *at, void *arg)
 {
 	struct die_attrs_cache *c = arg;
@@ -312,9 +297,13 @@ int die_attrs__siblingof(struct die_attrs *d, Dwarf_Die *die)
 	const struct die_attrs_cache *c = &d->cache;
 	const unsigned char *p;
 
-	if (c->addr != die->addr || c->declined || !d->cu || die->cu != d->cu)
+	if (!d->cu || die->cu != d->cu)
 		return dwarf_siblingof(die, die);
-	if (!c->children)
+	if (d->after_die == die->addr && !d->after_children)	/* just walked */
+		p = d->after;
+	else if (c->addr != die->addr || c->declined)
+		return dwarf_siblingof(die, die);
+	else if (!c->children)
 		p = c->after;
 	else if (c->sibling && c->sibling > c->after)
 		p = c->sibling;

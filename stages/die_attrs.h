@@ -59,7 +59,7 @@ struct die_attrs {
 	uint8_t version;
 	bool big_endian;
 	uint32_t gen;			/* bumped per CU: frees every slot at once */
-	const void *after_die;		/* the last walked DIE */
+	const void *after_die;		/* the last DIE walked by die_attrs__walk */
 	const unsigned char *after;	/* ... the byte after its attributes */
 	bool after_children;		/* ... and whether children follow there */
 	unsigned int nplans;
@@ -76,13 +76,6 @@ void die_attrs__begin_cu(struct die_attrs *d, Dwarf_CU *cu, const unsigned char 
  * false: declined, nothing was called. */
 bool die_attrs__walk(struct die_attrs *d, Dwarf_Die *die, int (*cb)(Dwarf_Attribute *, void *), void *arg);
 
-/* Moves die (the DIE just walked with die_attrs__walk) to its next sibling,
- * as dwarf_siblingof(die, die) would: 0, or 1 when there is none, or -1.
- * A DIE without children is followed directly by its sibling (or by the null
- * entry that ends the list), which the walk has just found; with children,
- * libdw steps over them. */
-int die_attrs__next_sibling(struct die_attrs *d, Dwarf_Die *die);
-
 /* Attribute name of die, as dwarf_attr(die, name, out) (not following
  * DW_AT_abstract_origin or DW_AT_specification): 1 found, 0 the DIE has no
  * such attribute, -1 not known here (ask libdw). The DIE's attributes are
@@ -90,8 +83,10 @@ int die_attrs__next_sibling(struct die_attrs *d, Dwarf_Die *die);
 int die_attrs__attr(struct die_attrs *d, Dwarf_Die *die, unsigned int name, Dwarf_Attribute *out);
 
 /* dwarf_siblingof(die, die), without decoding die's attributes again when
- * they are the ones cached: a DIE without children is followed by its
- * sibling, one with children jumps by its DW_AT_sibling. Otherwise libdw. */
+ * they were just walked (die_attrs__walk) or are the ones cached: a DIE
+ * without children is followed by its sibling (or by the null entry that
+ * ends the list), one with children jumps by its DW_AT_sibling. Otherwise,
+ * or for a DIE of another CU, libdw. 0, 1 when there is no sibling, -1. */
 int die_attrs__siblingof(struct die_attrs *d, Dwarf_Die *die);
 
 #endif

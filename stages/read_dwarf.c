@@ -682,7 +682,7 @@ static int read_members(struct dwarf_reader *r, Dwarf_Die *die, long idx, uint32
 {
 	Dwarf_Die child;
 	uint32_t i = 0;
-	bool kflag = false, walked;
+	bool kflag = false;
 	int err, res;
 
 	r->nnested = 0;
@@ -696,7 +696,6 @@ static int read_members(struct dwarf_reader *r, Dwarf_Die *die, long idx, uint32
 		uint32_t off = 0, bsize = 0;
 		int tag = dwarf_tag(&child);
 
-		walked = false;
 		if (tag != DW_TAG_member) {
 			r->struct_tagged |= is_annotation(tag);
 			if (!is_annotation(tag) && tag != DW_TAG_inheritance && push_u32(&r->nested, &r->nnested,
@@ -706,7 +705,7 @@ static int read_members(struct dwarf_reader *r, Dwarf_Die *die, long idx, uint32
 		}
 		a.have = 0;
 		a.skip = false;
-		if (!(walked = die_attrs__walk(&r->attrs, &child, member_attr, &a)) &&
+		if (!die_attrs__walk(&r->attrs, &child, member_attr, &a) &&
 		    dwarf_getattrs(&child, member_attr, &a, 0) != 1)
 			return reader_fail(r, &child, -EINVAL, "cannot read the member's attributes");
 		if (a.skip)
@@ -730,7 +729,7 @@ static int read_members(struct dwarf_reader *r, Dwarf_Die *die, long idx, uint32
 		     push_u32(&r->tagged, &r->ntagged, &r->tagged_cap, (uint32_t)dwarf_dieoffset(&child))))
 			return -ENOMEM;
 		i++;
-	} while ((res = walked ? die_attrs__next_sibling(&r->attrs, &child) : next_sibling(r, &child)) == 0);
+	} while ((res = next_sibling(r, &child)) == 0);
 	if (res < 0)
 		return reader_fail(r, die, -EINVAL, "corrupt DIE tree");
 	if (i > 0xffff)

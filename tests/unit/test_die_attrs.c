@@ -83,7 +83,7 @@ static void compare(struct die_attrs *d, Dwarf_Die *die, struct tally *t)
 	t->walked++;
 	{	/* right after a walk, the next sibling must be libdw's */
 		Dwarf_Die x = *die, y = *die;
-		int rx = dwarf_siblingof(&x, &x), ry = die_attrs__next_sibling(d, &y);
+		int rx = dwarf_siblingof(&x, &x), ry = die_attrs__siblingof(d, &y);
 
 		t->sib_checked++;
 		if ((rx != ry || (rx == 0 && x.addr != y.addr)) && t->sib_wrong++ < 5)

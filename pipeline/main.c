@@ -267,7 +267,7 @@ static int parse_args(int argc, char **argv, struct cli *c)
 				c->o.jobs = 0;
 				break;
 			}
-			if (parse_uint("-j", optarg, 1024, &v))
+			if (parse_uint("-j", optarg, STATS_MAX_READERS, &v))
 				return 2;
 			c->o.jobs = v;
 			break;

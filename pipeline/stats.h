@@ -24,7 +24,10 @@ struct stage_stat {
 	uint64_t high_water;		/* queue high-water mark, elements (0: n/a) */
 };
 
-#define STATS_MAX_STAGES 48
+/* Rows: the stages, plus one per reader thread; -j takes at most 1024
+ * (pipeline/main.c), so no reader row is ever dropped. */
+#define STATS_MAX_READERS 1024
+#define STATS_MAX_STAGES (16 + STATS_MAX_READERS)
 
 struct run_stats {
 	struct stage_stat stages[STATS_MAX_STAGES];

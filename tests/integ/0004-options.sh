@@ -34,6 +34,17 @@ for stage in cu_index read read.thread strtab write dedup emit; do
 	grep -q "^$stage " "$TMP/stats.txt"; ok $? "--stats table has the $stage stage"
 done
 grep -q "^peak RSS [1-9][0-9]* KiB" "$TMP/stats.txt"; ok $? "--stats reports peak RSS"
+# one row per reader, however many: 60 one-function CUs read by 60 readers
+mkdir -p "$TMP/many"
+for i in $(seq 1 60); do echo "int f$i(int x) { return x + $i; }" > "$TMP/many/c$i.c"; done
+echo 'int main(void) { return 0; }' > "$TMP/many/main.c"
+if (cd "$TMP/many" && gcc -g -O0 -o many.elf c*.c main.c 2> /dev/null); then
+	"$BTFSTREAM" -j 60 --stats "$TMP/many/many.elf" -o "$TMP/many.btf" > "$TMP/many.stats"
+	[ "$(grep -c '^read.thread ' "$TMP/many.stats")" -eq 60 ]
+	ok $? "--stats -j 60: a row for each of the 60 readers ($(grep -c '^read.thread ' "$TMP/many.stats"))"
+else
+	skip "gcc cannot build the 61-CU input"
+fi
 "$BTFSTREAM" --stats=json "$TMP/two.elf" -o "$TMP/s.btf" > "$TMP/stats.json"
 [ "$(wc -l < "$TMP/stats.json")" = 1 ] && grep -q '^{"jobs":[0-9]*,.*"stages":\[{"name":"cu_index".*}\],"functions":{.*}}$' "$TMP/stats.json"
 ok $? "--stats=json is one JSON object"

@@ -3,12 +3,12 @@
 
 #include <bpf/btf.h>
 #include <errno.h>
+#include <linux/btf.h>
 #include <stdbool.h>
 #include <stdlib.h>
-#include <linux/btf.h>
-#include <stdlib.h>
 #include <string.h>
-#include <stdio.h>
+
+#include "stages/raw_btf.h"
 
 int merger__init(struct merger *m, struct btf *base, const char *path, struct fail *f)
 {
@@ -31,24 +31,6 @@ static int read_anchors(struct btf *bb, const struct btf_batch *b, uint32_t firs
 		b->final_ids[i] = t->type;
 	}
 	return 0;
-}
-
-/* A raw BTF from a header and its two sections. */
-static char *raw_btf(const void *types, uint32_t tlen, const void *strs, uint32_t slen, size_t *size)
-{
-	struct btf_header h = {
-		.magic = BTF_MAGIC, .version = BTF_VERSION, .hdr_len = sizeof(h),
-		.type_off = 0, .type_len = tlen, .str_off = tlen, .str_len = slen,
-	};
-	char *raw = malloc(sizeof(h) + tlen + slen);
-
-	if (!raw)
-		return NULL;
-	memcpy(raw, &h, sizeof(h));
-	memcpy(raw + sizeof(h), types, tlen);
-	memcpy(raw + sizeof(h) + tlen, strs, slen);
-	*size = sizeof(h) + tlen + slen;
-	return raw;
 }
 
 /* BTFSTREAM_HASH_BATCH_STRINGS=1 (tests): hand batches over with their
@@ -110,11 +92,9 @@ out:
  * batch_btf set them aside). */
 static struct btf *cut_anchors(struct btf *bb, const char *strs, uint32_t str_len, uint32_t nanchors)
 {
-	size_t cut = (size_t)nanchors * sizeof(struct btf_type), size;
+	size_t cut = (size_t)nanchors * sizeof(struct btf_type);
 	const struct btf_header *hdr;
 	const char *raw;
-	struct btf *out;
-	char *copy;
 	__u32 rsize;
 
 	raw = btf__raw_data(bb, &rsize);
@@ -123,13 +103,8 @@ static struct btf *cut_anchors(struct btf *bb, const char *strs, uint32_t str_le
 	hdr = (const struct btf_header *)raw;
 	if (hdr->type_len < cut || (strs && hdr->str_len != 1))	/* no string may have been added */
 		return errno = EPROTO, NULL;
-	copy = raw_btf(raw + hdr->hdr_len + hdr->type_off, hdr->type_len - (uint32_t)cut,
-		       strs ? strs : raw + hdr->hdr_len + hdr->str_off, strs ? str_len : hdr->str_len, &size);
-	if (!copy)
-		return NULL;
-	out = btf__new(copy, size);
-	free(copy);
-	return out;
+	return raw_btf__new(raw + hdr->hdr_len + hdr->type_off, hdr->type_len - (uint32_t)cut,
+			    strs ? strs : raw + hdr->hdr_len + hdr->str_off, strs ? str_len : hdr->str_len);
 }
 
 static int merge_one(struct merger *m, struct btf_batch *b)

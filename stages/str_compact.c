@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stages/raw_btf.h"
+
 struct compactor {
 	const char *old;		/* the input's string section */
 	uint32_t old_len;
@@ -104,9 +106,8 @@ struct btf *str_compact(const struct btf *btf)
 {
 	struct compactor c = { 0 };
 	const struct btf_header *h;
-	struct btf_header nh;
 	struct btf *out = NULL;
-	char *types = NULL, *raw = NULL;
+	char *types = NULL;
 	const char *in;
 	__u32 size;
 	size_t pos;
@@ -138,21 +139,9 @@ struct btf *str_compact(const struct btf *btf)
 	}
 	if (err)
 		goto out;
-	nh = *h;
-	nh.hdr_len = sizeof(nh);
-	nh.type_off = 0;
-	nh.str_off = h->type_len;
-	nh.str_len = c.len;
-	err = -ENOMEM;
-	if (!(raw = malloc(sizeof(nh) + h->type_len + c.len)))
-		goto out;
-	memcpy(raw, &nh, sizeof(nh));
-	memcpy(raw + sizeof(nh), types, h->type_len);
-	memcpy(raw + sizeof(nh) + h->type_len, c.strs, c.len);
-	out = btf__new(raw, sizeof(nh) + h->type_len + c.len);
+	out = raw_btf__new(types, h->type_len, c.strs, c.len);
 	err = out ? 0 : -errno;
 out:
-	free(raw);
 	free(types);
 	free(c.map);
 	free(c.strs);

@@ -102,6 +102,19 @@ static int expr_reg(const unsigned char *p, uint64_t len, bool first)
 	return PARAM_LOC_NO_REG;
 }
 
+/* The expression of list entry k, len bytes at c: its register by the rule,
+ * PARAM_LOC_NO_REG, or PARAM_LOC_ASK_LIBDW if it runs past the section. */
+static int entry_reg(struct cursor *c, uint64_t len, int k)
+{
+	int reg;
+
+	if (c->bad || len > (uint64_t)(c->end - c->p))
+		return PARAM_LOC_ASK_LIBDW;
+	reg = expr_reg(c->p, len, k == 0);
+	c->p += len;
+	return reg;
+}
+
 /* A DWARF 5 location list from c: the first register found, entry by entry. */
 static int loclists_reg(struct cursor *c, const struct param_loc_cu *cu)
 {
@@ -142,13 +155,8 @@ static int loclists_reg(struct cursor *c, const struct param_loc_cu *cu)
 			return PARAM_LOC_ASK_LIBDW;
 		}
 		len = uleb(c);
-		if (c->bad || len > (uint64_t)(c->end - c->p))
-			return PARAM_LOC_ASK_LIBDW;
-		reg = expr_reg(c->p, len, k == 0);
-		c->p += len;
-		if (reg != PARAM_LOC_NO_REG)
+		if ((reg = entry_reg(c, len, k++)) != PARAM_LOC_NO_REG)
 			return reg;
-		k++;
 	}
 }
 
@@ -170,13 +178,8 @@ static int loc_reg(struct cursor *c, const struct param_loc_cu *cu)
 		if (start == all_ones)	/* base address selection */
 			continue;
 		len = fixed(c, 2, cu->big_endian);
-		if (c->bad || len > (uint64_t)(c->end - c->p))
-			return PARAM_LOC_ASK_LIBDW;
-		reg = expr_reg(c->p, len, k == 0);
-		c->p += len;
-		if (reg != PARAM_LOC_NO_REG)
+		if ((reg = entry_reg(c, len, k++)) != PARAM_LOC_NO_REG)
 			return reg;
-		k++;
 	}
 }
 

@@ -8,13 +8,11 @@
  */
 #include <dwarf.h>
 #include <elfutils/libdw.h>
-#include <fcntl.h>
 #include <stdlib.h>
-#include <gelf.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "stages/die_attrs.h"
+#include "tests/unit/dwarf_file.h"
 #include "tests/tap.h"
 
 #define MAX_SEEN 64
@@ -119,47 +117,23 @@ static void walk_tree(struct die_attrs *d, Dwarf_Die *die, struct tally *t, int 
 		while (dwarf_siblingof(&child, &child) == 0);
 }
 
-static const unsigned char *debug_info(Elf *elf, size_t *size)
-{
-	Elf_Scn *scn = NULL;
-	size_t shstrndx;
-
-	if (elf_getshdrstrndx(elf, &shstrndx))
-		return NULL;
-	while ((scn = elf_nextscn(elf, scn))) {
-		GElf_Shdr sh;
-		const char *name;
-		Elf_Data *data;
-
-		if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(elf, shstrndx, sh.sh_name)) ||
-		    strcmp(name, ".debug_info") || (sh.sh_flags & SHF_COMPRESSED))
-			continue;
-		if (!(data = elf_getdata(scn, NULL)))
-			return NULL;
-		*size = data->d_size;
-		return data->d_buf;
-	}
-	return NULL;
-}
-
 /* Compares every DIE of path; false if it cannot be read. */
 static bool check_file(const char *path, struct tally *t)
 {
 	static struct die_attrs d;
+	struct dwarf_file f;
 	const unsigned char *info;
 	size_t info_size = 0, hsize;
 	Dwarf_Off off = 0, next;
-	int fd = open(path, O_RDONLY);
-	Elf *elf = fd < 0 ? NULL : elf_begin(fd, ELF_C_READ, NULL);
-	Dwarf *dw = elf ? dwarf_begin_elf(elf, DWARF_C_READ, NULL) : NULL;
+	Dwarf *dw;
 
-	if (!dw || !(info = debug_info(elf, &info_size))) {
-		if (elf)
-			elf_end(elf);
-		if (fd >= 0)
-			close(fd);
+	if (!dwarf_file__open(&f, path))
+		return false;
+	if (!(info = dwarf_file__section(&f, ".debug_info", &info_size))) {
+		dwarf_file__close(&f);
 		return false;
 	}
+	dw = f.dw;
 	while (dwarf_next_unit(dw, off, &next, &hsize, NULL, NULL, NULL, NULL, NULL, NULL) == 0) {
 		Dwarf_Die cudie;
 
@@ -181,9 +155,7 @@ static bool check_file(const char *path, struct tally *t)
 		die_attrs__begin_cu(&d, cudie.cu, info, info + 4, false);
 		t->refused_ok += !die_attrs__walk(&d, &cudie, record, &s) && s.n == 0;
 	}
-	dwarf_end(dw);
-	elf_end(elf);
-	close(fd);
+	dwarf_file__close(&f);
 	return true;
 }
 

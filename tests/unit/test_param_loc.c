@@ -8,13 +8,10 @@
  */
 #include <dwarf.h>
 #include <elfutils/libdw.h>
-#include <fcntl.h>
-#include <gelf.h>
 #include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
 #include "stages/param_loc.h"
+#include "tests/unit/dwarf_file.h"
 #include "tests/tap.h"
 
 struct tally {
@@ -54,27 +51,6 @@ static int libdw_reg(Dwarf_Attribute *at)
 	return reg;
 }
 
-static const unsigned char *section(Elf *elf, const char *want, size_t *size)
-{
-	Elf_Scn *scn = NULL;
-	size_t shstrndx;
-
-	if (elf_getshdrstrndx(elf, &shstrndx))
-		return NULL;
-	while ((scn = elf_nextscn(elf, scn))) {
-		GElf_Shdr sh;
-		const char *name;
-		Elf_Data *data;
-
-		if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(elf, shstrndx, sh.sh_name)) || strcmp(name, want) ||
-		    (sh.sh_flags & SHF_COMPRESSED) || !(data = elf_getdata(scn, NULL)))
-			continue;
-		*size = data->d_size;
-		return data->d_buf;
-	}
-	return NULL;
-}
-
 static void walk(const struct param_loc_sections *s, const struct param_loc_cu *cu, Dwarf_Die *die,
 		 struct tally *t, int depth)
 {
@@ -104,25 +80,20 @@ static void walk(const struct param_loc_sections *s, const struct param_loc_cu *
 
 static bool check_file(const char *path, struct tally *t)
 {
-	int fd = open(path, O_RDONLY);
-	Elf *elf = fd < 0 ? NULL : elf_begin(fd, ELF_C_READ, NULL);
-	Dwarf *dw = elf ? dwarf_begin_elf(elf, DWARF_C_READ, NULL) : NULL;
 	struct param_loc_sections s = { 0 };
+	struct dwarf_file f;
 	Dwarf_Off off = 0, next;
 	size_t hsize, n;
 	Dwarf_Half version;
 	uint8_t asize, osize;
+	Dwarf *dw;
 
-	if (!dw) {
-		if (elf)
-			elf_end(elf);
-		if (fd >= 0)
-			close(fd);
+	if (!dwarf_file__open(&f, path))
 		return false;
-	}
-	if ((s.loclists = section(elf, ".debug_loclists", &n)))
+	dw = f.dw;
+	if ((s.loclists = dwarf_file__section(&f, ".debug_loclists", &n)))
 		s.loclists_end = s.loclists + n;
-	if ((s.loc = section(elf, ".debug_loc", &n)))
+	if ((s.loc = dwarf_file__section(&f, ".debug_loc", &n)))
 		s.loc_end = s.loc + n;
 	while (dwarf_next_unit(dw, off, &next, &hsize, &version, NULL, &asize, &osize, NULL, NULL) == 0) {
 		struct param_loc_cu cu = { .version = (uint8_t)version, .address_size = asize, .offset_size = osize };
@@ -132,9 +103,7 @@ static bool check_file(const char *path, struct tally *t)
 			walk(&s, &cu, &cudie, t, 0);
 		off = next;
 	}
-	dwarf_end(dw);
-	elf_end(elf);
-	close(fd);
+	dwarf_file__close(&f);
 	return true;
 }
 

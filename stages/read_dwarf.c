@@ -82,11 +82,46 @@ int map_die(struct dwarf_reader *r, Dwarf_Die *die, uint32_t val)
 	return die_map__set(&r->map, (uint32_t)dwarf_dieoffset(die), val);
 }
 
+/* A name of at most 8 bytes through r->short_names: 1 done (*id set), 0 the
+ * name is longer, -ENOMEM. Reads s no further than its terminator. */
+static int intern_short(struct dwarf_reader *r, const char *s, uint32_t *id)
+{
+	struct short_name *e;
+	uint64_t key = 0;
+	size_t len = 0;
+	int err;
+
+	while (s[len]) {
+		if (len == 8)
+			return 0;
+		key |= (uint64_t)(unsigned char)s[len] << (8 * len);
+		len++;
+	}
+	if (!len) {
+		*id = 0;
+		return 1;
+	}
+	if (!r->short_names && !(r->short_names = calloc(SHORT_NAME_SIZE, sizeof(*r->short_names))))
+		return -ENOMEM;
+	e = &r->short_names[(key * 0x9E3779B97F4A7C15ull) >> (64 - SHORT_NAME_BITS)];
+	if (e->key == key) {
+		*id = e->id;
+		r->stats.memo_hits++;
+		return 1;
+	}
+	if ((err = strtab__intern(r->strtab, s, len, id)))
+		return err;
+	e->key = key;
+	e->id = *id;
+	return 1;
+}
+
 /* Interns s. Names in DWARF are mostly DW_FORM_strp, so the same name comes
  * back as the same pointer into .debug_str in CU after CU: the shared name
- * cache (stages/name_cache.h) answers by offset; other pointers (inline
+ * cache (stages/name_cache.h) answers by offset; short names inline in
+ * .debug_info by their bytes (intern_short); other pointers (longer inline
  * names, a compressed .debug_str) go through a direct-mapped memo keyed by
- * the pointer. Either skips hashing the bytes for most names. The bytes
+ * the pointer. Each skips hashing the bytes for most names. The bytes
  * behind a pointer never change (see input.h), so a hit is exact. */
 int intern_name(struct dwarf_reader *r, const char *s, uint32_t *id)
 {
@@ -110,6 +145,15 @@ int intern_name(struct dwarf_reader *r, const char *s, uint32_t *id)
 			name_cache__put(r->opts->names, s, *id);
 		return err;
 	}
+	if (s >= r->opts->info_lo && s < r->opts->info_hi)
+		switch (intern_short(r, s, id)) {
+		case 1:
+			return 0;
+		case 0:
+			break;
+		default:
+			return -ENOMEM;
+		}
 	if (!r->memo && !(r->memo = calloc(NAME_MEMO_SIZE, sizeof(*r->memo))))
 		return -ENOMEM;
 	/* the pointer alone decides a hit: the bytes (likely a cache miss) are
@@ -1124,6 +1168,8 @@ void dwarf_reader__fini(struct dwarf_reader *r)
 	die_map__free(&r->map);
 	free(r->memo);
 	r->memo = NULL;
+	free(r->short_names);
+	r->short_names = NULL;
 	free(r->imports);
 	r->imports = NULL;
 	free(r->scratch);

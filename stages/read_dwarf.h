@@ -86,6 +86,18 @@ struct name_memo {	/* a name pointer already interned, and its id */
 	uint32_t id;
 };
 
+/* Names of up to 8 bytes held inside .debug_info (DW_FORM_string: GCC puts
+ * names that are no longer than a .debug_str offset inline, "i", "len",
+ * "pad"), keyed by their bytes: each copy has its own address, so the
+ * pointer memo never hit them. */
+#define SHORT_NAME_BITS 12
+#define SHORT_NAME_SIZE (1u << SHORT_NAME_BITS)
+
+struct short_name {
+	uint64_t key;		/* the bytes, zero-padded; 0: empty slot */
+	uint32_t id;
+};
+
 struct dwarf_reader {
 	/* set by the caller before the first read, then read-only */
 	const struct read_opts *opts;
@@ -105,6 +117,7 @@ struct dwarf_reader {
 	size_t cap, funcs_cap;
 	struct die_map map;
 	struct name_memo *memo;	/* NAME_MEMO_SIZE slots, allocated on first use */
+	struct short_name *short_names;	/* SHORT_NAME_SIZE slots, allocated on first use */
 	struct arena *arena;
 	uint64_t cu_off, cu_end;
 	Dwarf_CU *cu;		/* the CU being read */

@@ -13,6 +13,7 @@ void die_attrs__begin_cu(struct die_attrs *d, Dwarf_CU *cu, const unsigned char 
 {
 	if (++d->gen == 0) {	/* wrapped: stale slots could look current */
 		memset(d->plans, 0, sizeof(d->plans));
+		memset(d->bycode, 0, sizeof(d->bycode));
 		d->gen = 1;
 	}
 	d->nplans = 0;
@@ -155,6 +156,8 @@ static void make_plan(struct die_attrs_plan *pl, Dwarf_Abbrev *abbrev)
 
 	pl->abbrev = abbrev;
 	pl->usable = false;
+	pl->tag = dwarf_getabbrevtag(abbrev);
+	pl->children = dwarf_abbrevhaschildren(abbrev) > 0;
 	for (i = 0;; i++) {
 		unsigned int name, form;
 		Dwarf_Sword imp = 0;
@@ -170,11 +173,10 @@ static void make_plan(struct die_attrs_plan *pl, Dwarf_Abbrev *abbrev)
 			sleb_encode(imp, pl->attrs[i].imp);
 	}
 	pl->n = (uint8_t)i;
-	pl->children = dwarf_abbrevhaschildren(abbrev) > 0;
 	pl->usable = true;
 }
 
-static const struct die_attrs_plan *plan_for(struct die_attrs *d, Dwarf_Abbrev *abbrev)
+static struct die_attrs_plan *plan_for(struct die_attrs *d, Dwarf_Abbrev *abbrev)
 {
 	unsigned int h = (unsigned int)(((uintptr_t)abbrev >> 4) * 0x9E3779B1u) & (DIE_ATTRS_PLANS - 1);
 
@@ -195,17 +197,68 @@ static const struct die_attrs_plan *plan_for(struct die_attrs *d, Dwarf_Abbrev *
 	return NULL;
 }
 
+/*
+ * The plan of die's abbreviation, NULL when there is none here (a DIE of
+ * another CU, a bad code, a full table: the caller asks libdw). *after_code
+ * receives the byte after the code. The first DIE with a code asks libdw for
+ * its Dwarf_Abbrev; later ones find the plan by the code alone. die->abbrev
+ * is set as libdw would set it.
+ */
+static const struct die_attrs_plan *plan_of(struct die_attrs *d, Dwarf_Die *die, const unsigned char **after_code)
+{
+	const unsigned char *p = die->addr, *end = d->end;
+	struct die_attrs_plan *pl;
+	uint64_t code = 0;
+	unsigned int shift = 0;
+
+	if (!d->cu || die->cu != d->cu || p < d->start || p >= end)
+		return NULL;
+	for (;; p++, shift += 7) {
+		if (p >= end || shift > 28)
+			return NULL;
+		code |= (uint64_t)(*p & 0x7f) << shift;
+		if (!(*p & 0x80))
+			break;
+	}
+	*after_code = p + 1;
+	if (code < DIE_ATTRS_CODES && d->bycode[code].gen == d->gen) {
+		pl = d->bycode[code].plan;
+		if (!die->abbrev)
+			die->abbrev = (Dwarf_Abbrev *)pl->abbrev;
+		return die->abbrev == pl->abbrev ? pl : NULL;
+	}
+	if (code == 0 || (!die->abbrev && dwarf_tag(die) < 0) || !die->abbrev ||
+	    die->abbrev == (Dwarf_Abbrev *)-1l || !(pl = plan_for(d, die->abbrev)))
+		return NULL;
+	if (code < DIE_ATTRS_CODES) {
+		d->bycode[code].gen = d->gen;
+		d->bycode[code].plan = pl;
+	}
+	return pl;
+}
+
+int die_attrs__tag(struct die_attrs *d, Dwarf_Die *die)
+{
+	const unsigned char *p;
+	const struct die_attrs_plan *pl = plan_of(d, die, &p);
+
+	return pl ? (int)pl->tag : dwarf_tag(die);
+}
+
+bool die_attrs__haschildren(struct die_attrs *d, Dwarf_Die *die)
+{
+	const unsigned char *p;
+	const struct die_attrs_plan *pl = plan_of(d, die, &p);
+
+	return pl ? pl->children : dwarf_haschildren(die) > 0;
+}
+
 bool die_attrs__walk(struct die_attrs *d, Dwarf_Die *die, int (*cb)(Dwarf_Attribute *, void *), void *arg)
 {
 	const struct die_attrs_plan *pl;
 	const unsigned char *p, *vals[DIE_ATTRS_MAX];
 
-	if (!d->cu || die->cu != d->cu || !die->abbrev || die->abbrev == (Dwarf_Abbrev *)-1l ||
-	    (const unsigned char *)die->addr >= d->end)
-		return false;
-	if (!(pl = plan_for(d, die->abbrev)) || !pl->usable)
-		return false;
-	if (!(p = skip_uleb(die->addr, d->end)))	/* the abbreviation code */
+	if (!(pl = plan_of(d, die, &p)) || !pl->usable)
 		return false;
 	/* find every value first: nothing is called unless all are in bounds */
 	for (unsigned int i = 0; i < pl->n; i++) {
@@ -246,10 +299,6 @@ static const struct die_attrs_cache *cached(struct die_attrs *d, Dwarf_Die *die)
 	c->addr = die->addr;
 	c->n = 0;
 	c->sibling = NULL;
-	if (!die->abbrev && dwarf_tag(die) < 0) {
-		c->declined = true;
-		return c;
-	}
 	c->declined = !die_attrs__walk(d, die, cache_one, c);
 	if (c->declined)
 		return c;
@@ -289,6 +338,36 @@ int die_attrs__attr(struct die_attrs *d, Dwarf_Die *die, unsigned int name, Dwar
 			*out = c->at[i];
 			return 1;
 		}
+	return 0;
+}
+
+int die_attrs__child(struct die_attrs *d, Dwarf_Die *die, Dwarf_Die *child)
+{
+	const struct die_attrs_cache *c = &d->cache;
+	const unsigned char *p;
+
+	if (!d->cu || die->cu != d->cu)
+		return dwarf_child(die, child);
+	if (d->after_die == die->addr) {	/* just walked */
+		if (!d->after_children)
+			return 1;
+		p = d->after;
+	} else if (c->addr == die->addr && !c->declined) {
+		if (!c->children)
+			return 1;
+		p = c->after;
+	} else {
+		const struct die_attrs_plan *pl = plan_of(d, die, &p);
+
+		if (pl && !pl->children)
+			return 1;
+		return dwarf_child(die, child);
+	}
+	if (p >= d->end)
+		return -1;
+	if (*p == 0)
+		return 1;
+	*child = (Dwarf_Die){ .addr = (void *)p, .cu = die->cu };
 	return 0;
 }
 

@@ -25,13 +25,15 @@
 #include <stdint.h>
 
 #define DIE_ATTRS_MAX 16	/* attributes a plan holds */
-#define DIE_ATTRS_PLANS 256	/* abbreviations planned per CU (power of two) */
+#define DIE_ATTRS_PLANS 1024	/* abbreviations planned per CU (power of two) */
+#define DIE_ATTRS_CODES 1024	/* abbreviation codes found without libdw */
 
 struct die_attrs_plan {
 	uint32_t gen;			/* the slot is in use when it is die_attrs.gen */
 	const Dwarf_Abbrev *abbrev;
 	bool usable;			/* false: walk with dwarf_getattrs */
 	bool children;			/* DIEs with this abbreviation have children */
+	unsigned int tag;		/* DW_TAG_* */
 	uint8_t n;
 	struct {
 		uint16_t name, form;
@@ -64,6 +66,13 @@ struct die_attrs {
 	bool after_children;		/* ... and whether children follow there */
 	unsigned int nplans;
 	struct die_attrs_plan plans[DIE_ATTRS_PLANS];
+	/* the plan of each abbreviation code met in this CU (valid when gen
+	 * matches): a DIE's code leads to its plan and tag without libdw's
+	 * abbreviation lookup (a hash under a lock, for every new Dwarf_Die) */
+	struct {
+		uint32_t gen;
+		struct die_attrs_plan *plan;
+	} bycode[DIE_ATTRS_CODES];
 };
 
 /* Starts a CU: cu (libdw's), [start, end) its bytes in memory (unit header
@@ -81,6 +90,19 @@ bool die_attrs__walk(struct die_attrs *d, Dwarf_Die *die, int (*cb)(Dwarf_Attrib
  * such attribute, -1 not known here (ask libdw). The DIE's attributes are
  * walked once and kept until another DIE is asked about. */
 int die_attrs__attr(struct die_attrs *d, Dwarf_Die *die, unsigned int name, Dwarf_Attribute *out);
+
+/* dwarf_tag(die), from the plan of die's abbreviation code once the CU has
+ * met that code (libdw is asked only the first time). Sets die->abbrev as
+ * dwarf_tag would, so libdw does not look it up again either. */
+int die_attrs__tag(struct die_attrs *d, Dwarf_Die *die);
+
+/* dwarf_haschildren(die) > 0, the same way. */
+bool die_attrs__haschildren(struct die_attrs *d, Dwarf_Die *die);
+
+/* dwarf_child(die, child): the first child starts right after die's
+ * attributes, known when die was just walked or is the cached one, or from
+ * its plan (no children). Otherwise libdw. 0, 1 when there is no child, -1. */
+int die_attrs__child(struct die_attrs *d, Dwarf_Die *die, Dwarf_Die *child);
 
 /* dwarf_siblingof(die, die), without decoding die's attributes again when
  * they were just walked (die_attrs__walk) or are the ones cached: a DIE

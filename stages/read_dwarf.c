@@ -386,7 +386,7 @@ int add_decl_tags(struct dwarf_reader *r, Dwarf_Die *die, long target, int compo
 	Dwarf_Die child;
 	int res;
 
-	if (!r->opts->decl_tag || dwarf_child(die, &child) != 0)
+	if (!r->opts->decl_tag || first_child(r, die, &child) != 0)
 		return 0;
 	do {
 		const char *v = annotation_value(&child, "btf_decl_tag");
@@ -516,7 +516,7 @@ static int read_pointer(struct dwarf_reader *r, Dwarf_Die *die)
 	r->recs[ptr].size_type = pointee;
 	if ((err = map_die(r, die, ptr + 1)))
 		return err;
-	if (!r->opts->type_tag || dwarf_child(die, &child) != 0)
+	if (!r->opts->type_tag || first_child(r, die, &child) != 0)
 		return 0;
 	do {
 		const char *v = annotation_value(&child, "btf_type_tag");
@@ -560,9 +560,9 @@ static int read_array(struct dwarf_reader *r, Dwarf_Die *die)
 
 	if ((err = die_ref(r, die, DW_AT_type, &elem)))
 		return err;
-	if (dwarf_child(die, &child) == 0) {
+	if (first_child(r, die, &child) == 0) {
 		do {
-			int tag = dwarf_tag(&child);
+			int tag = die_tag(r, &child);
 
 			if (tag == DW_TAG_subrange_type)
 				nelems *= subrange_count(r, &child);
@@ -732,13 +732,13 @@ static int read_members(struct dwarf_reader *r, Dwarf_Die *die, long idx, uint32
 	r->nnested = 0;
 	r->ntagged = 0;
 	r->struct_tagged = false;
-	if ((res = dwarf_child(die, &child)) != 0)
+	if ((res = first_child(r, die, &child)) != 0)
 		return res < 0 ? reader_fail(r, die, -EINVAL, "corrupt DIE tree") : 0;
 	do {
 		struct member_attrs a;
 		struct rec_member *m;
 		uint32_t off = 0, bsize = 0;
-		int tag = dwarf_tag(&child);
+		int tag = die_tag(r, &child);
 
 		if (tag != DW_TAG_member) {
 			r->struct_tagged |= is_annotation(tag);
@@ -768,7 +768,7 @@ static int read_members(struct dwarf_reader *r, Dwarf_Die *die, long idx, uint32
 			kflag = true;
 		m->offset = bsize << 24 | off;
 		/* a member's annotations are its children: read after the walk */
-		if (r->opts->decl_tag && dwarf_haschildren(&child) > 0 &&
+		if (r->opts->decl_tag && die_attrs__haschildren(&r->attrs, &child) &&
 		    (push_u32(&r->tagged, &r->ntagged, &r->tagged_cap, i) ||
 		     push_u32(&r->tagged, &r->ntagged, &r->tagged_cap, (uint32_t)dwarf_dieoffset(&child))))
 			return -ENOMEM;
@@ -859,12 +859,12 @@ static int read_enum(struct dwarf_reader *r, Dwarf_Die *die)
 	die_udata(r, die, DW_AT_byte_size, &size);
 	if (die_name(r, die, &name))
 		return -ENOMEM;
-	if ((res = dwarf_child(die, &child)) == 0) {
+	if ((res = first_child(r, die, &child)) == 0) {
 		do {
 			int64_t val = 0;
 			bool sform = false;
 
-			if (dwarf_tag(&child) != DW_TAG_enumerator)
+			if (die_tag(r, &child) != DW_TAG_enumerator)
 				continue;
 			if (!(v = scratch_at(r, n, sizeof(*v))) || die_name(r, &child, &v->name))
 				return -ENOMEM;
@@ -904,9 +904,9 @@ static int read_subroutine(struct dwarf_reader *r, Dwarf_Die *die)
 
 	if ((err = die_ref(r, die, DW_AT_type, &ret)))
 		return err;
-	if ((res = dwarf_child(die, &child)) == 0) {
+	if ((res = first_child(r, die, &child)) == 0) {
 		do {
-			int tag = dwarf_tag(&child);
+			int tag = die_tag(r, &child);
 
 			variadic |= tag == DW_TAG_unspecified_parameters;
 			if (tag != DW_TAG_formal_parameter)
@@ -946,7 +946,7 @@ pthread_mutex_t getlocation_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int visit(struct dwarf_reader *r, Dwarf_Die *die)
 {
-	int tag = dwarf_tag(die);
+	int tag = die_tag(r, die);
 
 	r->stats.dies++;
 	switch (tag) {
@@ -1007,14 +1007,14 @@ static int visit_children(struct dwarf_reader *r, Dwarf_Die *die)
 	Dwarf_Die child;
 	int res, err;
 
-	res = dwarf_child(die, &child);
+	res = first_child(r, die, &child);
 	if (res > 0)
 		return 0;
 	if (res < 0)
 		return reader_fail(r, die, -EINVAL, "corrupt DIE tree");
 	r->level++;
 	do {
-		int tag = dwarf_tag(&child);
+		int tag = die_tag(r, &child);
 
 		if (tag == DW_TAG_member || tag == DW_TAG_enumerator || tag == DW_TAG_subrange_type ||
 		    tag == DW_TAG_formal_parameter || is_annotation(tag)) {

@@ -154,9 +154,9 @@ static int read_proto_params(struct dwarf_reader *r, Dwarf_Die *die, struct rec_
 	uint32_t i = 0;
 	int err;
 
-	if (dwarf_child(die, &child) == 0) {
+	if (first_child(r, die, &child) == 0) {
 		do {
-			int tag = dwarf_tag(&child);
+			int tag = die_tag(r, &child);
 
 			if (tag == DW_TAG_unspecified_parameters)
 				*flags |= FUNC_VARIADIC;
@@ -198,12 +198,12 @@ static void check_registers(struct dwarf_reader *r, Dwarf_Die *code, const Dwarf
 	uint32_t k = 0;
 	Dwarf_Die child;
 
-	if (dwarf_child(code, &child) == 0) {
+	if (first_child(r, code, &child) == 0) {
 		do {
 			long pos;
 			int want;
 
-			if (dwarf_tag(&child) != DW_TAG_formal_parameter)
+			if (die_tag(r, &child) != DW_TAG_formal_parameter)
 				continue;
 			aggregate |= param_is_aggregate(&child);
 			pos = param_position(&child, offs, n, k++);
@@ -231,9 +231,9 @@ static uint32_t count_params(struct dwarf_reader *r, Dwarf_Die *die)
 	Dwarf_Die child;
 	uint32_t n = 0;
 
-	if (dwarf_child(die, &child) == 0)
+	if (first_child(r, die, &child) == 0)
 		do
-			n += dwarf_tag(&child) == DW_TAG_formal_parameter;
+			n += die_tag(r, &child) == DW_TAG_formal_parameter;
 		while (next_sibling(r, &child) == 0);
 	return n;
 }
@@ -266,10 +266,10 @@ static uint32_t func_decl_tags(struct dwarf_reader *r, Dwarf_Die *proto, struct 
 	uint32_t n = 0, param = 0;
 	const char *v;
 
-	if (!r->opts->decl_tag || dwarf_child(proto, &child) != 0)
+	if (!r->opts->decl_tag || first_child(r, proto, &child) != 0)
 		return 0;
 	do {
-		int tag = dwarf_tag(&child);
+		int tag = die_tag(r, &child);
 
 		if ((v = annotation_value(&child, "btf_decl_tag"))) {
 			if (out && intern_name(r, v, &out[n].name))
@@ -280,7 +280,7 @@ static uint32_t func_decl_tags(struct dwarf_reader *r, Dwarf_Die *proto, struct 
 		}
 		if (tag != DW_TAG_formal_parameter)
 			continue;
-		if (dwarf_child(&child, &ann) == 0) {
+		if (first_child(r, &child, &ann) == 0) {
 			do {
 				if (!(v = annotation_value(&ann, "btf_decl_tag")))
 					continue;

@@ -54,6 +54,17 @@ static inline int next_sibling(struct dwarf_reader *r, Dwarf_Die *die)
 	return die_attrs__siblingof(&r->attrs, die);
 }
 
+/* dwarf_tag, dwarf_child, dwarf_haschildren through the CU's plans. */
+static inline int die_tag(struct dwarf_reader *r, Dwarf_Die *die)
+{
+	return die_attrs__tag(&r->attrs, die);
+}
+
+static inline int first_child(struct dwarf_reader *r, Dwarf_Die *die, Dwarf_Die *child)
+{
+	return die_attrs__child(&r->attrs, die, child);
+}
+
 /* read_var.c: a VAR record for a file-scope variable opts->vars selects. */
 int read_variable(struct dwarf_reader *r, Dwarf_Die *die);
 

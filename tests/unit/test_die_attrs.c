@@ -1,4 +1,5 @@
-/* tests/unit/test_die_attrs.c: die_attrs__walk against dwarf_getattrs.
+/* tests/unit/test_die_attrs.c: die_attrs__walk (and the tag, child and
+ * sibling steps built on it) against libdw.
  *
  * The input is this test's own executable, built with -g like every object
  * of the project (DWARF 5 from GCC 12 here: DW_FORM_implicit_const,
@@ -35,7 +36,38 @@ static int record(Dwarf_Attribute *at, void *arg)
 struct tally {
 	unsigned long dies, walked, declined, mismatched, implicit, refused_ok, sib_checked, sib_wrong;
 	unsigned long cache_checked, cache_wrong, csib_checked, csib_wrong;
+	unsigned long tag_checked, tag_wrong, child_checked, child_wrong;
 };
+
+/* die_attrs__child(d, die) against dwarf_child: same result, same child. */
+static void check_child(struct die_attrs *d, Dwarf_Die *die, struct tally *t, const char *when)
+{
+	Dwarf_Die x, y, a = *die, b = *die;
+	int rx = dwarf_child(&a, &x), ry = die_attrs__child(d, &b, &y);
+
+	t->child_checked++;
+	if ((rx != ry || (rx == 0 && x.addr != y.addr)) && t->child_wrong++ < 5)
+		diag("DIE 0x%llx: first child %d/%p from libdw, %d/%p %s", (unsigned long long)dwarf_dieoffset(die),
+		     rx, x.addr, ry, y.addr, when);
+}
+
+/* A DIE as a sibling step makes it (libdw has not looked at its
+ * abbreviation): tag, children and first child from the plans must be
+ * libdw's, and the abbreviation set as dwarf_tag sets it. */
+static void check_fresh(struct die_attrs *d, Dwarf_Die *die, struct tally *t)
+{
+	Dwarf_Die ref = { .addr = die->addr, .cu = die->cu };
+	Dwarf_Die f1 = ref, f2 = ref;
+	int want = dwarf_tag(&ref), got = die_attrs__tag(d, &f1);
+
+	t->tag_checked++;
+	if ((got != want || f1.abbrev != ref.abbrev ||
+	     die_attrs__haschildren(d, &f2) != (dwarf_haschildren(&ref) > 0)) && t->tag_wrong++ < 5)
+		diag("DIE 0x%llx: tag 0x%x from libdw, 0x%x from the plans (or its abbreviation or children differ)",
+		     (unsigned long long)dwarf_dieoffset(&ref), want, got);
+	f1 = (Dwarf_Die){ .addr = die->addr, .cu = die->cu };
+	check_child(d, &f1, t, "from the plans");
+}
 
 /* die_attrs__attr against dwarf_attr for every attribute the DIE has and
  * one it has not; then die_attrs__siblingof, with the DIE cached, against
@@ -58,6 +90,7 @@ static void compare_cache(struct die_attrs *d, Dwarf_Die *die, const struct seen
 	}
 	if (die_attrs__attr(d, die, 0x3fff, &got) > 0 && t->cache_wrong++ < 5)
 		diag("DIE 0x%llx: an attribute it does not have is found", (unsigned long long)dwarf_dieoffset(die));
+	check_child(d, die, t, "from the cache");
 	rx = dwarf_siblingof(&x, &x);
 	ry = die_attrs__siblingof(d, &y);
 	t->csib_checked++;
@@ -79,6 +112,7 @@ static void compare(struct die_attrs *d, Dwarf_Die *die, struct tally *t)
 		return;
 	}
 	t->walked++;
+	check_child(d, die, t, "after the walk");
 	{	/* right after a walk, the next sibling must be libdw's */
 		Dwarf_Die x = *die, y = *die;
 		int rx = dwarf_siblingof(&x, &x), ry = die_attrs__siblingof(d, &y);
@@ -109,7 +143,8 @@ static void walk_tree(struct die_attrs *d, Dwarf_Die *die, struct tally *t, int 
 {
 	Dwarf_Die child;
 
-	dwarf_tag(die);	/* as the reader does: the abbreviation is known */
+	check_fresh(d, die, t);
+	dwarf_tag(die);
 	compare(d, die, t);
 	if (depth < 64 && dwarf_child(die, &child) == 0)
 		do
@@ -183,6 +218,11 @@ int main(void)
 	   t.cache_checked);
 	ok(t.csib_checked == t.dies && t.csib_wrong == 0, "siblings from the cache are libdw's (%lu wrong)",
 	   t.csib_wrong);
+	ok(t.tag_checked == t.dies && t.tag_wrong == 0, "tags and abbreviations from the plans are libdw's (%lu wrong)",
+	   t.tag_wrong);
+	ok(t.child_checked > 2 * t.walked && t.child_wrong == 0,
+	   "first children from the plans, the cache and a walk are libdw's (%lu of %lu wrong)", t.child_wrong,
+	   t.child_checked);
 	is_int((int)t.refused_ok, 2 * nfiles, "with no CU begun, or a truncated one, it declines and calls nothing");
 	done_testing();
 	return exit_status();

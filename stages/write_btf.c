@@ -11,9 +11,9 @@
 #include "stages/read_dwarf.h"
 #include "strtab/strtab.h"
 
-static int grow(char **buf, size_t *cap, size_t need)
+static int grow_from(char **buf, size_t *cap, size_t need, size_t first)
 {
-	size_t ncap = *cap ? *cap : 1 << 20;
+	size_t ncap = *cap ? *cap : first;
 	char *n;
 
 	if (need <= *cap)
@@ -26,6 +26,11 @@ static int grow(char **buf, size_t *cap, size_t need)
 	*buf = n;
 	*cap = ncap;
 	return 0;
+}
+
+static int grow(char **buf, size_t *cap, size_t need)
+{
+	return grow_from(buf, cap, need, 1 << 20);
 }
 
 /* Make room for need elements in *arr. Returns 0 or -ENOMEM. */
@@ -57,6 +62,7 @@ int btf_writer__init(struct btf_writer *w, struct strtab *strtab, const char *pa
 	w->flush = flush;
 	w->flush_ctx = ctx;
 	w->next_id = 1;
+	w->image_hint = 1 << 20;
 	if (grow(&w->strs, &w->scap, 1))
 		return -ENOMEM;
 	w->strs[0] = '\0';
@@ -122,13 +128,18 @@ static int type_id(struct btf_writer *w, uint32_t ref, uint32_t *id)
 	return 0;
 }
 
+/* A batch's image is its BTF header (written last), its types, then its
+ * strings (copied in at the end): the first allocation of a batch is sized
+ * from the last batch, so the buffer is neither grown nor moved. */
+#define IMAGE_HDR sizeof(struct btf_header)
+
 static void *type_space(struct btf_writer *w, size_t bytes)
 {
 	void *p;
 
-	if (grow(&w->types, &w->tcap, w->tlen + bytes))
+	if (grow_from(&w->types, &w->tcap, IMAGE_HDR + w->tlen + bytes, w->image_hint))
 		return NULL;
-	p = w->types + w->tlen;
+	p = w->types + IMAGE_HDR + w->tlen;
 	w->tlen += bytes;
 	return p;
 }
@@ -314,7 +325,7 @@ static int write_anchors(struct btf_writer *w, struct btf_batch *b)
 	return 0;
 }
 
-/* The image as raw BTF (in place: realloc of a large block remaps it). */
+/* The image as raw BTF, in place. */
 static int image_to_raw(struct btf_writer *w, struct btf_batch *b)
 {
 	struct btf_header hdr = {
@@ -322,11 +333,13 @@ static int image_to_raw(struct btf_writer *w, struct btf_batch *b)
 		.type_off = 0, .type_len = w->tlen, .str_off = w->tlen, .str_len = w->slen,
 	};
 	size_t size = sizeof(hdr) + w->tlen + w->slen;
-	char *raw = realloc(w->types, size);
+	char *raw;
 
-	if (!raw)
+	if (grow_from(&w->types, &w->tcap, size, size))
 		return -ENOMEM;
-	memmove(raw + sizeof(hdr), raw, w->tlen);
+	raw = w->types;
+	/* the next batch's first allocation: this one's size and an eighth */
+	w->image_hint = (size + size / 8 + 0xffff) & ~(size_t)0xffff;
 	memcpy(raw, &hdr, sizeof(hdr));
 	memcpy(raw + sizeof(hdr) + w->tlen, w->strs, w->slen);
 	w->types = NULL;

@@ -67,7 +67,8 @@ struct btf_writer {
 	void *flush_ctx;
 
 	char *types;		/* the current batch's type section */
-	size_t tlen, tcap;
+	size_t tlen, tcap;	/* types bytes after the image's header space */
+	size_t image_hint;	/* first allocation of a batch's image */
 	char *strs;		/* its string section, starts with "" */
 	size_t slen, scap;
 	uint32_t *str_off;	/* strtab id -> offset in strs, 0 = not yet placed */

@@ -170,7 +170,7 @@ static void make_plan(struct die_attrs_plan *pl, Dwarf_Abbrev *abbrev)
 		pl->attrs[i].name = (uint16_t)name;
 		pl->attrs[i].form = (uint16_t)form;
 		if (form == DW_FORM_implicit_const)
-			sleb_encode(imp, pl->attrs[i].imp);
+			sleb_encode(imp, pl->imp[i]);
 	}
 	pl->n = (uint8_t)i;
 	pl->usable = true;
@@ -188,6 +188,7 @@ static struct die_attrs_plan *plan_for(struct die_attrs *d, Dwarf_Abbrev *abbrev
 				return NULL;
 			d->nplans++;
 			pl->gen = d->gen;
+			pl->imp = d->imp[pl - d->plans];
 			make_plan(pl, abbrev);
 			return pl;
 		}
@@ -262,7 +263,7 @@ bool die_attrs__walk(struct die_attrs *d, Dwarf_Die *die, int (*cb)(Dwarf_Attrib
 		return false;
 	/* find every value first: nothing is called unless all are in bounds */
 	for (unsigned int i = 0; i < pl->n; i++) {
-		vals[i] = pl->attrs[i].form == DW_FORM_implicit_const ? pl->attrs[i].imp : p;
+		vals[i] = pl->attrs[i].form == DW_FORM_implicit_const ? pl->imp[i] : p;
 		if (!(p = skip_value(d, pl->attrs[i].form, p)))
 			return false;
 	}

@@ -37,8 +37,10 @@ struct die_attrs_plan {
 	uint8_t n;
 	struct {
 		uint16_t name, form;
-		uint8_t imp[10];	/* DW_FORM_implicit_const: the value, as SLEB128 */
 	} attrs[DIE_ATTRS_MAX];
+	/* DW_FORM_implicit_const values, as SLEB128 (apart: rarely read, and
+	 * the plans stay small enough for the cache) */
+	uint8_t (*imp)[10];
 };
 
 /* The attributes of one DIE, walked once and looked up many times. */
@@ -66,6 +68,7 @@ struct die_attrs {
 	bool after_children;		/* ... and whether children follow there */
 	unsigned int nplans;
 	struct die_attrs_plan plans[DIE_ATTRS_PLANS];
+	uint8_t imp[DIE_ATTRS_PLANS][DIE_ATTRS_MAX][10];	/* plans[i].imp */
 	/* the plan of each abbreviation code met in this CU (valid when gen
 	 * matches): a DIE's code leads to its plan and tag without libdw's
 	 * abbreviation lookup (a hash under a lock, for every new Dwarf_Die) */

@@ -68,6 +68,7 @@ struct pipeline {
 	int *owner;			/* CU -> reader, NO_OWNER until claimed; under lock */
 	unsigned int consumed;		/* CUs the writer finished; under lock */
 	unsigned int window;
+	unsigned int dwarf_cus;		/* a reader's Dwarf is begun again after this many CUs */
 	size_t max_cu_arena;		/* largest CU arena seen by the writer, bytes */
 	struct merger merger;		/* the merge thread's; main thread after the join */
 	struct btf *base;		/* --base, read-only once loaded */
@@ -156,11 +157,44 @@ static int reader_push_cu(struct reader_thread *t, unsigned int cu, struct arena
 	return 0;
 }
 
+/*
+ * libdw keeps what it parsed for every CU it was asked about (each CU's
+ * abbreviations, above all) until dwarf_end: ~12 MB per reader by the end of
+ * the vmlinux. A reader never goes back to a CU it has read, so after every
+ * READER_DWARF_CUS CUs it ends its Dwarf and begins a fresh one over its own
+ * Elf. The new handle finds a CU by reading every unit header before it
+ * (libdw has no other way); the kernel maps up to 64 KiB around each header
+ * read, so they are read READER_HEADER_STEP CUs at a time, letting those
+ * pages go after each step (not for relocated inputs, whose pages stay).
+ * BTFSTREAM_READER_DWARF_CUS=N sets the period (tests use 1).
+ */
+#define READER_DWARF_CUS 256
+#define READER_HEADER_STEP 64
+
+static int reader_fresh_dwarf(struct reader_thread *t, long cu)
+{
+	struct pipeline *p = t->p;
+	Dwarf_Die cudie;
+
+	dwarf_end(t->dw);
+	t->dw = t->rd.dw = dwarf_begin_elf(t->elf, DWARF_C_READ, NULL);
+	if (!t->dw)
+		return fail__set(&p->fail, -EINVAL, "%s: cannot read DWARF: %s", p->opts->input, dwarf_errmsg(-1));
+	if (p->in.relocatable)
+		return 0;
+	for (long k = READER_HEADER_STEP; k < cu; k += READER_HEADER_STEP) {
+		dwarf_offdie(t->dw, p->idx.cus[k].die_off, &cudie);
+		input__sweep_released(&p->in);
+	}
+	return 0;
+}
+
 static void *reader_main(void *arg)
 {
 	struct reader_thread *t = arg;
 	struct pipeline *p = t->p;
 	uint64_t t0 = stats__now_ns();
+	unsigned int cus_read = 0;
 	long cu;
 
 	rcu_register_thread();
@@ -169,6 +203,11 @@ static void *reader_main(void *arg)
 		struct arena *arena = calloc(1, sizeof(*arena));
 		int err = 0;
 
+		if (++cus_read % p->dwarf_cus == 0 && (err = reader_fresh_dwarf(t, cu))) {
+			free(arena);
+			pipeline_abort(p);
+			break;
+		}
 		t->rd.nrecs = 0;
 		t->rd.nfuncs = 0;
 		t->rd.int_ref = REF_VOID;
@@ -359,6 +398,9 @@ static int readers_setup(struct pipeline *p)
 	p->nreaders = pick_jobs(o, p->idx.count);
 	p->window = o->window ? o->window : PIPELINE_DEFAULT_WINDOW_PER_JOB * p->nreaders;
 	apply_memory_limit(o, p->nreaders, &cap, &p->window);
+	p->dwarf_cus = getenv("BTFSTREAM_READER_DWARF_CUS") ? (unsigned int)atoi(getenv("BTFSTREAM_READER_DWARF_CUS")) : 0;
+	if (!p->dwarf_cus)
+		p->dwarf_cus = READER_DWARF_CUS;
 	p->readers = calloc(p->nreaders, sizeof(*p->readers));
 	p->owner = malloc(p->idx.count * sizeof(*p->owner));
 	if (!p->readers || !p->owner)

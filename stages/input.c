@@ -114,18 +114,28 @@ void input__release_debug_info(struct input *in, uint64_t size)
 	in->released = keep;
 }
 
-void input__release_aux(struct input *in)
+void input__sweep_released(struct input *in)
 {
 	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
 	uint64_t start = in->debug_info_off / page * page;
+	uint64_t released = __atomic_load_n(&in->released, __ATOMIC_RELAXED);
+
+	if (in->relocatable)	/* released pages would come back unrelocated */
+		return;
+	if (in->debug_info_off && released > start)
+		madvise((char *)in->map + start, released - start, MADV_DONTNEED);
+}
+
+void input__release_aux(struct input *in)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
 
 	if (in->relocatable)	/* released pages would come back unrelocated */
 		return;
 	/* a reader's libdw reads the headers of the CUs before the one it
 	 * claims, some of which the writer has already let go: released
 	 * pages come back, one or two per CU, so sweep them again */
-	if (in->debug_info_off && in->released > start)
-		madvise((char *)in->map + start, in->released - start, MADV_DONTNEED);
+	input__sweep_released(in);
 
 	for (unsigned int i = 0; i < in->naux; i++) {
 		uint64_t from = (in->aux_off[i] + page - 1) / page * page;
@@ -148,7 +158,7 @@ void input__release_until(struct input *in, uint64_t end)
 	if (to <= from)
 		return;
 	madvise((char *)in->map + from, to - from, MADV_DONTNEED);
-	in->released = to;
+	__atomic_store_n(&in->released, to, __ATOMIC_RELAXED);
 }
 
 static bool has_section(Elf *elf, const char *want)

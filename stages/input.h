@@ -67,6 +67,12 @@ void input__release_debug_info(struct input *in, uint64_t size);
  * let them go). Not for relocated inputs. Writer only. */
 void input__release_aux(struct input *in);
 
+/* Drop again the resident pages of .debug_info behind in->released (CU
+ * headers libdw read after the writer let them go: a reader's fresh Dwarf
+ * reads every header before its CU). Not for relocated inputs. Any thread:
+ * in->released is read atomically, and pages behind it are needed by no one. */
+void input__sweep_released(struct input *in);
+
 /* Releases the main handles and the mapping. Fine on a zeroed struct. */
 void input__close(struct input *in);
 

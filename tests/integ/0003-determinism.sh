@@ -27,6 +27,12 @@ done
 # stages/str_compact.c: same bytes
 BTFSTREAM_LIBBPF_COMPACT=1 "$BTFSTREAM" -j2 "$TMP/many.elf" -o "$TMP/c.btf" && cmp -s "$TMP/j1.btf" "$TMP/c.btf"
 ok $? "string compaction by libbpf: byte-identical"
+# each reader's Dwarf begun again before every CU, or every third
+# (pipeline.c: it frees what libdw kept of the CUs read): same bytes
+for n in 1 3; do
+	BTFSTREAM_READER_DWARF_CUS=$n "$BTFSTREAM" -j2 "$TMP/many.elf" -o "$TMP/d.btf" && cmp -s "$TMP/j1.btf" "$TMP/d.btf"
+	ok $? "a fresh Dwarf every $n CUs per reader: byte-identical"
+done
 for run in 1 2 3; do
 	"$BTFSTREAM" -j4 --queue-capacity 2 "$TMP/many.elf" -o "$TMP/r.btf" && cmp -s "$TMP/j1.btf" "$TMP/r.btf"
 	ok $? "repeat $run of -j4 with a tiny queue: byte-identical"

@@ -642,8 +642,7 @@ static void *merge_main(void *arg)
 		PROBE_STAGE_START("merge_batch");
 		if (!fail__is_set(&p->fail) && merger__add(&p->merger, b))
 			pipeline_abort(p);
-		free(b->raw);	/* merger__add took it; after an abort nobody did */
-		b->raw = NULL;
+		btf_batch__free_raw(b);	/* merger__add took it; after an abort nobody did */
 		PROBE_STAGE_END("merge_batch");
 	}
 	p->merge_cpu_ns = stats__thread_cpu_ns();
@@ -658,8 +657,7 @@ static int flush_batch(void *ctx, struct btf_batch *b)
 	struct pipeline *p = ctx;
 
 	if (ring_mpsc__push(&p->batch_ring, &b)) {
-		free(b->raw);
-		b->raw = NULL;
+		btf_batch__free_raw(b);
 		return -ECANCELED;
 	}
 	return 0;

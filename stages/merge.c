@@ -82,8 +82,7 @@ static struct btf *batch_btf(struct btf_batch *b, char **strs, uint32_t *str_len
 	if (!bb)
 		bb = btf__new(b->raw, b->size);
 out:
-	free(b->raw);
-	b->raw = NULL;
+	btf_batch__free_raw(b);
 	return bb;
 }
 

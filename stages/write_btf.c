@@ -6,14 +6,15 @@
 #include <linux/btf.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "stages/arena.h"
 #include "stages/read_dwarf.h"
 #include "strtab/strtab.h"
 
-static int grow_from(char **buf, size_t *cap, size_t need, size_t first)
+static int grow(char **buf, size_t *cap, size_t need)
 {
-	size_t ncap = *cap ? *cap : first;
+	size_t ncap = *cap ? *cap : 1 << 20;
 	char *n;
 
 	if (need <= *cap)
@@ -26,11 +27,6 @@ static int grow_from(char **buf, size_t *cap, size_t need, size_t first)
 	*buf = n;
 	*cap = ncap;
 	return 0;
-}
-
-static int grow(char **buf, size_t *cap, size_t need)
-{
-	return grow_from(buf, cap, need, 1 << 20);
 }
 
 /* Make room for need elements in *arr. Returns 0 or -ENOMEM. */
@@ -128,16 +124,46 @@ static int type_id(struct btf_writer *w, uint32_t ref, uint32_t *id)
 	return 0;
 }
 
-/* A batch's image is its BTF header (written last), its types, then its
- * strings (copied in at the end): the first allocation of a batch is sized
- * from the last batch, so the buffer is neither grown nor moved. */
+/*
+ * A batch's image is its BTF header (written last), its types, then its
+ * strings (copied in at the end). It is a mapping of its own, not malloc's:
+ * it is made by this thread and let go by the merge thread once libbpf has
+ * copied it, and in a heap that pattern leaves holes that stay resident.
+ * The first mapping of a batch is sized from the last batch, so it is
+ * seldom grown (mremap, without a copy).
+ */
 #define IMAGE_HDR sizeof(struct btf_header)
+
+static int image_grow(struct btf_writer *w, size_t need)
+{
+	size_t ncap = w->tcap ? w->tcap : w->image_hint;
+	void *n;
+
+	if (need <= w->tcap)
+		return 0;
+	while (ncap < need)
+		ncap *= 2;
+	n = w->types ? mremap(w->types, w->tcap, ncap, MREMAP_MAYMOVE)
+		     : mmap(NULL, ncap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (n == MAP_FAILED)
+		return -ENOMEM;
+	w->types = n;
+	w->tcap = ncap;
+	return 0;
+}
+
+void btf_batch__free_raw(struct btf_batch *b)
+{
+	if (b->raw)
+		munmap(b->raw, b->raw_cap);
+	b->raw = NULL;
+}
 
 static void *type_space(struct btf_writer *w, size_t bytes)
 {
 	void *p;
 
-	if (grow_from(&w->types, &w->tcap, IMAGE_HDR + w->tlen + bytes, w->image_hint))
+	if (image_grow(w, IMAGE_HDR + w->tlen + bytes))
 		return NULL;
 	p = w->types + IMAGE_HDR + w->tlen;
 	w->tlen += bytes;
@@ -335,17 +361,18 @@ static int image_to_raw(struct btf_writer *w, struct btf_batch *b)
 	size_t size = sizeof(hdr) + w->tlen + w->slen;
 	char *raw;
 
-	if (grow_from(&w->types, &w->tcap, size, size))
+	if (image_grow(w, size))
 		return -ENOMEM;
 	raw = w->types;
 	/* the next batch's first allocation: this one's size and an eighth */
 	w->image_hint = (size + size / 8 + 0xffff) & ~(size_t)0xffff;
 	memcpy(raw, &hdr, sizeof(hdr));
 	memcpy(raw + sizeof(hdr) + w->tlen, w->strs, w->slen);
+	b->raw = raw;
+	b->raw_cap = w->tcap;
+	b->size = size;
 	w->types = NULL;
 	w->tlen = w->tcap = 0;
-	b->raw = raw;
-	b->size = size;
 	return 0;
 }
 
@@ -540,7 +567,8 @@ int btf_writer__resolve_funcs(struct btf_writer *w, struct func_param **params)
 
 void btf_writer__fini(struct btf_writer *w)
 {
-	free(w->types);
+	if (w->types)
+		munmap(w->types, w->tcap);
 	free(w->strs);
 	free(w->str_off);
 	free(w->secinfo);

@@ -30,8 +30,10 @@ struct strtab;
 /* One batch of raw BTF, from the writer to the merger. */
 struct btf_batch {
 	uint32_t index;		/* 0, 1, 2, ... */
-	char *raw;		/* header + types + strings; the merger frees it */
+	char *raw;		/* header + types + strings; the merger frees it
+				   (btf_batch__free_raw: it is a mapping) */
 	size_t size;
+	size_t raw_cap;		/* bytes mapped at raw */
 	uint32_t nanchors;	/* the last nanchors types are the anchors */
 	uint32_t *anchor_ids;	/* sorted batch ids the anchors point at (writer owns) */
 	uint32_t *final_ids;	/* per anchor: its type's id in the accumulated BTF,
@@ -119,5 +121,8 @@ uint32_t btf_writer__final_id(const struct btf_writer *w, struct late_ref ref);
 int btf_writer__resolve_funcs(struct btf_writer *w, struct func_param **params);
 /* Frees everything, batches' tables included. */
 void btf_writer__fini(struct btf_writer *w);
+
+/* Unmaps b->raw (NULL after). Any thread: the one that took the batch. */
+void btf_batch__free_raw(struct btf_batch *b);
 
 #endif

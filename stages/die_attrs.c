@@ -18,6 +18,7 @@ void die_attrs__begin_cu(struct die_attrs *d, Dwarf_CU *cu, const unsigned char 
 	}
 	d->nplans = 0;
 	d->cu = NULL;
+	d->last_die = NULL;
 	d->cache.addr = NULL;
 	if (!start || end - start < 24)
 		return;
@@ -214,6 +215,12 @@ static const struct die_attrs_plan *plan_of(struct die_attrs *d, Dwarf_Die *die,
 
 	if (!d->cu || die->cu != d->cu || p < d->start || p >= end)
 		return NULL;
+	if (p == d->last_die) {	/* the tag, then the walk, then the child */
+		if (!die->abbrev)
+			die->abbrev = (Dwarf_Abbrev *)d->last_plan->abbrev;
+		*after_code = d->last_after_code;
+		return die->abbrev == d->last_plan->abbrev ? d->last_plan : NULL;
+	}
 	for (;; p++, shift += 7) {
 		if (p >= end || shift > 28)
 			return NULL;
@@ -226,15 +233,20 @@ static const struct die_attrs_plan *plan_of(struct die_attrs *d, Dwarf_Die *die,
 		pl = d->bycode[code].plan;
 		if (!die->abbrev)
 			die->abbrev = (Dwarf_Abbrev *)pl->abbrev;
-		return die->abbrev == pl->abbrev ? pl : NULL;
+		if (die->abbrev != pl->abbrev)
+			return NULL;
+	} else {
+		if (code == 0 || (!die->abbrev && dwarf_tag(die) < 0) || !die->abbrev ||
+		    die->abbrev == (Dwarf_Abbrev *)-1l || !(pl = plan_for(d, die->abbrev)))
+			return NULL;
+		if (code < DIE_ATTRS_CODES) {
+			d->bycode[code].gen = d->gen;
+			d->bycode[code].plan = pl;
+		}
 	}
-	if (code == 0 || (!die->abbrev && dwarf_tag(die) < 0) || !die->abbrev ||
-	    die->abbrev == (Dwarf_Abbrev *)-1l || !(pl = plan_for(d, die->abbrev)))
-		return NULL;
-	if (code < DIE_ATTRS_CODES) {
-		d->bycode[code].gen = d->gen;
-		d->bycode[code].plan = pl;
-	}
+	d->last_die = die->addr;
+	d->last_plan = pl;
+	d->last_after_code = p + 1;
 	return pl;
 }
 

@@ -76,6 +76,10 @@ struct die_attrs {
 		uint32_t gen;
 		struct die_attrs_plan *plan;
 	} bycode[DIE_ATTRS_CODES];
+	/* the last DIE whose plan was found, asked again for its walk or child */
+	const void *last_die;
+	const struct die_attrs_plan *last_plan;
+	const unsigned char *last_after_code;
 };
 
 /* Starts a CU: cu (libdw's), [start, end) its bytes in memory (unit header

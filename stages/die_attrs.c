@@ -19,6 +19,8 @@ void die_attrs__begin_cu(struct die_attrs *d, Dwarf_CU *cu, const unsigned char 
 	d->nplans = 0;
 	d->cu = NULL;
 	d->last_die = NULL;
+	d->list_end = NULL;
+	d->ended_die = NULL;
 	d->cache.addr = NULL;
 	if (!start || end - start < 24)
 		return;
@@ -359,6 +361,7 @@ int die_attrs__child(struct die_attrs *d, Dwarf_Die *die, Dwarf_Die *child)
 	const struct die_attrs_cache *c = &d->cache;
 	const unsigned char *p;
 
+	d->list_end = NULL;
 	if (!d->cu || die->cu != d->cu)
 		return dwarf_child(die, child);
 	if (d->after_die == die->addr) {	/* just walked */
@@ -378,8 +381,10 @@ int die_attrs__child(struct die_attrs *d, Dwarf_Die *die, Dwarf_Die *child)
 	}
 	if (p >= d->end)
 		return -1;
-	if (*p == 0)
+	if (*p == 0) {
+		d->list_end = p + 1;
 		return 1;
+	}
 	*child = (Dwarf_Die){ .addr = (void *)p, .cu = die->cu };
 	return 0;
 }
@@ -389,10 +394,13 @@ int die_attrs__siblingof(struct die_attrs *d, Dwarf_Die *die)
 	const struct die_attrs_cache *c = &d->cache;
 	const unsigned char *p;
 
+	d->list_end = NULL;
 	if (!d->cu || die->cu != d->cu)
 		return dwarf_siblingof(die, die);
 	if (d->after_die == die->addr && !d->after_children)	/* just walked */
 		p = d->after;
+	else if (d->ended_die == die->addr)	/* its children were all stepped over */
+		p = d->ended_at;
 	else if (c->addr != die->addr || c->declined)
 		return dwarf_siblingof(die, die);
 	else if (!c->children)
@@ -403,8 +411,18 @@ int die_attrs__siblingof(struct die_attrs *d, Dwarf_Die *die)
 		return dwarf_siblingof(die, die);
 	if (p >= d->end)
 		return -1;
-	if (*p == 0)
+	if (*p == 0) {
+		d->list_end = p + 1;
 		return 1;
+	}
 	*die = (Dwarf_Die){ .addr = (void *)p, .cu = die->cu };
 	return 0;
+}
+
+void die_attrs__children_done(struct die_attrs *d, Dwarf_Die *parent)
+{
+	if (d->list_end && parent->cu == d->cu) {
+		d->ended_die = parent->addr;
+		d->ended_at = d->list_end;
+	}
 }

@@ -80,6 +80,12 @@ struct die_attrs {
 	const void *last_die;
 	const struct die_attrs_plan *last_plan;
 	const unsigned char *last_after_code;
+	/* the byte after the null entry the last child or sibling step met
+	 * (NULL: that step did not meet one here), and the DIE whose subtree
+	 * ends there (die_attrs__children_done) */
+	const unsigned char *list_end;
+	const void *ended_die;
+	const unsigned char *ended_at;
 };
 
 /* Starts a CU: cu (libdw's), [start, end) its bytes in memory (unit header
@@ -111,10 +117,18 @@ bool die_attrs__haschildren(struct die_attrs *d, Dwarf_Die *die);
  * its plan (no children). Otherwise libdw. 0, 1 when there is no child, -1. */
 int die_attrs__child(struct die_attrs *d, Dwarf_Die *die, Dwarf_Die *child);
 
+/* Tells that the last die_attrs__child or die_attrs__siblingof step met the
+ * null entry ending parent's children: parent's own sibling starts right
+ * after it, which die_attrs__siblingof then uses (a DIE with children and no
+ * DW_AT_sibling, GCC's last child of a list, needs no walk over its subtree).
+ * Does nothing when that step was libdw's. */
+void die_attrs__children_done(struct die_attrs *d, Dwarf_Die *parent);
+
 /* dwarf_siblingof(die, die), without decoding die's attributes again when
  * they were just walked (die_attrs__walk) or are the ones cached: a DIE
  * without children is followed by its sibling (or by the null entry that
- * ends the list), one with children jumps by its DW_AT_sibling. Otherwise,
+ * ends the list), one with children jumps by its DW_AT_sibling or to where
+ * its children were seen to end (die_attrs__children_done). Otherwise,
  * or for a DIE of another CU, libdw. 0, 1 when there is no sibling, -1. */
 int die_attrs__siblingof(struct die_attrs *d, Dwarf_Die *die);
 

@@ -776,6 +776,7 @@ static int read_members(struct dwarf_reader *r, Dwarf_Die *die, long idx, uint32
 	} while ((res = next_sibling(r, &child)) == 0);
 	if (res < 0)
 		return reader_fail(r, die, -EINVAL, "corrupt DIE tree");
+	children_done(r, die);
 	if (i > 0xffff)
 		return reader_fail(r, die, -E2BIG, "more than 65535 members");
 	r->recs[idx].kflag = kflag;
@@ -878,6 +879,7 @@ static int read_enum(struct dwarf_reader *r, Dwarf_Die *die)
 	}
 	if (res < 0)
 		return reader_fail(r, die, -EINVAL, "corrupt DIE tree");
+	children_done(r, die);
 	if (n > 0xffff)
 		return reader_fail(r, die, -E2BIG, "more than 65535 enumerators");
 	if (n && !(vals = scratch_to_arena(r, n, sizeof(*vals))))
@@ -920,6 +922,7 @@ static int read_subroutine(struct dwarf_reader *r, Dwarf_Die *die)
 	}
 	if (res < 0)
 		return reader_fail(r, die, -EINVAL, "corrupt DIE tree");
+	children_done(r, die);
 	if (variadic) {	/* a variadic tail: {0, void} */
 		if (!(p = scratch_at(r, n, sizeof(*p))))
 			return -ENOMEM;
@@ -1008,8 +1011,10 @@ static int visit_children(struct dwarf_reader *r, Dwarf_Die *die)
 	int res, err;
 
 	res = first_child(r, die, &child);
-	if (res > 0)
+	if (res > 0) {
+		children_done(r, die);
 		return 0;
+	}
 	if (res < 0)
 		return reader_fail(r, die, -EINVAL, "corrupt DIE tree");
 	r->level++;
@@ -1025,7 +1030,10 @@ static int visit_children(struct dwarf_reader *r, Dwarf_Die *die)
 			return err;
 	} while ((res = next_sibling(r, &child)) == 0);
 	r->level--;
-	return res < 0 ? reader_fail(r, die, -EINVAL, "corrupt DIE tree") : 0;
+	if (res < 0)
+		return reader_fail(r, die, -EINVAL, "corrupt DIE tree");
+	children_done(r, die);
+	return 0;
 }
 
 /* ---- pass 2 ---- */

@@ -65,6 +65,12 @@ static inline int first_child(struct dwarf_reader *r, Dwarf_Die *die, Dwarf_Die 
 	return die_attrs__child(&r->attrs, die, child);
 }
 
+/* After a loop over die's children that ended (step returned 1). */
+static inline void children_done(struct dwarf_reader *r, Dwarf_Die *die)
+{
+	die_attrs__children_done(&r->attrs, die);
+}
+
 /* read_var.c: a VAR record for a file-scope variable opts->vars selects. */
 int read_variable(struct dwarf_reader *r, Dwarf_Die *die);
 

@@ -37,6 +37,7 @@ struct tally {
 	unsigned long dies, walked, declined, mismatched, implicit, refused_ok, sib_checked, sib_wrong;
 	unsigned long cache_checked, cache_wrong, csib_checked, csib_wrong;
 	unsigned long tag_checked, tag_wrong, child_checked, child_wrong;
+	unsigned long steps, steps_wrong, ended;
 };
 
 /* die_attrs__child(d, die) against dwarf_child: same result, same child. */
@@ -152,6 +153,45 @@ static void walk_tree(struct die_attrs *d, Dwarf_Die *die, struct tally *t, int 
 		while (dwarf_siblingof(&child, &child) == 0);
 }
 
+/* The tree walked as the reader walks it: first child and sibling steps of
+ * die_attrs only, die_attrs__children_done after each list; every step must
+ * land where libdw's would, including the sibling of a DIE whose subtree was
+ * just walked (found from where its children ended). */
+static void walk_ours(struct die_attrs *d, Dwarf_Die *die, struct tally *t, int depth)
+{
+	Dwarf_Die child, ref;
+	int res, want;
+
+	res = die_attrs__child(d, die, &child);
+	want = dwarf_child(die, &ref);
+	t->steps++;
+	if ((res != want || (res == 0 && ref.addr != child.addr)) && t->steps_wrong++ < 5)
+		diag("DIE 0x%llx: first child %d/%p, libdw %d/%p", (unsigned long long)dwarf_dieoffset(die), res,
+		     child.addr, want, ref.addr);
+	if (res != 0) {
+		die_attrs__children_done(d, die);
+		return;
+	}
+	do {
+		Dwarf_Die before = child;
+
+		struct seen s = { 0 };
+
+		die_attrs__walk(d, &child, record, &s);	/* as the reader reads it */
+		if (depth < 64)
+			walk_ours(d, &child, t, depth + 1);
+		t->ended += d->ended_die == child.addr;
+		ref = before;
+		want = dwarf_siblingof(&ref, &ref);
+		res = die_attrs__siblingof(d, &child);
+		t->steps++;
+		if ((res != want || (res == 0 && ref.addr != child.addr)) && t->steps_wrong++ < 5)
+			diag("DIE 0x%llx: next sibling %d/%p, libdw %d/%p", (unsigned long long)dwarf_dieoffset(&before),
+			     res, child.addr, want, ref.addr);
+	} while (res == 0);
+	die_attrs__children_done(d, die);
+}
+
 /* Compares every DIE of path; false if it cannot be read. */
 static bool check_file(const char *path, struct tally *t)
 {
@@ -175,6 +215,8 @@ static bool check_file(const char *path, struct tally *t)
 		if (dwarf_offdie(dw, off + hsize, &cudie)) {
 			die_attrs__begin_cu(&d, cudie.cu, info + off, info + next, false);
 			walk_tree(&d, &cudie, t, 0);
+			die_attrs__begin_cu(&d, cudie.cu, info + off, info + next, false);
+			walk_ours(&d, &cudie, t, 0);
 		}
 		off = next;
 	}
@@ -223,6 +265,10 @@ int main(void)
 	ok(t.child_checked > 2 * t.walked && t.child_wrong == 0,
 	   "first children from the plans, the cache and a walk are libdw's (%lu of %lu wrong)", t.child_wrong,
 	   t.child_checked);
+	diag("%lu steps, %lu siblings found where a subtree ended", t.steps, t.ended);
+	ok(t.steps > t.dies && t.steps_wrong == 0, "child and sibling steps as the reader takes them are libdw's (%lu wrong)",
+	   t.steps_wrong);
+	ok(t.ended > 0, "some siblings are found where a subtree ended (%lu)", t.ended);
 	is_int((int)t.refused_ok, 2 * nfiles, "with no CU begun, or a truncated one, it declines and calls nothing");
 	done_testing();
 	return exit_status();

@@ -56,45 +56,49 @@ static uint64_t read_n(const unsigned char *p, unsigned int n, bool big_endian)
 	return v;
 }
 
-/* The byte after the value of form at p, or NULL when unknown or past end. */
-static const unsigned char *skip_value(const struct die_attrs *d, unsigned int form, const unsigned char *p)
+/* The length of a value of form when it does not depend on the value (an
+ * attribute of such a form is stepped over without reading it), else
+ * DIE_ATTRS_VARIABLE. */
+static uint8_t form_size(const struct die_attrs *d, unsigned int form)
 {
-	const unsigned char *end = d->end, *q;
-	uint64_t n;
-
 	switch (form) {
 	case DW_FORM_flag_present:
 	case DW_FORM_implicit_const:
-		return p;
+		return 0;
 	case DW_FORM_data1: case DW_FORM_ref1: case DW_FORM_flag: case DW_FORM_strx1: case DW_FORM_addrx1:
-		n = 1;
-		break;
+		return 1;
 	case DW_FORM_data2: case DW_FORM_ref2: case DW_FORM_strx2: case DW_FORM_addrx2:
-		n = 2;
-		break;
+		return 2;
 	case DW_FORM_strx3: case DW_FORM_addrx3:
-		n = 3;
-		break;
+		return 3;
 	case DW_FORM_addr:
-		n = d->address_size;
-		break;
+		return d->address_size;
 	case DW_FORM_data4: case DW_FORM_ref4: case DW_FORM_strx4: case DW_FORM_addrx4:
-		n = 4;
-		break;
+		return 4;
 	case DW_FORM_data8: case DW_FORM_ref8: case DW_FORM_ref_sig8:
-		n = 8;
-		break;
+		return 8;
 	case DW_FORM_data16:
-		n = 16;
-		break;
+		return 16;
 	case DW_FORM_strp: case DW_FORM_line_strp: case DW_FORM_sec_offset:
-		n = d->offset_size;
-		break;
-	case DW_FORM_ref_addr:
-		if (d->version < 3)	/* address-sized in DWARF 2 */
-			return NULL;
-		n = d->offset_size;
-		break;
+		return d->offset_size;
+	case DW_FORM_ref_addr:	/* address-sized in DWARF 2: not known here */
+		return d->version < 3 ? DIE_ATTRS_VARIABLE : d->offset_size;
+	default:
+		return DIE_ATTRS_VARIABLE;
+	}
+}
+
+/* The byte after the value of form at p (p <= d->end), or NULL when unknown
+ * or past end. */
+static const unsigned char *skip_value(const struct die_attrs *d, unsigned int form, const unsigned char *p)
+{
+	const unsigned char *end = d->end, *q;
+	uint8_t fixed = form_size(d, form);
+	uint64_t n;
+
+	if (fixed != DIE_ATTRS_VARIABLE)
+		return fixed <= end - p ? p + fixed : NULL;
+	switch (form) {
 	case DW_FORM_udata: case DW_FORM_sdata: case DW_FORM_ref_udata: case DW_FORM_strx: case DW_FORM_addrx:
 	case DW_FORM_loclistx: case DW_FORM_rnglistx:
 		return skip_uleb(p, end);
@@ -130,7 +134,7 @@ static const unsigned char *skip_value(const struct die_attrs *d, unsigned int f
 			return NULL;
 		return q + 1 + len;
 	}
-	default:	/* indirect, vendor forms */
+	default:	/* indirect, vendor forms, DWARF 2 ref_addr */
 		return NULL;
 	}
 	return n <= (uint64_t)(end - p) ? p + n : NULL;
@@ -153,7 +157,7 @@ static void sleb_encode(int64_t v, uint8_t out[10])
 /* The plan of an abbreviation. Its attributes are counted by asking for
  * them one by one: dwarf_getattrcnt of libdw 0.188 miscounts lists that hold
  * DW_FORM_implicit_const (it does not step over the constants). */
-static void make_plan(struct die_attrs_plan *pl, Dwarf_Abbrev *abbrev)
+static void make_plan(const struct die_attrs *d, struct die_attrs_plan *pl, Dwarf_Abbrev *abbrev)
 {
 	size_t i;
 
@@ -172,6 +176,7 @@ static void make_plan(struct die_attrs_plan *pl, Dwarf_Abbrev *abbrev)
 			return;
 		pl->attrs[i].name = (uint16_t)name;
 		pl->attrs[i].form = (uint16_t)form;
+		pl->size[i] = form_size(d, form);
 		if (form == DW_FORM_implicit_const)
 			sleb_encode(imp, pl->imp[i]);
 	}
@@ -192,7 +197,7 @@ static struct die_attrs_plan *plan_for(struct die_attrs *d, Dwarf_Abbrev *abbrev
 			d->nplans++;
 			pl->gen = d->gen;
 			pl->imp = d->imp[pl - d->plans];
-			make_plan(pl, abbrev);
+			make_plan(d, pl, abbrev);
 			return pl;
 		}
 		if (pl->abbrev == abbrev)
@@ -268,55 +273,60 @@ bool die_attrs__haschildren(struct die_attrs *d, Dwarf_Die *die)
 	return pl ? pl->children : dwarf_haschildren(die) > 0;
 }
 
-bool die_attrs__walk(struct die_attrs *d, Dwarf_Die *die, int (*cb)(Dwarf_Attribute *, void *), void *arg)
+int die_attrs__collect(struct die_attrs *d, Dwarf_Die *die, Dwarf_Attribute out[DIE_ATTRS_MAX])
 {
 	const struct die_attrs_plan *pl;
-	const unsigned char *p, *vals[DIE_ATTRS_MAX];
+	const unsigned char *p;
 
 	if (!(pl = plan_of(d, die, &p)) || !pl->usable)
-		return false;
-	/* find every value first: nothing is called unless all are in bounds */
+		return -1;
 	for (unsigned int i = 0; i < pl->n; i++) {
-		vals[i] = pl->attrs[i].form == DW_FORM_implicit_const ? pl->imp[i] : p;
-		if (!(p = skip_value(d, pl->attrs[i].form, p)))
-			return false;
+		unsigned int form = pl->attrs[i].form;
+
+		out[i] = (Dwarf_Attribute){
+			.code = pl->attrs[i].name, .form = form,
+			.valp = (unsigned char *)(form == DW_FORM_implicit_const ? pl->imp[i] : p), .cu = die->cu,
+		};
+		if (pl->size[i] != DIE_ATTRS_VARIABLE)
+			p += pl->size[i];	/* checked below: nothing is read here */
+		else if (p > d->end || !(p = skip_value(d, form, p)))
+			return -1;
 	}
+	if (p > d->end)
+		return -1;
 	d->after_die = die->addr;
 	d->after = p;
 	d->after_children = pl->children;
-	for (unsigned int i = 0; i < pl->n; i++) {
-		Dwarf_Attribute at = {
-			.code = pl->attrs[i].name, .form = pl->attrs[i].form,
-			.valp = (unsigned char *)vals[i], .cu = die->cu,
-		};
-
-		cb(&at, arg);
-	}
-	return true;
+	return pl->n;
 }
 
-static int cache_one(Dwarf_Attribute *at, void *arg)
+bool die_attrs__walk(struct die_attrs *d, Dwarf_Die *die, int (*cb)(Dwarf_Attribute *, void *), void *arg)
 {
-	struct die_attrs_cache *c = arg;
+	Dwarf_Attribute at[DIE_ATTRS_MAX];
+	int n = die_attrs__collect(d, die, at);
 
-	if (c->n < DIE_ATTRS_MAX)
-		c->at[c->n++] = *at;
-	return DWARF_CB_OK;
+	/* nothing is called unless every value is in bounds */
+	for (int i = 0; i < n; i++)
+		cb(&at[i], arg);
+	return n >= 0;
 }
 
 /* d->cache for die, walked if it is not there yet. */
 static const struct die_attrs_cache *cached(struct die_attrs *d, Dwarf_Die *die)
 {
 	struct die_attrs_cache *c = &d->cache;
+	int n;
 
 	if (c->addr == die->addr)
 		return c;
 	c->addr = die->addr;
 	c->n = 0;
 	c->sibling = NULL;
-	c->declined = !die_attrs__walk(d, die, cache_one, c);
+	n = die_attrs__collect(d, die, c->at);
+	c->declined = n < 0;
 	if (c->declined)
 		return c;
+	c->n = (uint8_t)n;
 	c->after = d->after;
 	c->children = d->after_children;
 	for (unsigned int i = 0; c->children && i < c->n; i++) {

@@ -27,6 +27,7 @@
 #define DIE_ATTRS_MAX 16	/* attributes a plan holds */
 #define DIE_ATTRS_PLANS 1024	/* abbreviations planned per CU (power of two) */
 #define DIE_ATTRS_CODES 1024	/* abbreviation codes found without libdw */
+#define DIE_ATTRS_VARIABLE 0xff	/* a form whose values have no fixed length */
 
 struct die_attrs_plan {
 	uint32_t gen;			/* the slot is in use when it is die_attrs.gen */
@@ -38,6 +39,7 @@ struct die_attrs_plan {
 	struct {
 		uint16_t name, form;
 	} attrs[DIE_ATTRS_MAX];
+	uint8_t size[DIE_ATTRS_MAX];	/* each value's length, or DIE_ATTRS_VARIABLE */
 	/* DW_FORM_implicit_const values, as SLEB128 (apart: rarely read, and
 	 * the plans stay small enough for the cache) */
 	uint8_t (*imp)[10];
@@ -92,6 +94,11 @@ struct die_attrs {
  * first). start NULL disables the walk for this CU. */
 void die_attrs__begin_cu(struct die_attrs *d, Dwarf_CU *cu, const unsigned char *start, const unsigned char *end,
 			 bool big_endian);
+
+/* Fills out with die's attributes, as dwarf_getattrs would give them (code,
+ * form, value pointer, CU), and returns their number; -1: declined (out
+ * holds nothing usable). */
+int die_attrs__collect(struct die_attrs *d, Dwarf_Die *die, Dwarf_Attribute out[DIE_ATTRS_MAX]);
 
 /* Calls cb(attr, arg) for each attribute of die, as dwarf_getattrs(die, cb,
  * arg, 0) would (cb's return value is ignored: every attribute is visited).

@@ -735,8 +735,10 @@ static int read_members(struct dwarf_reader *r, Dwarf_Die *die, long idx, uint32
 	if ((res = first_child(r, die, &child)) != 0)
 		return res < 0 ? reader_fail(r, die, -EINVAL, "corrupt DIE tree") : 0;
 	do {
+		Dwarf_Attribute at[DIE_ATTRS_MAX];
 		struct member_attrs a;
 		struct rec_member *m;
+		int nat;
 		uint32_t off = 0, bsize = 0;
 		int tag = die_tag(r, &child);
 
@@ -749,9 +751,12 @@ static int read_members(struct dwarf_reader *r, Dwarf_Die *die, long idx, uint32
 		}
 		a.have = 0;
 		a.skip = false;
-		if (!die_attrs__walk(&r->attrs, &child, member_attr, &a) &&
-		    dwarf_getattrs(&child, member_attr, &a, 0) != 1)
+		if ((nat = die_attrs__collect(&r->attrs, &child, at)) >= 0) {
+			for (int k = 0; k < nat; k++)
+				member_attr(&at[k], &a);
+		} else if (dwarf_getattrs(&child, member_attr, &a, 0) != 1) {
 			return reader_fail(r, &child, -EINVAL, "cannot read the member's attributes");
+		}
 		if (a.skip)
 			continue;
 		if (!(m = scratch_at(r, i, sizeof(*m))))

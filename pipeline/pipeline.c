@@ -78,6 +78,8 @@ struct pipeline {
 	struct btf_batch *batch_slots[PIPELINE_PENDING_BATCHES];
 	pthread_t merge_tid;
 	bool merge_started;
+	pthread_t cleanup_tid;		/* frees the read side during dedup */
+	bool cleanup_started;
 	uint64_t merge_cpu_ns, merge_wall_ns;
 	bool abort;			/* under lock */
 	pthread_mutex_t lock;
@@ -870,6 +872,40 @@ static int stage_emit(struct pipeline *p, struct run_stats *s, struct btf *btf)
 	return err;
 }
 
+/* What only reading and function selection use: the readers (their libdw
+ * handles), the strtab (126K strings in RCU hash tables: ~30 ms to empty),
+ * the name cache, the CU index, the symbols and variables. */
+static void free_read_side(struct pipeline *p)
+{
+	readers_free(p);
+	p->readers = NULL;
+	p->owner = NULL;
+	strtab__free(p->strtab);
+	p->strtab = NULL;
+	name_cache__fini(&p->names);
+	cu_index__free(&p->idx);
+	vars__free(&p->vars);
+	funcs__free(&p->funcs);
+	kfuncs__free(&p->kfuncs);
+}
+
+static void *cleanup_main(void *arg)
+{
+	free_read_side(arg);
+	return NULL;
+}
+
+/* Once the functions are chosen the read side is done with: it is freed on
+ * a thread of its own while this one dedups and writes (if that thread
+ * cannot start, pipeline__run frees it at the end). */
+static void start_cleanup(struct pipeline *p)
+{
+	if (pthread_create(&p->cleanup_tid, NULL, cleanup_main, p) == 0) {
+		p->cleanup_started = true;
+		name_thread(p->cleanup_tid, "free", -1);
+	}
+}
+
 static int run_stages(struct pipeline *p, struct run_stats *s)
 {
 	int err;
@@ -877,6 +913,8 @@ static int run_stages(struct pipeline *p, struct run_stats *s)
 	err = stage_open(p, s);
 	if (!err)
 		err = stage_read_write(p, s);
+	if (!err)
+		start_cleanup(p);
 	if (!err)
 		err = stage_dedup(p, s, p->merger.btf);
 	if (!err)
@@ -902,18 +940,15 @@ int pipeline__run(const struct pipeline_opts *opts, struct run_stats *stats)
 
 	err = run_stages(&p, stats);
 
-	readers_free(&p);
+	if (p.cleanup_started)
+		pthread_join(p.cleanup_tid, NULL);
+	else
+		free_read_side(&p);
 	merger__fini(&p.merger);
 	base_prune__free(p.prune);
-	name_cache__fini(&p.names);
 	if (p.base != opts->base_btf)
 		btf__free(p.base);
 	ring_mpsc__destroy(&p.batch_ring);
-	strtab__free(p.strtab);
-	cu_index__free(&p.idx);
-	vars__free(&p.vars);
-	funcs__free(&p.funcs);
-	kfuncs__free(&p.kfuncs);
 	input__close(&p.in);
 	rcu_unregister_thread();
 	pthread_cond_destroy(&p.cond);

@@ -78,6 +78,7 @@ struct pipeline {
 	struct btf_batch *batch_slots[PIPELINE_PENDING_BATCHES];
 	pthread_t merge_tid;
 	bool merge_started;
+	uint32_t *func_order;		/* func_select__order, made before the merge ends */
 	pthread_t cleanup_tid;		/* frees the read side during dedup */
 	bool cleanup_started;
 	uint64_t merge_cpu_ns, merge_wall_ns;
@@ -726,7 +727,7 @@ static int stage_funcs(struct pipeline *p, struct run_stats *s, struct btf_write
 		err = fail__set(&p->fail, -errno, "funcs: %s: cannot write the report: %s", p->opts->funcs_report,
 				strerror(errno));
 	if (!err)
-		err = func_select__run(p->merger.btf, p->strtab, w->cands, w->ncands, params, w->tags,
+		err = func_select__run(p->merger.btf, p->strtab, w->cands, w->ncands, p->func_order, params, w->tags,
 				       &p->funcs, &p->kfuncs, &rules, report, &fs, &p->fail);
 	if (report && fclose(report) && !err)
 		err = fail__set(&p->fail, -EIO, "funcs: %s: cannot write the report", p->opts->funcs_report);
@@ -792,6 +793,10 @@ static int stage_read_write(struct pipeline *p, struct run_stats *s)
 		err = writer_run(p, &w, &owner_wait);
 	if (!err)
 		err = btf_writer__finish(&w);
+	/* while the merge thread dedups the last batches: the functions' name
+	 * order (names only, no types needed) */
+	if (!err && w.ncands && !(p->func_order = func_select__order(p->strtab, w.cands, w.ncands)))
+		err = fail__set(&p->fail, -ENOMEM, "funcs: out of memory");
 	if (err)
 		pipeline_abort(p);
 	readers_join(p);
@@ -884,6 +889,8 @@ static void free_read_side(struct pipeline *p)
 	p->strtab = NULL;
 	name_cache__fini(&p->names);
 	cu_index__free(&p->idx);
+	free(p->func_order);
+	p->func_order = NULL;
 	vars__free(&p->vars);
 	funcs__free(&p->funcs);
 	kfuncs__free(&p->kfuncs);

@@ -70,11 +70,19 @@ struct func_select_stats {
 	uint64_t kfunc_tags;		/* DECL_TAGs added for kfuncs */
 };
 
-/* cands[0..n) in CU order. report (may be NULL) gets one line per name:
+/* The order func_select__run decides in: indexes into cands[0..n), by name
+ * (bytes, as strcmp), each name's candidates in CU order. It needs only the
+ * names, not the types: the pipeline computes it while the merge thread
+ * finishes. Any thread; a malloc'd array (the caller frees it), NULL when
+ * out of memory. */
+uint32_t *func_select__order(const struct strtab *strtab, const struct func_cand *cands, size_t n);
+
+/* cands[0..n) in CU order; order from func_select__order, or NULL to have it
+ * computed here. report (may be NULL) gets one line per name:
  * "VERDICT<TAB>NAME<TAB>SYMBOLS" (symbols comma-separated, "-" if none).
  * Returns 0 or -errno (reason in f). */
 int func_select__run(struct btf *btf, const struct strtab *strtab, const struct func_cand *cands, size_t n,
-		     const struct func_param *params, const struct func_tag *tags, const struct elf_funcs *ef,
+		     const uint32_t *order, const struct func_param *params, const struct func_tag *tags, const struct elf_funcs *ef,
 		     const struct kfuncs *kf,
 		     const struct func_rules *rules, FILE *report, struct func_select_stats *stats,
 		     struct fail *f);

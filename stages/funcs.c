@@ -27,6 +27,43 @@ static int cmp_func(const void *x, const void *y)
 	return strcmp(a->name, b->name);
 }
 
+static uint32_t hash_base(const char *s, size_t len)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
+
+/* The hash index over the runs of equal base names in the sorted syms. */
+static int index_bases(struct elf_funcs *ef)
+{
+	uint32_t runs = 0, size = 16;
+
+	for (uint32_t i = 0; i < ef->count; i++)
+		runs += i == 0 || cmp_base(ef->syms[i - 1].name, ef->syms[i - 1].base_len, ef->syms[i].name,
+					   ef->syms[i].base_len) != 0;
+	while (size < 2 * runs)
+		size *= 2;
+	if (!(ef->slots = calloc(size, sizeof(*ef->slots))))
+		return -ENOMEM;
+	ef->mask = size - 1;
+	for (uint32_t i = 0, end; i < ef->count; i = end) {
+		const struct elf_func *f = &ef->syms[i];
+		uint32_t h = hash_base(f->name, f->base_len) & ef->mask;
+
+		for (end = i + 1; end < ef->count && !cmp_base(f->name, f->base_len, ef->syms[end].name,
+							     ef->syms[end].base_len); end++)
+			;
+		while (ef->slots[h].first1)
+			h = (h + 1) & ef->mask;
+		ef->slots[h].first1 = i + 1;
+		ef->slots[h].n = end - i;
+	}
+	return 0;
+}
+
 static Elf_Scn *find_symtab(Elf *elf, GElf_Shdr *sh)
 {
 	Elf_Scn *scn = NULL;
@@ -80,30 +117,32 @@ int funcs__build(struct elf_funcs *ef, const struct input *in, struct fail *f)
 	}
 	if (ef->count)
 		qsort(ef->syms, ef->count, sizeof(*ef->syms), cmp_func);
+	if (index_bases(ef))
+		return fail__set(f, -ENOMEM, "funcs: %s: out of memory", path);
 	return 0;
 }
 
 bool funcs__find(const struct elf_funcs *ef, const char *name, size_t len, uint32_t *first, uint32_t *n)
 {
-	uint32_t lo = 0, hi = ef->count, end;
+	*first = 0;
+	*n = 0;
+	if (!ef->slots)
+		return false;
+	for (uint32_t h = hash_base(name, len) & ef->mask; ef->slots[h].first1; h = (h + 1) & ef->mask) {
+		const struct elf_func *f = &ef->syms[ef->slots[h].first1 - 1];
 
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-
-		if (cmp_base(ef->syms[mid].name, ef->syms[mid].base_len, name, len) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
+		if (!cmp_base(f->name, f->base_len, name, len)) {
+			*first = ef->slots[h].first1 - 1;
+			*n = ef->slots[h].n;
+			return true;
+		}
 	}
-	for (end = lo; end < ef->count && !cmp_base(ef->syms[end].name, ef->syms[end].base_len, name, len); end++)
-		;
-	*first = lo;
-	*n = end - lo;
-	return end > lo;
+	return false;
 }
 
 void funcs__free(struct elf_funcs *ef)
 {
 	free(ef->syms);
+	free(ef->slots);
 	memset(ef, 0, sizeof(*ef));
 }

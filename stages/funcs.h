@@ -27,6 +27,11 @@ struct elf_func {
 struct elf_funcs {
 	struct elf_func *syms;	/* sorted by (base name, addr) */
 	uint32_t count;
+	/* base name -> its run in syms: (first + 1, n) per slot, 0 empty; open
+	 * addressing by a hash of the base name (a binary search read a dozen
+	 * names, each a cache miss, for every function of every CU) */
+	struct { uint32_t first1, n; } *slots;
+	uint32_t mask;		/* slots - 1, a power of two minus one */
 };
 
 /* Collects the STT_FUNC symbols of .symtab. A file without .symtab has none.

@@ -667,6 +667,10 @@ static int stage_open(struct pipeline *p, struct run_stats *s)
 		p->read.info_lo = (const char *)p->in.map + p->in.debug_info_off;
 		p->read.info_hi = p->read.info_lo + p->idx.bytes;
 	}
+	if (p->in.abbrev_size) {
+		p->read.abbrev_lo = (const unsigned char *)p->in.map + p->in.abbrev_off;
+		p->read.abbrev_hi = p->read.abbrev_lo + p->in.abbrev_size;
+	}
 	if (name_cache__init(&p->names, p->in.debug_str_size ? (const char *)p->in.map + p->in.debug_str_off : NULL,
 			     p->in.debug_str_size))
 		return fail__set(&p->fail, -ENOMEM, "pipeline: out of memory");

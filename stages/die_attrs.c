@@ -8,8 +8,11 @@
 #define DW_FORM_implicit_const 0x21
 #endif
 
+static void parse_abbrevs(struct die_attrs *d, const unsigned char *p, const unsigned char *end);
+static uint64_t read_n(const unsigned char *p, unsigned int n, bool big_endian);
+
 void die_attrs__begin_cu(struct die_attrs *d, Dwarf_CU *cu, const unsigned char *start, const unsigned char *end,
-			 bool big_endian)
+			 const unsigned char *abbrev_lo, const unsigned char *abbrev_hi, bool big_endian)
 {
 	if (++d->gen == 0) {	/* wrapped: stale slots could look current */
 		memset(d->plans, 0, sizeof(d->plans));
@@ -38,6 +41,15 @@ void die_attrs__begin_cu(struct die_attrs *d, Dwarf_CU *cu, const unsigned char 
 	d->start = start;
 	d->end = end;
 	d->big_endian = big_endian;
+	if (abbrev_lo && abbrev_hi > abbrev_lo) {
+		/* DWARF 5: abbrev_offset after version, unit_type, address_size;
+		 * before: right after the version */
+		const unsigned char *q = start + len + (d->version >= 5 ? 4 : 2);
+		uint64_t off = q + d->offset_size <= end ? read_n(q, d->offset_size, big_endian) : UINT64_MAX;
+
+		if (off < (uint64_t)(abbrev_hi - abbrev_lo))
+			parse_abbrevs(d, abbrev_lo + off, abbrev_hi);
+	}
 }
 
 static const unsigned char *skip_uleb(const unsigned char *p, const unsigned char *end)
@@ -184,6 +196,92 @@ static void make_plan(const struct die_attrs *d, struct die_attrs_plan *pl, Dwar
 	pl->usable = true;
 }
 
+static bool read_uleb(const unsigned char **pp, const unsigned char *end, uint64_t *v)
+{
+	unsigned int shift = 0;
+
+	*v = 0;
+	for (const unsigned char *p = *pp; p < end && shift < 64; p++, shift += 7) {
+		*v |= (uint64_t)(*p & 0x7f) << shift;
+		if (!(*p & 0x80)) {
+			*pp = p + 1;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool read_sleb(const unsigned char **pp, const unsigned char *end, int64_t *v)
+{
+	uint64_t u = 0;
+	unsigned int shift = 0;
+
+	for (const unsigned char *p = *pp; p < end && shift < 64; p++) {
+		u |= (uint64_t)(*p & 0x7f) << shift;
+		shift += 7;
+		if (!(*p & 0x80)) {
+			if (shift < 64 && (*p & 0x40))
+				u |= ~(uint64_t)0 << shift;
+			*v = (int64_t)u;
+			*pp = p + 1;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * The CU's abbreviation table, read from .debug_abbrev: a plan for every
+ * code below DIE_ATTRS_CODES, while the plans last. Each entry is its code,
+ * tag, children flag and (attribute, form[, implicit constant]) pairs up to
+ * (0, 0); the table ends with code 0. Whatever is malformed or past the end
+ * stops the reading: codes without a plan go to libdw (plan_of).
+ */
+static void parse_abbrevs(struct die_attrs *d, const unsigned char *p, const unsigned char *end)
+{
+	uint64_t code, tag, name, form;
+
+	while (read_uleb(&p, end, &code) && code && read_uleb(&p, end, &tag) && p < end &&
+	       d->nplans < DIE_ATTRS_PLANS / 2) {
+		struct die_attrs_plan *pl = &d->plans[d->nplans];
+		bool usable = true;
+		unsigned int n = 0;
+
+		pl->children = *p++ == DW_CHILDREN_yes;
+		pl->tag = (unsigned int)tag;
+		pl->abbrev = NULL;
+		pl->imp = d->imp[d->nplans];
+		for (;;) {
+			int64_t imp = 0;
+
+			if (!read_uleb(&p, end, &name) || !read_uleb(&p, end, &form))
+				return;
+			if (!name && !form)
+				break;
+			if (form == DW_FORM_implicit_const && !read_sleb(&p, end, &imp))
+				return;
+			if (n == DIE_ATTRS_MAX || form == DW_FORM_indirect || name > 0xffff || form > 0xffff) {
+				usable = false;
+				continue;
+			}
+			pl->attrs[n].name = (uint16_t)name;
+			pl->attrs[n].form = (uint16_t)form;
+			pl->size[n] = form_size(d, (unsigned int)form);
+			if (form == DW_FORM_implicit_const)
+				sleb_encode(imp, pl->imp[n]);
+			n++;
+		}
+		if (code >= DIE_ATTRS_CODES)
+			continue;
+		pl->n = (uint8_t)n;
+		pl->usable = usable;
+		pl->gen = d->gen;
+		d->nplans++;
+		d->bycode[code].gen = d->gen;
+		d->bycode[code].plan = pl;
+	}
+}
+
 static struct die_attrs_plan *plan_for(struct die_attrs *d, Dwarf_Abbrev *abbrev)
 {
 	unsigned int h = (unsigned int)(((uintptr_t)abbrev >> 4) * 0x9E3779B1u) & (DIE_ATTRS_PLANS - 1);
@@ -209,51 +307,56 @@ static struct die_attrs_plan *plan_for(struct die_attrs *d, Dwarf_Abbrev *abbrev
 /*
  * The plan of die's abbreviation, NULL when there is none here (a DIE of
  * another CU, a bad code, a full table: the caller asks libdw). *after_code
- * receives the byte after the code. The first DIE with a code asks libdw for
- * its Dwarf_Abbrev; later ones find the plan by the code alone. die->abbrev
- * is set as libdw would set it.
+ * receives the byte after the code. Plans come from the CU's abbreviation
+ * table, read at begin_cu; a code it did not give (no .debug_abbrev in the
+ * mapping, a code past DIE_ATTRS_CODES) asks libdw for its Dwarf_Abbrev
+ * once and is planned from that, and die->abbrev is then set as libdw would.
  */
 static const struct die_attrs_plan *plan_of(struct die_attrs *d, Dwarf_Die *die, const unsigned char **after_code)
 {
 	const unsigned char *p = die->addr, *end = d->end;
-	struct die_attrs_plan *pl;
+	const struct die_attrs_plan *pl;
 	uint64_t code = 0;
 	unsigned int shift = 0;
 
 	if (!d->cu || die->cu != d->cu || p < d->start || p >= end)
 		return NULL;
 	if (p == d->last_die) {	/* the tag, then the walk, then the child */
-		if (!die->abbrev)
-			die->abbrev = (Dwarf_Abbrev *)d->last_plan->abbrev;
+		pl = d->last_plan;
 		*after_code = d->last_after_code;
-		return die->abbrev == d->last_plan->abbrev ? d->last_plan : NULL;
+	} else {
+		for (;; p++, shift += 7) {
+			if (p >= end || shift > 28)
+				return NULL;
+			code |= (uint64_t)(*p & 0x7f) << shift;
+			if (!(*p & 0x80))
+				break;
+		}
+		*after_code = p + 1;
+		if (code < DIE_ATTRS_CODES && d->bycode[code].gen == d->gen) {
+			pl = d->bycode[code].plan;
+		} else {
+			struct die_attrs_plan *np;
+
+			if (code == 0 || (!die->abbrev && dwarf_tag(die) < 0) || !die->abbrev ||
+			    die->abbrev == (Dwarf_Abbrev *)-1l || !(np = plan_for(d, die->abbrev)))
+				return NULL;
+			if (code < DIE_ATTRS_CODES) {
+				d->bycode[code].gen = d->gen;
+				d->bycode[code].plan = np;
+			}
+			pl = np;
+		}
+		d->last_die = die->addr;
+		d->last_plan = pl;
+		d->last_after_code = p + 1;
 	}
-	for (;; p++, shift += 7) {
-		if (p >= end || shift > 28)
-			return NULL;
-		code |= (uint64_t)(*p & 0x7f) << shift;
-		if (!(*p & 0x80))
-			break;
-	}
-	*after_code = p + 1;
-	if (code < DIE_ATTRS_CODES && d->bycode[code].gen == d->gen) {
-		pl = d->bycode[code].plan;
+	if (pl->abbrev) {	/* planned from libdw's abbreviation */
 		if (!die->abbrev)
 			die->abbrev = (Dwarf_Abbrev *)pl->abbrev;
-		if (die->abbrev != pl->abbrev)
+		else if (die->abbrev != pl->abbrev)
 			return NULL;
-	} else {
-		if (code == 0 || (!die->abbrev && dwarf_tag(die) < 0) || !die->abbrev ||
-		    die->abbrev == (Dwarf_Abbrev *)-1l || !(pl = plan_for(d, die->abbrev)))
-			return NULL;
-		if (code < DIE_ATTRS_CODES) {
-			d->bycode[code].gen = d->gen;
-			d->bycode[code].plan = pl;
-		}
 	}
-	d->last_die = die->addr;
-	d->last_plan = pl;
-	d->last_after_code = p + 1;
 	return pl;
 }
 

@@ -31,7 +31,7 @@
 
 struct die_attrs_plan {
 	uint32_t gen;			/* the slot is in use when it is die_attrs.gen */
-	const Dwarf_Abbrev *abbrev;
+	const Dwarf_Abbrev *abbrev;	/* libdw's, when planned from it; NULL: read here */
 	bool usable;			/* false: walk with dwarf_getattrs */
 	bool children;			/* DIEs with this abbreviation have children */
 	unsigned int tag;		/* DW_TAG_* */
@@ -91,9 +91,11 @@ struct die_attrs {
 };
 
 /* Starts a CU: cu (libdw's), [start, end) its bytes in memory (unit header
- * first). start NULL disables the walk for this CU. */
+ * first); [abbrev_lo, abbrev_hi) the whole .debug_abbrev in memory, whose
+ * table for this CU is read now (NULL: codes are planned from libdw's
+ * abbreviations as DIEs meet them). start NULL disables the walk. */
 void die_attrs__begin_cu(struct die_attrs *d, Dwarf_CU *cu, const unsigned char *start, const unsigned char *end,
-			 bool big_endian);
+			 const unsigned char *abbrev_lo, const unsigned char *abbrev_hi, bool big_endian);
 
 /* Fills out with die's attributes, as dwarf_getattrs would give them (code,
  * form, value pointer, CU), and returns their number; -1: declined (out
@@ -111,9 +113,9 @@ bool die_attrs__walk(struct die_attrs *d, Dwarf_Die *die, int (*cb)(Dwarf_Attrib
  * walked once and kept until another DIE is asked about. */
 int die_attrs__attr(struct die_attrs *d, Dwarf_Die *die, unsigned int name, Dwarf_Attribute *out);
 
-/* dwarf_tag(die), from the plan of die's abbreviation code once the CU has
- * met that code (libdw is asked only the first time). Sets die->abbrev as
- * dwarf_tag would, so libdw does not look it up again either. */
+/* dwarf_tag(die), from the plan of die's abbreviation code (libdw is asked
+ * only for a code the CU's table did not plan, and then die->abbrev is set
+ * as dwarf_tag would set it). */
 int die_attrs__tag(struct die_attrs *d, Dwarf_Die *die);
 
 /* dwarf_haschildren(die) > 0, the same way. */

@@ -93,6 +93,8 @@ static void releasable_sections(struct input *in)
 				in->loclists_off = sh.sh_offset, in->loclists_size = sh.sh_size;
 			else if (!strcmp(name, ".debug_loc"))
 				in->loc_off = sh.sh_offset, in->loc_size = sh.sh_size;
+			else if (!strcmp(name, ".debug_abbrev"))
+				in->abbrev_off = sh.sh_offset, in->abbrev_size = sh.sh_size;
 		}
 		if (!strcmp(name, ".debug_info"))
 			in->debug_info_off = sh.sh_offset;

@@ -33,6 +33,7 @@ struct input {
 	uint64_t debug_str_off, debug_str_size;	/* .debug_str (0 if compressed or absent) */
 	uint64_t loclists_off, loclists_size;	/* .debug_loclists (the same) */
 	uint64_t loc_off, loc_size;		/* .debug_loc (the same) */
+	uint64_t abbrev_off, abbrev_size;	/* .debug_abbrev (the same) */
 	uint64_t released;		/* file offset up to which pages were released */
 #define INPUT_MAX_AUX 5
 	uint64_t aux_off[INPUT_MAX_AUX], aux_size[INPUT_MAX_AUX];	/* .debug_loclists/rnglists/loc/ranges/abbrev */

@@ -1156,7 +1156,7 @@ int dwarf_reader__read_cu(struct dwarf_reader *r, const struct cu_info *ci, stru
 	die_attrs__begin_cu(&r->attrs, r->cu,
 			    r->opts->info_lo ? (const unsigned char *)r->opts->info_lo + ci->off : NULL,
 			    r->opts->info_lo ? (const unsigned char *)r->opts->info_lo + ci->off + ci->size : NULL,
-			    r->opts->big_endian);
+			    r->opts->abbrev_lo, r->opts->abbrev_hi, r->opts->big_endian);
 	err = visit(r, &cudie);
 	if (!err)
 		err = import_foreign(r);

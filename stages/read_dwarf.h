@@ -62,6 +62,9 @@ struct read_opts {
 	/* .debug_info in the input mapping: names inside it (DW_FORM_string)
 	 * are copied into the strtab, not borrowed, so its pages can go */
 	const char *info_lo, *info_hi;
+	/* .debug_abbrev in the mapping (NULL if compressed): the readers parse
+	 * each CU's abbreviations themselves (stages/die_attrs.h) */
+	const unsigned char *abbrev_lo, *abbrev_hi;
 	struct name_cache *names; /* ids of .debug_str names, shared by the readers; may be NULL */
 	struct param_loc_sections locs;	/* location lists in the mapping (stages/param_loc.h) */
 };

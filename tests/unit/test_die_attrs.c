@@ -38,6 +38,8 @@ struct tally {
 	unsigned long cache_checked, cache_wrong, csib_checked, csib_wrong;
 	unsigned long tag_checked, tag_wrong, child_checked, child_wrong;
 	unsigned long steps, steps_wrong, ended;
+	bool own;				/* the pass reads .debug_abbrev itself */
+	unsigned long own_dies, own_planned;	/* DIEs of such passes; tagged without libdw */
 };
 
 /* die_attrs__child(d, die) against dwarf_child: same result, same child. */
@@ -62,7 +64,11 @@ static void check_fresh(struct die_attrs *d, Dwarf_Die *die, struct tally *t)
 	int want = dwarf_tag(&ref), got = die_attrs__tag(d, &f1);
 
 	t->tag_checked++;
-	if ((got != want || f1.abbrev != ref.abbrev ||
+	if (t->own) {
+		t->own_dies++;
+		t->own_planned += !f1.abbrev;	/* libdw's abbreviation was not looked up */
+	}
+	if ((got != want || (f1.abbrev && f1.abbrev != ref.abbrev) ||
 	     die_attrs__haschildren(d, &f2) != (dwarf_haschildren(&ref) > 0)) && t->tag_wrong++ < 5)
 		diag("DIE 0x%llx: tag 0x%x from libdw, 0x%x from the plans (or its abbreviation or children differ)",
 		     (unsigned long long)dwarf_dieoffset(&ref), want, got);
@@ -192,13 +198,15 @@ static void walk_ours(struct die_attrs *d, Dwarf_Die *die, struct tally *t, int 
 	die_attrs__children_done(d, die);
 }
 
-/* Compares every DIE of path; false if it cannot be read. */
-static bool check_file(const char *path, struct tally *t)
+/* Compares every DIE of path; false if it cannot be read. own_abbrevs: the
+ * CU's abbreviations read from .debug_abbrev by die_attrs (as the reader
+ * does), or planned from libdw's as DIEs meet them. */
+static bool check_file(const char *path, bool own_abbrevs, struct tally *t)
 {
 	static struct die_attrs d;
 	struct dwarf_file f;
-	const unsigned char *info;
-	size_t info_size = 0, hsize;
+	const unsigned char *info, *abbrev = NULL, *abbrev_end = NULL;
+	size_t info_size = 0, abbrev_size = 0, hsize;
 	Dwarf_Off off = 0, next;
 	Dwarf *dw;
 
@@ -208,14 +216,22 @@ static bool check_file(const char *path, struct tally *t)
 		dwarf_file__close(&f);
 		return false;
 	}
+	t->own = own_abbrevs;
+	if (own_abbrevs) {
+		if (!(abbrev = dwarf_file__section(&f, ".debug_abbrev", &abbrev_size))) {
+			dwarf_file__close(&f);
+			return false;
+		}
+		abbrev_end = abbrev + abbrev_size;
+	}
 	dw = f.dw;
 	while (dwarf_next_unit(dw, off, &next, &hsize, NULL, NULL, NULL, NULL, NULL, NULL) == 0) {
 		Dwarf_Die cudie;
 
 		if (dwarf_offdie(dw, off + hsize, &cudie)) {
-			die_attrs__begin_cu(&d, cudie.cu, info + off, info + next, false);
+			die_attrs__begin_cu(&d, cudie.cu, info + off, info + next, abbrev, abbrev_end, false);
 			walk_tree(&d, &cudie, t, 0);
-			die_attrs__begin_cu(&d, cudie.cu, info + off, info + next, false);
+			die_attrs__begin_cu(&d, cudie.cu, info + off, info + next, abbrev, abbrev_end, false);
 			walk_ours(&d, &cudie, t, 0);
 		}
 		off = next;
@@ -227,9 +243,9 @@ static bool check_file(const char *path, struct tally *t)
 
 		dwarf_offdie(dw, hsize, &cudie);
 		dwarf_tag(&cudie);
-		die_attrs__begin_cu(&d, NULL, NULL, NULL, false);
+		die_attrs__begin_cu(&d, NULL, NULL, NULL, NULL, NULL, false);
 		t->refused_ok += !die_attrs__walk(&d, &cudie, record, &s) && s.n == 0;
-		die_attrs__begin_cu(&d, cudie.cu, info, info + 4, false);
+		die_attrs__begin_cu(&d, cudie.cu, info, info + 4, abbrev, abbrev_end, false);
 		t->refused_ok += !die_attrs__walk(&d, &cudie, record, &s) && s.n == 0;
 	}
 	dwarf_file__close(&f);
@@ -247,8 +263,9 @@ int main(void)
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		if (!files[i])
 			continue;
-		ok(check_file(files[i], &t), "%s: has DWARF to compare", files[i]);
-		nfiles++;
+		ok(check_file(files[i], true, &t), "%s: has DWARF to compare", files[i]);
+		ok(check_file(files[i], false, &t), "%s: again, abbreviations planned from libdw's", files[i]);
+		nfiles += 2;
 	}
 	diag("%lu DIEs: %lu walked, %lu declined, %lu implicit_const values", t.dies, t.walked, t.declined, t.implicit);
 	ok(t.dies > 500, "there are DIEs to compare (%lu)", t.dies);
@@ -262,6 +279,8 @@ int main(void)
 	   t.csib_wrong);
 	ok(t.tag_checked == t.dies && t.tag_wrong == 0, "tags and abbreviations from the plans are libdw's (%lu wrong)",
 	   t.tag_wrong);
+	ok(t.own_planned * 10 > t.own_dies * 9, "with .debug_abbrev at hand, %lu of %lu DIEs are planned without libdw",
+	   t.own_planned, t.own_dies);
 	ok(t.child_checked > 2 * t.walked && t.child_wrong == 0,
 	   "first children from the plans, the cache and a walk are libdw's (%lu of %lu wrong)", t.child_wrong,
 	   t.child_checked);

@@ -8,11 +8,10 @@
 int name_cache__init(struct name_cache *c, const char *lo, size_t size)
 {
 	memset(c, 0, sizeof(*c));
-	/* offsets + 1 must fit the slot's upper 32 bits */
-	if (!lo || !size || size >= UINT32_MAX)
+	if (!lo || !size)
 		return 0;
 	/* calloc'ed pages stay untouched until a name in them is used */
-	if (!(c->slots = calloc(size / 8 + 1, sizeof(*c->slots))))
+	if (!(c->slots = calloc(size / 4 + 1, sizeof(*c->slots))))
 		return -ENOMEM;
 	c->lo = lo;
 	c->size = size;

@@ -2,18 +2,23 @@
  *
  * Most DWARF names are DW_FORM_strp/strx: offsets into .debug_str, which the
  * linker deduplicated, so one name is one offset in every CU. The readers
- * look each name up here before interning it: one slot per 8 bytes of
- * .debug_str, holding (offset + 1, id) of the last string that started in
- * those 8 bytes. Names of one struct sit side by side in .debug_str (the
- * linker keeps the order it first met them in), so a struct's member names
- * hit the same cache lines, where a hash of the pointer sent every lookup to
- * a different line (that miss was a quarter of the readers' time).
+ * look each name up here before interning it: one 32-bit slot per 4 bytes
+ * of .debug_str, holding the id of the last string that started in those 4
+ * bytes and where in them it started. Names of one struct sit side by side
+ * in .debug_str (the linker keeps the order it first met them in), so a
+ * struct's member names hit the same cache lines, where a hash of the
+ * pointer sent every lookup to a different line (that miss was a quarter of
+ * the readers' time). A .debug_str name GCC writes is at least 5 bytes (it
+ * writes shorter ones inline), so two of them never start in the same 4
+ * bytes; with one slot per 8 bytes they did, and took turns in the slot
+ * (290K misses on the vmlinux, each a strtab lookup).
  *
- * Shared by all reader threads without a lock: a slot is one 64-bit atomic,
+ * Shared by all reader threads without a lock: a slot is one 32-bit atomic,
  * written whole (release) after the id exists in the strtab and read whole
  * (acquire), so a reader sees either nothing, or a pair whose id the strtab
- * already hands out. Two strings starting in the same 8 bytes take turns in
- * the slot; a slot holding another offset is a miss, never a wrong id.
+ * already hands out. Strings starting in the same 4 bytes (short names from
+ * other compilers) take turns in the slot; a slot holding another start is
+ * a miss, never a wrong id. Ids from NAME_CACHE_MAX_ID up are not cached.
  *
  * Ownership: the cache borrows .debug_str (the input mapping); it owns its
  * slots. init/fini from one thread while no reader runs; get/put from any.
@@ -29,8 +34,10 @@
 struct name_cache {
 	const char *lo;			/* .debug_str in the mapping; NULL: no cache */
 	size_t size;
-	_Atomic uint64_t *slots;	/* size / 8 + 1 */
+	_Atomic uint32_t *slots;	/* size / 4 + 1: (start in the 4 bytes + 1) << 24 | id */
 };
+
+#define NAME_CACHE_MAX_ID (1u << 24)
 
 /* An empty cache over [lo, lo + size); lo NULL or size 0 (compressed or
  * absent .debug_str) gives a cache that never hits. Returns 0 or -ENOMEM. */
@@ -45,21 +52,23 @@ static inline bool name_cache__covers(const struct name_cache *c, const char *s)
 /* The id of s (which name_cache__covers) if a reader put it; else false. */
 static inline bool name_cache__get(struct name_cache *c, const char *s, uint32_t *id)
 {
-	uint64_t off = (uint64_t)(s - c->lo);
-	uint64_t v = atomic_load_explicit(&c->slots[off >> 3], memory_order_acquire);
+	size_t off = (size_t)(s - c->lo);
+	uint32_t v = atomic_load_explicit(&c->slots[off >> 2], memory_order_acquire);
 
-	if (v >> 32 != off + 1)
+	if (v >> 24 != (off & 3) + 1)
 		return false;
-	*id = (uint32_t)v;
+	*id = v & (NAME_CACHE_MAX_ID - 1);
 	return true;
 }
 
 /* Records that s (which name_cache__covers) has strtab id id. */
 static inline void name_cache__put(struct name_cache *c, const char *s, uint32_t id)
 {
-	uint64_t off = (uint64_t)(s - c->lo);
+	size_t off = (size_t)(s - c->lo);
 
-	atomic_store_explicit(&c->slots[off >> 3], (off + 1) << 32 | id, memory_order_release);
+	if (id < NAME_CACHE_MAX_ID)
+		atomic_store_explicit(&c->slots[off >> 2], (uint32_t)((off & 3) + 1) << 24 | id,
+				      memory_order_release);
 }
 
 #endif

@@ -48,8 +48,14 @@ int main(void)
 	name_cache__put(&cache, strs + 10, 77);
 	ok(name_cache__get(&cache, strs + 10, &id) && id == 77, "a put is found");
 	ok(!name_cache__get(&cache, strs + 11, &id), "another offset in the same slot is a miss, not a wrong id");
-	name_cache__put(&cache, strs + 12, 78);
-	ok(!name_cache__get(&cache, strs + 10, &id), "a string starting in the same 8 bytes takes the slot");
+	name_cache__put(&cache, strs + 13, 79);
+	ok(name_cache__get(&cache, strs + 10, &id) && id == 77 && name_cache__get(&cache, strs + 13, &id) && id == 79,
+	   "strings 3 bytes apart in different 4-byte slots are both kept");
+	name_cache__put(&cache, strs + 11, 78);
+	ok(!name_cache__get(&cache, strs + 10, &id), "a string starting in the same 4 bytes takes the slot");
+	ok(name_cache__get(&cache, strs + 11, &id) && id == 78, "... and is found");
+	name_cache__put(&cache, strs + 20, NAME_CACHE_MAX_ID);
+	ok(!name_cache__get(&cache, strs + 20, &id), "an id too large for a slot is not cached");
 	for (int i = 0; i < THREADS; i++)
 		pthread_create(&t[i], NULL, worker, NULL);
 	for (int i = 0; i < THREADS; i++) {

@@ -51,6 +51,15 @@ $(LIB): $(LIB_OBJS)
 	$(quiet) AR $@
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
+# main.o carries the version (git describe): rebuilt when it changes, not
+# only when main.c does, so --version and the bench name the build's commit.
+VERSION_STAMP := $(O)/version.stamp
+$(VERSION_STAMP): FORCE
+	@mkdir -p $(@D)
+	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' > $@
+$(MAIN_OBJ): $(VERSION_STAMP)
+.PHONY: FORCE
+
 $(BIN): $(MAIN_OBJ) $(LIB)
 	$(quiet) LINK $@
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@

@@ -577,60 +577,12 @@ static void index_progress(void *ctx, uint64_t bytes)
 	input__release_debug_info(ctx, bytes);
 }
 
-/* The symbols later stages need (functions, variables, kfuncs), collected
- * on a thread of its own while the main thread indexes the CUs: over an Elf
- * handle of its own (libelf handles are not for two threads), on the same
- * mapping. */
-struct symbols_job {
-	struct pipeline *p;
-	struct input in;	/* p->in with the job's own Elf */
-	pthread_t tid;
-	int err;
-};
-
-static void *symbols_main(void *arg)
-{
-	struct symbols_job *j = arg;
-	struct pipeline *p = j->p;
-	const struct pipeline_opts *o = p->opts;
-
-	if (!j->in.elf)
-		j->err = fail__set(&p->fail, -ENOMEM, "%s: cannot open ELF: %s", o->input, elf_errmsg(-1));
-	else if (!(j->err = vars__build(&p->vars, &j->in, o->features.global_var, &p->fail)) &&
-		 !(j->err = funcs__build(&p->funcs, &j->in, &p->fail)))
-		j->err = kfuncs__build(&p->kfuncs, j->in.elf, j->in.big_endian, o->input, &p->fail);
-	return NULL;
-}
-
-static int symbols_start(struct pipeline *p, struct symbols_job *j)
-{
-	j->p = p;
-	j->in = p->in;
-	j->in.elf = elf_memory(p->in.map, p->in.size);
-	j->err = 0;
-	if (j->in.elf && pthread_create(&j->tid, NULL, symbols_main, j) == 0)
-		return 0;
-	symbols_main(j);	/* no thread: here, now */
-	return -1;
-}
-
-static int symbols_join(struct symbols_job *j, bool started)
-{
-	if (started)
-		pthread_join(j->tid, NULL);
-	if (j->in.elf)
-		elf_end(j->in.elf);
-	return j->err;
-}
-
 /* 1. open the input, index its CUs, collect the symbols later stages need */
 static int stage_open(struct pipeline *p, struct run_stats *s)
 {
 	const struct pipeline_opts *o = p->opts;
-	struct symbols_job symbols;
 	struct stage_clock m;
-	bool started;
-	int err, sym_err;
+	int err;
 
 	clock_start(&m, "cu_index");
 	if (o->base_btf)
@@ -638,13 +590,11 @@ static int stage_open(struct pipeline *p, struct run_stats *s)
 	else if (o->base && !(p->base = btf__parse(o->base, NULL)))
 		return fail__set(&p->fail, -errno, "%s: cannot read base BTF (raw BTF, or an ELF file with .BTF): %s",
 				 o->base, strerror(errno));
-	if ((err = input__open(&p->in, o->input, &p->fail)))
-		return err;
-	started = symbols_start(p, &symbols) == 0;
-	err = cu_index__build(&p->idx, p->in.dwarf, o->input, &p->fail, index_progress, &p->in);
-	if ((sym_err = symbols_join(&symbols, started)) && !err)
-		err = sym_err;
-	if (err)
+	if ((err = input__open(&p->in, o->input, &p->fail)) ||
+	    (err = cu_index__build(&p->idx, p->in.dwarf, o->input, &p->fail, index_progress, &p->in)) ||
+	    (err = vars__build(&p->vars, &p->in, o->features.global_var, &p->fail)) ||
+	    (err = funcs__build(&p->funcs, &p->in, &p->fail)) ||
+	    (err = kfuncs__build(&p->kfuncs, p->in.elf, p->in.big_endian, o->input, &p->fail)))
 		return err;
 	input__release_debug_info(&p->in, p->idx.bytes);
 	/* the index read every CU's DIE: the main handle now caches every CU's

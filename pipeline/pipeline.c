@@ -621,6 +621,10 @@ static int stage_open(struct pipeline *p, struct run_stats *s)
 		p->read.abbrev_lo = (const unsigned char *)p->in.map + p->in.abbrev_off;
 		p->read.abbrev_hi = p->read.abbrev_lo + p->in.abbrev_size;
 	}
+	if (p->in.debug_str_size && ((const char *)p->in.map)[p->in.debug_str_off + p->in.debug_str_size - 1] == '\0') {
+		p->read.debug_str = (const char *)p->in.map + p->in.debug_str_off;
+		p->read.debug_str_size = p->in.debug_str_size;
+	}
 	if (name_cache__init(&p->names, p->in.debug_str_size ? (const char *)p->in.map + p->in.debug_str_off : NULL,
 			     p->in.debug_str_size))
 		return fail__set(&p->fail, -ENOMEM, "pipeline: out of memory");

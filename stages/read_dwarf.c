@@ -177,12 +177,34 @@ int intern_name(struct dwarf_reader *r, const char *s, uint32_t *id)
 	return 0;
 }
 
+static uint64_t read_uint(const unsigned char *p, unsigned int n, bool big_endian);
+
+/* dwarf_formstring, read here for the two forms GCC gives names: the bytes
+ * themselves (DW_FORM_string) and an offset into .debug_str (DW_FORM_strp,
+ * when opts->debug_str is set: it ends with a NUL, so every offset inside it
+ * starts a terminated string). Anything else, or an attribute of another
+ * CU, goes to libdw. */
+const char *attr_string(struct dwarf_reader *r, Dwarf_Attribute *at)
+{
+	if (at->cu && at->cu == r->attrs.cu) {
+		if (at->form == DW_FORM_string)
+			return (const char *)at->valp;
+		if (at->form == DW_FORM_strp && r->opts->debug_str) {
+			uint64_t off = read_uint(at->valp, r->attrs.offset_size, r->opts->big_endian);
+
+			if (off < r->opts->debug_str_size)
+				return r->opts->debug_str + off;
+		}
+	}
+	return dwarf_formstring(at);
+}
+
 /* dwarf_diename(die) through the attribute cache. */
 const char *die_name_str(struct dwarf_reader *r, Dwarf_Die *die)
 {
 	Dwarf_Attribute at;
 
-	return die_attr_integrate(r, die, DW_AT_name, &at) ? dwarf_formstring(&at) : NULL;
+	return die_attr_integrate(r, die, DW_AT_name, &at) ? attr_string(r, &at) : NULL;
 }
 
 int die_name(struct dwarf_reader *r, Dwarf_Die *die, uint32_t *id)
@@ -761,7 +783,7 @@ static int read_members(struct dwarf_reader *r, Dwarf_Die *die, long idx, uint32
 			continue;
 		if (!(m = scratch_at(r, i, sizeof(*m))))
 			return -ENOMEM;
-		if (intern_name(r, (a.have & (1u << MA_NAME)) ? dwarf_formstring(&a.name) : NULL, &m->name))
+		if (intern_name(r, (a.have & (1u << MA_NAME)) ? attr_string(r, &a.name) : NULL, &m->name))
 			return -ENOMEM;
 		m->type = REF_VOID;
 		if (((a.have & (1u << MA_TYPE)) && (err = die_ref_at(r, &child, &a.type, &m->type))) ||

@@ -66,6 +66,10 @@ struct read_opts {
 	 * each CU's abbreviations themselves (stages/die_attrs.h) */
 	const unsigned char *abbrev_lo, *abbrev_hi;
 	struct name_cache *names; /* ids of .debug_str names, shared by the readers; may be NULL */
+	/* .debug_str in the mapping when it ends with a NUL (names are then
+	 * read from it without libdw); NULL otherwise */
+	const char *debug_str;
+	size_t debug_str_size;
 	struct param_loc_sections locs;	/* location lists in the mapping (stages/param_loc.h) */
 };
 

@@ -26,6 +26,7 @@ long add_rec(struct dwarf_reader *r, uint8_t kind);
 long add_func_rec(struct dwarf_reader *r);
 int map_die(struct dwarf_reader *r, Dwarf_Die *die, uint32_t val);
 int intern_name(struct dwarf_reader *r, const char *s, uint32_t *id);
+const char *attr_string(struct dwarf_reader *r, Dwarf_Attribute *at);
 int die_name(struct dwarf_reader *r, Dwarf_Die *die, uint32_t *id);
 int die_ref(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name, uint32_t *ref);
 int die_ref_at(struct dwarf_reader *r, Dwarf_Die *die, Dwarf_Attribute *found, uint32_t *ref);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fixtures: each C file in tests/fixtures is compiled with gcc and clang at
-# -gdwarf-4 and -gdwarf-5 (the exact command is printed as a TAP comment and
+# -gdwarf-4 and -gdwarf-5, and with gcc -gdwarf64 (the exact command is printed as a TAP comment and
 # written at the top of each golden file); btfstream's BTF must
 #  1. load in bpftool,
 #  2. equal the golden text tests/fixtures/expected/NAME.CC-dwarfV.txt
@@ -46,5 +46,16 @@ for src in "$FIXTURES"/*.c; do
 			fi
 		done
 	done
+	# 64-bit DWARF (offsets of 8 bytes, the reader's own string and
+	# attribute decoding included): the same BTF as 32-bit DWARF 5
+	id="$name.gcc-dwarf5"
+	cmd="gcc -w -g -gdwarf-5 -gdwarf64 -O0 -fno-eliminate-unused-debug-types $name.c"
+	[ -f "$FIXTURES/$name.lds" ] && cmd="$cmd -Wl,-T,$name.lds"
+	if [ -f "$TMP/$id.btf" ] && (cd "$FIXTURES" && $cmd -o "$TMP/$name.d64.elf" 2> /dev/null); then
+		"$BTFSTREAM" "$TMP/$name.d64.elf" -o "$TMP/$name.d64.btf" && cmp -s "$TMP/$id.btf" "$TMP/$name.d64.btf"
+		ok $? "$name: gcc -gdwarf64 gives the same BTF as 32-bit DWARF 5"
+	else
+		skip "$name: gcc cannot write 64-bit DWARF here"
+	fi
 done
 done_testing

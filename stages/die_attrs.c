@@ -514,14 +514,18 @@ int die_attrs__siblingof(struct die_attrs *d, Dwarf_Die *die)
 		p = d->after;
 	else if (d->ended_die == die->addr)	/* its children were all stepped over */
 		p = d->ended_at;
-	else if (c->addr != die->addr || c->declined)
-		return dwarf_siblingof(die, die);
-	else if (!c->children)
-		p = c->after;
-	else if (c->sibling && c->sibling > c->after)
-		p = c->sibling;
-	else
-		return dwarf_siblingof(die, die);
+	else {
+		if (c->addr != die->addr)	/* not read: its attributes are walked now */
+			c = cached(d, die);
+		if (c->declined)
+			return dwarf_siblingof(die, die);
+		if (!c->children)
+			p = c->after;
+		else if (c->sibling && c->sibling > c->after)
+			p = c->sibling;
+		else
+			return dwarf_siblingof(die, die);
+	}
 	if (p >= d->end)
 		return -1;
 	if (*p == 0) {

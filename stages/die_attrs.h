@@ -133,12 +133,13 @@ int die_attrs__child(struct die_attrs *d, Dwarf_Die *die, Dwarf_Die *child);
  * Does nothing when that step was libdw's. */
 void die_attrs__children_done(struct die_attrs *d, Dwarf_Die *parent);
 
-/* dwarf_siblingof(die, die), without decoding die's attributes again when
- * they were just walked (die_attrs__walk) or are the ones cached: a DIE
- * without children is followed by its sibling (or by the null entry that
- * ends the list), one with children jumps by its DW_AT_sibling or to where
- * its children were seen to end (die_attrs__children_done). Otherwise,
- * or for a DIE of another CU, libdw. 0, 1 when there is no sibling, -1. */
+/* dwarf_siblingof(die, die) from die's plan: its attributes are walked
+ * (unless they were just walked or are the ones cached, which they then
+ * become); a DIE without children is followed by its sibling (or by the
+ * null entry that ends the list), one with children jumps by its
+ * DW_AT_sibling or to where its children were seen to end
+ * (die_attrs__children_done). Otherwise, or for a DIE of another CU, libdw.
+ * 0, 1 when there is no sibling, -1. */
 int die_attrs__siblingof(struct die_attrs *d, Dwarf_Die *die);
 
 #endif

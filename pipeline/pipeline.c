@@ -46,6 +46,7 @@
 #define WRITER_BATCH 256
 #define PIPELINE_PENDING_BATCHES 2	/* batches waiting for the merge thread */
 #define AUX_RELEASE_CUS 64		/* release location/range list pages this often */
+#define RELEASE_BYTES (1u << 20)	/* release .debug_info behind the writer by this much */
 
 #define NO_OWNER (-1)
 
@@ -281,6 +282,7 @@ static int writer_run(struct pipeline *p, struct btf_writer *w, uint64_t *owner_
 	for (unsigned int cu = 0; cu < p->idx.count; cu++) {
 		int owner = writer_wait_owner(p, cu, owner_wait_ns);
 		struct reader_thread *t;
+		uint64_t end;
 
 		if (owner == NO_OWNER)
 			return -ECANCELED;
@@ -305,8 +307,11 @@ static int writer_run(struct pipeline *p, struct btf_writer *w, uint64_t *owner_
 		}
 		writer_cu_done(p);
 		PROBE_WRITE_CU_END(cu, w->records);
-		if (p->in.debug_info_off)	/* CU `cu` is done with: let its input pages go */
-			input__release_until(&p->in, p->in.debug_info_off + p->idx.cus[cu].off + p->idx.cus[cu].size);
+		/* CUs done with: let their input pages go, a MiB at a time (each
+		 * madvise interrupts the readers' cores to flush their TLBs) */
+		end = p->in.debug_info_off + p->idx.cus[cu].off + p->idx.cus[cu].size;
+		if (p->in.debug_info_off && end - __atomic_load_n(&p->in.released, __ATOMIC_RELAXED) >= RELEASE_BYTES)
+			input__release_until(&p->in, end);
 		if (cu % AUX_RELEASE_CUS == AUX_RELEASE_CUS - 1)
 			input__release_aux(&p->in);
 	}

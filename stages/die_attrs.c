@@ -469,6 +469,21 @@ int die_attrs__attr(struct die_attrs *d, Dwarf_Die *die, unsigned int name, Dwar
 	return 0;
 }
 
+/* The entry at p, a first child or a next sibling: 0 and *out for a DIE, 1
+ * for the null entry that ends the list (remembered in d->list_end), -1 past
+ * the CU's end. */
+static int entry_at(struct die_attrs *d, const unsigned char *p, Dwarf_CU *cu, Dwarf_Die *out)
+{
+	if (p >= d->end)
+		return -1;
+	if (*p == 0) {
+		d->list_end = p + 1;
+		return 1;
+	}
+	*out = (Dwarf_Die){ .addr = (void *)p, .cu = cu };
+	return 0;
+}
+
 int die_attrs__child(struct die_attrs *d, Dwarf_Die *die, Dwarf_Die *child)
 {
 	const struct die_attrs_cache *c = &d->cache;
@@ -492,14 +507,7 @@ int die_attrs__child(struct die_attrs *d, Dwarf_Die *die, Dwarf_Die *child)
 			return 1;
 		return dwarf_child(die, child);
 	}
-	if (p >= d->end)
-		return -1;
-	if (*p == 0) {
-		d->list_end = p + 1;
-		return 1;
-	}
-	*child = (Dwarf_Die){ .addr = (void *)p, .cu = die->cu };
-	return 0;
+	return entry_at(d, p, die->cu, child);
 }
 
 int die_attrs__siblingof(struct die_attrs *d, Dwarf_Die *die)
@@ -526,14 +534,7 @@ int die_attrs__siblingof(struct die_attrs *d, Dwarf_Die *die)
 		else
 			return dwarf_siblingof(die, die);
 	}
-	if (p >= d->end)
-		return -1;
-	if (*p == 0) {
-		d->list_end = p + 1;
-		return 1;
-	}
-	*die = (Dwarf_Die){ .addr = (void *)p, .cu = die->cu };
-	return 0;
+	return entry_at(d, p, die->cu, die);
 }
 
 void die_attrs__children_done(struct die_attrs *d, Dwarf_Die *parent)

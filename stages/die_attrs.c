@@ -403,17 +403,6 @@ int die_attrs__collect(struct die_attrs *d, Dwarf_Die *die, Dwarf_Attribute out[
 	return pl->n;
 }
 
-bool die_attrs__walk(struct die_attrs *d, Dwarf_Die *die, int (*cb)(Dwarf_Attribute *, void *), void *arg)
-{
-	Dwarf_Attribute at[DIE_ATTRS_MAX];
-	int n = die_attrs__collect(d, die, at);
-
-	/* nothing is called unless every value is in bounds */
-	for (int i = 0; i < n; i++)
-		cb(&at[i], arg);
-	return n >= 0;
-}
-
 /* d->cache for die, walked if it is not there yet. */
 static const struct die_attrs_cache *cached(struct die_attrs *d, Dwarf_Die *die)
 {

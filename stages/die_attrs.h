@@ -3,19 +3,20 @@
  * libdw's dwarf_getattrs decodes the abbreviation's attribute list again for
  * every DIE and works out each value's length through a general routine;
  * for struct members, read millions of times, that was a fifth of the
- * readers' time. die_attrs__walk decodes an abbreviation once per CU into a
- * plan (attribute, form) and then, for each DIE that uses it, only steps
- * over the values, handing each to the callback as the same Dwarf_Attribute
- * dwarf_getattrs would (code, form, value pointer, CU), so libdw's dwarf_form*
- * functions read the values as before.
+ * readers' time. die_attrs reads each CU's abbreviation table once into
+ * plans (tag, children, (attribute, form, length)) indexed by code, and then,
+ * for each DIE, only steps over the values, giving each as the same
+ * Dwarf_Attribute dwarf_getattrs would (code, form, value pointer, CU), so
+ * libdw's dwarf_form* functions read the values as before. The plans also
+ * give a DIE's tag, first child and next sibling without libdw.
  *
- * It declines (returns false, having called nothing) whenever it is not sure:
- * a form it does not know the length of, a DIE of another CU, a value running
- * past the CU's end, more attributes than a plan holds, a full plan table. The
- * caller then uses dwarf_getattrs, which is right for everything.
+ * It declines (returns -1 or false, having given nothing) whenever it is not
+ * sure: a form it does not know the length of, a DIE of another CU, a value
+ * running past the CU's end, more attributes than a plan holds, a full plan
+ * table. The caller then asks libdw, which is right for everything.
  *
  * One die_attrs per reader thread; not shared. die_attrs__begin_cu before
- * each CU (plans point at the CU's abbreviations).
+ * each CU.
  */
 #ifndef BTFSTREAM_DIE_ATTRS_H
 #define BTFSTREAM_DIE_ATTRS_H
@@ -65,7 +66,7 @@ struct die_attrs {
 	uint8_t version;
 	bool big_endian;
 	uint32_t gen;			/* bumped per CU: frees every slot at once */
-	const void *after_die;		/* the last DIE walked by die_attrs__walk */
+	const void *after_die;		/* the last DIE die_attrs__collect read */
 	const unsigned char *after;	/* ... the byte after its attributes */
 	bool after_children;		/* ... and whether children follow there */
 	unsigned int nplans;
@@ -101,11 +102,6 @@ void die_attrs__begin_cu(struct die_attrs *d, Dwarf_CU *cu, const unsigned char 
  * form, value pointer, CU), and returns their number; -1: declined (out
  * holds nothing usable). */
 int die_attrs__collect(struct die_attrs *d, Dwarf_Die *die, Dwarf_Attribute out[DIE_ATTRS_MAX]);
-
-/* Calls cb(attr, arg) for each attribute of die, as dwarf_getattrs(die, cb,
- * arg, 0) would (cb's return value is ignored: every attribute is visited).
- * false: declined, nothing was called. */
-bool die_attrs__walk(struct die_attrs *d, Dwarf_Die *die, int (*cb)(Dwarf_Attribute *, void *), void *arg);
 
 /* Attribute name of die, as dwarf_attr(die, name, out) (not following
  * DW_AT_abstract_origin or DW_AT_specification): 1 found, 0 the DIE has no

@@ -4,6 +4,8 @@
 #include <elf.h>
 #include <errno.h>
 #include <gelf.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #ifndef EM_AARCH64
@@ -43,7 +45,7 @@ static uint64_t get(const unsigned char *p, unsigned int n, bool big_endian)
 
 /* One relocation section (SHT_RELA or SHT_REL) against target. */
 static int apply_section(struct input *in, Elf_Scn *rscn, const GElf_Shdr *rsh, const GElf_Shdr *tsh,
-			 const char *tname, Elf_Data *syms, struct fail *f)
+			 const char *tname, Elf_Data *syms, const bool *alloc, size_t nsec, struct fail *f)
 {
 	Elf_Data *data = elf_getdata(rscn, NULL);
 	size_t n = rsh->sh_entsize ? rsh->sh_size / rsh->sh_entsize : 0;
@@ -72,8 +74,12 @@ static int apply_section(struct input *in, Elf_Scn *rscn, const GElf_Shdr *rsh, 
 		    !gelf_getsym(syms, (int)GELF_R_SYM(rela.r_info), &sym))
 			return fail__set(f, -EINVAL, "%s: relocation %zu for %s is out of bounds", in->path, i, tname);
 		value = rsh->sh_type == SHT_RELA ? (uint64_t)rela.r_addend : get(target + rela.r_offset, width, in->big_endian);
+		/* an address in an allocated section gets its section's base;
+		 * an offset into another section (.debug_str, .debug_abbrev, ...)
+		 * does not (64-bit DWARF keeps all 8 bytes of it) */
 		if (sym.st_shndx != SHN_UNDEF && sym.st_shndx < SHN_LORESERVE)
-			value += sym.st_value + reloc__section_base(in, sym.st_shndx);
+			value += sym.st_value +
+				 (sym.st_shndx < nsec && alloc[sym.st_shndx] ? reloc__section_base(in, sym.st_shndx) : 0);
 		put(target + rela.r_offset, value, width, in->big_endian);
 	}
 	return 0;
@@ -82,7 +88,8 @@ static int apply_section(struct input *in, Elf_Scn *rscn, const GElf_Shdr *rsh, 
 int reloc__apply(struct input *in, struct fail *f)
 {
 	Elf_Scn *scn = NULL, *symscn = NULL;
-	size_t shstrndx;
+	size_t shstrndx, nsec = 0;
+	bool *alloc;
 	Elf_Data *syms;
 	GElf_Shdr sh;
 	int err;
@@ -96,6 +103,13 @@ int reloc__apply(struct input *in, struct fail *f)
 			symscn = scn;
 	if (!symscn || !(syms = elf_getdata(symscn, NULL)))
 		return fail__set(f, -EINVAL, "%s: relocatable file without a symbol table", in->path);
+	if (elf_getshdrnum(in->elf, &nsec) < 0 || !(alloc = calloc(nsec ? nsec : 1, sizeof(*alloc))))
+		return fail__set(f, -ENOMEM, "%s: out of memory", in->path);
+	for (size_t i = 0; i < nsec; i++) {
+		Elf_Scn *s = elf_getscn(in->elf, i);
+
+		alloc[i] = s && gelf_getshdr(s, &sh) && (sh.sh_flags & SHF_ALLOC);
+	}
 	while ((scn = elf_nextscn(in->elf, scn))) {
 		GElf_Shdr tsh;
 		Elf_Scn *tscn;
@@ -106,11 +120,16 @@ int reloc__apply(struct input *in, struct fail *f)
 		if (!(tscn = elf_getscn(in->elf, sh.sh_info)) || !gelf_getshdr(tscn, &tsh) ||
 		    !(tname = elf_strptr(in->elf, shstrndx, tsh.sh_name)) || strncmp(tname, ".debug_", 7))
 			continue;
-		if (tsh.sh_flags & SHF_COMPRESSED)
+		if (tsh.sh_flags & SHF_COMPRESSED) {
+			free(alloc);
 			return fail__set(f, -ENOTSUP, "%s: relocations against compressed %s are not supported",
 					 in->path, tname);
-		if ((err = apply_section(in, scn, &sh, &tsh, tname, syms, f)))
+		}
+		if ((err = apply_section(in, scn, &sh, &tsh, tname, syms, alloc, nsec, f))) {
+			free(alloc);
 			return err;
+		}
 	}
+	free(alloc);
 	return 0;
 }

@@ -57,5 +57,15 @@ for src in "$FIXTURES"/*.c; do
 	else
 		skip "$name: gcc cannot write 64-bit DWARF here"
 	fi
+	# ... and as relocatable objects (the relocations of 64-bit offsets
+	# into .debug_str/.debug_abbrev keep all 8 bytes)
+	if (cd "$FIXTURES" && gcc -w -g -gdwarf-5 -O0 -fno-eliminate-unused-debug-types -c $name.c -o "$TMP/$name.d32.o" &&
+	    gcc -w -g -gdwarf-5 -gdwarf64 -O0 -fno-eliminate-unused-debug-types -c $name.c -o "$TMP/$name.d64.o") 2> /dev/null; then
+		"$BTFSTREAM" "$TMP/$name.d32.o" -o "$TMP/$name.d32o.btf" && "$BTFSTREAM" "$TMP/$name.d64.o" -o "$TMP/$name.d64o.btf" &&
+			cmp -s "$TMP/$name.d32o.btf" "$TMP/$name.d64o.btf"
+		ok $? "$name: gcc -gdwarf64 -c (relocated here) gives the same BTF as 32-bit DWARF 5"
+	else
+		skip "$name: gcc cannot write 64-bit DWARF objects here"
+	fi
 done
 done_testing

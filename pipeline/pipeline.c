@@ -169,7 +169,7 @@ static int reader_push_cu(struct reader_thread *t, unsigned int cu, struct arena
  * Elf. The new handle finds a CU by reading every unit header before it
  * (libdw has no other way); the kernel maps up to 64 KiB around each header
  * read, so they are read READER_HEADER_STEP CUs at a time, letting those
- * pages go after each step (not for relocated inputs, whose pages stay).
+ * pages go after each step (not for pinned inputs, whose pages stay).
  * BTFSTREAM_READER_DWARF_CUS=N sets the period (tests use 1).
  */
 #define READER_DWARF_CUS 256
@@ -184,7 +184,7 @@ static int reader_fresh_dwarf(struct reader_thread *t, long cu)
 	t->dw = t->rd.dw = dwarf_begin_elf(t->elf, DWARF_C_READ, NULL);
 	if (!t->dw)
 		return fail__set(&p->fail, -EINVAL, "%s: cannot read DWARF: %s", p->opts->input, dwarf_errmsg(-1));
-	if (p->in.relocatable)
+	if (p->in.pinned)
 		return 0;
 	for (long k = READER_HEADER_STEP; k < cu; k += READER_HEADER_STEP) {
 		dwarf_offdie(t->dw, p->idx.cus[k].die_off, &cudie);

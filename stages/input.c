@@ -1,5 +1,6 @@
 /* stages/input.c: see input.h. */
 #include "stages/input.h"
+#include "stages/decompress.h"
 #include "stages/reloc.h"
 
 #include <errno.h>
@@ -58,17 +59,7 @@ static int check_sections(struct input *in, struct fail *f)
 			return fail__set(f, -EINVAL, "%s: corrupt ELF section header", in->path);
 		if (sh.sh_type == SHT_NOBITS)
 			continue;
-		/* Compressed DWARF (gcc -gz, CONFIG_DEBUG_INFO_COMPRESSED): libdw
-		 * decompresses a section in place in the Elf handle it opens,
-		 * header included, which the readers' handles over the same
-		 * mapping then see half-changed. Not supported yet: say so. */
 		name = elf_strptr(in->elf, shstrndx, sh.sh_name);
-		if (name && (((sh.sh_flags & SHF_COMPRESSED) && !strncmp(name, ".debug_", 7)) ||
-			     !strncmp(name, ".zdebug_", 8)))
-			return fail__set(f, -ENOTSUP,
-					 "%s: compressed DWARF (section %s) is not supported yet; "
-					 "decompress it first: objcopy --decompress-debug-sections IN OUT",
-					 in->path, name);
 		if (sh.sh_offset > in->size || sh.sh_size > in->size - sh.sh_offset)
 			return fail__set(f, -EINVAL, "%s: truncated or corrupt ELF: section %s ends past the end of the file",
 					 in->path, name ? name : "?");
@@ -131,7 +122,7 @@ void input__sweep_released(struct input *in)
 	uint64_t start = in->debug_info_off / page * page;
 	uint64_t released = __atomic_load_n(&in->released, __ATOMIC_RELAXED);
 
-	if (in->relocatable)	/* released pages would come back unrelocated */
+	if (in->pinned)	/* released pages would come back unrelocated, or as zeros */
 		return;
 	if (in->debug_info_off && released > start)
 		madvise((char *)in->map + start, released - start, MADV_DONTNEED);
@@ -141,7 +132,7 @@ void input__release_aux(struct input *in)
 {
 	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
 
-	if (in->relocatable)	/* released pages would come back unrelocated */
+	if (in->pinned)	/* released pages would come back unrelocated, or as zeros */
 		return;
 	/* a reader's libdw reads the headers of the CUs before the one it
 	 * claims, some of which the writer has already let go: released
@@ -159,7 +150,7 @@ void input__release_aux(struct input *in)
 
 void input__release_until(struct input *in, uint64_t end)
 {
-	if (in->relocatable)
+	if (in->pinned)
 		return;
 	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
 	uint64_t from = (in->released + page - 1) / page * page, to = end / page * page;
@@ -215,8 +206,8 @@ int input__open(struct input *in, const char *path, struct fail *f)
 	in->relocatable = eh.e_type == ET_REL;
 	in->elf_class = eh.e_ident[EI_CLASS];
 	in->machine = eh.e_machine;
-	err = check_sections(in, f);
-	if (err)
+	in->pinned = in->relocatable;
+	if ((err = check_sections(in, f)) || (err = decompress__apply(in, f)))
 		return err;
 	if (!has_section(in->elf, ".debug_info"))
 		return fail__set(f, -ENODATA, "%s: no DWARF found (no .debug_info section); build with -g", path);

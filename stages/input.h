@@ -25,8 +25,9 @@ struct input {
 	Elf *elf;		/* main thread's handle */
 	Dwarf *dwarf;		/* main thread's handle */
 	bool big_endian;
-	bool relocatable;	/* ET_REL: DWARF relocated in the mapping (stages/reloc.h);
-				   its pages are then never released */
+	bool relocatable;	/* ET_REL: DWARF relocated in the mapping (stages/reloc.h) */
+	bool pinned;		/* the mapping's pages are never released: relocated,
+				   or an image in memory (stages/decompress.h) */
 	unsigned int elf_class;	/* ELFCLASS32 / ELFCLASS64 */
 	unsigned int machine;	/* e_machine */
 	uint64_t debug_info_off;	/* file offset of .debug_info (0 if compressed) */

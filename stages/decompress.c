@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #ifndef ELFCOMPRESS_ZSTD
@@ -16,6 +17,13 @@
 #endif
 
 #define ALIGN 16	/* appended sections start at this alignment */
+
+static uint64_t page_up(uint64_t v)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+
+	return (v + page - 1) / page * page;
+}
 
 static uint64_t get_n(const unsigned char *p, unsigned int n, bool be)
 {
@@ -36,6 +44,7 @@ static void put_n(unsigned char *p, uint64_t v, unsigned int n, bool be)
 struct zsec {
 	size_t ndx;
 	uint64_t off, size;		/* the compressed bytes in the file */
+	uint64_t flags;			/* sh_flags */
 	uint64_t plain_size, plain_align;
 	uint64_t new_off;		/* where its plain bytes go in the image */
 };
@@ -66,12 +75,11 @@ static bool read_chdr(const struct input *in, const unsigned char *p, uint64_t s
 }
 
 /* Rewrites section header ndx in the image: offset, size, flags. */
-static void patch_shdr(const struct input *in, unsigned char *img, const GElf_Ehdr *eh, const GElf_Shdr *sh,
-		       const struct zsec *z)
+static void patch_shdr(const struct input *in, unsigned char *img, const GElf_Ehdr *eh, const struct zsec *z)
 {
 	unsigned char *h = img + eh->e_shoff + z->ndx * eh->e_shentsize;
 	bool be = in->big_endian;
-	uint64_t flags = sh->sh_flags & ~(uint64_t)SHF_COMPRESSED;
+	uint64_t flags = z->flags & ~(uint64_t)SHF_COMPRESSED;
 
 	if (in->elf_class == ELFCLASS64) {	/* name type flags addr offset size link info align entsize */
 		put_n(h + 8, flags, 8, be);
@@ -114,6 +122,7 @@ static int find_compressed(struct input *in, const GElf_Ehdr *eh, struct zsec **
 		if (sh.sh_offset > in->size || sh.sh_size > in->size - sh.sh_offset)
 			return 0;	/* check_sections says what is wrong */
 		z.ndx = elf_ndxscn(scn);
+		z.flags = sh.sh_flags;
 		z.off = sh.sh_offset;
 		z.size = sh.sh_size;
 		if (!read_chdr(in, (const unsigned char *)in->map + z.off, z.size, &type, &z, &hdr) ||
@@ -179,7 +188,7 @@ int decompress__apply(struct input *in, struct fail *f)
 		free(zs);
 		return err;
 	}
-	size = (in->size + ALIGN - 1) / ALIGN * ALIGN;
+	size = page_up(in->size);
 	for (size_t i = 0; i < n; i++) {
 		zs[i].new_off = size;
 		size += (zs[i].plain_size + ALIGN - 1) / ALIGN * ALIGN;
@@ -188,29 +197,43 @@ int decompress__apply(struct input *in, struct fail *f)
 		free(zs);
 		return fail__set(f, -ENOTSUP, "%s: decompressed, the file would pass 4 GiB (ELF32)", in->path);
 	}
+	/* libelf's handle reads the old mapping: done with before it moves */
+	elf_end(in->elf);
+	in->elf = NULL;
+	/* the image: the file's own private mapping moved to the front of a
+	 * reservation (no copy: its pages stay file pages, read on demand),
+	 * the plain sections in anonymous memory after it */
 	img = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (img == MAP_FAILED) {
 		free(zs);
 		return fail__set(f, -ENOMEM, "%s: out of memory for the decompressed DWARF (%llu MB)", in->path,
 				 (unsigned long long)(size >> 20));
 	}
-	memcpy(img, in->map, in->size);
+	if (mremap(in->map, in->size, in->size, MREMAP_MAYMOVE | MREMAP_FIXED, img) == MAP_FAILED) {
+		err = -errno;
+		munmap(img, size);
+		free(zs);
+		return fail__set(f, err, "%s: cannot map the decompressed DWARF: %s", in->path, strerror(-err));
+	}
+	in->map = img;	/* the file's bytes are at the front now; in->size unchanged */
+	for (size_t i = 0; i < n && !err; i++)
+		if (!(err = inflate_one(in, img, &zs[i], f)))
+			patch_shdr(in, img, &eh, &zs[i]);
+	/* the compressed bytes are not read again: their whole pages go */
 	for (size_t i = 0; i < n && !err; i++) {
-		GElf_Shdr sh;
+		uint64_t from = page_up(zs[i].off), to = (zs[i].off + zs[i].size) / (uint64_t)sysconf(_SC_PAGESIZE) *
+							 (uint64_t)sysconf(_SC_PAGESIZE);
 
-		if (!(err = inflate_one(in, img, &zs[i], f)) && gelf_getshdr(elf_getscn(in->elf, zs[i].ndx), &sh))
-			patch_shdr(in, img, &eh, &sh, &zs[i]);
+		if (to > from)
+			madvise(img + from, to - from, MADV_DONTNEED);
 	}
 	free(zs);
-	if (err) {
-		munmap(img, size);
+	if (err) {	/* in->map is img: input__close unmaps the file part, this the rest */
+		munmap(img + page_up(in->size), size - page_up(in->size));
 		return err;
 	}
-	elf_end(in->elf);
-	munmap(in->map, in->size);
-	in->map = img;
 	in->size = size;
-	in->pinned = true;
+	in->pinned = true;	/* the header page was written; the plain sections are anonymous */
 	in->elf = elf_memory(in->map, in->size);
 	if (!in->elf)
 		return fail__set(f, -EINVAL, "%s: corrupt ELF file after decompression: %s", in->path, elf_errmsg(-1));

@@ -9,6 +9,8 @@
 
 #include "pipeline/log.h"
 
+/* In pahole's order (its --supported_btf_features), less what btfstream
+ * cannot encode yet (not_yet below). */
 static const struct {
 	const char *name;
 	size_t off;
@@ -23,31 +25,60 @@ static const struct {
 	{ "optimized_func", offsetof(struct btf_features, optimized_func), true },
 	{ "consistent_func", offsetof(struct btf_features, consistent_func), true },
 	{ "decl_tag_kfuncs", offsetof(struct btf_features, decl_tag_kfuncs), true },
-	{ "global_var", offsetof(struct btf_features, global_var), false },
 	{ "reproducible_build", offsetof(struct btf_features, reproducible_build), false },
+	{ "global_var", offsetof(struct btf_features, global_var), false },
 };
 
 #define NFEATURES (sizeof(table) / sizeof(table[0]))
+
+/* pahole v1.31 features btfstream does not encode yet, and what the output
+ * lacks because of it. */
+static struct {
+	const char *name;
+	const char *effect;
+	bool warned;
+} not_yet[] = {
+	{ "distilled_base", "split BTF is written without a .BTF.base section", false },
+	{ "attributes", "type and decl tags with kind_flag 1 are not written", false },
+};
+
+#define NNOT_YET (sizeof(not_yet) / sizeof(not_yet[0]))
 
 static bool *field(struct btf_features *f, size_t i)
 {
 	return (bool *)((char *)f + table[i].off);
 }
 
+static void set_default(struct btf_features *f)
+{
+	for (size_t i = 0; i < NFEATURES; i++)
+		if (table[i].in_default)
+			*field(f, i) = true;
+}
+
 void features__default(struct btf_features *f)
 {
 	memset(f, 0, sizeof(*f));
-	for (size_t i = 0; i < NFEATURES; i++)
-		*field(f, i) = table[i].in_default;
-	f->reproducible_build = true;
+	set_default(f);
+	f->reproducible_build = true;	/* btfstream's output never depends on timing */
 }
 
-static int set_one(struct btf_features *f, const char *name, bool strict)
+static int refuse(const char *name, const char *list, const char *why)
+{
+	char supported[512];
+	size_t len = 0;
+
+	for (size_t i = 0; i < NFEATURES; i++)
+		len += snprintf(supported + len, sizeof(supported) - len, "%s%s", i ? "," : "", table[i].name);
+	pr_warn("btfstream: --btf_features_strict: feature '%s' in '%s' is %s; supported: %s", name, list, why,
+		supported);
+	return -EINVAL;
+}
+
+static int set_one(struct btf_features *f, const char *name, const char *list, bool strict)
 {
 	if (!strcmp(name, "default")) {
-		for (size_t i = 0; i < NFEATURES; i++)
-			if (table[i].in_default)
-				*field(f, i) = true;
+		set_default(f);
 		return 0;
 	}
 	if (!strcmp(name, "all")) {
@@ -61,25 +92,43 @@ static int set_one(struct btf_features *f, const char *name, bool strict)
 			return 0;
 		}
 	}
-	if (strict) {
-		pr_warn("btfstream: --btf-features: unknown feature '%s'", name);
-		return -EINVAL;
+	for (size_t i = 0; i < NNOT_YET; i++) {
+		if (strcmp(name, not_yet[i].name))
+			continue;
+		if (strict)
+			return refuse(name, list, "not supported by btfstream yet");
+		if (!not_yet[i].warned)
+			pr_warn("btfstream: warning: --btf_features: '%s' is not supported yet: %s", name,
+				not_yet[i].effect);
+		not_yet[i].warned = true;
+		return 0;
 	}
-	pr_warn("btfstream: warning: --btf-features: unknown feature '%s' ignored", name);
+	if (strict)
+		return refuse(name, list, "unknown");
+	pr_info("btfstream: --btf_features: ignoring unknown feature '%s'", name);
 	return 0;
 }
 
-int features__parse(struct btf_features *f, const char *list, bool strict)
+int features__add_list(struct btf_features *f, const char *list, bool strict)
 {
-	char *copy = strdup(list), *save = NULL, *tok;
+	char *copy, *save = NULL, *tok;
 	int err = 0;
 
-	if (!copy)
+	if (!f->listed) {	/* the first list replaces the default set */
+		bool reproducible = f->reproducible_build;
+
+		memset(f, 0, sizeof(*f));
+		f->reproducible_build = reproducible;
+		f->listed = true;
+	}
+	if (list[0] == '+') {
+		set_default(f);
+		list++;
+	}
+	if (!(copy = strdup(list)))
 		return -ENOMEM;
-	memset(f, 0, sizeof(*f));
 	for (tok = strtok_r(copy, ",", &save); tok && !err; tok = strtok_r(NULL, ",", &save))
-		err = set_one(f, tok, strict);
-	f->reproducible_build = true;	/* btfstream's output never depends on timing */
+		err = set_one(f, tok, list, strict);
 	free(copy);
 	return err;
 }
@@ -96,6 +145,13 @@ const char *features__describe(const struct btf_features *f)
 	return buf;
 }
 
+void features__print_supported(FILE *out)
+{
+	for (size_t i = 0; i < NFEATURES; i++)
+		fprintf(out, "%s%s", i ? "," : "", table[i].name);
+	fputc('\n', out);
+}
+
 static const struct {
 	const char *name;
 	size_t off;
@@ -109,6 +165,8 @@ static const struct {
 	{ "btf_gen_optimized", offsetof(struct btf_features, optimized_func), true },
 	{ "btf_encode_force", offsetof(struct btf_features, encode_force), true },
 	{ "btf_gen_all", offsetof(struct btf_features, gen_floats), true },
+	{ "btf_gen_floats", offsetof(struct btf_features, gen_floats), true },
+	{ "reproducible_build", offsetof(struct btf_features, reproducible_build), true },
 };
 
 bool features__pahole_switch(struct btf_features *f, const char *name)

@@ -1,15 +1,17 @@
-/* pipeline/features.h: pahole's --btf_features names, parsed once by the CLI.
+/* pipeline/features.h: pahole's --btf_features names, parsed by the CLI.
  *
  * Names map one to one to pahole's so a kernel's flags work unchanged:
  * encode_force, var, float, decl_tag, type_tag, enum64, optimized_func,
- * consistent_func, decl_tag_kfuncs, global_var, reproducible_build; "default"
- * is the kernel's list (everything but global_var). Main thread only.
+ * consistent_func, decl_tag_kfuncs (the default set, the kernel's list),
+ * reproducible_build and global_var (off by default). Lists add up the way
+ * pahole v1.31 adds them (features__add_list). Main thread only.
  */
 #ifndef BTFSTREAM_FEATURES_H
 #define BTFSTREAM_FEATURES_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 struct btf_features {
 	bool encode_force;	/* accepted; btfstream skips what BTF cannot name anyway */
@@ -23,15 +25,26 @@ struct btf_features {
 	bool decl_tag_kfuncs;
 	bool global_var;	/* every global variable, one DATASEC per section */
 	bool reproducible_build;	/* accepted; output is always reproducible */
+	bool listed;		/* a list was given: the next one adds to it */
 };
 
-/* The kernel's default list. */
+/* The default set (what btfstream does without the option). */
 void features__default(struct btf_features *f);
 
-/* Turn on each name in the comma-separated list (all off first). Unknown
- * names are warned about (pr_warn) and skipped, or, with strict, make it
- * fail. Returns 0 or -EINVAL. */
-int features__parse(struct btf_features *f, const char *list, bool strict);
+/* One --btf_features=LIST (or --btf_features_strict=LIST with strict), in
+ * command-line order, with pahole v1.31's meaning:
+ * - the first list given starts from nothing (every feature off); each list
+ *   turns on what it names, so repeated options add up;
+ * - a list that starts with '+' ("+reproducible_build") also turns on the
+ *   default set; "default" names the default set, "all" every feature
+ *   btfstream can encode (pahole 1.26's "all" was today's "default");
+ * - a name pahole v1.31 knows that btfstream cannot encode yet
+ *   (distilled_base, attributes) is a warning (pr_warn), once per name;
+ * - any other unknown name is skipped with a line under -v (pr_info), as
+ *   pahole does under -V, so lists from newer kernels keep working.
+ * With strict, both kinds of names are an error: one line naming the name
+ * and the supported list, and -EINVAL. Returns 0, -EINVAL or -ENOMEM. */
+int features__add_list(struct btf_features *f, const char *list, bool strict);
 
 /* pahole's older single-feature switches (1.22-1.25, still passed by the
  * kernel's scripts/pahole-flags.sh): --skip_encoding_btf_vars and the like.
@@ -43,5 +56,9 @@ const char *features__pahole_switch_name(size_t i);
 
 /* "name,name,..." of the features that are on, in a static buffer. */
 const char *features__describe(const struct btf_features *f);
+
+/* Every name btfstream encodes, comma-separated, one line (pahole's
+ * --supported_btf_features). */
+void features__print_supported(FILE *out);
 
 #endif

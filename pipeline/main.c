@@ -18,8 +18,9 @@ enum {
 	OPT_WINDOW,
 	OPT_LANG_EXCLUDE,
 	OPT_DETACHED,
-	OPT_GEN_FLOATS,
 	OPT_VERSION,
+	OPT_NUMERIC_VERSION,
+	OPT_SUPPORTED_FEATURES,
 	OPT_FEATURES,
 	OPT_FEATURES_STRICT,
 	OPT_FUNCS_REPORT,
@@ -33,6 +34,7 @@ enum {
 
 /* The version pahole-compatible callers are told (see print_version). */
 #define PAHOLE_COMPAT_VERSION "v1.31"
+#define PAHOLE_COMPAT_NUMERIC 131	/* pahole --numeric_version */
 
 static struct option long_opts[64] = {
 	{ "output", required_argument, NULL, 'o' },
@@ -43,7 +45,6 @@ static struct option long_opts[64] = {
 	{ "lang-exclude", required_argument, NULL, OPT_LANG_EXCLUDE },
 	{ "lang_exclude", required_argument, NULL, OPT_LANG_EXCLUDE },
 	{ "btf_encode_detached", required_argument, NULL, OPT_DETACHED },
-	{ "btf_gen_floats", no_argument, NULL, OPT_GEN_FLOATS },
 	{ "btf-features", required_argument, NULL, OPT_FEATURES },
 	{ "btf_features", required_argument, NULL, OPT_FEATURES },
 	{ "btf-features-strict", required_argument, NULL, OPT_FEATURES_STRICT },
@@ -59,6 +60,8 @@ static struct option long_opts[64] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "numeric_version", no_argument, NULL, OPT_NUMERIC_VERSION },
+	{ "supported_btf_features", no_argument, NULL, OPT_SUPPORTED_FEATURES },
 };
 
 /* long_opts ends with pahole's switches (features__pahole_switch_name; each
@@ -113,8 +116,11 @@ static void usage(FILE *out)
 		"                           encode_force var float decl_tag type_tag enum64\n"
 		"                           optimized_func consistent_func decl_tag_kfuncs global_var\n"
 		"                           reproducible_build, default (the kernel's list), all.\n"
-		"                           Without the option: default. Unknown names: a warning\n"
-		"      --btf-features-strict LIST  the same, unknown names are an error\n"
+		"                           Without the option: default. Given several times, the\n"
+		"                           lists add up; +LIST is default plus LIST. Unknown names\n"
+		"                           are skipped (a line under -v), as pahole does\n"
+		"      --btf-features-strict LIST  the same, but a name btfstream cannot encode is an error\n"
+		"      --supported_btf_features  print the feature names btfstream encodes\n"
 		"      --funcs-report FILE  one line per function name: verdict, name, ELF symbols\n"
 		"      --stats[=table|json] print per-stage wall/CPU time, items, bytes, queue waits, memory\n"
 		"      --queue-capacity N   records per reader queue (default %d)\n"
@@ -123,18 +129,19 @@ static void usage(FILE *out)
 		"                           the output does not change (see docs/design.md for what it bounds)\n"
 		"      --batch-records N    type records per dedup batch (default %u); the output does not change\n"
 		"  -q, --quiet              print nothing, not even the error line\n"
-		"  -v, --verbose            more messages\n"
-		"      --version            print the version\n"
+		"  -v, -V, --verbose        more messages (features in effect, skipped names)\n"
+		"      --version            print the version (--numeric_version: pahole's number, %d)\n"
 		"  -h, --help               this text\n"
 		"\n"
 		"pahole spellings accepted: -J (with no output: --embed), -j with no number (every CPU),\n"
 		"--btf_encode_detached=FILE, --btf_gen_floats, --btf_features=LIST, --btf_base=FILE,\n"
 		"--lang_exclude=LIST, --skip_encoding_btf_{vars,decl_tag,type_tag,enum64,inconsistent_proto},\n"
-		"--btf_gen_optimized, --btf_encode_force, --btf_gen_all. Run as \"pahole\" (a link),\n"
-		"--version answers in pahole's format (%s) for the kernel's scripts/pahole-version.sh.\n"
+		"--btf_gen_optimized, --btf_encode_force, --btf_gen_all, --reproducible_build, -V.\n"
+		"Run as \"pahole\" (a link), --version answers in pahole's format (%s) for the\n"
+		"kernel's scripts/pahole-version.sh.\n"
 		"Run 'btfstream diff --help' for the BTF comparison.\n",
 		PIPELINE_DEFAULT_QUEUE_CAPACITY, PIPELINE_DEFAULT_WINDOW_PER_JOB, PIPELINE_BATCH_RECORDS,
-		PAHOLE_COMPAT_VERSION);
+		PAHOLE_COMPAT_NUMERIC, PAHOLE_COMPAT_VERSION);
 }
 
 static int parse_uint(const char *opt, const char *s, unsigned long max, unsigned long *v)
@@ -238,13 +245,39 @@ static int run_batch(struct pipeline_opts *o, char **args, int nargs, const char
 	return failed ? 1 : 0;
 }
 
+/* A feature option, kept until every option is read: lists and switches
+ * act in command-line order, and what they print obeys a -v given after
+ * them (pahole prints its unknown-feature lines under -V). */
+struct feature_op {
+	int opt;		/* OPT_FEATURES, OPT_FEATURES_STRICT or OPT_PAHOLE_FEATURE */
+	const char *arg;	/* the list, or the switch's name */
+};
+
 /* What the command line asks for. */
 struct cli {
 	struct pipeline_opts o;
 	const char *stats_fmt;		/* NULL, "table" or "json" */
 	const char *modules_dir;	/* --modules */
 	bool pahole_J;			/* -J given */
+	struct feature_op *fops;	/* argc entries */
+	int nfops;
 };
+
+/* Applies the feature options in order. Returns 0, or 2 (a usage error). */
+static int apply_features(struct cli *c)
+{
+	for (int i = 0; i < c->nfops; i++) {
+		const struct feature_op *op = &c->fops[i];
+
+		if (op->opt == OPT_PAHOLE_FEATURE)
+			features__pahole_switch(&c->o.features, op->arg);
+		else if (features__add_list(&c->o.features, op->arg, op->opt == OPT_FEATURES_STRICT))
+			return 2;
+	}
+	if (c->nfops)
+		pr_debug("btfstream: features: %s", features__describe(&c->o.features));
+	return 0;
+}
 
 /* Parses the options into c. Returns -1 to go on, else the exit code
  * (--help, --version, a usage error). */
@@ -254,7 +287,7 @@ static int parse_args(int argc, char **argv, struct cli *c)
 	int opt, li = 0;
 
 	add_pahole_switches();
-	while ((opt = getopt_long(argc, argv, "o:j::qvhJ", long_opts, &li)) != -1) {
+	while ((opt = getopt_long(argc, argv, "o:j::qvVhJ", long_opts, &li)) != -1) {
 		switch (opt) {
 		case 'o':
 		case OPT_DETACHED:
@@ -272,7 +305,7 @@ static int parse_args(int argc, char **argv, struct cli *c)
 			c->o.jobs = v;
 			break;
 		case OPT_PAHOLE_FEATURE:
-			features__pahole_switch(&c->o.features, long_opts[li].name);
+			c->fops[c->nfops++] = (struct feature_op){ opt, long_opts[li].name };
 			break;
 		case OPT_STATS:
 			c->stats_fmt = optarg ? optarg : "table";
@@ -297,8 +330,7 @@ static int parse_args(int argc, char **argv, struct cli *c)
 			break;
 		case OPT_FEATURES:
 		case OPT_FEATURES_STRICT:
-			if (features__parse(&c->o.features, optarg, opt == OPT_FEATURES_STRICT))
-				return 2;
+			c->fops[c->nfops++] = (struct feature_op){ opt, optarg };
 			break;
 		case OPT_MEMORY_LIMIT:
 			if (parse_size(optarg, &c->o.memory_limit))
@@ -321,9 +353,6 @@ static int parse_args(int argc, char **argv, struct cli *c)
 		case OPT_FUNCS_REPORT:
 			c->o.funcs_report = optarg;
 			break;
-		case OPT_GEN_FLOATS:
-			c->o.features.gen_floats = true;
-			break;
 		case 'J':
 			c->pahole_J = true;
 			break;
@@ -331,6 +360,7 @@ static int parse_args(int argc, char **argv, struct cli *c)
 			log__set_level(LOG_QUIET);
 			break;
 		case 'v':
+		case 'V':	/* pahole's spelling */
 			log__set_level(LOG_DEBUG);
 			break;
 		case 'h':
@@ -339,12 +369,18 @@ static int parse_args(int argc, char **argv, struct cli *c)
 		case OPT_VERSION:
 			print_version(argv[0]);
 			return 0;
+		case OPT_NUMERIC_VERSION:
+			printf("%d\n", PAHOLE_COMPAT_NUMERIC);
+			return 0;
+		case OPT_SUPPORTED_FEATURES:
+			features__print_supported(stdout);
+			return 0;
 		default:
 			usage(stderr);
 			return 2;
 		}
 	}
-	return -1;
+	return apply_features(c) ?: -1;
 }
 
 /* glibc's malloc policy, chosen for the pipeline's big blocks (docs/design.md,
@@ -372,13 +408,17 @@ static void set_malloc_policy(const struct pipeline_opts *o, bool batch)
 
 int main(int argc, char **argv)
 {
-	struct cli c = { .o = { .sz = sizeof(c.o) } };
+	struct cli c = { .o = { .sz = sizeof(c.o) }, .fops = calloc(argc, sizeof(*c.fops)) };
 	struct pipeline_opts *o = &c.o;
 	struct run_stats stats;
 	int err;
 
 	if (argc > 1 && !strcmp(argv[1], "diff"))
 		return diff__main(argc - 1, argv + 1, stdout);
+	if (!c.fops) {
+		pr_warn("btfstream: out of memory");
+		return 1;
+	}
 	features__default(&o->features);
 	if ((err = parse_args(argc, argv, &c)) >= 0)
 		return err;
@@ -399,6 +439,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	err = pipeline__run(o, &stats);
+	stats.features = features__describe(&o->features);
 	if (c.stats_fmt && !err) {
 		if (!strcmp(c.stats_fmt, "json"))
 			stats__print_json(&stats, stdout);

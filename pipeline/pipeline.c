@@ -498,8 +498,8 @@ static void warn_unmapped(struct pipeline *p)
 		unresolved += p->readers[i].rd.stats.unresolved;
 	}
 	if (unsupported)
-		pr_warn("btfstream: %s: %llu DWARF types have no BTF equivalent (imaginary/decimal floats, "
-			"integers wider than 128 bits); references to them became void",
+		pr_warn("btfstream: %s: %llu DWARF types have no BTF equivalent (imaginary/decimal floats); "
+			"references to them became void",
 			p->opts->input, (unsigned long long)unsupported);
 	if (unresolved)
 		pr_info("btfstream: %s: %llu references to DIEs without a type became void", p->opts->input,

@@ -42,6 +42,7 @@ struct run_stats {
 	unsigned int window;		/* reorder window used, CUs */
 	unsigned int jobs;
 	struct func_select_stats funcs;	/* function verdicts */
+	const char *features;		/* the --btf_features in effect, "a,b,..." (set by the CLI) */
 };
 
 uint64_t stats__now_ns(void);		/* CLOCK_MONOTONIC */

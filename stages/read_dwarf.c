@@ -487,9 +487,15 @@ static int read_base_type(struct dwarf_reader *r, Dwarf_Die *die)
 		btf_enc = BTF_INT_BOOL;
 		break;
 	}
-	if (size == 0 || size > 16) {	/* no BTF INT for it: references become void */
-		r->stats.unsupported++;
-		return map_die(r, die, DIE_MAP_ALIAS);
+	/* BTF has INTs of 1, 2, 4, 8 and 16 bytes. Any other size (clang's
+	 * DW_ATE_unsigned_24 of 3 bytes, made for DW_OP_convert in location
+	 * expressions; 0; more than 16) becomes pahole's 4-byte stand-in, so
+	 * what refers to it stays valid and matches pahole's output. */
+	if (size == 0 || size > 16 || (size & (size - 1))) {
+		s = "__SANITIZED_FAKE_INT__";
+		size = 4;
+		if (intern_name(r, s, &name))
+			return -ENOMEM;
 	}
 	if ((idx = add_rec(r, BTF_KIND_INT)) < 0)
 		return -ENOMEM;

@@ -44,7 +44,7 @@ struct vars;
 struct elf_funcs;
 
 /* The array index type: the writer replaces it with the id of the first CU's
- * "int" (or a synthesised __ARRAY_SIZE_TYPE__), as pahole does. */
+ * "int" (or a synthesised signed 4-byte "int"), as pahole does. */
 #define REF_INDEX_TYPE 0xffffffffu
 
 struct read_opts {

@@ -12,6 +12,15 @@
 #define EM_AARCH64 183
 #endif
 
+/* Type 0 is "no relocation" in every psABI (R_X86_64_NONE, R_AARCH64_NONE,
+ * R_390_NONE, R_386_NONE, R_ARM_NONE, ...): ld.lld -r writes it for
+ * relocations against a discarded section (a module's .discard.addressable).
+ * AArch64 also reserves 256 for R_AARCH64_NONE (its withdrawn number). */
+static bool reloc_is_none(unsigned int machine, unsigned int type)
+{
+	return type == 0 || (machine == EM_AARCH64 && type == 256);
+}
+
 /* Bytes a relocation writes (4 or 8), or 0 if the type is not an absolute
  * one this code knows for the machine. */
 static unsigned int reloc_width(unsigned int machine, unsigned int type)
@@ -66,6 +75,8 @@ static int apply_section(struct input *in, Elf_Scn *rscn, const GElf_Shdr *rsh, 
 			rela.r_offset = rel.r_offset;
 			rela.r_info = rel.r_info;
 		}
+		if (reloc_is_none(in->machine, GELF_R_TYPE(rela.r_info)))
+			continue;
 		width = reloc_width(in->machine, GELF_R_TYPE(rela.r_info));
 		if (!width)
 			return fail__set(f, -ENOTSUP, "%s: relocation type %u in %s is not supported for machine %u",

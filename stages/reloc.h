@@ -7,6 +7,9 @@
  * arm64 and s390x. Each section gets a base address of its own, index << 32
  * (reloc__section_base), so addresses in different sections never collide;
  * stages/vars.c and stages/funcs.c place symbols with the same bases.
+ * Type 0 (R_*_NONE in every psABI; ld.lld -r leaves it where a relocation
+ * pointed into a discarded section) is skipped on every machine; any other
+ * type that is not an absolute 4- or 8-byte one fails with its number.
  * Main thread only, at input time.
  */
 #ifndef BTFSTREAM_RELOC_H

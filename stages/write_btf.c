@@ -416,9 +416,10 @@ static int cut_batch(struct btf_writer *w)
 }
 
 /* pahole's index type rule: the first CU that has a base type named "int"
- * decides; a CU before it that has arrays gets a 4-byte unsigned
- * __ARRAY_SIZE_TYPE__ appended after its own types. Once decided, every later
- * batch starts with a copy of that int (dedup makes them one type again). */
+ * decides; a CU before it that has arrays gets a signed 4-byte "int"
+ * appended after its own types, which then decides (so in split BTF it
+ * becomes the base's int in the dedup). Once decided, every later batch
+ * starts with a copy of that int (dedup makes them one type again). */
 static int begin_cu(struct btf_writer *w, const struct type_rec *r)
 {
 	w->cu = r->elem;
@@ -438,18 +439,21 @@ static int begin_cu(struct btf_writer *w, const struct type_rec *r)
 static int end_cu(struct btf_writer *w)
 {
 	struct type_rec size_type = {
-		.kind = BTF_KIND_INT, .size_type = 4, .extra = 32,
+		.kind = BTF_KIND_INT, .size_type = 4, .extra = (BTF_INT_SIGNED << 24) | 32,
 	};
 	int err;
 
 	if (w->cu_seen != w->cu_nrecs)
 		return -EPROTO;
 	if (w->cu_needs_index) {
-		if ((err = strtab__intern(w->strtab, "__ARRAY_SIZE_TYPE__", 19, &size_type.name)))
+		if ((err = strtab__intern(w->strtab, "int", 3, &size_type.name)))
 			return err;
 		w->cu_nrecs = 0;	/* no refs to resolve in it */
 		if ((err = write_type(w, &size_type)))
 			return err;
+		w->index_type = w->next_id;
+		w->index_tmpl = size_type;
+		w->index_decided = 1;
 		w->next_id++;
 		w->records++;
 		w->batch_recs++;

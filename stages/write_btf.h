@@ -92,7 +92,7 @@ struct btf_writer {
 	int index_decided;
 	uint32_t index_rec;	/* in this CU: the ref of the "int" that decides it */
 	uint32_t cu_index_type;	/* the id arrays of this CU use */
-	int cu_needs_index;	/* this CU must end with __ARRAY_SIZE_TYPE__ */
+	int cu_needs_index;	/* this CU must end with an index "int" */
 	uint64_t records;	/* type records written */
 
 	struct late_secinfo *secinfo;	/* one per VAR written */

@@ -1,6 +1,6 @@
 /* tests/tap.h: a tiny TAP producer for the C unit tests, read by `prove`.
  *
- * Single-threaded use only: call ok()/is_int() from the test's main thread.
+ * Single-threaded use only: call ok()/is_int()/is_str() from the test's main thread.
  * A test file calls plan(N) (or done_testing() at the end), then one ok() per
  * check, and returns exit_status() from main.
  */
@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static int tap_count;
 static int tap_failed;
@@ -38,6 +39,16 @@ static inline int ok(int cond, const char *fmt, ...)
 		int _r = ok(_g == _w, __VA_ARGS__);                           \
 		if (!_r)                                                      \
 			printf("#   got %lld, want %lld\n", _g, _w);          \
+		_r;                                                           \
+	})
+
+#define is_str(got, want, ...)                                               \
+	({                                                                    \
+		const char *_g = (got), *_w = (want);                         \
+		int _r = ok(_g && _w && !strcmp(_g, _w), __VA_ARGS__);        \
+		if (!_r)                                                      \
+			printf("#   got '%s', want '%s'\n", _g ? _g : "(null)", \
+			       _w ? _w : "(null)");                           \
 		_r;                                                           \
 	})
 

@@ -4,7 +4,7 @@
 # same types as pahole -J (computed here, now, with Debian's pahole) for every
 # kind but FUNC and FUNC_PROTO, whose every difference is attributed to a
 # rule by attribute-funcs.sh, and be byte-identical for
-# -j1, -j2, -j4 and a tiny queue. One difference is deliberate (see
+# -j1, -j2, -j4, a tiny queue and kbuild 6.12's two pahole lines. One difference is deliberate (see
 # docs/btf-rules.md, "Variables"): pahole 1.24 drops the per-CPU variable at
 # offset 0 of .data..percpu (fixed_percpu_data); btfstream keeps it, as
 # later pahole does. The test checks that this is the only VAR/DATASEC one.
@@ -55,6 +55,17 @@ for variant in "-j1" "-j4" "-j2 --queue-capacity 2 --window 1" "-j2 --memory-lim
 	"$BTFSTREAM" $variant "$vmlinux" -o "$TMP/v.btf" && cmp -s "$TMP/j2.btf" "$TMP/v.btf"
 	ok $? "$variant: byte-identical to -j2"
 done
+
+# kbuild 6.12's lines (scripts/Makefile.btf), with and without
+# KBUILD_BUILD_TIMESTAMP: the second --btf_features adds to the first
+list=encode_force,var,float,enum64,decl_tag,type_tag,optimized_func,consistent_func,decl_tag_kfuncs
+"$BTFSTREAM" -J -j --btf_features=$list -j --lang_exclude=rust --btf_encode_detached="$TMP/k612.btf" "$vmlinux" &&
+	cmp -s "$TMP/j2.btf" "$TMP/k612.btf"
+ok $? "6.12's pahole line: byte-identical to the default"
+"$BTFSTREAM" -J -j --btf_features=$list -j --btf_features=+reproducible_build --lang_exclude=rust \
+	--btf_encode_detached="$TMP/k612ts.btf" "$vmlinux" 2> "$TMP/k612ts.err" && cmp -s "$TMP/j2.btf" "$TMP/k612ts.btf" &&
+	[ ! -s "$TMP/k612ts.err" ]
+ok $? "6.12's line with KBUILD_BUILD_TIMESTAMP (+reproducible_build): byte-identical, no warning"
 
 "$BTFSTREAM" -j2 --stats=json "$vmlinux" -o "$TMP/v.btf" > "$TMP/stats.json"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["types_after_dedup"] > 0 and d["peak_rss_kb"] > 0 and len(d["stages"]) >= 5' "$TMP/stats.json" 2>/dev/null ||

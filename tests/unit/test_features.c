@@ -1,9 +1,22 @@
-/* tests/unit/test_features.c: --btf-features parsing (pahole's names). */
+/* tests/unit/test_features.c: --btf_features parsing (pahole v1.31's rules). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "pipeline/features.h"
 #include "pipeline/log.h"
 #include "tests/tap.h"
+
+/* The features in effect after list a (then b, if not NULL), as a copy
+ * (features__describe's buffer is reused; the test leaks the copies). */
+static const char *after(const char *a, const char *b)
+{
+	struct btf_features f;
+
+	features__default(&f);
+	if (features__add_list(&f, a, false) || (b && features__add_list(&f, b, false)))
+		return "(error)";
+	return strdup(features__describe(&f));
+}
 
 int main(void)
 {
@@ -14,23 +27,35 @@ int main(void)
 	ok(f.var && f.gen_floats && f.decl_tag && f.type_tag && f.enum64 && f.optimized_func &&
 	   f.consistent_func && f.decl_tag_kfuncs && f.encode_force && !f.global_var,
 	   "default is the kernel's list, without global_var");
-	is_int(features__parse(&f, "var,float", false), 0, "a list parses");
-	ok(f.var && f.gen_floats && !f.decl_tag && !f.consistent_func, "only the named features are on");
+	is_int(features__add_list(&f, "var,float", false), 0, "a list parses");
+	ok(f.var && f.gen_floats && !f.decl_tag && !f.consistent_func, "the first list starts from nothing");
 	ok(f.reproducible_build, "reproducible_build is always on");
-	is_int(features__parse(&f, "default,global_var", false), 0, "default plus one");
-	ok(f.consistent_func && f.global_var, "... gives both");
-	is_int(features__parse(&f, "all", false), 0, "all");
-	ok(f.global_var && f.var && f.decl_tag_kfuncs, "all turns everything on");
-	is_int(features__parse(&f, "var,bogus", false), 0, "an unknown name is not an error");
-	ok(f.var, "... and the known ones still apply");
-	ok(features__parse(&f, "var,bogus", true) < 0, "with strict, an unknown name is an error");
-	features__parse(&f, "var,enum64", false);
-	ok(!strcmp(features__describe(&f), "var,enum64,reproducible_build"), "describe lists what is on (%s)",
-	   features__describe(&f));
+	is_int(features__add_list(&f, "enum64", false), 0, "a second list");
+	ok(f.var && f.gen_floats && f.enum64 && !f.decl_tag, "... adds to the first");
+	is_str(after("var", "+reproducible_build"),
+	       "encode_force,var,float,decl_tag,type_tag,enum64,optimized_func,consistent_func,decl_tag_kfuncs,"
+	       "reproducible_build", "+NAME adds the default set");
+	is_str(after("+global_var", NULL),
+	       "encode_force,var,float,decl_tag,type_tag,enum64,optimized_func,consistent_func,decl_tag_kfuncs,"
+	       "reproducible_build,global_var", "+global_var is default plus global_var");
+	is_str(after("default,global_var", NULL), after("+global_var", NULL), "default,global_var is the same");
+	is_str(after("all", NULL), after("+global_var", NULL), "all turns on every feature btfstream encodes");
+	is_str(after("var,bogus,layout", NULL), "var,reproducible_build", "unknown names are skipped");
+	is_str(after("float,distilled_base", NULL), "float,reproducible_build",
+	       "a feature not encoded yet is skipped (with a warning)");
+	is_str(after("", NULL), "reproducible_build", "an empty list turns everything off");
+	features__default(&f);
+	ok(features__add_list(&f, "var,bogus", true) < 0, "strict: an unknown name is an error");
+	features__default(&f);
+	ok(features__add_list(&f, "var,attributes", true) < 0, "strict: a feature not encoded yet is an error");
+	features__default(&f);
+	is_int(features__add_list(&f, "+reproducible_build", true), 0, "strict: +reproducible_build is fine");
 	features__default(&f);
 	ok(features__pahole_switch(&f, "skip_encoding_btf_vars") && !f.var, "--skip_encoding_btf_vars turns var off");
 	ok(features__pahole_switch(&f, "skip_encoding_btf_inconsistent_proto") && f.consistent_func,
 	   "--skip_encoding_btf_inconsistent_proto is consistent_func");
+	features__add_list(&f, "var", false);
+	ok(features__pahole_switch(&f, "btf_gen_floats") && f.gen_floats && f.var, "--btf_gen_floats after a list adds float");
 	ok(!features__pahole_switch(&f, "no_such_switch"), "an unknown switch is refused");
 	ok(features__pahole_switch_name(0) && !features__pahole_switch_name(1000), "the switch names end");
 	done_testing();

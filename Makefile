@@ -30,7 +30,7 @@ Q := @
 quiet = @printf '  %-4s %s\n'
 endif
 
-LIB_SRCS := $(wildcard queue/*.c strtab/*.c stages/*.c) $(filter-out pipeline/main.c,$(wildcard pipeline/*.c))
+LIB_SRCS := $(wildcard queue/*.c strtab/*.c stages/*/*.c) $(filter-out pipeline/main.c,$(wildcard pipeline/*.c pipeline/*/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
 MAIN_OBJ := $(O)/pipeline/main.o
 BIN      := $(O)/btfstream

@@ -14,8 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "pipeline/log.h"
-#include "stages/base_prune.h"
+#include "stages/common/log.h"
+#include "stages/dedup/base_prune.h"
 
 static char **found;
 static size_t nfound, capfound;

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "pipeline/log.h"
+#include "stages/common/log.h"
 
 /* In pahole's order (its --supported_btf_features), less what btfstream
  * cannot encode yet (not_yet below). */

@@ -7,10 +7,10 @@
 #include <string.h>
 
 #include "pipeline/batch.h"
-#include "pipeline/diff.h"
-#include "pipeline/log.h"
+#include "pipeline/diff/diff.h"
+#include "stages/common/log.h"
 #include "pipeline/pipeline.h"
-#include "stages/cu_index.h"
+#include "stages/input/cu_index.h"
 
 enum {
 	OPT_STATS = 256,
@@ -393,7 +393,7 @@ static int parse_args(int argc, char **argv, struct cli *c)
  * being handed back between batches (8 MiB in batch mode: a module's
  * batches are small, and 32 MiB kept 10 MB more per worker for 0.2 s of
  * system time over 1,121 modules). The batch images themselves are
- * mappings of their own (stages/write_btf.c). glibc's default raises the
+ * mappings of their own (stages/write/write_btf.c). glibc's default raises the
  * threshold to the largest block freed, after which freed blocks of every
  * size stayed in the heaps (~35 MB more peak RSS). Under --memory-limit,
  * 256 KiB and glibc's trim threshold, for the last few MB. glibc's own

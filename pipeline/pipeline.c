@@ -3,7 +3,7 @@
  * symbols), readers + writer + merge thread (concurrently), functions and
  * DATASECs, final dedup, emit.
  *
- * Threads: N reader threads, the merge thread (stages/merge.h: each batch's
+ * Threads: N reader threads, the merge thread (stages/dedup/merge.h: each batch's
  * dedup) and the calling thread, which is the writer.
  * Each reader owns one ring (queue/ring_mpsc.h) and pushes the records of the
  * CUs it claims, in claim order; CUs are claimed in increasing order from one
@@ -24,23 +24,23 @@
 
 #include <bpf/btf.h>
 
-#include "pipeline/log.h"
+#include "stages/common/log.h"
 #include "pipeline/probes.h"
 #include "queue/ring_mpsc.h"
-#include "stages/arena.h"
-#include "stages/base_prune.h"
-#include "stages/cu_index.h"
-#include "stages/datasec.h"
-#include "stages/dedup.h"
-#include "stages/emit.h"
-#include "stages/func_select.h"
-#include "stages/funcs.h"
-#include "stages/input.h"
-#include "stages/kfuncs.h"
-#include "stages/merge.h"
-#include "stages/name_cache.h"
-#include "stages/vars.h"
-#include "stages/write_btf.h"
+#include "stages/record/arena.h"
+#include "stages/dedup/base_prune.h"
+#include "stages/input/cu_index.h"
+#include "stages/write/datasec.h"
+#include "stages/dedup/dedup.h"
+#include "stages/emit/emit.h"
+#include "stages/write/func_select.h"
+#include "stages/input/elf_funcs.h"
+#include "stages/input/input.h"
+#include "stages/input/elf_kfuncs.h"
+#include "stages/dedup/merge.h"
+#include "stages/read/name_cache.h"
+#include "stages/input/elf_vars.h"
+#include "stages/write/write_btf.h"
 #include "strtab/strtab.h"
 
 #define WRITER_BATCH 256
@@ -57,9 +57,9 @@ struct pipeline {
 	struct input in;
 	struct cu_index idx;
 	struct strtab *strtab;
-	struct vars vars;
+	struct elf_vars vars;
 	struct elf_funcs funcs;
-	struct kfuncs kfuncs;
+	struct elf_kfuncs kfuncs;
 	struct read_opts read;		/* from opts->features and the input */
 	struct fail fail;
 
@@ -597,9 +597,9 @@ static int stage_open(struct pipeline *p, struct run_stats *s)
 				 o->base, strerror(errno));
 	if ((err = input__open(&p->in, o->input, &p->fail)) ||
 	    (err = cu_index__build(&p->idx, p->in.dwarf, o->input, &p->fail, index_progress, &p->in)) ||
-	    (err = vars__build(&p->vars, &p->in, o->features.global_var, &p->fail)) ||
-	    (err = funcs__build(&p->funcs, &p->in, &p->fail)) ||
-	    (err = kfuncs__build(&p->kfuncs, p->in.elf, p->in.big_endian, o->input, &p->fail)))
+	    (err = elf_vars__build(&p->vars, &p->in, o->features.global_var, &p->fail)) ||
+	    (err = elf_funcs__build(&p->funcs, &p->in, &p->fail)) ||
+	    (err = elf_kfuncs__build(&p->kfuncs, p->in.elf, p->in.big_endian, o->input, &p->fail)))
 		return err;
 	input__release_debug_info(&p->in, p->idx.bytes);
 	/* the index read every CU's DIE: the main handle now caches every CU's
@@ -832,7 +832,7 @@ static int stage_read_write(struct pipeline *p, struct run_stats *s)
 }
 
 /* The final dedup; on a base, with the base types it cannot use hidden
- * (stages/base_prune.h) */
+ * (stages/dedup/base_prune.h) */
 static int dedup_split(struct pipeline *p, struct run_stats *s, struct btf *btf)
 {
 	struct base_prune *prune = p->opts->base_prune;
@@ -904,9 +904,9 @@ static void free_read_side(struct pipeline *p)
 	cu_index__free(&p->idx);
 	free(p->func_order);
 	p->func_order = NULL;
-	vars__free(&p->vars);
-	funcs__free(&p->funcs);
-	kfuncs__free(&p->kfuncs);
+	elf_vars__free(&p->vars);
+	elf_funcs__free(&p->funcs);
+	elf_kfuncs__free(&p->kfuncs);
 }
 
 static void *cleanup_main(void *arg)

@@ -17,7 +17,7 @@
 
 struct btf;
 #include "pipeline/stats.h"
-#include "stages/read_dwarf.h"
+#include "stages/read/read_dwarf.h"
 
 #define PIPELINE_MAX_LANG_EXCLUDE 32
 

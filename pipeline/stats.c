@@ -66,7 +66,7 @@ void stats__print_table(const struct run_stats *s, FILE *out)
 		"total", ms(s->wall_ns), ms(s->cpu_ns), s->jobs, (unsigned long long)s->types_before_dedup,
 		(unsigned long long)s->types_after_dedup, (unsigned long long)s->strings);
 	if (s->base_types)
-		fprintf(out, "base: %llu types, %llu hidden from the final dedup (stages/base_prune.h)\n",
+		fprintf(out, "base: %llu types, %llu hidden from the final dedup (stages/dedup/base_prune.h)\n",
 			(unsigned long long)s->base_types, (unsigned long long)s->base_hidden);
 	fprintf(out, "features: %s\n", s->features ? s->features : "");
 	fprintf(out, "functions: %llu names;", (unsigned long long)s->funcs.names);

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "stages/func_select.h"
+#include "stages/write/func_select.h"
 
 struct stage_stat {
 	const char *name;

@@ -88,7 +88,7 @@ done
 "$BTFSTREAM" "$TMP/good.elf" -o "$out"; ok $? "the good file still converts"
 
 # Compressed DWARF (gcc -gz, the kernel's CONFIG_DEBUG_INFO_COMPRESSED):
-# decompressed once into memory (stages/decompress.h), the same BTF as built
+# decompressed once into memory (stages/input/decompress.h), the same BTF as built
 # without -gz, also as a relocatable object and with a fresh libdw handle per
 # CU; a corrupt stream is one clear line, exit 1, no output.
 if gcc -g -gz -O0 -o "$TMP/gz.elf" "$FIXTURES/kinds.c" -w 2> /dev/null &&

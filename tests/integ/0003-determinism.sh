@@ -18,13 +18,13 @@ for variant in "-j2" "-j4" "-j8" "-j3 --queue-capacity 2 --window 1" "-j2 --queu
 	ok $? "$variant: byte-identical to -j1"
 done
 # batches handed to libbpf with their strings (it then hashes every string
-# reference itself) instead of set aside (stages/merge.c): same bytes
+# reference itself) instead of set aside (stages/dedup/merge.c): same bytes
 for variant in "-j2 --batch-records 1" "-j2"; do
 	BTFSTREAM_HASH_BATCH_STRINGS=1 "$BTFSTREAM" $variant "$TMP/many.elf" -o "$TMP/m.btf" && cmp -s "$TMP/j1.btf" "$TMP/m.btf"
 	ok $? "$variant, batch strings hashed by libbpf: byte-identical"
 done
 # the final string compaction done by libbpf (btf__add_btf) instead of
-# stages/str_compact.c: same bytes
+# stages/dedup/str_compact.c: same bytes
 BTFSTREAM_LIBBPF_COMPACT=1 "$BTFSTREAM" -j2 "$TMP/many.elf" -o "$TMP/c.btf" && cmp -s "$TMP/j1.btf" "$TMP/c.btf"
 ok $? "string compaction by libbpf: byte-identical"
 # each reader's Dwarf begun again before every CU, or every third

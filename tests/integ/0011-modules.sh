@@ -118,7 +118,7 @@ done
 [ $same -eq 8 ]; ok $? "batch: all 8 outputs byte-identical to single runs ($same)"
 [ ! -e "$TMP/batch/broken.ko.btf" ]; ok $? "batch: no output for the broken input"
 
-# hiding the base types a module cannot use (stages/base_prune.h) must not
+# hiding the base types a module cannot use (stages/dedup/base_prune.h) must not
 # change a byte: every 8th module of the package (all of them when only the
 # test's few were fetched), with and without, in batch mode
 find "$moddir/kernel" -name '*.ko' | sort > "$TMP/all"

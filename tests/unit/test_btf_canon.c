@@ -8,9 +8,9 @@
  * kind. Also: multiset duplicates, --ignore-kinds, split BTF with --base, and
  * the error exits.
  */
-#include "pipeline/btf_canon.h"
-#include "pipeline/diff.h"
-#include "pipeline/log.h"
+#include "pipeline/diff/btf_canon.h"
+#include "pipeline/diff/diff.h"
+#include "stages/common/log.h"
 #include "tests/tap.h"
 
 #include <bpf/btf.h>

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stages/die_attrs.h"
+#include "stages/read/die_attrs.h"
 #include "tests/unit/dwarf_file.h"
 #include "tests/tap.h"
 

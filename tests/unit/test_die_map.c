@@ -1,5 +1,5 @@
 /* tests/unit/test_die_map.c: the reader's DIE offset -> ref map. */
-#include "stages/die_map.h"
+#include "stages/read/die_map.h"
 #include "tests/tap.h"
 
 int main(void)

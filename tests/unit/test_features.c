@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "pipeline/features.h"
-#include "pipeline/log.h"
+#include "stages/common/log.h"
 #include "tests/tap.h"
 
 /* The features in effect after list a (then b, if not NULL), as a copy

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stages/name_cache.h"
+#include "stages/read/name_cache.h"
 #include "tests/tap.h"
 
 #define STR_BYTES (64 * 1024)

@@ -3,14 +3,14 @@
  * For every DIE with a DW_AT_location in this test's own executable and in
  * the btfstream binary (both -O2 -g: location lists, DW_OP_entry_value,
  * DW_OP_stack_value), the register param_loc__reg finds must be the one
- * libdw's dwarf_getlocations gives by the same rule (stages/param_loc.h),
+ * libdw's dwarf_getlocations gives by the same rule (stages/read/param_loc.h),
  * whenever param_loc__reg does not decline.
  */
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <stdlib.h>
 
-#include "stages/param_loc.h"
+#include "stages/read/param_loc.h"
 #include "tests/unit/dwarf_file.h"
 #include "tests/tap.h"
 

@@ -1,5 +1,5 @@
 /* tests/unit/test_proto_memo.c: prototypes by content. */
-#include "stages/proto_memo.h"
+#include "stages/write/proto_memo.h"
 #include "tests/tap.h"
 
 int main(void)

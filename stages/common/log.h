@@ -1,0 +1,30 @@
+/* stages/common/log.h: the one logging helper library code may print through.
+ *
+ * Library code (queue/, strtab/, stages/, pipeline/) never calls fprintf on its
+ * own; it calls pr_warn/pr_info/pr_debug. The CLI sets the level and the stream
+ * once, before any thread starts (log__set_level, log__set_stream); after that
+ * any thread may log. Each call writes one whole line with a single write, so
+ * lines from different threads do not interleave.
+ */
+#ifndef BTFSTREAM_LOG_H
+#define BTFSTREAM_LOG_H
+
+#include <stdio.h>
+
+enum log_level {
+	LOG_QUIET = 0, /* nothing, not even warnings */
+	LOG_WARN = 1,
+	LOG_INFO = 2,
+	LOG_DEBUG = 3,
+};
+
+void log__set_level(enum log_level level);
+void log__set_stream(FILE *stream);
+enum log_level log__level(void);
+void log__printf(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define pr_warn(...) log__printf(LOG_WARN, __VA_ARGS__)
+#define pr_info(...) log__printf(LOG_INFO, __VA_ARGS__)
+#define pr_debug(...) log__printf(LOG_DEBUG, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,53 @@
+/* stages/dedup/base_prune.h: hide the base types a split dedup cannot use.
+ *
+ * libbpf's split dedup (btf__dedup on a BTF with a base) first hashes every
+ * base type into its candidate table: for a module on the vmlinux BTF that is
+ * ~95,000 hashes and as many small allocations, per module, although a module
+ * names a few thousand of them at most. Most of the CPU of a module run went
+ * there (docs/design.md, "Modules").
+ *
+ * Which base types can a split type ever be found equal to? libbpf compares
+ * names first for every kind (string offsets: the split BTF's strings that
+ * the base has are the base's offsets), so:
+ *   - a named base type whose name no split type carries can match nothing;
+ *   - an anonymous base type that refers (member, parameter, element, target)
+ *     to such a type can match nothing either: the split type in that place
+ *     would have to match the unmatchable one.
+ * Everything else is kept. base_prune__apply turns the unmatchable types into
+ * empty DATASECs in place (same name, vlen 0, size 0: 12 bytes, which every
+ * type has), a kind the dedup never hashes, never matches and never renumbers;
+ * base_prune__restore puts the original bytes back. The dedup's decisions are
+ * the same (tests/integ/0011 compares the bytes with and without pruning on
+ * real modules; BTFSTREAM_BASE_PRUNE=0 turns it off).
+ *
+ * Threads: one caller at a time, and between apply and restore nothing else
+ * may read the base (the pipeline applies it around its final dedup, when the
+ * merge thread is done). The base must stay the same object, unmodified by
+ * anything else, for the life of the base_prune. A base_prune made before a
+ * fork() is shared by the children (copy-on-write), each applying its own.
+ */
+#ifndef BTFSTREAM_BASE_PRUNE_H
+#define BTFSTREAM_BASE_PRUNE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct btf;
+struct base_prune;
+
+/* Prepares base (which it also puts into libbpf's "modifiable" state, so that
+ * its type memory no longer moves). NULL and errno on failure. */
+struct base_prune *base_prune__new(struct btf *base);
+void base_prune__free(struct base_prune *bp);
+
+/* Hides the base types no type of split (a split BTF on that base) can be
+ * equal to. Returns how many were hidden. */
+size_t base_prune__apply(struct base_prune *bp, const struct btf *split);
+
+/* Puts back every type the last apply hid. Safe to call without an apply. */
+void base_prune__restore(struct base_prune *bp);
+
+/* false when the environment says BTFSTREAM_BASE_PRUNE=0 (for comparisons). */
+bool base_prune__enabled(void);
+
+#endif

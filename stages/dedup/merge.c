@@ -1,0 +1,157 @@
+/* stages/dedup/merge.c: see merge.h. */
+#include "stages/dedup/merge.h"
+
+#include <bpf/btf.h>
+#include <errno.h>
+#include <linux/btf.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stages/dedup/raw_btf.h"
+
+int merger__init(struct merger *m, struct btf *base, const char *path, struct fail *f)
+{
+	memset(m, 0, sizeof(*m));
+	m->path = path;
+	m->fail = f;
+	m->btf = base ? btf__new_empty_split(base) : btf__new_empty();
+	return m->btf ? 0 : fail__set(f, -ENOMEM, "merge: %s: out of memory", path);
+}
+
+/* Read the anchors (the last n types of the deduped batch) into final ids
+ * relative to the batch: 0 for void, else the deduped batch id. */
+static int read_anchors(struct btf *bb, const struct btf_batch *b, uint32_t first)
+{
+	for (uint32_t i = 0; i < b->nanchors; i++) {
+		const struct btf_type *t = btf__type_by_id(bb, first + i);
+
+		if (!t || !btf_is_typedef(t) || t->type >= first)
+			return -EPROTO;
+		b->final_ids[i] = t->type;
+	}
+	return 0;
+}
+
+/* BTFSTREAM_HASH_BATCH_STRINGS=1 (tests): hand batches over with their
+ * strings, as before, to compare the bytes. */
+static bool hash_strings(void)
+{
+	const char *e = getenv("BTFSTREAM_HASH_BATCH_STRINGS");
+
+	return e && *e && strcmp(e, "0");
+}
+
+/*
+ * The batch as libbpf will dedup it. The writer already placed every string
+ * of the batch exactly once, so equal names have equal offsets, which is all
+ * the dedup compares. The batch is handed over with a string section of one
+ * empty string: libbpf then counts its strings as deduplicated (a BTF whose
+ * string section is just "" is, by libbpf's own rule) and skips hashing the
+ * batch's ~1 million string references into a new string set, which was a
+ * quarter of the merge thread's time. The dedup uses name offsets only as
+ * keys; the real strings are put back by cut_anchors. *strs receives them
+ * (the caller frees it). If libbpf refuses that BTF, the batch is given with
+ * its strings and libbpf hashes them (*strs is then NULL). Frees b->raw.
+ */
+static struct btf *batch_btf(struct btf_batch *b, char **strs, uint32_t *str_len)
+{
+	struct btf_header *h = (struct btf_header *)b->raw;
+	struct btf *bb = NULL;
+
+	*strs = NULL;
+	if (b->size < sizeof(*h) || h->hdr_len + (size_t)h->str_off + h->str_len > b->size ||
+	    h->hdr_len + (size_t)h->type_off + h->type_len > h->hdr_len + (size_t)h->str_off ||
+	    h->str_len < 1 || b->raw[h->hdr_len + h->str_off] != '\0') {
+		errno = EPROTO;
+		goto out;
+	}
+	if (!hash_strings() && (*strs = malloc(h->str_len))) {
+		struct btf_header full = *h;
+
+		memcpy(*strs, b->raw + h->hdr_len + h->str_off, h->str_len);
+		*str_len = h->str_len;
+		h->str_len = 1;
+		bb = btf__new(b->raw, h->hdr_len + h->str_off + 1);
+		*h = full;
+		if (!bb) {
+			free(*strs);
+			*strs = NULL;
+		}
+	}
+	if (!bb)
+		bb = btf__new(b->raw, b->size);
+out:
+	btf_batch__free_raw(b);
+	return bb;
+}
+
+/* The deduped batch without its anchors (its last n types, each a bare
+ * 12-byte TYPEDEF) as one BTF again: its types, then its strings (strs if
+ * batch_btf set them aside). */
+static struct btf *cut_anchors(struct btf *bb, const char *strs, uint32_t str_len, uint32_t nanchors)
+{
+	size_t cut = (size_t)nanchors * sizeof(struct btf_type);
+	const struct btf_header *hdr;
+	const char *raw;
+	__u32 rsize;
+
+	raw = btf__raw_data(bb, &rsize);
+	if (!raw)
+		return NULL;
+	hdr = (const struct btf_header *)raw;
+	if (hdr->type_len < cut || (strs && hdr->str_len != 1))	/* no string may have been added */
+		return errno = EPROTO, NULL;
+	return raw_btf__new(raw + hdr->hdr_len + hdr->type_off, hdr->type_len - (uint32_t)cut,
+			    strs ? strs : raw + hdr->hdr_len + hdr->str_off, strs ? str_len : hdr->str_len);
+}
+
+static int merge_one(struct merger *m, struct btf_batch *b)
+{
+	struct btf *bb, *trimmed = NULL;
+	uint32_t n, first, str_len = 0;
+	int start = 1, err;
+	char *strs;
+
+	if (!(bb = batch_btf(b, &strs, &str_len)))
+		return -errno;
+	m->types_in += btf__type_cnt(bb) - 1;
+	err = btf__dedup(bb, NULL);
+	n = btf__type_cnt(bb);
+	first = n - b->nanchors;
+	if (!err)
+		err = read_anchors(bb, b, first);
+	if (!err && first > 1) {
+		trimmed = cut_anchors(bb, strs, str_len, b->nanchors);
+		btf__free(bb);
+		bb = NULL;
+		start = trimmed ? btf__add_btf(m->btf, trimmed) : -errno;
+		err = start < 0 ? start : 0;
+		m->types_out += first - 1;
+	}
+	for (uint32_t i = 0; !err && i < b->nanchors; i++)
+		if (b->final_ids[i])
+			b->final_ids[i] += start - 1;
+	btf__free(trimmed);
+	btf__free(bb);
+	free(strs);
+	return err;
+}
+
+int merger__add(struct merger *m, struct btf_batch *b)
+{
+	int err;
+
+	m->raw_bytes += b->size;
+	err = merge_one(m, b);
+	m->batches++;
+	if (err)
+		return fail__set(m->fail, err, "merge: %s: batch %u: %s", m->path, b->index, strerror(-err));
+	return 0;
+}
+
+void merger__fini(struct merger *m)
+{
+	btf__free(m->btf);
+	m->btf = NULL;
+}

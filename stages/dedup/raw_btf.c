@@ -1,0 +1,30 @@
+/* stages/dedup/raw_btf.c: see raw_btf.h. */
+#include "stages/dedup/raw_btf.h"
+
+#include <bpf/btf.h>
+#include <errno.h>
+#include <linux/btf.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct btf *raw_btf__new(const void *types, uint32_t tlen, const void *strs, uint32_t slen)
+{
+	struct btf_header h = {
+		.magic = BTF_MAGIC, .version = BTF_VERSION, .hdr_len = sizeof(h),
+		.type_off = 0, .type_len = tlen, .str_off = tlen, .str_len = slen,
+	};
+	size_t size = sizeof(h) + (size_t)tlen + slen;
+	char *raw = malloc(size);
+	struct btf *btf;
+
+	if (!raw) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	memcpy(raw, &h, sizeof(h));
+	memcpy(raw + sizeof(h), types, tlen);
+	memcpy(raw + sizeof(h) + tlen, strs, slen);
+	btf = btf__new(raw, size);
+	free(raw);
+	return btf;
+}

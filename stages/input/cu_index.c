@@ -1,0 +1,99 @@
+/* stages/input/cu_index.c: see cu_index.h. */
+#include "stages/input/cu_index.h"
+
+#include <dwarf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#ifndef DW_LANG_Rust
+#define DW_LANG_Rust 0x001c
+#endif
+
+static int add_cu(struct cu_index *idx, size_t *cap, const struct cu_info *ci)
+{
+	if (idx->count == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 256;
+		struct cu_info *n = realloc(idx->cus, ncap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		idx->cus = n;
+		*cap = ncap;
+	}
+	idx->cus[idx->count++] = *ci;
+	idx->bytes += ci->size;
+	return 0;
+}
+
+/* CUs between two progress calls */
+#define PROGRESS_CUS 64
+
+int cu_index__build(struct cu_index *idx, Dwarf *dw, const char *path, struct fail *f,
+		    void (*progress)(void *ctx, uint64_t bytes), void *ctx)
+{
+	Dwarf_Off off = 0, next;
+	size_t hsize, cap = 0;
+	Dwarf_Half version;
+	uint8_t unit_type;
+	int r;
+
+	memset(idx, 0, sizeof(*idx));
+	while ((r = dwarf_next_unit(dw, off, &next, &hsize, &version, NULL, NULL, NULL, NULL, NULL)) == 0) {
+		struct cu_info ci = { .off = off, .die_off = off + hsize, .size = next - off };
+		Dwarf_Die cudie;
+		Dwarf_Word lang;
+		Dwarf_Attribute at;
+
+		if (!dwarf_offdie(dw, ci.die_off, &cudie))
+			return fail__set(f, -EINVAL, "%s: CU 0x%llx: corrupt DWARF: %s", path,
+					 (unsigned long long)off, dwarf_errmsg(-1));
+		if (dwarf_cu_info(cudie.cu, NULL, &unit_type, NULL, NULL, NULL, NULL, NULL) == 0)
+			ci.unit_type = unit_type;
+		if (dwarf_attr(&cudie, DW_AT_language, &at) && dwarf_formudata(&at, &lang) == 0)
+			ci.lang = lang;
+		if (add_cu(idx, &cap, &ci))
+			return fail__set(f, -ENOMEM, "%s: out of memory indexing CUs", path);
+		off = next;
+		if (progress && idx->count % PROGRESS_CUS == 0)
+			progress(ctx, idx->bytes);
+	}
+	if (r < 0)
+		return fail__set(f, -EINVAL, "%s: corrupt DWARF after CU 0x%llx: %s", path,
+				 (unsigned long long)off, dwarf_errmsg(-1));
+	if (idx->count == 0)
+		return fail__set(f, -ENODATA, "%s: no compile units in .debug_info", path);
+	return 0;
+}
+
+void cu_index__free(struct cu_index *idx)
+{
+	free(idx->cus);
+	memset(idx, 0, sizeof(*idx));
+}
+
+static const struct {
+	const char *name;
+	uint32_t lang;
+} langs[] = {
+	{ "c89", DW_LANG_C89 }, { "c", DW_LANG_C }, { "ada83", DW_LANG_Ada83 },
+	{ "c++", DW_LANG_C_plus_plus }, { "cobol74", DW_LANG_Cobol74 }, { "cobol85", DW_LANG_Cobol85 },
+	{ "fortran77", DW_LANG_Fortran77 }, { "fortran90", DW_LANG_Fortran90 },
+	{ "pascal83", DW_LANG_Pascal83 }, { "modula2", DW_LANG_Modula2 }, { "java", DW_LANG_Java },
+	{ "c99", DW_LANG_C99 }, { "ada95", DW_LANG_Ada95 }, { "fortran95", DW_LANG_Fortran95 },
+	{ "pli", DW_LANG_PLI }, { "objc", DW_LANG_ObjC }, { "objc++", DW_LANG_ObjC_plus_plus },
+	{ "upc", DW_LANG_UPC }, { "d", DW_LANG_D }, { "python", DW_LANG_Python },
+	{ "go", DW_LANG_Go }, { "c++11", DW_LANG_C_plus_plus_11 }, { "rust", DW_LANG_Rust },
+	{ "c11", DW_LANG_C11 }, { "c++14", DW_LANG_C_plus_plus_14 },
+	{ "fortran03", DW_LANG_Fortran03 }, { "fortran08", DW_LANG_Fortran08 },
+	{ "asm", DW_LANG_Mips_Assembler }, { "mips_assembler", DW_LANG_Mips_Assembler },
+};
+
+uint32_t cu_index__lang_by_name(const char *name)
+{
+	for (size_t i = 0; i < sizeof(langs) / sizeof(langs[0]); i++)
+		if (!strcasecmp(name, langs[i].name))
+			return langs[i].lang;
+	return 0;
+}

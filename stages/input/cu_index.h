@@ -1,0 +1,42 @@
+/* stages/input/cu_index.h: stage 1, the ordered list of compile units.
+ *
+ * Main thread only, before the readers start. One pass over the unit headers
+ * of .debug_info; the index of a CU in this list is its position in the output.
+ */
+#ifndef BTFSTREAM_CU_INDEX_H
+#define BTFSTREAM_CU_INDEX_H
+
+#include <elfutils/libdw.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stages/common/fail.h"
+
+struct cu_info {
+	uint64_t off;		/* offset of the unit header in .debug_info */
+	uint64_t die_off;	/* offset of the unit DIE */
+	uint64_t size;		/* header + DIEs, in bytes */
+	uint32_t lang;		/* DW_AT_language, 0 if absent */
+	uint8_t unit_type;	/* DW_UT_* */
+};
+
+struct cu_index {
+	struct cu_info *cus;
+	size_t count;
+	uint64_t bytes;		/* sum of sizes */
+};
+
+/* Fills idx (caller frees with cu_index__free). path names the file in errors.
+ * Returns 0 or -errno with the reason in f. Skips type units and skeleton units
+ * nothing (they are listed; readers decide). progress (may be NULL) is called
+ * now and then with the bytes of .debug_info indexed so far, so the caller can
+ * let their pages go (the kernel maps 64 KiB around each CU header read). */
+int cu_index__build(struct cu_index *idx, Dwarf *dw, const char *path, struct fail *f,
+		    void (*progress)(void *ctx, uint64_t bytes), void *ctx);
+void cu_index__free(struct cu_index *idx);
+
+/* DW_LANG_* for a name as pahole's --lang_exclude takes it ("rust", "c89", ...);
+ * 0 if unknown. */
+uint32_t cu_index__lang_by_name(const char *name);
+
+#endif

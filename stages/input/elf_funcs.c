@@ -1,0 +1,148 @@
+/* stages/input/elf_funcs.c: see elf_funcs.h. */
+#include "stages/input/elf_funcs.h"
+
+#include "stages/input/reloc.h"
+
+#include <errno.h>
+#include <gelf.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int cmp_base(const char *a, size_t alen, const char *b, size_t blen)
+{
+	int c = memcmp(a, b, alen < blen ? alen : blen);
+
+	return c ? c : (alen < blen ? -1 : alen > blen);
+}
+
+static int cmp_func(const void *x, const void *y)
+{
+	const struct elf_func *a = x, *b = y;
+	int c = cmp_base(a->name, a->base_len, b->name, b->base_len);
+
+	if (c)
+		return c;
+	if (a->addr != b->addr)
+		return a->addr < b->addr ? -1 : 1;
+	return strcmp(a->name, b->name);
+}
+
+static uint32_t hash_base(const char *s, size_t len)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
+
+/* The hash index over the runs of equal base names in the sorted syms. */
+static int index_bases(struct elf_funcs *ef)
+{
+	uint32_t runs = 0, size = 16;
+
+	for (uint32_t i = 0; i < ef->count; i++)
+		runs += i == 0 || cmp_base(ef->syms[i - 1].name, ef->syms[i - 1].base_len, ef->syms[i].name,
+					   ef->syms[i].base_len) != 0;
+	while (size < 2 * runs)
+		size *= 2;
+	if (!(ef->slots = calloc(size, sizeof(*ef->slots))))
+		return -ENOMEM;
+	ef->mask = size - 1;
+	for (uint32_t i = 0, end; i < ef->count; i = end) {
+		const struct elf_func *f = &ef->syms[i];
+		uint32_t h = hash_base(f->name, f->base_len) & ef->mask;
+
+		for (end = i + 1; end < ef->count && !cmp_base(f->name, f->base_len, ef->syms[end].name,
+							     ef->syms[end].base_len); end++)
+			;
+		while (ef->slots[h].first1)
+			h = (h + 1) & ef->mask;
+		ef->slots[h].first1 = i + 1;
+		ef->slots[h].n = end - i;
+	}
+	return 0;
+}
+
+static Elf_Scn *find_symtab(Elf *elf, GElf_Shdr *sh)
+{
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(elf, scn)))
+		if (gelf_getshdr(scn, sh) && sh->sh_type == SHT_SYMTAB)
+			return scn;
+	return NULL;
+}
+
+int elf_funcs__build(struct elf_funcs *ef, const struct input *in, struct fail *f)
+{
+	Elf *elf = in->elf;
+	const char *path = in->path;
+	Elf_Data *data;
+	GElf_Shdr sh;
+	Elf_Scn *scn;
+	size_t n, cap = 0;
+
+	memset(ef, 0, sizeof(*ef));
+	scn = find_symtab(elf, &sh);
+	if (!scn || !sh.sh_entsize || !(data = elf_getdata(scn, NULL)))
+		return 0;
+	n = sh.sh_size / sh.sh_entsize;
+	for (size_t i = 0; i < n; i++) {
+		const char *name, *dot;
+		GElf_Sym sym;
+
+		if (!gelf_getsym(data, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
+		    sym.st_shndx == SHN_UNDEF)
+			continue;
+		name = elf_strptr(elf, sh.sh_link, sym.st_name);
+		if (!name || !*name)
+			continue;
+		if (ef->count == cap) {
+			struct elf_func *ns;
+
+			cap = cap ? cap * 2 : 4096;
+			ns = realloc(ef->syms, cap * sizeof(*ns));
+			if (!ns)
+				return fail__set(f, -ENOMEM, "funcs: %s: out of memory", path);
+			ef->syms = ns;
+		}
+		dot = strchr(name, '.');
+		ef->syms[ef->count++] = (struct elf_func){
+			.name = name,
+			.base_len = (uint32_t)(dot ? (size_t)(dot - name) : strlen(name)),
+			.addr = sym.st_value + reloc__section_base(in, sym.st_shndx),
+			.suffixed = dot != NULL,
+		};
+	}
+	if (ef->count)
+		qsort(ef->syms, ef->count, sizeof(*ef->syms), cmp_func);
+	if (index_bases(ef))
+		return fail__set(f, -ENOMEM, "funcs: %s: out of memory", path);
+	return 0;
+}
+
+bool elf_funcs__find(const struct elf_funcs *ef, const char *name, size_t len, uint32_t *first, uint32_t *n)
+{
+	*first = 0;
+	*n = 0;
+	if (!ef->slots)
+		return false;
+	for (uint32_t h = hash_base(name, len) & ef->mask; ef->slots[h].first1; h = (h + 1) & ef->mask) {
+		const struct elf_func *f = &ef->syms[ef->slots[h].first1 - 1];
+
+		if (!cmp_base(f->name, f->base_len, name, len)) {
+			*first = ef->slots[h].first1 - 1;
+			*n = ef->slots[h].n;
+			return true;
+		}
+	}
+	return false;
+}
+
+void elf_funcs__free(struct elf_funcs *ef)
+{
+	free(ef->syms);
+	free(ef->slots);
+	memset(ef, 0, sizeof(*ef));
+}

@@ -1,0 +1,46 @@
+/* stages/input/elf_funcs.h: the ELF function symbols that decide which DWARF functions
+ * may become a BTF FUNC.
+ *
+ * elf_funcs__build runs on the main thread before the readers start; afterwards
+ * the table is read-only and any thread may call the lookups without locking.
+ * Names are cut at the first '.', so foo.isra.0, foo.constprop.0, foo.part.1
+ * and foo.cold all count under "foo" (see docs/btf-rules.md, "Functions").
+ */
+#ifndef BTFSTREAM_FUNCS_H
+#define BTFSTREAM_FUNCS_H
+
+#include <libelf.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stages/common/fail.h"
+#include "stages/input/input.h"
+
+struct elf_func {
+	const char *name;	/* full symbol name, in the input mapping */
+	uint32_t base_len;	/* length of the name up to the first '.' */
+	uint64_t addr;
+	bool suffixed;		/* the name has a '.' suffix (a clone or a part) */
+};
+
+struct elf_funcs {
+	struct elf_func *syms;	/* sorted by (base name, addr) */
+	uint32_t count;
+	/* base name -> its run in syms: (first + 1, n) per slot, 0 empty; open
+	 * addressing by a hash of the base name (a binary search read a dozen
+	 * names, each a cache miss, for every function of every CU) */
+	struct { uint32_t first1, n; } *slots;
+	uint32_t mask;		/* slots - 1, a power of two minus one */
+};
+
+/* Collects the STT_FUNC symbols of .symtab. A file without .symtab has none.
+ * Returns 0 or -ENOMEM (reason in f). */
+int elf_funcs__build(struct elf_funcs *ef, const struct input *in, struct fail *f);
+
+/* The symbols whose base name is name[0..len): *first and *n, or false. */
+bool elf_funcs__find(const struct elf_funcs *ef, const char *name, size_t len, uint32_t *first, uint32_t *n);
+
+void elf_funcs__free(struct elf_funcs *ef);
+
+#endif

@@ -1,0 +1,254 @@
+/* stages/input/input.c: see input.h. */
+#include "stages/input/input.h"
+#include "stages/input/decompress.h"
+#include "stages/input/reloc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int map_file(struct input *in, struct fail *f)
+{
+	struct stat st;
+	int fd, err;
+
+	fd = open(in->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		return fail__set(f, err, "%s: cannot open: %s", in->path, strerror(errno));
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return fail__set(f, -EINVAL, "%s: not a regular file", in->path);
+	}
+	if (st.st_size < (off_t)EI_NIDENT) {
+		close(fd);
+		return fail__set(f, -EINVAL, "%s: not an ELF file (too short)", in->path);
+	}
+	in->size = st.st_size;
+	/* Private and writable: libelf may convert data in place; nothing reaches the file. */
+	in->map = mmap(NULL, in->size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	err = errno;
+	close(fd);
+	if (in->map == MAP_FAILED) {
+		in->map = NULL;
+		return fail__set(f, -err, "%s: cannot map: %s", in->path, strerror(err));
+	}
+	return 0;
+}
+
+/* libelf's own checks pass on some truncated files; check that every section
+ * holding data lies inside the file, so libdw never reads past the mapping. */
+static int check_sections(struct input *in, struct fail *f)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+
+	if (elf_getshdrstrndx(in->elf, &shstrndx) < 0)
+		return fail__set(f, -EINVAL, "%s: corrupt ELF: no section name table", in->path);
+	while ((scn = elf_nextscn(in->elf, scn))) {
+		const char *name;
+		GElf_Shdr sh;
+
+		if (!gelf_getshdr(scn, &sh))
+			return fail__set(f, -EINVAL, "%s: corrupt ELF section header", in->path);
+		if (sh.sh_type == SHT_NOBITS)
+			continue;
+		name = elf_strptr(in->elf, shstrndx, sh.sh_name);
+		if (sh.sh_offset > in->size || sh.sh_size > in->size - sh.sh_offset)
+			return fail__set(f, -EINVAL, "%s: truncated or corrupt ELF: section %s ends past the end of the file",
+					 in->path, name ? name : "?");
+	}
+	return 0;
+}
+
+/* Where the uncompressed sections whose pages can be released lie:
+ * .debug_info, and the location and range lists. */
+static void releasable_sections(struct input *in)
+{
+	static const char *const aux[] = { ".debug_loclists", ".debug_rnglists", ".debug_loc", ".debug_ranges",
+					   ".debug_abbrev" };
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+
+	if (elf_getshdrstrndx(in->elf, &shstrndx) < 0)
+		return;
+	while ((scn = elf_nextscn(in->elf, scn))) {
+		GElf_Shdr sh;
+		const char *name;
+
+		if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(in->elf, shstrndx, sh.sh_name)))
+			continue;
+		if ((sh.sh_flags & SHF_COMPRESSED) || sh.sh_type == SHT_NOBITS)
+			continue;
+		if (sh.sh_offset + sh.sh_size <= in->size) {
+			if (!strcmp(name, ".debug_str"))
+				in->debug_str_off = sh.sh_offset, in->debug_str_size = sh.sh_size;
+			else if (!strcmp(name, ".debug_loclists"))
+				in->loclists_off = sh.sh_offset, in->loclists_size = sh.sh_size;
+			else if (!strcmp(name, ".debug_loc"))
+				in->loc_off = sh.sh_offset, in->loc_size = sh.sh_size;
+			else if (!strcmp(name, ".debug_abbrev"))
+				in->abbrev_off = sh.sh_offset, in->abbrev_size = sh.sh_size;
+		}
+		if (!strcmp(name, ".debug_info"))
+			in->debug_info_off = sh.sh_offset;
+		for (size_t i = 0; i < sizeof(aux) / sizeof(aux[0]) && in->naux < INPUT_MAX_AUX; i++)
+			if (!strcmp(name, aux[i])) {
+				in->aux_off[in->naux] = sh.sh_offset;
+				in->aux_size[in->naux++] = sh.sh_size;
+			}
+	}
+}
+
+void input__release_debug_info(struct input *in, uint64_t size)
+{
+	uint64_t keep = in->released;
+
+	if (!in->debug_info_off)
+		return;
+	input__release_until(in, in->debug_info_off + size);
+	in->released = keep;
+}
+
+void input__sweep_released(struct input *in)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	uint64_t start = in->debug_info_off / page * page;
+	uint64_t released = __atomic_load_n(&in->released, __ATOMIC_RELAXED);
+
+	if (in->pinned)	/* released pages would come back unrelocated, or as zeros */
+		return;
+	if (in->debug_info_off && released > start)
+		madvise((char *)in->map + start, released - start, MADV_DONTNEED);
+}
+
+void input__release_aux(struct input *in)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+
+	if (in->pinned)	/* released pages would come back unrelocated, or as zeros */
+		return;
+	/* a reader's libdw reads the headers of the CUs before the one it
+	 * claims, some of which the writer has already let go: released
+	 * pages come back, one or two per CU, so sweep them again */
+	input__sweep_released(in);
+
+	for (unsigned int i = 0; i < in->naux; i++) {
+		uint64_t from = (in->aux_off[i] + page - 1) / page * page;
+		uint64_t to = (in->aux_off[i] + in->aux_size[i]) / page * page;
+
+		if (to > from)
+			madvise((char *)in->map + from, to - from, MADV_DONTNEED);
+	}
+}
+
+void input__release_until(struct input *in, uint64_t end)
+{
+	if (in->pinned)
+		return;
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	uint64_t from = (in->released + page - 1) / page * page, to = end / page * page;
+
+	if (to > in->size)
+		to = in->size / page * page;
+	if (to <= from)
+		return;
+	madvise((char *)in->map + from, to - from, MADV_DONTNEED);
+	__atomic_store_n(&in->released, to, __ATOMIC_RELAXED);
+}
+
+static bool has_section(Elf *elf, const char *want)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+
+	if (elf_getshdrstrndx(elf, &shstrndx) < 0)
+		return false;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		const char *name;
+
+		if (!gelf_getshdr(scn, &sh))
+			continue;
+		name = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (name && (!strcmp(name, want) || (!strncmp(name, ".zdebug", 7) && !strcmp(name + 7, want + 6))))
+			return true;
+	}
+	return false;
+}
+
+int input__open(struct input *in, const char *path, struct fail *f)
+{
+	GElf_Ehdr eh;
+	int err;
+
+	memset(in, 0, sizeof(*in));
+	in->path = path;
+	elf_version(EV_CURRENT);
+	err = map_file(in, f);
+	if (err)
+		return err;
+	if (memcmp(in->map, ELFMAG, SELFMAG))
+		return fail__set(f, -EINVAL, "%s: not an ELF file", path);
+	in->elf = elf_memory(in->map, in->size);
+	if (!in->elf || elf_kind(in->elf) != ELF_K_ELF || !gelf_getehdr(in->elf, &eh))
+		return fail__set(f, -EINVAL, "%s: corrupt ELF file: %s", path, elf_errmsg(-1));
+	if (eh.e_shoff > in->size || (uint64_t)eh.e_shnum * eh.e_shentsize > in->size - eh.e_shoff)
+		return fail__set(f, -EINVAL, "%s: truncated or corrupt ELF: section headers end past the end of the file",
+				 path);
+	in->big_endian = eh.e_ident[EI_DATA] == ELFDATA2MSB;
+	in->relocatable = eh.e_type == ET_REL;
+	in->elf_class = eh.e_ident[EI_CLASS];
+	in->machine = eh.e_machine;
+	in->pinned = in->relocatable;
+	if ((err = check_sections(in, f)) || (err = decompress__apply(in, f)))
+		return err;
+	if (!has_section(in->elf, ".debug_info"))
+		return fail__set(f, -ENODATA, "%s: no DWARF found (no .debug_info section); build with -g", path);
+	if ((err = reloc__apply(in, f)))
+		return err;
+	in->dwarf = dwarf_begin_elf(in->elf, DWARF_C_READ, NULL);
+	if (!in->dwarf)
+		return fail__set(f, -EINVAL, "%s: cannot read DWARF: %s", path, dwarf_errmsg(-1));
+	releasable_sections(in);	/* (nothing is released from a relocated mapping) */
+	in->released = in->debug_info_off;
+	return 0;
+}
+
+int input__open_dwarf(struct input *in, Elf **elf, Dwarf **dwarf, struct fail *f)
+{
+	*elf = elf_memory(in->map, in->size);
+	if (!*elf)
+		return fail__set(f, -ENOMEM, "%s: cannot open ELF: %s", in->path, elf_errmsg(-1));
+	*dwarf = dwarf_begin_elf(*elf, DWARF_C_READ, NULL);
+	if (!*dwarf) {
+		elf_end(*elf);
+		*elf = NULL;
+		return fail__set(f, -EINVAL, "%s: cannot read DWARF: %s", in->path, dwarf_errmsg(-1));
+	}
+	return 0;
+}
+
+void input__close_dwarf(Elf *elf, Dwarf *dwarf)
+{
+	if (dwarf)
+		dwarf_end(dwarf);
+	if (elf)
+		elf_end(elf);
+}
+
+void input__close(struct input *in)
+{
+	input__close_dwarf(in->elf, in->dwarf);
+	in->elf = NULL;
+	in->dwarf = NULL;
+	if (in->map)
+		munmap(in->map, in->size);
+	in->map = NULL;
+}

@@ -1,0 +1,81 @@
+/* stages/input/input.h: the input ELF file, mapped once and shared read-only.
+ *
+ * input__open runs on the main thread before any other stage. It maps the file
+ * privately (nothing is ever written back), checks that it is an ELF file with
+ * DWARF, and opens the main thread's libelf/libdw handles. Reader threads open
+ * their own handles on the same mapping with input__open_dwarf; strings that
+ * libdw returns from .debug_str point into the mapping (or into that handle's
+ * decompressed copy) and stay valid until input__close.
+ */
+#ifndef BTFSTREAM_INPUT_H
+#define BTFSTREAM_INPUT_H
+
+#include <elfutils/libdw.h>
+#include <libelf.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stages/common/fail.h"
+
+struct input {
+	const char *path;
+	void *map;
+	size_t size;
+	Elf *elf;		/* main thread's handle */
+	Dwarf *dwarf;		/* main thread's handle */
+	bool big_endian;
+	bool relocatable;	/* ET_REL: DWARF relocated in the mapping (stages/input/reloc.h) */
+	bool pinned;		/* the mapping's pages are never released: relocated,
+				   or an image in memory (stages/input/decompress.h) */
+	unsigned int elf_class;	/* ELFCLASS32 / ELFCLASS64 */
+	unsigned int machine;	/* e_machine */
+	uint64_t debug_info_off;	/* file offset of .debug_info (0 if compressed) */
+	uint64_t debug_str_off, debug_str_size;	/* .debug_str (0 if compressed or absent) */
+	uint64_t loclists_off, loclists_size;	/* .debug_loclists (the same) */
+	uint64_t loc_off, loc_size;		/* .debug_loc (the same) */
+	uint64_t abbrev_off, abbrev_size;	/* .debug_abbrev (the same) */
+	uint64_t released;		/* file offset up to which pages were released */
+#define INPUT_MAX_AUX 5
+	uint64_t aux_off[INPUT_MAX_AUX], aux_size[INPUT_MAX_AUX];	/* .debug_loclists/rnglists/loc/ranges/abbrev */
+	unsigned int naux;
+};
+
+/* Open and check path. Returns 0, or -errno with the reason in f
+ * ("FILE: not an ELF file", "FILE: no DWARF (.debug_info) found", ...). */
+int input__open(struct input *in, const char *path, struct fail *f);
+
+/* A new Elf + Dwarf pair over the same mapping, for one reader thread.
+ * Returns 0 or -errno (reason in f). Close with input__close_dwarf. */
+int input__open_dwarf(struct input *in, Elf **elf, Dwarf **dwarf, struct fail *f);
+void input__close_dwarf(Elf *elf, Dwarf *dwarf);
+
+/* Drop the resident pages of the mapping between in->released and file
+ * offset end (whole pages only), so input already processed does not stay in
+ * memory. Any thread that later touches them faults them back in from the
+ * file, unchanged: the mapping is private and never written. Writer only. */
+void input__release_until(struct input *in, uint64_t end);
+
+/* Drop every resident page of .debug_info up to size bytes into it (the
+ * CU index touches a page or two of every CU, and the kernel maps up to
+ * 64 KiB around each: the index calls this as it goes), keeping
+ * in->released where it was. Main thread, before the readers start. */
+void input__release_debug_info(struct input *in, uint64_t size);
+
+/* Drop the resident pages of the location and range lists and of the
+ * abbreviations (readers touch them CU by CU and come back only for CUs in
+ * flight, which fault the few pages they need back in), and again those of
+ * .debug_info behind in->released (CU headers libdw read after the writer
+ * let them go). Not for relocated inputs. Writer only. */
+void input__release_aux(struct input *in);
+
+/* Drop again the resident pages of .debug_info behind in->released (CU
+ * headers libdw read after the writer let them go: a reader's fresh Dwarf
+ * reads every header before its CU). Not for relocated inputs. Any thread:
+ * in->released is read atomically, and pages behind it are needed by no one. */
+void input__sweep_released(struct input *in);
+
+/* Releases the main handles and the mapping. Fine on a zeroed struct. */
+void input__close(struct input *in);
+
+#endif

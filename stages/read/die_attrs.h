@@ -1,0 +1,141 @@
+/* stages/read/die_attrs.h: a DIE's attributes, walked from its abbreviation.
+ *
+ * libdw's dwarf_getattrs decodes the abbreviation's attribute list again for
+ * every DIE and works out each value's length through a general routine;
+ * for struct members, read millions of times, that was a fifth of the
+ * readers' time. die_attrs reads each CU's abbreviation table once into
+ * plans (tag, children, (attribute, form, length)) indexed by code, and then,
+ * for each DIE, only steps over the values, giving each as the same
+ * Dwarf_Attribute dwarf_getattrs would (code, form, value pointer, CU), so
+ * libdw's dwarf_form* functions read the values as before. The plans also
+ * give a DIE's tag, first child and next sibling without libdw.
+ *
+ * It declines (returns -1 or false, having given nothing) whenever it is not
+ * sure: a form it does not know the length of, a DIE of another CU, a value
+ * running past the CU's end, more attributes than a plan holds, a full plan
+ * table. The caller then asks libdw, which is right for everything.
+ *
+ * One die_attrs per reader thread; not shared. die_attrs__begin_cu before
+ * each CU.
+ */
+#ifndef BTFSTREAM_DIE_ATTRS_H
+#define BTFSTREAM_DIE_ATTRS_H
+
+#include <elfutils/libdw.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define DIE_ATTRS_MAX 16	/* attributes a plan holds */
+#define DIE_ATTRS_PLANS 1024	/* abbreviations planned per CU (power of two) */
+#define DIE_ATTRS_CODES 1024	/* abbreviation codes found without libdw */
+#define DIE_ATTRS_VARIABLE 0xff	/* a form whose values have no fixed length */
+
+struct die_attrs_plan {
+	uint32_t gen;			/* the slot is in use when it is die_attrs.gen */
+	const Dwarf_Abbrev *abbrev;	/* libdw's, when planned from it; NULL: read here */
+	bool usable;			/* false: walk with dwarf_getattrs */
+	bool children;			/* DIEs with this abbreviation have children */
+	unsigned int tag;		/* DW_TAG_* */
+	uint8_t n;
+	struct {
+		uint16_t name, form;
+	} attrs[DIE_ATTRS_MAX];
+	uint8_t size[DIE_ATTRS_MAX];	/* each value's length, or DIE_ATTRS_VARIABLE */
+	/* DW_FORM_implicit_const values, as SLEB128 (apart: rarely read, and
+	 * the plans stay small enough for the cache) */
+	uint8_t (*imp)[10];
+};
+
+/* The attributes of one DIE, walked once and looked up many times. */
+struct die_attrs_cache {
+	const void *addr;		/* the DIE (its address); NULL: nothing cached */
+	bool declined;			/* the walk declined it: ask libdw */
+	bool children;
+	uint8_t n;
+	const unsigned char *after;	/* the byte after its attributes */
+	const unsigned char *sibling;	/* from DW_AT_sibling; NULL: none */
+	Dwarf_Attribute at[DIE_ATTRS_MAX];
+};
+
+struct die_attrs {
+	Dwarf_CU *cu;			/* the CU being read */
+	struct die_attrs_cache cache;
+	const unsigned char *start, *end;	/* its bytes in memory, unit header first */
+	uint8_t offset_size;		/* 4 or 8 (DWARF64) */
+	uint8_t address_size;		/* from the unit header */
+	uint8_t version;
+	bool big_endian;
+	uint32_t gen;			/* bumped per CU: frees every slot at once */
+	const void *after_die;		/* the last DIE die_attrs__collect read */
+	const unsigned char *after;	/* ... the byte after its attributes */
+	bool after_children;		/* ... and whether children follow there */
+	unsigned int nplans;
+	struct die_attrs_plan plans[DIE_ATTRS_PLANS];
+	uint8_t imp[DIE_ATTRS_PLANS][DIE_ATTRS_MAX][10];	/* plans[i].imp */
+	/* the plan of each abbreviation code met in this CU (valid when gen
+	 * matches): a DIE's code leads to its plan and tag without libdw's
+	 * abbreviation lookup (a hash under a lock, for every new Dwarf_Die) */
+	struct {
+		uint32_t gen;
+		struct die_attrs_plan *plan;
+	} bycode[DIE_ATTRS_CODES];
+	/* the last DIE whose plan was found, asked again for its walk or child */
+	const void *last_die;
+	const struct die_attrs_plan *last_plan;
+	const unsigned char *last_after_code;
+	/* the byte after the null entry the last child or sibling step met
+	 * (NULL: that step did not meet one here), and the DIE whose subtree
+	 * ends there (die_attrs__children_done) */
+	const unsigned char *list_end;
+	const void *ended_die;
+	const unsigned char *ended_at;
+};
+
+/* Starts a CU: cu (libdw's), [start, end) its bytes in memory (unit header
+ * first); [abbrev_lo, abbrev_hi) the whole .debug_abbrev in memory, whose
+ * table for this CU is read now (NULL: codes are planned from libdw's
+ * abbreviations as DIEs meet them). start NULL disables the walk. */
+void die_attrs__begin_cu(struct die_attrs *d, Dwarf_CU *cu, const unsigned char *start, const unsigned char *end,
+			 const unsigned char *abbrev_lo, const unsigned char *abbrev_hi, bool big_endian);
+
+/* Fills out with die's attributes, as dwarf_getattrs would give them (code,
+ * form, value pointer, CU), and returns their number; -1: declined (out
+ * holds nothing usable). */
+int die_attrs__collect(struct die_attrs *d, Dwarf_Die *die, Dwarf_Attribute out[DIE_ATTRS_MAX]);
+
+/* Attribute name of die, as dwarf_attr(die, name, out) (not following
+ * DW_AT_abstract_origin or DW_AT_specification): 1 found, 0 the DIE has no
+ * such attribute, -1 not known here (ask libdw). The DIE's attributes are
+ * walked once and kept until another DIE is asked about. */
+int die_attrs__attr(struct die_attrs *d, Dwarf_Die *die, unsigned int name, Dwarf_Attribute *out);
+
+/* dwarf_tag(die), from the plan of die's abbreviation code (libdw is asked
+ * only for a code the CU's table did not plan, and then die->abbrev is set
+ * as dwarf_tag would set it). */
+int die_attrs__tag(struct die_attrs *d, Dwarf_Die *die);
+
+/* dwarf_haschildren(die) > 0, the same way. */
+bool die_attrs__haschildren(struct die_attrs *d, Dwarf_Die *die);
+
+/* dwarf_child(die, child): the first child starts right after die's
+ * attributes, known when die was just walked or is the cached one, or from
+ * its plan (no children). Otherwise libdw. 0, 1 when there is no child, -1. */
+int die_attrs__child(struct die_attrs *d, Dwarf_Die *die, Dwarf_Die *child);
+
+/* Tells that the last die_attrs__child or die_attrs__siblingof step met the
+ * null entry ending parent's children: parent's own sibling starts right
+ * after it, which die_attrs__siblingof then uses (a DIE with children and no
+ * DW_AT_sibling, GCC's last child of a list, needs no walk over its subtree).
+ * Does nothing when that step was libdw's. */
+void die_attrs__children_done(struct die_attrs *d, Dwarf_Die *parent);
+
+/* dwarf_siblingof(die, die) from die's plan: its attributes are walked
+ * (unless they were just walked or are the ones cached, which they then
+ * become); a DIE without children is followed by its sibling (or by the
+ * null entry that ends the list), one with children jumps by its
+ * DW_AT_sibling or to where its children were seen to end
+ * (die_attrs__children_done). Otherwise, or for a DIE of another CU, libdw.
+ * 0, 1 when there is no sibling, -1. */
+int die_attrs__siblingof(struct die_attrs *d, Dwarf_Die *die);
+
+#endif

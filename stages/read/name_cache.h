@@ -1,0 +1,74 @@
+/* stages/read/name_cache.h: strtab ids of the names in .debug_str, by offset.
+ *
+ * Most DWARF names are DW_FORM_strp/strx: offsets into .debug_str, which the
+ * linker deduplicated, so one name is one offset in every CU. The readers
+ * look each name up here before interning it: one 32-bit slot per 4 bytes
+ * of .debug_str, holding the id of the last string that started in those 4
+ * bytes and where in them it started. Names of one struct sit side by side
+ * in .debug_str (the linker keeps the order it first met them in), so a
+ * struct's member names hit the same cache lines, where a hash of the
+ * pointer sent every lookup to a different line (that miss was a quarter of
+ * the readers' time). A .debug_str name GCC writes is at least 5 bytes (it
+ * writes shorter ones inline), so two of them never start in the same 4
+ * bytes; with one slot per 8 bytes they did, and took turns in the slot
+ * (290K misses on the vmlinux, each a strtab lookup).
+ *
+ * Shared by all reader threads without a lock: a slot is one 32-bit atomic,
+ * written whole (release) after the id exists in the strtab and read whole
+ * (acquire), so a reader sees either nothing, or a pair whose id the strtab
+ * already hands out. Strings starting in the same 4 bytes (short names from
+ * other compilers) take turns in the slot; a slot holding another start is
+ * a miss, never a wrong id. Ids from NAME_CACHE_MAX_ID up are not cached.
+ *
+ * Ownership: the cache borrows .debug_str (the input mapping); it owns its
+ * slots. init/fini from one thread while no reader runs; get/put from any.
+ */
+#ifndef BTFSTREAM_NAME_CACHE_H
+#define BTFSTREAM_NAME_CACHE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct name_cache {
+	const char *lo;			/* .debug_str in the mapping; NULL: no cache */
+	size_t size;
+	_Atomic uint32_t *slots;	/* size / 4 + 1: (start in the 4 bytes + 1) << 24 | id */
+};
+
+#define NAME_CACHE_MAX_ID (1u << 24)
+
+/* An empty cache over [lo, lo + size); lo NULL or size 0 (compressed or
+ * absent .debug_str) gives a cache that never hits. Returns 0 or -ENOMEM. */
+int name_cache__init(struct name_cache *c, const char *lo, size_t size);
+void name_cache__fini(struct name_cache *c);
+
+static inline bool name_cache__covers(const struct name_cache *c, const char *s)
+{
+	return c->slots && s >= c->lo && s < c->lo + c->size;
+}
+
+/* The id of s (which name_cache__covers) if a reader put it; else false. */
+static inline bool name_cache__get(struct name_cache *c, const char *s, uint32_t *id)
+{
+	size_t off = (size_t)(s - c->lo);
+	uint32_t v = atomic_load_explicit(&c->slots[off >> 2], memory_order_acquire);
+
+	if (v >> 24 != (off & 3) + 1)
+		return false;
+	*id = v & (NAME_CACHE_MAX_ID - 1);
+	return true;
+}
+
+/* Records that s (which name_cache__covers) has strtab id id. */
+static inline void name_cache__put(struct name_cache *c, const char *s, uint32_t id)
+{
+	size_t off = (size_t)(s - c->lo);
+
+	if (id < NAME_CACHE_MAX_ID)
+		atomic_store_explicit(&c->slots[off >> 2], (uint32_t)((off & 3) + 1) << 24 | id,
+				      memory_order_release);
+}
+
+#endif

@@ -1,0 +1,228 @@
+/* stages/read/param_loc.c: see param_loc.h. */
+#include "stages/read/param_loc.h"
+
+#include <dwarf.h>
+#include <stddef.h>
+
+#ifndef DW_OP_entry_value
+#define DW_OP_entry_value 0xa3
+#endif
+#ifndef DW_OP_GNU_entry_value
+#define DW_OP_GNU_entry_value 0xf3
+#endif
+
+struct cursor {
+	const unsigned char *p, *end;
+	bool bad;
+};
+
+static uint64_t uleb(struct cursor *c)
+{
+	uint64_t v = 0;
+	unsigned int shift = 0;
+
+	while (c->p < c->end) {
+		unsigned char b = *c->p++;
+
+		if (shift < 64)
+			v |= (uint64_t)(b & 0x7f) << shift;
+		shift += 7;
+		if (!(b & 0x80))
+			return v;
+	}
+	c->bad = true;
+	return 0;
+}
+
+static uint64_t fixed(struct cursor *c, unsigned int n, bool big_endian)
+{
+	uint64_t v = 0;
+
+	if (c->end - c->p < (ptrdiff_t)n) {
+		c->bad = true;
+		return 0;
+	}
+	for (unsigned int i = 0; i < n; i++)
+		v = v << 8 | c->p[big_endian ? i : n - 1 - i];
+	c->p += n;
+	return v;
+}
+
+/* A lone DW_OP_regN / DW_OP_regx filling [p, end): its register, else -1. */
+static int lone_reg(const unsigned char *p, const unsigned char *end)
+{
+	struct cursor c = { p, end, false };
+	unsigned char op;
+	uint64_t r;
+
+	if (p >= end)
+		return PARAM_LOC_NO_REG;
+	op = *c.p++;
+	if (op >= DW_OP_reg0 && op <= DW_OP_reg31)
+		r = op - DW_OP_reg0;
+	else if (op == DW_OP_regx)
+		r = uleb(&c);
+	else
+		return PARAM_LOC_NO_REG;
+	return c.bad || c.p != end || r > 0xffff ? PARAM_LOC_NO_REG : (int)r;
+}
+
+/* One expression [p, p + len): the register by the rule of param_loc.h,
+ * first tells whether it is the list's first entry. */
+static int expr_reg(const unsigned char *p, uint64_t len, bool first)
+{
+	struct cursor c = { p, p + len, false };
+	const unsigned char *sub = NULL;
+	uint64_t sub_len = 0;
+	unsigned char op;
+	int reg;
+
+	if (len == 0)
+		return PARAM_LOC_NO_REG;
+	op = *c.p++;
+	if ((op >= DW_OP_reg0 && op <= DW_OP_reg31) || op == DW_OP_regx) {
+		if (op == DW_OP_regx)
+			uleb(&c);
+		reg = first ? lone_reg(p, c.p) : PARAM_LOC_NO_REG;
+	} else if (op == DW_OP_entry_value || op == DW_OP_GNU_entry_value) {
+		sub_len = uleb(&c);
+		if (c.bad || sub_len > (uint64_t)(c.end - c.p))
+			return PARAM_LOC_NO_REG;
+		sub = c.p;
+		c.p += sub_len;
+		reg = lone_reg(sub, sub + sub_len);
+	} else {
+		return PARAM_LOC_NO_REG;	/* not a register: nothing, however long */
+	}
+	if (c.bad)
+		return PARAM_LOC_NO_REG;
+	/* one operation, or one and DW_OP_stack_value */
+	if (c.p == c.end || (c.end - c.p == 1 && *c.p == DW_OP_stack_value))
+		return reg;
+	return PARAM_LOC_NO_REG;
+}
+
+/* The expression of list entry k, len bytes at c: its register by the rule,
+ * PARAM_LOC_NO_REG, or PARAM_LOC_ASK_LIBDW if it runs past the section. */
+static int entry_reg(struct cursor *c, uint64_t len, int k)
+{
+	int reg;
+
+	if (c->bad || len > (uint64_t)(c->end - c->p))
+		return PARAM_LOC_ASK_LIBDW;
+	reg = expr_reg(c->p, len, k == 0);
+	c->p += len;
+	return reg;
+}
+
+/* A DWARF 5 location list from c: the first register found, entry by entry. */
+static int loclists_reg(struct cursor *c, const struct param_loc_cu *cu)
+{
+	for (int k = 0;; ) {
+		unsigned char kind;
+		uint64_t len;
+		int reg;
+
+		if (c->p >= c->end)
+			return PARAM_LOC_ASK_LIBDW;
+		kind = *c->p++;
+		switch (kind) {
+		case DW_LLE_end_of_list:
+			return PARAM_LOC_NO_REG;
+		case DW_LLE_base_addressx:
+			uleb(c);
+			continue;
+		case DW_LLE_base_address:
+			fixed(c, cu->address_size, cu->big_endian);
+			continue;
+		case DW_LLE_startx_endx:
+		case DW_LLE_startx_length:
+		case DW_LLE_offset_pair:
+			uleb(c);
+			uleb(c);
+			break;
+		case DW_LLE_default_location:
+			break;
+		case DW_LLE_start_end:
+			fixed(c, cu->address_size, cu->big_endian);
+			fixed(c, cu->address_size, cu->big_endian);
+			break;
+		case DW_LLE_start_length:
+			fixed(c, cu->address_size, cu->big_endian);
+			uleb(c);
+			break;
+		default:
+			return PARAM_LOC_ASK_LIBDW;
+		}
+		len = uleb(c);
+		if ((reg = entry_reg(c, len, k++)) != PARAM_LOC_NO_REG)
+			return reg;
+	}
+}
+
+/* A DWARF 2-4 location list (.debug_loc) from c. */
+static int loc_reg(struct cursor *c, const struct param_loc_cu *cu)
+{
+	uint64_t all_ones = cu->address_size == 8 ? UINT64_MAX : 0xffffffffu;
+
+	for (int k = 0;; ) {
+		uint64_t start = fixed(c, cu->address_size, cu->big_endian);
+		uint64_t end = fixed(c, cu->address_size, cu->big_endian);
+		uint64_t len;
+		int reg;
+
+		if (c->bad)
+			return PARAM_LOC_ASK_LIBDW;
+		if (start == 0 && end == 0)
+			return PARAM_LOC_NO_REG;
+		if (start == all_ones)	/* base address selection */
+			continue;
+		len = fixed(c, 2, cu->big_endian);
+		if ((reg = entry_reg(c, len, k++)) != PARAM_LOC_NO_REG)
+			return reg;
+	}
+}
+
+int param_loc__reg(const struct param_loc_sections *s, const struct param_loc_cu *cu, const Dwarf_Attribute *at)
+{
+	const unsigned char *v = at->valp;
+	struct cursor c = { NULL, NULL, false };
+	uint64_t off, len;
+	Dwarf_Block blk;
+
+	if (cu->address_size != 4 && cu->address_size != 8)
+		return PARAM_LOC_ASK_LIBDW;
+	switch (at->form) {
+	case DW_FORM_exprloc:
+	case DW_FORM_block:
+	case DW_FORM_block1:
+	case DW_FORM_block2:
+	case DW_FORM_block4:
+		if (dwarf_formblock((Dwarf_Attribute *)at, &blk) != 0)
+			return PARAM_LOC_ASK_LIBDW;
+		return expr_reg(blk.data, blk.length, true);
+	case DW_FORM_sec_offset:
+		len = cu->offset_size;
+		break;
+	case DW_FORM_data4:
+		if (cu->version >= 4)
+			return PARAM_LOC_ASK_LIBDW;
+		len = 4;
+		break;
+	default:
+		return PARAM_LOC_ASK_LIBDW;
+	}
+	c.p = v;
+	c.end = v + len;
+	off = fixed(&c, (unsigned int)len, cu->big_endian);
+	if (cu->version >= 5) {
+		if (!s->loclists || off >= (uint64_t)(s->loclists_end - s->loclists))
+			return PARAM_LOC_ASK_LIBDW;
+		c = (struct cursor){ s->loclists + off, s->loclists_end, false };
+		return loclists_reg(&c, cu);
+	}
+	if (!s->loc || off >= (uint64_t)(s->loc_end - s->loc))
+		return PARAM_LOC_ASK_LIBDW;
+	c = (struct cursor){ s->loc + off, s->loc_end, false };
+	return loc_reg(&c, cu);
+}

@@ -1,0 +1,153 @@
+/* stages/read/read_dwarf.h: stage 2, a reader turns one CU's DIEs into type records.
+ *
+ * References into other CUs (DW_FORM_ref_addr, as LTO and dwz produce) are
+ * followed by the reader itself: the DIEs they name are read into the
+ * current CU as its own records (dedup merges the copies), so records never
+ * refer outside their CU.
+ *
+ * Each reader thread owns one struct dwarf_reader with its own libdw handle
+ * (libdw handles are not shared between threads; see docs/design.md). A reader
+ * reads one CU at a time: dwarf_reader__read_cu fills r->recs[0..r->nrecs) in
+ * DIE order, with every intra-CU reference already resolved to a CU-local ref
+ * (stages/record/record.h) and every name interned in the shared strtab. Payloads go
+ * into the arena the caller gives; the records array is the reader's scratch,
+ * reused by the next call, so the caller copies the records out (into the
+ * queue) before reading the next CU.
+ *
+ * Mapping rules (pahole's, see docs/btf-rules.md): base types -> INT/FLOAT,
+ * pointer and reference types -> PTR (+ TYPE_TAG chain from btf_type_tag
+ * annotations), arrays -> one ARRAY (dimensions multiplied), struct/class/union ->
+ * STRUCT/UNION or FWD for declarations, enums -> ENUM/ENUM64, typedef, const,
+ * volatile, restrict, subroutine types -> FUNC_PROTO, btf_decl_tag annotations
+ * -> DECL_TAG. _Atomic is transparent; unspecified types are void; complex
+ * floats are ARRAY[2] of FLOAT; imaginary and decimal floats are void. File-scope
+ * variables that opts->vars selects -> VAR (record fields: see record.h).
+ */
+#ifndef BTFSTREAM_READ_DWARF_H
+#define BTFSTREAM_READ_DWARF_H
+
+#include <elfutils/libdw.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stages/record/arena.h"
+#include "stages/input/cu_index.h"
+#include "stages/read/die_attrs.h"
+#include "stages/read/die_map.h"
+#include "stages/read/param_loc.h"
+#include "stages/common/fail.h"
+#include "stages/record/record.h"
+
+struct strtab;
+struct elf_vars;
+struct elf_funcs;
+
+/* The array index type: the writer replaces it with the id of the first CU's
+ * "int" (or a synthesised signed 4-byte "int"), as pahole does. */
+#define REF_INDEX_TYPE 0xffffffffu
+
+struct read_opts {
+	bool big_endian;	/* byte order of the target, for DWARF 2/3 bit offsets and addresses */
+	unsigned int addr_size;	/* bytes in a target address (4 or 8) */
+	unsigned int machine;	/* e_machine, for the calling convention check */
+	bool funcs;		/* send REC_FUNC candidates for function definitions */
+	const struct elf_funcs *elf_funcs; /* their ELF symbols: a name without one gets a
+					      bare candidate, its parameters are not read */
+	bool gen_floats;	/* FLOAT kind (pahole --btf_gen_floats); else floats are skipped */
+	bool type_tag;		/* TYPE_TAG from btf_type_tag annotations */
+	bool decl_tag;		/* DECL_TAG from btf_decl_tag annotations */
+	bool enum64;		/* ENUM64 for enums wider than 4 bytes */
+	const struct elf_vars *vars; /* variables that get a VAR (stages/input/elf_vars.h); NULL: none */
+	/* .debug_info in the input mapping: names inside it (DW_FORM_string)
+	 * are copied into the strtab, not borrowed, so its pages can go */
+	const char *info_lo, *info_hi;
+	/* .debug_abbrev in the mapping (NULL if compressed): the readers parse
+	 * each CU's abbreviations themselves (stages/read/die_attrs.h) */
+	const unsigned char *abbrev_lo, *abbrev_hi;
+	struct name_cache *names; /* ids of .debug_str names, shared by the readers; may be NULL */
+	/* .debug_str in the mapping when it ends with a NUL (names are then
+	 * read from it without libdw); NULL otherwise */
+	const char *debug_str;
+	size_t debug_str_size;
+	struct param_loc_sections locs;	/* location lists in the mapping (stages/read/param_loc.h) */
+};
+
+struct read_stats {
+	uint64_t cus;
+	uint64_t dies;		/* DIEs visited */
+	uint64_t records;	/* type records produced */
+	uint64_t bytes;		/* .debug_info bytes of the CUs read */
+	uint64_t unresolved;	/* references to DIEs that give no type (become void) */
+	uint64_t unsupported;	/* types BTF cannot express (references become void) */
+	uint64_t funcs;		/* function candidates sent */
+	uint64_t memo_hits;	/* names found in the name cache or the pointer memo */
+	uint64_t imported;	/* DIEs of other CUs read into a CU (LTO, dwz) */
+};
+
+#define NAME_MEMO_BITS 16
+#define NAME_MEMO_SIZE (1u << NAME_MEMO_BITS)
+
+struct name_memo {	/* a name pointer already interned, and its id */
+	const char *p;
+	uint32_t id;
+};
+
+/* Names of up to 8 bytes held inside .debug_info (DW_FORM_string: GCC puts
+ * names that are no longer than a .debug_str offset inline, "i", "len",
+ * "pad"), keyed by their bytes: each copy has its own address, so the
+ * pointer memo never hit them. */
+#define SHORT_NAME_BITS 12
+#define SHORT_NAME_SIZE (1u << SHORT_NAME_BITS)
+
+struct short_name {
+	uint64_t key;		/* the bytes, zero-padded; 0: empty slot */
+	uint32_t id;
+};
+
+struct dwarf_reader {
+	/* set by the caller before the first read, then read-only */
+	const struct read_opts *opts;
+	struct strtab *strtab;
+	const char *path;
+	Dwarf *dw;
+	struct fail *fail;
+
+	/* results of the last dwarf_reader__read_cu */
+	struct type_rec *recs;	/* type records, local ref r = recs[r - 1] */
+	size_t nrecs;
+	struct type_rec *funcs;	/* REC_FUNC candidates (they take no type id) */
+	size_t nfuncs;
+	uint32_t int_ref;	/* ref of the CU's "int" base type, REF_VOID if none */
+
+	/* scratch */
+	size_t cap, funcs_cap;
+	struct die_map map;
+	struct name_memo *memo;	/* NAME_MEMO_SIZE slots, allocated on first use */
+	struct short_name *short_names;	/* SHORT_NAME_SIZE slots, allocated on first use */
+	struct arena *arena;
+	uint64_t cu_off, cu_end;
+	Dwarf_CU *cu;		/* the CU being read */
+	uint32_t *imports;	/* DIE offsets in other CUs this CU refers to */
+	size_t nimports, imports_cap;
+	void *scratch;		/* a list (members, values, params) while it is read */
+	size_t scratch_cap;	/* bytes */
+	uint32_t *nested;	/* offsets of type DIEs nested in a struct (C++) */
+	size_t nnested, nested_cap;
+	uint32_t *tagged;	/* (member index, DIE offset) of a struct's members with children */
+	size_t ntagged, tagged_cap;
+	bool struct_tagged;	/* the struct being read has annotation children */
+	unsigned int level;	/* DIE tree depth of the children being visited */
+	struct die_attrs attrs;	/* plans for walking attributes (stages/read/die_attrs.h) */
+	struct read_stats stats;
+};
+
+/* Read the CU ci into r->recs (see above). The calling thread must be
+ * registered with RCU (the strtab needs it). Returns 0, or -errno with the
+ * reason ("read_dwarf: FILE: CU 0x...: ...") recorded in r->fail. */
+int dwarf_reader__read_cu(struct dwarf_reader *r, const struct cu_info *ci, struct arena *arena);
+
+/* Frees the scratch; not r->dw. */
+void dwarf_reader__fini(struct dwarf_reader *r);
+
+#endif

@@ -1,0 +1,81 @@
+/* stages/read/read_internal.h: helpers shared by the reader's source files
+ * (read_dwarf.c: types and variables, read_func.c: functions). Not an API:
+ * every function here runs on the reader thread that owns r.
+ */
+#ifndef BTFSTREAM_READ_INTERNAL_H
+#define BTFSTREAM_READ_INTERNAL_H
+
+#include <pthread.h>
+
+#include "stages/read/read_dwarf.h"
+
+/* pass-1 reference encoding for a ref to another record of the same DIE
+ * (read_dwarf.c's pass 2 turns it into a plain ref) */
+#define REF_LOCAL 0x80000000u
+
+static inline uint32_t local_ref(long idx)
+{
+	return REF_LOCAL | (uint32_t)(idx + 1);
+}
+
+/* libdw's dwarf_getlocation* calls take this lock (see read_dwarf.c). */
+extern pthread_mutex_t getlocation_lock;
+
+int reader_fail(struct dwarf_reader *r, Dwarf_Die *die, int err, const char *what);
+long add_rec(struct dwarf_reader *r, uint8_t kind);
+long add_func_rec(struct dwarf_reader *r);
+int map_die(struct dwarf_reader *r, Dwarf_Die *die, uint32_t val);
+int intern_name(struct dwarf_reader *r, const char *s, uint32_t *id);
+const char *attr_string(struct dwarf_reader *r, Dwarf_Attribute *at);
+int die_name(struct dwarf_reader *r, Dwarf_Die *die, uint32_t *id);
+int die_ref(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name, uint32_t *ref);
+int die_ref_at(struct dwarf_reader *r, Dwarf_Die *die, Dwarf_Attribute *found, uint32_t *ref);
+int die_ref_integrate(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name, uint32_t *ref);
+bool die_flag(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name);
+bool die_udata(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name, Dwarf_Word *v);
+/* dwarf_attr / dwarf_attr_integrate / dwarf_diename through the reader's
+ * cache of the current DIE's attributes (stages/read/die_attrs.h). */
+bool die_attr(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name, Dwarf_Attribute *at);
+bool die_attr_integrate(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name, Dwarf_Attribute *at);
+const char *die_name_str(struct dwarf_reader *r, Dwarf_Die *die);
+
+/* If die is an annotation (clang's DW_TAG_LLVM_annotation, GCC's
+ * DW_TAG_GNU_annotation) named kind ("btf_decl_tag", "btf_type_tag"): its
+ * value string, else NULL. */
+const char *annotation_value(Dwarf_Die *die, const char *kind);
+
+/* DECL_TAG records for the btf_decl_tag annotations among die's children
+ * (read_dwarf.c); target is the record they tag, component its index or -1. */
+int add_decl_tags(struct dwarf_reader *r, Dwarf_Die *die, long target, int component);
+
+/* dwarf_siblingof(die, die), skipping the decoding when die's attributes
+ * are the ones in the reader's cache (stages/read/die_attrs.h). */
+static inline int next_sibling(struct dwarf_reader *r, Dwarf_Die *die)
+{
+	return die_attrs__siblingof(&r->attrs, die);
+}
+
+/* dwarf_tag, dwarf_child, dwarf_haschildren through the CU's plans. */
+static inline int die_tag(struct dwarf_reader *r, Dwarf_Die *die)
+{
+	return die_attrs__tag(&r->attrs, die);
+}
+
+static inline int first_child(struct dwarf_reader *r, Dwarf_Die *die, Dwarf_Die *child)
+{
+	return die_attrs__child(&r->attrs, die, child);
+}
+
+/* After a loop over die's children that ended (step returned 1). */
+static inline void children_done(struct dwarf_reader *r, Dwarf_Die *die)
+{
+	die_attrs__children_done(&r->attrs, die);
+}
+
+/* read_var.c: a VAR record for a file-scope variable opts->vars selects. */
+int read_variable(struct dwarf_reader *r, Dwarf_Die *die);
+
+/* read_func.c: a REC_FUNC candidate for a function definition. */
+int read_function(struct dwarf_reader *r, Dwarf_Die *die);
+
+#endif

@@ -1,0 +1,53 @@
+/* stages/record/arena.c: see arena.h. */
+#include "stages/record/arena.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ARENA_BLOCK_MIN (64 * 1024)
+
+struct arena_block {
+	struct arena_block *next;
+	size_t size;
+	char data[];
+};
+
+void *arena__alloc(struct arena *a, size_t size)
+{
+	struct arena_block *b;
+	void *p;
+
+	size = (size + 7) & ~(size_t)7;
+	if (!a->head || a->used + size > a->head->size) {
+		size_t bsize = size > ARENA_BLOCK_MIN ? size : ARENA_BLOCK_MIN;
+
+		b = malloc(sizeof(*b) + bsize);
+		if (!b) {
+			errno = ENOMEM;
+			return NULL;
+		}
+		b->next = a->head;
+		b->size = bsize;
+		a->head = b;
+		a->used = 0;
+		a->total += bsize;
+	}
+	p = a->head->data + a->used;
+	a->used += size;
+	memset(p, 0, size);
+	return p;
+}
+
+void arena__free(struct arena *a)
+{
+	struct arena_block *b = a->head, *next;
+
+	for (; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+	a->head = NULL;
+	a->used = 0;
+	a->total = 0;
+}

@@ -1,0 +1,25 @@
+/* stages/record/arena.h: a bump allocator for one CU's record payloads.
+ *
+ * Owned by one thread at a time: the reader that fills it, then (handed over
+ * through the queue inside the CU_END record) the writer that frees it. Not
+ * thread-safe; never shared. Allocations live until arena__free.
+ */
+#ifndef BTFSTREAM_ARENA_H
+#define BTFSTREAM_ARENA_H
+
+#include <stddef.h>
+
+struct arena_block;
+
+struct arena {
+	struct arena_block *head;
+	size_t used;	/* bytes handed out in the head block */
+	size_t total;	/* bytes reserved in all blocks */
+};
+
+/* Returns zeroed memory aligned to 8 bytes, or NULL (errno ENOMEM). */
+void *arena__alloc(struct arena *a, size_t size);
+/* Frees every block; the arena is empty and reusable afterwards. */
+void arena__free(struct arena *a);
+
+#endif

@@ -1,0 +1,399 @@
+/* stages/write/func_select.c: see func_select.h.
+ *
+ * The decision, per function name (pahole v1.31's rules, docs/btf-rules.md):
+ *  1. ELF: the STT_FUNC symbols whose name cut at the first '.' is the name;
+ *     .cold and .part pieces are not functions of their own and are ignored.
+ *     No symbol left: no FUNC. Symbols at several addresses: ambiguous, no
+ *     FUNC (which copy would a BPF program attach to?).
+ *  2. copies with an unnamed parameter are dropped; none left: no FUNC.
+ *  3. the first remaining copy in CU order is the prototype. consistent_func:
+ *     any copy whose prototype differs (types__match below) or any copy whose
+ *     parameters are not in the ABI's registers drops the name.
+ *  4. optimized_func: a DW_CC_nocall copy drops the name.
+ * Names are decided and emitted in byte order of the name, so the output
+ * does not depend on which CU came first except through rule 3's "first".
+ */
+#include "stages/write/func_select.h"
+
+#include <bpf/btf.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stages/input/elf_funcs.h"
+#include "stages/input/elf_kfuncs.h"
+#include "stages/write/proto_memo.h"
+#include "stages/record/record.h"
+#include "strtab/strtab.h"
+
+#define MATCH_DEPTH 32
+
+static const char *const verdict_names[FV_COUNT] = {
+	[FV_EMITTED] = "emitted",
+	[FV_NO_SYMBOL] = "no_symbol",
+	[FV_UNNAMED_PARAM] = "unnamed_param",
+	[FV_AMBIGUOUS] = "ambiguous",
+	[FV_INCONSISTENT] = "inconsistent",
+	[FV_UNEXPECTED_REG] = "unexpected_reg",
+	[FV_NOCALL] = "nocall",
+};
+
+const char *func_select__verdict_name(enum func_verdict v)
+{
+	return v < FV_COUNT ? verdict_names[v] : "?";
+}
+
+struct selector {
+	struct btf *btf;
+	const struct strtab *strtab;
+	const struct func_cand *cands;
+	const struct func_param *params;
+	const struct func_tag *tags;
+	const struct elf_funcs *ef;
+	const struct elf_kfuncs *kf;
+	const struct func_rules *rules;
+	FILE *report;
+	struct func_select_stats *stats;
+	struct proto_memo protos;	/* prototypes added so far */
+};
+
+/* ---- prototype comparison: pahole's types__match ---- */
+
+static uint32_t skip_const(const struct btf *btf, uint32_t id)
+{
+	const struct btf_type *t;
+
+	while (id && (t = btf__type_by_id(btf, id)) && btf_is_const(t))
+		id = t->type;
+	return id;
+}
+
+/* FWD counts as the struct or union it declares. */
+static int match_kind(const struct btf_type *t)
+{
+	if (btf_is_fwd(t))
+		return btf_kflag(t) ? BTF_KIND_UNION : BTF_KIND_STRUCT;
+	return btf_kind(t);
+}
+
+static bool same_name(const struct btf *btf, const struct btf_type *a, const struct btf_type *b)
+{
+	return !strcmp(btf__name_by_offset(btf, a->name_off), btf__name_by_offset(btf, b->name_off));
+}
+
+/* Do a and b mean the same type for a prototype? Names decide for named
+ * types; const is ignored; FUNC_PROTOs compare arity and return (as pahole). */
+static bool types_match(const struct btf *btf, uint32_t a, uint32_t b, int depth)
+{
+	const struct btf_type *ta, *tb;
+
+	a = skip_const(btf, a);
+	b = skip_const(btf, b);
+	if (!a || !b || a == b)
+		return a == b;
+	ta = btf__type_by_id(btf, a);
+	tb = btf__type_by_id(btf, b);
+	if (!ta || !tb || match_kind(ta) != match_kind(tb) || depth > MATCH_DEPTH)
+		return false;
+	switch (match_kind(ta)) {
+	case BTF_KIND_PTR:
+	case BTF_KIND_VOLATILE:
+	case BTF_KIND_RESTRICT:
+	case BTF_KIND_TYPE_TAG:
+		return types_match(btf, ta->type, tb->type, depth + 1);
+	case BTF_KIND_ARRAY:
+		return btf_array(ta)->nelems == btf_array(tb)->nelems &&
+		       types_match(btf, btf_array(ta)->type, btf_array(tb)->type, depth + 1);
+	case BTF_KIND_INT:
+		return ta->size == tb->size && *(const uint32_t *)(ta + 1) == *(const uint32_t *)(tb + 1) &&
+		       same_name(btf, ta, tb);
+	case BTF_KIND_FLOAT:
+		return ta->size == tb->size && same_name(btf, ta, tb);
+	case BTF_KIND_TYPEDEF:
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64:
+		return same_name(btf, ta, tb);
+	case BTF_KIND_FUNC_PROTO:
+		return btf_vlen(ta) == btf_vlen(tb) && types_match(btf, ta->type, tb->type, depth + 1);
+	default:
+		return false;
+	}
+}
+
+static bool protos_match(const struct selector *s, const struct func_cand *a, const struct func_cand *b)
+{
+	if (a->nparams != b->nparams || !types_match(s->btf, a->ret, b->ret, 0))
+		return false;
+	for (uint32_t i = 0; i < a->nparams; i++)
+		if (!types_match(s->btf, s->params[a->first_param + i].type, s->params[b->first_param + i].type, 0))
+			return false;
+	return true;
+}
+
+/* ---- ELF side ---- */
+
+static bool cold_or_part(const struct elf_func *sym)
+{
+	const char *suffix = sym->name + sym->base_len;
+
+	return strstr(suffix, ".cold") || strstr(suffix, ".part");
+}
+
+/* The name's symbols, .cold/.part pieces left out: how many, and whether
+ * they sit at more than one (non-zero) address. */
+static uint32_t elf_symbols(const struct selector *s, const char *name, uint32_t *first, uint32_t *n,
+			    bool *ambiguous)
+{
+	uint64_t addr = 0;
+	uint32_t kept = 0;
+
+	*ambiguous = false;
+	if (!elf_funcs__find(s->ef, name, strlen(name), first, n))
+		return 0;
+	for (uint32_t i = *first; i < *first + *n; i++) {
+		const struct elf_func *sym = &s->ef->syms[i];
+
+		if (cold_or_part(sym))
+			continue;
+		kept++;
+		if (sym->addr && addr && sym->addr != addr)
+			*ambiguous = true;
+		if (sym->addr)
+			addr = sym->addr;
+	}
+	return kept;
+}
+
+static void report_line(const struct selector *s, enum func_verdict v, const char *name, uint32_t first,
+			uint32_t n)
+{
+	if (!s->report)
+		return;
+	fprintf(s->report, "%s\t%s\t", verdict_names[v], name);
+	for (uint32_t i = 0; i < n; i++)
+		fprintf(s->report, "%s%s", i ? "," : "", s->ef->syms[first + i].name);
+	fprintf(s->report, "%s\n", n ? "" : "-");
+}
+
+/* ---- emission ---- */
+
+/* The FUNC_PROTO of c: one already added with the same content, or a new
+ * one (stages/write/proto_memo.h). */
+static int add_proto(struct selector *s, const struct func_cand *c, int *proto)
+{
+	const struct func_param *params = &s->params[c->first_param];
+	int err;
+
+	if ((*proto = proto_memo__find(&s->protos, c->ret, params, c->nparams)))
+		return 0;
+	if ((*proto = btf__add_func_proto(s->btf, c->ret)) < 0)
+		return *proto;
+	for (uint32_t i = 0; i < c->nparams; i++) {
+		const char *pname = params[i].name ? strtab__str(s->strtab, params[i].name, NULL) : NULL;
+
+		if ((err = btf__add_func_param(s->btf, pname ? pname : "", params[i].type)))
+			return err;
+	}
+	return proto_memo__add(&s->protos, c->ret, params, c->nparams, *proto);
+}
+
+static int emit_func(struct selector *s, const struct func_cand *c, const char *name)
+{
+	const struct kfunc *kf;
+	int proto, fn, err;
+
+	if ((err = add_proto(s, c, &proto)))
+		return err;
+	fn = btf__add_func(s->btf, name, c->external ? BTF_FUNC_GLOBAL : BTF_FUNC_STATIC, proto);
+	if (fn < 0)
+		return fn;
+	for (uint32_t i = 0; i < c->ntags; i++) {
+		const struct func_tag *t = &s->tags[c->first_tag + i];
+
+		if ((err = btf__add_decl_tag(s->btf, strtab__str(s->strtab, t->value, NULL), fn, t->component)) < 0)
+			return err;
+	}
+	if (!s->rules->decl_tag_kfuncs || !s->kf || !(kf = elf_kfuncs__find(s->kf, name)))
+		return 0;
+	if ((err = btf__add_decl_tag(s->btf, "bpf_kfunc", fn, -1)) < 0)
+		return err;
+	s->stats->kfunc_tags++;
+	if (kf->flags & KF_FASTCALL) {
+		if ((err = btf__add_decl_tag(s->btf, "bpf_fastcall", fn, -1)) < 0)
+			return err;
+		s->stats->kfunc_tags++;
+	}
+	return 0;
+}
+
+/* Decide one name: the candidates order[lo..hi) all carry it. */
+static enum func_verdict decide(struct selector *s, const uint32_t *order, size_t lo, size_t hi,
+				const struct func_cand **chosen)
+{
+	const struct func_cand *first = NULL;
+	const char *name = strtab__str(s->strtab, s->cands[order[lo]].name, NULL);
+	uint32_t sym_first, sym_n;
+	bool ambiguous, unexpected = false, inconsistent = false, nocall = false;
+
+	if (!elf_symbols(s, name, &sym_first, &sym_n, &ambiguous))
+		return FV_NO_SYMBOL;
+	for (size_t i = lo; i < hi; i++) {
+		const struct func_cand *c = &s->cands[order[i]];
+
+		if (c->flags & FUNC_UNNAMED_PARAM)
+			continue;
+		if (!first)
+			first = c;
+		else if (!unexpected && !inconsistent && !protos_match(s, first, c))
+			inconsistent = true;
+		unexpected |= !!(c->flags & FUNC_UNEXPECTED_REG);
+		nocall |= !!(c->flags & FUNC_NOCALL);
+	}
+	*chosen = first;
+	if (!first)
+		return FV_UNNAMED_PARAM;
+	if (ambiguous)
+		return FV_AMBIGUOUS;
+	if (s->rules->consistent_func && inconsistent)
+		return FV_INCONSISTENT;
+	if (s->rules->consistent_func && unexpected)
+		return FV_UNEXPECTED_REG;
+	if (s->rules->optimized_func && nocall)
+		return FV_NOCALL;
+	return FV_EMITTED;
+}
+
+/*
+ * The order in which names are decided: by name bytes (as strcmp), each
+ * name's candidates in CU order. Equal names are one strtab id, so the
+ * candidates are first grouped by id (a counting sort, stable) and only the
+ * distinct names are sorted (72,000 of 156,000 candidates on the vmlinux).
+ * Their first 16 bytes are packed big-endian into two integers, so most
+ * comparisons never touch the strings.
+ */
+struct sort_key {
+	uint64_t p0, p1;
+	const char *name;
+	uint32_t id;
+};
+
+static void pack_prefix(const char *s, uint64_t *p0, uint64_t *p1)
+{
+	uint64_t v[2] = { 0, 0 };
+	bool end = false;
+
+	for (int i = 0; i < 16; i++) {
+		unsigned char c = end ? 0 : (unsigned char)s[i];
+
+		end |= c == 0;
+		v[i / 8] = v[i / 8] << 8 | c;
+	}
+	*p0 = v[0];
+	*p1 = v[1];
+}
+
+static int cmp_key(const void *x, const void *y)
+{
+	const struct sort_key *a = x, *b = y;
+	int c;
+
+	if (a->p0 != b->p0)
+		return a->p0 < b->p0 ? -1 : 1;
+	if (a->p1 != b->p1)
+		return a->p1 < b->p1 ? -1 : 1;
+	if ((a->p1 & 0xff) && (c = strcmp(a->name + 16, b->name + 16)))	/* 16 bytes alike, no NUL */
+		return c;
+	return a->id < b->id ? -1 : a->id > b->id;	/* (one string is one id: not reached) */
+}
+
+uint32_t *func_select__order(const struct strtab *strtab, const struct func_cand *cands, size_t n)
+{
+	uint32_t limit = 0, nkeys = 0, *start = NULL, *order = malloc((n ? n : 1) * sizeof(*order));
+	struct sort_key *keys = NULL;
+
+	for (size_t i = 0; i < n; i++)
+		if (cands[i].name >= limit)
+			limit = cands[i].name + 1;
+	if (!order || !(start = calloc((size_t)limit + 1, sizeof(*start))))
+		goto fail;
+	for (size_t i = 0; i < n; i++)	/* start[id]: first the candidates named id */
+		if (start[cands[i].name]++ == 0)
+			nkeys++;
+	if (!(keys = malloc((nkeys ? nkeys : 1) * sizeof(*keys))))
+		goto fail;
+	nkeys = 0;
+	for (uint32_t id = 0; id < limit; id++) {
+		const char *name;
+
+		if (!start[id])
+			continue;
+		name = strtab__str(strtab, id, NULL);
+		keys[nkeys].name = name ? name : "";
+		keys[nkeys].id = id;
+		pack_prefix(keys[nkeys].name, &keys[nkeys].p0, &keys[nkeys].p1);
+		nkeys++;
+	}
+	qsort(keys, nkeys, sizeof(*keys), cmp_key);
+	/* then where id's candidates begin in order, names in key order */
+	for (uint32_t k = 0, at = 0; k < nkeys; k++) {
+		uint32_t count = start[keys[k].id];
+
+		start[keys[k].id] = at;
+		at += count;
+	}
+	for (size_t i = 0; i < n; i++)
+		order[start[cands[i].name]++] = (uint32_t)i;
+	free(keys);
+	free(start);
+	return order;
+fail:
+	free(keys);
+	free(start);
+	free(order);
+	return NULL;
+}
+
+int func_select__run(struct btf *btf, const struct strtab *strtab, const struct func_cand *cands, size_t n,
+		     const uint32_t *order, const struct func_param *params, const struct func_tag *tags, const struct elf_funcs *ef,
+		     const struct elf_kfuncs *kf, const struct func_rules *rules, FILE *report,
+		     struct func_select_stats *stats, struct fail *f)
+{
+	struct selector s = { btf, strtab, cands, params, tags, ef, kf, rules, report, stats };
+	bool own;
+	int err = 0;
+
+	memset(stats, 0, sizeof(*stats));
+	if (!n)
+		return 0;
+	own = !order;
+	if (own)
+		order = func_select__order(strtab, cands, n);
+	if (!order || proto_memo__init(&s.protos, n / 4)) {
+		if (own)
+			free((uint32_t *)order);
+		return fail__set(f, -ENOMEM, "func_select: out of memory");
+	}
+	for (size_t lo = 0, hi; lo < n && !err; lo = hi) {
+		const struct func_cand *chosen = NULL;
+		const char *name = strtab__str(strtab, cands[order[lo]].name, NULL);
+		enum func_verdict v;
+		uint32_t sym_first = 0, sym_n = 0;
+
+		for (hi = lo + 1; hi < n && cands[order[hi]].name == cands[order[lo]].name; hi++)
+			;
+		v = decide(&s, order, lo, hi, &chosen);
+		stats->names++;
+		stats->verdicts[v]++;
+		elf_funcs__find(ef, name, strlen(name), &sym_first, &sym_n);
+		report_line(&s, v, name, sym_first, sym_n);
+		if (v == FV_EMITTED && (err = emit_func(&s, chosen, name)) < 0)
+			fail__set(f, err, "func_select: cannot add FUNC %s: %s", name, strerror(-err));
+	}
+	if (own)
+		free((uint32_t *)order);
+	proto_memo__fini(&s.protos);
+	return err < 0 ? err : 0;
+}

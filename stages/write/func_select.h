@@ -1,0 +1,90 @@
+/* stages/write/func_select.h: the whole-program decision about functions.
+ *
+ * The writer collects one candidate per function definition per CU (from the
+ * readers' REC_FUNC records, refs already turned into type ids). After the
+ * last CU, func_select__run groups them by name and applies pahole's rules
+ * (docs/btf-rules.md, "Functions"), then appends a FUNC_PROTO + FUNC for each
+ * function kept, in name order, with the DECL_TAGs of its chosen copy's
+ * btf_decl_tag annotations and the kfunc DECL_TAGs. Writer thread only.
+ */
+#ifndef BTFSTREAM_FUNC_SELECT_H
+#define BTFSTREAM_FUNC_SELECT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "stages/common/fail.h"
+
+struct btf;
+struct strtab;
+struct elf_funcs;
+struct elf_kfuncs;
+
+struct func_param {
+	uint32_t name;		/* strtab id */
+	uint32_t type;		/* type id */
+};
+
+struct func_tag {	/* a btf_decl_tag annotation on a function or a parameter */
+	uint32_t value;		/* strtab id */
+	int32_t component;	/* parameter index, -1 for the function */
+};
+
+struct func_cand {
+	uint32_t name;		/* strtab id */
+	uint32_t ret;		/* type id */
+	uint32_t flags;		/* FUNC_* (stages/record/record.h) */
+	uint32_t first_param;	/* index into the params array */
+	uint16_t nparams;	/* a variadic "..." included */
+	uint16_t ntags;		/* its decl tags, from first_tag in the tags array */
+	uint32_t first_tag;
+	bool external;
+	uint32_t batch;		/* writer's use: the batch ret was numbered in */
+};
+
+/* The rules, each one of pahole's --btf_features names. */
+struct func_rules {
+	bool consistent_func;	/* skip names with differing prototypes or moved registers */
+	bool optimized_func;	/* skip DW_CC_nocall functions (not callable by the ABI) */
+	bool decl_tag_kfuncs;	/* bpf_kfunc / bpf_fastcall DECL_TAGs */
+};
+
+/* Why a name did or did not become a FUNC. */
+enum func_verdict {
+	FV_EMITTED,
+	FV_NO_SYMBOL,		/* no STT_FUNC symbol of that name (after cutting at '.') */
+	FV_UNNAMED_PARAM,	/* every copy has an unnamed parameter */
+	FV_AMBIGUOUS,		/* its symbols have several addresses */
+	FV_INCONSISTENT,	/* copies in different CUs have different prototypes */
+	FV_UNEXPECTED_REG,	/* a parameter is not in the ABI's register */
+	FV_NOCALL,		/* DW_CC_nocall */
+	FV_COUNT
+};
+
+const char *func_select__verdict_name(enum func_verdict v);
+
+struct func_select_stats {
+	uint64_t names;			/* distinct function names seen */
+	uint64_t verdicts[FV_COUNT];	/* names per verdict */
+	uint64_t kfunc_tags;		/* DECL_TAGs added for kfuncs */
+};
+
+/* The order func_select__run decides in: indexes into cands[0..n), by name
+ * (bytes, as strcmp), each name's candidates in CU order. It needs only the
+ * names, not the types: the pipeline computes it while the merge thread
+ * finishes. Any thread; a malloc'd array (the caller frees it), NULL when
+ * out of memory. */
+uint32_t *func_select__order(const struct strtab *strtab, const struct func_cand *cands, size_t n);
+
+/* cands[0..n) in CU order; order from func_select__order, or NULL to have it
+ * computed here. report (may be NULL) gets one line per name:
+ * "VERDICT<TAB>NAME<TAB>SYMBOLS" (symbols comma-separated, "-" if none).
+ * Returns 0 or -errno (reason in f). */
+int func_select__run(struct btf *btf, const struct strtab *strtab, const struct func_cand *cands, size_t n,
+		     const uint32_t *order, const struct func_param *params, const struct func_tag *tags, const struct elf_funcs *ef,
+		     const struct elf_kfuncs *kf,
+		     const struct func_rules *rules, FILE *report, struct func_select_stats *stats,
+		     struct fail *f);
+
+#endif

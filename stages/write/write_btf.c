@@ -1,0 +1,590 @@
+/* stages/write/write_btf.c: see write_btf.h. */
+#include "stages/write/write_btf.h"
+
+#include <bpf/btf.h>
+#include <errno.h>
+#include <linux/btf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "stages/record/arena.h"
+#include "stages/read/read_dwarf.h"
+#include "strtab/strtab.h"
+
+static int grow(char **buf, size_t *cap, size_t need)
+{
+	size_t ncap = *cap ? *cap : 1 << 20;
+	char *n;
+
+	if (need <= *cap)
+		return 0;
+	while (ncap < need)
+		ncap *= 2;
+	n = realloc(*buf, ncap);
+	if (!n)
+		return -ENOMEM;
+	*buf = n;
+	*cap = ncap;
+	return 0;
+}
+
+/* Make room for need elements in *arr. Returns 0 or -ENOMEM. */
+static int grow_array(void **arr, size_t *cap, size_t need, size_t elem)
+{
+	size_t ncap = *cap ? *cap : 1024;
+	void *n;
+
+	if (need <= *cap)
+		return 0;
+	while (ncap < need)
+		ncap *= 2;
+	n = realloc(*arr, ncap * elem);
+	if (!n)
+		return -ENOMEM;
+	*arr = n;
+	*cap = ncap;
+	return 0;
+}
+
+int btf_writer__init(struct btf_writer *w, struct strtab *strtab, const char *path, struct fail *f,
+		     uint64_t batch_records, batch_flush_fn flush, void *ctx)
+{
+	memset(w, 0, sizeof(*w));
+	w->strtab = strtab;
+	w->path = path;
+	w->fail = f;
+	w->batch_records = batch_records;
+	w->flush = flush;
+	w->flush_ctx = ctx;
+	w->next_id = 1;
+	w->image_hint = 1 << 20;
+	if (grow(&w->strs, &w->scap, 1))
+		return -ENOMEM;
+	w->strs[0] = '\0';
+	w->slen = 1;
+	return 0;
+}
+
+/* Offset of strtab id in the string section, placing the string on first use. */
+static int str_offset(struct btf_writer *w, uint32_t id, uint32_t *off)
+{
+	const char *s;
+	size_t len;
+
+	if (id == 0) {
+		*off = 0;
+		return 0;
+	}
+	if (id >= w->str_off_cap) {
+		size_t ncap = w->str_off_cap ? w->str_off_cap : 1 << 16;
+		uint32_t *n;
+
+		while (ncap <= id)
+			ncap *= 2;
+		n = realloc(w->str_off, ncap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		memset(n + w->str_off_cap, 0, (ncap - w->str_off_cap) * sizeof(*n));
+		w->str_off = n;
+		w->str_off_cap = ncap;
+	}
+	if (w->str_off[id]) {
+		*off = w->str_off[id];
+		return 0;
+	}
+	s = strtab__str(w->strtab, id, &len);
+	if (!s)
+		return -EINVAL;
+	if (w->slen + len + 1 > UINT32_MAX)
+		return -E2BIG;
+	if (grow(&w->strs, &w->scap, w->slen + len + 1))
+		return -ENOMEM;
+	memcpy(w->strs + w->slen, s, len);
+	w->strs[w->slen + len] = '\0';
+	w->str_off[id] = *off = (uint32_t)w->slen;
+	w->slen += len + 1;
+	return 0;
+}
+
+/* Type id of a CU-local ref of the current CU. */
+static int type_id(struct btf_writer *w, uint32_t ref, uint32_t *id)
+{
+	if (ref == REF_VOID) {
+		*id = 0;
+	} else if (ref == REF_INDEX_TYPE) {
+		*id = w->cu_index_type;
+		if (!w->index_type)
+			w->cu_needs_index = 1;
+	} else if (ref <= w->cu_nrecs) {
+		*id = w->cu_base + ref - 1;
+	} else {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * A batch's image is its BTF header (written last), its types, then its
+ * strings (copied in at the end). It is a mapping of its own, not malloc's:
+ * it is made by this thread and let go by the merge thread once libbpf has
+ * copied it, and in a heap that pattern leaves holes that stay resident.
+ * The first mapping of a batch is sized from the last batch, so it is
+ * seldom grown (mremap, without a copy).
+ */
+#define IMAGE_HDR sizeof(struct btf_header)
+
+static int image_grow(struct btf_writer *w, size_t need)
+{
+	size_t ncap = w->tcap ? w->tcap : w->image_hint;
+	void *n;
+
+	if (need <= w->tcap)
+		return 0;
+	while (ncap < need)
+		ncap *= 2;
+	n = w->types ? mremap(w->types, w->tcap, ncap, MREMAP_MAYMOVE)
+		     : mmap(NULL, ncap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (n == MAP_FAILED)
+		return -ENOMEM;
+	w->types = n;
+	w->tcap = ncap;
+	return 0;
+}
+
+void btf_batch__free_raw(struct btf_batch *b)
+{
+	if (b->raw)
+		munmap(b->raw, b->raw_cap);
+	b->raw = NULL;
+}
+
+static void *type_space(struct btf_writer *w, size_t bytes)
+{
+	void *p;
+
+	if (image_grow(w, IMAGE_HDR + w->tlen + bytes))
+		return NULL;
+	p = w->types + IMAGE_HDR + w->tlen;
+	w->tlen += bytes;
+	return p;
+}
+
+static size_t extra_bytes(const struct type_rec *r)
+{
+	switch (r->kind) {
+	case BTF_KIND_INT:
+	case BTF_KIND_VAR:
+	case BTF_KIND_DECL_TAG:
+		return 4;
+	case BTF_KIND_ARRAY:
+		return sizeof(struct btf_array);
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+		return r->vlen * sizeof(struct btf_member);
+	case BTF_KIND_ENUM:
+		return r->vlen * sizeof(struct btf_enum);
+	case BTF_KIND_ENUM64:
+		return r->vlen * sizeof(struct btf_enum64);
+	case BTF_KIND_FUNC_PROTO:
+		return r->vlen * sizeof(struct btf_param);
+	default:	/* DATASECs are made after the merge (stages/write/datasec.c) */
+		return 0;
+	}
+}
+
+static bool kind_has_size(uint8_t kind)
+{
+	return kind == BTF_KIND_INT || kind == BTF_KIND_FLOAT || kind == BTF_KIND_STRUCT ||
+	       kind == BTF_KIND_UNION || kind == BTF_KIND_ENUM || kind == BTF_KIND_ENUM64;
+}
+
+/* The vlen part of r, converted in place at p. */
+static int write_vlen(struct btf_writer *w, const struct type_rec *r, void *p)
+{
+	int err = 0;
+
+	for (uint32_t i = 0; i < r->vlen && !err; i++) {
+		if (r->kind == BTF_KIND_STRUCT || r->kind == BTF_KIND_UNION) {
+			const struct rec_member *m = (const struct rec_member *)r->payload + i;
+			struct btf_member *b = (struct btf_member *)p + i;
+
+			b->offset = m->offset;
+			err = str_offset(w, m->name, &b->name_off) ?: type_id(w, m->type, &b->type);
+		} else if (r->kind == BTF_KIND_ENUM) {
+			const struct rec_enum_val *v = (const struct rec_enum_val *)r->payload + i;
+			struct btf_enum *b = (struct btf_enum *)p + i;
+
+			b->val = (int32_t)v->val_lo;
+			err = str_offset(w, v->name, &b->name_off);
+		} else if (r->kind == BTF_KIND_ENUM64) {
+			const struct rec_enum_val *v = (const struct rec_enum_val *)r->payload + i;
+			struct btf_enum64 *b = (struct btf_enum64 *)p + i;
+
+			b->val_lo32 = v->val_lo;
+			b->val_hi32 = v->val_hi;
+			err = str_offset(w, v->name, &b->name_off);
+		} else if (r->kind == BTF_KIND_FUNC_PROTO) {
+			const struct rec_param *a = (const struct rec_param *)r->payload + i;
+			struct btf_param *b = (struct btf_param *)p + i;
+
+			err = str_offset(w, a->name, &b->name_off) ?: type_id(w, a->type, &b->type);
+		} else {
+			return -EINVAL;
+		}
+	}
+	return err;
+}
+
+/* Remember batch id `id` for an anchor (see write_btf.h). */
+static int add_anchor(struct btf_writer *w, uint32_t id)
+{
+	if (!id)
+		return 0;
+	if (grow_array((void **)&w->anchors, &w->anchors_cap, w->nanchors + 1, sizeof(*w->anchors)))
+		return -ENOMEM;
+	w->anchors[w->nanchors++] = id;
+	return 0;
+}
+
+static struct late_ref late(const struct btf_writer *w, uint32_t id)
+{
+	return (struct late_ref){ .batch = w->nbatches, .id = id };
+}
+
+static int add_secinfo(struct btf_writer *w, uint32_t id, uint32_t offset, uint32_t size, uint32_t slot)
+{
+	if (grow_array((void **)&w->secinfo, &w->secinfo_cap, w->nsecinfo + 1, sizeof(*w->secinfo)))
+		return -ENOMEM;
+	w->secinfo[w->nsecinfo++] = (struct late_secinfo){ late(w, id), offset, size, slot };
+	return add_anchor(w, id);
+}
+
+static int write_type(struct btf_writer *w, const struct type_rec *r)
+{
+	size_t extra = extra_bytes(r);
+	struct btf_type *t;
+	void *p;
+	int err;
+
+	t = type_space(w, sizeof(*t) + extra);
+	if (!t)
+		return -ENOMEM;
+	p = t + 1;
+	t->info = (uint32_t)r->kflag << 31 | (uint32_t)r->kind << 24 | r->vlen;
+	if ((err = str_offset(w, r->name, &t->name_off)))
+		return err;
+	if (kind_has_size(r->kind))
+		t->size = r->size_type;
+	else if ((err = type_id(w, r->size_type, &t->type)))
+		return err;
+	switch (r->kind) {
+	case BTF_KIND_INT:
+	case BTF_KIND_DECL_TAG:
+		*(uint32_t *)p = r->extra;
+		return 0;
+	case BTF_KIND_VAR:
+		*(uint32_t *)p = r->extra;
+		t->info = (uint32_t)BTF_KIND_VAR << 24;	/* vlen carried the slot */
+		return add_secinfo(w, w->next_id, r->elem, r->index, r->vlen);
+	case BTF_KIND_ARRAY: {
+		struct btf_array *a = p;
+
+		a->nelems = r->extra;
+		return type_id(w, r->elem, &a->type) ?: type_id(w, r->index, &a->index_type);
+	}
+	default:
+		return r->vlen ? write_vlen(w, r, p) : 0;
+	}
+}
+
+/* A name for anchor i, straight into the batch's string section: anchors
+ * never reach the output, so they need no strtab id. */
+static int anchor_name(struct btf_writer *w, uint32_t i, uint32_t *off)
+{
+	char name[24];
+	int len = snprintf(name, sizeof(name), "~anchor%u", i);
+
+	if (grow(&w->strs, &w->scap, w->slen + len + 1))
+		return -ENOMEM;
+	memcpy(w->strs + w->slen, name, len + 1);
+	*off = (uint32_t)w->slen;
+	w->slen += len + 1;
+	return 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The batch's anchors: one TYPEDEF per distinct anchored id, at the end. */
+static int write_anchors(struct btf_writer *w, struct btf_batch *b)
+{
+	size_t n = 0;
+	int err;
+
+	if (w->nanchors)
+		qsort(w->anchors, w->nanchors, sizeof(*w->anchors), cmp_u32);
+	for (size_t i = 0; i < w->nanchors; i++)
+		if (!n || w->anchors[n - 1] != w->anchors[i])
+			w->anchors[n++] = w->anchors[i];
+	b->anchor_ids = malloc((n + 1) * sizeof(*b->anchor_ids));
+	b->final_ids = calloc(n + 1, sizeof(*b->final_ids));
+	if (!b->anchor_ids || !b->final_ids)
+		return -ENOMEM;
+	if (n)
+		memcpy(b->anchor_ids, w->anchors, n * sizeof(*w->anchors));
+	b->nanchors = (uint32_t)n;
+	for (size_t i = 0; i < n; i++) {
+		struct btf_type *t = type_space(w, sizeof(*t));
+
+		if (!t)
+			return -ENOMEM;
+		t->info = (uint32_t)BTF_KIND_TYPEDEF << 24;
+		t->type = w->anchors[i];
+		if ((err = anchor_name(w, (uint32_t)i, &t->name_off)))
+			return err;
+	}
+	return 0;
+}
+
+/* The image as raw BTF, in place. */
+static int image_to_raw(struct btf_writer *w, struct btf_batch *b)
+{
+	struct btf_header hdr = {
+		.magic = BTF_MAGIC, .version = BTF_VERSION, .hdr_len = sizeof(hdr),
+		.type_off = 0, .type_len = w->tlen, .str_off = w->tlen, .str_len = w->slen,
+	};
+	size_t size = sizeof(hdr) + w->tlen + w->slen;
+	char *raw;
+
+	if (image_grow(w, size))
+		return -ENOMEM;
+	raw = w->types;
+	/* the next batch's first allocation: this one's size and an eighth */
+	w->image_hint = (size + size / 8 + 0xffff) & ~(size_t)0xffff;
+	memcpy(raw, &hdr, sizeof(hdr));
+	memcpy(raw + sizeof(hdr) + w->tlen, w->strs, w->slen);
+	b->raw = raw;
+	b->raw_cap = w->tcap;
+	b->size = size;
+	w->types = NULL;
+	w->tlen = w->tcap = 0;
+	return 0;
+}
+
+/* Start an empty batch; with a decided index type, begin with its copy. */
+static int start_batch(struct btf_writer *w)
+{
+	w->slen = 1;
+	if (w->str_off)
+		memset(w->str_off, 0, w->str_off_cap * sizeof(*w->str_off));
+	w->nanchors = 0;
+	w->next_id = 1;
+	w->batch_recs = 0;
+	w->index_type = 0;
+	if (!w->index_decided)
+		return 0;
+	w->cu_nrecs = 0;
+	if (write_type(w, &w->index_tmpl))
+		return -ENOMEM;
+	w->index_type = w->next_id++;
+	return 0;
+}
+
+/* Hand the current batch to flush() and start the next. */
+static int cut_batch(struct btf_writer *w)
+{
+	struct btf_batch *b = calloc(1, sizeof(*b));
+	int err;
+
+	if (!b || grow_array((void **)&w->batches, &w->batches_cap, w->nbatches + 1, sizeof(*w->batches))) {
+		free(b);
+		return -ENOMEM;
+	}
+	w->batches[w->nbatches] = b;
+	b->index = w->nbatches++;
+	b->records = w->batch_recs;
+	if ((err = write_anchors(w, b)) || (err = image_to_raw(w, b)))
+		return err;
+	if ((err = w->flush(w->flush_ctx, b)))
+		return err;
+	return start_batch(w);
+}
+
+/* pahole's index type rule: the first CU that has a base type named "int"
+ * decides; a CU before it that has arrays gets a signed 4-byte "int"
+ * appended after its own types, which then decides (so in split BTF it
+ * becomes the base's int in the dedup). Once decided, every later batch
+ * starts with a copy of that int (dedup makes them one type again). */
+static int begin_cu(struct btf_writer *w, const struct type_rec *r)
+{
+	w->cu = r->elem;
+	w->cu_base = w->next_id;
+	w->cu_nrecs = r->extra;
+	w->cu_seen = 0;
+	w->cu_needs_index = 0;
+	w->index_rec = 0;
+	if (!w->index_type && r->index != REF_VOID) {
+		w->index_type = w->cu_base + r->index - 1;
+		w->index_rec = r->index;	/* its record is kept as the template */
+	}
+	w->cu_index_type = w->index_type ? w->index_type : w->cu_base + w->cu_nrecs;
+	return 0;
+}
+
+static int end_cu(struct btf_writer *w)
+{
+	struct type_rec size_type = {
+		.kind = BTF_KIND_INT, .size_type = 4, .extra = (BTF_INT_SIGNED << 24) | 32,
+	};
+	int err;
+
+	if (w->cu_seen != w->cu_nrecs)
+		return -EPROTO;
+	if (w->cu_needs_index) {
+		if ((err = strtab__intern(w->strtab, "int", 3, &size_type.name)))
+			return err;
+		w->cu_nrecs = 0;	/* no refs to resolve in it */
+		if ((err = write_type(w, &size_type)))
+			return err;
+		w->index_type = w->next_id;
+		w->index_tmpl = size_type;
+		w->index_decided = 1;
+		w->next_id++;
+		w->records++;
+		w->batch_recs++;
+	}
+	return w->batch_recs >= w->batch_records ? cut_batch(w) : 0;
+}
+
+/* Keep a function candidate; its types become late refs with anchors. */
+static int add_candidate(struct btf_writer *w, const struct type_rec *r)
+{
+	struct func_cand *c;
+	uint32_t ret;
+	int err;
+
+	const struct rec_param *tags = (const struct rec_param *)r->payload + r->vlen;
+
+	if (grow_array((void **)&w->cands, &w->cands_cap, w->ncands + 1, sizeof(*w->cands)) ||
+	    grow_array((void **)&w->params, &w->params_cap, w->nparams + r->vlen, sizeof(*w->params)) ||
+	    grow_array((void **)&w->tags, &w->tags_cap, w->ntags + r->elem, sizeof(*w->tags)))
+		return -ENOMEM;
+	c = &w->cands[w->ncands];
+	*c = (struct func_cand){ .name = r->name, .flags = r->extra, .first_param = (uint32_t)w->nparams,
+				 .nparams = r->vlen, .external = r->kflag, .first_tag = (uint32_t)w->ntags,
+				 .ntags = (uint16_t)r->elem };
+	for (uint32_t i = 0; i < r->elem; i++)
+		w->tags[w->ntags++] = (struct func_tag){ tags[i].name, (int32_t)tags[i].type };
+	if ((err = type_id(w, r->size_type, &ret)) || (err = add_anchor(w, ret)))
+		return err;
+	c->ret = ret;	/* a batch id until btf_writer__resolve_funcs */
+	c->batch = w->nbatches;
+	for (uint32_t i = 0; i < r->vlen; i++) {
+		const struct rec_param *p = (const struct rec_param *)r->payload + i;
+		struct late_param *lp = &w->params[w->nparams + i];
+		uint32_t id;
+
+		if ((err = type_id(w, p->type, &id)) || (err = add_anchor(w, id)))
+			return err;
+		lp->name = p->name;
+		lp->type = late(w, id);
+	}
+	w->nparams += r->vlen;
+	w->ncands++;
+	return 0;
+}
+
+int btf_writer__add(struct btf_writer *w, const struct type_rec *r)
+{
+	int err;
+
+	if (r->kind == REC_FUNC)
+		err = add_candidate(w, r);
+	else if (r->kind == REC_CU_BEGIN)
+		err = begin_cu(w, r);
+	else if (r->kind == REC_CU_END)
+		err = end_cu(w);
+	else if (w->cu_seen >= w->cu_nrecs)
+		err = -EPROTO;
+	else if (!(err = write_type(w, r))) {
+		if (w->index_rec && w->cu_seen + 1 == w->index_rec) {
+			w->index_tmpl = *r;	/* an INT: no payload, no refs */
+			w->index_decided = 1;
+		}
+		w->cu_seen++;
+		w->next_id++;
+		w->records++;
+		w->batch_recs++;
+	}
+	if (err == -ENOMEM)
+		return fail__set(w->fail, err, "write_btf: %s: CU #%u: out of memory", w->path, w->cu);
+	if (err)
+		return fail__set(w->fail, err, "write_btf: %s: CU #%u: inconsistent record stream (%s)",
+				 w->path, w->cu, strerror(-err));
+	return 0;
+}
+
+int btf_writer__finish(struct btf_writer *w)
+{
+	int err = 0;
+
+	if (w->batch_recs || w->nanchors)
+		err = cut_batch(w);
+	if (err == -ENOMEM)
+		return fail__set(w->fail, err, "write_btf: %s: out of memory", w->path);
+	if (err && !fail__is_set(w->fail))
+		return fail__set(w->fail, err, "write_btf: %s: cannot cut the last batch: %s", w->path,
+				 strerror(-err));
+	return err;
+}
+
+uint32_t btf_writer__final_id(const struct btf_writer *w, struct late_ref ref)
+{
+	const struct btf_batch *b;
+	const uint32_t *hit;
+
+	if (!ref.id || ref.batch >= w->nbatches)
+		return 0;
+	b = w->batches[ref.batch];
+	hit = bsearch(&ref.id, b->anchor_ids, b->nanchors, sizeof(*hit), cmp_u32);
+	return hit ? b->final_ids[hit - b->anchor_ids] : 0;
+}
+
+int btf_writer__resolve_funcs(struct btf_writer *w, struct func_param **params)
+{
+	struct func_param *p = malloc((w->nparams + 1) * sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	for (size_t i = 0; i < w->ncands; i++)
+		w->cands[i].ret = btf_writer__final_id(w, (struct late_ref){ w->cands[i].batch, w->cands[i].ret });
+	for (size_t i = 0; i < w->nparams; i++)
+		p[i] = (struct func_param){ w->params[i].name, btf_writer__final_id(w, w->params[i].type) };
+	*params = p;
+	return 0;
+}
+
+void btf_writer__fini(struct btf_writer *w)
+{
+	if (w->types)
+		munmap(w->types, w->tcap);
+	free(w->strs);
+	free(w->str_off);
+	free(w->secinfo);
+	free(w->cands);
+	free(w->params);
+	free(w->anchors);
+	free(w->tags);
+	for (uint32_t i = 0; i < w->nbatches; i++) {
+		free(w->batches[i]->anchor_ids);
+		free(w->batches[i]->final_ids);
+		free(w->batches[i]);
+	}
+	free(w->batches);
+	memset(w, 0, sizeof(*w));
+}

@@ -1,0 +1,128 @@
+/* stages/write/write_btf.h: stage 5, the single writer that assembles raw BTF.
+ *
+ * One thread only (the writer). It is fed the records of each CU strictly in
+ * CU order, framed by CU_BEGIN/CU_END (stages/record/record.h), and appends them to a
+ * raw BTF image: CU-local refs become type ids (the CU's first record gets the
+ * next free id), strtab ids become string offsets assigned in first-use order,
+ * so the image depends only on the records' order, never on thread timing.
+ *
+ * The image is cut into batches at CU boundaries once it holds
+ * batch_records type records (a count, never a size or a time, so where the
+ * cuts fall does not depend on the machine). Each batch is a standalone raw
+ * BTF handed to flush() (stages/dedup/merge.h dedups it and appends it to the
+ * accumulated BTF). Whatever must outlive a batch's ids (the types of
+ * function prototypes, the VARs of DATASECs) is named by an anchor: a
+ * TYPEDEF at the end of the batch pointing at the type, whose final id the
+ * merger writes into the batch's final_ids.
+ */
+#ifndef BTFSTREAM_WRITE_BTF_H
+#define BTFSTREAM_WRITE_BTF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stages/common/fail.h"
+#include "stages/write/func_select.h"
+#include "stages/record/record.h"
+
+struct strtab;
+
+/* One batch of raw BTF, from the writer to the merger. */
+struct btf_batch {
+	uint32_t index;		/* 0, 1, 2, ... */
+	char *raw;		/* header + types + strings; the merger frees it
+				   (btf_batch__free_raw: it is a mapping) */
+	size_t size;
+	size_t raw_cap;		/* bytes mapped at raw */
+	uint32_t nanchors;	/* the last nanchors types are the anchors */
+	uint32_t *anchor_ids;	/* sorted batch ids the anchors point at (writer owns) */
+	uint32_t *final_ids;	/* per anchor: its type's id in the accumulated BTF,
+				   written by the merger (writer owns the array) */
+	uint64_t records;	/* type records in the batch, anchors not counted */
+};
+
+/* A type id that outlives its batch: (batch, id inside the batch). */
+struct late_ref {
+	uint32_t batch;
+	uint32_t id;
+};
+
+struct late_secinfo {	/* one VAR of a DATASEC */
+	struct late_ref var;
+	uint32_t offset, size;
+	uint32_t slot;		/* section slot (stages/input/elf_vars.h) */
+};
+
+struct late_param {
+	uint32_t name;		/* strtab id */
+	struct late_ref type;
+};
+
+typedef int (*batch_flush_fn)(void *ctx, struct btf_batch *b);
+
+struct btf_writer {
+	struct strtab *strtab;	/* strtab__str; strtab__intern for the few names it makes */
+	const char *path;	/* input file, for errors */
+	struct fail *fail;
+	uint64_t batch_records;	/* cut a batch after this many type records */
+	batch_flush_fn flush;
+	void *flush_ctx;
+
+	char *types;		/* the current batch's type section */
+	size_t tlen, tcap;	/* types bytes after the image's header space */
+	size_t image_hint;	/* first allocation of a batch's image */
+	char *strs;		/* its string section, starts with "" */
+	size_t slen, scap;
+	uint32_t *str_off;	/* strtab id -> offset in strs, 0 = not yet placed */
+	size_t str_off_cap;
+	uint32_t *anchors;	/* batch ids to anchor (unsorted, may repeat) */
+	size_t nanchors, anchors_cap;
+	struct btf_batch **batches;	/* every batch cut so far */
+	uint32_t nbatches;
+	size_t batches_cap;
+	uint64_t batch_recs;	/* type records in the current batch */
+
+	uint32_t next_id;	/* the id the next type gets, in the batch */
+	uint32_t cu_base;	/* id of the current CU's first record */
+	uint32_t cu_nrecs;	/* records announced by CU_BEGIN */
+	uint32_t cu_seen;	/* records added so far in this CU */
+	uint32_t cu;		/* current CU index */
+	uint32_t index_type;	/* array index type id in this batch, 0 while undecided */
+	struct type_rec index_tmpl;	/* the decided index type, copied into later batches */
+	int index_decided;
+	uint32_t index_rec;	/* in this CU: the ref of the "int" that decides it */
+	uint32_t cu_index_type;	/* the id arrays of this CU use */
+	int cu_needs_index;	/* this CU must end with an index "int" */
+	uint64_t records;	/* type records written */
+
+	struct late_secinfo *secinfo;	/* one per VAR written */
+	size_t nsecinfo, secinfo_cap;
+	struct func_cand *cands;	/* REC_FUNC candidates, in CU order; ret is a
+					   batch id (batch in .batch) until resolved */
+	size_t ncands, cands_cap;
+	struct late_param *params;	/* their parameters */
+	size_t nparams, params_cap;
+	struct func_tag *tags;		/* their decl tags */
+	size_t ntags, tags_cap;
+};
+
+/* Returns 0 or -ENOMEM. flush gets each batch; it takes b->raw. */
+int btf_writer__init(struct btf_writer *w, struct strtab *strtab, const char *path, struct fail *f,
+		     uint64_t batch_records, batch_flush_fn flush, void *ctx);
+/* Consume one record (markers included). Returns 0 or -errno (reason in f). */
+int btf_writer__add(struct btf_writer *w, const struct type_rec *rec);
+/* Cut the last batch. Returns 0 or -errno (reason in f). */
+int btf_writer__finish(struct btf_writer *w);
+/* The final id of a late reference, once every batch is merged. */
+uint32_t btf_writer__final_id(const struct btf_writer *w, struct late_ref ref);
+/* Once every batch is merged: the candidates' return ids become final ids
+ * (in w->cands) and *params gets their parameters with final ids (caller
+ * frees). Returns 0 or -ENOMEM. */
+int btf_writer__resolve_funcs(struct btf_writer *w, struct func_param **params);
+/* Frees everything, batches' tables included. */
+void btf_writer__fini(struct btf_writer *w);
+
+/* Unmaps b->raw (NULL after). Any thread: the one that took the batch. */
+void btf_batch__free_raw(struct btf_batch *b);
+
+#endif

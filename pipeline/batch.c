@@ -16,6 +16,7 @@
 
 #include "stages/common/log.h"
 #include "stages/dedup/base_prune.h"
+#include "stages/common/grow.h"
 
 static char **found;
 static size_t nfound, capfound;
@@ -33,13 +34,8 @@ static int collect(const char *path, const struct stat *st, int type, struct FTW
 		return 0;
 	if (!S_ISREG(st->st_mode) || len < 3 || strcmp(path + len - 3, ".ko"))
 		return 0;
-	if (nfound == capfound) {
-		char **n = realloc(found, (capfound = capfound ? capfound * 2 : 256) * sizeof(*n));
-
-		if (!n)
-			return -1;
-		found = n;
-	}
+	if (GROW(found, capfound, nfound + 1, 256))
+		return -1;
 	return (found[nfound++] = strdup(path)) ? 0 : -1;
 }
 

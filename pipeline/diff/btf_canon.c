@@ -9,6 +9,7 @@
  */
 #include "pipeline/diff/btf_canon.h"
 #include "stages/common/log.h"
+#include "stages/common/grow.h"
 
 #include <bpf/btf.h>
 #include <errno.h>
@@ -50,22 +51,11 @@ struct strbuf {
 
 static void strbuf_addn(struct strbuf *sb, const char *s, size_t n)
 {
-	char *nbuf;
-	size_t ncap;
-
 	if (sb->err)
 		return;
-	if (sb->len + n + 1 > sb->cap) {
-		ncap = sb->cap ? sb->cap : 64;
-		while (sb->len + n + 1 > ncap)
-			ncap *= 2;
-		nbuf = realloc(sb->buf, ncap);
-		if (!nbuf) {
-			sb->err = -ENOMEM;
-			return;
-		}
-		sb->buf = nbuf;
-		sb->cap = ncap;
+	if (GROW(sb->buf, sb->cap, sb->len + n + 1, 64)) {
+		sb->err = -ENOMEM;
+		return;
 	}
 	memcpy(sb->buf + sb->len, s, n);
 	sb->len += n;

@@ -9,13 +9,15 @@
 #include <string.h>
 
 #include "stages/dedup/raw_btf.h"
+#include "stages/common/grow.h"
 
 struct compactor {
 	const char *old;		/* the input's string section */
 	uint32_t old_len;
 	uint32_t *map;			/* old offset -> new offset; 0: not placed yet */
 	char *strs;			/* the new string section */
-	uint32_t len, cap;
+	uint32_t len;
+	size_t cap;
 };
 
 static int place(struct compactor *c, uint32_t *off)
@@ -29,17 +31,8 @@ static int place(struct compactor *c, uint32_t *off)
 		return -EPROTO;
 	if (!c->map[o]) {
 		n = strnlen(c->old + o, c->old_len - o) + 1;
-		if (c->len + n > c->cap) {
-			uint32_t ncap = c->cap * 2;
-			char *s;
-
-			while (ncap < c->len + n)
-				ncap *= 2;
-			if (!(s = realloc(c->strs, ncap)))
-				return -ENOMEM;
-			c->strs = s;
-			c->cap = ncap;
-		}
+		if (GROW(c->strs, c->cap, (size_t)c->len + n, 4096))
+			return -ENOMEM;
 		memcpy(c->strs + c->len, c->old + o, n);
 		c->strs[c->len + n - 1] = '\0';
 		c->map[o] = c->len;

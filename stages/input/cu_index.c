@@ -1,5 +1,6 @@
 /* stages/input/cu_index.c: see cu_index.h. */
 #include "stages/input/cu_index.h"
+#include "stages/common/grow.h"
 
 #include <dwarf.h>
 #include <errno.h>
@@ -13,15 +14,8 @@
 
 static int add_cu(struct cu_index *idx, size_t *cap, const struct cu_info *ci)
 {
-	if (idx->count == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 256;
-		struct cu_info *n = realloc(idx->cus, ncap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		idx->cus = n;
-		*cap = ncap;
-	}
+	if (GROW(idx->cus, *cap, idx->count + 1, 256))
+		return -ENOMEM;
 	idx->cus[idx->count++] = *ci;
 	idx->bytes += ci->size;
 	return 0;

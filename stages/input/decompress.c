@@ -1,5 +1,6 @@
 /* stages/input/decompress.c: see decompress.h. */
 #include "stages/input/decompress.h"
+#include "stages/common/grow.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -134,13 +135,8 @@ static int find_compressed(struct input *in, const GElf_Ehdr *eh, struct zsec **
 		if (type != ELFCOMPRESS_ZLIB)
 			return fail__set(f, -ENOTSUP, "%s: section %s is compressed with unknown type %u", in->path,
 					 name, type);
-		if (*n == cap) {
-			struct zsec *m = realloc(*out, (cap = cap ? cap * 2 : 16) * sizeof(*m));
-
-			if (!m)
-				return fail__set(f, -ENOMEM, "%s: out of memory", in->path);
-			*out = m;
-		}
+		if (GROW(*out, cap, *n + 1, 16))
+			return fail__set(f, -ENOMEM, "%s: out of memory", in->path);
 		(*out)[(*n)++] = z;
 	}
 	(void)eh;

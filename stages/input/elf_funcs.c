@@ -2,6 +2,7 @@
 #include "stages/input/elf_funcs.h"
 
 #include "stages/input/reloc.h"
+#include "stages/common/grow.h"
 
 #include <errno.h>
 #include <gelf.h>
@@ -98,15 +99,8 @@ int elf_funcs__build(struct elf_funcs *ef, const struct input *in, struct fail *
 		name = elf_strptr(elf, sh.sh_link, sym.st_name);
 		if (!name || !*name)
 			continue;
-		if (ef->count == cap) {
-			struct elf_func *ns;
-
-			cap = cap ? cap * 2 : 4096;
-			ns = realloc(ef->syms, cap * sizeof(*ns));
-			if (!ns)
-				return fail__set(f, -ENOMEM, "funcs: %s: out of memory", path);
-			ef->syms = ns;
-		}
+		if (GROW(ef->syms, cap, ef->count + 1, 4096))
+			return fail__set(f, -ENOMEM, "funcs: %s: out of memory", path);
 		dot = strchr(name, '.');
 		ef->syms[ef->count++] = (struct elf_func){
 			.name = name,

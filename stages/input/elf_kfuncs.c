@@ -1,5 +1,6 @@
 /* stages/input/elf_kfuncs.c: see elf_kfuncs.h. */
 #include "stages/input/elf_kfuncs.h"
+#include "stages/common/grow.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -111,14 +112,9 @@ static int collect(struct elf_kfuncs *k, Elf *elf, const struct ids_section *s, 
 				continue;
 			if (pass == 0 && !strncmp(name, SET8_PREFIX, strlen(SET8_PREFIX)) &&
 			    read_u32(s, sym.st_value + 4, &flags) && (flags & BTF_SET8_KFUNCS)) {
-				if (nr == cap) {
-					struct range *nrg = realloc(ranges, (cap = cap ? cap * 2 : 64) * sizeof(*nrg));
-
-					if (!nrg) {
-						err = -ENOMEM;
-						break;
-					}
-					ranges = nrg;
+				if (GROW(ranges, cap, nr + 1, 64)) {
+					err = -ENOMEM;
+					break;
 				}
 				ranges[nr++] = (struct range){ sym.st_value, sym.st_value + sym.st_size };
 			} else if (pass == 1 && !strncmp(name, FUNC_PREFIX, strlen(FUNC_PREFIX)) &&
@@ -127,15 +123,10 @@ static int collect(struct elf_kfuncs *k, Elf *elf, const struct ids_section *s, 
 
 				if (!fn)
 					continue;
-				if (k->count == kcap) {
-					struct kfunc *nl = realloc(k->list, (kcap = kcap ? kcap * 2 : 64) * sizeof(*nl));
-
-					if (!nl) {
-						free(fn);
-						err = -ENOMEM;
-						break;
-					}
-					k->list = nl;
+				if (GROW(k->list, kcap, k->count + 1, 64)) {
+					free(fn);
+					err = -ENOMEM;
+					break;
 				}
 				k->list[k->count++] = (struct kfunc){ .name = fn, .flags = flags };
 			}

@@ -2,6 +2,7 @@
 #include "stages/input/elf_vars.h"
 
 #include "stages/input/reloc.h"
+#include "stages/common/grow.h"
 
 #include <errno.h>
 #include <gelf.h>
@@ -37,13 +38,8 @@ static int cmp_sym(const void *a, const void *b)
 static int add_section(struct elf_vars *v, size_t *cap, uint64_t addr, const GElf_Shdr *sh, size_t ndx,
 		       const char *name)
 {
-	if (v->nsecs == *cap) {
-		struct var_section *n = realloc(v->secs, (*cap = *cap ? *cap * 2 : 32) * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		v->secs = n;
-	}
+	if (GROW(v->secs, *cap, v->nsecs + 1, 32))
+		return -ENOMEM;
 	v->secs[v->nsecs++] = (struct var_section){ addr, sh->sh_size, (uint32_t)ndx, name };
 	return 0;
 }
@@ -105,13 +101,8 @@ static int collect_symbols(struct elf_vars *v, const struct input *in, Elf_Scn *
 		if (!gelf_getsym(data, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_OBJECT ||
 		    !slot_of_ndx(v, sym.st_shndx) || !(name = elf_strptr(elf, sh->sh_link, sym.st_name)))
 			continue;
-		if (v->nsyms == cap) {
-			struct var_sym *ns = realloc(v->syms, (cap = cap ? cap * 2 : 1024) * sizeof(*ns));
-
-			if (!ns)
-				return -ENOMEM;
-			v->syms = ns;
-		}
+		if (GROW(v->syms, cap, v->nsyms + 1, 1024))
+			return -ENOMEM;
 		v->syms[v->nsyms++] = (struct var_sym){ sym.st_value + reloc__section_base(in, sym.st_shndx),
 							 sym.st_shndx, name };
 	}

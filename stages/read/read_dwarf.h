@@ -134,6 +134,8 @@ struct dwarf_reader {
 	size_t scratch_cap;	/* bytes */
 	uint32_t *nested;	/* offsets of type DIEs nested in a struct (C++) */
 	size_t nnested, nested_cap;
+	const uint32_t *nested_todo;	/* read_struct's copy of them (CU arena), for the walk */
+	uint32_t nnested_todo;
 	uint32_t *tagged;	/* (member index, DIE offset) of a struct's members with children */
 	size_t ntagged, tagged_cap;
 	bool struct_tagged;	/* the struct being read has annotation children */

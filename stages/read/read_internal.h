@@ -1,6 +1,12 @@
-/* stages/read/read_internal.h: helpers shared by the reader's source files
- * (read_dwarf.c: types and variables, read_func.c: functions). Not an API:
- * every function here runs on the reader thread that owns r.
+/* stages/read/read_internal.h: what the reader's source files share. Not an
+ * API: every function here runs on the reader thread that owns r.
+ *
+ *   read_cu.c      the walk over one CU, pass 2, the hand-off to the ring
+ *   read_types.c   type DIEs (read_type), read_struct.c structs and unions
+ *   read_func.c    function candidates, read_var.c variables
+ *   read_die.c     the helpers below, used by all of them
+ * Calls go down this list only (read_cu -> read_types -> read_struct ->
+ * read_die; read_cu -> read_func, read_var -> read_die): no circles.
  */
 #ifndef BTFSTREAM_READ_INTERNAL_H
 #define BTFSTREAM_READ_INTERNAL_H
@@ -8,6 +14,19 @@
 #include <pthread.h>
 
 #include "stages/read/read_dwarf.h"
+
+#ifndef DW_TAG_LLVM_annotation
+#define DW_TAG_LLVM_annotation 0x6000
+#endif
+#ifndef DW_TAG_GNU_annotation
+#define DW_TAG_GNU_annotation 0x6001
+#endif
+#ifndef DW_TAG_atomic_type
+#define DW_TAG_atomic_type 0x47
+#endif
+#ifndef DW_TAG_immutable_type
+#define DW_TAG_immutable_type 0x4b
+#endif
 
 /* pass-1 reference encoding for a ref to another record of the same DIE
  * (read_dwarf.c's pass 2 turns it into a plain ref) */
@@ -18,7 +37,7 @@ static inline uint32_t local_ref(long idx)
 	return REF_LOCAL | (uint32_t)(idx + 1);
 }
 
-/* libdw's dwarf_getlocation* calls take this lock (see read_dwarf.c). */
+/* libdw's dwarf_getlocation* calls take this lock (read_die.c). */
 extern pthread_mutex_t getlocation_lock;
 
 int reader_fail(struct dwarf_reader *r, Dwarf_Die *die, int err, const char *what);
@@ -38,6 +57,17 @@ bool die_udata(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name, Dwarf_
 bool die_attr(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name, Dwarf_Attribute *at);
 bool die_attr_integrate(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name, Dwarf_Attribute *at);
 const char *die_name_str(struct dwarf_reader *r, Dwarf_Die *die);
+
+bool die_sdata(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name, int64_t *v, bool *is_signed_form);
+bool is_annotation(int tag);
+/* Appends v to the growable array *arr of *n elements. 0 or -ENOMEM. */
+int push_u32(uint32_t **arr, size_t *n, size_t *cap, uint32_t v);
+
+/* Element i of the reader's scratch array of elem-byte elements (grown as
+ * needed, contents kept), or NULL; scratch_to_arena copies the first n
+ * into the CU arena. */
+void *scratch_at(struct dwarf_reader *r, size_t i, size_t elem);
+void *scratch_to_arena(struct dwarf_reader *r, size_t n, size_t elem);
 
 /* If die is an annotation (clang's DW_TAG_LLVM_annotation, GCC's
  * DW_TAG_GNU_annotation) named kind ("btf_decl_tag", "btf_type_tag"): its
@@ -71,6 +101,12 @@ static inline void children_done(struct dwarf_reader *r, Dwarf_Die *die)
 {
 	die_attrs__children_done(&r->attrs, die);
 }
+
+/* read_types.c: the records of a type DIE of this tag; 1 if the tag is not
+ * a type's. read_struct.c: a STRUCT/UNION (FWD if declared only), leaving
+ * its nested type definitions in r->nested_todo for the walk. */
+int read_type(struct dwarf_reader *r, Dwarf_Die *die, int tag);
+int read_struct(struct dwarf_reader *r, Dwarf_Die *die, bool is_union);
 
 /* read_var.c: a VAR record for a file-scope variable opts->vars selects. */
 int read_variable(struct dwarf_reader *r, Dwarf_Die *die);

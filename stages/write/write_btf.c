@@ -11,41 +11,10 @@
 #include "stages/record/arena.h"
 #include "stages/read/read_dwarf.h"
 #include "strtab/strtab.h"
+#include "stages/common/grow.h"
 
-static int grow(char **buf, size_t *cap, size_t need)
-{
-	size_t ncap = *cap ? *cap : 1 << 20;
-	char *n;
-
-	if (need <= *cap)
-		return 0;
-	while (ncap < need)
-		ncap *= 2;
-	n = realloc(*buf, ncap);
-	if (!n)
-		return -ENOMEM;
-	*buf = n;
-	*cap = ncap;
-	return 0;
-}
-
-/* Make room for need elements in *arr. Returns 0 or -ENOMEM. */
-static int grow_array(void **arr, size_t *cap, size_t need, size_t elem)
-{
-	size_t ncap = *cap ? *cap : 1024;
-	void *n;
-
-	if (need <= *cap)
-		return 0;
-	while (ncap < need)
-		ncap *= 2;
-	n = realloc(*arr, ncap * elem);
-	if (!n)
-		return -ENOMEM;
-	*arr = n;
-	*cap = ncap;
-	return 0;
-}
+#define STRS_FIRST (1u << 20)	/* bytes of string section to start with */
+#define ARRAY_FIRST 1024	/* elements of the writer's other arrays */
 
 int btf_writer__init(struct btf_writer *w, struct strtab *strtab, const char *path, struct fail *f,
 		     uint64_t batch_records, batch_flush_fn flush, void *ctx)
@@ -59,7 +28,7 @@ int btf_writer__init(struct btf_writer *w, struct strtab *strtab, const char *pa
 	w->flush_ctx = ctx;
 	w->next_id = 1;
 	w->image_hint = 1 << 20;
-	if (grow(&w->strs, &w->scap, 1))
+	if (GROW(w->strs, w->scap, 1, STRS_FIRST))
 		return -ENOMEM;
 	w->strs[0] = '\0';
 	w->slen = 1;
@@ -77,17 +46,11 @@ static int str_offset(struct btf_writer *w, uint32_t id, uint32_t *off)
 		return 0;
 	}
 	if (id >= w->str_off_cap) {
-		size_t ncap = w->str_off_cap ? w->str_off_cap : 1 << 16;
-		uint32_t *n;
+		size_t old = w->str_off_cap;
 
-		while (ncap <= id)
-			ncap *= 2;
-		n = realloc(w->str_off, ncap * sizeof(*n));
-		if (!n)
+		if (GROW(w->str_off, w->str_off_cap, (size_t)id + 1, 1u << 16))
 			return -ENOMEM;
-		memset(n + w->str_off_cap, 0, (ncap - w->str_off_cap) * sizeof(*n));
-		w->str_off = n;
-		w->str_off_cap = ncap;
+		memset(w->str_off + old, 0, (w->str_off_cap - old) * sizeof(*w->str_off));
 	}
 	if (w->str_off[id]) {
 		*off = w->str_off[id];
@@ -98,7 +61,7 @@ static int str_offset(struct btf_writer *w, uint32_t id, uint32_t *off)
 		return -EINVAL;
 	if (w->slen + len + 1 > UINT32_MAX)
 		return -E2BIG;
-	if (grow(&w->strs, &w->scap, w->slen + len + 1))
+	if (GROW(w->strs, w->scap, w->slen + len + 1, STRS_FIRST))
 		return -ENOMEM;
 	memcpy(w->strs + w->slen, s, len);
 	w->strs[w->slen + len] = '\0';
@@ -241,7 +204,7 @@ static int add_anchor(struct btf_writer *w, uint32_t id)
 {
 	if (!id)
 		return 0;
-	if (grow_array((void **)&w->anchors, &w->anchors_cap, w->nanchors + 1, sizeof(*w->anchors)))
+	if (GROW(w->anchors, w->anchors_cap, w->nanchors + 1, ARRAY_FIRST))
 		return -ENOMEM;
 	w->anchors[w->nanchors++] = id;
 	return 0;
@@ -254,7 +217,7 @@ static struct late_ref late(const struct btf_writer *w, uint32_t id)
 
 static int add_secinfo(struct btf_writer *w, uint32_t id, uint32_t offset, uint32_t size, uint32_t slot)
 {
-	if (grow_array((void **)&w->secinfo, &w->secinfo_cap, w->nsecinfo + 1, sizeof(*w->secinfo)))
+	if (GROW(w->secinfo, w->secinfo_cap, w->nsecinfo + 1, ARRAY_FIRST))
 		return -ENOMEM;
 	w->secinfo[w->nsecinfo++] = (struct late_secinfo){ late(w, id), offset, size, slot };
 	return add_anchor(w, id);
@@ -305,7 +268,7 @@ static int anchor_name(struct btf_writer *w, uint32_t i, uint32_t *off)
 	char name[24];
 	int len = snprintf(name, sizeof(name), "~anchor%u", i);
 
-	if (grow(&w->strs, &w->scap, w->slen + len + 1))
+	if (GROW(w->strs, w->scap, w->slen + len + 1, STRS_FIRST))
 		return -ENOMEM;
 	memcpy(w->strs + w->slen, name, len + 1);
 	*off = (uint32_t)w->slen;
@@ -401,7 +364,7 @@ static int cut_batch(struct btf_writer *w)
 	struct btf_batch *b = calloc(1, sizeof(*b));
 	int err;
 
-	if (!b || grow_array((void **)&w->batches, &w->batches_cap, w->nbatches + 1, sizeof(*w->batches))) {
+	if (!b || GROW(w->batches, w->batches_cap, w->nbatches + 1, ARRAY_FIRST)) {
 		free(b);
 		return -ENOMEM;
 	}
@@ -470,9 +433,9 @@ static int add_candidate(struct btf_writer *w, const struct type_rec *r)
 
 	const struct rec_param *tags = (const struct rec_param *)r->payload + r->vlen;
 
-	if (grow_array((void **)&w->cands, &w->cands_cap, w->ncands + 1, sizeof(*w->cands)) ||
-	    grow_array((void **)&w->params, &w->params_cap, w->nparams + r->vlen, sizeof(*w->params)) ||
-	    grow_array((void **)&w->tags, &w->tags_cap, w->ntags + r->elem, sizeof(*w->tags)))
+	if (GROW(w->cands, w->cands_cap, w->ncands + 1, ARRAY_FIRST) ||
+	    GROW(w->params, w->params_cap, w->nparams + r->vlen, ARRAY_FIRST) ||
+	    GROW(w->tags, w->tags_cap, w->ntags + r->elem, ARRAY_FIRST))
 		return -ENOMEM;
 	c = &w->cands[w->ncands];
 	*c = (struct func_cand){ .name = r->name, .flags = r->extra, .first_param = (uint32_t)w->nparams,

@@ -1,0 +1,20 @@
+/* stages/common/grow.h: the one way a growable array grows.
+ *
+ * An array is a pointer and a capacity in elements; the caller keeps the
+ * count. grow__to makes room for need elements, doubling the capacity from
+ * first (or from the current capacity) until it fits; new elements are not
+ * initialised. It is called by whichever thread owns the array (no locking).
+ * Returns 0, or -ENOMEM with the array and its capacity unchanged (also when
+ * need * elem would overflow).
+ */
+#ifndef BTFSTREAM_GROW_H
+#define BTFSTREAM_GROW_H
+
+#include <stddef.h>
+
+int grow__to(void **arr, size_t *cap, size_t need, size_t elem, size_t first);
+
+/* GROW(arr, cap, need, first): grow__to for a typed array. */
+#define GROW(arr, cap, need, first) grow__to((void **)&(arr), &(cap), (need), sizeof(*(arr)), (first))
+
+#endif

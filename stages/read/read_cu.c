@@ -1,0 +1,257 @@
+/* stages/read/read_cu.c: one CU, read (see read_dwarf.h).
+ *
+ * One CU is read in two passes over memory the reader owns:
+ *  1. walk the DIE tree in order; each DIE that BTF needs becomes one or more
+ *     records appended to r->recs; references are stored as the target DIE's
+ *     .debug_info offset (not yet known as a record), and the DIE's own offset
+ *     is mapped to its head record in r->map;
+ *  2. resolve: every stored offset is looked up in the map and replaced by
+ *     the local ref. References made between records of one DIE (the
+ *     type tag chains, decl tags) are local from the start and
+ *     carry REF_LOCAL until pass 2 strips it.
+ */
+#include "stages/read/read_dwarf.h"
+
+#include <dwarf.h>
+#include <errno.h>
+#include <linux/btf.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stages/read/read_internal.h"
+
+#define MAX_ALIAS_DEPTH 64
+#define IMPORT_LEVEL 1000	/* imported DIEs are never "file scope" */
+
+static int visit_children(struct dwarf_reader *r, Dwarf_Die *die);
+static int visit(struct dwarf_reader *r, Dwarf_Die *die);
+
+/* The nested type definitions read_struct left in r->nested_todo (C++),
+ * one level down, after the struct as pahole has them. */
+static int visit_nested(struct dwarf_reader *r, Dwarf_Die *parent)
+{
+	const uint32_t *nested = r->nested_todo;
+	uint32_t n = r->nnested_todo;
+	int err = 0;
+
+	r->nested_todo = NULL;
+	r->nnested_todo = 0;
+	for (uint32_t i = 0; i < n && !err; i++) {
+		Dwarf_Die child;
+
+		if (!dwarf_offdie(r->dw, nested[i], &child))
+			return reader_fail(r, parent, -EINVAL, "corrupt DIE tree");
+		r->level++;
+		err = visit(r, &child);
+		r->level--;
+	}
+	return err;
+}
+
+static int visit(struct dwarf_reader *r, Dwarf_Die *die)
+{
+	int tag = die_tag(r, die), err;
+
+	r->stats.dies++;
+	if ((err = read_type(r, die, tag)) <= 0)
+		return err ? err : r->nnested_todo ? visit_nested(r, die) : 0;
+	switch (tag) {
+	case DW_TAG_variable:
+		return r->level == 1 ? read_variable(r, die) : 0;
+	case DW_TAG_subprogram:
+		err = r->level == 1 ? read_function(r, die) : 0;
+		return err ? err : visit_children(r, die);
+	case DW_TAG_compile_unit:
+	case DW_TAG_partial_unit:
+	case DW_TAG_lexical_block:
+	case DW_TAG_inlined_subroutine:
+	case DW_TAG_namespace:
+		return visit_children(r, die);
+	default:
+		return 0;
+	}
+}
+
+static int visit_children(struct dwarf_reader *r, Dwarf_Die *die)
+{
+	Dwarf_Die child;
+	int res, err;
+
+	res = first_child(r, die, &child);
+	if (res > 0) {
+		children_done(r, die);
+		return 0;
+	}
+	if (res < 0)
+		return reader_fail(r, die, -EINVAL, "corrupt DIE tree");
+	r->level++;
+	do {
+		int tag = die_tag(r, &child);
+
+		if (tag == DW_TAG_member || tag == DW_TAG_enumerator || tag == DW_TAG_subrange_type ||
+		    tag == DW_TAG_formal_parameter || is_annotation(tag)) {
+			r->stats.dies++;
+			continue;
+		}
+		if ((err = visit(r, &child)))
+			return err;
+	} while ((res = next_sibling(r, &child)) == 0);
+	r->level--;
+	if (res < 0)
+		return reader_fail(r, die, -EINVAL, "corrupt DIE tree");
+	children_done(r, die);
+	return 0;
+}
+
+/* ---- pass 2 ---- */
+
+static void resolve(struct dwarf_reader *r, uint32_t *ref)
+{
+	uint32_t v = *ref, val;
+
+	if (v == REF_VOID || v == REF_INDEX_TYPE)
+		return;
+	if (v & REF_LOCAL) {
+		*ref = v & ~REF_LOCAL;
+		return;
+	}
+	for (int depth = 0; depth < MAX_ALIAS_DEPTH; depth++) {
+		if (!die_map__get(&r->map, v, &val))
+			break;
+		if (!(val & DIE_MAP_ALIAS)) {
+			*ref = val;
+			return;
+		}
+		v = val & ~DIE_MAP_ALIAS;
+		if (v == 0) {
+			*ref = REF_VOID;
+			return;
+		}
+	}
+	r->stats.unresolved++;
+	*ref = REF_VOID;
+}
+
+static void resolve_records(struct dwarf_reader *r, struct type_rec *recs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct type_rec *t = &recs[i];
+
+		switch (t->kind) {
+		case BTF_KIND_ARRAY:
+			resolve(r, &t->elem);
+			break;
+		case BTF_KIND_STRUCT:
+		case BTF_KIND_UNION:
+			for (uint32_t j = 0; j < t->vlen; j++)
+				resolve(r, &((struct rec_member *)t->payload)[j].type);
+			break;
+		case BTF_KIND_FUNC_PROTO:
+		case REC_FUNC:
+			resolve(r, &t->size_type);
+			for (uint32_t j = 0; j < t->vlen; j++)
+				resolve(r, &((struct rec_param *)t->payload)[j].type);
+			break;
+		case BTF_KIND_PTR:
+		case BTF_KIND_CONST:
+		case BTF_KIND_VOLATILE:
+		case BTF_KIND_RESTRICT:
+		case BTF_KIND_TYPEDEF:
+		case BTF_KIND_TYPE_TAG:
+		case BTF_KIND_DECL_TAG:
+		case BTF_KIND_VAR:
+		case BTF_KIND_FUNC:
+			resolve(r, &t->size_type);
+			break;
+		}
+	}
+}
+
+static void resolve_all(struct dwarf_reader *r)
+{
+	resolve_records(r, r->recs, r->nrecs);
+	resolve_records(r, r->funcs, r->nfuncs);
+}
+
+/* Types this CU refers to in other CUs become records of this CU too (in
+ * the order first referred to; dedup merges them with their originals).
+ * Their own foreign references extend the list as it is walked. Variables
+ * and functions are not imported: only what DW_AT_type points at. */
+static int import_foreign(struct dwarf_reader *r)
+{
+	for (size_t i = 0; i < r->nimports; i++) {
+		uint32_t off = r->imports[i], val;
+		Dwarf_Die die;
+		int err;
+
+		if (die_map__get(&r->map, off, &val))
+			continue;
+		if (!dwarf_offdie(r->dw, off, &die))
+			return reader_fail(r, NULL, -EINVAL, "cannot read a DIE another CU refers to");
+		r->level = IMPORT_LEVEL;
+		err = visit(r, &die);
+		r->level = 0;
+		if (err)
+			return err;
+		r->stats.imported++;
+	}
+	return 0;
+}
+
+int dwarf_reader__read_cu(struct dwarf_reader *r, const struct cu_info *ci, struct arena *arena)
+{
+	Dwarf_Die cudie;
+	int err;
+
+	r->nrecs = 0;
+	r->nfuncs = 0;
+	r->int_ref = REF_VOID;
+	r->arena = arena;
+	r->cu_off = ci->off;
+	r->cu_end = ci->off + ci->size;
+	r->level = 0;
+	r->nimports = 0;
+	die_map__reset(&r->map);
+	if (!dwarf_offdie(r->dw, ci->die_off, &cudie))
+		return reader_fail(r, NULL, -EINVAL, "cannot read the CU DIE");
+	r->cu = cudie.cu;
+	die_attrs__begin_cu(&r->attrs, r->cu,
+			    r->opts->info_lo ? (const unsigned char *)r->opts->info_lo + ci->off : NULL,
+			    r->opts->info_lo ? (const unsigned char *)r->opts->info_lo + ci->off + ci->size : NULL,
+			    r->opts->abbrev_lo, r->opts->abbrev_hi, r->opts->big_endian);
+	err = visit(r, &cudie);
+	if (!err)
+		err = import_foreign(r);
+	if (err == -ENOMEM)
+		return fail__set(r->fail, err, "read_dwarf: %s: CU 0x%llx: out of memory", r->path,
+				 (unsigned long long)ci->off);
+	if (err)
+		return err;
+	resolve_all(r);
+	r->stats.cus++;
+	r->stats.records += r->nrecs;
+	r->stats.bytes += ci->size;
+	return 0;
+}
+
+void dwarf_reader__fini(struct dwarf_reader *r)
+{
+	free(r->recs);
+	free(r->funcs);
+	r->recs = r->funcs = NULL;
+	r->nrecs = r->cap = r->nfuncs = r->funcs_cap = 0;
+	die_map__free(&r->map);
+	free(r->memo);
+	r->memo = NULL;
+	free(r->short_names);
+	r->short_names = NULL;
+	free(r->imports);
+	r->imports = NULL;
+	free(r->scratch);
+	free(r->nested);
+	free(r->tagged);
+	r->scratch = NULL;
+	r->nested = NULL;
+	r->scratch_cap = r->nested_cap = r->nnested = 0;
+	r->nimports = r->imports_cap = 0;
+}

@@ -1,0 +1,423 @@
+/* stages/read/read_die.c: the reader's DIE helpers (read_internal.h):
+ * records and the DIE map, names through the name cache and strtab,
+ * attributes through the CU's plans, references (local, cross-CU), decl
+ * tags, the scratch array. Every function runs on the reader thread that
+ * owns r.
+ */
+#include <dwarf.h>
+#include <errno.h>
+#include <linux/btf.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stages/read/name_cache.h"
+#include "stages/common/grow.h"
+#include "stages/read/read_internal.h"
+#include "strtab/strtab.h"
+
+int reader_fail(struct dwarf_reader *r, Dwarf_Die *die, int err, const char *what)
+{
+	unsigned long long off = die ? dwarf_dieoffset(die) : r->cu_off;
+	int dw_err = dwarf_errno();	/* read once: reading it clears it */
+
+	return fail__set(r->fail, err, "read_dwarf: %s: CU 0x%llx, DIE 0x%llx: %s%s%s", r->path,
+			 (unsigned long long)r->cu_off, off, what, dw_err ? ": " : "", dw_err ? dwarf_errmsg(dw_err) : "");
+}
+
+static long append(struct type_rec **arr, size_t *n, size_t *cap, uint8_t kind)
+{
+	if (GROW(*arr, *cap, *n + 1, 4096))
+		return -ENOMEM;
+	memset(&(*arr)[*n], 0, sizeof(**arr));
+	(*arr)[*n].kind = kind;
+	return (long)(*n)++;
+}
+
+/* Appends a zeroed type record; returns its index, or -ENOMEM. */
+long add_rec(struct dwarf_reader *r, uint8_t kind)
+{
+	return append(&r->recs, &r->nrecs, &r->cap, kind);
+}
+
+/* Appends a zeroed REC_FUNC candidate to r->funcs; returns its index. */
+long add_func_rec(struct dwarf_reader *r)
+{
+	return append(&r->funcs, &r->nfuncs, &r->funcs_cap, REC_FUNC);
+}
+
+
+int map_die(struct dwarf_reader *r, Dwarf_Die *die, uint32_t val)
+{
+	return die_map__set(&r->map, (uint32_t)dwarf_dieoffset(die), val);
+}
+
+/* A name of at most 8 bytes through r->short_names: 1 done (*id set), 0 the
+ * name is longer, -ENOMEM. Reads s no further than its terminator. */
+static int intern_short(struct dwarf_reader *r, const char *s, uint32_t *id)
+{
+	struct short_name *e;
+	uint64_t key = 0;
+	size_t len = 0;
+	int err;
+
+	while (s[len]) {
+		if (len == 8)
+			return 0;
+		key |= (uint64_t)(unsigned char)s[len] << (8 * len);
+		len++;
+	}
+	if (!len) {
+		*id = 0;
+		return 1;
+	}
+	if (!r->short_names && !(r->short_names = calloc(SHORT_NAME_SIZE, sizeof(*r->short_names))))
+		return -ENOMEM;
+	e = &r->short_names[(key * 0x9E3779B97F4A7C15ull) >> (64 - SHORT_NAME_BITS)];
+	if (e->key == key) {
+		*id = e->id;
+		r->stats.memo_hits++;
+		return 1;
+	}
+	if ((err = strtab__intern(r->strtab, s, len, id)))
+		return err;
+	e->key = key;
+	e->id = *id;
+	return 1;
+}
+
+/* Interns s. Names in DWARF are mostly DW_FORM_strp, so the same name comes
+ * back as the same pointer into .debug_str in CU after CU: the shared name
+ * cache (stages/read/name_cache.h) answers by offset; short names inline in
+ * .debug_info by their bytes (intern_short); other pointers (longer inline
+ * names, a compressed .debug_str) go through a direct-mapped memo keyed by
+ * the pointer. Each skips hashing the bytes for most names. The bytes
+ * behind a pointer never change (see input.h), so a hit is exact. */
+int intern_name(struct dwarf_reader *r, const char *s, uint32_t *id)
+{
+	struct name_memo *m;
+	int err = 0;
+
+	if (!s) {
+		*id = 0;
+		return 0;
+	}
+	if (r->opts->names && name_cache__covers(r->opts->names, s)) {
+		if (name_cache__get(r->opts->names, s, id)) {
+			r->stats.memo_hits++;
+			return 0;
+		}
+		if (!*s) {
+			*id = 0;
+			return 0;
+		}
+		if (!(err = strtab__intern_borrowed(r->strtab, s, strlen(s), id)))
+			name_cache__put(r->opts->names, s, *id);
+		return err;
+	}
+	if (s >= r->opts->info_lo && s < r->opts->info_hi)
+		switch (intern_short(r, s, id)) {
+		case 1:
+			return 0;
+		case 0:
+			break;
+		default:
+			return -ENOMEM;
+		}
+	if (!r->memo && !(r->memo = calloc(NAME_MEMO_SIZE, sizeof(*r->memo))))
+		return -ENOMEM;
+	/* the pointer alone decides a hit: the bytes (likely a cache miss) are
+	 * read only on a miss */
+	m = &r->memo[((uintptr_t)s * 0x9E3779B97F4A7C15ull) >> (64 - NAME_MEMO_BITS)];
+	if (m->p == s) {
+		*id = m->id;
+		r->stats.memo_hits++;
+		return 0;
+	}
+	if (!*s)
+		*id = 0;
+	else if (s >= r->opts->info_lo && s < r->opts->info_hi)
+		err = strtab__intern(r->strtab, s, strlen(s), id);
+	else
+		err = strtab__intern_borrowed(r->strtab, s, strlen(s), id);
+	if (err)
+		return err;
+	m->p = s;
+	m->id = *id;
+	return 0;
+}
+
+static uint64_t read_uint(const unsigned char *p, unsigned int n, bool big_endian);
+
+/* dwarf_formstring, read here for the two forms GCC gives names: the bytes
+ * themselves (DW_FORM_string) and an offset into .debug_str (DW_FORM_strp,
+ * when opts->debug_str is set: it ends with a NUL, so every offset inside it
+ * starts a terminated string). Anything else, or an attribute of another
+ * CU, goes to libdw. */
+const char *attr_string(struct dwarf_reader *r, Dwarf_Attribute *at)
+{
+	if (at->cu && at->cu == r->attrs.cu) {
+		if (at->form == DW_FORM_string)
+			return (const char *)at->valp;
+		if (at->form == DW_FORM_strp && r->opts->debug_str) {
+			uint64_t off = read_uint(at->valp, r->attrs.offset_size, r->opts->big_endian);
+
+			if (off < r->opts->debug_str_size)
+				return r->opts->debug_str + off;
+		}
+	}
+	return dwarf_formstring(at);
+}
+
+/* dwarf_diename(die) through the attribute cache. */
+const char *die_name_str(struct dwarf_reader *r, Dwarf_Die *die)
+{
+	Dwarf_Attribute at;
+
+	return die_attr_integrate(r, die, DW_AT_name, &at) ? attr_string(r, &at) : NULL;
+}
+
+int die_name(struct dwarf_reader *r, Dwarf_Die *die, uint32_t *id)
+{
+	return intern_name(r, die_name_str(r, die), id);
+}
+
+static uint64_t read_uint(const unsigned char *p, unsigned int n, bool big_endian)
+{
+	uint64_t v = 0;
+
+	for (unsigned int i = 0; i < n; i++)
+		v = v << 8 | p[big_endian ? i : n - 1 - i];
+	return v;
+}
+
+/* The CU-relative offset a DW_FORM_ref1/2/4/8/udata holds, decoded from the
+ * attribute's bytes: the hot path of every type reference, without the
+ * lookups dwarf_formref_die does. false for any other form. */
+static bool local_ref_offset(const struct dwarf_reader *r, const Dwarf_Attribute *at, Dwarf_Off *off)
+{
+	const unsigned char *p = at->valp;
+	unsigned int shift = 0;
+
+	switch (at->form) {
+	case DW_FORM_ref1:
+		*off = p[0];
+		return true;
+	case DW_FORM_ref2:
+		*off = read_uint(p, 2, r->opts->big_endian);
+		return true;
+	case DW_FORM_ref4:
+		*off = read_uint(p, 4, r->opts->big_endian);
+		return true;
+	case DW_FORM_ref8:
+		*off = read_uint(p, 8, r->opts->big_endian);
+		return true;
+	case DW_FORM_ref_udata:
+		*off = 0;
+		do
+			*off |= (Dwarf_Off)(*p & 0x7f) << shift, shift += 7;
+		while ((*p++ & 0x80) && shift < 64);
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* A reference into another CU (DW_FORM_ref_addr: LTO, dwz partial units):
+ * the DIE is read into this CU after its own DIEs (import_foreign). */
+/* Appends v to the growable array *arr of *n elements. 0 or -ENOMEM. */
+int push_u32(uint32_t **arr, size_t *n, size_t *cap, uint32_t v)
+{
+	if (GROW(*arr, *cap, *n + 1, 32))
+		return -ENOMEM;
+	(*arr)[(*n)++] = v;
+	return 0;
+}
+
+static int add_import(struct dwarf_reader *r, uint32_t off)
+{
+	return push_u32(&r->imports, &r->nimports, &r->imports_cap, off);
+}
+
+/* The DIE the reference attribute found of die names, as a pass-1 ref: REF_VOID if
+ * absent, else the target's .debug_info offset (a DIE of another CU is
+ * queued for import_foreign). */
+int die_ref_at(struct dwarf_reader *r, Dwarf_Die *die, Dwarf_Attribute *found, uint32_t *ref)
+{
+	Dwarf_Attribute at = *found;
+	Dwarf_Die target;
+	Dwarf_Off off;
+
+	/* the fast path only when the attribute is of the CU being read (an
+	 * integrated one, or one of an imported DIE, may be of another) */
+	if (at.cu == r->cu && local_ref_offset(r, &at, &off)) {
+		off += r->cu_off;
+	} else {
+		if (!dwarf_formref_die(&at, &target))
+			return reader_fail(r, die, -EINVAL, "bad type reference");
+		off = dwarf_dieoffset(&target);
+	}
+	if (off == 0 || off >= REF_LOCAL)
+		return reader_fail(r, die, -E2BIG, "type reference beyond 2 GiB of .debug_info");
+	if ((off < r->cu_off || off >= r->cu_end) && add_import(r, (uint32_t)off))
+		return -ENOMEM;
+	*ref = (uint32_t)off;
+	return 0;
+}
+
+/* dwarf_attr(die, name, at) through the reader's cache of the DIE's
+ * attributes (stages/read/die_attrs.h): one walk over them, then lookups. */
+bool die_attr(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name, Dwarf_Attribute *at)
+{
+	int k = die_attrs__attr(&r->attrs, die, name, at);
+
+	return k < 0 ? dwarf_attr(die, name, at) != NULL : k > 0;
+}
+
+/* dwarf_attr_integrate: the same, else through DW_AT_abstract_origin /
+ * DW_AT_specification (libdw follows those, only when the DIE has one). */
+bool die_attr_integrate(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name, Dwarf_Attribute *at)
+{
+	Dwarf_Attribute origin;
+	int k = die_attrs__attr(&r->attrs, die, name, at);
+
+	if (k > 0)
+		return true;
+	if (k == 0 && die_attrs__attr(&r->attrs, die, DW_AT_abstract_origin, &origin) == 0 &&
+	    die_attrs__attr(&r->attrs, die, DW_AT_specification, &origin) == 0)
+		return false;
+	return dwarf_attr_integrate(die, name, at) != NULL;
+}
+
+int die_ref(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name, uint32_t *ref)
+{
+	Dwarf_Attribute at;
+
+	*ref = REF_VOID;
+	return die_attr(r, die, name, &at) ? die_ref_at(r, die, &at, ref) : 0;
+}
+
+/* The same, following DW_AT_specification / DW_AT_abstract_origin. */
+int die_ref_integrate(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name, uint32_t *ref)
+{
+	Dwarf_Attribute at;
+
+	*ref = REF_VOID;
+	return die_attr_integrate(r, die, name, &at) ? die_ref_at(r, die, &at, ref) : 0;
+}
+
+bool die_flag(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name)
+{
+	Dwarf_Attribute at;
+	bool v = false;
+
+	return die_attr(r, die, name, &at) && dwarf_formflag(&at, &v) == 0 && v;
+}
+
+bool die_udata(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name, Dwarf_Word *v)
+{
+	Dwarf_Attribute at;
+
+	return die_attr(r, die, name, &at) && dwarf_formudata(&at, v) == 0;
+}
+
+/* Signed constant: sign-extends sdata/implicit_const only, like the forms say. */
+bool die_sdata(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name, int64_t *v, bool *is_signed_form)
+{
+	Dwarf_Attribute at;
+	Dwarf_Sword s;
+	Dwarf_Word u;
+
+	if (!die_attr(r, die, name, &at))
+		return false;
+	*is_signed_form = dwarf_whatform(&at) == DW_FORM_sdata || dwarf_whatform(&at) == DW_FORM_implicit_const;
+	if (*is_signed_form) {
+		if (dwarf_formsdata(&at, &s))
+			return false;
+		*v = s;
+		return true;
+	}
+	if (dwarf_formudata(&at, &u))
+		return false;
+	*v = (int64_t)u;
+	return true;
+}
+
+/* ---- annotations (clang's DW_TAG_LLVM_annotation, GCC's DW_TAG_GNU_annotation) ---- */
+
+bool is_annotation(int tag)
+{
+	return tag == DW_TAG_LLVM_annotation || tag == DW_TAG_GNU_annotation;
+}
+
+/* If die is an annotation named `kind`, its value string. */
+const char *annotation_value(Dwarf_Die *die, const char *kind)
+{
+	Dwarf_Attribute at;
+	const char *name;
+
+	if (!is_annotation(dwarf_tag(die)))
+		return NULL;
+	name = dwarf_diename(die);
+	if (!name || strcmp(name, kind) || !dwarf_attr(die, DW_AT_const_value, &at))
+		return NULL;
+	return dwarf_formstring(&at);
+}
+
+/* DECL_TAG records for the btf_decl_tag annotations among die's children;
+ * target is the record they tag, component the member/param index or -1. */
+int add_decl_tags(struct dwarf_reader *r, Dwarf_Die *die, long target, int component)
+{
+	Dwarf_Die child;
+	int res;
+
+	if (!r->opts->decl_tag || first_child(r, die, &child) != 0)
+		return 0;
+	do {
+		const char *v = annotation_value(&child, "btf_decl_tag");
+		long idx;
+		uint32_t name;
+
+		if (!v)
+			continue;
+		if (intern_name(r, v, &name) || (idx = add_rec(r, BTF_KIND_DECL_TAG)) < 0)
+			return -ENOMEM;
+		r->recs[idx].name = name;
+		r->recs[idx].size_type = local_ref(target);
+		r->recs[idx].extra = (uint32_t)component;
+	} while ((res = next_sibling(r, &child)) == 0);
+	return res < 0 ? reader_fail(r, die, -EINVAL, "corrupt DIE tree") : 0;
+}
+
+/* ---- one function per DWARF tag ---- */
+
+/* BTF has no complex type. "complex double" becomes what it is in memory,
+ * ARRAY[2] of FLOAT "double" (re, im), so sizes, offsets and meaning stay
+ * right; pahole 1.24 refuses the whole file instead. */
+
+/* Element i of the reader's scratch array of elem-byte elements (grown as
+ * needed, contents kept), or NULL. For lists read in one walk whose length
+ * is known only at the end; the caller copies them out before the next use. */
+void *scratch_at(struct dwarf_reader *r, size_t i, size_t elem)
+{
+	if (grow__to(&r->scratch, &r->scratch_cap, (i + 1) * elem, 1, 4096))
+		return NULL;
+	return (char *)r->scratch + i * elem;
+}
+
+/* The first n elements of the scratch array, copied into the CU arena. */
+void *scratch_to_arena(struct dwarf_reader *r, size_t n, size_t elem)
+{
+	void *p;
+
+	if (!n)
+		return NULL;
+	if ((p = arena__alloc(r->arena, n * elem)))
+		memcpy(p, r->scratch, n * elem);
+	return p;
+}
+
+/* libdw's dwarf_getlocation* keep per-CU caches that a stock libdw does not
+ * lock; the location reads (read_var.c, read_func.c) take this lock. */
+pthread_mutex_t getlocation_lock = PTHREAD_MUTEX_INITIALIZER;
+

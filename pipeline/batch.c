@@ -49,7 +49,7 @@ int batch__find_modules(const char *dir, char ***list, size_t *n)
 	found = *list;
 	nfound = capfound = *n;
 	if (nftw(dir, collect, 16, FTW_PHYS)) {
-		pr_warn("btfstream: %s: cannot walk the folder: %s", dir, strerror(errno ? errno : ENOMEM));
+		pr_warn("btfstream: batch: %s: cannot walk the folder: %s", dir, strerror(errno ? errno : ENOMEM));
 		return -errno;
 	}
 	if (nfound)
@@ -113,11 +113,11 @@ int batch__run(const struct pipeline_opts *tmpl, char *const *inputs, size_t n, 
 	pid_t *pids;
 
 	if (outdir && mkdir(outdir, 0755) && errno != EEXIST) {
-		pr_warn("btfstream: %s: cannot create the output folder: %s", outdir, strerror(errno));
+		pr_warn("btfstream: batch: %s: cannot create the output folder: %s", outdir, strerror(errno));
 		return -errno;
 	}
 	if (o.base && !(o.base_btf = btf__parse(o.base, NULL))) {
-		pr_warn("btfstream: %s: cannot read base BTF (raw BTF, or an ELF file with .BTF): %s", o.base,
+		pr_warn("btfstream: input: %s: cannot read base BTF (raw BTF, or an ELF file with .BTF): %s", o.base,
 			strerror(errno));
 		return -errno;
 	}
@@ -145,7 +145,7 @@ int batch__run(const struct pipeline_opts *tmpl, char *const *inputs, size_t n, 
 			_exit(f > 255 ? 255 : f);
 		}
 		if (pids[w] < 0)	/* fewer workers: the others take the rest */
-			pr_warn("btfstream: cannot start a worker: %s", strerror(errno));
+			pr_warn("btfstream: batch: cannot start a worker: %s", strerror(errno));
 	}
 	for (unsigned int w = 0; w < workers; w++)
 		if (pids[w] > 0 && waitpid(pids[w], &status, 0) == pids[w])

@@ -279,12 +279,68 @@ static int apply_features(struct cli *c)
 	return 0;
 }
 
+/* The options that take a number, a size or a word: 0, or 2 (a usage
+ * error, said). */
+static int parse_value(int opt, char **argv, int argc, struct cli *c)
+{
+	unsigned long v;
+
+	switch (opt) {
+	case 'j':	/* pahole: -j alone is every CPU; -jN, -j N, --jobs=N */
+		if (!optarg && optind < argc && argv[optind][0] >= '0' && argv[optind][0] <= '9')
+			optarg = argv[optind++];
+		if (!optarg)
+			return c->o.jobs = 0;
+		if (parse_uint("-j", optarg, STATS_MAX_READERS, &v))
+			return 2;
+		c->o.jobs = v;
+		return 0;
+	case OPT_STATS:
+		c->stats_fmt = optarg ? optarg : "table";
+		if (!strcmp(c->stats_fmt, "table") || !strcmp(c->stats_fmt, "json"))
+			return 0;
+		pr_warn("btfstream: --stats takes 'table' or 'json', not '%s'", c->stats_fmt);
+		return 2;
+	case OPT_QUEUE:
+		return parse_uint("--queue-capacity", optarg, 1ul << 24, &v) ? 2 : (c->o.queue_capacity = v, 0);
+	case OPT_WINDOW:
+		return parse_uint("--window", optarg, 1ul << 20, &v) ? 2 : (c->o.window = v, 0);
+	case OPT_BATCH_RECORDS:
+		return parse_uint("--batch-records", optarg, 1ul << 30, &v) ? 2 : (c->o.batch_records = v, 0);
+	case OPT_MEMORY_LIMIT:
+		return parse_size(optarg, &c->o.memory_limit) ? 2 : 0;
+	case OPT_LANG_EXCLUDE:
+		return parse_langs(&c->o, optarg) ? 2 : 0;
+	}
+	return 0;
+}
+
+/* The options that only print something: their exit code. */
+static int print_and_exit(int opt, const char *argv0)
+{
+	switch (opt) {
+	case 'h':
+		usage(stdout);
+		return 0;
+	case OPT_VERSION:
+		print_version(argv0);
+		return 0;
+	case OPT_NUMERIC_VERSION:
+		printf("%d\n", PAHOLE_COMPAT_NUMERIC);
+		return 0;
+	case OPT_SUPPORTED_FEATURES:
+		features__print_supported(stdout);
+		return 0;
+	}
+	usage(stderr);
+	return 2;
+}
+
 /* Parses the options into c. Returns -1 to go on, else the exit code
  * (--help, --version, a usage error). */
 static int parse_args(int argc, char **argv, struct cli *c)
 {
-	unsigned long v;
-	int opt, li = 0;
+	int opt, li = 0, err;
 
 	add_pahole_switches();
 	while ((opt = getopt_long(argc, argv, "o:j::qvVhJ", long_opts, &li)) != -1) {
@@ -293,48 +349,17 @@ static int parse_args(int argc, char **argv, struct cli *c)
 		case OPT_DETACHED:
 			c->o.output = optarg;
 			break;
-		case 'j':	/* pahole: -j alone is every CPU; -jN, -j N, --jobs=N */
-			if (!optarg && optind < argc && argv[optind][0] >= '0' && argv[optind][0] <= '9')
-				optarg = argv[optind++];
-			if (!optarg) {
-				c->o.jobs = 0;
-				break;
-			}
-			if (parse_uint("-j", optarg, STATS_MAX_READERS, &v))
-				return 2;
-			c->o.jobs = v;
+		case 'j': case OPT_STATS: case OPT_QUEUE: case OPT_WINDOW:
+		case OPT_BATCH_RECORDS: case OPT_MEMORY_LIMIT: case OPT_LANG_EXCLUDE:
+			if ((err = parse_value(opt, argv, argc, c)))
+				return err;
 			break;
 		case OPT_PAHOLE_FEATURE:
 			c->fops[c->nfops++] = (struct feature_op){ opt, long_opts[li].name };
 			break;
-		case OPT_STATS:
-			c->stats_fmt = optarg ? optarg : "table";
-			if (strcmp(c->stats_fmt, "table") && strcmp(c->stats_fmt, "json")) {
-				pr_warn("btfstream: --stats takes 'table' or 'json', not '%s'", c->stats_fmt);
-				return 2;
-			}
-			break;
-		case OPT_QUEUE:
-			if (parse_uint("--queue-capacity", optarg, 1ul << 24, &v))
-				return 2;
-			c->o.queue_capacity = v;
-			break;
-		case OPT_WINDOW:
-			if (parse_uint("--window", optarg, 1ul << 20, &v))
-				return 2;
-			c->o.window = v;
-			break;
-		case OPT_LANG_EXCLUDE:
-			if (parse_langs(&c->o, optarg))
-				return 2;
-			break;
 		case OPT_FEATURES:
 		case OPT_FEATURES_STRICT:
 			c->fops[c->nfops++] = (struct feature_op){ opt, optarg };
-			break;
-		case OPT_MEMORY_LIMIT:
-			if (parse_size(optarg, &c->o.memory_limit))
-				return 2;
 			break;
 		case OPT_MODULES:
 			c->modules_dir = optarg;
@@ -344,11 +369,6 @@ static int parse_args(int argc, char **argv, struct cli *c)
 			break;
 		case OPT_BASE:
 			c->o.base = optarg;
-			break;
-		case OPT_BATCH_RECORDS:
-			if (parse_uint("--batch-records", optarg, 1ul << 30, &v))
-				return 2;
-			c->o.batch_records = v;
 			break;
 		case OPT_FUNCS_REPORT:
 			c->o.funcs_report = optarg;
@@ -363,21 +383,8 @@ static int parse_args(int argc, char **argv, struct cli *c)
 		case 'V':	/* pahole's spelling */
 			log__set_level(LOG_DEBUG);
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case OPT_VERSION:
-			print_version(argv[0]);
-			return 0;
-		case OPT_NUMERIC_VERSION:
-			printf("%d\n", PAHOLE_COMPAT_NUMERIC);
-			return 0;
-		case OPT_SUPPORTED_FEATURES:
-			features__print_supported(stdout);
-			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			return print_and_exit(opt, argv[0]);
 		}
 	}
 	return apply_features(c) ?: -1;
@@ -408,19 +415,21 @@ static void set_malloc_policy(const struct pipeline_opts *o, bool batch)
 
 int main(int argc, char **argv)
 {
-	struct cli c = { .o = { .sz = sizeof(c.o) }, .fops = calloc(argc, sizeof(*c.fops)) };
+	struct cli c = { .o = { .sz = sizeof(c.o) } };
 	struct pipeline_opts *o = &c.o;
 	struct run_stats stats;
 	int err;
 
 	if (argc > 1 && !strcmp(argv[1], "diff"))
 		return diff__main(argc - 1, argv + 1, stdout);
-	if (!c.fops) {
+	if (!(c.fops = calloc(argc, sizeof(*c.fops)))) {
 		pr_warn("btfstream: out of memory");
 		return 1;
 	}
 	features__default(&o->features);
-	if ((err = parse_args(argc, argv, &c)) >= 0)
+	err = parse_args(argc, argv, &c);
+	free(c.fops);	/* applied by parse_args */
+	if (err >= 0)
 		return err;
 	set_malloc_policy(o, c.modules_dir || optind + 1 < argc);
 	if (c.modules_dir || optind + 1 < argc)

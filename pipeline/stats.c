@@ -1,6 +1,8 @@
 /* pipeline/stats.c: see stats.h. */
 #include "pipeline/stats.h"
 
+#include "stages/common/probes.h"
+
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -45,6 +47,30 @@ struct stage_stat *stats__add(struct run_stats *s, const char *name)
 	st = &s->stages[s->nstages++];
 	memset(st, 0, sizeof(*st));
 	st->name = name;
+	return st;
+}
+
+void stats__clock_start(struct stage_clock *m, const char *name)
+{
+	m->name = name;
+	PROBE_STAGE_START(name);
+	m->wall0 = stats__now_ns();
+	m->cpu0 = stats__thread_cpu_ns();
+}
+
+struct stage_stat *stats__clock_stop(const struct stage_clock *m, struct run_stats *s, uint64_t items,
+				     const char *items_what)
+{
+	static struct stage_stat dummy;
+	struct stage_stat *st = stats__add(s, m->name);
+
+	PROBE_STAGE_END(m->name);
+	if (!st)
+		st = &dummy;
+	st->wall_ns = stats__now_ns() - m->wall0;
+	st->cpu_ns = stats__thread_cpu_ns() - m->cpu0;
+	st->items = items;
+	st->items_what = items_what;
 	return st;
 }
 

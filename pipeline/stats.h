@@ -52,6 +52,18 @@ uint64_t stats__process_cpu_ns(void);	/* user + sys of the whole process so far 
 void stats__sample_memory(struct run_stats *s);
 /* Append a stage row; returns it (zeroed but for name), or NULL if full. */
 struct stage_stat *stats__add(struct run_stats *s, const char *name);
+/* A stage timed on the calling thread: stats__clock_start marks it (and
+ * fires the stage_start probe), stats__clock_stop adds its row with the wall
+ * and CPU time since the mark (a row that does not fit goes nowhere). */
+struct stage_clock {
+	uint64_t wall0, cpu0;
+	const char *name;
+};
+
+void stats__clock_start(struct stage_clock *m, const char *name);
+struct stage_stat *stats__clock_stop(const struct stage_clock *m, struct run_stats *s, uint64_t items,
+				     const char *items_what);
+
 void stats__print_table(const struct run_stats *s, FILE *out);
 void stats__print_json(const struct run_stats *s, FILE *out);
 

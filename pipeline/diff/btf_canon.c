@@ -177,7 +177,7 @@ static void canon_warn_once(struct btf_canon *c, const char *what, unsigned int 
 	if (c->warned)
 		return;
 	c->warned = true;
-	pr_warn("btf_canon: type %u: %s (description cut short)", id, what);
+	pr_warn("btfstream diff: type %u: %s (description cut short)", id, what);
 }
 
 static const char *type_name(const struct btf_canon *c, const struct btf_type *t)

@@ -276,7 +276,7 @@ long diff__btf(const struct btf *a, const struct btf *b, const struct diff_opts 
 		err = diffs ? 0 : -ENOMEM;
 	}
 	if (err) {
-		pr_warn("diff: cannot describe types: %s", strerror(-err));
+		pr_warn("btfstream diff: cannot describe types: %s", strerror(-err));
 		ret = err;
 		goto out;
 	}
@@ -335,7 +335,7 @@ static int parse_kinds(const char *list, __u32 *mask)
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		kind = btf_canon__kind_by_name(tok);
 		if (kind < 0 || kind >= DIFF_NR_KINDS) {
-			pr_warn("diff: --ignore-kinds: unknown BTF kind '%s'", tok);
+			pr_warn("btfstream diff: --ignore-kinds: unknown BTF kind '%s'", tok);
 			err = -EINVAL;
 			break;
 		}
@@ -375,7 +375,7 @@ static int parse_args(int argc, char **argv, struct diff_args *args)
 			errno = 0;
 			n = strtol(optarg, &end, 10);
 			if (errno || end == optarg || *end || n < 0 || n > 1000000) {
-				pr_warn("diff: --show: '%s' is not a count", optarg);
+				pr_warn("btfstream diff: --show: '%s' is not a count", optarg);
 				return -EINVAL;
 			}
 			args->show = n;
@@ -390,15 +390,15 @@ static int parse_args(int argc, char **argv, struct diff_args *args)
 			args->help = true;
 			return 0;
 		case ':':
-			pr_warn("diff: option '%s' needs an argument", argv[optind - 1]);
+			pr_warn("btfstream diff: option '%s' needs an argument", argv[optind - 1]);
 			return -EINVAL;
 		default:
-			pr_warn("diff: unknown option '%s' (see --help)", argv[optind - 1]);
+			pr_warn("btfstream diff: unknown option '%s' (see --help)", argv[optind - 1]);
 			return -EINVAL;
 		}
 	}
 	if (argc - optind != 2) {
-		pr_warn("diff: expected two files A and B, got %d (see --help)", argc - optind);
+		pr_warn("btfstream diff: expected two files A and B, got %d (see --help)", argc - optind);
 		return -EINVAL;
 	}
 	args->path_a = argv[optind];
@@ -430,12 +430,12 @@ static enum file_format sniff_format(const char *path)
 
 	f = fopen(path, "rb");
 	if (!f) {
-		pr_warn("diff: %s: %s", path, strerror(errno));
+		pr_warn("btfstream diff: %s: %s", path, strerror(errno));
 		return FMT_NONE;
 	}
 	n = fread(m, 1, sizeof(m), f);
 	if (n < sizeof(m) && ferror(f)) {
-		pr_warn("diff: %s: %s", path, strerror(errno));
+		pr_warn("btfstream diff: %s: %s", path, strerror(errno));
 		fclose(f);
 		return FMT_NONE;
 	}
@@ -444,7 +444,7 @@ static enum file_format sniff_format(const char *path)
 		return FMT_ELF;
 	if (n >= 2 && ((m[0] == 0x9f && m[1] == 0xeb) || (m[0] == 0xeb && m[1] == 0x9f)))
 		return FMT_RAW;
-	pr_warn("diff: %s: not a BTF file (%s)", path, n ? "bad magic" : "empty file");
+	pr_warn("btfstream diff: %s: not a BTF file (%s)", path, n ? "bad magic" : "empty file");
 	return FMT_NONE;
 }
 
@@ -464,9 +464,9 @@ static struct btf *diff_load(const char *path, struct btf *base)
 		return btf;
 	err = errno;
 	if (fmt == FMT_ELF && err == ENOENT)
-		pr_warn("diff: %s: ELF file has no .BTF section", path);
+		pr_warn("btfstream diff: %s: ELF file has no .BTF section", path);
 	else
-		pr_warn("diff: %s: cannot parse %s BTF%s: %s%s", path, fmt == FMT_ELF ? "ELF" : "raw",
+		pr_warn("btfstream diff: %s: cannot parse %s BTF%s: %s%s", path, fmt == FMT_ELF ? "ELF" : "raw",
 			base ? " on the given base" : "", strerror(err),
 			!base && err == EINVAL ? " (if it is split BTF, give --base)" : "");
 	return NULL;

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stages/common/probes.h"
+#include "queue/ring_mpsc.h"
 #include "stages/dedup/raw_btf.h"
 
 int merger__init(struct merger *m, struct btf *base, const char *path, struct fail *f)
@@ -16,19 +18,19 @@ int merger__init(struct merger *m, struct btf *base, const char *path, struct fa
 	m->path = path;
 	m->fail = f;
 	m->btf = base ? btf__new_empty_split(base) : btf__new_empty();
-	return m->btf ? 0 : fail__set(f, -ENOMEM, "merge: %s: out of memory", path);
+	return m->btf ? 0 : fail__set(f, -ENOMEM, "dedup: %s: out of memory", path);
 }
 
-/* Read the anchors (the last n types of the deduped batch) into final ids
+/* Read the anchors (the last n types of the deduped batch) into ids[]
  * relative to the batch: 0 for void, else the deduped batch id. */
-static int read_anchors(struct btf *bb, const struct btf_batch *b, uint32_t first)
+static int read_anchors(struct btf *bb, const struct btf_batch *b, uint32_t first, uint32_t *ids)
 {
 	for (uint32_t i = 0; i < b->nanchors; i++) {
 		const struct btf_type *t = btf__type_by_id(bb, first + i);
 
 		if (!t || !btf_is_typedef(t) || t->type >= first)
 			return -EPROTO;
-		b->final_ids[i] = t->type;
+		ids[i] = t->type;
 	}
 	return 0;
 }
@@ -109,10 +111,12 @@ static struct btf *cut_anchors(struct btf *bb, const char *strs, uint32_t str_le
 static int merge_one(struct merger *m, struct btf_batch *b)
 {
 	struct btf *bb, *trimmed = NULL;
-	uint32_t n, first, str_len = 0;
+	uint32_t n, first, str_len = 0, *ids;
 	int start = 1, err;
 	char *strs;
 
+	if (!(ids = anchor_ids__add(&m->fin, b->index, b->nanchors)))
+		return -ENOMEM;
 	if (!(bb = batch_btf(b, &strs, &str_len)))
 		return -errno;
 	m->types_in += btf__type_cnt(bb) - 1;
@@ -120,7 +124,7 @@ static int merge_one(struct merger *m, struct btf_batch *b)
 	n = btf__type_cnt(bb);
 	first = n - b->nanchors;
 	if (!err)
-		err = read_anchors(bb, b, first);
+		err = read_anchors(bb, b, first, ids);
 	if (!err && first > 1) {
 		trimmed = cut_anchors(bb, strs, str_len, b->nanchors);
 		btf__free(bb);
@@ -130,8 +134,8 @@ static int merge_one(struct merger *m, struct btf_batch *b)
 		m->types_out += first - 1;
 	}
 	for (uint32_t i = 0; !err && i < b->nanchors; i++)
-		if (b->final_ids[i])
-			b->final_ids[i] += start - 1;
+		if (ids[i])
+			ids[i] += start - 1;
 	btf__free(trimmed);
 	btf__free(bb);
 	free(strs);
@@ -146,12 +150,43 @@ int merger__add(struct merger *m, struct btf_batch *b)
 	err = merge_one(m, b);
 	m->batches++;
 	if (err)
-		return fail__set(m->fail, err, "merge: %s: batch %u: %s", m->path, b->index, strerror(-err));
+		return fail__set(m->fail, err, "dedup: %s: batch %u: %s", m->path, b->index, strerror(-err));
 	return 0;
+}
+
+int merger__run(struct merger *m, struct ring_mpsc *in)
+{
+	struct btf_batch *b;
+	int err = 0;
+
+	while (ring_mpsc__pop(in, &b) == 0) {
+		PROBE_STAGE_START("merge_batch");
+		if (!err && !fail__is_set(m->fail) && (err = merger__add(m, b)))
+			ring_mpsc__close(in);	/* the writer's next push fails: it stops */
+		btf_batch__free(b);
+		PROBE_STAGE_END("merge_batch");
+	}
+	return err;
+}
+
+struct btf *merger__take(struct merger *m, struct anchor_ids *fin)
+{
+	struct btf *btf = m->btf;
+
+	*fin = m->fin;
+	memset(&m->fin, 0, sizeof(m->fin));
+	m->btf = NULL;
+	return btf;
 }
 
 void merger__fini(struct merger *m)
 {
 	btf__free(m->btf);
 	m->btf = NULL;
+	anchor_ids__free(&m->fin);
+}
+
+void merger__stats(const struct merger *m, struct merger_stats *s)
+{
+	*s = (struct merger_stats){ m->batches, m->types_in, m->types_out, m->raw_bytes };
 }

@@ -1,11 +1,13 @@
 /* stages/dedup/merge.h: stage 6a, dedup each batch and append it to the whole.
  *
- * The merger owns the accumulated BTF. merger__add runs on the merge thread
- * (one thread, batches strictly in order): it dedups the batch on its own
- * (libbpf btf__dedup), reads the anchors' final ids into b->final_ids, cuts
- * the anchors off and appends the rest to the accumulated BTF. Duplicates
- * between batches stay until the final dedup (stages/dedup/dedup.h) over the
- * accumulated BTF, which is far smaller than the input's type stream.
+ * The merger owns the accumulated BTF and the anchors' final ids. On the
+ * merge thread (one thread, batches strictly in order), merger__run takes
+ * each batch from the batch ring (stages/record/batch.h) and merger__add
+ * dedups it on its own (libbpf btf__dedup), records its anchors' final ids,
+ * cuts the anchors off and appends the rest to the accumulated BTF.
+ * Duplicates between batches stay until the final dedup (stages/dedup/dedup.h)
+ * over the accumulated BTF, which is far smaller than the input's type
+ * stream. Once the merge thread is joined, merger__take hands both over.
  */
 #ifndef BTFSTREAM_MERGE_H
 #define BTFSTREAM_MERGE_H
@@ -13,12 +15,14 @@
 #include <stdint.h>
 
 #include "stages/common/fail.h"
-#include "stages/write/write_btf.h"
+#include "stages/record/batch.h"
 
 struct btf;
+struct ring_mpsc;
 
 struct merger {
-	struct btf *btf;	/* the accumulated BTF; the caller takes it at the end */
+	struct btf *btf;	/* the accumulated BTF (merger__take) */
+	struct anchor_ids fin;	/* the anchors' final ids (merger__take) */
 	const char *path;
 	struct fail *fail;
 	uint64_t batches;
@@ -30,8 +34,24 @@ struct merger {
 /* base (may be NULL): the accumulated BTF is split BTF on top of it, its
  * ids and strings continuing after base's (the caller keeps base alive). */
 int merger__init(struct merger *m, struct btf *base, const char *path, struct fail *f);
-/* Takes b->raw (frees it). Returns 0 or -errno (reason in f). */
+/* Merges b, unmapping b->raw (the caller frees b). Returns 0 or -errno
+ * (reason in f). Merge thread. */
 int merger__add(struct merger *m, struct btf_batch *b);
-void merger__fini(struct merger *m);	/* frees the accumulated BTF if still there */
+/* The merge thread's body: merges and frees every batch popped from in
+ * until it is closed and empty. After a failure (its own, or any stage's:
+ * f is set) it only frees them; its own failure also closes in, so the
+ * writer's next push fails and the writer stops. Returns 0 or -errno. */
+int merger__run(struct merger *m, struct ring_mpsc *in);
+/* Once the merge thread is joined: the accumulated BTF (the caller frees
+ * it, btf__free) and, in *fin, the anchors' final ids (anchor_ids__free). */
+struct btf *merger__take(struct merger *m, struct anchor_ids *fin);
+void merger__fini(struct merger *m);	/* frees what was not taken */
+
+struct merger_stats {
+	uint64_t batches, types_in, types_out, raw_bytes;
+};
+
+/* Its counts so far. Main thread, once the merge thread is joined. */
+void merger__stats(const struct merger *m, struct merger_stats *s);
 
 #endif

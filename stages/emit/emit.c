@@ -3,13 +3,12 @@
 
 #include <bpf/btf.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
+
+#include "stages/common/atomic_file.h"
 
 static int write_all(int fd, const char *p, size_t n)
 {
@@ -28,30 +27,16 @@ static int write_all(int fd, const char *p, size_t n)
 
 int emit__file_atomic(const char *path, const void *data, size_t size, struct fail *f)
 {
-	char *tmp;
-	int fd, err;
+	struct atomic_file af;
+	const char *what = "cannot write output";
+	int err;
 
-	if (asprintf(&tmp, "%s.tmpXXXXXX", path) < 0)
-		return fail__set(f, -ENOMEM, "emit: %s: out of memory", path);
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		err = -errno;
-		free(tmp);
-		return fail__set(f, err, "emit: %s: cannot create output: %s", path, strerror(-err));
+	if ((err = atomic_file__open(&af, path, 0644, &what)))
+		return fail__set(f, err, "emit: %s: %s: %s", path, what, strerror(-err));
+	if ((err = write_all(af.fd, data, size)) || (err = atomic_file__commit(&af, &what))) {
+		atomic_file__abort(&af);
+		return fail__set(f, err, "emit: %s: %s: %s", path, what, strerror(-err));
 	}
-	err = write_all(fd, data, size);
-	if (!err && fchmod(fd, 0644) < 0)
-		err = -errno;
-	if (close(fd) < 0 && !err)
-		err = -errno;
-	if (!err && rename(tmp, path) < 0)
-		err = -errno;
-	if (err) {
-		unlink(tmp);
-		free(tmp);
-		return fail__set(f, err, "emit: %s: cannot write output: %s", path, strerror(-err));
-	}
-	free(tmp);
 	return 0;
 }
 

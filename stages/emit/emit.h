@@ -2,8 +2,9 @@
  *
  * Main thread. The raw BTF is written in the target's byte order to a
  * temporary file in the output's folder, flushed, and renamed over the output
- * name, so a reader of that name sees the old file or the whole new one, never
- * a part; on any failure the temporary file is removed.
+ * name, the folder flushed after (stages/common/atomic_file.h), so a reader of
+ * that name sees the old file or the whole new one, never a part; on any
+ * failure the temporary file is removed.
  */
 #ifndef BTFSTREAM_EMIT_H
 #define BTFSTREAM_EMIT_H
@@ -19,7 +20,7 @@ struct btf;
  * or -errno (reason in f); *bytes gets the size written. */
 int emit__raw(struct btf *btf, bool big_endian, const char *out, size_t *bytes, struct fail *f);
 
-/* Write data[0..size) to path atomically (temp file + rename). */
+/* Write data[0..size) to path atomically (stages/common/atomic_file.h). */
 int emit__file_atomic(const char *path, const void *data, size_t size, struct fail *f);
 
 /* Write a copy of the ELF file in_path to out_path (which may be in_path)

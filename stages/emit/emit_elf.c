@@ -20,6 +20,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "stages/common/atomic_file.h"
+
 #define BTF_SECTION ".BTF"
 
 static uint64_t align_up(uint64_t v, uint64_t a)
@@ -50,100 +52,131 @@ static int pwrite_all(int fd, const void *p, size_t n, off_t off)
 	return pwrite(fd, p, n, off) == (ssize_t)n ? 0 : -1;
 }
 
+/* The copy being edited: its ELF header and section headers as read. */
+struct elf_edit {
+	Elf *elf;
+	GElf_Ehdr eh;
+	GElf_Shdr *shdrs;	/* nsh of them: shnum, and a new .BTF if it had none */
+	size_t shnum, shstrndx, btf, nsh;
+	uint64_t end;		/* the file's end: what comes after is new */
+};
+
+/* The section headers, where the file's contents end, and its .BTF (0: none). */
+static int read_sections(struct elf_edit *e)
+{
+	if (!gelf_getehdr(e->elf, &e->eh) || elf_getshdrnum(e->elf, &e->shnum) ||
+	    elf_getshdrstrndx(e->elf, &e->shstrndx) || e->shnum >= SHN_LORESERVE - 1 || e->shstrndx >= e->shnum ||
+	    !(e->shdrs = calloc(e->shnum + 1, sizeof(*e->shdrs))))
+		return -1;
+	e->end = e->eh.e_phoff + (uint64_t)e->eh.e_phnum * e->eh.e_phentsize;
+	for (size_t i = 0; i < e->shnum; i++) {
+		Elf_Scn *scn = elf_getscn(e->elf, i);
+		const GElf_Shdr *sh = &e->shdrs[i];
+		const char *name;
+
+		if (!scn || !gelf_getshdr(scn, &e->shdrs[i]))
+			return -1;
+		if (sh->sh_type != SHT_NOBITS && sh->sh_offset + sh->sh_size > e->end)
+			e->end = sh->sh_offset + sh->sh_size;
+		name = elf_strptr(e->elf, e->shstrndx, sh->sh_name);
+		if (i && name && !strcmp(name, BTF_SECTION))
+			e->btf = i;
+	}
+	if (e->eh.e_shoff + (uint64_t)e->shnum * e->eh.e_shentsize > e->end)
+		e->end = e->eh.e_shoff + (uint64_t)e->shnum * e->eh.e_shentsize;
+	e->nsh = e->shnum;
+	return 0;
+}
+
+/* No .BTF yet: a new section, and its name at the end of a moved name table. */
+static int add_btf_section(int fd, struct elf_edit *e)
+{
+	Elf_Data *names = elf_getdata(elf_getscn(e->elf, e->shstrndx), NULL);
+	GElf_Shdr *strsh = &e->shdrs[e->shstrndx];
+
+	if (!names || pwrite_all(fd, names->d_buf, names->d_size, e->end) ||
+	    pwrite_all(fd, BTF_SECTION, sizeof(BTF_SECTION), e->end + names->d_size))
+		return -1;
+	strsh->sh_offset = e->end;
+	strsh->sh_size = names->d_size + sizeof(BTF_SECTION);
+	e->btf = e->nsh++;
+	e->shdrs[e->btf] = (GElf_Shdr){ .sh_name = (GElf_Word)names->d_size, .sh_type = SHT_PROGBITS,
+					.sh_addralign = 4 };
+	e->end += strsh->sh_size;
+	return 0;
+}
+
+/* The new section header table at e->end, and the ELF header pointing at it,
+ * in the file's class and byte order. */
+static int write_headers64(int fd, struct elf_edit *e)
+{
+	Elf64_Shdr *raw = calloc(e->nsh, sizeof(*raw));
+	Elf64_Ehdr e64;
+	int err;
+
+	for (size_t i = 0; raw && i < e->nsh; i++) {
+		const GElf_Shdr *sh = &e->shdrs[i];
+
+		raw[i] = (Elf64_Shdr){ sh->sh_name, sh->sh_type, sh->sh_flags, sh->sh_addr, sh->sh_offset,
+				       sh->sh_size, sh->sh_link, sh->sh_info, sh->sh_addralign, sh->sh_entsize };
+	}
+	e->eh.e_shoff = e->end;
+	e->eh.e_shnum = (GElf_Half)e->nsh;
+	memcpy(&e64, &e->eh, sizeof(e64));	/* GElf_Ehdr is Elf64_Ehdr */
+	err = !raw || put_records(fd, e->elf, ELF_T_SHDR, raw, e->nsh * sizeof(*raw), e->nsh * sizeof(*raw), e->end) ||
+	      put_records(fd, e->elf, ELF_T_EHDR, &e64, sizeof(e64), sizeof(e64), 0) ? -1 : 0;
+	free(raw);
+	return err;
+}
+
+static int write_headers32(int fd, struct elf_edit *e)
+{
+	Elf32_Shdr *raw = calloc(e->nsh, sizeof(*raw));
+	Elf32_Ehdr *src = elf32_getehdr(e->elf), e32;
+	int err;
+
+	for (size_t i = 0; raw && i < e->nsh; i++) {
+		const GElf_Shdr *sh = &e->shdrs[i];
+
+		raw[i] = (Elf32_Shdr){ sh->sh_name, sh->sh_type, (Elf32_Word)sh->sh_flags, (Elf32_Addr)sh->sh_addr,
+				       (Elf32_Off)sh->sh_offset, (Elf32_Word)sh->sh_size, sh->sh_link, sh->sh_info,
+				       (Elf32_Word)sh->sh_addralign, (Elf32_Word)sh->sh_entsize };
+	}
+	err = raw && src ? 0 : -1;
+	if (!err) {
+		e32 = *src;
+		e32.e_shoff = (Elf32_Off)e->end;
+		e32.e_shnum = (Elf32_Half)e->nsh;
+		err = put_records(fd, e->elf, ELF_T_SHDR, raw, e->nsh * sizeof(*raw), e->nsh * sizeof(*raw), e->end) ||
+		      put_records(fd, e->elf, ELF_T_EHDR, &e32, sizeof(e32), sizeof(e32), 0) ? -1 : 0;
+	}
+	free(raw);
+	return err;
+}
+
 /* The copy in fd gets: the .BTF data, a section name table with ".BTF" if
  * it had none, and a new section header table, all after its current end;
  * then the ELF header points at the new table. */
 static int edit(int fd, const void *data, size_t size)
 {
-	size_t shnum, shstrndx, btf = 0, nsh;
-	GElf_Shdr *shdrs = NULL;
-	Elf_Data *names = NULL;
-	Elf *elf = NULL;
-	GElf_Ehdr eh;
-	uint64_t end = 0;
-	int err = -1, cls;
+	struct elf_edit e = { 0 };
+	int err = -1;
 
 	elf_version(EV_CURRENT);
-	elf = elf_begin(fd, ELF_C_READ, NULL);
-	if (!elf || elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &eh) || elf_getshdrnum(elf, &shnum) ||
-	    elf_getshdrstrndx(elf, &shstrndx) || shnum >= SHN_LORESERVE - 1 || shstrndx >= shnum)
+	e.elf = elf_begin(fd, ELF_C_READ, NULL);
+	if (!e.elf || elf_kind(e.elf) != ELF_K_ELF || read_sections(&e) || (!e.btf && add_btf_section(fd, &e)))
 		goto out;
-	cls = gelf_getclass(elf);
-	shdrs = calloc(shnum + 1, sizeof(*shdrs));
-	if (!shdrs)
+	e.end = align_up(e.end, 4);
+	e.shdrs[e.btf].sh_offset = e.end;	/* even a replaced .BTF moves: its old room may be too small */
+	e.shdrs[e.btf].sh_size = size;
+	if (pwrite_all(fd, data, size, e.end))
 		goto out;
-	end = eh.e_phoff + (uint64_t)eh.e_phnum * eh.e_phentsize;
-	for (size_t i = 0; i < shnum; i++) {
-		Elf_Scn *scn = elf_getscn(elf, i);
-		const char *name;
-
-		if (!scn || !gelf_getshdr(scn, &shdrs[i]))
-			goto out;
-		if (shdrs[i].sh_type != SHT_NOBITS && shdrs[i].sh_offset + shdrs[i].sh_size > end)
-			end = shdrs[i].sh_offset + shdrs[i].sh_size;
-		name = elf_strptr(elf, shstrndx, shdrs[i].sh_name);
-		if (i && name && !strcmp(name, BTF_SECTION))
-			btf = i;
-	}
-	if (eh.e_shoff + (uint64_t)shnum * eh.e_shentsize > end)
-		end = eh.e_shoff + (uint64_t)shnum * eh.e_shentsize;
-	nsh = shnum;
-	if (!btf) {	/* a new section, and its name at the end of a moved name table */
-		names = elf_getdata(elf_getscn(elf, shstrndx), NULL);
-		if (!names || pwrite_all(fd, names->d_buf, names->d_size, end) ||
-		    pwrite_all(fd, BTF_SECTION, sizeof(BTF_SECTION), end + names->d_size))
-			goto out;
-		shdrs[shstrndx].sh_offset = end;
-		shdrs[shstrndx].sh_size = names->d_size + sizeof(BTF_SECTION);
-		btf = nsh++;
-		shdrs[btf] = (GElf_Shdr){ .sh_name = (GElf_Word)names->d_size, .sh_type = SHT_PROGBITS, .sh_addralign = 4 };
-		end += shdrs[shstrndx].sh_size;
-	}
-	end = align_up(end, 4);
-	shdrs[btf].sh_offset = end;	/* even a replaced .BTF moves: its old room may be too small */
-	shdrs[btf].sh_size = size;
-	if (pwrite_all(fd, data, size, end))
-		goto out;
-	end = align_up(end + size, 8);
-	eh.e_shoff = end;
-	eh.e_shnum = (GElf_Half)nsh;
-	if (cls == ELFCLASS64) {
-		Elf64_Shdr *raw = calloc(nsh, sizeof(*raw));
-		Elf64_Ehdr e64;
-
-		for (size_t i = 0; raw && i < nsh; i++)
-			raw[i] = (Elf64_Shdr){ shdrs[i].sh_name, shdrs[i].sh_type, shdrs[i].sh_flags, shdrs[i].sh_addr,
-					       shdrs[i].sh_offset, shdrs[i].sh_size, shdrs[i].sh_link, shdrs[i].sh_info,
-					       shdrs[i].sh_addralign, shdrs[i].sh_entsize };
-		memcpy(&e64, &eh, sizeof(e64));	/* GElf_Ehdr is Elf64_Ehdr */
-		err = !raw || put_records(fd, elf, ELF_T_SHDR, raw, nsh * sizeof(*raw), nsh * sizeof(*raw), end) ||
-		      put_records(fd, elf, ELF_T_EHDR, &e64, sizeof(e64), sizeof(e64), 0) ? -1 : 0;
-		free(raw);
-	} else {
-		Elf32_Shdr *raw = calloc(nsh, sizeof(*raw));
-		Elf32_Ehdr e32;
-
-		for (size_t i = 0; raw && i < nsh; i++)
-			raw[i] = (Elf32_Shdr){ shdrs[i].sh_name, shdrs[i].sh_type, (Elf32_Word)shdrs[i].sh_flags,
-					       (Elf32_Addr)shdrs[i].sh_addr, (Elf32_Off)shdrs[i].sh_offset,
-					       (Elf32_Word)shdrs[i].sh_size, shdrs[i].sh_link, shdrs[i].sh_info,
-					       (Elf32_Word)shdrs[i].sh_addralign, (Elf32_Word)shdrs[i].sh_entsize };
-		Elf32_Ehdr *src = elf32_getehdr(elf);
-
-		err = raw && src ? 0 : -1;
-		if (!err) {
-			e32 = *src;
-			e32.e_shoff = (Elf32_Off)end;
-			e32.e_shnum = (Elf32_Half)nsh;
-			err = put_records(fd, elf, ELF_T_SHDR, raw, nsh * sizeof(*raw), nsh * sizeof(*raw), end) ||
-			      put_records(fd, elf, ELF_T_EHDR, &e32, sizeof(e32), sizeof(e32), 0) ? -1 : 0;
-		}
-		free(raw);
-	}
+	e.end = align_up(e.end + size, 8);
+	err = gelf_getclass(e.elf) == ELFCLASS64 ? write_headers64(fd, &e) : write_headers32(fd, &e);
 out:
-	free(shdrs);
-	if (elf)
-		elf_end(elf);
+	free(e.shdrs);
+	if (e.elf)
+		elf_end(e.elf);
 	return err;
 }
 
@@ -161,34 +194,32 @@ static int copy_file(int from, int to)
 
 int emit__elf(const char *in_path, const char *out_path, const void *data, size_t size, struct fail *f)
 {
+	struct atomic_file af;
+	const char *what = "cannot read the input";
 	struct stat st;
-	char *tmp = NULL;
-	int in = -1, fd = -1, err = 0;
-	const char *what = "cannot create the output";
+	int in, err = 0;
 
-	if (asprintf(&tmp, "%s.tmpXXXXXX", out_path) < 0)
-		return fail__set(f, -ENOMEM, "emit: %s: out of memory", out_path);
-	in = open(in_path, O_RDONLY | O_CLOEXEC);
-	fd = in < 0 ? -1 : mkstemp(tmp);
-	if (in < 0 || fd < 0 || fstat(in, &st) < 0)
+	if ((in = open(in_path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(in, &st) < 0) {
 		err = -errno;
-	else if (copy_file(in, fd) || fchmod(fd, st.st_mode & 07777))
-		err = -errno, what = "cannot copy the input";
-	else if (edit(fd, data, size))
-		err = -EINVAL, what = "cannot add the .BTF section";
-	else if (fsync(fd) < 0)
-		err = -errno, what = "cannot write the output";
-	if (fd >= 0 && close(fd) < 0 && !err)
-		err = -errno, what = "cannot write the output";
-	if (!err && rename(tmp, out_path) < 0)
-		err = -errno, what = "cannot replace the output";
-	if (in >= 0)
+		if (in >= 0)
+			close(in);
+		return fail__set(f, err, "emit: %s: %s: %s", in_path, what, strerror(-err));
+	}
+	if ((err = atomic_file__open(&af, out_path, st.st_mode & 07777, &what))) {
 		close(in);
-	if (err && fd >= 0)
-		unlink(tmp);
-	free(tmp);
-	if (err)
+		return fail__set(f, err, "emit: %s: %s: %s", out_path, what, strerror(-err));
+	}
+	if (copy_file(in, af.fd))
+		err = -errno, what = "cannot copy the input";
+	else if (edit(af.fd, data, size))
+		err = -EINVAL, what = "cannot add the .BTF section";
+	else
+		err = atomic_file__commit(&af, &what);
+	close(in);
+	if (err) {
+		atomic_file__abort(&af);
 		return fail__set(f, err, "emit: %s: %s: %s", out_path, what,
 				 err == -EINVAL ? elf_errmsg(-1) : strerror(-err));
+	}
 	return 0;
 }

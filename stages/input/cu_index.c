@@ -41,23 +41,23 @@ int cu_index__build(struct cu_index *idx, Dwarf *dw, const char *path, struct fa
 		Dwarf_Attribute at;
 
 		if (!dwarf_offdie(dw, ci.die_off, &cudie))
-			return fail__set(f, -EINVAL, "%s: CU 0x%llx: corrupt DWARF: %s", path,
+			return fail__set(f, -EINVAL, "input: %s: CU 0x%llx: corrupt DWARF: %s", path,
 					 (unsigned long long)off, dwarf_errmsg(-1));
 		if (dwarf_cu_info(cudie.cu, NULL, &unit_type, NULL, NULL, NULL, NULL, NULL) == 0)
 			ci.unit_type = unit_type;
 		if (dwarf_attr(&cudie, DW_AT_language, &at) && dwarf_formudata(&at, &lang) == 0)
 			ci.lang = lang;
 		if (add_cu(idx, &cap, &ci))
-			return fail__set(f, -ENOMEM, "%s: out of memory indexing CUs", path);
+			return fail__set(f, -ENOMEM, "input: %s: out of memory indexing CUs", path);
 		off = next;
 		if (progress && idx->count % PROGRESS_CUS == 0)
 			progress(ctx, idx->bytes);
 	}
 	if (r < 0)
-		return fail__set(f, -EINVAL, "%s: corrupt DWARF after CU 0x%llx: %s", path,
+		return fail__set(f, -EINVAL, "input: %s: corrupt DWARF after CU 0x%llx: %s", path,
 				 (unsigned long long)off, dwarf_errmsg(-1));
 	if (idx->count == 0)
-		return fail__set(f, -ENODATA, "%s: no compile units in .debug_info", path);
+		return fail__set(f, -ENODATA, "input: %s: no compile units in .debug_info", path);
 	return 0;
 }
 

@@ -116,7 +116,7 @@ static int find_compressed(struct input *in, const GElf_Ehdr *eh, struct zsec **
 		if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(in->elf, shstrndx, sh.sh_name)))
 			continue;
 		if (!strncmp(name, ".zdebug_", 8))
-			return fail__set(f, -ENOTSUP, "%s: GNU-compressed DWARF (section %s) is not supported; "
+			return fail__set(f, -ENOTSUP, "input: %s: GNU-compressed DWARF (section %s) is not supported; "
 					 "decompress it first: objcopy --decompress-debug-sections IN OUT", in->path, name);
 		if (!(sh.sh_flags & SHF_COMPRESSED) || strncmp(name, ".debug_", 7) || sh.sh_type == SHT_NOBITS)
 			continue;
@@ -128,15 +128,15 @@ static int find_compressed(struct input *in, const GElf_Ehdr *eh, struct zsec **
 		z.size = sh.sh_size;
 		if (!read_chdr(in, (const unsigned char *)in->map + z.off, z.size, &type, &z, &hdr) ||
 		    z.plain_size > ((uint64_t)1 << 40))
-			return fail__set(f, -EINVAL, "%s: corrupt compressed section %s", in->path, name);
+			return fail__set(f, -EINVAL, "input: %s: corrupt compressed section %s", in->path, name);
 		if (type == ELFCOMPRESS_ZSTD)
-			return fail__set(f, -ENOTSUP, "%s: zstd-compressed DWARF (section %s) is not supported; "
+			return fail__set(f, -ENOTSUP, "input: %s: zstd-compressed DWARF (section %s) is not supported; "
 					 "decompress it first: objcopy --decompress-debug-sections IN OUT", in->path, name);
 		if (type != ELFCOMPRESS_ZLIB)
-			return fail__set(f, -ENOTSUP, "%s: section %s is compressed with unknown type %u", in->path,
+			return fail__set(f, -ENOTSUP, "input: %s: section %s is compressed with unknown type %u", in->path,
 					 name, type);
 		if (GROW(*out, cap, *n + 1, 16))
-			return fail__set(f, -ENOMEM, "%s: out of memory", in->path);
+			return fail__set(f, -ENOMEM, "input: %s: out of memory", in->path);
 		(*out)[(*n)++] = z;
 	}
 	(void)eh;
@@ -151,7 +151,7 @@ static int inflate_one(const struct input *in, unsigned char *img, const struct 
 	int ret;
 
 	if (inflateInit(&s) != Z_OK)
-		return fail__set(f, -ENOMEM, "%s: out of memory", in->path);
+		return fail__set(f, -ENOMEM, "input: %s: out of memory", in->path);
 	s.next_in = (unsigned char *)in->map + z->off + hdr;
 	s.avail_in = (uInt)(z->size - hdr);
 	s.next_out = img + z->new_off;
@@ -159,14 +159,34 @@ static int inflate_one(const struct input *in, unsigned char *img, const struct 
 	/* sections over 4 GiB are fed in pieces: avail_* are 32-bit */
 	if (z->size - hdr > UINT32_MAX || z->plain_size > UINT32_MAX) {
 		inflateEnd(&s);
-		return fail__set(f, -ENOTSUP, "%s: a compressed section over 4 GiB is not supported", in->path);
+		return fail__set(f, -ENOTSUP, "input: %s: a compressed section over 4 GiB is not supported", in->path);
 	}
 	ret = inflate(&s, Z_FINISH);
 	inflateEnd(&s);
 	if (ret != Z_STREAM_END || s.total_out != z->plain_size)
-		return fail__set(f, -EINVAL, "%s: corrupt compressed section at file offset 0x%llx", in->path,
+		return fail__set(f, -EINVAL, "input: %s: corrupt compressed section at file offset 0x%llx", in->path,
 				 (unsigned long long)z->off);
 	return 0;
+}
+
+/* Every section into its place in the image, its header patched; then the
+ * compressed bytes, which are not read again, let go (whole pages). */
+static int inflate_all(struct input *in, unsigned char *img, const GElf_Ehdr *eh, struct zsec *zs, size_t n,
+		       struct fail *f)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	int err = 0;
+
+	for (size_t i = 0; i < n && !err; i++)
+		if (!(err = inflate_one(in, img, &zs[i], f)))
+			patch_shdr(in, img, eh, &zs[i]);
+	for (size_t i = 0; i < n && !err; i++) {
+		uint64_t from = page_up(zs[i].off), to = (zs[i].off + zs[i].size) / page * page;
+
+		if (to > from)
+			madvise(img + from, to - from, MADV_DONTNEED);
+	}
+	return err;
 }
 
 int decompress__apply(struct input *in, struct fail *f)
@@ -191,7 +211,7 @@ int decompress__apply(struct input *in, struct fail *f)
 	}
 	if (in->elf_class != ELFCLASS64 && size > UINT32_MAX) {
 		free(zs);
-		return fail__set(f, -ENOTSUP, "%s: decompressed, the file would pass 4 GiB (ELF32)", in->path);
+		return fail__set(f, -ENOTSUP, "input: %s: decompressed, the file would pass 4 GiB (ELF32)", in->path);
 	}
 	/* libelf's handle reads the old mapping: done with before it moves */
 	elf_end(in->elf);
@@ -202,27 +222,17 @@ int decompress__apply(struct input *in, struct fail *f)
 	img = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (img == MAP_FAILED) {
 		free(zs);
-		return fail__set(f, -ENOMEM, "%s: out of memory for the decompressed DWARF (%llu MB)", in->path,
+		return fail__set(f, -ENOMEM, "input: %s: out of memory for the decompressed DWARF (%llu MB)", in->path,
 				 (unsigned long long)(size >> 20));
 	}
 	if (mremap(in->map, in->size, in->size, MREMAP_MAYMOVE | MREMAP_FIXED, img) == MAP_FAILED) {
 		err = -errno;
 		munmap(img, size);
 		free(zs);
-		return fail__set(f, err, "%s: cannot map the decompressed DWARF: %s", in->path, strerror(-err));
+		return fail__set(f, err, "input: %s: cannot map the decompressed DWARF: %s", in->path, strerror(-err));
 	}
 	in->map = img;	/* the file's bytes are at the front now; in->size unchanged */
-	for (size_t i = 0; i < n && !err; i++)
-		if (!(err = inflate_one(in, img, &zs[i], f)))
-			patch_shdr(in, img, &eh, &zs[i]);
-	/* the compressed bytes are not read again: their whole pages go */
-	for (size_t i = 0; i < n && !err; i++) {
-		uint64_t from = page_up(zs[i].off), to = (zs[i].off + zs[i].size) / (uint64_t)sysconf(_SC_PAGESIZE) *
-							 (uint64_t)sysconf(_SC_PAGESIZE);
-
-		if (to > from)
-			madvise(img + from, to - from, MADV_DONTNEED);
-	}
+	err = inflate_all(in, img, &eh, zs, n, f);
 	free(zs);
 	if (err) {	/* in->map is img: input__close unmaps the file part, this the rest */
 		munmap(img + page_up(in->size), size - page_up(in->size));
@@ -232,6 +242,6 @@ int decompress__apply(struct input *in, struct fail *f)
 	in->pinned = true;	/* the header page was written; the plain sections are anonymous */
 	in->elf = elf_memory(in->map, in->size);
 	if (!in->elf)
-		return fail__set(f, -EINVAL, "%s: corrupt ELF file after decompression: %s", in->path, elf_errmsg(-1));
+		return fail__set(f, -EINVAL, "input: %s: corrupt ELF file after decompression: %s", in->path, elf_errmsg(-1));
 	return 0;
 }

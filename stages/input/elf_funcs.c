@@ -100,7 +100,7 @@ int elf_funcs__build(struct elf_funcs *ef, const struct input *in, struct fail *
 		if (!name || !*name)
 			continue;
 		if (GROW(ef->syms, cap, ef->count + 1, 4096))
-			return fail__set(f, -ENOMEM, "funcs: %s: out of memory", path);
+			return fail__set(f, -ENOMEM, "input: %s: out of memory", path);
 		dot = strchr(name, '.');
 		ef->syms[ef->count++] = (struct elf_func){
 			.name = name,
@@ -112,7 +112,7 @@ int elf_funcs__build(struct elf_funcs *ef, const struct input *in, struct fail *
 	if (ef->count)
 		qsort(ef->syms, ef->count, sizeof(*ef->syms), cmp_func);
 	if (index_bases(ef))
-		return fail__set(f, -ENOMEM, "funcs: %s: out of memory", path);
+		return fail__set(f, -ENOMEM, "input: %s: out of memory", path);
 	return 0;
 }
 

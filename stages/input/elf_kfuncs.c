@@ -148,7 +148,7 @@ int elf_kfuncs__build(struct elf_kfuncs *k, Elf *elf, bool big_endian, const cha
 	if (!find_ids(elf, &s, &symscn, &symsh) || !symsh.sh_entsize || !(syms = elf_getdata(symscn, NULL)))
 		return 0;
 	if (collect(k, elf, &s, syms, &symsh))
-		return fail__set(f, -ENOMEM, "kfuncs: %s: out of memory", path);
+		return fail__set(f, -ENOMEM, "input: %s: out of memory", path);
 	if (k->count)
 		qsort(k->list, k->count, sizeof(*k->list), cmp_kfunc);
 	for (uint32_t i = 0; i < k->count; i++) {	/* a kfunc in several sets: flags OR-ed */

@@ -120,7 +120,7 @@ int elf_vars__build(struct elf_vars *v, const struct input *in, bool global, str
 	memset(v, 0, sizeof(*v));
 	if (collect_sections(v, in, global, &symtab, &symsh) ||
 	    (symtab && collect_symbols(v, in, symtab, &symsh)))
-		return fail__set(f, -ENOMEM, "vars: %s: out of memory", path);
+		return fail__set(f, -ENOMEM, "input: %s: out of memory", path);
 	return 0;
 }
 

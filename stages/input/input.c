@@ -20,15 +20,15 @@ static int map_file(struct input *in, struct fail *f)
 	fd = open(in->path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		err = -errno;
-		return fail__set(f, err, "%s: cannot open: %s", in->path, strerror(errno));
+		return fail__set(f, err, "input: %s: cannot open: %s", in->path, strerror(errno));
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return fail__set(f, -EINVAL, "%s: not a regular file", in->path);
+		return fail__set(f, -EINVAL, "input: %s: not a regular file", in->path);
 	}
 	if (st.st_size < (off_t)EI_NIDENT) {
 		close(fd);
-		return fail__set(f, -EINVAL, "%s: not an ELF file (too short)", in->path);
+		return fail__set(f, -EINVAL, "input: %s: not an ELF file (too short)", in->path);
 	}
 	in->size = st.st_size;
 	/* Private and writable: libelf may convert data in place; nothing reaches the file. */
@@ -37,7 +37,7 @@ static int map_file(struct input *in, struct fail *f)
 	close(fd);
 	if (in->map == MAP_FAILED) {
 		in->map = NULL;
-		return fail__set(f, -err, "%s: cannot map: %s", in->path, strerror(err));
+		return fail__set(f, -err, "input: %s: cannot map: %s", in->path, strerror(err));
 	}
 	return 0;
 }
@@ -50,18 +50,18 @@ static int check_sections(struct input *in, struct fail *f)
 	size_t shstrndx;
 
 	if (elf_getshdrstrndx(in->elf, &shstrndx) < 0)
-		return fail__set(f, -EINVAL, "%s: corrupt ELF: no section name table", in->path);
+		return fail__set(f, -EINVAL, "input: %s: corrupt ELF: no section name table", in->path);
 	while ((scn = elf_nextscn(in->elf, scn))) {
 		const char *name;
 		GElf_Shdr sh;
 
 		if (!gelf_getshdr(scn, &sh))
-			return fail__set(f, -EINVAL, "%s: corrupt ELF section header", in->path);
+			return fail__set(f, -EINVAL, "input: %s: corrupt ELF section header", in->path);
 		if (sh.sh_type == SHT_NOBITS)
 			continue;
 		name = elf_strptr(in->elf, shstrndx, sh.sh_name);
 		if (sh.sh_offset > in->size || sh.sh_size > in->size - sh.sh_offset)
-			return fail__set(f, -EINVAL, "%s: truncated or corrupt ELF: section %s ends past the end of the file",
+			return fail__set(f, -EINVAL, "input: %s: truncated or corrupt ELF: section %s ends past the end of the file",
 					 in->path, name ? name : "?");
 	}
 	return 0;
@@ -106,21 +106,37 @@ static void releasable_sections(struct input *in)
 	}
 }
 
+uint64_t input__released(const struct input *in)
+{
+	return __atomic_load_n(&in->released, __ATOMIC_RELAXED);
+}
+
+static void set_released(struct input *in, uint64_t off)
+{
+	__atomic_store_n(&in->released, off, __ATOMIC_RELAXED);
+}
+
 void input__release_debug_info(struct input *in, uint64_t size)
 {
-	uint64_t keep = in->released;
+	uint64_t keep = input__released(in);
 
 	if (!in->debug_info_off)
 		return;
 	input__release_until(in, in->debug_info_off + size);
-	in->released = keep;
+	set_released(in, keep);
+}
+
+void input__release_all(struct input *in)
+{
+	set_released(in, 0);
+	input__release_until(in, in->size);
 }
 
 void input__sweep_released(struct input *in)
 {
 	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
 	uint64_t start = in->debug_info_off / page * page;
-	uint64_t released = __atomic_load_n(&in->released, __ATOMIC_RELAXED);
+	uint64_t released = input__released(in);
 
 	if (in->pinned)	/* released pages would come back unrelocated, or as zeros */
 		return;
@@ -153,14 +169,14 @@ void input__release_until(struct input *in, uint64_t end)
 	if (in->pinned)
 		return;
 	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
-	uint64_t from = (in->released + page - 1) / page * page, to = end / page * page;
+	uint64_t from = (input__released(in) + page - 1) / page * page, to = end / page * page;
 
 	if (to > in->size)
 		to = in->size / page * page;
 	if (to <= from)
 		return;
 	madvise((char *)in->map + from, to - from, MADV_DONTNEED);
-	__atomic_store_n(&in->released, to, __ATOMIC_RELAXED);
+	set_released(in, to);
 }
 
 static bool has_section(Elf *elf, const char *want)
@@ -195,12 +211,12 @@ int input__open(struct input *in, const char *path, struct fail *f)
 	if (err)
 		return err;
 	if (memcmp(in->map, ELFMAG, SELFMAG))
-		return fail__set(f, -EINVAL, "%s: not an ELF file", path);
+		return fail__set(f, -EINVAL, "input: %s: not an ELF file", path);
 	in->elf = elf_memory(in->map, in->size);
 	if (!in->elf || elf_kind(in->elf) != ELF_K_ELF || !gelf_getehdr(in->elf, &eh))
-		return fail__set(f, -EINVAL, "%s: corrupt ELF file: %s", path, elf_errmsg(-1));
+		return fail__set(f, -EINVAL, "input: %s: corrupt ELF file: %s", path, elf_errmsg(-1));
 	if (eh.e_shoff > in->size || (uint64_t)eh.e_shnum * eh.e_shentsize > in->size - eh.e_shoff)
-		return fail__set(f, -EINVAL, "%s: truncated or corrupt ELF: section headers end past the end of the file",
+		return fail__set(f, -EINVAL, "input: %s: truncated or corrupt ELF: section headers end past the end of the file",
 				 path);
 	in->big_endian = eh.e_ident[EI_DATA] == ELFDATA2MSB;
 	in->relocatable = eh.e_type == ET_REL;
@@ -210,14 +226,14 @@ int input__open(struct input *in, const char *path, struct fail *f)
 	if ((err = check_sections(in, f)) || (err = decompress__apply(in, f)))
 		return err;
 	if (!has_section(in->elf, ".debug_info"))
-		return fail__set(f, -ENODATA, "%s: no DWARF found (no .debug_info section); build with -g", path);
+		return fail__set(f, -ENODATA, "input: %s: no DWARF found (no .debug_info section); build with -g", path);
 	if ((err = reloc__apply(in, f)))
 		return err;
 	in->dwarf = dwarf_begin_elf(in->elf, DWARF_C_READ, NULL);
 	if (!in->dwarf)
-		return fail__set(f, -EINVAL, "%s: cannot read DWARF: %s", path, dwarf_errmsg(-1));
+		return fail__set(f, -EINVAL, "input: %s: cannot read DWARF: %s", path, dwarf_errmsg(-1));
 	releasable_sections(in);	/* (nothing is released from a relocated mapping) */
-	in->released = in->debug_info_off;
+	set_released(in, in->debug_info_off);
 	return 0;
 }
 
@@ -225,12 +241,12 @@ int input__open_dwarf(struct input *in, Elf **elf, Dwarf **dwarf, struct fail *f
 {
 	*elf = elf_memory(in->map, in->size);
 	if (!*elf)
-		return fail__set(f, -ENOMEM, "%s: cannot open ELF: %s", in->path, elf_errmsg(-1));
+		return fail__set(f, -ENOMEM, "input: %s: cannot open ELF: %s", in->path, elf_errmsg(-1));
 	*dwarf = dwarf_begin_elf(*elf, DWARF_C_READ, NULL);
 	if (!*dwarf) {
 		elf_end(*elf);
 		*elf = NULL;
-		return fail__set(f, -EINVAL, "%s: cannot read DWARF: %s", in->path, dwarf_errmsg(-1));
+		return fail__set(f, -EINVAL, "input: %s: cannot read DWARF: %s", in->path, dwarf_errmsg(-1));
 	}
 	return 0;
 }

@@ -35,7 +35,10 @@ struct input {
 	uint64_t loclists_off, loclists_size;	/* .debug_loclists (the same) */
 	uint64_t loc_off, loc_size;		/* .debug_loc (the same) */
 	uint64_t abbrev_off, abbrev_size;	/* .debug_abbrev (the same) */
-	uint64_t released;		/* file offset up to which pages were released */
+	uint64_t released;		/* file offset up to which pages were released:
+					   written by the main thread (the writer) only,
+					   read by any; both atomically, through the
+					   functions below (input__released) */
 #define INPUT_MAX_AUX 5
 	uint64_t aux_off[INPUT_MAX_AUX], aux_size[INPUT_MAX_AUX];	/* .debug_loclists/rnglists/loc/ranges/abbrev */
 	unsigned int naux;
@@ -74,6 +77,13 @@ void input__release_aux(struct input *in);
  * reads every header before its CU). Not for relocated inputs. Any thread:
  * in->released is read atomically, and pages behind it are needed by no one. */
 void input__sweep_released(struct input *in);
+
+/* in->released, read atomically. Any thread. */
+uint64_t input__released(const struct input *in);
+
+/* Drop every resident page of the mapping: the BTF holds copies of all the
+ * input's strings now. Main thread, once the readers are joined. */
+void input__release_all(struct input *in);
 
 /* Releases the main handles and the mapping. Fine on a zeroed struct. */
 void input__close(struct input *in);

@@ -61,7 +61,7 @@ static int apply_section(struct input *in, Elf_Scn *rscn, const GElf_Shdr *rsh, 
 	unsigned char *target = (unsigned char *)in->map + tsh->sh_offset;
 
 	if (!data)
-		return fail__set(f, -EINVAL, "%s: corrupt relocations for %s", in->path, tname);
+		return fail__set(f, -EINVAL, "input: %s: corrupt relocations for %s", in->path, tname);
 	for (size_t i = 0; i < n; i++) {
 		GElf_Rela rela = { 0 };
 		GElf_Rel rel;
@@ -70,7 +70,7 @@ static int apply_section(struct input *in, Elf_Scn *rscn, const GElf_Shdr *rsh, 
 		uint64_t value;
 
 		if (rsh->sh_type == SHT_RELA ? !gelf_getrela(data, (int)i, &rela) : !gelf_getrel(data, (int)i, &rel))
-			return fail__set(f, -EINVAL, "%s: corrupt relocation %zu for %s", in->path, i, tname);
+			return fail__set(f, -EINVAL, "input: %s: corrupt relocation %zu for %s", in->path, i, tname);
 		if (rsh->sh_type == SHT_REL) {
 			rela.r_offset = rel.r_offset;
 			rela.r_info = rel.r_info;
@@ -79,11 +79,11 @@ static int apply_section(struct input *in, Elf_Scn *rscn, const GElf_Shdr *rsh, 
 			continue;
 		width = reloc_width(in->machine, GELF_R_TYPE(rela.r_info));
 		if (!width)
-			return fail__set(f, -ENOTSUP, "%s: relocation type %u in %s is not supported for machine %u",
+			return fail__set(f, -ENOTSUP, "input: %s: relocation type %u in %s is not supported for machine %u",
 					 in->path, (unsigned int)GELF_R_TYPE(rela.r_info), tname, in->machine);
 		if (rela.r_offset > tsh->sh_size || tsh->sh_size - rela.r_offset < width ||
 		    !gelf_getsym(syms, (int)GELF_R_SYM(rela.r_info), &sym))
-			return fail__set(f, -EINVAL, "%s: relocation %zu for %s is out of bounds", in->path, i, tname);
+			return fail__set(f, -EINVAL, "input: %s: relocation %zu for %s is out of bounds", in->path, i, tname);
 		value = rsh->sh_type == SHT_RELA ? (uint64_t)rela.r_addend : get(target + rela.r_offset, width, in->big_endian);
 		/* an address in an allocated section gets its section's base;
 		 * an offset into another section (.debug_str, .debug_abbrev, ...)
@@ -108,14 +108,14 @@ int reloc__apply(struct input *in, struct fail *f)
 	if (!in->relocatable)
 		return 0;
 	if (elf_getshdrstrndx(in->elf, &shstrndx) < 0)
-		return fail__set(f, -EINVAL, "%s: corrupt ELF: no section name table", in->path);
+		return fail__set(f, -EINVAL, "input: %s: corrupt ELF: no section name table", in->path);
 	while ((scn = elf_nextscn(in->elf, scn)))
 		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_SYMTAB)
 			symscn = scn;
 	if (!symscn || !(syms = elf_getdata(symscn, NULL)))
-		return fail__set(f, -EINVAL, "%s: relocatable file without a symbol table", in->path);
+		return fail__set(f, -EINVAL, "input: %s: relocatable file without a symbol table", in->path);
 	if (elf_getshdrnum(in->elf, &nsec) < 0 || !(alloc = calloc(nsec ? nsec : 1, sizeof(*alloc))))
-		return fail__set(f, -ENOMEM, "%s: out of memory", in->path);
+		return fail__set(f, -ENOMEM, "input: %s: out of memory", in->path);
 	for (size_t i = 0; i < nsec; i++) {
 		Elf_Scn *s = elf_getscn(in->elf, i);
 
@@ -133,7 +133,7 @@ int reloc__apply(struct input *in, struct fail *f)
 			continue;
 		if (tsh.sh_flags & SHF_COMPRESSED) {
 			free(alloc);
-			return fail__set(f, -ENOTSUP, "%s: relocations against compressed %s are not supported",
+			return fail__set(f, -ENOTSUP, "input: %s: relocations against compressed %s are not supported",
 					 in->path, tname);
 		}
 		if ((err = apply_section(in, scn, &sh, &tsh, tname, syms, alloc, nsec, f))) {

@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "queue/ring_mpsc.h"
+#include "stages/common/probes.h"
 #include "stages/read/read_internal.h"
 
 #define MAX_ALIAS_DEPTH 64
@@ -223,7 +225,7 @@ int dwarf_reader__read_cu(struct dwarf_reader *r, const struct cu_info *ci, stru
 	if (!err)
 		err = import_foreign(r);
 	if (err == -ENOMEM)
-		return fail__set(r->fail, err, "read_dwarf: %s: CU 0x%llx: out of memory", r->path,
+		return fail__set(r->fail, err, "read: %s: CU 0x%llx: out of memory", r->path,
 				 (unsigned long long)ci->off);
 	if (err)
 		return err;
@@ -232,6 +234,36 @@ int dwarf_reader__read_cu(struct dwarf_reader *r, const struct cu_info *ci, stru
 	r->stats.records += r->nrecs;
 	r->stats.bytes += ci->size;
 	return 0;
+}
+
+int dwarf_reader__push_cu(struct dwarf_reader *r, const struct cu_info *ci, unsigned int cu, bool skip,
+			  struct ring_mpsc *out)
+{
+	struct type_rec begin = { .kind = REC_CU_BEGIN, .elem = cu }, end = { .kind = REC_CU_END, .elem = cu };
+	struct arena *arena = calloc(1, sizeof(*arena));
+	int err = 0;
+
+	r->nrecs = 0;
+	r->nfuncs = 0;
+	r->int_ref = REF_VOID;
+	PROBE_READ_CU_START(cu, r->id);
+	if (!arena)
+		err = fail__set(r->fail, -ENOMEM, "read: %s: CU 0x%llx: out of memory", r->path,
+				(unsigned long long)ci->off);
+	else if (!skip)
+		err = dwarf_reader__read_cu(r, ci, arena);
+	PROBE_READ_CU_END(cu, r->id, r->nrecs);
+	begin.extra = (uint32_t)r->nrecs;
+	begin.index = r->int_ref;
+	end.payload = arena;
+	if (!err && (ring_mpsc__push(out, &begin) || ring_mpsc__push_many(out, r->recs, r->nrecs) ||
+		     ring_mpsc__push_many(out, r->funcs, r->nfuncs) || ring_mpsc__push(out, &end)))
+		err = -EPIPE;	/* closed: the arena went nowhere */
+	if (err && arena) {
+		arena__free(arena);
+		free(arena);
+	}
+	return err;
 }
 
 void dwarf_reader__fini(struct dwarf_reader *r)

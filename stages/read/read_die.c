@@ -21,7 +21,7 @@ int reader_fail(struct dwarf_reader *r, Dwarf_Die *die, int err, const char *wha
 	unsigned long long off = die ? dwarf_dieoffset(die) : r->cu_off;
 	int dw_err = dwarf_errno();	/* read once: reading it clears it */
 
-	return fail__set(r->fail, err, "read_dwarf: %s: CU 0x%llx, DIE 0x%llx: %s%s%s", r->path,
+	return fail__set(r->fail, err, "read: %s: CU 0x%llx, DIE 0x%llx: %s%s%s", r->path,
 			 (unsigned long long)r->cu_off, off, what, dw_err ? ": " : "", dw_err ? dwarf_errmsg(dw_err) : "");
 }
 

@@ -39,13 +39,11 @@
 #include "stages/common/fail.h"
 #include "stages/record/record.h"
 
+struct ring_mpsc;
+
 struct strtab;
 struct elf_vars;
 struct elf_funcs;
-
-/* The array index type: the writer replaces it with the id of the first CU's
- * "int" (or a synthesised signed 4-byte "int"), as pahole does. */
-#define REF_INDEX_TYPE 0xffffffffu
 
 struct read_opts {
 	bool big_endian;	/* byte order of the target, for DWARF 2/3 bit offsets and addresses */
@@ -112,6 +110,7 @@ struct dwarf_reader {
 	const char *path;
 	Dwarf *dw;
 	struct fail *fail;
+	unsigned int id;	/* the reader's number, for probes */
 
 	/* results of the last dwarf_reader__read_cu */
 	struct type_rec *recs;	/* type records, local ref r = recs[r - 1] */
@@ -148,6 +147,17 @@ struct dwarf_reader {
  * registered with RCU (the strtab needs it). Returns 0, or -errno with the
  * reason ("read_dwarf: FILE: CU 0x...: ...") recorded in r->fail. */
 int dwarf_reader__read_cu(struct dwarf_reader *r, const struct cu_info *ci, struct arena *arena);
+
+/* The reader's hand-off: reads CU number cu (ci) into a fresh arena (with
+ * skip, e.g. --lang_exclude, reads nothing) and pushes it into out, framed:
+ *   CU_BEGIN (extra = records, elem = cu, index = its "int")
+ *   its type records, its function candidates,
+ *   CU_END (elem = cu, payload = the arena, which the consumer frees:
+ *           arena__free, then free).
+ * Returns 0, -EPIPE if out was closed (another thread failed), or -errno
+ * (reason in r->fail). Reader thread. */
+int dwarf_reader__push_cu(struct dwarf_reader *r, const struct cu_info *ci, unsigned int cu, bool skip,
+			  struct ring_mpsc *out);
 
 /* Frees the scratch; not r->dw. */
 void dwarf_reader__fini(struct dwarf_reader *r);

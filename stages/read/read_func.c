@@ -296,6 +296,19 @@ static uint32_t func_decl_tags(struct dwarf_reader *r, Dwarf_Die *proto, struct 
 	return n;
 }
 
+/* A function without an ELF symbol: no FUNC (func_select says so). The name
+ * is all the report needs; its prototype and locations are not read. */
+static int bare_candidate(struct dwarf_reader *r, uint32_t name)
+{
+	long idx = add_func_rec(r);
+
+	if (idx < 0)
+		return -ENOMEM;
+	r->funcs[idx].name = name;
+	r->stats.funcs++;
+	return 0;
+}
+
 int read_function(struct dwarf_reader *r, Dwarf_Die *die)
 {
 	struct rec_param *params = NULL;
@@ -319,15 +332,8 @@ int read_function(struct dwarf_reader *r, Dwarf_Die *die)
 		return -ENOMEM;
 	if (!name)
 		return 0;
-	if (r->opts->elf_funcs && !elf_funcs__find(r->opts->elf_funcs, name_str, strlen(name_str), &sym_first, &sym_n)) {
-		/* no symbol, no FUNC (func_select says so): the name is all the
-		 * report needs, the prototype and locations are not read */
-		if ((idx = add_func_rec(r)) < 0)
-			return -ENOMEM;
-		r->funcs[idx].name = name;
-		r->stats.funcs++;
-		return 0;
-	}
+	if (r->opts->elf_funcs && !elf_funcs__find(r->opts->elf_funcs, name_str, strlen(name_str), &sym_first, &sym_n))
+		return bare_candidate(r, name);
 	if ((err = die_ref_integrate(r, die, DW_AT_type, &ret)))
 		return err;
 	proto = die_attr(r, die, DW_AT_abstract_origin, &at) && dwarf_formref_die(&at, &origin) ? &origin : die;

@@ -118,6 +118,44 @@ static int read_fwd(struct dwarf_reader *r, Dwarf_Die *die, bool is_union)
 /* One walk over a struct's children: data members into the scratch array (static
  * members skipped), the kflag and vlen of record idx, and the offsets of
  * nested type definitions (C++) into r->nested for the caller to visit. */
+/* Member i (a DW_TAG_member) into the scratch array. Returns 0, 1 if it is
+ * not a data member (a C++ static member), or -errno. */
+static int read_member(struct dwarf_reader *r, Dwarf_Die *child, uint32_t i, bool *kflag)
+{
+	Dwarf_Attribute at[DIE_ATTRS_MAX];
+	struct member_attrs a = { .have = 0 };
+	struct rec_member *m;
+	uint32_t off = 0, bsize = 0;
+	int nat, err;
+
+	if ((nat = die_attrs__collect(&r->attrs, child, at)) >= 0) {
+		for (int k = 0; k < nat; k++)
+			member_attr(&at[k], &a);
+	} else if (dwarf_getattrs(child, member_attr, &a, 0) != 1) {
+		return reader_fail(r, child, -EINVAL, "cannot read the member's attributes");
+	}
+	if (a.skip)
+		return 1;
+	if (!(m = scratch_at(r, i, sizeof(*m))) ||
+	    intern_name(r, (a.have & (1u << MA_NAME)) ? attr_string(r, &a.name) : NULL, &m->name))
+		return -ENOMEM;
+	m->type = REF_VOID;
+	if (((a.have & (1u << MA_TYPE)) && (err = die_ref_at(r, child, &a.type, &m->type))) ||
+	    (err = member_offset(r, child, &a, &off, &bsize)))
+		return err;
+	if (bsize > 255 || (bsize && off >= (1u << 24)))
+		return reader_fail(r, child, -E2BIG, "bitfield too large for BTF");
+	if (bsize || off % 8)
+		*kflag = true;
+	m->offset = bsize << 24 | off;
+	/* a member's annotations are its children: read after the walk */
+	if (r->opts->decl_tag && die_attrs__haschildren(&r->attrs, child) &&
+	    (push_u32(&r->tagged, &r->ntagged, &r->tagged_cap, i) ||
+	     push_u32(&r->tagged, &r->ntagged, &r->tagged_cap, (uint32_t)dwarf_dieoffset(child))))
+		return -ENOMEM;
+	return 0;
+}
+
 static int read_members(struct dwarf_reader *r, Dwarf_Die *die, long idx, uint32_t *nmem)
 {
 	Dwarf_Die child;
@@ -131,49 +169,18 @@ static int read_members(struct dwarf_reader *r, Dwarf_Die *die, long idx, uint32
 	if ((res = first_child(r, die, &child)) != 0)
 		return res < 0 ? reader_fail(r, die, -EINVAL, "corrupt DIE tree") : 0;
 	do {
-		Dwarf_Attribute at[DIE_ATTRS_MAX];
-		struct member_attrs a;
-		struct rec_member *m;
-		int nat;
-		uint32_t off = 0, bsize = 0;
 		int tag = die_tag(r, &child);
 
-		if (tag != DW_TAG_member) {
-			r->struct_tagged |= is_annotation(tag);
-			if (!is_annotation(tag) && tag != DW_TAG_inheritance && push_u32(&r->nested, &r->nnested,
-			    &r->nested_cap, (uint32_t)dwarf_dieoffset(&child)))
-				return -ENOMEM;
+		if (tag == DW_TAG_member) {
+			if ((err = read_member(r, &child, i, &kflag)) < 0)
+				return err;
+			i += err == 0;
 			continue;
 		}
-		a.have = 0;
-		a.skip = false;
-		if ((nat = die_attrs__collect(&r->attrs, &child, at)) >= 0) {
-			for (int k = 0; k < nat; k++)
-				member_attr(&at[k], &a);
-		} else if (dwarf_getattrs(&child, member_attr, &a, 0) != 1) {
-			return reader_fail(r, &child, -EINVAL, "cannot read the member's attributes");
-		}
-		if (a.skip)
-			continue;
-		if (!(m = scratch_at(r, i, sizeof(*m))))
+		r->struct_tagged |= is_annotation(tag);
+		if (!is_annotation(tag) && tag != DW_TAG_inheritance &&
+		    push_u32(&r->nested, &r->nnested, &r->nested_cap, (uint32_t)dwarf_dieoffset(&child)))
 			return -ENOMEM;
-		if (intern_name(r, (a.have & (1u << MA_NAME)) ? attr_string(r, &a.name) : NULL, &m->name))
-			return -ENOMEM;
-		m->type = REF_VOID;
-		if (((a.have & (1u << MA_TYPE)) && (err = die_ref_at(r, &child, &a.type, &m->type))) ||
-		    (err = member_offset(r, &child, &a, &off, &bsize)))
-			return err;
-		if (bsize > 255 || (bsize && off >= (1u << 24)))
-			return reader_fail(r, &child, -E2BIG, "bitfield too large for BTF");
-		if (bsize || off % 8)
-			kflag = true;
-		m->offset = bsize << 24 | off;
-		/* a member's annotations are its children: read after the walk */
-		if (r->opts->decl_tag && die_attrs__haschildren(&r->attrs, &child) &&
-		    (push_u32(&r->tagged, &r->ntagged, &r->tagged_cap, i) ||
-		     push_u32(&r->tagged, &r->ntagged, &r->tagged_cap, (uint32_t)dwarf_dieoffset(&child))))
-			return -ENOMEM;
-		i++;
 	} while ((res = next_sibling(r, &child)) == 0);
 	if (res < 0)
 		return reader_fail(r, die, -EINVAL, "corrupt DIE tree");

@@ -17,6 +17,9 @@
 #include <stdint.h>
 
 #define REF_VOID 0u
+/* An ARRAY's index type: the writer replaces it with the id of the first
+ * CU's "int" (or a synthesised signed 4-byte "int"), as pahole does. */
+#define REF_INDEX_TYPE 0xffffffffu
 
 /* kinds: BTF_KIND_* from <linux/btf.h>, plus two markers framing a CU:
  * CU_BEGIN: extra = number of type records that follow, elem = CU index,

@@ -356,12 +356,14 @@ fail:
 	return NULL;
 }
 
-int func_select__run(struct btf *btf, const struct strtab *strtab, const struct func_cand *cands, size_t n,
-		     const uint32_t *order, const struct func_param *params, const struct func_tag *tags, const struct elf_funcs *ef,
-		     const struct elf_kfuncs *kf, const struct func_rules *rules, FILE *report,
-		     struct func_select_stats *stats, struct fail *f)
+int func_select__run(struct btf *btf, const struct func_select_input *in, struct func_select_stats *stats,
+		     struct fail *f)
 {
-	struct selector s = { btf, strtab, cands, params, tags, ef, kf, rules, report, stats };
+	struct selector s = { btf, in->strtab, in->cands, in->params, in->tags, in->elf_funcs, in->elf_kfuncs,
+			      &in->rules, in->report, stats };
+	const struct func_cand *cands = in->cands;
+	const uint32_t *order = in->order;
+	size_t n = in->ncands;
 	bool own;
 	int err = 0;
 
@@ -370,15 +372,15 @@ int func_select__run(struct btf *btf, const struct strtab *strtab, const struct 
 		return 0;
 	own = !order;
 	if (own)
-		order = func_select__order(strtab, cands, n);
+		order = func_select__order(in->strtab, cands, n);
 	if (!order || proto_memo__init(&s.protos, n / 4)) {
 		if (own)
 			free((uint32_t *)order);
-		return fail__set(f, -ENOMEM, "func_select: out of memory");
+		return fail__set(f, -ENOMEM, "write: %s: functions: out of memory", in->path);
 	}
 	for (size_t lo = 0, hi; lo < n && !err; lo = hi) {
 		const struct func_cand *chosen = NULL;
-		const char *name = strtab__str(strtab, cands[order[lo]].name, NULL);
+		const char *name = strtab__str(in->strtab, cands[order[lo]].name, NULL);
 		enum func_verdict v;
 		uint32_t sym_first = 0, sym_n = 0;
 
@@ -387,10 +389,10 @@ int func_select__run(struct btf *btf, const struct strtab *strtab, const struct 
 		v = decide(&s, order, lo, hi, &chosen);
 		stats->names++;
 		stats->verdicts[v]++;
-		elf_funcs__find(ef, name, strlen(name), &sym_first, &sym_n);
+		elf_funcs__find(in->elf_funcs, name, strlen(name), &sym_first, &sym_n);
 		report_line(&s, v, name, sym_first, sym_n);
 		if (v == FV_EMITTED && (err = emit_func(&s, chosen, name)) < 0)
-			fail__set(f, err, "func_select: cannot add FUNC %s: %s", name, strerror(-err));
+			fail__set(f, err, "write: %s: function %s: cannot add its FUNC: %s", in->path, name, strerror(-err));
 	}
 	if (own)
 		free((uint32_t *)order);

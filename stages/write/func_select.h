@@ -15,33 +15,12 @@
 #include <stdio.h>
 
 #include "stages/common/fail.h"
+#include "stages/write/func_cand.h"
 
 struct btf;
 struct strtab;
 struct elf_funcs;
 struct elf_kfuncs;
-
-struct func_param {
-	uint32_t name;		/* strtab id */
-	uint32_t type;		/* type id */
-};
-
-struct func_tag {	/* a btf_decl_tag annotation on a function or a parameter */
-	uint32_t value;		/* strtab id */
-	int32_t component;	/* parameter index, -1 for the function */
-};
-
-struct func_cand {
-	uint32_t name;		/* strtab id */
-	uint32_t ret;		/* type id */
-	uint32_t flags;		/* FUNC_* (stages/record/record.h) */
-	uint32_t first_param;	/* index into the params array */
-	uint16_t nparams;	/* a variadic "..." included */
-	uint16_t ntags;		/* its decl tags, from first_tag in the tags array */
-	uint32_t first_tag;
-	bool external;
-	uint32_t batch;		/* writer's use: the batch ret was numbered in */
-};
 
 /* The rules, each one of pahole's --btf_features names. */
 struct func_rules {
@@ -77,14 +56,27 @@ struct func_select_stats {
  * out of memory. */
 uint32_t *func_select__order(const struct strtab *strtab, const struct func_cand *cands, size_t n);
 
-/* cands[0..n) in CU order; order from func_select__order, or NULL to have it
- * computed here. report (may be NULL) gets one line per name:
- * "VERDICT<TAB>NAME<TAB>SYMBOLS" (symbols comma-separated, "-" if none).
- * Returns 0 or -errno (reason in f). */
-int func_select__run(struct btf *btf, const struct strtab *strtab, const struct func_cand *cands, size_t n,
-		     const uint32_t *order, const struct func_param *params, const struct func_tag *tags, const struct elf_funcs *ef,
-		     const struct elf_kfuncs *kf,
-		     const struct func_rules *rules, FILE *report, struct func_select_stats *stats,
+/* What function selection decides on: cands[0..ncands) in CU order, their
+ * parameters and decl tags (final type ids), the ELF symbols. order: from
+ * func_select__order, or NULL to have it computed here. report (may be
+ * NULL) gets one line per name: "VERDICT<TAB>NAME<TAB>SYMBOLS" (symbols
+ * comma-separated, "-" if none). */
+struct func_select_input {
+	const char *path;		/* the input, for errors */
+	const struct strtab *strtab;
+	const struct func_cand *cands;
+	size_t ncands;
+	const uint32_t *order;
+	const struct func_param *params;
+	const struct func_tag *tags;
+	const struct elf_funcs *elf_funcs;
+	const struct elf_kfuncs *elf_kfuncs;
+	struct func_rules rules;
+	FILE *report;
+};
+
+/* Appends the FUNCs to btf. Returns 0 or -errno (reason in f). */
+int func_select__run(struct btf *btf, const struct func_select_input *in, struct func_select_stats *stats,
 		     struct fail *f);
 
 #endif

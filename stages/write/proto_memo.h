@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "stages/write/func_select.h"
+#include "stages/write/func_cand.h"
 
 struct proto_memo_slot {
 	const struct func_param *params;	/* NULL: empty */

@@ -4,12 +4,13 @@
 #include <bpf/btf.h>
 #include <errno.h>
 #include <linux/btf.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
+#include "queue/ring_mpsc.h"
 #include "stages/record/arena.h"
-#include "stages/read/read_dwarf.h"
 #include "strtab/strtab.h"
 #include "stages/common/grow.h"
 
@@ -17,15 +18,14 @@
 #define ARRAY_FIRST 1024	/* elements of the writer's other arrays */
 
 int btf_writer__init(struct btf_writer *w, struct strtab *strtab, const char *path, struct fail *f,
-		     uint64_t batch_records, batch_flush_fn flush, void *ctx)
+		     uint64_t batch_records, struct ring_mpsc *out)
 {
 	memset(w, 0, sizeof(*w));
 	w->strtab = strtab;
 	w->path = path;
 	w->fail = f;
 	w->batch_records = batch_records;
-	w->flush = flush;
-	w->flush_ctx = ctx;
+	w->out = out;
 	w->next_id = 1;
 	w->image_hint = 1 << 20;
 	if (GROW(w->strs, w->scap, 1, STRS_FIRST))
@@ -113,13 +113,6 @@ static int image_grow(struct btf_writer *w, size_t need)
 	w->types = n;
 	w->tcap = ncap;
 	return 0;
-}
-
-void btf_batch__free_raw(struct btf_batch *b)
-{
-	if (b->raw)
-		munmap(b->raw, b->raw_cap);
-	b->raw = NULL;
 }
 
 static void *type_space(struct btf_writer *w, size_t bytes)
@@ -286,6 +279,7 @@ static int cmp_u32(const void *a, const void *b)
 /* The batch's anchors: one TYPEDEF per distinct anchored id, at the end. */
 static int write_anchors(struct btf_writer *w, struct btf_batch *b)
 {
+	struct batch_anchors *ba;
 	size_t n = 0;
 	int err;
 
@@ -294,13 +288,12 @@ static int write_anchors(struct btf_writer *w, struct btf_batch *b)
 	for (size_t i = 0; i < w->nanchors; i++)
 		if (!n || w->anchors[n - 1] != w->anchors[i])
 			w->anchors[n++] = w->anchors[i];
-	b->anchor_ids = malloc((n + 1) * sizeof(*b->anchor_ids));
-	b->final_ids = calloc(n + 1, sizeof(*b->final_ids));
-	if (!b->anchor_ids || !b->final_ids)
+	ba = &w->batch_anchors[b->index];
+	if (!(ba->ids = malloc((n + 1) * sizeof(*ba->ids))))
 		return -ENOMEM;
 	if (n)
-		memcpy(b->anchor_ids, w->anchors, n * sizeof(*w->anchors));
-	b->nanchors = (uint32_t)n;
+		memcpy(ba->ids, w->anchors, n * sizeof(*w->anchors));
+	ba->n = b->nanchors = (uint32_t)n;
 	for (size_t i = 0; i < n; i++) {
 		struct btf_type *t = type_space(w, sizeof(*t));
 
@@ -358,23 +351,28 @@ static int start_batch(struct btf_writer *w)
 	return 0;
 }
 
-/* Hand the current batch to flush() and start the next. */
+/* Push the current batch to the merge thread's ring (blocking while the
+ * ring is full, which bounds the batches in memory) and start the next. */
 static int cut_batch(struct btf_writer *w)
 {
 	struct btf_batch *b = calloc(1, sizeof(*b));
 	int err;
 
-	if (!b || GROW(w->batches, w->batches_cap, w->nbatches + 1, ARRAY_FIRST)) {
+	if (!b || GROW(w->batch_anchors, w->batch_anchors_cap, w->nbatches + 1, ARRAY_FIRST)) {
 		free(b);
 		return -ENOMEM;
 	}
-	w->batches[w->nbatches] = b;
+	w->batch_anchors[w->nbatches] = (struct batch_anchors){ NULL, 0 };
 	b->index = w->nbatches++;
 	b->records = w->batch_recs;
-	if ((err = write_anchors(w, b)) || (err = image_to_raw(w, b)))
+	if ((err = write_anchors(w, b)) || (err = image_to_raw(w, b))) {
+		btf_batch__free(b);
 		return err;
-	if ((err = w->flush(w->flush_ctx, b)))
-		return err;
+	}
+	if (ring_mpsc__push(w->out, &b)) {	/* closed: the run is stopping */
+		btf_batch__free(b);
+		return -ECANCELED;
+	}
 	return start_batch(w);
 }
 
@@ -485,9 +483,9 @@ int btf_writer__add(struct btf_writer *w, const struct type_rec *r)
 		w->batch_recs++;
 	}
 	if (err == -ENOMEM)
-		return fail__set(w->fail, err, "write_btf: %s: CU #%u: out of memory", w->path, w->cu);
+		return fail__set(w->fail, err, "write: %s: CU #%u: out of memory", w->path, w->cu);
 	if (err)
-		return fail__set(w->fail, err, "write_btf: %s: CU #%u: inconsistent record stream (%s)",
+		return fail__set(w->fail, err, "write: %s: CU #%u: inconsistent record stream (%s)",
 				 w->path, w->cu, strerror(-err));
 	return 0;
 }
@@ -499,35 +497,35 @@ int btf_writer__finish(struct btf_writer *w)
 	if (w->batch_recs || w->nanchors)
 		err = cut_batch(w);
 	if (err == -ENOMEM)
-		return fail__set(w->fail, err, "write_btf: %s: out of memory", w->path);
+		return fail__set(w->fail, err, "write: %s: out of memory", w->path);
 	if (err && !fail__is_set(w->fail))
-		return fail__set(w->fail, err, "write_btf: %s: cannot cut the last batch: %s", w->path,
+		return fail__set(w->fail, err, "write: %s: cannot cut the last batch: %s", w->path,
 				 strerror(-err));
 	return err;
 }
 
-uint32_t btf_writer__final_id(const struct btf_writer *w, struct late_ref ref)
+uint32_t btf_writer__final_id(const struct btf_writer *w, const struct anchor_ids *fin, struct late_ref ref)
 {
-	const struct btf_batch *b;
+	const struct batch_anchors *ba;
 	const uint32_t *hit;
 
-	if (!ref.id || ref.batch >= w->nbatches)
+	if (!ref.id || ref.batch >= w->nbatches || ref.batch >= fin->nbatches || !fin->ids[ref.batch])
 		return 0;
-	b = w->batches[ref.batch];
-	hit = bsearch(&ref.id, b->anchor_ids, b->nanchors, sizeof(*hit), cmp_u32);
-	return hit ? b->final_ids[hit - b->anchor_ids] : 0;
+	ba = &w->batch_anchors[ref.batch];
+	hit = bsearch(&ref.id, ba->ids, ba->n, sizeof(*hit), cmp_u32);
+	return hit ? fin->ids[ref.batch][hit - ba->ids] : 0;
 }
 
-int btf_writer__resolve_funcs(struct btf_writer *w, struct func_param **params)
+int btf_writer__resolve_funcs(struct btf_writer *w, const struct anchor_ids *fin, struct func_param **params)
 {
 	struct func_param *p = malloc((w->nparams + 1) * sizeof(*p));
 
 	if (!p)
 		return -ENOMEM;
 	for (size_t i = 0; i < w->ncands; i++)
-		w->cands[i].ret = btf_writer__final_id(w, (struct late_ref){ w->cands[i].batch, w->cands[i].ret });
+		w->cands[i].ret = btf_writer__final_id(w, fin, (struct late_ref){ w->cands[i].batch, w->cands[i].ret });
 	for (size_t i = 0; i < w->nparams; i++)
-		p[i] = (struct func_param){ w->params[i].name, btf_writer__final_id(w, w->params[i].type) };
+		p[i] = (struct func_param){ w->params[i].name, btf_writer__final_id(w, fin, w->params[i].type) };
 	*params = p;
 	return 0;
 }
@@ -543,11 +541,9 @@ void btf_writer__fini(struct btf_writer *w)
 	free(w->params);
 	free(w->anchors);
 	free(w->tags);
-	for (uint32_t i = 0; i < w->nbatches; i++) {
-		free(w->batches[i]->anchor_ids);
-		free(w->batches[i]->final_ids);
-		free(w->batches[i]);
-	}
-	free(w->batches);
+	for (uint32_t i = 0; i < w->nbatches; i++)
+		free(w->batch_anchors[i].ids);
+	free(w->batch_anchors);
+	free(w->func_order);
 	memset(w, 0, sizeof(*w));
 }

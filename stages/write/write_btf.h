@@ -9,11 +9,12 @@
  * The image is cut into batches at CU boundaries once it holds
  * batch_records type records (a count, never a size or a time, so where the
  * cuts fall does not depend on the machine). Each batch is a standalone raw
- * BTF handed to flush() (stages/dedup/merge.h dedups it and appends it to the
- * accumulated BTF). Whatever must outlive a batch's ids (the types of
- * function prototypes, the VARs of DATASECs) is named by an anchor: a
- * TYPEDEF at the end of the batch pointing at the type, whose final id the
- * merger writes into the batch's final_ids.
+ * BTF pushed into the batch ring (stages/record/batch.h: the merge thread
+ * dedups it and appends it to the accumulated BTF). Whatever must outlive a
+ * batch's ids (the types of function prototypes, the VARs of DATASECs) is
+ * named by an anchor: a TYPEDEF at the end of the batch pointing at the
+ * type; the writer remembers which, the merger finds its final id.
+ * After the last CU, the writer also ends the stream (write_end.h).
  */
 #ifndef BTFSTREAM_WRITE_BTF_H
 #define BTFSTREAM_WRITE_BTF_H
@@ -22,24 +23,12 @@
 #include <stdint.h>
 
 #include "stages/common/fail.h"
-#include "stages/write/func_select.h"
+#include "stages/record/batch.h"
 #include "stages/record/record.h"
+#include "stages/write/func_cand.h"
 
 struct strtab;
-
-/* One batch of raw BTF, from the writer to the merger. */
-struct btf_batch {
-	uint32_t index;		/* 0, 1, 2, ... */
-	char *raw;		/* header + types + strings; the merger frees it
-				   (btf_batch__free_raw: it is a mapping) */
-	size_t size;
-	size_t raw_cap;		/* bytes mapped at raw */
-	uint32_t nanchors;	/* the last nanchors types are the anchors */
-	uint32_t *anchor_ids;	/* sorted batch ids the anchors point at (writer owns) */
-	uint32_t *final_ids;	/* per anchor: its type's id in the accumulated BTF,
-				   written by the merger (writer owns the array) */
-	uint64_t records;	/* type records in the batch, anchors not counted */
-};
+struct ring_mpsc;
 
 /* A type id that outlives its batch: (batch, id inside the batch). */
 struct late_ref {
@@ -58,15 +47,18 @@ struct late_param {
 	struct late_ref type;
 };
 
-typedef int (*batch_flush_fn)(void *ctx, struct btf_batch *b);
+/* The batch ids a batch's anchors stand for, sorted (anchor i is ids[i]). */
+struct batch_anchors {
+	uint32_t *ids;
+	uint32_t n;
+};
 
 struct btf_writer {
 	struct strtab *strtab;	/* strtab__str; strtab__intern for the few names it makes */
 	const char *path;	/* input file, for errors */
 	struct fail *fail;
 	uint64_t batch_records;	/* cut a batch after this many type records */
-	batch_flush_fn flush;
-	void *flush_ctx;
+	struct ring_mpsc *out;	/* the batch ring: struct btf_batch *, to the merge thread */
 
 	char *types;		/* the current batch's type section */
 	size_t tlen, tcap;	/* types bytes after the image's header space */
@@ -77,9 +69,9 @@ struct btf_writer {
 	size_t str_off_cap;
 	uint32_t *anchors;	/* batch ids to anchor (unsorted, may repeat) */
 	size_t nanchors, anchors_cap;
-	struct btf_batch **batches;	/* every batch cut so far */
+	struct batch_anchors *batch_anchors;	/* per batch cut so far */
 	uint32_t nbatches;
-	size_t batches_cap;
+	size_t batch_anchors_cap;
 	uint64_t batch_recs;	/* type records in the current batch */
 
 	uint32_t next_id;	/* the id the next type gets, in the batch */
@@ -104,25 +96,25 @@ struct btf_writer {
 	size_t nparams, params_cap;
 	struct func_tag *tags;		/* their decl tags */
 	size_t ntags, tags_cap;
+	uint32_t *func_order;		/* btf_writer__order_funcs, NULL before */
 };
 
-/* Returns 0 or -ENOMEM. flush gets each batch; it takes b->raw. */
+/* Returns 0 or -ENOMEM. Each batch is pushed into out (the merge thread
+ * owns it from then on); a closed ring stops the writer (-ECANCELED). */
 int btf_writer__init(struct btf_writer *w, struct strtab *strtab, const char *path, struct fail *f,
-		     uint64_t batch_records, batch_flush_fn flush, void *ctx);
+		     uint64_t batch_records, struct ring_mpsc *out);
 /* Consume one record (markers included). Returns 0 or -errno (reason in f). */
 int btf_writer__add(struct btf_writer *w, const struct type_rec *rec);
 /* Cut the last batch. Returns 0 or -errno (reason in f). */
 int btf_writer__finish(struct btf_writer *w);
-/* The final id of a late reference, once every batch is merged. */
-uint32_t btf_writer__final_id(const struct btf_writer *w, struct late_ref ref);
+/* The final id of a late reference, once every batch is merged (fin: the
+ * merger's anchor ids, stages/record/batch.h). */
+uint32_t btf_writer__final_id(const struct btf_writer *w, const struct anchor_ids *fin, struct late_ref ref);
 /* Once every batch is merged: the candidates' return ids become final ids
  * (in w->cands) and *params gets their parameters with final ids (caller
  * frees). Returns 0 or -ENOMEM. */
-int btf_writer__resolve_funcs(struct btf_writer *w, struct func_param **params);
-/* Frees everything, batches' tables included. */
+int btf_writer__resolve_funcs(struct btf_writer *w, const struct anchor_ids *fin, struct func_param **params);
+/* Frees everything, the anchors' tables included. */
 void btf_writer__fini(struct btf_writer *w);
-
-/* Unmaps b->raw (NULL after). Any thread: the one that took the batch. */
-void btf_batch__free_raw(struct btf_batch *b);
 
 #endif

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Bad input: each case must give one line on stderr naming the file and the
-# problem, a non-zero exit, and leave no output file (nor a temporary one).
+# Bad input: each case must give one line on stderr naming the stage, the
+# file and the problem ("btfstream: STAGE: FILE: PLACE: cause"), a non-zero
+# exit, and leave no output file (nor a temporary one).
 . "$(dirname "$0")/lib.sh"
 
 out=$TMP/out/result.btf
@@ -13,8 +14,9 @@ expect_fail() {
 	rc=$?
 	lines=$(wc -l < "$TMP/stderr")
 	[ $rc -ne 0 ]; ok $? "$name: non-zero exit (got $rc)"
-	[ "$lines" -eq 1 ] && grep -q -- "$pat" "$TMP/stderr"
-	ok $? "$name: one line matching '$pat'" || sed 's/^/#   stderr: /' "$TMP/stderr"
+	[ "$lines" -eq 1 ] && grep -q -- "$pat" "$TMP/stderr" &&
+		grep -Eq '^btfstream: (input|read|write|dedup|emit): [^:]+: ' "$TMP/stderr"
+	ok $? "$name: one line 'btfstream: STAGE: FILE: ...' matching '$pat'" || sed 's/^/#   stderr: /' "$TMP/stderr"
 	[ ! -e "$o" ] && [ -z "$(ls -A "$TMP/out")" ]
 	ok $? "$name: no output file left behind" || ls -la "$TMP/out" | sed 's/^/# /'
 }

@@ -1,4 +1,4 @@
-/* pipeline/probes.h: USDT probes (static markers) for external profilers.
+/* stages/common/probes.h: USDT probes (static markers) for external profilers.
  *
  * With <sys/sdt.h> (Debian: systemtap-sdt-dev) each PROBE_* below is a
  * zero-cost nop in the binary plus a note in .note.stapsdt that perf,

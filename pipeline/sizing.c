@@ -1,0 +1,75 @@
+/* pipeline/sizing.c: see sizing.h. */
+#include "pipeline/sizing.h"
+
+#include <unistd.h>
+
+#include "stages/record/record.h"
+
+static unsigned int pick_jobs(const struct pipeline_opts *o, size_t ncus)
+{
+	long n = o->jobs ? (long)o->jobs : sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < 1)
+		n = 1;
+	if ((size_t)n > ncus)
+		n = (long)ncus;
+	return (unsigned int)n;
+}
+
+static size_t pow2_at_least(size_t v)
+{
+	size_t n = 2;
+
+	while (n < v)
+		n <<= 1;
+	return n;
+}
+
+/* --memory-limit: an eighth of the budget for the rings, and one CU arena
+ * (MEMORY_PER_CU: the largest per-CU arena on the Debian vmlinux measures
+ * 256 KiB, --stats shows it) per window slot from another eighth (at 64M, the
+ * 8 CUs of the default before it was raised for speed). Explicit
+ * --queue-capacity and --window win. Neither changes the output. */
+#define MEMORY_PER_CU (1u << 20)
+
+static void apply_memory_limit(const struct pipeline_opts *o, unsigned int nreaders, size_t *cap,
+			       unsigned int *window)
+{
+	size_t ring_bytes, slots;
+
+	if (!o->memory_limit)
+		return;
+	ring_bytes = o->memory_limit / 8 / nreaders;
+	if (!o->queue_capacity) {
+		for (*cap = 2; *cap * 2 * sizeof(struct type_rec) <= ring_bytes && *cap < PIPELINE_DEFAULT_QUEUE_CAPACITY;)
+			*cap *= 2;
+	}
+	slots = o->memory_limit / 8 / MEMORY_PER_CU;
+	if (!o->window)
+		*window = slots < nreaders ? nreaders : (slots < *window ? (unsigned int)slots : *window);
+}
+
+/* Records per dedup batch: explicit, else from --memory-limit (a batch of
+ * n records costs about 1 KiB per record at its peak, raw image and libbpf's
+ * dedup tables together), else the default. The cuts never change the bytes
+ * (tests/integ/0003). */
+static uint64_t batch_records(const struct pipeline_opts *o)
+{
+	uint64_t n;
+
+	if (o->batch_records)
+		return o->batch_records;
+	if (!o->memory_limit)
+		return PIPELINE_BATCH_RECORDS;
+	n = o->memory_limit / 1024;
+	return n < 4096 ? 4096 : (n > PIPELINE_BATCH_RECORDS ? PIPELINE_BATCH_RECORDS : n);
+}
+
+void sizing__pick(const struct pipeline_opts *o, size_t ncus, struct run_size *rs)
+{
+	rs->readers = pick_jobs(o, ncus);
+	rs->queue_capacity = pow2_at_least(o->queue_capacity ? o->queue_capacity : PIPELINE_DEFAULT_QUEUE_CAPACITY);
+	rs->window = o->window ? o->window : PIPELINE_DEFAULT_WINDOW_PER_JOB * rs->readers;
+	apply_memory_limit(o, rs->readers, &rs->queue_capacity, &rs->window);
+	rs->batch_records = batch_records(o);
+}

@@ -1,0 +1,462 @@
+/* pipeline/threads.c: see threads.h. */
+#include "pipeline/threads.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <urcu.h>
+
+#include "pipeline/stats.h"
+#include "stages/common/probes.h"
+#include "stages/dedup/merge.h"
+#include "stages/record/arena.h"
+#include "stages/write/write_btf.h"
+#include "strtab/strtab.h"
+
+#define NO_OWNER (-1)
+#define AUX_RELEASE_CUS 64		/* release location/range list pages this often */
+#define RELEASE_BYTES (1u << 20)	/* release .debug_info behind the writer by this much */
+
+struct reader_thread {
+	struct run_threads *rt;
+	unsigned int id;
+	pthread_t tid;
+	bool started;
+	Elf *elf;
+	Dwarf *dw;
+	struct dwarf_reader rd;
+	struct ring_mpsc ring;
+	struct type_rec *slots;
+	uint64_t wall_ns, cpu_ns, window_wait_ns;
+
+	/* writer side: records popped from this ring but not yet consumed */
+	struct type_rec buf[RUN_WRITER_BATCH];
+	size_t bhead, btail;
+};
+
+void run_threads__abort(struct run_threads *rt)
+{
+	pthread_mutex_lock(&rt->lock);
+	rt->abort = true;
+	pthread_cond_broadcast(&rt->cond);
+	pthread_mutex_unlock(&rt->lock);
+	for (unsigned int i = 0; rt->readers && i < rt->nreaders; i++)
+		ring_mpsc__close(&rt->readers[i].ring);
+	ring_mpsc__close(&rt->batch_ring);
+}
+
+/* ---- the readers ---- */
+
+static bool lang_excluded(const struct run_threads *rt, uint32_t lang)
+{
+	for (unsigned int i = 0; i < rt->n_lang_exclude; i++)
+		if (rt->lang_exclude[i] == lang)
+			return true;
+	return false;
+}
+
+/* Claim the next CU and wait until the window lets it start. -1: stop. */
+static long reader_claim(struct reader_thread *t)
+{
+	struct run_threads *rt = t->rt;
+	unsigned int cu = atomic_fetch_add(&rt->next_cu, 1);
+	uint64_t t0;
+
+	if (cu >= rt->idx->count)
+		return -1;
+	pthread_mutex_lock(&rt->lock);
+	rt->owner[cu] = (int)t->id;
+	pthread_cond_broadcast(&rt->cond);
+	t0 = stats__now_ns();
+	while (!rt->abort && cu >= rt->consumed + rt->window)
+		pthread_cond_wait(&rt->cond, &rt->lock);
+	t->window_wait_ns += stats__now_ns() - t0;
+	pthread_mutex_unlock(&rt->lock);
+	return rt->abort ? -1 : (long)cu;
+}
+
+/*
+ * libdw keeps what it parsed for every CU it was asked about (each CU's
+ * abbreviations, above all) until dwarf_end: ~12 MB per reader by the end of
+ * the vmlinux. A reader never goes back to a CU it has read, so after every
+ * READER_DWARF_CUS CUs it ends its Dwarf and begins a fresh one over its own
+ * Elf. The new handle finds a CU by reading every unit header before it
+ * (libdw has no other way); the kernel maps up to 64 KiB around each header
+ * read, so they are read READER_HEADER_STEP CUs at a time, letting those
+ * pages go after each step (not for pinned inputs, whose pages stay).
+ * BTFSTREAM_READER_DWARF_CUS=N sets the period (tests use 1).
+ */
+#define READER_DWARF_CUS 256
+#define READER_HEADER_STEP 64
+
+static int reader_fresh_dwarf(struct reader_thread *t, long cu)
+{
+	struct run_threads *rt = t->rt;
+	Dwarf_Die cudie;
+
+	dwarf_end(t->dw);
+	t->dw = t->rd.dw = dwarf_begin_elf(t->elf, DWARF_C_READ, NULL);
+	if (!t->dw)
+		return fail__set(rt->fail, -EINVAL, "read: %s: cannot read DWARF: %s", rt->in->path,
+				 dwarf_errmsg(-1));
+	if (rt->in->pinned)
+		return 0;
+	for (long k = READER_HEADER_STEP; k < cu; k += READER_HEADER_STEP) {
+		dwarf_offdie(t->dw, rt->idx->cus[k].die_off, &cudie);
+		input__sweep_released(rt->in);
+	}
+	return 0;
+}
+
+static void *reader_main(void *arg)
+{
+	struct reader_thread *t = arg;
+	struct run_threads *rt = t->rt;
+	uint64_t t0 = stats__now_ns();
+	unsigned int cus_read = 0;
+	long cu;
+
+	rcu_register_thread();
+	while ((cu = reader_claim(t)) >= 0) {
+		const struct cu_info *ci = &rt->idx->cus[cu];
+
+		if ((++cus_read % rt->dwarf_cus == 0 && reader_fresh_dwarf(t, cu)) ||
+		    dwarf_reader__push_cu(&t->rd, ci, (unsigned int)cu, lang_excluded(rt, ci->lang), &t->ring)) {
+			run_threads__abort(rt);
+			break;
+		}
+	}
+	rcu_unregister_thread();
+	t->cpu_ns = stats__thread_cpu_ns();
+	t->wall_ns = stats__now_ns() - t0;
+	return NULL;
+}
+
+/* ---- the writer (the calling thread) ---- */
+
+/* Next record from reader t's ring, buffered. false once closed and drained. */
+static bool writer_next(struct reader_thread *t, struct type_rec *out)
+{
+	if (t->bhead == t->btail) {
+		t->bhead = 0;
+		t->btail = ring_mpsc__pop_many(&t->ring, t->buf, RUN_WRITER_BATCH);
+		if (t->btail == 0)
+			return false;
+	}
+	*out = t->buf[t->bhead++];
+	return true;
+}
+
+static int writer_wait_owner(struct run_threads *rt, unsigned int cu)
+{
+	uint64_t t0 = stats__now_ns();
+	int owner;
+
+	pthread_mutex_lock(&rt->lock);
+	while (!rt->abort && rt->owner[cu] == NO_OWNER)
+		pthread_cond_wait(&rt->cond, &rt->lock);
+	owner = rt->abort ? NO_OWNER : rt->owner[cu];
+	pthread_mutex_unlock(&rt->lock);
+	rt->owner_wait_ns += stats__now_ns() - t0;
+	return owner;
+}
+
+static void writer_cu_done(struct run_threads *rt, unsigned int cu)
+{
+	uint64_t end;
+
+	pthread_mutex_lock(&rt->lock);
+	rt->consumed++;
+	pthread_cond_broadcast(&rt->cond);
+	pthread_mutex_unlock(&rt->lock);
+	/* CUs done with: let their input pages go, a MiB at a time (each
+	 * madvise interrupts the readers' cores to flush their TLBs) */
+	end = rt->in->debug_info_off + rt->idx->cus[cu].off + rt->idx->cus[cu].size;
+	if (rt->in->debug_info_off && end - input__released(rt->in) >= RELEASE_BYTES)
+		input__release_until(rt->in, end);
+	if (cu % AUX_RELEASE_CUS == AUX_RELEASE_CUS - 1)
+		input__release_aux(rt->in);
+}
+
+static void free_arena(struct run_threads *rt, struct arena *a)
+{
+	if (!a)
+		return;
+	if (a->total > rt->max_cu_arena)
+		rt->max_cu_arena = a->total;
+	arena__free(a);
+	free(a);
+}
+
+/* CU number cu, from reader t's ring into w. */
+static int write_cu(struct run_threads *rt, struct reader_thread *t, struct btf_writer *w, unsigned int cu)
+{
+	struct type_rec rec;
+
+	for (;;) {
+		if (!writer_next(t, &rec))
+			return -ECANCELED;
+		if (rec.kind == REC_CU_BEGIN && rec.elem != cu)
+			return fail__set(rt->fail, -EPROTO, "write: %s: CU #%u arrived out of order", rt->in->path,
+					 rec.elem);
+		if (btf_writer__add(w, &rec))
+			return -EIO;
+		if (rec.kind == REC_CU_END) {
+			free_arena(rt, rec.payload);
+			return 0;
+		}
+	}
+}
+
+int run_threads__write(struct run_threads *rt, struct btf_writer *w)
+{
+	for (unsigned int cu = 0; cu < rt->idx->count; cu++) {
+		int owner = writer_wait_owner(rt, cu), err;
+
+		if (owner == NO_OWNER)
+			return -ECANCELED;
+		PROBE_WRITE_CU_START(cu);
+		if ((err = write_cu(rt, &rt->readers[owner], w, cu)))
+			return err;
+		writer_cu_done(rt, cu);
+		PROBE_WRITE_CU_END(cu, w->records);
+	}
+	return 0;
+}
+
+/* After an abort: free the arenas still queued. Readers are joined. */
+static void drain_rings(struct run_threads *rt)
+{
+	struct type_rec rec;
+
+	for (unsigned int i = 0; i < rt->nreaders; i++) {
+		struct reader_thread *t = &rt->readers[i];
+
+		ring_mpsc__close(&t->ring);
+		while (writer_next(t, &rec))
+			if (rec.kind == REC_CU_END && rec.payload) {
+				arena__free(rec.payload);
+				free(rec.payload);
+			}
+	}
+}
+
+/* ---- the merge thread: each batch's dedup, overlapped with reading ---- */
+
+static void *merge_main(void *arg)
+{
+	struct run_threads *rt = arg;
+	uint64_t t0 = stats__now_ns();
+
+	merger__run(rt->merger, &rt->batch_ring);
+	rt->merge_cpu_ns = stats__thread_cpu_ns();
+	rt->merge_wall_ns = stats__now_ns() - t0;
+	return NULL;
+}
+
+/* ---- setup, start, stop ---- */
+
+int run_threads__init(struct run_threads *rt, struct input *in, const struct cu_index *idx,
+		      const struct run_threads_opts *o, struct fail *f)
+{
+	const char *period = getenv("BTFSTREAM_READER_DWARF_CUS");
+	int err;
+
+	memset(rt, 0, sizeof(*rt));
+	rt->in = in;
+	rt->idx = idx;
+	rt->fail = f;
+	rt->strtab = o->strtab;
+	rt->lang_exclude = o->lang_exclude;
+	rt->n_lang_exclude = o->n_lang_exclude;
+	rt->nreaders = o->nreaders;
+	rt->window = o->window;
+	rt->dwarf_cus = period && atoi(period) > 0 ? (unsigned int)atoi(period) : READER_DWARF_CUS;
+	pthread_mutex_init(&rt->lock, NULL);
+	pthread_cond_init(&rt->cond, NULL);
+	rt->readers = calloc(rt->nreaders, sizeof(*rt->readers));
+	rt->owner = malloc((idx->count + 1) * sizeof(*rt->owner));
+	if (!rt->readers || !rt->owner ||
+	    ring_mpsc__init(&rt->batch_ring, rt->batch_slots, RUN_PENDING_BATCHES, sizeof(struct btf_batch *)))
+		return fail__set(f, -ENOMEM, "read: %s: out of memory", in->path);
+	for (size_t i = 0; i < idx->count; i++)
+		rt->owner[i] = NO_OWNER;
+	for (unsigned int i = 0; i < rt->nreaders; i++) {
+		struct reader_thread *t = &rt->readers[i];
+
+		t->rt = rt;
+		t->id = i;
+		t->slots = malloc(o->queue_capacity * sizeof(*t->slots));
+		if (!t->slots || ring_mpsc__init(&t->ring, t->slots, o->queue_capacity, sizeof(*t->slots)))
+			return fail__set(f, -ENOMEM, "read: %s: out of memory", in->path);
+		if ((err = input__open_dwarf(in, &t->elf, &t->dw, f)))
+			return err;
+		t->rd = (struct dwarf_reader){ .opts = o->read, .strtab = o->strtab, .path = in->path,
+					       .dw = t->dw, .fail = f, .id = i };
+	}
+	return 0;
+}
+
+/* Thread names for perf, top -H and gdb: "btfs-read0", "btfs-merge". */
+void run_threads__name(pthread_t tid, const char *what, int i)
+{
+	char name[16];
+
+	if (i >= 0)
+		snprintf(name, sizeof(name), "btfs-%s%d", what, i % 1000);
+	else
+		snprintf(name, sizeof(name), "btfs-%s", what);
+	pthread_setname_np(tid, name);
+}
+
+int run_threads__start(struct run_threads *rt, struct merger *m)
+{
+	int err;
+
+	rt->merger = m;
+	rt->read_wall0 = stats__now_ns();
+	if ((err = pthread_create(&rt->merge_tid, NULL, merge_main, rt)))
+		return fail__set(rt->fail, -err, "dedup: %s: cannot start the merge thread: %s", rt->in->path,
+				 strerror(err));
+	rt->merge_started = true;
+	run_threads__name(rt->merge_tid, "merge", -1);
+	for (unsigned int i = 0; i < rt->nreaders; i++) {
+		if ((err = pthread_create(&rt->readers[i].tid, NULL, reader_main, &rt->readers[i]))) {
+			run_threads__abort(rt);
+			return fail__set(rt->fail, -err, "read: %s: cannot start reader thread: %s", rt->in->path,
+					 strerror(err));
+		}
+		rt->readers[i].started = true;
+		run_threads__name(rt->readers[i].tid, "read", (int)i);
+	}
+	return 0;
+}
+
+void run_threads__stop(struct run_threads *rt, bool failed)
+{
+	if (failed)
+		run_threads__abort(rt);
+	for (unsigned int i = 0; rt->readers && i < rt->nreaders; i++)
+		if (rt->readers[i].started) {
+			pthread_join(rt->readers[i].tid, NULL);
+			rt->readers[i].started = false;
+		}
+	if (failed && rt->readers)
+		drain_rings(rt);
+	ring_mpsc__close(&rt->batch_ring);
+	if (rt->merge_started)
+		pthread_join(rt->merge_tid, NULL);
+	rt->merge_started = false;
+}
+
+void run_threads__free(struct run_threads *rt)
+{
+	if (!rt->fail)	/* never set up */
+		return;
+	for (unsigned int i = 0; rt->readers && i < rt->nreaders; i++) {
+		struct reader_thread *t = &rt->readers[i];
+
+		dwarf_reader__fini(&t->rd);
+		ring_mpsc__destroy(&t->ring);
+		free(t->slots);
+		input__close_dwarf(t->elf, t->dw);
+	}
+	free(rt->readers);
+	free(rt->owner);
+	rt->readers = NULL;
+	rt->owner = NULL;
+	ring_mpsc__destroy(&rt->batch_ring);
+	pthread_cond_destroy(&rt->cond);
+	pthread_mutex_destroy(&rt->lock);
+	rt->fail = NULL;
+}
+
+/* ---- measurements ---- */
+
+void run_threads__read_stats(const struct run_threads *rt, struct read_stats *sum)
+{
+	memset(sum, 0, sizeof(*sum));
+	for (unsigned int i = 0; i < rt->nreaders; i++) {
+		sum->unsupported += rt->readers[i].rd.stats.unsupported;
+		sum->unresolved += rt->readers[i].rd.stats.unresolved;
+	}
+}
+
+static void stats_readers(struct run_threads *rt, struct run_stats *s, struct strtab *strtab)
+{
+	struct stage_stat *all = stats__add(s, "read");
+	struct strtab_stats ss;
+
+	all->items_what = "records";
+	all->wall_ns = stats__now_ns() - rt->read_wall0;
+	for (unsigned int i = 0; i < rt->nreaders; i++) {
+		struct reader_thread *t = &rt->readers[i];
+		struct stage_stat *st = stats__add(s, "read.thread");
+		struct ring_mpsc_stats rs;
+
+		ring_mpsc__stats(&t->ring, &rs);
+		if (!st)
+			continue;
+		st->items_what = "records";
+		st->wall_ns = t->wall_ns;
+		st->cpu_ns = t->cpu_ns;
+		st->items = t->rd.stats.records;
+		st->bytes = t->rd.stats.bytes;
+		st->blocked_full_ns = rs.push_blocked_ns + t->window_wait_ns;
+		st->high_water = rs.high_water;
+		all->cpu_ns += st->cpu_ns;
+		all->items += st->items;
+		all->bytes += st->bytes;
+		all->blocked_full_ns += st->blocked_full_ns;
+		if (rs.high_water > all->high_water)
+			all->high_water = rs.high_water;
+	}
+	strtab__stats(strtab, &ss);
+	s->strings = ss.strings;
+	all = stats__add(s, "strtab");
+	if (all) {	/* runs inside the readers: its time is theirs */
+		all->items_what = "strings";
+		all->items = ss.strings;
+		all->bytes = ss.bytes_copied;
+	}
+}
+
+void run_threads__stats(struct run_threads *rt, struct run_stats *s, uint64_t write_wall_ns,
+			uint64_t write_cpu_ns, uint64_t write_records)
+{
+	struct stage_stat *st;
+	struct ring_mpsc_stats rs;
+	struct merger_stats ms;
+
+	stats_readers(rt, s, rt->strtab);
+	s->max_cu_arena_bytes = rt->max_cu_arena;
+	s->window = rt->window;
+	s->jobs = rt->nreaders;
+	st = stats__add(s, "write");
+	if (st) {
+		st->wall_ns = write_wall_ns;
+		st->cpu_ns = write_cpu_ns;
+		st->items = write_records;
+		st->items_what = "types";
+		for (unsigned int i = 0; i < rt->nreaders; i++) {
+			ring_mpsc__stats(&rt->readers[i].ring, &rs);
+			st->blocked_empty_ns += rs.pop_blocked_ns;
+		}
+		st->blocked_empty_ns += rt->owner_wait_ns;
+	}
+	ring_mpsc__stats(&rt->batch_ring, &rs);
+	if (st)
+		st->blocked_full_ns = rs.push_blocked_ns;
+	merger__stats(rt->merger, &ms);
+	st = stats__add(s, "merge");
+	if (st) {
+		st->wall_ns = rt->merge_wall_ns;
+		st->cpu_ns = rt->merge_cpu_ns;
+		st->items = ms.batches;
+		st->items_what = "batches";
+		st->bytes = ms.raw_bytes;
+		st->blocked_empty_ns = rs.pop_blocked_ns;
+		st->high_water = rs.high_water;
+	}
+	s->types_before_dedup = ms.types_in;
+}

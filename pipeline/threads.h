@@ -1,0 +1,132 @@
+/* pipeline/threads.h: the threads of one conversion and where they meet.
+ *
+ *   reader 0..N-1 (btfs-readN)  claim CUs, read them, push them into their
+ *                               own ring (dwarf_reader__push_cu)
+ *   the writer (main thread)    takes CU 0, 1, 2, ... from the ring of the
+ *                               reader that claimed it, feeds the writer
+ *                               stage, which pushes batches into the batch ring
+ *   the merge thread            merger__run over the batch ring
+ *   (btfs-merge)
+ *
+ * The schedule: one shared cursor hands out CUs in increasing order; a
+ * reader records itself as the CU's owner, then waits until the CU is less
+ * than consumed + window (consumed: CUs the writer has finished). Each ring
+ * thus holds its CUs in increasing order, and the writer needs no reorder
+ * buffer: it waits for CU k's owner and pops k from that ring. The window
+ * bounds the CUs in flight, so memory.
+ *
+ * Synchronization table: who calls what, under what.
+ *
+ *   what                        thread            synchronised by
+ *   cursor (next_cu)            readers           atomic fetch-add
+ *   owner[], consumed, abort    readers, writer   lock; cond wakes waiters
+ *   reader ring i               reader i pushes,  ring_mpsc (one consumer)
+ *                               writer pops
+ *   batch ring                  writer pushes,    ring_mpsc (one consumer)
+ *                               merge thread pops
+ *   run_threads__abort          any thread        lock, then closes every
+ *                                                 ring (close is safe with
+ *                                                 push and pop)
+ *   struct fail                 any thread        first caller wins (fail.h)
+ *   the rest of run_threads     main thread       before start, after stop
+ *
+ * Abort: the first failure anywhere sets the fail and calls
+ * run_threads__abort; blocked pushes and pops return, waits on the lock
+ * end, and every thread winds down. The merge thread's own failure closes
+ * the batch ring instead (merge.h), which stops the writer, which aborts.
+ */
+#ifndef BTFSTREAM_THREADS_H
+#define BTFSTREAM_THREADS_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "queue/ring_mpsc.h"
+#include "stages/common/fail.h"
+#include "stages/input/cu_index.h"
+#include "stages/input/input.h"
+#include "stages/read/read_dwarf.h"
+#include "stages/record/batch.h"
+
+struct btf_writer;
+struct merger;
+struct run_stats;
+
+#define RUN_PENDING_BATCHES 2	/* batches waiting for the merge thread */
+#define RUN_WRITER_BATCH 256	/* records the writer pops at once */
+
+struct reader_thread;
+
+/* What the threads share; see the table above for who may touch what. */
+struct run_threads {
+	/* set by run_threads__init, read-only while the threads run */
+	struct input *in;
+	const struct cu_index *idx;
+	const uint32_t *lang_exclude;	/* DW_LANG_* of CUs to skip */
+	unsigned int n_lang_exclude;
+	struct fail *fail;
+	struct strtab *strtab;
+	unsigned int nreaders;
+	unsigned int window;
+	unsigned int dwarf_cus;		/* a reader's Dwarf is begun again after this many CUs */
+	struct reader_thread *readers;
+
+	/* the schedule */
+	atomic_uint next_cu;		/* the shared cursor */
+	int *owner;			/* CU -> reader, -1 until claimed; under lock */
+	unsigned int consumed;		/* CUs the writer finished; under lock */
+	bool abort;			/* under lock */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+
+	/* writer -> merge thread */
+	struct ring_mpsc batch_ring;
+	struct btf_batch *batch_slots[RUN_PENDING_BATCHES];
+	struct merger *merger;
+	pthread_t merge_tid;
+	bool merge_started;
+
+	/* measurements, main thread after the join */
+	uint64_t merge_cpu_ns, merge_wall_ns, owner_wait_ns, read_wall0;
+	size_t max_cu_arena;		/* largest CU arena the writer freed, bytes */
+};
+
+/* How the readers are set up. */
+struct run_threads_opts {
+	size_t sz;			/* sizeof(struct run_threads_opts) */
+	unsigned int nreaders;
+	size_t queue_capacity;		/* records per reader ring (a power of two) */
+	unsigned int window;
+	const uint32_t *lang_exclude;
+	unsigned int n_lang_exclude;
+	const struct read_opts *read;	/* the readers' options */
+	struct strtab *strtab;
+};
+
+/* Rings, reader states and their libdw handles. Main thread. Returns 0 or
+ * -errno (reason in f); run_threads__free in any case. */
+int run_threads__init(struct run_threads *rt, struct input *in, const struct cu_index *idx,
+		      const struct run_threads_opts *o, struct fail *f);
+/* Starts the merge thread (merger__run over the batch ring) and the
+ * readers. Main thread. Returns 0 or -errno (reason in f). */
+int run_threads__start(struct run_threads *rt, struct merger *m);
+/* The writer's loop, on the calling (main) thread: every CU in order into
+ * w, arenas freed, input pages behind it released. Returns 0 or -errno. */
+int run_threads__write(struct run_threads *rt, struct btf_writer *w);
+/* Stops everything; any thread. */
+void run_threads__abort(struct run_threads *rt);
+/* Joins the readers and the merge thread (after an abort, frees what was
+ * still queued). Main thread. */
+void run_threads__stop(struct run_threads *rt, bool failed);
+/* The read, strtab, write and merge rows of --stats. Main thread. */
+void run_threads__stats(struct run_threads *rt, struct run_stats *s, uint64_t write_wall_ns,
+			uint64_t write_cpu_ns, uint64_t write_records);
+/* The readers' counts of what had no BTF form (warned about once). */
+void run_threads__read_stats(const struct run_threads *rt, struct read_stats *sum);
+void run_threads__free(struct run_threads *rt);
+/* Names a thread for perf, top -H and gdb: "btfs-WHATi" (i < 0: no number). */
+void run_threads__name(pthread_t tid, const char *what, int i);
+
+#endif

@@ -1,0 +1,45 @@
+/* stages/record/batch.c: see batch.h. */
+#include "stages/record/batch.h"
+
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include "stages/common/grow.h"
+
+void btf_batch__free_raw(struct btf_batch *b)
+{
+	if (b->raw)
+		munmap(b->raw, b->raw_cap);
+	b->raw = NULL;
+}
+
+void btf_batch__free(struct btf_batch *b)
+{
+	if (!b)
+		return;
+	btf_batch__free_raw(b);
+	free(b);
+}
+
+uint32_t *anchor_ids__add(struct anchor_ids *a, uint32_t index, uint32_t n)
+{
+	if (index >= a->nbatches) {
+		if (GROW(a->ids, a->cap, (size_t)index + 1, 64))
+			return NULL;
+		for (uint32_t i = a->nbatches; i <= index; i++)
+			a->ids[i] = NULL;
+		a->nbatches = index + 1;
+	}
+	free(a->ids[index]);
+	return a->ids[index] = calloc(n + 1, sizeof(**a->ids));
+}
+
+void anchor_ids__free(struct anchor_ids *a)
+{
+	for (uint32_t i = 0; i < a->nbatches; i++)
+		free(a->ids[i]);
+	free(a->ids);
+	a->ids = NULL;
+	a->nbatches = 0;
+	a->cap = 0;
+}

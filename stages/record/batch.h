@@ -1,0 +1,52 @@
+/* stages/record/batch.h: what crosses from the writer to the merge thread,
+ * and what comes back.
+ *
+ *   writer (stages/write/) --struct btf_batch *--> ring --> merger (stages/dedup/)
+ *   merger --struct anchor_ids (merger__take)--> driver --> writer's end of stream
+ *
+ * A batch is one standalone raw BTF image cut at a CU boundary. The writer
+ * makes it and pushes a pointer to it into the batch ring; from then on the
+ * merge thread owns it and frees it whole (btf_batch__free) once merged. Its
+ * last nanchors types are anchors: TYPEDEFs pointing at the types whose ids
+ * must outlive the batch (function prototypes' types, VARs of DATASECs).
+ *
+ * The merger writes each anchor's final id (in the accumulated BTF) into an
+ * anchor_ids it owns; at the end it hands that over with the BTF, and the
+ * writer's end of stream (stages/write/write_end.h) reads it. The writer
+ * keeps, on its side, which batch id each anchor stands for.
+ */
+#ifndef BTFSTREAM_BATCH_H
+#define BTFSTREAM_BATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct btf_batch {
+	uint32_t index;		/* 0, 1, 2, ... */
+	char *raw;		/* header + types + strings (a mapping of its own) */
+	size_t size;		/* bytes of raw BTF */
+	size_t raw_cap;		/* bytes mapped at raw */
+	uint32_t nanchors;	/* the last nanchors types are the anchors */
+	uint64_t records;	/* type records in the batch, anchors not counted */
+};
+
+/* Unmaps b->raw and frees b (NULL is fine). Whoever holds b: the writer
+ * until the push succeeds, the merge thread after. btf_batch__free_raw
+ * unmaps the image alone, as soon as libbpf has its own copy. */
+void btf_batch__free(struct btf_batch *b);
+void btf_batch__free_raw(struct btf_batch *b);
+
+/* Per batch, per anchor (in the batch's anchor order): the anchored type's
+ * id in the accumulated BTF, 0 if it has none. */
+struct anchor_ids {
+	uint32_t nbatches;
+	uint32_t **ids;		/* ids[batch][anchor] */
+	size_t cap;
+};
+
+/* Room for batch index's n anchors (zeroed). Returns the array, or NULL
+ * when out of memory. The merge thread only, until merger__take. */
+uint32_t *anchor_ids__add(struct anchor_ids *a, uint32_t index, uint32_t n);
+void anchor_ids__free(struct anchor_ids *a);
+
+#endif

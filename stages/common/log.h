@@ -22,9 +22,13 @@ void log__set_level(enum log_level level);
 void log__set_stream(FILE *stream);
 enum log_level log__level(void);
 void log__printf(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same, to standard output: lines a tool reads from pahole's -V
+ * output (function skip reasons), which pahole prints there. */
+void log__printf_out(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define pr_warn(...) log__printf(LOG_WARN, __VA_ARGS__)
 #define pr_info(...) log__printf(LOG_INFO, __VA_ARGS__)
 #define pr_debug(...) log__printf(LOG_DEBUG, __VA_ARGS__)
+#define pr_out(level, ...) log__printf_out(level, __VA_ARGS__)
 
 #endif

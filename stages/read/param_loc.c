@@ -3,6 +3,7 @@
 
 #include <dwarf.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #ifndef DW_OP_entry_value
 #define DW_OP_entry_value 0xa3
@@ -48,63 +49,80 @@ static uint64_t fixed(struct cursor *c, unsigned int n, bool big_endian)
 	return v;
 }
 
-/* A lone DW_OP_regN / DW_OP_regx filling [p, end): its register, else -1. */
-static int lone_reg(const unsigned char *p, const unsigned char *end)
+static int64_t sleb(struct cursor *c)
+{
+	uint64_t v = uleb(c);
+
+	return (int64_t)v;	/* only stepped over: the value is not used */
+}
+
+/* One operation filling [p, end) exactly: its candidate register (a
+ * DW_OP_regN gives N, any other operation PARAM_LOC_OTHER), PARAM_LOC_NO_REG
+ * if [p, end) is not one operation, or PARAM_LOC_ASK_LIBDW for an operation
+ * whose operands this code does not know. */
+static int one_op(const unsigned char *p, const unsigned char *end)
 {
 	struct cursor c = { p, end, false };
 	unsigned char op;
-	uint64_t r;
 
 	if (p >= end)
 		return PARAM_LOC_NO_REG;
 	op = *c.p++;
 	if (op >= DW_OP_reg0 && op <= DW_OP_reg31)
-		r = op - DW_OP_reg0;
-	else if (op == DW_OP_regx)
-		r = uleb(&c);
-	else
-		return PARAM_LOC_NO_REG;
-	return c.bad || c.p != end || r > 0xffff ? PARAM_LOC_NO_REG : (int)r;
+		return c.p == end ? op - DW_OP_reg0 : PARAM_LOC_NO_REG;
+	if ((op >= DW_OP_breg0 && op <= DW_OP_breg31) || op == DW_OP_fbreg || op == DW_OP_consts)
+		sleb(&c);
+	else if (op == DW_OP_regx || op == DW_OP_constu || op == DW_OP_plus_uconst)
+		uleb(&c);
+	else if (op == DW_OP_bregx)
+		uleb(&c), sleb(&c);
+	else if (!(op >= DW_OP_lit0 && op <= DW_OP_lit31))
+		return PARAM_LOC_ASK_LIBDW;
+	return c.bad || c.p != end ? PARAM_LOC_NO_REG : PARAM_LOC_OTHER;
 }
 
-/* One expression [p, p + len): the register by the rule of param_loc.h,
- * first tells whether it is the list's first entry. */
+/* One expression [p, p + len): its candidate by the rule of param_loc.h
+ * (first: it is the list's first entry), PARAM_LOC_NO_REG, or
+ * PARAM_LOC_ASK_LIBDW. */
 static int expr_reg(const unsigned char *p, uint64_t len, bool first)
 {
 	struct cursor c = { p, p + len, false };
-	const unsigned char *sub = NULL;
-	uint64_t sub_len = 0;
+	const unsigned char *sub;
+	uint64_t sub_len;
 	unsigned char op;
 	int reg;
 
 	if (len == 0)
 		return PARAM_LOC_NO_REG;
 	op = *c.p++;
-	if ((op >= DW_OP_reg0 && op <= DW_OP_reg31) || op == DW_OP_regx) {
-		if (op == DW_OP_regx)
-			uleb(&c);
-		reg = first ? lone_reg(p, c.p) : PARAM_LOC_NO_REG;
+	if (op >= DW_OP_reg0 && op <= DW_OP_reg31) {
+		reg = first ? op - DW_OP_reg0 : PARAM_LOC_NO_REG;
 	} else if (op == DW_OP_entry_value || op == DW_OP_GNU_entry_value) {
 		sub_len = uleb(&c);
 		if (c.bad || sub_len > (uint64_t)(c.end - c.p))
 			return PARAM_LOC_NO_REG;
 		sub = c.p;
 		c.p += sub_len;
-		reg = lone_reg(sub, sub + sub_len);
+		reg = one_op(sub, sub + sub_len);
 	} else {
-		return PARAM_LOC_NO_REG;	/* not a register: nothing, however long */
+		return PARAM_LOC_NO_REG;	/* no candidate, however long */
 	}
-	if (c.bad)
-		return PARAM_LOC_NO_REG;
 	/* one operation, or one and DW_OP_stack_value */
 	if (c.p == c.end || (c.end - c.p == 1 && *c.p == DW_OP_stack_value))
 		return reg;
 	return PARAM_LOC_NO_REG;
 }
 
-/* The expression of list entry k, len bytes at c: its register by the rule,
- * PARAM_LOC_NO_REG, or PARAM_LOC_ASK_LIBDW if it runs past the section. */
-static int entry_reg(struct cursor *c, uint64_t len, int k)
+/* What the entries seen so far say: the last candidate, and whether the
+ * expected register was among them. */
+struct scan {
+	int expected;
+	int cand;
+};
+
+/* The expression of list entry k, len bytes at c, into st. Returns 1 once
+ * the expected register is found, 0 to go on, or PARAM_LOC_ASK_LIBDW. */
+static int entry_reg(struct cursor *c, uint64_t len, int k, struct scan *st)
 {
 	int reg;
 
@@ -112,23 +130,27 @@ static int entry_reg(struct cursor *c, uint64_t len, int k)
 		return PARAM_LOC_ASK_LIBDW;
 	reg = expr_reg(c->p, len, k == 0);
 	c->p += len;
-	return reg;
+	if (reg == PARAM_LOC_ASK_LIBDW)
+		return reg;
+	if (reg != PARAM_LOC_NO_REG)
+		st->cand = reg;
+	return reg == st->expected;
 }
 
-/* A DWARF 5 location list from c: the first register found, entry by entry. */
-static int loclists_reg(struct cursor *c, const struct param_loc_cu *cu)
+/* A DWARF 5 location list from c, every entry. */
+static int loclists_reg(struct cursor *c, const struct param_loc_cu *cu, struct scan *st)
 {
 	for (int k = 0;; ) {
 		unsigned char kind;
 		uint64_t len;
-		int reg;
+		int r;
 
 		if (c->p >= c->end)
 			return PARAM_LOC_ASK_LIBDW;
 		kind = *c->p++;
 		switch (kind) {
 		case DW_LLE_end_of_list:
-			return PARAM_LOC_NO_REG;
+			return st->cand;
 		case DW_LLE_base_addressx:
 			uleb(c);
 			continue;
@@ -155,13 +177,13 @@ static int loclists_reg(struct cursor *c, const struct param_loc_cu *cu)
 			return PARAM_LOC_ASK_LIBDW;
 		}
 		len = uleb(c);
-		if ((reg = entry_reg(c, len, k++)) != PARAM_LOC_NO_REG)
-			return reg;
+		if ((r = entry_reg(c, len, k++, st)) != 0)
+			return r < 0 ? r : st->expected;
 	}
 }
 
-/* A DWARF 2-4 location list (.debug_loc) from c. */
-static int loc_reg(struct cursor *c, const struct param_loc_cu *cu)
+/* A DWARF 2-4 location list (.debug_loc) from c, every entry. */
+static int loc_reg(struct cursor *c, const struct param_loc_cu *cu, struct scan *st)
 {
 	uint64_t all_ones = cu->address_size == 8 ? UINT64_MAX : 0xffffffffu;
 
@@ -169,23 +191,25 @@ static int loc_reg(struct cursor *c, const struct param_loc_cu *cu)
 		uint64_t start = fixed(c, cu->address_size, cu->big_endian);
 		uint64_t end = fixed(c, cu->address_size, cu->big_endian);
 		uint64_t len;
-		int reg;
+		int r;
 
 		if (c->bad)
 			return PARAM_LOC_ASK_LIBDW;
 		if (start == 0 && end == 0)
-			return PARAM_LOC_NO_REG;
+			return st->cand;
 		if (start == all_ones)	/* base address selection */
 			continue;
 		len = fixed(c, 2, cu->big_endian);
-		if ((reg = entry_reg(c, len, k++)) != PARAM_LOC_NO_REG)
-			return reg;
+		if ((r = entry_reg(c, len, k++, st)) != 0)
+			return r < 0 ? r : st->expected;
 	}
 }
 
-int param_loc__reg(const struct param_loc_sections *s, const struct param_loc_cu *cu, const Dwarf_Attribute *at)
+int param_loc__reg(const struct param_loc_sections *s, const struct param_loc_cu *cu, const Dwarf_Attribute *at,
+		   int expected)
 {
 	const unsigned char *v = at->valp;
+	struct scan st = { expected, PARAM_LOC_NO_REG };
 	struct cursor c = { NULL, NULL, false };
 	uint64_t off, len;
 	Dwarf_Block blk;
@@ -219,10 +243,10 @@ int param_loc__reg(const struct param_loc_sections *s, const struct param_loc_cu
 		if (!s->loclists || off >= (uint64_t)(s->loclists_end - s->loclists))
 			return PARAM_LOC_ASK_LIBDW;
 		c = (struct cursor){ s->loclists + off, s->loclists_end, false };
-		return loclists_reg(&c, cu);
+		return loclists_reg(&c, cu, &st);
 	}
 	if (!s->loc || off >= (uint64_t)(s->loc_end - s->loc))
 		return PARAM_LOC_ASK_LIBDW;
 	c = (struct cursor){ s->loc + off, s->loc_end, false };
-	return loc_reg(&c, cu);
+	return loc_reg(&c, cu, &st);
 }

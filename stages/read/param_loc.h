@@ -5,15 +5,23 @@
  * of every parameter of every function with a symbol. Through libdw, each
  * location expression read is parsed and kept in a per-CU cache until the
  * handle is closed (8 MB on the vmlinux), under a lock shared by the
- * readers. The check needs little: for each entry of the location list, in
- * order, whether its expression is one operation (a trailing
- * DW_OP_stack_value aside), and if so a DW_OP_regN/regx (first entry only)
- * or a DW_OP_entry_value whose own expression is one DW_OP_regN/regx.
+ * readers. The check needs little, and follows pahole v1.31's reading:
+ * every entry of the location list, in order, whose expression is one
+ * operation (a trailing DW_OP_stack_value aside) gives a candidate:
+ *   - DW_OP_reg0..31 in the list's first entry: that register (a plain
+ *     register in a later entry, or DW_OP_regx, gives none);
+ *   - DW_OP_entry_value (or the GNU one) whose own expression is one
+ *     operation, in any entry: DW_OP_regN gives N, anything else
+ *     PARAM_LOC_OTHER (never the expected register).
+ * The answer is the expected register if any candidate is it (a bool first
+ * copied to another register, then described as DW_OP_entry_value(RSI), is
+ * where the ABI puts it), else the last candidate, else PARAM_LOC_NO_REG (no
+ * register: the parameter counts as optimised away).
  *
  * param_loc__reg declines (PARAM_LOC_ASK_LIBDW) for anything else: a list in
  * a form or layout it does not know (DW_FORM_loclistx, a list kind it has
- * no length for, bytes running past the section): the caller then asks
- * libdw, which is right for everything.
+ * no length for, bytes running past the section, an operation it cannot
+ * step over): the caller then asks libdw, which reads everything.
  *
  * Pure function of its arguments; any thread.
  */
@@ -26,6 +34,7 @@
 
 #define PARAM_LOC_NO_REG (-1)
 #define PARAM_LOC_ASK_LIBDW (-2)
+#define PARAM_LOC_OTHER 0x10000	/* a candidate that is no DW_OP_regN */
 
 struct param_loc_sections {
 	const unsigned char *loclists, *loclists_end;	/* .debug_loclists (DWARF 5); NULL: none */
@@ -37,7 +46,10 @@ struct param_loc_cu {
 	bool big_endian;
 };
 
-/* The register (DWARF number), PARAM_LOC_NO_REG, or PARAM_LOC_ASK_LIBDW. */
-int param_loc__reg(const struct param_loc_sections *s, const struct param_loc_cu *cu, const Dwarf_Attribute *at);
+/* expected: the DWARF register the ABI puts the parameter in. Returns a
+ * register (DWARF number), PARAM_LOC_OTHER, PARAM_LOC_NO_REG, or
+ * PARAM_LOC_ASK_LIBDW. */
+int param_loc__reg(const struct param_loc_sections *s, const struct param_loc_cu *cu, const Dwarf_Attribute *at,
+		   int expected);
 
 #endif

@@ -6,13 +6,21 @@
  * becomes a BTF FUNC is decided by the writer after the last CU, when every
  * CU's copy and the ELF symbols can be compared (stages/write/func_select.c).
  *
- * Calling convention check (pahole's optimized_func / unexpected_reg rule):
- * the first N parameters must arrive in the ABI's argument registers. A
- * parameter whose location is a lone DW_OP_regN at entry (the first
- * location-list entry) or DW_OP_entry_value(DW_OP_regN) anywhere gives its
- * register; none means it was optimised away. A register other than the
- * ABI's means the compiler changed the calling convention (an .isra clone,
- * say) and the DWARF prototype would lie about how to call it.
+ * The prototype of a candidate is what the DIE itself lists, as pahole
+ * v1.31 reads it: its own DW_TAG_formal_parameter children, in order, with
+ * names and types through DW_AT_abstract_origin. An out-of-line copy whose
+ * compiler removed or replaced parameters (GCC's ISRA, IPA-SRA) lists fewer
+ * or other ones than its abstract instance, and function selection then
+ * sees two prototypes for one name (docs/btf-rules.md, "Functions").
+ *
+ * Calling convention check (pahole's unexpected_reg): parameter i of the
+ * DIE must arrive in the ABI's i-th argument register, for the machines
+ * pahole has a register map for (x86-64, arm64, s390x, 32-bit ARM). Its
+ * location gives the register by param_loc.h's reading; another register
+ * means the compiler changed the calling convention, and the DWARF
+ * prototype would lie about how the code is called. A parameter that is a
+ * struct passed by value (it may take several registers) exempts the
+ * function, as in pahole.
  */
 #include <dwarf.h>
 #include <elf.h>
@@ -24,8 +32,11 @@
 
 #define NO_REG (-1)
 
-/* DWARF register number of integer argument i, or NO_REG if the target's
- * convention is not known here (then nothing is checked). */
+/* The DWARF register argument i arrives in, or NO_REG where nothing is
+ * checked: pahole v1.31's map (dwarf_loader.c), so the same functions pass.
+ * 32-bit ARM gets r0-r7 there although AAPCS passes four in registers:
+ * arguments 5-8 live on the stack, whose locations give no register. i386
+ * (even -mregparm=3), RISC-V, PowerPC, MIPS and the rest have no map. */
 static int abi_arg_reg(unsigned int machine, unsigned int i)
 {
 	static const int x86_64[] = { 5, 4, 1, 2, 8, 9 };	/* rdi rsi rdx rcx r8 r9 */
@@ -35,27 +46,25 @@ static int abi_arg_reg(unsigned int machine, unsigned int i)
 		return i < 6 ? x86_64[i] : NO_REG;
 	case EM_AARCH64:
 		return i < 8 ? (int)i : NO_REG;		/* x0-x7 */
+	case EM_ARM:
+		return i < 8 ? (int)i : NO_REG;		/* r0-r7 (pahole's table) */
 	case EM_S390:
 		return i < 5 ? 2 + (int)i : NO_REG;	/* r2-r6 */
-	case EM_RISCV:
-		return i < 8 ? 10 + (int)i : NO_REG;	/* a0-a7 */
-	case EM_PPC64:
-		return i < 8 ? 3 + (int)i : NO_REG;	/* r3-r10 */
 	default:
 		return NO_REG;
 	}
 }
 
-static int op_reg(const Dwarf_Op *op)
+/* A candidate from one operation: DW_OP_regN gives N; with any_op, any
+ * other operation gives PARAM_LOC_OTHER (inside DW_OP_entry_value). */
+static int op_candidate(const Dwarf_Op *op, bool any_op)
 {
 	if (op->atom >= DW_OP_reg0 && op->atom <= DW_OP_reg31)
 		return op->atom - DW_OP_reg0;
-	if (op->atom == DW_OP_regx)
-		return (int)op->number;
-	return NO_REG;
+	return any_op ? PARAM_LOC_OTHER : NO_REG;
 }
 
-/* DW_OP_entry_value(DW_OP_regN): the register, else NO_REG. Lock held. */
+/* DW_OP_entry_value(one operation): its candidate, else NO_REG. Lock held. */
 static int entry_value_reg(Dwarf_Attribute *at, Dwarf_Op *op)
 {
 	Dwarf_Attribute inner;
@@ -66,52 +75,53 @@ static int entry_value_reg(Dwarf_Attribute *at, Dwarf_Op *op)
 		return NO_REG;
 	if (dwarf_getlocation_attr(at, op, &inner) || dwarf_getlocation(&inner, &ops, &n) || n != 1)
 		return NO_REG;
-	return op_reg(&ops[0]);
+	return op_candidate(&ops[0], true);
 }
 
-/* Where parameter p arrives: its register, or NO_REG if none is known.
- * Read from the section bytes (stages/read/param_loc.h) when that can be done,
- * else through libdw. */
-static int param_reg(struct dwarf_reader *r, Dwarf_Die *p)
+/* Where parameter p arrives, by param_loc.h's reading: want if any entry
+ * says so, else the last candidate, else NO_REG. Read from the section
+ * bytes when that can be done, else through libdw. */
+static int param_reg(struct dwarf_reader *r, Dwarf_Attribute *at, int want)
 {
 	Dwarf_Addr base, start, end;
-	Dwarf_Attribute at;
 	ptrdiff_t off = 0;
 	Dwarf_Op *expr;
 	size_t len;
 	int reg = NO_REG;
 
-	if (!die_attr(r, p, DW_AT_location, &at))
-		return NO_REG;
-	if (r->attrs.cu && at.cu == r->attrs.cu) {
+	if (r->attrs.cu && at->cu == r->attrs.cu) {
 		struct param_loc_cu cu = {
 			.version = r->attrs.version, .address_size = r->attrs.address_size,
 			.offset_size = r->attrs.offset_size, .big_endian = r->opts->big_endian,
 		};
 
-		if ((reg = param_loc__reg(&r->opts->locs, &cu, &at)) != PARAM_LOC_ASK_LIBDW)
+		if ((reg = param_loc__reg(&r->opts->locs, &cu, at, want)) != PARAM_LOC_ASK_LIBDW)
 			return reg < 0 ? NO_REG : reg;
 		reg = NO_REG;
 	}
 	pthread_mutex_lock(&getlocation_lock);
-	for (int k = 0; reg == NO_REG && (off = dwarf_getlocations(&at, off, &base, &start, &end, &expr, &len)) > 0; k++) {
+	for (int k = 0; reg != want && (off = dwarf_getlocations(at, off, &base, &start, &end, &expr, &len)) > 0; k++) {
+		int cand = NO_REG;
+
 		if (len == 2 && expr[1].atom == DW_OP_stack_value)
 			len = 1;
 		if (len != 1)
 			continue;
 		if (k == 0)
-			reg = op_reg(&expr[0]);
-		if (reg == NO_REG)
-			reg = entry_value_reg(&at, &expr[0]);
+			cand = op_candidate(&expr[0], false);
+		if (cand == NO_REG)
+			cand = entry_value_reg(at, &expr[0]);
+		if (cand != NO_REG)
+			reg = cand;
 	}
 	pthread_mutex_unlock(&getlocation_lock);
 	return reg;
 }
 
-/* Is p's type a struct or union passed by value (typedefs and qualifiers
- * looked through)? Such parameters take several registers or the stack, so
- * the register check cannot be applied. */
-static bool param_is_aggregate(Dwarf_Die *p)
+/* Is p's type a struct passed by value (typedefs and const looked through,
+ * as pahole's param__is_struct: unions and volatile do not count)? It may
+ * take several registers, so a function with one is not checked. */
+static bool param_is_struct(Dwarf_Die *p)
 {
 	Dwarf_Attribute at;
 	Dwarf_Die t = *p;
@@ -122,9 +132,9 @@ static bool param_is_aggregate(Dwarf_Die *p)
 		if (!dwarf_attr_integrate(&t, DW_AT_type, &at) || !dwarf_formref_die(&at, &t))
 			return false;
 		tag = dwarf_tag(&t);
-		if (tag == DW_TAG_structure_type || tag == DW_TAG_union_type || tag == DW_TAG_class_type)
+		if (tag == DW_TAG_structure_type || tag == DW_TAG_class_type || tag == DW_TAG_interface_type)
 			return true;
-		if (tag != DW_TAG_typedef && tag != DW_TAG_const_type && tag != DW_TAG_volatile_type)
+		if (tag != DW_TAG_typedef && tag != DW_TAG_const_type)
 			return false;
 	}
 	return false;
@@ -137,22 +147,83 @@ static const char *name_integrate(Dwarf_Die *die)
 	return dwarf_attr_integrate(die, DW_AT_name, &at) ? dwarf_formstring(&at) : NULL;
 }
 
-/* The abstract instance a concrete out-of-line copy refers to, if any. */
-static bool abstract_origin(Dwarf_Die *die, Dwarf_Die *origin)
+/* Parameter i's calling convention: FUNC_OPTIMIZED_PARAM (no register),
+ * *unexpected (another register than the ABI's). */
+static void check_param(struct dwarf_reader *r, Dwarf_Die *p, uint32_t i, bool *unexpected, uint32_t *flags)
 {
+	int want = abi_arg_reg(r->opts->machine, i), got;
 	Dwarf_Attribute at;
 
-	return dwarf_attr(die, DW_AT_abstract_origin, &at) && dwarf_formref_die(&at, origin);
+	if (want == NO_REG)
+		return;
+	if (!die_attr(r, p, DW_AT_location, &at)) {
+		*flags |= FUNC_OPTIMIZED_PARAM;
+		return;
+	}
+	if ((got = param_reg(r, &at, want)) == NO_REG)
+		*flags |= FUNC_OPTIMIZED_PARAM;
+	else if (got != want)
+		*unexpected = true;
 }
 
-/* The prototype: die's formal parameters in source order, their DIE offsets
- * in offs[], and FUNC_VARIADIC / FUNC_UNNAMED_PARAM. */
-static int read_proto_params(struct dwarf_reader *r, Dwarf_Die *die, struct rec_param *params,
-			     Dwarf_Off *offs, uint32_t *n, uint32_t *flags)
+static uint32_t count_params(struct dwarf_reader *r, Dwarf_Die *die)
 {
 	Dwarf_Die child;
-	uint32_t i = 0;
+	uint32_t n = 0;
+
+	if (first_child(r, die, &child) == 0)
+		do
+			n += die_tag(r, &child) == DW_TAG_formal_parameter;
+		while (next_sibling(r, &child) == 0);
+	return n;
+}
+
+/* The DIE offsets of proto's formal parameters, in order (at most max). */
+static uint32_t param_offsets(Dwarf_Die *proto, Dwarf_Off *offs, uint32_t max)
+{
+	Dwarf_Die child;
+	uint32_t n = 0;
+
+	if (dwarf_child(proto, &child) == 0)
+		do
+			if (dwarf_tag(&child) == DW_TAG_formal_parameter && n < max)
+				offs[n++] = dwarf_dieoffset(&child);
+		while (dwarf_siblingof(&child, &child) == 0);
+	return n;
+}
+
+/* Does parameter i of an out-of-line copy stand for another parameter than
+ * the abstract instance's i-th (aoffs[0..na))? The compiler reordered the
+ * parameters (and the copy says so); its code takes them in another order
+ * than the source prototype. */
+static bool param_moved(struct dwarf_reader *r, Dwarf_Die *p, uint32_t i, const Dwarf_Off *aoffs, uint32_t na)
+{
+	Dwarf_Attribute at;
+	Dwarf_Die o;
+
+	if (!aoffs || !die_attr(r, p, DW_AT_abstract_origin, &at) || !dwarf_formref_die(&at, &o))
+		return false;
+	return i >= na || dwarf_dieoffset(&o) != aoffs[i];
+}
+
+/* die's own parameters (at most *n), names and types through their
+ * abstract origins, with FUNC_VARIADIC, FUNC_UNNAMED_PARAM, FUNC_REORDERED
+ * and the calling convention flags; proto: die's abstract instance, or die. */
+static int read_params(struct dwarf_reader *r, Dwarf_Die *die, Dwarf_Die *proto, struct rec_param *params,
+		       uint32_t *n, uint32_t *flags)
+{
+	bool unexpected = false, has_struct = false;
+	Dwarf_Attribute at;
+	Dwarf_Off *aoffs = NULL;
+	uint32_t i = 0, na = 0;
+	Dwarf_Die child;
 	int err;
+
+	if (proto != die) {
+		if (!(aoffs = arena__alloc(r->arena, (*n + 1) * sizeof(*aoffs))))
+			return -ENOMEM;
+		na = param_offsets(proto, aoffs, *n);
+	}
 
 	if (first_child(r, die, &child) == 0) {
 		do {
@@ -168,93 +239,19 @@ static int read_proto_params(struct dwarf_reader *r, Dwarf_Die *die, struct rec_
 				*flags |= FUNC_UNNAMED_PARAM;
 			if ((err = die_ref_integrate(r, &child, DW_AT_type, &params[i].type)))
 				return err;
-			offs[i++] = dwarf_dieoffset(&child);
+			has_struct |= param_is_struct(&child);
+			/* a parameter the code receives (it has a location), at
+			 * another place than in the source prototype: reordered
+			 * (one it does not receive lies about nothing it reads) */
+			check_param(r, &child, i, &unexpected, flags);
+			if (aoffs && die_attr(r, &child, DW_AT_location, &at) && param_moved(r, &child, i, aoffs, na))
+				*flags |= FUNC_REORDERED;
+			i++;
 		} while (next_sibling(r, &child) == 0);
 	}
 	*n = i;
-	return 0;
-}
-
-/* Source position of a concrete parameter: the index of its abstract origin
- * among offs[] (a clone may list its parameters in another order). */
-static long param_position(Dwarf_Die *p, const Dwarf_Off *offs, uint32_t n, uint32_t fallback)
-{
-	Dwarf_Die o;
-
-	if (!abstract_origin(p, &o))
-		return fallback < n ? (long)fallback : -1;
-	for (uint32_t i = 0; i < n; i++)
-		if (offs[i] == dwarf_dieoffset(&o))
-			return i;
-	return -1;
-}
-
-/* The calling convention check over the parameters of code (the concrete
- * DIE, or die itself): FUNC_OPTIMIZED_PARAM, FUNC_UNEXPECTED_REG. */
-static void check_registers(struct dwarf_reader *r, Dwarf_Die *code, const Dwarf_Off *offs, uint32_t n,
-			    bool *in_reg, uint32_t *flags)
-{
-	bool aggregate = false, unexpected = false;
-	uint32_t k = 0;
-	Dwarf_Die child;
-
-	if (first_child(r, code, &child) == 0) {
-		do {
-			long pos;
-			int want;
-
-			if (die_tag(r, &child) != DW_TAG_formal_parameter)
-				continue;
-			aggregate |= param_is_aggregate(&child);
-			pos = param_position(&child, offs, n, k++);
-			want = pos < 0 ? NO_REG : abi_arg_reg(r->opts->machine, (unsigned int)pos);
-			if (want == NO_REG)
-				continue;
-			int got = param_reg(r, &child);
-
-			if (got == NO_REG)
-				continue;
-			in_reg[pos] = true;
-			if (got != want)
-				unexpected = true;
-		} while (next_sibling(r, &child) == 0);
-	}
-	for (uint32_t i = 0; i < n; i++)
-		if (abi_arg_reg(r->opts->machine, i) != NO_REG && !in_reg[i])
-			*flags |= FUNC_OPTIMIZED_PARAM;
-	if (unexpected && !aggregate)
+	if (unexpected && !has_struct)
 		*flags |= FUNC_UNEXPECTED_REG;
-}
-
-static uint32_t count_params(struct dwarf_reader *r, Dwarf_Die *die)
-{
-	Dwarf_Die child;
-	uint32_t n = 0;
-
-	if (first_child(r, die, &child) == 0)
-		do
-			n += die_tag(r, &child) == DW_TAG_formal_parameter;
-		while (next_sibling(r, &child) == 0);
-	return n;
-}
-
-/* Parameters of the prototype (from the abstract origin when die is an
- * out-of-line copy) and the register check on die's own locations. */
-static int read_params(struct dwarf_reader *r, Dwarf_Die *die, struct rec_param *params, uint32_t *n,
-		       uint32_t *flags)
-{
-	Dwarf_Die origin, *proto = abstract_origin(die, &origin) ? &origin : die;
-	Dwarf_Off *offs;
-	bool *in_reg;
-	int err;
-
-	offs = arena__alloc(r->arena, (*n + 1) * sizeof(*offs));
-	in_reg = arena__alloc(r->arena, *n + 1);
-	if (!offs || !in_reg)
-		return -ENOMEM;
-	if ((err = read_proto_params(r, proto, params, offs, n, flags)))
-		return err;
-	check_registers(r, die, offs, *n, in_reg, flags);
 	return 0;
 }
 
@@ -337,13 +334,13 @@ int read_function(struct dwarf_reader *r, Dwarf_Die *die)
 	if ((err = die_ref_integrate(r, die, DW_AT_type, &ret)))
 		return err;
 	proto = die_attr(r, die, DW_AT_abstract_origin, &at) && dwarf_formref_die(&at, &origin) ? &origin : die;
-	n = count_params(r, proto);
+	n = count_params(r, die);
 	ntags = func_decl_tags(r, proto, NULL);
 	if (n > 0xfffe || ntags > 0xffff)
 		return reader_fail(r, die, -E2BIG, "function with more than 65534 parameters or tags");
 	if (!(params = arena__alloc(r->arena, (n + 1 + ntags) * sizeof(*params))))
 		return -ENOMEM;
-	if ((err = read_params(r, die, params, &n, &flags)))
+	if ((err = read_params(r, die, proto, params, &n, &flags)))
 		return err;
 	if (die_attr_integrate(r, die, DW_AT_external, &at))
 		dwarf_formflag(&at, &external);

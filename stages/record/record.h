@@ -42,6 +42,8 @@
 #define FUNC_UNEXPECTED_REG	(1u << 2)	/* a parameter is not where the ABI puts it */
 #define FUNC_NOCALL		(1u << 3)	/* DW_CC_nocall: not callable by the ABI */
 #define FUNC_VARIADIC		(1u << 4)
+#define FUNC_REORDERED		(1u << 5)	/* an out-of-line copy lists its parameters in
+						   another order than its abstract instance */
 
 struct rec_member {	/* STRUCT/UNION member */
 	uint32_t name;

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stages/common/log.h"
 #include "stages/input/elf_funcs.h"
 #include "stages/input/elf_kfuncs.h"
 #include "stages/write/proto_memo.h"
@@ -33,9 +34,12 @@ static const char *const verdict_names[FV_COUNT] = {
 	[FV_EMITTED] = "emitted",
 	[FV_NO_SYMBOL] = "no_symbol",
 	[FV_UNNAMED_PARAM] = "unnamed_param",
-	[FV_AMBIGUOUS] = "ambiguous",
-	[FV_INCONSISTENT] = "inconsistent",
+	[FV_AMBIGUOUS] = "ambiguous_address",
+	[FV_PARAM_COUNT] = "param_count_mismatch",
+	[FV_RETURN_TYPE] = "return_type_mismatch",
+	[FV_PARAM_TYPE] = "param_type_mismatch",
 	[FV_UNEXPECTED_REG] = "unexpected_reg",
+	[FV_REORDERED] = "reordered_param",
 	[FV_NOCALL] = "nocall",
 };
 
@@ -123,14 +127,48 @@ static bool types_match(const struct btf *btf, uint32_t a, uint32_t b, int depth
 	}
 }
 
-static bool protos_match(const struct selector *s, const struct func_cand *a, const struct func_cand *b)
+/* Do a and b have the same prototype (pahole's funcs__match)? FV_EMITTED if
+ * so, else the first difference: the parameter count, the return type, or
+ * a parameter's type (its index in *param). Names are not compared. */
+static enum func_verdict protos_match(const struct selector *s, const struct func_cand *a, const struct func_cand *b,
+				      uint32_t *param)
 {
-	if (a->nparams != b->nparams || !types_match(s->btf, a->ret, b->ret, 0))
-		return false;
+	if (a->nparams != b->nparams)
+		return FV_PARAM_COUNT;
+	if (!types_match(s->btf, a->ret, b->ret, 0))
+		return FV_RETURN_TYPE;
 	for (uint32_t i = 0; i < a->nparams; i++)
 		if (!types_match(s->btf, s->params[a->first_param + i].type, s->params[b->first_param + i].type, 0))
-			return false;
-	return true;
+			return *param = i, FV_PARAM_TYPE;
+	return FV_EMITTED;
+}
+
+/* pahole's -V line for a prototype difference (pahole v1.31's wording, on
+ * stdout, so that pahole's own tests can read btfstream's decisions). */
+static void log_mismatch(const struct selector *s, const char *name, enum func_verdict v, const struct func_cand *a,
+			 const struct func_cand *b, uint32_t param)
+{
+	const char *pa, *pb;
+
+	switch (v) {
+	case FV_PARAM_COUNT:
+		pr_out(LOG_DEBUG, "%s : skipping BTF encoding of function due to param count mismatch; "
+		       "%u params != %u params", name, a->nparams, b->nparams);
+		break;
+	case FV_RETURN_TYPE:
+		pr_out(LOG_DEBUG, "%s : skipping BTF encoding of function due to return type mismatch", name);
+		break;
+	case FV_PARAM_TYPE:
+		pa = s->params[a->first_param + param].name ?
+		     strtab__str(s->strtab, s->params[a->first_param + param].name, NULL) : "";
+		pb = s->params[b->first_param + param].name ?
+		     strtab__str(s->strtab, s->params[b->first_param + param].name, NULL) : "";
+		pr_out(LOG_DEBUG, "%s : skipping BTF encoding of function due to param type mismatch for "
+		       "param#%u %s != %s", name, param + 1, pa, pb);
+		break;
+	default:
+		break;
+	}
 }
 
 /* ---- ELF side ---- */
@@ -207,7 +245,10 @@ static int emit_func(struct selector *s, const struct func_cand *c, const char *
 
 	if ((err = add_proto(s, c, &proto)))
 		return err;
-	fn = btf__add_func(s->btf, name, c->external ? BTF_FUNC_GLOBAL : BTF_FUNC_STATIC, proto);
+	/* static, whatever the symbol's binding, as pahole (every version)
+	 * writes them: nothing reads a vmlinux FUNC's linkage, and the same
+	 * linkage keeps btfstream's BTF comparable with pahole's */
+	fn = btf__add_func(s->btf, name, BTF_FUNC_STATIC, proto);
 	if (fn < 0)
 		return fn;
 	for (uint32_t i = 0; i < c->ntags; i++) {
@@ -229,14 +270,19 @@ static int emit_func(struct selector *s, const struct func_cand *c, const char *
 	return 0;
 }
 
-/* Decide one name: the candidates order[lo..hi) all carry it. */
+/* Decide one name: the candidates order[lo..hi) all carry it. As pahole's
+ * add_saved_funcs: the first copy in CU order with named parameters is the
+ * prototype; each later one is compared with it unless a register or
+ * prototype difference was found already (with the first copy or any
+ * other); only the first difference is said (-V). */
 static enum func_verdict decide(struct selector *s, const uint32_t *order, size_t lo, size_t hi,
 				const struct func_cand **chosen)
 {
 	const struct func_cand *first = NULL;
 	const char *name = strtab__str(s->strtab, s->cands[order[lo]].name, NULL);
-	uint32_t sym_first, sym_n;
-	bool ambiguous, unexpected = false, inconsistent = false, nocall = false;
+	enum func_verdict proto = FV_EMITTED;
+	uint32_t sym_first, sym_n, param = 0;
+	bool ambiguous, unexpected = false, reordered = false, nocall = false;
 
 	if (!elf_symbols(s, name, &sym_first, &sym_n, &ambiguous))
 		return FV_NO_SYMBOL;
@@ -245,22 +291,25 @@ static enum func_verdict decide(struct selector *s, const uint32_t *order, size_
 
 		if (c->flags & FUNC_UNNAMED_PARAM)
 			continue;
+		unexpected |= !!(c->flags & FUNC_UNEXPECTED_REG);
+		reordered |= !!(c->flags & FUNC_REORDERED);
+		nocall |= !!(c->flags & FUNC_NOCALL);
 		if (!first)
 			first = c;
-		else if (!unexpected && !inconsistent && !protos_match(s, first, c))
-			inconsistent = true;
-		unexpected |= !!(c->flags & FUNC_UNEXPECTED_REG);
-		nocall |= !!(c->flags & FUNC_NOCALL);
+		else if (!unexpected && proto == FV_EMITTED && (proto = protos_match(s, first, c, &param)))
+			log_mismatch(s, name, proto, first, c, param);
 	}
 	*chosen = first;
 	if (!first)
 		return FV_UNNAMED_PARAM;
 	if (ambiguous)
 		return FV_AMBIGUOUS;
-	if (s->rules->consistent_func && inconsistent)
-		return FV_INCONSISTENT;
 	if (s->rules->consistent_func && unexpected)
 		return FV_UNEXPECTED_REG;
+	if (s->rules->consistent_func && proto != FV_EMITTED)
+		return proto;
+	if (s->rules->consistent_func && reordered)
+		return FV_REORDERED;
 	if (s->rules->optimized_func && nocall)
 		return FV_NOCALL;
 	return FV_EMITTED;

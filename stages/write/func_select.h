@@ -29,15 +29,19 @@ struct func_rules {
 	bool decl_tag_kfuncs;	/* bpf_kfunc / bpf_fastcall DECL_TAGs */
 };
 
-/* Why a name did or did not become a FUNC. */
+/* Why a name did or did not become a FUNC; the names (func_select__verdict_name)
+ * are pahole's reasons where pahole has one. */
 enum func_verdict {
 	FV_EMITTED,
-	FV_NO_SYMBOL,		/* no STT_FUNC symbol of that name (after cutting at '.') */
+	FV_NO_SYMBOL,		/* no STT_FUNC symbol of that name (cut at '.'; .cold/.part not counted) */
 	FV_UNNAMED_PARAM,	/* every copy has an unnamed parameter */
 	FV_AMBIGUOUS,		/* its symbols have several addresses */
-	FV_INCONSISTENT,	/* copies in different CUs have different prototypes */
+	FV_PARAM_COUNT,		/* copies (CUs, or an abstract instance and its out-of-line */
+	FV_RETURN_TYPE,		/*   copy) differ: in the number of parameters, the return */
+	FV_PARAM_TYPE,		/*   type, or a parameter's type */
 	FV_UNEXPECTED_REG,	/* a parameter is not in the ABI's register */
-	FV_NOCALL,		/* DW_CC_nocall */
+	FV_REORDERED,		/* a copy takes its parameters in another order (pahole v1.32's rule) */
+	FV_NOCALL,		/* DW_CC_nocall (btfstream's own rule, not pahole v1.31's) */
 	FV_COUNT
 };
 

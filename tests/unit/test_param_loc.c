@@ -4,10 +4,11 @@
  * the btfstream binary (both -O2 -g: location lists, DW_OP_entry_value,
  * DW_OP_stack_value), the register param_loc__reg finds must be the one
  * libdw's dwarf_getlocations gives by the same rule (stages/read/param_loc.h),
- * whenever param_loc__reg does not decline.
+ * expecting rdi and then rsi, whenever param_loc__reg does not decline.
  */
 #include <dwarf.h>
 #include <elfutils/libdw.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "stages/read/param_loc.h"
@@ -15,18 +16,21 @@
 #include "tests/tap.h"
 
 struct tally {
-	unsigned long seen, answered, declined, wrong, regs, lists;
+	unsigned long seen, answered, declined, wrong, regs, lists, expected;
 };
 
-static int reg_of(const Dwarf_Op *op)
+/* A candidate by the rule: DW_OP_regN is N; inside DW_OP_entry_value any
+ * other operation is PARAM_LOC_OTHER, outside it none. */
+static int cand_of(const Dwarf_Op *op, bool inner)
 {
 	if (op->atom >= DW_OP_reg0 && op->atom <= DW_OP_reg31)
 		return op->atom - DW_OP_reg0;
-	return op->atom == DW_OP_regx ? (int)op->number : PARAM_LOC_NO_REG;
+	return inner ? PARAM_LOC_OTHER : PARAM_LOC_NO_REG;
 }
 
-/* The rule, through libdw. */
-static int libdw_reg(Dwarf_Attribute *at)
+/* The rule, through libdw: expected if any entry gives it, else the last
+ * candidate. */
+static int libdw_reg(Dwarf_Attribute *at, int expected)
 {
 	Dwarf_Addr base, start, end;
 	Dwarf_Op *expr, *ops;
@@ -34,19 +38,23 @@ static int libdw_reg(Dwarf_Attribute *at)
 	size_t len, n;
 	int reg = PARAM_LOC_NO_REG;
 
-	for (int k = 0; reg < 0 && (off = dwarf_getlocations(at, off, &base, &start, &end, &expr, &len)) > 0; k++) {
+	for (int k = 0; reg != expected && (off = dwarf_getlocations(at, off, &base, &start, &end, &expr, &len)) > 0;
+	     k++) {
 		Dwarf_Attribute inner;
+		int c = PARAM_LOC_NO_REG;
 
 		if (len == 2 && expr[1].atom == DW_OP_stack_value)
 			len = 1;
 		if (len != 1)
 			continue;
 		if (k == 0)
-			reg = reg_of(&expr[0]);
-		if (reg < 0 && (expr[0].atom == DW_OP_entry_value || expr[0].atom == DW_OP_GNU_entry_value) &&
+			c = cand_of(&expr[0], false);
+		if (c < 0 && (expr[0].atom == DW_OP_entry_value || expr[0].atom == DW_OP_GNU_entry_value) &&
 		    dwarf_getlocation_attr(at, &expr[0], &inner) == 0 && dwarf_getlocation(&inner, &ops, &n) == 0 &&
 		    n == 1)
-			reg = reg_of(&ops[0]);
+			c = cand_of(&ops[0], true);
+		if (c != PARAM_LOC_NO_REG)
+			reg = c;
 	}
 	return reg;
 }
@@ -57,8 +65,9 @@ static void walk(const struct param_loc_sections *s, const struct param_loc_cu *
 	Dwarf_Attribute at;
 	Dwarf_Die child;
 
-	if (dwarf_attr(die, DW_AT_location, &at)) {
-		int mine = param_loc__reg(s, cu, &at), theirs = libdw_reg(&at);
+	/* x86-64's first two argument registers, rdi and rsi, as expected */
+	for (int expected = 5; expected >= 4 && dwarf_attr(die, DW_AT_location, &at); expected--) {
+		int mine = param_loc__reg(s, cu, &at, expected), theirs = libdw_reg(&at, expected);
 
 		t->seen++;
 		t->lists += at.form == DW_FORM_sec_offset;
@@ -66,10 +75,11 @@ static void walk(const struct param_loc_sections *s, const struct param_loc_cu *
 			t->declined++;
 		} else {
 			t->answered++;
-			t->regs += mine >= 0;
+			t->regs += mine >= 0 && mine != PARAM_LOC_OTHER;
+			t->expected += mine == expected;
 			if (mine != theirs && t->wrong++ < 5)
-				diag("DIE 0x%llx: register %d, libdw says %d", (unsigned long long)dwarf_dieoffset(die),
-				     mine, theirs);
+				diag("DIE 0x%llx, expecting %d: register %d, libdw says %d",
+				     (unsigned long long)dwarf_dieoffset(die), expected, mine, theirs);
 		}
 	}
 	if (depth < 64 && dwarf_child(die, &child) == 0)
@@ -107,18 +117,66 @@ static bool check_file(const char *path, struct tally *t)
 	return true;
 }
 
+/* param_loc__reg on one hand-made DWARF 5 location list (entries of
+ * [start, end) = [0, 4), [4, 8), ...), expecting expected. */
+static int on_list(const unsigned char *exprs[], const size_t lens[], int n, int expected)
+{
+	unsigned char list[256], off[4] = { 0, 0, 0, 0 };
+	struct param_loc_sections s = { 0 };
+	struct param_loc_cu cu = { .version = 5, .address_size = 8, .offset_size = 4 };
+	Dwarf_Attribute at = { .code = DW_AT_location, .form = DW_FORM_sec_offset, .valp = off };
+	size_t len = 0;
+
+	for (int i = 0; i < n; i++) {
+		list[len++] = DW_LLE_offset_pair;
+		list[len++] = (unsigned char)(4 * i);
+		list[len++] = (unsigned char)(4 * i + 4);
+		list[len++] = (unsigned char)lens[i];
+		for (size_t k = 0; k < lens[i]; k++)
+			list[len++] = exprs[i][k];
+	}
+	list[len++] = DW_LLE_end_of_list;
+	s.loclists = list;
+	s.loclists_end = list + len;
+	return param_loc__reg(&s, &cu, &at, expected);
+}
+
+/* The rule on cases the compilers here may not make (pahole v1.31's scan). */
+static void synthetic(void)
+{
+	static const unsigned char r15[] = { DW_OP_reg15 }, r5[] = { DW_OP_reg5 }, r4[] = { DW_OP_reg4 };
+	static const unsigned char ev_r4[] = { DW_OP_entry_value, 1, DW_OP_reg4, DW_OP_stack_value };
+	static const unsigned char ev_r1[] = { DW_OP_entry_value, 1, DW_OP_reg1, DW_OP_stack_value };
+	static const unsigned char ev_b4[] = { DW_OP_entry_value, 2, DW_OP_breg4, 0, DW_OP_stack_value };
+	static const unsigned char deref[] = { DW_OP_breg7, 8, DW_OP_deref };
+
+	is_int(on_list((const unsigned char *[]){ r15, ev_r4 }, (size_t[]){ 1, 4 }, 2, 4), 4,
+	       "R15 first, then DW_OP_entry_value(RSI): in RSI, as expected (clang's bool)");
+	is_int(on_list((const unsigned char *[]){ r15, ev_r1 }, (size_t[]){ 1, 4 }, 2, 4), 1,
+	       "R15 first, then DW_OP_entry_value(RDX), expecting RSI: the last candidate, RDX");
+	is_int(on_list((const unsigned char *[]){ deref, r4 }, (size_t[]){ 3, 1 }, 2, 4), PARAM_LOC_NO_REG,
+	       "a plain register counts in the first entry only");
+	is_int(on_list((const unsigned char *[]){ r5 }, (size_t[]){ 1 }, 1, 5), 5, "RDI in the first entry: RDI");
+	is_int(on_list((const unsigned char *[]){ ev_b4 }, (size_t[]){ 5 }, 1, 4), PARAM_LOC_OTHER,
+	       "DW_OP_entry_value(DW_OP_breg4 0) is no register: never the expected one");
+	is_int(on_list((const unsigned char *[]){ deref }, (size_t[]){ 3 }, 1, 4), PARAM_LOC_NO_REG,
+	       "an expression of several operations gives nothing");
+}
+
 int main(void)
 {
 	const char *files[] = { "/proc/self/exe", getenv("BTFSTREAM") };
 	struct tally t = { 0 };
 
 	elf_version(EV_CURRENT);
+	synthetic();
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		if (files[i])
 			ok(check_file(files[i], &t), "%s: has DWARF", files[i]);
 	diag("%lu locations (%lu lists): %lu answered (%lu in a register), %lu declined", t.seen, t.lists, t.answered,
 	     t.regs, t.declined);
-	ok(t.lists > 50 && t.regs > 20, "there are location lists and registers to compare");
+	ok(t.lists > 50 && t.regs > 20 && t.expected > 10, "there are location lists and registers to compare "
+	   "(%lu the expected one)", t.expected);
 	ok(t.answered * 10 > t.seen * 9, "at least 90%% are answered without libdw");
 	is_int((int)t.wrong, 0, "every answer is libdw's");
 	done_testing();

@@ -67,6 +67,9 @@ for cc in gcc clang; do
 	[ "$(grep -c "skipping BTF encoding of function due to" "$TMP/f.$cc.V")" = \
 	  "$(grep -Ec "^(param_count|param_type|return_type)_mismatch	" "$TMP/f.$cc.rep")" ]
 	ok $? "$cc: one -V line per prototype mismatch, on stdout"
+	bad=""
+	for n in $(awk '{ print $1 }' "$TMP/f.$cc.V"); do func_line "$n" > /dev/null && bad="$bad $n"; done
+	[ -z "$bad" ]; ok $? "$cc: no name -V says was skipped is a FUNC (what pahole's btf_functions.sh checks)" || diag "in BTF:$bad"
 	for k in kf_plain kf_fast; do
 		id=$(func_line $k | sed 's/^\[\([0-9]*\)\].*/\1/')
 		grep -q "DECL_TAG 'bpf_kfunc' type_id=$id component_idx=-1" "$TMP/f.$cc.txt"

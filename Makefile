@@ -39,7 +39,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:%.c=$(O)/%)
 DEPS     := $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_BINS:=.d)
 
-.PHONY: all run check check-unit check-tsan bench install clean deps
+.PHONY: all run check check-unit check-tsan check-kernel bench install uninstall clean deps
 all: $(BIN)
 
 $(O)/%.o: %.c
@@ -90,12 +90,27 @@ check: deps
 check-tsan:
 	$(Q)$(MAKE) --no-print-directory O=$(O)-tsan SAN=thread WERROR=1 $(TSAN_TESTS)
 
+# make check-kernel: build, boot and run BPF programs on real kernels whose
+# BTF btfstream made (tests/kernel/check-kernel.sh; BTFSTREAM_KERNELS picks).
+check-kernel: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)prove --exec bash $(PROVE_FLAGS) -v tests/kernel/check-kernel.sh :: $(abspath $(BIN)) 2>&1 || \
+		(echo "check-kernel: FAILED"; exit 1)
+
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/bench.sh $(BIN)
 
+# make install: the binary, and the link named pahole that kbuild's PAHOLE=
+# points at (Kconfig-snippet). make uninstall removes both.
 install: $(BIN)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/btfstream
+	install -d $(DESTDIR)$(PREFIX)/libexec/btfstream
+	ln -sf ../../bin/btfstream $(DESTDIR)$(PREFIX)/libexec/btfstream/pahole
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/btfstream $(DESTDIR)$(PREFIX)/libexec/btfstream/pahole
+	-rmdir $(DESTDIR)$(PREFIX)/libexec/btfstream 2> /dev/null
 
 clean:
 	rm -rf $(O) $(O)-tsan

@@ -33,10 +33,15 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/btfstream-kernel.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 _n=0 _failed=0
 
-ok() { _n=$((_n + 1)); if [ "$1" -eq 0 ]; then echo "ok $_n - $2"; else echo "not ok $_n - $2"; _failed=$((_failed + 1)); fi; }
+ok() {	# ok STATUS DESCRIPTION; returns STATUS, so "ok ... || diag" explains a failure
+	_n=$((_n + 1))
+	if [ "$1" -eq 0 ]; then echo "ok $_n - $2"; else echo "not ok $_n - $2"; _failed=$((_failed + 1)); fi
+	return "$1"
+}
 skip() { _n=$((_n + 1)); echo "ok $_n # SKIP $1"; }
 diag() { echo "# $*"; }
 now() { date +%s; }
+ms() { echo $(($(date +%s%N) / 1000000)); }
 
 # ---- what every kernel needs --------------------------------------------
 
@@ -103,10 +108,13 @@ build() {
 	sha256sum < "$BTFSTREAM" > "$O/.btfstream-id"
 	# what kbuild passed the last time it ran pahole (a reused tree may not)
 	grep -q -- "-J" "$WORK/pahole.log" && cp "$WORK/pahole.log" "$O/.btfstream-pahole.log"
+	: > "$WORK/pahole-extmod.log"
 	[ -z "$EXTMOD" ] && return 0
 	# the out-of-tree module, built in a copy (kbuild writes beside the sources)
+	: > "$WORK/pahole.log"
 	rm -rf "$WORK/extmod" && cp -r "$HERE/extmod" "$WORK/extmod" &&
-		kmake M="$WORK/extmod" modules >> "$WORK/build-$v.log" 2>&1
+		kmake M="$WORK/extmod" modules >> "$WORK/build-$v.log" 2>&1 || return 1
+	cp "$WORK/pahole.log" "$WORK/pahole-extmod.log"
 }
 
 # section .BTF of ELF $1 into file $2
@@ -177,19 +185,25 @@ secinfo() {
 compare_pahole() {
 	local v=$1 t0 t1
 	dump_btf "$O/vmlinux" "$WORK/kernel.btf"
-	t0=$(now)
+	t0=$(ms)
 	"$BTFSTREAM" -J -j --btf_gen_floats --lang_exclude=rust --skip_encoding_btf_inconsistent_proto --btf_gen_optimized \
 		--btf_encode_detached="$WORK/ours.btf" --funcs-report "$WORK/funcs.rep" "$O/vmlinux"
-	t1=$(now)
+	t1=$(ms)
 	"$BTFSTREAM" diff -q "$WORK/kernel.btf" "$WORK/ours.btf"
 	ok $? "$v: btfstream on the final vmlinux gives the types of the .BTF kbuild linked in"
 	if ! pahole -J --btf_gen_floats --lang_exclude=rust --btf_encode_detached="$WORK/p124.btf" "$O/vmlinux" > /dev/null 2>&1; then
 		skip "$v: Debian's pahole cannot encode this vmlinux"
 		return
 	fi
-	diag "$v: BTF of the vmlinux: btfstream $((t1 - t0)) s, pahole 1.24 $(($(now) - t1)) s (wall, rounded)"
-	"$BTFSTREAM" diff --ignore-kinds FUNC,FUNC_PROTO,VAR,DATASEC --show 5 "$WORK/p124.btf" "$WORK/kernel.btf" > "$WORK/p.diff"
-	ok $? "$v: the same types as pahole 1.24 but FUNC, FUNC_PROTO, VAR, DATASEC" || sed 's/^/# /' "$WORK/p.diff" | tail -8
+	diag "$v: BTF of the vmlinux (-j, wall): btfstream $((t1 - t0)) ms, pahole 1.24 $(($(ms) - t1)) ms"
+	# DECL_TAGs: pahole 1.24 has no decl_tag_kfuncs; the rest must be equal
+	"$BTFSTREAM" diff --ignore-kinds FUNC,FUNC_PROTO,VAR,DATASEC,DECL_TAG --show 5 "$WORK/p124.btf" "$WORK/kernel.btf" \
+		> "$WORK/p.diff"
+	ok $? "$v: the same types as pahole 1.24 but FUNC, FUNC_PROTO, VAR, DATASEC, DECL_TAG" ||
+		sed 's/^/# /' "$WORK/p.diff" | tail -8
+	! bpftool btf dump file "$WORK/kernel.btf" format raw | grep "^\[[0-9]*\] DECL_TAG" |
+		grep -v "DECL_TAG 'bpf_\(kfunc\|fastcall\)' type_id=[0-9]* component_idx=-1$" | grep -q .
+	ok $? "$v: its DECL_TAGs ($(bpftool btf dump file "$WORK/kernel.btf" format raw | grep -c '] DECL_TAG ')) are kfunc tags (decl_tag_kfuncs)"
 	secinfo "$WORK/p124.btf" > "$WORK/p124.sec"
 	secinfo "$WORK/kernel.btf" > "$WORK/kernel.sec"
 	! diff "$WORK/p124.sec" "$WORK/kernel.sec" | grep '^[<>]' | grep -v "(VAR 'fixed_percpu_data')$" | grep -q .
@@ -237,7 +251,9 @@ for v in $KERNELS; do
 		{ grep -B2 -A8 -i "error\|pahole\|btfstream" "$WORK/build-$v.log" | tail -30 | sed 's/^/# /'; continue; }
 	grep -q "^CONFIG_DEBUG_INFO_BTF=y" "$O/.config" && grep -q "^CONFIG_PAHOLE_VERSION=131" "$O/.config"
 	ok $? "$v: Kconfig took btfstream as pahole v1.31 and kept DEBUG_INFO_BTF"
-	sed "s|$O|\$O|g; s|$WORK|\$W|g; s/ [^ ]*\.ko$/ MODULE.ko/; s/^/# $v: kbuild ran: /" "$O/.btfstream-pahole.log" | sort -u
+	sed "s|$O|\$O|g; s/ [^ ]*\.ko$/ MODULE.ko/; s/^/# $v: kbuild ran: /" "$O/.btfstream-pahole.log" | sort -u
+	sed "s/ [^ ]*\.ko$/ MODULE.ko/; s/^/# $v: kbuild ran for the out-of-tree module: /" "$WORK/pahole-extmod.log" |
+		grep -- -J | sort -u
 	grep -q -- "--btf_base" "$O/.btfstream-pahole.log"; ok $? "$v: kbuild ran it for the vmlinux and for modules (--btf_base)"
 	[ -n "$MAKEVARS" ] && ! grep -q "clang" "$O/include/generated/compile.h" 2> /dev/null &&
 		diag "$v: warning: the compiler is not clang"
@@ -252,7 +268,7 @@ for v in $KERNELS; do
 		{ sed 's/^/# /' "$WORK/initramfs.log" | tail -5; continue; }
 	t0=$(now)
 	boot
-	diag "$v: QEMU ran $(($(now) - t0)) s"
+	diag "$v: QEMU booted it and ran the tests in $(($(now) - t0)) s"
 	results "$v"
 	grep -a "^BTFTEST not ok\|Kernel panic\|BUG:" "$WORK/console.log" | head -5 | sed 's/^/# /'
 done

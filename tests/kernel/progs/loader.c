@@ -212,9 +212,14 @@ static int t_user(int tagged)
 		bpf_program__set_log_buf(p, verifier_log, sizeof(verifier_log));
 	}
 	err = probes__load(sk);
-	if (tagged)
-		return result(err && strstr(verifier_log, "user memory"),
-			      "a direct read of a __user pointer: %s", err ? log_tail() : "loaded");
+	if (tagged) {
+		const char *why = strstr(verifier_log, "user memory");
+
+		while (why && why > verifier_log && why[-1] != ';' && why[-1] != '\n')
+			why--;	/* the start of the verifier's sentence */
+		return result(err && why, "a direct read of a __user pointer: %.*s", why ? 60 : 7,
+			      why ? why : "loaded");
+	}
 	return result(!err, "a direct read of a __user pointer without type tags: %s", err ? log_tail() : "loaded");
 }
 

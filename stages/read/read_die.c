@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <linux/btf.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -421,3 +422,15 @@ void *scratch_to_arena(struct dwarf_reader *r, size_t n, size_t elem)
  * lock; the location reads (read_var.c, read_func.c) take this lock. */
 pthread_mutex_t getlocation_lock = PTHREAD_MUTEX_INITIALIZER;
 
+int walk_done(struct dwarf_reader *r, Dwarf_Die *die, int res, uint32_t n, const char *what)
+{
+	char msg[64];
+
+	if (res < 0)
+		return reader_fail(r, die, -EINVAL, "corrupt DIE tree");
+	children_done(r, die);
+	if (!what || n <= 0xffff)
+		return 0;
+	snprintf(msg, sizeof(msg), "more than 65535 %s", what);
+	return reader_fail(r, die, -E2BIG, msg);
+}

@@ -102,6 +102,11 @@ static inline void children_done(struct dwarf_reader *r, Dwarf_Die *die)
 	die_attrs__children_done(&r->attrs, die);
 }
 
+/* After a walk over die's children that stopped with res (first_child's
+ * or next_sibling's result): a corrupt tree, or, with what, more than 65535
+ * of them (n) for BTF's 16-bit vlen, is an error; else 0. */
+int walk_done(struct dwarf_reader *r, Dwarf_Die *die, int res, uint32_t n, const char *what);
+
 /* read_types.c: the records of a type DIE of this tag; 1 if the tag is not
  * a type's. read_struct.c: a STRUCT/UNION (FWD if declared only), leaving
  * its nested type definitions in r->nested_todo for the walk. */

@@ -182,11 +182,8 @@ static int read_members(struct dwarf_reader *r, Dwarf_Die *die, long idx, uint32
 		    push_u32(&r->nested, &r->nnested, &r->nested_cap, (uint32_t)dwarf_dieoffset(&child)))
 			return -ENOMEM;
 	} while ((res = next_sibling(r, &child)) == 0);
-	if (res < 0)
-		return reader_fail(r, die, -EINVAL, "corrupt DIE tree");
-	children_done(r, die);
-	if (i > 0xffff)
-		return reader_fail(r, die, -E2BIG, "more than 65535 members");
+	if ((err = walk_done(r, die, res, i, "members")))
+		return err;
 	r->recs[idx].kflag = kflag;
 	r->recs[idx].vlen = (uint16_t)i;
 	*nmem = i;

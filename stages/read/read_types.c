@@ -196,7 +196,7 @@ static int read_enum(struct dwarf_reader *r, Dwarf_Die *die)
 	bool is_signed = false;
 	uint32_t name, n = 0;
 	long idx;
-	int res;
+	int res, err;
 
 	die_udata(r, die, DW_AT_byte_size, &size);
 	if (die_name(r, die, &name))
@@ -218,11 +218,8 @@ static int read_enum(struct dwarf_reader *r, Dwarf_Die *die)
 			n++;
 		} while ((res = next_sibling(r, &child)) == 0);
 	}
-	if (res < 0)
-		return reader_fail(r, die, -EINVAL, "corrupt DIE tree");
-	children_done(r, die);
-	if (n > 0xffff)
-		return reader_fail(r, die, -E2BIG, "more than 65535 enumerators");
+	if ((err = walk_done(r, die, res, n, "enumerators")))
+		return err;
 	if (n && !(vals = scratch_to_arena(r, n, sizeof(*vals))))
 		return -ENOMEM;
 	if ((idx = add_rec(r, size > 4 && r->opts->enum64 ? BTF_KIND_ENUM64 : BTF_KIND_ENUM)) < 0)
@@ -261,9 +258,8 @@ static int read_subroutine(struct dwarf_reader *r, Dwarf_Die *die)
 			n++;
 		} while ((res = next_sibling(r, &child)) == 0);
 	}
-	if (res < 0)
-		return reader_fail(r, die, -EINVAL, "corrupt DIE tree");
-	children_done(r, die);
+	if ((err = walk_done(r, die, res, 0, NULL)))
+		return err;
 	if (variadic) {	/* a variadic tail: {0, void} */
 		if (!(p = scratch_at(r, n, sizeof(*p))))
 			return -ENOMEM;

@@ -4,7 +4,7 @@
 O       ?= build
 PREFIX  ?= /usr/local
 CC      ?= gcc
-PKGS    := libdw libelf libbpf liburcu-cds liburcu
+PKGS    := libdw libelf libbpf liburcu-cds liburcu libzstd
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

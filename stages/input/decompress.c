@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #ifndef ELFCOMPRESS_ZSTD
 #define ELFCOMPRESS_ZSTD 2
@@ -48,6 +49,7 @@ struct zsec {
 	uint64_t flags;			/* sh_flags */
 	uint64_t plain_size, plain_align;
 	uint64_t new_off;		/* where its plain bytes go in the image */
+	uint32_t type;			/* ELFCOMPRESS_ZLIB or ELFCOMPRESS_ZSTD */
 };
 
 /* The Chdr of a section at p (size bytes): type, plain size and alignment,
@@ -129,17 +131,30 @@ static int find_compressed(struct input *in, const GElf_Ehdr *eh, struct zsec **
 		if (!read_chdr(in, (const unsigned char *)in->map + z.off, z.size, &type, &z, &hdr) ||
 		    z.plain_size > ((uint64_t)1 << 40))
 			return fail__set(f, -EINVAL, "input: %s: corrupt compressed section %s", in->path, name);
-		if (type == ELFCOMPRESS_ZSTD)
-			return fail__set(f, -ENOTSUP, "input: %s: zstd-compressed DWARF (section %s) is not supported; "
-					 "decompress it first: objcopy --decompress-debug-sections IN OUT", in->path, name);
-		if (type != ELFCOMPRESS_ZLIB)
+		if (type != ELFCOMPRESS_ZLIB && type != ELFCOMPRESS_ZSTD)
 			return fail__set(f, -ENOTSUP, "input: %s: section %s is compressed with unknown type %u", in->path,
 					 name, type);
 		if (GROW(*out, cap, *n + 1, 16))
 			return fail__set(f, -ENOMEM, "input: %s: out of memory", in->path);
+		z.type = type;
 		(*out)[(*n)++] = z;
 	}
 	(void)eh;
+	return 0;
+}
+
+/* A zstd section (one or more frames) into the image: exactly plain_size
+ * bytes, or an error. */
+static int unzstd_one(const struct input *in, unsigned char *img, const struct zsec *z, uint64_t hdr,
+		      struct fail *f)
+{
+	size_t got = ZSTD_decompress(img + z->new_off, z->plain_size, (const char *)in->map + z->off + hdr,
+				     z->size - hdr);
+
+	if (ZSTD_isError(got) || got != z->plain_size)
+		return fail__set(f, -EINVAL, "input: %s: corrupt zstd-compressed section at file offset 0x%llx%s%s",
+				 in->path, (unsigned long long)z->off, ZSTD_isError(got) ? ": " : "",
+				 ZSTD_isError(got) ? ZSTD_getErrorName(got) : "");
 	return 0;
 }
 
@@ -149,6 +164,9 @@ static int inflate_one(const struct input *in, unsigned char *img, const struct 
 	uint64_t hdr = in->elf_class == ELFCLASS64 ? 24 : 12;
 	z_stream s = { 0 };
 	int ret;
+
+	if (z->type == ELFCOMPRESS_ZSTD)
+		return unzstd_one(in, img, z, hdr, f);
 
 	if (inflateInit(&s) != Z_OK)
 		return fail__set(f, -ENOMEM, "input: %s: out of memory", in->path);

@@ -1,7 +1,8 @@
 /* stages/input/decompress.h: compressed DWARF made plain, once, for every handle.
  *
  * gcc -gz and the kernel's CONFIG_DEBUG_INFO_COMPRESSED write .debug_*
- * sections with SHF_COMPRESSED (an Elf{32,64}_Chdr, then a zlib stream).
+ * sections with SHF_COMPRESSED (an Elf{32,64}_Chdr, then a zlib stream, or
+ * zstd frames with ELFCOMPRESS_ZSTD: -gz=zstd, CONFIG_DEBUG_INFO_COMPRESSED_ZSTD).
  * libdw decompresses such a section in place in the Elf handle it opens,
  * header included; over one shared mapping the other handles then saw
  * half-changed headers. Instead, before any handle is opened, the input is
@@ -13,8 +14,9 @@
  * The image is memory of the process: its pages are never released behind
  * the writer (input->pinned), so a compressed vmlinux costs its whole
  * decompressed DWARF in RSS (libdw in pahole holds the same).
- * zstd (ELFCOMPRESS_ZSTD) and GNU .zdebug_* sections are refused with a
- * clear error. Main thread, in input__open.
+ * Both zlib and zstd are read here (libzstd: elfutils 0.188, Debian 12's,
+ * cannot read zstd at all); GNU .zdebug_* sections are refused with a clear
+ * error. Main thread, in input__open.
  */
 #ifndef BTFSTREAM_DECOMPRESS_H
 #define BTFSTREAM_DECOMPRESS_H

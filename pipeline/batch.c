@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "stages/common/btf_bits.h"
 #include "stages/common/log.h"
 #include "stages/dedup/base_prune.h"
 #include "stages/common/grow.h"
@@ -120,6 +121,16 @@ int batch__run(const struct pipeline_opts *tmpl, char *const *inputs, size_t n, 
 		pr_warn("btfstream: input: %s: cannot read base BTF (raw BTF, or an ELF file with .BTF): %s", o.base,
 			strerror(errno));
 		return -errno;
+	}
+	if (o.base_btf) {
+		char why[256];
+		int err = btf_bits__why(o.base_btf, why, sizeof(why));
+
+		if (err) {
+			pr_warn("btfstream: input: %s: base BTF: %s", o.base, why);
+			btf__free((struct btf *)o.base_btf);
+			return err;
+		}
 	}
 	if (o.base_btf && base_prune__enabled() && !(o.base_prune = base_prune__new((struct btf *)o.base_btf))) {
 		btf__free((struct btf *)o.base_btf);

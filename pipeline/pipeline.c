@@ -22,6 +22,7 @@
 
 #include "pipeline/sizing.h"
 #include "pipeline/threads.h"
+#include "stages/common/btf_bits.h"
 #include "stages/common/log.h"
 #include "stages/dedup/base_prune.h"
 #include "stages/dedup/dedup.h"
@@ -114,6 +115,12 @@ static int stage_open(struct pipeline *p, struct run_stats *s)
 	else if (o->base && !(p->base = btf__parse(o->base, NULL)))
 		return fail__set(&p->fail, -errno, "input: %s: cannot read base BTF (raw BTF, or an ELF file with "
 				 ".BTF): %s", o->base, strerror(errno));
+	if (o->base && !o->base_btf) {
+		char why[256];
+
+		if ((err = btf_bits__why(p->base, why, sizeof(why))))
+			return fail__set(&p->fail, err, "input: %s: base BTF: %s", o->base, why);
+	}
 	if ((err = input__open(&p->in, o->input, &p->fail)) ||
 	    (err = cu_index__build(&p->idx, p->in.dwarf, o->input, &p->fail, index_progress, &p->in)) ||
 	    (err = elf_vars__build(&p->vars, &p->in, o->features.global_var, &p->fail)) ||

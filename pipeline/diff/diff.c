@@ -13,6 +13,7 @@
  */
 #include "pipeline/diff/diff.h"
 #include "pipeline/diff/btf_canon.h"
+#include "stages/common/btf_bits.h"
 #include "stages/common/log.h"
 
 #include <bpf/btf.h>
@@ -460,8 +461,15 @@ static struct btf *diff_load(const char *path, struct btf *base)
 		btf = btf__parse_elf_split(path, base);
 	else
 		btf = btf__parse_raw_split(path, base);
-	if (btf)
-		return btf;
+	if (btf) {
+		char why[256];
+
+		if (!btf_bits__why(btf, why, sizeof(why)))
+			return btf;
+		pr_warn("btfstream diff: %s: %s", path, why);
+		btf__free(btf);
+		return NULL;
+	}
 	err = errno;
 	if (fmt == FMT_ELF && err == ENOENT)
 		pr_warn("btfstream diff: %s: ELF file has no .BTF section", path);

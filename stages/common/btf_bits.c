@@ -1,5 +1,5 @@
 /* stages/common/btf_bits.c: see btf_bits.h. */
-#include "btf_bits.h"
+#include "stages/common/btf_bits.h"
 
 #include <errno.h>
 #include <stdio.h>

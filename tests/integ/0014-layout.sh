@@ -26,7 +26,7 @@ allowed() {
 }
 
 bad=""
-for f in $(git ls-files 'stages/*.[ch]' 'pipeline/*.[ch]' 'queue/*.[ch]' 'strtab/*.[ch]' 2> /dev/null ||
+for f in $(git ls-files --cached --others --exclude-standard 'stages/*.[ch]' 'pipeline/*.[ch]' 'queue/*.[ch]' 'strtab/*.[ch]' 2> /dev/null ||
 	find stages pipeline queue strtab -name '*.[ch]'); do
 	dir=$(dirname "$f")
 	rule=$(allowed "$dir")

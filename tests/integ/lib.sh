@@ -10,9 +10,10 @@ _n=0
 _failed=0
 
 plan() { echo "1..$1"; }
-ok() {	# ok COND-EXIT-CODE DESCRIPTION
+ok() {	# ok COND-EXIT-CODE DESCRIPTION; returns it, so "ok ... || diag" explains a failure
 	_n=$((_n + 1))
 	if [ "$1" -eq 0 ]; then echo "ok $_n - $2"; else echo "not ok $_n - $2"; _failed=$((_failed + 1)); fi
+	return "$1"
 }
 skip() { _n=$((_n + 1)); echo "ok $_n # SKIP $1"; }
 diag() { echo "# $*"; }

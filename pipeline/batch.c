@@ -14,9 +14,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "stages/common/btf_bits.h"
 #include "stages/common/log.h"
 #include "stages/dedup/base_prune.h"
+#include "stages/input/base_btf.h"
 #include "stages/common/grow.h"
 
 static char **found;
@@ -117,18 +117,12 @@ int batch__run(const struct pipeline_opts *tmpl, char *const *inputs, size_t n, 
 		pr_warn("btfstream: batch: %s: cannot create the output folder: %s", outdir, strerror(errno));
 		return -errno;
 	}
-	if (o.base && !(o.base_btf = btf__parse(o.base, NULL))) {
-		pr_warn("btfstream: input: %s: cannot read base BTF (raw BTF, or an ELF file with .BTF): %s", o.base,
-			strerror(errno));
-		return -errno;
-	}
-	if (o.base_btf) {
-		char why[256];
-		int err = btf_bits__why(o.base_btf, why, sizeof(why));
+	if (o.base) {
+		char why[512];
+		int err;
 
-		if (err) {
-			pr_warn("btfstream: input: %s: base BTF: %s", o.base, why);
-			btf__free((struct btf *)o.base_btf);
+		if (!(o.base_btf = base_btf__load(o.base, &err, why, sizeof(why)))) {
+			pr_warn("btfstream: input: %s: %s", o.base, why);
 			return err;
 		}
 	}

@@ -22,12 +22,12 @@
 
 #include "pipeline/sizing.h"
 #include "pipeline/threads.h"
-#include "stages/common/btf_bits.h"
 #include "stages/common/log.h"
 #include "stages/dedup/base_prune.h"
 #include "stages/dedup/dedup.h"
 #include "stages/dedup/merge.h"
 #include "stages/emit/emit.h"
+#include "stages/input/base_btf.h"
 #include "stages/input/cu_index.h"
 #include "stages/input/elf_funcs.h"
 #include "stages/input/elf_kfuncs.h"
@@ -112,14 +112,11 @@ static int stage_open(struct pipeline *p, struct run_stats *s)
 	stats__clock_start(&m, "cu_index");
 	if (o->base_btf)
 		p->base = (struct btf *)o->base_btf;	/* read-only use; the caller owns it */
-	else if (o->base && !(p->base = btf__parse(o->base, NULL)))
-		return fail__set(&p->fail, -errno, "input: %s: cannot read base BTF (raw BTF, or an ELF file with "
-				 ".BTF): %s", o->base, strerror(errno));
-	if (o->base && !o->base_btf) {
-		char why[256];
+	else if (o->base) {
+		char why[512];
 
-		if ((err = btf_bits__why(p->base, why, sizeof(why))))
-			return fail__set(&p->fail, err, "input: %s: base BTF: %s", o->base, why);
+		if (!(p->base = base_btf__load(o->base, &err, why, sizeof(why))))
+			return fail__set(&p->fail, err, "input: %s: %s", o->base, why);
 	}
 	if ((err = input__open(&p->in, o->input, &p->fail)) ||
 	    (err = cu_index__build(&p->idx, p->in.dwarf, o->input, &p->fail, index_progress, &p->in)) ||

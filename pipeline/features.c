@@ -26,7 +26,9 @@ static const struct {
 	{ "consistent_func", offsetof(struct btf_features, consistent_func), true },
 	{ "decl_tag_kfuncs", offsetof(struct btf_features, decl_tag_kfuncs), true },
 	{ "reproducible_build", offsetof(struct btf_features, reproducible_build), false },
+	{ "distilled_base", offsetof(struct btf_features, distilled_base), false },
 	{ "global_var", offsetof(struct btf_features, global_var), false },
+	{ "layout", offsetof(struct btf_features, layout), false },
 };
 
 #define NFEATURES (sizeof(table) / sizeof(table[0]))
@@ -38,7 +40,6 @@ static struct {
 	const char *effect;
 	bool warned;
 } not_yet[] = {
-	{ "distilled_base", "split BTF is written without a .BTF.base section", false },
 	{ "attributes", "type and decl tags with kind_flag 1 are not written", false },
 };
 

@@ -348,6 +348,7 @@ static int parse_args(int argc, char **argv, struct cli *c)
 		case 'o':
 		case OPT_DETACHED:
 			c->o.output = optarg;
+			c->o.detached_as_pahole = opt == OPT_DETACHED;
 			break;
 		case 'j': case OPT_STATS: case OPT_QUEUE: case OPT_WINDOW:
 		case OPT_BATCH_RECORDS: case OPT_MEMORY_LIMIT: case OPT_LANG_EXCLUDE:

@@ -6,7 +6,8 @@
  *      batches, the merge thread dedups each batch into the whole
  *   3. the writer's end of the stream: DATASECs and FUNCs, on the merged BTF
  *   4. the final dedup, while another thread frees the read side
- *   5. emit
+ *   5. distill (split BTF with distilled_base: the .BTF.base)
+ *   6. emit
  * Each stage hands its product to the next through this file; none calls
  * back into it.
  */
@@ -26,6 +27,7 @@
 #include "stages/dedup/base_prune.h"
 #include "stages/dedup/dedup.h"
 #include "stages/dedup/merge.h"
+#include "stages/distill/distill.h"
 #include "stages/emit/emit.h"
 #include "stages/input/base_btf.h"
 #include "stages/input/cu_index.h"
@@ -55,6 +57,7 @@ struct pipeline {
 	struct btf_writer writer;
 	struct merger merger;		/* the merge thread's until it is joined */
 	struct btf *btf;		/* the merged BTF, taken from the merger */
+	struct btf *dist_base;		/* distilled base under btf (stage 5), or NULL */
 	struct anchor_ids fin;		/* its anchors' final ids, for the writer's end */
 	pthread_t cleanup_tid;		/* frees the read side during dedup */
 	bool cleanup_started;
@@ -307,27 +310,103 @@ static int stage_dedup(struct pipeline *p, struct run_stats *s)
 	return err;
 }
 
-/* ---- 5. emit ---- */
+/* ---- 5. distill ---- */
+
+static int stage_distill(struct pipeline *p, struct run_stats *s)
+{
+	struct btf *split = NULL;
+	struct stage_clock m;
+	int err;
+
+	stats__clock_start(&m, "distill");
+	err = distill__run(p->btf, &p->dist_base, &split, p->opts->input, &p->fail);
+	if (!err) {
+		btf__free(p->btf);
+		p->btf = split;
+		s->distilled_base_types = btf__type_cnt(p->dist_base) - 1;
+	}
+	stats__clock_stop(&m, s, err ? 0 : s->distilled_base_types, "base types");
+	return err;
+}
+
+/* ---- 6. emit ---- */
+
+/* The raw BTF of b in the target's byte order, for one section. */
+static int section_of(struct pipeline *p, struct btf *b, const char *name, struct emit_section *sec)
+{
+	sec->name = name;
+	sec->data = emit__raw_data(b, p->in.big_endian, &sec->size, &p->fail, p->opts->output);
+	return sec->data ? 0 : p->fail.err;
+}
+
+/* layout: base BTF gets kernel 7.1's layout section; split BTF does not
+ * (as pahole: a module's BTF is parsed with its base's). *buf: the new
+ * bytes, freed by the caller. */
+static int add_layout(struct pipeline *p, struct emit_section *sec, void **buf)
+{
+	int err;
+
+	if (!p->opts->features.layout)
+		return 0;
+	if (p->base) {
+		pr_info("btfstream: %s: layout: written for base BTF only, not for split BTF (as pahole)",
+			p->opts->input);
+		return 0;
+	}
+	err = emit__add_layout(sec->data, sec->size, p->in.big_endian, buf, &sec->size);
+	if (err)
+		return fail__set(&p->fail, err, "emit: %s: cannot add the layout section: %s", p->opts->output,
+				 strerror(-err));
+	sec->data = *buf;
+	return 0;
+}
 
 static int stage_emit(struct pipeline *p, struct run_stats *s)
 {
 	const struct pipeline_opts *o = p->opts;
+	struct emit_section secs[2] = { { .name = ".BTF" }, { .name = ".BTF.base" } };
 	struct stage_clock m;
+	void *layout_buf = NULL;
 	size_t bytes = 0;
 	int err;
 
 	stats__clock_start(&m, "emit");
-	if (o->embed) {
-		const void *data = emit__raw_data(p->btf, p->in.big_endian, &bytes, &p->fail, o->output);
-
-		/* the input is mapped; the copy is made from the file, which the
-		 * mapping never changed (it is private) */
-		err = data ? emit__elf(o->input, o->output, data, bytes, &p->fail) : p->fail.err;
-	} else {
-		err = emit__raw(p->btf, p->in.big_endian, o->output, &bytes, &p->fail);
-	}
-	stats__clock_stop(&m, s, err ? 0 : 1, "files")->bytes = bytes;
+	err = section_of(p, p->btf, ".BTF", &secs[0]);
+	if (!err)
+		err = add_layout(p, &secs[0], &layout_buf);
+	if (!err && p->dist_base)
+		err = section_of(p, p->dist_base, ".BTF.base", &secs[1]);
+	if (!err && o->embed)
+		/* the input is mapped; the copy is made from the file, which
+		 * the mapping never changed (it is private) */
+		err = emit__elf(o->input, o->output, secs, 2, &p->fail);
+	else if (!err)
+		err = emit__raw_files(o->output, secs, p->dist_base ? 2 : 1, &p->fail);
+	bytes = secs[0].size + secs[1].size;
+	free(layout_buf);
+	stats__clock_stop(&m, s, err ? 0 : 1, "files")->bytes = err ? 0 : bytes;
 	return err;
+}
+
+/* distilled_base applies to split BTF, written into an ELF file or by -o;
+ * pahole ignores it for --btf_encode_detached, and so does btfstream there
+ * (one line under -v). */
+static bool wants_distill(const struct pipeline *p)
+{
+	const struct pipeline_opts *o = p->opts;
+
+	if (!o->features.distilled_base)
+		return false;
+	if (!p->base) {
+		pr_info("btfstream: %s: distilled_base: not split BTF (no --base), nothing to distill", o->input);
+		return false;
+	}
+	if (!o->embed && o->detached_as_pahole) {
+		pr_info("btfstream: %s: distilled_base: no .BTF.base for --btf_encode_detached output (as pahole)",
+			o->input);
+		return false;
+	}
+	return true;
 }
 
 static int run_stages(struct pipeline *p, struct run_stats *s)
@@ -343,6 +422,8 @@ static int run_stages(struct pipeline *p, struct run_stats *s)
 		start_cleanup(p);
 	if (!err)
 		err = stage_dedup(p, s);
+	if (!err && wants_distill(p))
+		err = stage_distill(p, s);
 	if (!err)
 		err = stage_emit(p, s);
 	return err;
@@ -372,6 +453,7 @@ int pipeline__run(const struct pipeline_opts *opts, struct run_stats *stats)
 	merger__fini(&p.merger);
 	anchor_ids__free(&p.fin);
 	btf__free(p.btf);
+	btf__free(p.dist_base);
 	base_prune__free(p.prune);
 	if (p.base != opts->base_btf)
 		btf__free(p.base);

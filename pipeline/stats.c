@@ -94,6 +94,9 @@ void stats__print_table(const struct run_stats *s, FILE *out)
 	if (s->base_types)
 		fprintf(out, "base: %llu types, %llu hidden from the final dedup (stages/dedup/base_prune.h)\n",
 			(unsigned long long)s->base_types, (unsigned long long)s->base_hidden);
+	if (s->distilled_base_types)
+		fprintf(out, "distilled base: %llu types (.BTF.base, stages/distill/distill.h)\n",
+			(unsigned long long)s->distilled_base_types);
 	fprintf(out, "features: %s\n", s->features ? s->features : "");
 	fprintf(out, "functions: %llu names;", (unsigned long long)s->funcs.names);
 	for (int v = 0; v < FV_COUNT; v++)
@@ -108,13 +111,13 @@ void stats__print_json(const struct run_stats *s, FILE *out)
 {
 	fprintf(out, "{\"jobs\":%u,\"wall_ns\":%llu,\"cpu_ns\":%llu,\"peak_rss_kb\":%llu,"
 		     "\"peak_anon_kb\":%llu,\"types_before_dedup\":%llu,\"types_after_dedup\":%llu,"
-		     "\"strings\":%llu,\"base_types\":%llu,\"base_hidden\":%llu,\"window\":%u,"
+		     "\"strings\":%llu,\"base_types\":%llu,\"base_hidden\":%llu,\"distilled_base_types\":%llu,\"window\":%u,"
 		     "\"max_cu_arena_bytes\":%llu,\"features\":\"%s\",\"stages\":[",
 		s->jobs, (unsigned long long)s->wall_ns, (unsigned long long)s->cpu_ns,
 		(unsigned long long)s->peak_rss_kb, (unsigned long long)s->peak_anon_kb,
 		(unsigned long long)s->types_before_dedup, (unsigned long long)s->types_after_dedup,
 		(unsigned long long)s->strings, (unsigned long long)s->base_types,
-		(unsigned long long)s->base_hidden, s->window, (unsigned long long)s->max_cu_arena_bytes,
+		(unsigned long long)s->base_hidden, (unsigned long long)s->distilled_base_types, s->window, (unsigned long long)s->max_cu_arena_bytes,
 		s->features ? s->features : "");
 	for (unsigned int i = 0; i < s->nstages; i++) {
 		const struct stage_stat *st = &s->stages[i];

@@ -37,6 +37,7 @@ struct run_stats {
 	uint64_t peak_anon_kb;		/* max RssAnon sampled at stage boundaries */
 	uint64_t types_before_dedup, types_after_dedup;
 	uint64_t base_types, base_hidden;	/* --base: its types; hidden from the final dedup */
+	uint64_t distilled_base_types;	/* distilled_base: types in the .BTF.base */
 	uint64_t strings;
 	uint64_t max_cu_arena_bytes;	/* largest per-CU payload arena */
 	unsigned int window;		/* reorder window used, CUs */

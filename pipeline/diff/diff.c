@@ -12,6 +12,7 @@
  *      to each other, cut around the first place where they differ.
  */
 #include "pipeline/diff/diff.h"
+#include "pipeline/diff/distilled.h"
 #include "pipeline/diff/btf_canon.h"
 #include "stages/common/btf_bits.h"
 #include "stages/common/log.h"
@@ -318,6 +319,8 @@ static const char diff_usage[] =
 	"usage: btfstream diff [options] A B\n"
 	"Compare two BTF files (raw BTF or ELF with .BTF) independently of type ids.\n"
 	"  --base FILE          A and B are split BTF on top of FILE; compare only their own types\n"
+	"                       (an ELF file with a .BTF.base, a distilled base, is read on that\n"
+	"                       without --base, and relocated onto FILE with it, as the kernel would)\n"
 	"  --ignore-kinds LIST  comma-separated kinds not to compare (e.g. FUNC,FUNC_PROTO)\n"
 	"  --show N             print up to N example differences per kind (default 5)\n"
 	"  --ignore-func-linkage  FUNCs that differ only in static/global count as equal\n"
@@ -449,18 +452,56 @@ static enum file_format sniff_format(const char *path)
 	return FMT_NONE;
 }
 
-static struct btf *diff_load(const char *path, struct btf *base)
+/* An ELF file with a distilled base (.BTF.base): its .BTF on that, or,
+ * with a base given, moved onto the base as the kernel would
+ * (pipeline/diff/distilled.h). 1 with *out (and *own_base, to free after
+ * it) set, 0 if the file has no .BTF.base, -1 after the error line. */
+static int diff_load_distilled(const char *path, struct btf *base, struct btf **out, struct btf **own_base)
+{
+	struct btf *dist_base, *split;
+	char why[256];
+	int r;
+
+	r = distilled__load_elf(path, &dist_base, &split, why, sizeof(why));
+	if (r <= 0) {
+		if (r < 0)
+			pr_warn("btfstream diff: %s: %s", path, why);
+		return r < 0 ? -1 : 0;
+	}
+	if (base) {
+		*out = distilled__relocate(split, base, why, sizeof(why));
+		btf__free(split);
+		btf__free(dist_base);
+		if (!*out) {
+			pr_warn("btfstream diff: %s: cannot relocate its BTF onto the given base: %s", path, why);
+			return -1;
+		}
+		pr_info("btfstream diff: %s: .BTF relocated from its .BTF.base onto the given base", path);
+		return 1;
+	}
+	*out = split;
+	*own_base = dist_base;
+	return 1;
+}
+
+static struct btf *diff_load(const char *path, struct btf *base, struct btf **own_base)
 {
 	enum file_format fmt = sniff_format(path);
-	struct btf *btf;
+	struct btf *btf = NULL;
 	int err;
 
 	if (fmt == FMT_NONE)
 		return NULL;
-	if (fmt == FMT_ELF)
-		btf = btf__parse_elf_split(path, base);
-	else
+	if (fmt == FMT_ELF) {
+		int r = diff_load_distilled(path, base, &btf, own_base);
+
+		if (r < 0)
+			return NULL;
+		if (!r)
+			btf = btf__parse_elf_split(path, base);
+	} else {
 		btf = btf__parse_raw_split(path, base);
+	}
 	if (btf) {
 		char why[256];
 
@@ -484,7 +525,7 @@ int diff__main(int argc, char **argv, FILE *out)
 {
 	struct diff_args args = {};
 	struct diff_opts opts = { .sz = sizeof(opts) };
-	struct btf *base = NULL, *a = NULL, *b = NULL;
+	struct btf *base = NULL, *a = NULL, *b = NULL, *a_base = NULL, *b_base = NULL, *unused = NULL;
 	libbpf_print_fn_t old_print;
 	long ret = -EINVAL;
 
@@ -496,12 +537,12 @@ int diff__main(int argc, char **argv, FILE *out)
 	}
 	old_print = libbpf_set_print(diff_libbpf_print);
 	if (args.base) {
-		base = diff_load(args.base, NULL);
+		base = diff_load(args.base, NULL, &unused);
 		if (!base)
 			goto out;
 	}
-	a = diff_load(args.path_a, base);
-	b = a ? diff_load(args.path_b, base) : NULL;
+	a = diff_load(args.path_a, base, &a_base);
+	b = a ? diff_load(args.path_b, base, &b_base) : NULL;
 	if (!b)
 		goto out;
 	opts.ignore_kinds = args.ignore_kinds;
@@ -514,7 +555,10 @@ out:
 	libbpf_set_print(old_print);
 	btf__free(a);
 	btf__free(b);
+	btf__free(a_base);
+	btf__free(b_base);
 	btf__free(base);
+	btf__free(unused);
 	if (ret < 0)
 		return 2;
 	return ret ? 1 : 0;

@@ -58,9 +58,23 @@ const void *emit__raw_data(struct btf *btf, bool big_endian, size_t *size, struc
 	return data;
 }
 
-int emit__raw(struct btf *btf, bool big_endian, const char *out, size_t *bytes, struct fail *f)
+int emit__raw_files(const char *out, const struct emit_section *secs, size_t n, struct fail *f)
 {
-	const void *data = emit__raw_data(btf, big_endian, bytes, f, out);
+	char *base_path = NULL;
+	int err;
 
-	return data ? emit__file_atomic(out, data, *bytes, f) : f->err;
+	if (n > 1) {
+		if (asprintf(&base_path, "%s.base", out) < 0)
+			return fail__set(f, -ENOMEM, "emit: %s: out of memory", out);
+		err = emit__file_atomic(base_path, secs[1].data, secs[1].size, f);
+		if (err) {
+			free(base_path);
+			return err;
+		}
+	}
+	err = emit__file_atomic(out, secs[0].data, secs[0].size, f);
+	if (err && base_path)
+		unlink(base_path);
+	free(base_path);
+	return err;
 }

@@ -16,19 +16,40 @@
 
 struct btf;
 
-/* Writes btf to out as raw BTF. big_endian: the target's byte order. Returns 0
- * or -errno (reason in f); *bytes gets the size written. */
-int emit__raw(struct btf *btf, bool big_endian, const char *out, size_t *bytes, struct fail *f);
-
 /* Write data[0..size) to path atomically (stages/common/atomic_file.h). */
 int emit__file_atomic(const char *path, const void *data, size_t size, struct fail *f);
 
+/* A section emit__elf writes: name, and its bytes data[0..size); data NULL
+ * means the output must not have that section. */
+struct emit_section {
+	const char *name;
+	const void *data;
+	size_t size;
+};
+
+#define EMIT_MAX_SECTIONS 4
+
+/* Raw output: secs[0] (.BTF) to out; secs[1] (.BTF.base), if n is 2, to
+ * "OUT.base", written first, so that a new out never sits beside an old
+ * base. Each file is atomic (emit__file_atomic); on failure neither new file
+ * is left. Returns 0 or -errno (reason in f). */
+int emit__raw_files(const char *out, const struct emit_section *secs, size_t n, struct fail *f);
+
 /* Write a copy of the ELF file in_path to out_path (which may be in_path)
- * with its .BTF section added or replaced by data[0..size); every other
- * section keeps its bytes and offset. Atomic like emit__file_atomic. */
-int emit__elf(const char *in_path, const char *out_path, const void *data, size_t size, struct fail *f);
+ * with each of secs[0..n) added or replaced (or, without data, made an
+ * inactive SHT_NULL section without a name, so nothing stale is left, e.g.
+ * an old .BTF.base beside a new .BTF); every other section keeps its bytes,
+ * offset and index. Atomic like emit__file_atomic. */
+int emit__elf(const char *in_path, const char *out_path, const struct emit_section *secs, size_t n,
+	      struct fail *f);
 
 /* The raw BTF of btf in the target's byte order (owned by btf), or NULL. */
 const void *emit__raw_data(struct btf *btf, bool big_endian, size_t *size, struct fail *f, const char *out);
+
+/* The raw BTF raw[0..size) (btf__raw_data's: a 24-byte header, types,
+ * strings, in the target's byte order) with kernel 7.1's layout section
+ * added (stages/emit/emit_layout.c): a new buffer in *out (the caller frees
+ * it), *out_size bytes. Returns 0, -EINVAL (not such a buffer) or -ENOMEM. */
+int emit__add_layout(const void *raw, size_t size, bool big_endian, void **out, size_t *out_size);
 
 #endif

@@ -22,7 +22,6 @@
 
 #include "stages/common/atomic_file.h"
 
-#define BTF_SECTION ".BTF"
 
 static uint64_t align_up(uint64_t v, uint64_t a)
 {
@@ -56,31 +55,27 @@ static int pwrite_all(int fd, const void *p, size_t n, off_t off)
 struct elf_edit {
 	Elf *elf;
 	GElf_Ehdr eh;
-	GElf_Shdr *shdrs;	/* nsh of them: shnum, and a new .BTF if it had none */
-	size_t shnum, shstrndx, btf, nsh;
+	GElf_Shdr *shdrs;	/* nsh of them: shnum, then room for new sections */
+	size_t shnum, shstrndx, nsh;
 	uint64_t end;		/* the file's end: what comes after is new */
 };
 
-/* The section headers, where the file's contents end, and its .BTF (0: none). */
-static int read_sections(struct elf_edit *e)
+/* The section headers and where the file's contents end. */
+static int read_sections(struct elf_edit *e, size_t nnew)
 {
 	if (!gelf_getehdr(e->elf, &e->eh) || elf_getshdrnum(e->elf, &e->shnum) ||
-	    elf_getshdrstrndx(e->elf, &e->shstrndx) || e->shnum >= SHN_LORESERVE - 1 || e->shstrndx >= e->shnum ||
-	    !(e->shdrs = calloc(e->shnum + 1, sizeof(*e->shdrs))))
+	    elf_getshdrstrndx(e->elf, &e->shstrndx) || e->shnum + nnew >= SHN_LORESERVE - 1 ||
+	    e->shstrndx >= e->shnum || !(e->shdrs = calloc(e->shnum + nnew, sizeof(*e->shdrs))))
 		return -1;
 	e->end = e->eh.e_phoff + (uint64_t)e->eh.e_phnum * e->eh.e_phentsize;
 	for (size_t i = 0; i < e->shnum; i++) {
 		Elf_Scn *scn = elf_getscn(e->elf, i);
 		const GElf_Shdr *sh = &e->shdrs[i];
-		const char *name;
 
 		if (!scn || !gelf_getshdr(scn, &e->shdrs[i]))
 			return -1;
 		if (sh->sh_type != SHT_NOBITS && sh->sh_offset + sh->sh_size > e->end)
 			e->end = sh->sh_offset + sh->sh_size;
-		name = elf_strptr(e->elf, e->shstrndx, sh->sh_name);
-		if (i && name && !strcmp(name, BTF_SECTION))
-			e->btf = i;
 	}
 	if (e->eh.e_shoff + (uint64_t)e->shnum * e->eh.e_shentsize > e->end)
 		e->end = e->eh.e_shoff + (uint64_t)e->shnum * e->eh.e_shentsize;
@@ -88,21 +83,52 @@ static int read_sections(struct elf_edit *e)
 	return 0;
 }
 
-/* No .BTF yet: a new section, and its name at the end of a moved name table. */
-static int add_btf_section(int fd, struct elf_edit *e)
+/* The index of the section called name, or 0. */
+static size_t find_section(const struct elf_edit *e, const char *name)
+{
+	for (size_t i = 1; i < e->shnum; i++) {
+		const char *n = elf_strptr(e->elf, e->shstrndx, e->shdrs[i].sh_name);
+
+		if (n && !strcmp(n, name))
+			return i;
+	}
+	return 0;
+}
+
+/* Sections the file lacks: new headers, and their names at the end of a
+ * moved copy of the section name table. at[i] gets each section's index. */
+static int add_sections(int fd, struct elf_edit *e, const struct emit_section *secs, size_t n, size_t *at)
 {
 	Elf_Data *names = elf_getdata(elf_getscn(e->elf, e->shstrndx), NULL);
 	GElf_Shdr *strsh = &e->shdrs[e->shstrndx];
+	uint64_t size;
 
-	if (!names || pwrite_all(fd, names->d_buf, names->d_size, e->end) ||
-	    pwrite_all(fd, BTF_SECTION, sizeof(BTF_SECTION), e->end + names->d_size))
+	if (!names)
 		return -1;
+	size = names->d_size;
+	for (size_t i = 0; i < n; i++)
+		if (!at[i] && secs[i].data)
+			size += strlen(secs[i].name) + 1;
+	if (size == names->d_size)
+		return 0;
+	if (pwrite_all(fd, names->d_buf, names->d_size, e->end))
+		return -1;
+	size = names->d_size;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(secs[i].name) + 1;
+
+		if (at[i] || !secs[i].data)
+			continue;
+		if (pwrite_all(fd, secs[i].name, len, e->end + size))
+			return -1;
+		at[i] = e->nsh++;
+		e->shdrs[at[i]] = (GElf_Shdr){ .sh_name = (GElf_Word)size, .sh_type = SHT_PROGBITS,
+					       .sh_addralign = 4 };
+		size += len;
+	}
 	strsh->sh_offset = e->end;
-	strsh->sh_size = names->d_size + sizeof(BTF_SECTION);
-	e->btf = e->nsh++;
-	e->shdrs[e->btf] = (GElf_Shdr){ .sh_name = (GElf_Word)names->d_size, .sh_type = SHT_PROGBITS,
-					.sh_addralign = 4 };
-	e->end += strsh->sh_size;
+	strsh->sh_size = size;
+	e->end += size;
 	return 0;
 }
 
@@ -154,24 +180,45 @@ static int write_headers32(int fd, struct elf_edit *e)
 	return err;
 }
 
-/* The copy in fd gets: the .BTF data, a section name table with ".BTF" if
- * it had none, and a new section header table, all after its current end;
- * then the ELF header points at the new table. */
-static int edit(int fd, const void *data, size_t size)
+/* The copy in fd gets: each section's data, a section name table with the
+names it lacked, and a new section header table, all after its current end;
+then the ELF header points at the new table. A section without data that the
+file has is made inactive (SHT_NULL, no name, no bytes): indexes of the
+others do not move. */
+static int edit(int fd, const struct emit_section *secs, size_t n)
 {
 	struct elf_edit e = { 0 };
+	size_t at[EMIT_MAX_SECTIONS] = { 0 };
 	int err = -1;
 
+	if (n > EMIT_MAX_SECTIONS)
+		return -1;
 	elf_version(EV_CURRENT);
 	e.elf = elf_begin(fd, ELF_C_READ, NULL);
-	if (!e.elf || elf_kind(e.elf) != ELF_K_ELF || read_sections(&e) || (!e.btf && add_btf_section(fd, &e)))
+	if (!e.elf || elf_kind(e.elf) != ELF_K_ELF || read_sections(&e, n))
 		goto out;
-	e.end = align_up(e.end, 4);
-	e.shdrs[e.btf].sh_offset = e.end;	/* even a replaced .BTF moves: its old room may be too small */
-	e.shdrs[e.btf].sh_size = size;
-	if (pwrite_all(fd, data, size, e.end))
+	for (size_t i = 0; i < n; i++)
+		at[i] = find_section(&e, secs[i].name);
+	if (add_sections(fd, &e, secs, n, at))
 		goto out;
-	e.end = align_up(e.end + size, 8);
+	for (size_t i = 0; i < n; i++) {
+		GElf_Shdr *sh = &e.shdrs[at[i]];
+
+		if (!at[i])
+			continue;
+		if (!secs[i].data) {
+			*sh = (GElf_Shdr){ .sh_type = SHT_NULL };
+			continue;
+		}
+		/* even a replaced section moves: its old room may be too small */
+		e.end = align_up(e.end, 4);
+		sh->sh_offset = e.end;
+		sh->sh_size = secs[i].size;
+		if (pwrite_all(fd, secs[i].data, secs[i].size, e.end))
+			goto out;
+		e.end += secs[i].size;
+	}
+	e.end = align_up(e.end, 8);
 	err = gelf_getclass(e.elf) == ELFCLASS64 ? write_headers64(fd, &e) : write_headers32(fd, &e);
 out:
 	free(e.shdrs);
@@ -192,7 +239,7 @@ static int copy_file(int from, int to)
 	return n < 0 ? -1 : 0;
 }
 
-int emit__elf(const char *in_path, const char *out_path, const void *data, size_t size, struct fail *f)
+int emit__elf(const char *in_path, const char *out_path, const struct emit_section *secs, size_t n, struct fail *f)
 {
 	struct atomic_file af;
 	const char *what = "cannot read the input";
@@ -211,8 +258,8 @@ int emit__elf(const char *in_path, const char *out_path, const void *data, size_
 	}
 	if (copy_file(in, af.fd))
 		err = -errno, what = "cannot copy the input";
-	else if (edit(af.fd, data, size))
-		err = -EINVAL, what = "cannot add the .BTF section";
+	else if (edit(af.fd, secs, n))
+		err = -EINVAL, what = "cannot add the BTF sections";
 	else
 		err = atomic_file__commit(&af, &what);
 	close(in);

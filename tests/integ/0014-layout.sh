@@ -17,6 +17,7 @@ allowed() {
 	stages/read) echo "stages/common stages/record stages/input strtab queue" ;;
 	stages/write) echo "stages/common stages/record stages/input strtab queue" ;;
 	stages/dedup) echo "stages/common stages/record queue" ;;
+	stages/distill) echo "stages/common" ;;
 	stages/emit) echo "stages/common" ;;
 	pipeline/diff) echo "stages/common" ;;
 	queue | strtab) echo "" ;;
@@ -54,6 +55,6 @@ long=$(find stages pipeline queue strtab -name '*.c' -exec awk '
 
 # error lines: fail__set's first string starts with a stage and a file
 shapes=$(grep -rhoz 'fail__set([^"]*"[^"]*"' stages pipeline | tr '\0' '\n' | sed -n 's/^fail__set([^"]*"\([^"]*\)"/\1/p' |
-	grep -Ev '^(input|read|write|dedup|emit): %s: ')
+	grep -Ev '^(input|read|write|dedup|distill|emit): %s: ')
 [ -z "$shapes" ]; ok $? "every recorded error is 'STAGE: FILE: ...'" || diag "$shapes"
 done_testing

@@ -1,0 +1,36 @@
+/* stages/common/btf_refs.h: the type ids a BTF type refers to, as pointers
+ * into the type itself, so a caller can read them or rewrite them in place.
+ *
+ * Covers every kind of the 16-bit-vlen UAPI that holds ids: the modifiers,
+ * TYPEDEF, FUNC, VAR, DECL_TAG and TYPE_TAG (type), ARRAY (element, index),
+ * STRUCT and UNION (each member), FUNC_PROTO (return, then each parameter),
+ * DATASEC (each variable). INT, FLOAT, ENUM, ENUM64 and FWD hold none; so
+ * does a kind this build does not know (the caller decides whether that is
+ * an error: btf_refs__known). Id 0 (void) is returned like any other id.
+ *
+ * No allocation, no state outside the iterator; any thread, on a type that
+ * no other thread is writing.
+ */
+#ifndef BTFSTREAM_BTF_REFS_H
+#define BTFSTREAM_BTF_REFS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct btf_type;
+
+struct btf_refs {
+	struct btf_type *t;
+	uint32_t next, count;
+};
+
+/* Start iterating over t's ids. */
+void btf_refs__init(struct btf_refs *it, struct btf_type *t);
+
+/* The next id field of the type, or NULL after the last. */
+uint32_t *btf_refs__next(struct btf_refs *it);
+
+/* Whether this file knows the layout of t's kind. */
+bool btf_refs__known(const struct btf_type *t);
+
+#endif

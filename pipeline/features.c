@@ -9,8 +9,8 @@
 
 #include "stages/common/log.h"
 
-/* In pahole's order (its --supported_btf_features), less what btfstream
- * cannot encode yet (not_yet below). */
+/* In pahole's order (its --supported_btf_features: v1.31's, then layout,
+ * which pahole's master added after v1.31). */
 static const struct {
 	const char *name;
 	size_t off;
@@ -28,22 +28,11 @@ static const struct {
 	{ "reproducible_build", offsetof(struct btf_features, reproducible_build), false },
 	{ "distilled_base", offsetof(struct btf_features, distilled_base), false },
 	{ "global_var", offsetof(struct btf_features, global_var), false },
+	{ "attributes", offsetof(struct btf_features, attributes), false },
 	{ "layout", offsetof(struct btf_features, layout), false },
 };
 
 #define NFEATURES (sizeof(table) / sizeof(table[0]))
-
-/* pahole v1.31 features btfstream does not encode yet, and what the output
- * lacks because of it. */
-static struct {
-	const char *name;
-	const char *effect;
-	bool warned;
-} not_yet[] = {
-	{ "attributes", "type and decl tags with kind_flag 1 are not written", false },
-};
-
-#define NNOT_YET (sizeof(not_yet) / sizeof(not_yet[0]))
 
 static bool *field(struct btf_features *f, size_t i)
 {
@@ -92,17 +81,6 @@ static int set_one(struct btf_features *f, const char *name, const char *list, b
 			*field(f, i) = true;
 			return 0;
 		}
-	}
-	for (size_t i = 0; i < NNOT_YET; i++) {
-		if (strcmp(name, not_yet[i].name))
-			continue;
-		if (strict)
-			return refuse(name, list, "not supported by btfstream yet");
-		if (!not_yet[i].warned)
-			pr_warn("btfstream: warning: --btf_features: '%s' is not supported yet: %s", name,
-				not_yet[i].effect);
-		not_yet[i].warned = true;
-		return 0;
 	}
 	if (strict)
 		return refuse(name, list, "unknown");

@@ -3,7 +3,8 @@
  * Names map one to one to pahole's so a kernel's flags work unchanged:
  * encode_force, var, float, decl_tag, type_tag, enum64, optimized_func,
  * consistent_func, decl_tag_kfuncs (the default set, the kernel's list),
- * reproducible_build, distilled_base, global_var and layout (off by default). Lists add up the way
+ * reproducible_build, distilled_base, global_var, attributes and layout (off
+ * by default). Lists add up the way
  * pahole v1.31 adds them (features__add_list). Main thread only.
  */
 #ifndef BTFSTREAM_FEATURES_H
@@ -26,6 +27,7 @@ struct btf_features {
 	bool global_var;	/* every global variable, one DATASEC per section */
 	bool reproducible_build;	/* accepted; output is always reproducible */
 	bool distilled_base;	/* split BTF: also a .BTF.base (stages/distill) */
+	bool attributes;	/* arena kfunc pointers: kind_flag 1 TYPE_TAGs (stages/write/kfunc_attrs.h) */
 	bool layout;		/* base BTF: 7.1's layout section (stages/emit/emit_layout.c) */
 	bool listed;		/* a list was given: the next one adds to it */
 };
@@ -41,7 +43,6 @@ void features__default(struct btf_features *f);
  *   default set; "default" names the default set, "all" every feature
  *   btfstream can encode (pahole 1.26's "all" was today's "default");
  * - a name pahole v1.31 knows that btfstream cannot encode yet
- *   (attributes) is a warning (pr_warn), once per name;
  * - any other unknown name is skipped with a line under -v (pr_info), as
  *   pahole does under -V, so lists from newer kernels keep working.
  * With strict, both kinds of names are an error: one line naming the name

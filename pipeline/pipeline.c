@@ -226,7 +226,8 @@ static int stage_funcs(struct pipeline *p, struct run_stats *s)
 	struct write_end_opts eo = {
 		.sz = sizeof(eo), .vars = &p->vars, .elf_funcs = &p->funcs, .elf_kfuncs = &p->kfuncs,
 		.rules = { .consistent_func = ft->consistent_func, .optimized_func = ft->optimized_func,
-			   .decl_tag_kfuncs = ft->decl_tag_kfuncs && ft->decl_tag },
+			   .decl_tag_kfuncs = ft->decl_tag_kfuncs && ft->decl_tag,
+			   .attributes = ft->attributes && ft->decl_tag_kfuncs },
 		.report_path = p->opts->funcs_report,
 	};
 	struct stage_clock m;

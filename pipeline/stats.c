@@ -101,7 +101,8 @@ void stats__print_table(const struct run_stats *s, FILE *out)
 	fprintf(out, "functions: %llu names;", (unsigned long long)s->funcs.names);
 	for (int v = 0; v < FV_COUNT; v++)
 		fprintf(out, " %s %llu", func_select__verdict_name(v), (unsigned long long)s->funcs.verdicts[v]);
-	fprintf(out, "; kfunc tags %llu\n", (unsigned long long)s->funcs.kfunc_tags);
+	fprintf(out, "; kfunc tags %llu, arena attributes %llu\n", (unsigned long long)s->funcs.kfunc_tags,
+		(unsigned long long)s->funcs.kfunc_attrs);
 	fprintf(out, "peak RSS %llu KiB, peak anonymous memory %llu KiB; window %u CUs, largest CU arena %llu KiB\n",
 		(unsigned long long)s->peak_rss_kb, (unsigned long long)s->peak_anon_kb, s->window,
 		(unsigned long long)s->max_cu_arena_bytes >> 10);
@@ -130,8 +131,9 @@ void stats__print_json(const struct run_stats *s, FILE *out)
 			(unsigned long long)st->bytes, (unsigned long long)st->blocked_full_ns,
 			(unsigned long long)st->blocked_empty_ns, (unsigned long long)st->high_water);
 	}
-	fprintf(out, "],\"functions\":{\"names\":%llu,\"kfunc_tags\":%llu", (unsigned long long)s->funcs.names,
-		(unsigned long long)s->funcs.kfunc_tags);
+	fprintf(out, "],\"functions\":{\"names\":%llu,\"kfunc_tags\":%llu,\"kfunc_attrs\":%llu",
+		(unsigned long long)s->funcs.names, (unsigned long long)s->funcs.kfunc_tags,
+		(unsigned long long)s->funcs.kfunc_attrs);
 	for (int v = 0; v < FV_COUNT; v++)
 		fprintf(out, ",\"%s\":%llu", func_select__verdict_name(v), (unsigned long long)s->funcs.verdicts[v]);
 	fprintf(out, "}}\n");

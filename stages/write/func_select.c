@@ -24,6 +24,7 @@
 #include "stages/common/log.h"
 #include "stages/input/elf_funcs.h"
 #include "stages/input/elf_kfuncs.h"
+#include "stages/write/kfunc_attrs.h"
 #include "stages/write/proto_memo.h"
 #include "stages/record/record.h"
 #include "strtab/strtab.h"
@@ -60,6 +61,7 @@ struct selector {
 	FILE *report;
 	struct func_select_stats *stats;
 	struct proto_memo protos;	/* prototypes added so far */
+	const char *attr_what;		/* set while a kfunc's arena pointer is being made */
 };
 
 /* ---- prototype comparison: pahole's types__match ---- */
@@ -218,32 +220,58 @@ static void report_line(const struct selector *s, enum func_verdict v, const cha
 
 /* ---- emission ---- */
 
-/* The FUNC_PROTO of c: one already added with the same content, or a new
- * one (stages/write/proto_memo.h). */
-static int add_proto(struct selector *s, const struct func_cand *c, int *proto)
+/* The FUNC_PROTO returning ret with params[0..n): one already added with the
+ * same content, or a new one (stages/write/proto_memo.h). */
+static int add_proto(struct selector *s, uint32_t ret, const struct func_param *params, uint32_t n, int *proto)
 {
-	const struct func_param *params = &s->params[c->first_param];
 	int err;
 
-	if ((*proto = proto_memo__find(&s->protos, c->ret, params, c->nparams)))
+	if ((*proto = proto_memo__find(&s->protos, ret, params, n)))
 		return 0;
-	if ((*proto = btf__add_func_proto(s->btf, c->ret)) < 0)
+	if ((*proto = btf__add_func_proto(s->btf, ret)) < 0)
 		return *proto;
-	for (uint32_t i = 0; i < c->nparams; i++) {
+	for (uint32_t i = 0; i < n; i++) {
 		const char *pname = params[i].name ? strtab__str(s->strtab, params[i].name, NULL) : NULL;
 
 		if ((err = btf__add_func_param(s->btf, pname ? pname : "", params[i].type)))
 			return err;
 	}
-	return proto_memo__add(&s->protos, c->ret, params, c->nparams, *proto);
+	return proto_memo__add(&s->protos, ret, params, n, *proto);
+}
+
+/* c's prototype; for a kfunc with KF_ARENA_* flags under `attributes`, on
+ * its own copy of the parameters (stages/write/kfunc_attrs.h). */
+static int kfunc_proto(struct selector *s, const struct func_cand *c, const struct kfunc *kf, int *proto)
+{
+	const struct func_param *params = &s->params[c->first_param];
+	struct func_param *copy;
+	uint32_t ret = c->ret;
+	int err;
+
+	if (!kf || !s->rules->attributes || !(kf->flags & (KF_ARENA_RET | KF_ARENA_ARG1 | KF_ARENA_ARG2)))
+		return add_proto(s, c->ret, params, c->nparams, proto);
+	copy = malloc((c->nparams + 1) * sizeof(*copy));
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, params, c->nparams * sizeof(*copy));
+	err = kfunc_attrs__arena(s->btf, kf->flags, &ret, copy, c->nparams, &s->attr_what);
+	if (err >= 0) {
+		s->stats->kfunc_attrs += err;
+		s->attr_what = NULL;
+		err = add_proto(s, ret, copy, c->nparams, proto);
+	}
+	free(copy);
+	return err;
 }
 
 static int emit_func(struct selector *s, const struct func_cand *c, const char *name)
 {
-	const struct kfunc *kf;
+	const struct kfunc *kf = NULL;
 	int proto, fn, err;
 
-	if ((err = add_proto(s, c, &proto)))
+	if ((s->rules->decl_tag_kfuncs || s->rules->attributes) && s->kf)
+		kf = elf_kfuncs__find(s->kf, name);
+	if ((err = kfunc_proto(s, c, kf, &proto)))
 		return err;
 	/* static, whatever the symbol's binding, as pahole (every version)
 	 * writes them: nothing reads a vmlinux FUNC's linkage, and the same
@@ -257,7 +285,7 @@ static int emit_func(struct selector *s, const struct func_cand *c, const char *
 		if ((err = btf__add_decl_tag(s->btf, strtab__str(s->strtab, t->value, NULL), fn, t->component)) < 0)
 			return err;
 	}
-	if (!s->rules->decl_tag_kfuncs || !s->kf || !(kf = elf_kfuncs__find(s->kf, name)))
+	if (!s->rules->decl_tag_kfuncs || !kf)
 		return 0;
 	if ((err = btf__add_decl_tag(s->btf, "bpf_kfunc", fn, -1)) < 0)
 		return err;
@@ -440,7 +468,10 @@ int func_select__run(struct btf *btf, const struct func_select_input *in, struct
 		stats->verdicts[v]++;
 		elf_funcs__find(in->elf_funcs, name, strlen(name), &sym_first, &sym_n);
 		report_line(&s, v, name, sym_first, sym_n);
-		if (v == FV_EMITTED && (err = emit_func(&s, chosen, name)) < 0)
+		if (v == FV_EMITTED && (err = emit_func(&s, chosen, name)) == -EINVAL && s.attr_what)
+			fail__set(f, err, "write: %s: kfunc %s: .BTF_ids marks %s as an arena pointer, but it is not a pointer",
+				  in->path, name, s.attr_what);
+		else if (err < 0)
 			fail__set(f, err, "write: %s: function %s: cannot add its FUNC: %s", in->path, name, strerror(-err));
 	}
 	if (own)

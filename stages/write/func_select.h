@@ -27,6 +27,7 @@ struct func_rules {
 	bool consistent_func;	/* skip names with differing prototypes or moved registers */
 	bool optimized_func;	/* skip DW_CC_nocall functions (not callable by the ABI) */
 	bool decl_tag_kfuncs;	/* bpf_kfunc / bpf_fastcall DECL_TAGs */
+	bool attributes;	/* arena kfunc pointers: TYPE_TAG attributes (kfunc_attrs.h) */
 };
 
 /* Why a name did or did not become a FUNC; the names (func_select__verdict_name)
@@ -51,6 +52,7 @@ struct func_select_stats {
 	uint64_t names;			/* distinct function names seen */
 	uint64_t verdicts[FV_COUNT];	/* names per verdict */
 	uint64_t kfunc_tags;		/* DECL_TAGs added for kfuncs */
+	uint64_t kfunc_attrs;		/* arena pointers given an attribute (attributes) */
 };
 
 /* The order func_select__run decides in: indexes into cands[0..n), by name

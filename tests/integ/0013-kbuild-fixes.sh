@@ -76,7 +76,7 @@ cp "$TMP/mod.ko" "$TMP/mod-embed.ko"
 	objcopy --dump-section .BTF="$TMP/mod-embed.btf" "$TMP/mod-embed.ko" "$TMP/scratch.ko" && cmp -s "$TMP/mod-embed.btf" "$TMP/mod.plain.btf"
 ok $? "-J into the module itself writes the same .BTF"
 
-[ "$("$BTFSTREAM" --supported_btf_features)" = "encode_force,var,float,decl_tag,type_tag,enum64,optimized_func,consistent_func,decl_tag_kfuncs,reproducible_build,distilled_base,global_var,layout" ]
+[ "$("$BTFSTREAM" --supported_btf_features)" = "encode_force,var,float,decl_tag,type_tag,enum64,optimized_func,consistent_func,decl_tag_kfuncs,reproducible_build,distilled_base,global_var,attributes,layout" ]
 ok $? "--supported_btf_features lists what btfstream encodes, in pahole's order"
 [ "$("$BTFSTREAM" --numeric_version)" = 131 ]; ok $? "--numeric_version answers 131"
 

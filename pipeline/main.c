@@ -8,6 +8,7 @@
 
 #include "pipeline/batch.h"
 #include "pipeline/diff/diff.h"
+#include "stages/common/interrupt.h"
 #include "stages/common/log.h"
 #include "pipeline/pipeline.h"
 #include "stages/input/cu_index.h"
@@ -423,6 +424,7 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "diff"))
 		return diff__main(argc - 1, argv + 1, stdout);
+	interrupt__install();	/* before any thread: temporary outputs go on a signal */
 	if (!(c.fops = calloc(argc, sizeof(*c.fops)))) {
 		pr_warn("btfstream: out of memory");
 		return 1;

@@ -1,5 +1,6 @@
 /* stages/common/atomic_file.c: see atomic_file.h. */
 #include "stages/common/atomic_file.h"
+#include "stages/common/interrupt.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,12 +24,19 @@ int atomic_file__open(struct atomic_file *af, const char *path, mode_t mode, con
 {
 	af->fd = -1;
 	af->path = path;
+	af->slot = -1;
 	if (asprintf(&af->tmp, "%s.tmpXXXXXX", path) < 0) {
 		af->tmp = NULL;
 		errno = ENOMEM;
 		return failed(what, "out of memory");
 	}
-	if ((af->fd = mkstemp(af->tmp)) < 0) {
+	/* created and registered with the signals held, so no signal lands
+	 * between the two and leaves the file */
+	interrupt__hold(true);
+	if ((af->fd = mkstemp(af->tmp)) >= 0)
+		af->slot = interrupt__register(af->tmp);
+	interrupt__hold(false);
+	if (af->fd < 0) {
 		int err = failed(what, "cannot create output");
 
 		free(af->tmp);
@@ -73,6 +81,8 @@ int atomic_file__commit(struct atomic_file *af, const char **what)
 		return failed(what, "cannot write output");
 	if (rename(af->tmp, af->path) < 0)
 		return failed(what, "cannot replace the output");
+	interrupt__unregister(af->slot);
+	af->slot = -1;
 	free(af->tmp);
 	af->tmp = NULL;
 	if ((err = sync_folder(af->path))) {
@@ -89,6 +99,8 @@ void atomic_file__abort(struct atomic_file *af)
 	af->fd = -1;
 	if (af->tmp)
 		unlink(af->tmp);
+	interrupt__unregister(af->slot);
+	af->slot = -1;
 	free(af->tmp);
 	af->tmp = NULL;
 }

@@ -7,6 +7,7 @@
  *   atomic_file__abort   close and unlink the temporary file
  *
  * After a failed open nothing is left; after a failed commit, call abort.
+ * SIGINT/SIGTERM/SIGHUP remove the temporary file (stages/common/interrupt.h).
  * Both emitters use it (raw BTF, and the ELF copy with .BTF). The caller's
  * thread only; nothing is shared. Each returns 0 or -errno, and *what (if
  * not NULL) names the step that failed, for the caller's error line.
@@ -20,6 +21,7 @@ struct atomic_file {
 	int fd;			/* the temporary file, -1 when closed */
 	char *tmp;		/* its name */
 	const char *path;	/* the name it gets on commit (borrowed) */
+	int slot;		/* stages/common/interrupt.h: removed on a signal */
 };
 
 int atomic_file__open(struct atomic_file *af, const char *path, mode_t mode, const char **what);

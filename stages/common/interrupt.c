@@ -1,0 +1,77 @@
+/* stages/common/interrupt.c: see interrupt.h. */
+#include "stages/common/interrupt.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <unistd.h>
+
+static struct {
+	atomic_int state;	/* 0 free, 1 being filled or emptied, 2 holds a path */
+	char path[PATH_MAX];
+} slots[INTERRUPT_SLOTS];
+
+static void on_signal(int sig)
+{
+	for (int i = 0; i < INTERRUPT_SLOTS; i++)
+		if (atomic_load_explicit(&slots[i].state, memory_order_acquire) == 2)
+			unlink(slots[i].path);
+	_exit(128 + sig);
+}
+
+static void held_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+}
+
+void interrupt__hold(bool hold)
+{
+	int saved = errno;
+	sigset_t set;
+
+	held_signals(&set);
+	pthread_sigmask(hold ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+	errno = saved;
+}
+
+void interrupt__install(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	held_signals(&sa.sa_mask);	/* one handler at a time */
+	for (unsigned int i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+int interrupt__register(const char *path)
+{
+	size_t len = strlen(path);
+
+	if (len >= PATH_MAX)
+		return -1;
+	for (int i = 0; i < INTERRUPT_SLOTS; i++) {
+		int expected = 0;
+
+		if (!atomic_compare_exchange_strong(&slots[i].state, &expected, 1))
+			continue;
+		memcpy(slots[i].path, path, len + 1);
+		atomic_store_explicit(&slots[i].state, 2, memory_order_release);
+		return i;
+	}
+	return -1;
+}
+
+void interrupt__unregister(int slot)
+{
+	if (slot >= 0 && slot < INTERRUPT_SLOTS)
+		atomic_store_explicit(&slots[slot].state, 0, memory_order_release);
+}

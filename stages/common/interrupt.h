@@ -1,0 +1,36 @@
+/* stages/common/interrupt.h: SIGINT, SIGTERM and SIGHUP stop btfstream
+ * without leaving a temporary output file behind.
+ *
+ * atomic_file registers each temporary file it creates and unregisters it
+ * when the file is renamed into place or removed. interrupt__install (main.c,
+ * before any thread starts) sets a handler for the three signals that
+ * unlinks every registered file (unlink is async-signal-safe) and exits with
+ * 128 + the signal number, as a shell reports a command the signal ended.
+ * Outputs already renamed into place stay whole; an output being replaced
+ * keeps its old contents.
+ *
+ * Threads: register/unregister may be called from any thread; each slot is
+ * a fixed buffer published with a release store of its flag, so the handler,
+ * on whichever thread the signal lands, reads only complete paths and never
+ * memory another thread frees. INTERRUPT_SLOTS files at once at most (one
+ * output and its .base per pipeline; batch mode runs one emit at a time);
+ * a file that finds no slot is still written, only not cleaned on a signal.
+ */
+#ifndef BTFSTREAM_INTERRUPT_H
+#define BTFSTREAM_INTERRUPT_H
+
+#include <stdbool.h>
+
+#define INTERRUPT_SLOTS 8
+
+void interrupt__install(void);
+
+/* A slot index for path (copied), or -1 if none is free or it is too long. */
+int interrupt__register(const char *path);
+void interrupt__unregister(int slot);
+
+/* Hold (true) or release (false) the three signals on the calling thread,
+ * around creating a file and registering it. errno is kept. */
+void interrupt__hold(bool hold);
+
+#endif

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# SIGINT, SIGTERM and SIGHUP during a run (issue 15): btfstream exits with
+# 128 + the signal, removes its temporary output (stages/common/interrupt.h)
+# and leaves the old output as it was; outputs already finished stay whole.
+# The signal is sent at several points of a vmlinux conversion, and, to hit
+# the writing itself every time, at the moment the temporary file appears.
+. "$(dirname "$0")/lib.sh"
+[ -n "${BTFSTREAM_SKIP_KERNEL:-}" ] && skip_all "BTFSTREAM_SKIP_KERNEL is set: no vmlinux"
+if ! mapfile -t paths < <(cd "$TOP" && scripts/fetch-kernel.sh --modules); then
+	skip_all "cannot fetch the Debian kernel debug package"
+fi
+vmlinux=${paths[0]} moddir=${paths[1]}
+"$BTFSTREAM" -j2 "$vmlinux" -o "$TMP/ref.btf"; ok $? "the vmlinux converts (the reference)"
+strays() { find "$TMP" -name '*.tmp??????' | head -3; }
+
+# run_until_tmp SIG PATTERN CMD...: start CMD, send SIG as soon as a file
+# matching PATTERN exists; prints CMD's exit status
+run_until_tmp() {
+	local sig=$1 pattern=$2 pid n=0
+	shift 2
+	"$@" 2> /dev/null &
+	pid=$!
+	while kill -0 "$pid" 2> /dev/null && [ $n -lt 6000 ]; do
+		compgen -G "$pattern" > /dev/null && { kill -"$sig" "$pid"; break; }
+		sleep 0.005; n=$((n + 1))
+	done
+	wait "$pid"; echo $?
+}
+
+echo old > "$TMP/out.btf"
+rc=$(run_until_tmp INT "$TMP/out.btf.tmp*" "$BTFSTREAM" -j2 "$vmlinux" -o "$TMP/out.btf")
+[ "$rc" = 130 ] && [ "$(cat "$TMP/out.btf")" = old ] && [ -z "$(strays)" ]
+ok $? "SIGINT while the raw output is written: exit $rc (130), no temporary file, the old output intact"
+
+cp "$vmlinux" "$TMP/v.elf" && cp "$vmlinux" "$TMP/v.orig"
+rc=$(run_until_tmp TERM "$TMP/v.elf.tmp*" "$BTFSTREAM" -j2 -J "$TMP/v.elf")
+[ "$rc" = 143 ] && cmp -s "$TMP/v.elf" "$TMP/v.orig" && [ -z "$(strays)" ]
+ok $? "SIGTERM while -J copies the ELF file: exit $rc (143), no temporary file, the file unchanged"
+
+t0=$(date +%s%N); "$BTFSTREAM" -j2 "$vmlinux" -o "$TMP/timed.btf"; t1=$(date +%s%N)
+run_ms=$(((t1 - t0) / 1000000))
+interrupted=0 finished=0 bad=
+for pct in 2 20 50 80 95 99 105; do
+	for sig in INT TERM HUP; do
+		echo old > "$TMP/out.btf"
+		d=$(awk -v ms="$run_ms" -v p="$pct" 'BEGIN { printf "%.3f", ms * p / 100000 }')
+		timeout --preserve-status -s $sig "$d" "$BTFSTREAM" -j2 "$vmlinux" -o "$TMP/out.btf" 2> /dev/null
+		rc=$?
+		case $sig in INT) want=130 ;; TERM) want=143 ;; HUP) want=129 ;; esac
+		if [ $rc = "$want" ] && [ "$(cat "$TMP/out.btf")" = old ]; then
+			interrupted=$((interrupted + 1))
+		elif [ $rc = 0 ] && cmp -s "$TMP/out.btf" "$TMP/ref.btf"; then
+			finished=$((finished + 1))
+		else
+			bad="$bad $sig@${pct}%:rc=$rc"
+		fi
+		[ -n "$(strays)" ] && bad="$bad $sig@${pct}%:stray"
+	done
+done
+[ -z "$bad" ] && [ $interrupted -gt 0 ]
+ok $? "signals at 2..105% of a ${run_ms} ms run: $interrupted interrupted (old output intact), $finished finished (the whole new output), none else" ||
+	diag "bad:$bad"
+
+# batch mode: killed part way, every output written is whole
+mkdir -p "$TMP/mods" && for m in fs/xfs/xfs.ko fs/btrfs/btrfs.ko drivers/net/veth.ko drivers/net/dummy.ko \
+	drivers/block/loop.ko drivers/net/tun.ko net/netfilter/nf_tables.ko; do ln -sf "$moddir/kernel/$m" "$TMP/mods/"; done
+"$BTFSTREAM" -j1 --base "$TMP/ref.btf" -o "$TMP/all" --modules "$TMP/mods" 2> /dev/null
+rc=$(run_until_tmp INT "$TMP/part/*.tmp*" "$BTFSTREAM" -j1 --base "$TMP/ref.btf" -o "$TMP/part" --modules "$TMP/mods")
+whole=0 broken=
+for f in "$TMP"/part/*; do
+	[ -e "$f" ] || continue
+	cmp -s "$f" "$TMP/all/$(basename "$f")" && whole=$((whole + 1)) || broken="$broken $(basename "$f")"
+done
+[ "$rc" = 130 ] && [ -z "$broken" ] && [ -z "$(strays)" ]
+ok $? "batch mode, SIGINT while a module's output is written: exit $rc, $whole finished outputs whole, no temporary file" ||
+	diag "not whole:$broken"
+done_testing

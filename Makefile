@@ -1,6 +1,6 @@
 # btfstream: one non-recursive Makefile.
 #   make [O=build] [V=1] [SAN=address,undefined|thread] [WERROR=1]
-#   targets: all run check bench install clean deps
+#   targets: all run check bench install clean deps fuzz [FUZZ_SECONDS=N]
 O       ?= build
 PREFIX  ?= /usr/local
 CC      ?= gcc
@@ -39,10 +39,20 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:%.c=$(O)/%)
 DEPS     := $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_BINS:=.d)
 
-.PHONY: all run check check-unit check-tsan check-kernel bench install uninstall clean deps
+.PHONY: all run check check-unit check-tsan check-kernel bench install uninstall clean deps fuzz check-san \
+	check-tsan-pipeline
 all: $(BIN)
 
-$(O)/%.o: %.c
+# Objects depend on the flags they were built with: a change of CC, CFLAGS,
+# CPPFLAGS or SAN (make run, then make check WERROR=1, or a sanitizer
+# build into the same folder) rebuilds them instead of mixing builds.
+FLAGS_STAMP := $(O)/flags.stamp
+FLAGS_NOW   := $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS)
+$(FLAGS_STAMP): FORCE
+	@mkdir -p $(@D)
+	@echo '$(FLAGS_NOW)' | cmp -s - $@ || echo '$(FLAGS_NOW)' > $@
+
+$(O)/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(quiet) CC $@
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
@@ -112,7 +122,22 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/btfstream $(DESTDIR)$(PREFIX)/libexec/btfstream/pahole
 	-rmdir $(DESTDIR)$(PREFIX)/libexec/btfstream 2> /dev/null
 
+# make check-san: all of make check (unit, integration: fixtures, bad
+# input, determinism, the vmlinux, modules) built with ASan and UBSan
+check-san:
+	$(Q)$(MAKE) --no-print-directory O=$(abspath $(O))-asan SAN=address,undefined WERROR=1 check
+
+# make check-tsan-pipeline: a ThreadSanitizer btfstream converts the vmlinux at -j2
+check-tsan-pipeline: deps all
+	$(Q)$(MAKE) --no-print-directory O=$(abspath $(O))-tsan SAN=thread WERROR=1 $(abspath $(O))-tsan/btfstream
+	$(Q)prove --exec bash $(PROVE_FLAGS) scripts/tsan-vmlinux.sh :: $(abspath $(O))-tsan/btfstream $(abspath $(BIN))
+
+# make fuzz: each libFuzzer target (tests/fuzz/) for FUZZ_SECONDS, ASan+UBSan
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	$(Q)scripts/fuzz.sh $(abspath $(O))-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 clean:
-	rm -rf $(O) $(O)-tsan
+	rm -rf $(O) $(O)-tsan $(O)-fuzz $(O)-asan $(O)-asan-tsan
 
 -include $(DEPS)

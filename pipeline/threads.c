@@ -84,9 +84,16 @@ static long reader_claim(struct reader_thread *t)
  * (libdw has no other way); the kernel maps up to 64 KiB around each header
  * read, so they are read READER_HEADER_STEP CUs at a time, letting those
  * pages go after each step (not for pinned inputs, whose pages stay).
- * BTFSTREAM_READER_DWARF_CUS=N sets the period (tests use 1).
+ * That re-reading costs as many header reads as there are CUs before the
+ * current one, so with many small CUs (hundreds of thousands: generated
+ * code, a fuzzer's input) a fixed period would make reading quadratic: the
+ * period grows with the position, at least a sixteenth of the CUs before
+ * (READER_DWARF_REREAD), which keeps the header reads linear (at most 16 per
+ * CU) and leaves the vmlinux (3K CUs) at 256. BTFSTREAM_READER_DWARF_CUS=N
+ * sets a fixed period instead (tests use 1).
  */
 #define READER_DWARF_CUS 256
+#define READER_DWARF_REREAD 16
 #define READER_HEADER_STEP 64
 
 static int reader_fresh_dwarf(struct reader_thread *t, long cu)
@@ -113,14 +120,18 @@ static void *reader_main(void *arg)
 	struct reader_thread *t = arg;
 	struct run_threads *rt = t->rt;
 	uint64_t t0 = stats__now_ns();
-	unsigned int cus_read = 0;
+	unsigned long since = 0;	/* CUs read on this Dwarf */
 	long cu;
 
 	rcu_register_thread();
 	while ((cu = reader_claim(t)) >= 0) {
 		const struct cu_info *ci = &rt->idx->cus[cu];
+		bool fresh = ++since >= rt->dwarf_cus &&
+			     (rt->dwarf_cus_fixed || since * READER_DWARF_REREAD >= (unsigned long)cu);
 
-		if ((++cus_read % rt->dwarf_cus == 0 && reader_fresh_dwarf(t, cu)) ||
+		if (fresh)
+			since = 0;
+		if ((fresh && reader_fresh_dwarf(t, cu)) ||
 		    dwarf_reader__push_cu(&t->rd, ci, (unsigned int)cu, lang_excluded(rt, ci->lang), &t->ring)) {
 			run_threads__abort(rt);
 			break;
@@ -271,7 +282,8 @@ int run_threads__init(struct run_threads *rt, struct input *in, const struct cu_
 	rt->n_lang_exclude = o->n_lang_exclude;
 	rt->nreaders = o->nreaders;
 	rt->window = o->window;
-	rt->dwarf_cus = period && atoi(period) > 0 ? (unsigned int)atoi(period) : READER_DWARF_CUS;
+	rt->dwarf_cus_fixed = period && atoi(period) > 0;
+	rt->dwarf_cus = rt->dwarf_cus_fixed ? (unsigned int)atoi(period) : READER_DWARF_CUS;
 	pthread_mutex_init(&rt->lock, NULL);
 	pthread_cond_init(&rt->cond, NULL);
 	rt->readers = calloc(rt->nreaders, sizeof(*rt->readers));

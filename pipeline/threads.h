@@ -71,6 +71,7 @@ struct run_threads {
 	unsigned int nreaders;
 	unsigned int window;
 	unsigned int dwarf_cus;		/* a reader's Dwarf is begun again after this many CUs */
+	bool dwarf_cus_fixed;		/* ... exactly (BTFSTREAM_READER_DWARF_CUS), not growing */
 	struct reader_thread *readers;
 
 	/* the schedule */

@@ -9,7 +9,8 @@
 set -euo pipefail
 
 PKGS=(gcc clang make pkg-config libdw-dev libelf-dev libbpf-dev liburcu-dev zlib1g-dev
-      dwarves bpftool binutils perl time xz-utils ca-certificates systemtap-sdt-dev lld libzstd-dev)
+      dwarves bpftool binutils perl time xz-utils ca-certificates systemtap-sdt-dev lld libzstd-dev
+      libclang-rt-14-dev)
 if [ "${1:-}" = kernel ]; then
 	PKGS+=(linux-source-6.1 bc bison flex libssl-dev cpio qemu-system-x86 busybox-static llvm python3 gzip
 	       kmod)

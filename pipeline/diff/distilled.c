@@ -250,19 +250,58 @@ static int map_one(struct reloc *r, uint32_t did)
 	return -EINVAL;
 }
 
+/* libbpf 1.1 does not check a parsed BTF's name offsets or type ids, and
+ * copying a type with a bad one crashes in libbpf: each split type is
+ * checked before it is copied. */
+static bool name_ok(const struct btf *b, uint32_t off)
+{
+	return btf__str_by_offset(b, off) != NULL;
+}
+
+static bool type_ok(const struct reloc *r, const struct btf_type *t)
+{
+	uint32_t n = btf__type_cnt(r->split);
+	uint16_t vlen = btf_vlen(t);
+	struct btf_refs it;
+	uint32_t *ref;
+
+	if (!btf_refs__known(t) || !name_ok(r->split, t->name_off))
+		return false;
+	btf_refs__init(&it, (struct btf_type *)t);	/* only read */
+	while ((ref = btf_refs__next(&it)))
+		if (*ref >= n)
+			return false;
+	for (uint16_t i = 0; i < vlen; i++) {
+		uint32_t off = btf_is_composite(t) ? btf_members(t)[i].name_off :
+			       btf_is_enum(t) ? btf_enum(t)[i].name_off :
+			       btf_is_enum64(t) ? btf_enum64(t)[i].name_off :
+			       btf_is_func_proto(t) ? btf_params(t)[i].name_off : 0;
+
+		if (!name_ok(r->split, off))
+			return false;
+	}
+	return true;
+}
+
 static struct btf *move_split(struct reloc *r)
 {
 	struct btf *out = btf__new_empty_split((struct btf *)r->base);
 	uint32_t n = btf__type_cnt(r->split), shift = btf__type_cnt(r->base) - r->ndist;
 
+	if (!out)
+		snprintf(r->why, r->len, "out of memory");
 	for (uint32_t id = r->ndist; out && id < n; id++) {
-		int nid = btf__add_type(out, r->split, btf__type_by_id(r->split, id));
+		const struct btf_type *t = btf__type_by_id(r->split, id);
+		int nid = type_ok(r, t) ? btf__add_type(out, r->split, t) : -EINVAL;
 		struct btf_refs it;
 		uint32_t *ref;
 
 		if (nid < 0) {
+			if (nid == -EINVAL)
+				snprintf(r->why, r->len, "type %u has a name offset or a type id out of range", id);
+			else
+				snprintf(r->why, r->len, "cannot move its types onto the base: %s", strerror(-nid));
 			btf__free(out);
-			errno = -nid;
 			return NULL;
 		}
 		btf_refs__init(&it, (struct btf_type *)btf__type_by_id(out, nid));
@@ -291,8 +330,8 @@ struct btf *distilled__relocate(const struct btf *split, const struct btf *base,
 		find_embedded(&r);
 	for (uint32_t id = 1; !err && id < r.ndist; id++)
 		err = map_one(&r, id);
-	if (!err && !(out = move_split(&r)))
-		snprintf(why, len, "cannot move its types onto the base: %s", strerror(errno));
+	if (!err)
+		out = move_split(&r);	/* the reason in why on failure */
 	if (out && btf__dedup(out, NULL)) {
 		snprintf(why, len, "cannot deduplicate it against the base: %s", strerror(errno));
 		btf__free(out);

@@ -425,11 +425,11 @@ static int end_cu(struct btf_writer *w)
 /* Keep a function candidate; its types become late refs with anchors. */
 static int add_candidate(struct btf_writer *w, const struct type_rec *r)
 {
+	/* the parameters, then the tags; a function with neither has no payload */
+	const struct rec_param *params = r->payload, *tags = params ? params + r->vlen : NULL;
 	struct func_cand *c;
 	uint32_t ret;
 	int err;
-
-	const struct rec_param *tags = (const struct rec_param *)r->payload + r->vlen;
 
 	if (GROW(w->cands, w->cands_cap, w->ncands + 1, ARRAY_FIRST) ||
 	    GROW(w->params, w->params_cap, w->nparams + r->vlen, ARRAY_FIRST) ||
@@ -446,7 +446,7 @@ static int add_candidate(struct btf_writer *w, const struct type_rec *r)
 	c->ret = ret;	/* a batch id until btf_writer__resolve_funcs */
 	c->batch = w->nbatches;
 	for (uint32_t i = 0; i < r->vlen; i++) {
-		const struct rec_param *p = (const struct rec_param *)r->payload + i;
+		const struct rec_param *p = &params[i];
 		struct late_param *lp = &w->params[w->nparams + i];
 		uint32_t id;
 

@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <libgen.h>
+#include <unistd.h>
 
 #include "pipeline/batch.h"
 #include "pipeline/diff/diff.h"
@@ -290,6 +293,12 @@ static int parse_value(int opt, char **argv, int argc, struct cli *c)
 	case 'j':	/* pahole: -j alone is every CPU; -jN, -j N, --jobs=N */
 		if (!optarg && optind < argc && argv[optind][0] >= '0' && argv[optind][0] <= '9')
 			optarg = argv[optind++];
+		/* "-j abc": abc is an input only if it is a file; else a mistyped count */
+		if (!optarg && optind < argc && argv[optind][0] != '-' && access(argv[optind], F_OK)) {
+			pr_warn("btfstream: -j: '%s' is not a number of jobs, nor a file (the count goes -j4, -j 4 or --jobs=4)",
+				argv[optind]);
+			return 2;
+		}
 		if (!optarg)
 			return c->o.jobs = 0;
 		if (parse_uint("-j", optarg, STATS_MAX_READERS, &v))
@@ -333,7 +342,6 @@ static int print_and_exit(int opt, const char *argv0)
 		features__print_supported(stdout);
 		return 0;
 	}
-	usage(stderr);
 	return 2;
 }
 
@@ -344,7 +352,8 @@ static int parse_args(int argc, char **argv, struct cli *c)
 	int opt, li = 0, err;
 
 	add_pahole_switches();
-	while ((opt = getopt_long(argc, argv, "o:j::qvVhJ", long_opts, &li)) != -1) {
+	opterr = 0;	/* one line of ours, not getopt's (with argv[0]'s path) and a usage */
+	while ((opt = getopt_long(argc, argv, ":o:j::qvVhJ", long_opts, &li)) != -1) {
 		switch (opt) {
 		case 'o':
 		case OPT_DETACHED:
@@ -385,6 +394,15 @@ static int parse_args(int argc, char **argv, struct cli *c)
 		case 'V':	/* pahole's spelling */
 			log__set_level(LOG_DEBUG);
 			break;
+		case ':':
+			pr_warn("btfstream: option '%s' needs a value; see btfstream --help", argv[optind - 1]);
+			return 2;
+		case '?':
+			if (optopt)
+				pr_warn("btfstream: unknown option '-%c'; see btfstream --help", optopt);
+			else
+				pr_warn("btfstream: unknown option '%s'; see btfstream --help", argv[optind - 1]);
+			return 2;
 		default:
 			return print_and_exit(opt, argv[0]);
 		}
@@ -415,6 +433,30 @@ static void set_malloc_policy(const struct pipeline_opts *o, bool batch)
 		mallopt(M_TRIM_THRESHOLD, batch ? 8 << 20 : 32 << 20);
 }
 
+/* The output's folder, checked before the conversion rather than when the
+ * result is ready to be written: 0, or 1 after one line naming it. For
+ * batch mode (a folder of outputs) the folder's parent, if it does not exist
+ * yet. */
+static int check_output_folder(const char *out, bool is_folder)
+{
+	char *copy = strdup(out), *dir;
+	struct stat st;
+	int ret = 0;
+
+	if (!copy)
+		return 0;	/* the run will say out of memory */
+	dir = is_folder && stat(out, &st) == 0 ? copy : dirname(copy);
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || access(dir, W_OK | X_OK) != 0) {
+		int err = errno ? errno : ENOTDIR;
+
+		pr_warn("btfstream: %s: cannot write the output there: %s: %s", out, dir,
+			stat(dir, &st) == 0 && !S_ISDIR(st.st_mode) ? strerror(ENOTDIR) : strerror(err));
+		ret = 1;
+	}
+	free(copy);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli c = { .o = { .sz = sizeof(c.o) } };
@@ -435,6 +477,8 @@ int main(int argc, char **argv)
 	if (err >= 0)
 		return err;
 	set_malloc_policy(o, c.modules_dir || optind + 1 < argc);
+	if ((c.modules_dir || optind + 1 < argc) && o->output && check_output_folder(o->output, true))
+		return 1;
 	if (c.modules_dir || optind + 1 < argc)
 		exit(run_batch(o, argv + optind, argc - optind, c.modules_dir, c.pahole_J, c.stats_fmt));
 	if (optind + 1 != argc) {
@@ -450,6 +494,8 @@ int main(int argc, char **argv)
 		pr_warn("btfstream: %s: no output file given (-o OUT, or --embed)", o->input);
 		return 2;
 	}
+	if (check_output_folder(o->output, false))
+		return 1;
 	err = pipeline__run(o, &stats);
 	stats.features = features__describe(&o->features);
 	if (c.stats_fmt && !err) {

@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <urcu.h>
@@ -189,6 +190,19 @@ static int setup_threads(struct pipeline *p, struct run_size *rs)
 	return 0;
 }
 
+/* A --memory-limit under the floor (pipeline/sizing.c) is raised to it;
+ * said once per process (batch mode runs many pipelines). */
+static void warn_memory_floor(const struct pipeline *p, const struct run_size *rs)
+{
+	static atomic_flag said = ATOMIC_FLAG_INIT;
+	size_t asked = p->opts->memory_limit;
+
+	if (!asked || rs->memory_limit == asked || atomic_flag_test_and_set(&said))
+		return;
+	pr_warn("btfstream: warning: --memory-limit %zu KiB is below the %zu MiB a run with %u reader%s needs; using %zu MiB",
+		asked >> 10, rs->memory_limit >> 20, rs->readers, rs->readers == 1 ? "" : "s", rs->memory_limit >> 20);
+}
+
 static int stage_read_write(struct pipeline *p, struct run_stats *s)
 {
 	struct run_size rs;
@@ -196,6 +210,7 @@ static int stage_read_write(struct pipeline *p, struct run_stats *s)
 	int err;
 
 	sizing__pick(p->opts, p->idx.count, &rs);
+	warn_memory_floor(p, &rs);
 	if ((err = make_strtab(p)) || (err = setup_threads(p, &rs)))
 		return err;
 	stats__clock_start(&m, "read_write");

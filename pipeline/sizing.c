@@ -32,19 +32,36 @@ static size_t pow2_at_least(size_t v)
  * --queue-capacity and --window win. Neither changes the output. */
 #define MEMORY_PER_CU (1u << 20)
 
+/* Below this the budget is spent on waiting, not saved: rings of a few
+ * records make every push a hand-off between threads and the smallest
+ * batches redo the dedup over and over. Measured on the Debian vmlinux at
+ * -j2: 1K took 10x the time of no limit at 1.35x its peak RSS, 4M 2x and
+ * 1.35x, 16M 1.7x and 0.95x, 32M 1.35x and 0.86x. So a window slot per
+ * reader and a sane ring: MEMORY_FLOOR_PER_READER each, and never below
+ * MEMORY_FLOOR. */
+#define MEMORY_FLOOR (16u << 20)
+#define MEMORY_FLOOR_PER_READER (8u << 20)
+
+size_t sizing__memory_floor(unsigned int nreaders)
+{
+	size_t per = (size_t)MEMORY_FLOOR_PER_READER * nreaders;
+
+	return per > MEMORY_FLOOR ? per : MEMORY_FLOOR;
+}
+
 static void apply_memory_limit(const struct pipeline_opts *o, unsigned int nreaders, size_t *cap,
-			       unsigned int *window)
+			       unsigned int *window, size_t limit)
 {
 	size_t ring_bytes, slots;
 
-	if (!o->memory_limit)
+	if (!limit)
 		return;
-	ring_bytes = o->memory_limit / 8 / nreaders;
+	ring_bytes = limit / 8 / nreaders;
 	if (!o->queue_capacity) {
 		for (*cap = 2; *cap * 2 * sizeof(struct type_rec) <= ring_bytes && *cap < PIPELINE_DEFAULT_QUEUE_CAPACITY;)
 			*cap *= 2;
 	}
-	slots = o->memory_limit / 8 / MEMORY_PER_CU;
+	slots = limit / 8 / MEMORY_PER_CU;
 	if (!o->window)
 		*window = slots < nreaders ? nreaders : (slots < *window ? (unsigned int)slots : *window);
 }
@@ -53,15 +70,15 @@ static void apply_memory_limit(const struct pipeline_opts *o, unsigned int nread
  * n records costs about 1 KiB per record at its peak, raw image and libbpf's
  * dedup tables together), else the default. The cuts never change the bytes
  * (tests/integ/0003). */
-static uint64_t batch_records(const struct pipeline_opts *o)
+static uint64_t batch_records(const struct pipeline_opts *o, size_t limit)
 {
 	uint64_t n;
 
 	if (o->batch_records)
 		return o->batch_records;
-	if (!o->memory_limit)
+	if (!limit)
 		return PIPELINE_BATCH_RECORDS;
-	n = o->memory_limit / 1024;
+	n = limit / 1024;
 	return n < 4096 ? 4096 : (n > PIPELINE_BATCH_RECORDS ? PIPELINE_BATCH_RECORDS : n);
 }
 
@@ -70,6 +87,9 @@ void sizing__pick(const struct pipeline_opts *o, size_t ncus, struct run_size *r
 	rs->readers = pick_jobs(o, ncus);
 	rs->queue_capacity = pow2_at_least(o->queue_capacity ? o->queue_capacity : PIPELINE_DEFAULT_QUEUE_CAPACITY);
 	rs->window = o->window ? o->window : PIPELINE_DEFAULT_WINDOW_PER_JOB * rs->readers;
-	apply_memory_limit(o, rs->readers, &rs->queue_capacity, &rs->window);
-	rs->batch_records = batch_records(o);
+	rs->memory_limit = o->memory_limit;
+	if (rs->memory_limit && rs->memory_limit < sizing__memory_floor(rs->readers))
+		rs->memory_limit = sizing__memory_floor(rs->readers);
+	apply_memory_limit(o, rs->readers, &rs->queue_capacity, &rs->window, rs->memory_limit);
+	rs->batch_records = batch_records(o, rs->memory_limit);
 }

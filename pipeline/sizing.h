@@ -16,8 +16,13 @@ struct run_size {
 	size_t queue_capacity;	/* records per reader ring, a power of two */
 	unsigned int window;	/* CUs readers may run ahead of the writer */
 	uint64_t batch_records;	/* type records per dedup batch */
+	size_t memory_limit;	/* --memory-limit as used: raised to the floor; 0 none */
 };
 
 void sizing__pick(const struct pipeline_opts *o, size_t ncus, struct run_size *rs);
+
+/* The smallest --memory-limit worth having for nreaders readers (sizing.c
+ * says why); a smaller one is raised to it, with a warning by the caller. */
+size_t sizing__memory_floor(unsigned int nreaders);
 
 #endif

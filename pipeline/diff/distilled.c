@@ -119,11 +119,20 @@ struct reloc {
 
 static const struct btf *sort_btf;
 
+/* A type's name, "" when its offset is outside the strings (libbpf 1.1
+ * does not check them when it parses, and this runs on any file). */
+static const char *name_of(const struct btf *b, uint32_t off)
+{
+	const char *s = btf__name_by_offset(b, off);
+
+	return s ? s : "";
+}
+
 static int by_name_cmp(const void *a, const void *b)
 {
 	const struct btf_type *ta = btf__type_by_id(sort_btf, *(const uint32_t *)a);
 	const struct btf_type *tb = btf__type_by_id(sort_btf, *(const uint32_t *)b);
-	int r = strcmp(btf__name_by_offset(sort_btf, ta->name_off), btf__name_by_offset(sort_btf, tb->name_off));
+	int r = strcmp(name_of(sort_btf, ta->name_off), name_of(sort_btf, tb->name_off));
 
 	return r ? r : (*(const uint32_t *)a > *(const uint32_t *)b) - (*(const uint32_t *)a < *(const uint32_t *)b);
 }
@@ -136,7 +145,7 @@ static int index_base(struct reloc *r)
 	if (!r->by_name)
 		return -ENOMEM;
 	for (uint32_t id = 1; id < n; id++)
-		if (btf__type_by_id(r->base, id)->name_off)
+		if (*name_of(r->base, btf__type_by_id(r->base, id)->name_off))
 			r->by_name[r->nnamed++] = id;
 	sort_btf = r->base;
 	qsort(r->by_name, r->nnamed, sizeof(*r->by_name), by_name_cmp);
@@ -209,14 +218,14 @@ static bool candidate(const struct btf_type *d, const struct btf_type *b, bool *
 static int map_one(struct reloc *r, uint32_t did)
 {
 	const struct btf_type *d = btf__type_by_id(r->split, did);
-	const char *name = btf__name_by_offset(r->split, d->name_off);
+	const char *name = name_of(r->split, d->name_off);
 	uint32_t lo = 0, hi = r->nnamed, exact = 0, loose = 0, nexact = 0, nloose = 0;
 
 	while (lo < hi) {	/* the first base type named name */
 		uint32_t mid = lo + (hi - lo) / 2;
 		const struct btf_type *t = btf__type_by_id(r->base, r->by_name[mid]);
 
-		if (strcmp(btf__name_by_offset(r->base, t->name_off), name) < 0)
+		if (strcmp(name_of(r->base, t->name_off), name) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -226,7 +235,7 @@ static int map_one(struct reloc *r, uint32_t did)
 		const struct btf_type *b = btf__type_by_id(r->base, bid);
 		bool ex;
 
-		if (strcmp(btf__name_by_offset(r->base, b->name_off), name))
+		if (strcmp(name_of(r->base, b->name_off), name))
 			break;
 		if (!candidate(d, b, &ex))
 			continue;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Bad input: each case must give one line on stderr naming the stage, the
-# file and the problem ("btfstream: STAGE: FILE: PLACE: cause"), a non-zero
+# file and the problem ("btfstream: STAGE: FILE: PLACE: cause", or, for an
+# output folder checked before the run, "btfstream: FILE: cause"), a non-zero
 # exit, and leave no output file (nor a temporary one).
 . "$(dirname "$0")/lib.sh"
 
@@ -15,7 +16,7 @@ expect_fail() {
 	lines=$(wc -l < "$TMP/stderr")
 	[ $rc -ne 0 ]; ok $? "$name: non-zero exit (got $rc)"
 	[ "$lines" -eq 1 ] && grep -q -- "$pat" "$TMP/stderr" &&
-		grep -Eq '^btfstream: (input|read|write|dedup|emit): [^:]+: ' "$TMP/stderr"
+		grep -Eq '^btfstream: ((input|read|write|dedup|distill|emit): )?[^:]+: ' "$TMP/stderr"
 	ok $? "$name: one line 'btfstream: STAGE: FILE: ...' matching '$pat'" || sed 's/^/#   stderr: /' "$TMP/stderr"
 	[ ! -e "$o" ] && [ -z "$(ls -A "$TMP/out")" ]
 	ok $? "$name: no output file left behind" || ls -la "$TMP/out" | sed 's/^/# /'
@@ -38,16 +39,16 @@ expect_fail "ELF without DWARF" "$TMP/nodwarf.elf" "$out" "nodwarf.elf: no DWARF
 expect_fail "truncated ELF" "$TMP/truncated.elf" "$out" "truncated.elf: .*truncated\|truncated.elf: corrupt"
 expect_fail "ELF shorter than its header" "$TMP/short.elf" "$out" "short.elf: "
 expect_fail "corrupt DWARF" "$TMP/corrupt.elf" "$out" "corrupt.elf: .*DWARF"
-expect_fail "output folder missing" "$TMP/good.elf" "$TMP/out/no/such/dir/x.btf" "x.btf: cannot create output"
+expect_fail "output folder missing" "$TMP/good.elf" "$TMP/out/no/such/dir/x.btf" "x.btf: cannot write the output there: .*: No such file or directory"
 touch "$TMP/afile"
-expect_fail "output folder is a file" "$TMP/good.elf" "$TMP/afile/x.btf" "x.btf: cannot create output"
+expect_fail "output folder is a file" "$TMP/good.elf" "$TMP/afile/x.btf" "x.btf: cannot write the output there: .*afile: Not a directory"
 rm -f "$TMP/afile"
 if [ "$(id -u)" -ne 0 ]; then
 	mkdir -p "$TMP/ro" && chmod 555 "$TMP/ro"
-	expect_fail "read-only output folder" "$TMP/good.elf" "$TMP/ro/x.btf" "x.btf: cannot create output"
+	expect_fail "read-only output folder" "$TMP/good.elf" "$TMP/ro/x.btf" "x.btf: cannot \(create output\|write the output there\)"
 else
 	# root ignores mode bits; /proc refuses new files whoever asks
-	expect_fail "unwritable output folder (/proc)" "$TMP/good.elf" "/proc/btfstream-test.btf" "btfstream-test.btf: cannot create output"
+	expect_fail "unwritable output folder (/proc)" "$TMP/good.elf" "/proc/btfstream-test.btf" "btfstream-test.btf: cannot \(create output\|write the output there\)"
 fi
 
 # an existing output is left intact when the conversion fails

@@ -15,6 +15,7 @@
 #include "pipeline/diff/distilled.h"
 #include "pipeline/diff/btf_canon.h"
 #include "stages/common/btf_bits.h"
+#include "stages/common/elf_btf.h"
 #include "stages/common/log.h"
 
 #include <bpf/btf.h>
@@ -498,7 +499,7 @@ static struct btf *diff_load(const char *path, struct btf *base, struct btf **ow
 		if (r < 0)
 			return NULL;
 		if (!r)
-			btf = btf__parse_elf_split(path, base);
+			btf = elf_btf__parse(path, base);	/* not libbpf's ELF reader (elf_btf.h) */
 	} else {
 		btf = btf__parse_raw_split(path, base);
 	}

@@ -13,96 +13,45 @@
 #include <unistd.h>
 
 #include "stages/common/btf_refs.h"
+#include "stages/common/elf_btf.h"
 
 /* ---- reading ---- */
 
-static Elf_Data *section_data(Elf *elf, size_t shstrndx, const char *name)
-{
-	Elf_Scn *scn = NULL;
-	GElf_Shdr sh;
-
-	while ((scn = elf_nextscn(elf, scn))) {
-		const char *n;
-
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type == SHT_NOBITS)
-			continue;
-		n = elf_strptr(elf, shstrndx, sh.sh_name);
-		if (n && !strcmp(n, name))
-			return elf_getdata(scn, NULL);
-	}
-	return NULL;
-}
-
-/* libbpf 1.1 parses split BTF only from a file (btf__new_split is 1.3's):
- * the section's bytes go through an anonymous memory file. */
-static struct btf *split_from_bytes(const void *data, size_t size, struct btf *base)
-{
-	char path[64];
-	struct btf *btf = NULL;
-	int fd = memfd_create("btfstream-split", MFD_CLOEXEC), err;
-
-	if (fd < 0)
-		return NULL;
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	if (write(fd, data, size) == (ssize_t)size)
-		btf = btf__parse_raw_split(path, base);
-	else
-		errno = EIO;
-	err = errno;
-	close(fd);
-	errno = err;
-	return btf;
-}
-
 int distilled__load_elf(const char *path, struct btf **dist_base, struct btf **split, char *why, size_t len)
 {
-	Elf_Data *bd, *sd;
-	size_t shstrndx;
-	int fd, ret = 0;
-	Elf *elf;
+	void *bdata = NULL, *sdata = NULL;
+	size_t bsize, ssize;
+	int err;
 
 	*dist_base = *split = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(why, len, "%s", strerror(errno));
-		return -errno;
-	}
-	elf_version(EV_CURRENT);
-	elf = elf_begin(fd, ELF_C_READ, NULL);
-	if (!elf || elf_getshdrstrndx(elf, &shstrndx)) {
-		snprintf(why, len, "not a readable ELF file: %s", elf_errmsg(-1));
-		ret = -EINVAL;
-		goto out;
-	}
-	bd = section_data(elf, shstrndx, ".BTF.base");
-	if (!bd)
-		goto out;
-	sd = section_data(elf, shstrndx, ".BTF");
-	if (!sd) {
+	err = elf_btf__section(path, ".BTF.base", &bdata, &bsize);
+	if (err == -ENOENT)
+		return 0;
+	if (!err && (err = elf_btf__section(path, ".BTF", &sdata, &ssize)) == -ENOENT) {
 		snprintf(why, len, "ELF file has a .BTF.base but no .BTF section");
-		ret = -ENOENT;
 		goto out;
 	}
-	*dist_base = btf__new(bd->d_buf, bd->d_size);
-	if (!*dist_base) {
-		ret = -errno;
+	if (err) {
+		snprintf(why, len, "cannot read its BTF sections: %s", strerror(-err));
+		goto out;
+	}
+	if (!(*dist_base = elf_btf__from_bytes(bdata, bsize, NULL))) {
+		err = -errno;
 		snprintf(why, len, "cannot parse its .BTF.base: %s", strerror(errno));
 		goto out;
 	}
-	*split = split_from_bytes(sd->d_buf, sd->d_size, *dist_base);
-	if (!*split) {
-		ret = -errno;
+	if (!(*split = elf_btf__from_bytes(sdata, ssize, *dist_base))) {
+		err = -errno;
 		snprintf(why, len, "cannot parse its .BTF on its .BTF.base: %s", strerror(errno));
 		btf__free(*dist_base);
 		*dist_base = NULL;
 		goto out;
 	}
-	ret = 1;
+	err = 1;
 out:
-	if (elf)
-		elf_end(elf);
-	close(fd);
-	return ret;
+	free(bdata);
+	free(sdata);
+	return err;
 }
 
 /* ---- relocating ---- */

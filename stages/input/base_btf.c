@@ -8,15 +8,17 @@
 #include <bpf/btf.h>
 
 #include "stages/common/btf_bits.h"
+#include "stages/common/elf_btf.h"
 
 struct btf *base_btf__load(const char *path, int *err, char *why, size_t len)
 {
-	struct btf *btf = btf__parse(path, NULL);
+	struct btf *btf = elf_btf__parse(path, NULL);
 	char bits[256];
 
 	if (!btf) {
 		*err = -errno;
-		snprintf(why, len, "cannot read base BTF (raw BTF, or an ELF file with .BTF): %s", strerror(-*err));
+		snprintf(why, len, "cannot read base BTF (raw BTF, or an ELF file with .BTF): %s",
+			 *err == -ENOENT ? "no .BTF section" : strerror(-*err));
 		return NULL;
 	}
 	if ((*err = btf_bits__why(btf, bits, sizeof(bits)))) {

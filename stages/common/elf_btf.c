@@ -1,0 +1,112 @@
+/* stages/common/elf_btf.c: see elf_btf.h. */
+#include "stages/common/elf_btf.h"
+
+#include <bpf/btf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+bool elf_btf__is_elf(const char *path)
+{
+	unsigned char m[4];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool elf = fd >= 0 && read(fd, m, 4) == 4 && !memcmp(m, ELFMAG, 4);
+
+	if (fd >= 0)
+		close(fd);
+	return elf;
+}
+
+static int copy_section(Elf *elf, const char *name, void **data, size_t *size)
+{
+	size_t shstrndx;
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	if (elf_kind(elf) != ELF_K_ELF || elf_getshdrstrndx(elf, &shstrndx))
+		return -EINVAL;
+	while ((scn = elf_nextscn(elf, scn))) {
+		const char *n;
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh))
+			return -EINVAL;
+		n = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (!n || strcmp(n, name))
+			continue;
+		if (sh.sh_type == SHT_NOBITS || sh.sh_size == 0)
+			return -ENOENT;
+		d = elf_getdata(scn, NULL);
+		if (!d || !d->d_buf || d->d_size == 0)
+			return -EINVAL;
+		if (!(*data = malloc(d->d_size)))
+			return -ENOMEM;
+		memcpy(*data, d->d_buf, d->d_size);
+		*size = d->d_size;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int elf_btf__section(const char *path, const char *name, void **data, size_t *size)
+{
+	int fd, err;
+	Elf *elf;
+
+	*data = NULL;
+	*size = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -errno;
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	err = elf ? copy_section(elf, name, data, size) : -EINVAL;
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	return err;
+}
+
+struct btf *elf_btf__from_bytes(const void *data, size_t size, struct btf *base)
+{
+	char path[64];
+	struct btf *btf = NULL;
+	int fd, err = EIO;
+
+	if (!base)
+		return btf__new(data, (__u32)size);
+	if ((fd = memfd_create("btfstream-btf", MFD_CLOEXEC)) < 0)
+		return NULL;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if (write(fd, data, size) == (ssize_t)size) {
+		btf = btf__parse_raw_split(path, base);
+		err = btf ? 0 : errno;
+	}
+	close(fd);
+	errno = err;
+	return btf;
+}
+
+struct btf *elf_btf__parse(const char *path, struct btf *base)
+{
+	struct btf *btf;
+	void *data;
+	size_t size;
+	int err;
+
+	if (!elf_btf__is_elf(path))
+		return base ? btf__parse_raw_split(path, base) : btf__parse_raw(path);
+	if ((err = elf_btf__section(path, ".BTF", &data, &size))) {
+		errno = -err;
+		return NULL;
+	}
+	btf = elf_btf__from_bytes(data, size, base);
+	err = errno;
+	free(data);
+	errno = err;
+	return btf;
+}

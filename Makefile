@@ -5,7 +5,7 @@ O       ?= build
 PREFIX  ?= /usr/local
 CC      ?= gcc
 PKGS    := libdw libelf libbpf liburcu-cds liburcu libzstd
-VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
+VERSION := $(shell git describe --always --dirty 2>/dev/null || cat .version 2>/dev/null || echo 0.1)
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -39,7 +39,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:%.c=$(O)/%)
 DEPS     := $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_BINS:=.d)
 
-.PHONY: all run check check-unit check-tsan check-kernel bench install uninstall clean deps fuzz check-san \
+.PHONY: all run check check-unit check-tsan check-kernel bench install uninstall clean deps fuzz check-san deb check-deb \
 	check-tsan-pipeline
 all: $(BIN)
 
@@ -96,6 +96,11 @@ check: deps
 	$(Q)BTFSTREAM=$(abspath $(BIN)) TSAN_OPTIONS="halt_on_error=1 suppressions=$(abspath tests/tsan.supp)" \
 		prove --exec tests/tap-exec $(PROVE_FLAGS) $(UNIT_BINS) $(TSAN_TESTS) $(INTEG_TESTS)
 
+# make check-unit: the C unit tests only (no packages, no network: the
+# Debian package build runs this).
+check-unit: all $(UNIT_BINS)
+	$(Q)prove --exec tests/tap-exec $(PROVE_FLAGS) $(UNIT_BINS)
+
 # ThreadSanitizer build of the concurrent modules' tests, in its own tree.
 check-tsan:
 	$(Q)$(MAKE) --no-print-directory O=$(O)-tsan SAN=thread WERROR=1 $(TSAN_TESTS)
@@ -111,16 +116,42 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/bench.sh $(BIN)
 
-# make install: the binary, and the link named pahole that kbuild's PAHOLE=
-# points at (Kconfig-snippet). make uninstall removes both.
+# make install [PREFIX=/usr/local] [DESTDIR=]: the binary; the link named
+# pahole that kbuild's PAHOLE= points at (Kconfig-snippet); the man page;
+# bash completion; the docs. make uninstall removes exactly those.
+INSTALL_DOCS := README.md Kconfig-snippet docs/design.md docs/btf-rules.md docs/profiling.md docs/reliability.md
+BINDIR  = $(DESTDIR)$(PREFIX)/bin
+LIBEXEC = $(DESTDIR)$(PREFIX)/libexec/btfstream
+MAN1DIR = $(DESTDIR)$(PREFIX)/share/man/man1
+COMPDIR = $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+DOCDIR  = $(DESTDIR)$(PREFIX)/share/doc/btfstream
 install: $(BIN)
-	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/btfstream
-	install -d $(DESTDIR)$(PREFIX)/libexec/btfstream
-	ln -sf ../../bin/btfstream $(DESTDIR)$(PREFIX)/libexec/btfstream/pahole
+	install -D -m 0755 $(BIN) $(BINDIR)/btfstream
+	install -d $(LIBEXEC)
+	ln -sfn ../../bin/btfstream $(LIBEXEC)/pahole
+	install -D -m 0644 docs/man/btfstream.1 $(MAN1DIR)/btfstream.1
+	install -D -m 0644 scripts/btfstream-completion.bash $(COMPDIR)/btfstream
+	install -d $(DOCDIR)
+	install -m 0644 $(INSTALL_DOCS) $(DOCDIR)/
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/btfstream $(DESTDIR)$(PREFIX)/libexec/btfstream/pahole
-	-rmdir $(DESTDIR)$(PREFIX)/libexec/btfstream 2> /dev/null
+	rm -f $(BINDIR)/btfstream $(LIBEXEC)/pahole $(MAN1DIR)/btfstream.1 $(COMPDIR)/btfstream
+	rm -f $(addprefix $(DOCDIR)/,$(notdir $(INSTALL_DOCS)))
+	-rmdir $(LIBEXEC) $(DOCDIR) 2> /dev/null
+
+# make deb: the Debian package (debian/), built from a copy of the tracked
+# files in $(O)/deb, with the package in $(O)/deb/ (dpkg-buildpackage -b).
+deb:
+	$(Q)rm -rf $(O)/deb && mkdir -p $(O)/deb/src
+	$(Q)git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t $(O)/deb/src
+	$(Q)echo '$(VERSION)' > $(O)/deb/src/.version
+	$(Q)cd $(O)/deb/src && dpkg-buildpackage -us -uc -b
+	$(Q)ls $(O)/deb/*.deb
+
+# make check-deb: the package built, lintian-checked, installed into a
+# clean debootstrap'ed Debian 12, run there, removed (needs root)
+check-deb:
+	$(Q)prove --exec bash $(PROVE_FLAGS) -v scripts/check-deb.sh :: $(abspath $(O))
 
 # make check-san: all of make check (unit, integration: fixtures, bad
 # input, determinism, the vmlinux, modules) built with ASan and UBSan

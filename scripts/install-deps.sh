@@ -26,7 +26,8 @@ for p in "${PKGS[@]}" "${BACKPORTS[@]}"; do
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
-echo "install-deps: installing ${missing[*]}"
+log=${TMPDIR:-/tmp}/btfstream-install-deps.log
+echo "install-deps: installing ${#missing[@]} packages with apt-get (log: $log): ${missing[*]}"
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 export DEBIAN_FRONTEND=noninteractive
@@ -34,10 +35,18 @@ if [ ${#BACKPORTS[@]} -gt 0 ] && ! grep -rqs "bookworm-backports" /etc/apt/sourc
 	printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' |
 		$SUDO tee /etc/apt/sources.list.d/btfstream-backports.sources > /dev/null
 fi
-$SUDO apt-get update -q
+# apt's lists from the last hour are fresh enough (CI has just updated them)
+if [ ${#BACKPORTS[@]} -gt 0 ] || [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Release' -mmin -60 2> /dev/null | head -1)" ]; then
+	$SUDO apt-get update -q > "$log" 2>&1 || { tail -20 "$log"; exit 1; }
+fi
 regular=() bp=()
 for p in "${missing[@]}"; do
 	case " ${BACKPORTS[*]} " in *" $p "*) bp+=("$p") ;; *) regular+=("$p") ;; esac
 done
-[ ${#regular[@]} -eq 0 ] || $SUDO apt-get install -y -q --no-install-recommends "${regular[@]}"
-[ ${#bp[@]} -eq 0 ] || $SUDO apt-get install -y -q --no-install-recommends -t bookworm-backports "${bp[@]}"
+install() {
+	$SUDO apt-get install -y -q --no-install-recommends "$@" >> "$log" 2>&1 ||
+		{ echo "install-deps: apt-get install failed; the end of $log:"; tail -20 "$log"; exit 1; }
+}
+[ ${#regular[@]} -eq 0 ] || install "${regular[@]}"
+[ ${#bp[@]} -eq 0 ] || install -t bookworm-backports "${bp[@]}"
+echo "install-deps: done"

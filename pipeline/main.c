@@ -32,6 +32,7 @@ enum {
 	OPT_BATCH_RECORDS,
 	OPT_BASE,
 	OPT_EMBED,
+	OPT_PROGRESS,
 	OPT_MODULES,
 	OPT_PAHOLE_FEATURE,	/* pahole's single-feature switches, table below */
 };
@@ -58,6 +59,7 @@ static struct option long_opts[64] = {
 	{ "batch-records", required_argument, NULL, OPT_BATCH_RECORDS },
 	{ "base", required_argument, NULL, OPT_BASE },
 	{ "embed", no_argument, NULL, OPT_EMBED },
+	{ "progress", optional_argument, NULL, OPT_PROGRESS },
 	{ "modules", required_argument, NULL, OPT_MODULES },
 	{ "btf_base", required_argument, NULL, OPT_BASE },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -134,6 +136,8 @@ static void usage(FILE *out)
 		"      --memory-limit SIZE  size queues and window for SIZE bytes (K, M, G suffixes);\n"
 		"                           the output does not change (see docs/design.md for what it bounds)\n"
 		"      --batch-records N    type records per dedup batch (default %u); the output does not change\n"
+		"      --progress[=WHEN]    a progress line on stderr: auto (default: when stderr is a\n"
+		"                           terminal, not under make, not as pahole), always, never\n"
 		"  -q, --quiet              print nothing, not even the error line\n"
 		"  -v, -V, --verbose        more messages (features in effect, skipped names)\n"
 		"      --version            print the version (--numeric_version: pahole's number, %d)\n"
@@ -265,6 +269,7 @@ struct cli {
 	const char *stats_fmt;		/* NULL, "table" or "json" */
 	const char *modules_dir;	/* --modules */
 	bool pahole_J;			/* -J given */
+	const char *progress;		/* --progress: auto (default), always, never */
 	struct feature_op *fops;	/* argc entries */
 	int nfops;
 };
@@ -380,6 +385,13 @@ static int parse_args(int argc, char **argv, struct cli *c)
 		case OPT_EMBED:
 			c->o.embed = true;
 			break;
+		case OPT_PROGRESS:
+			c->progress = optarg ? optarg : "always";
+			if (strcmp(c->progress, "auto") && strcmp(c->progress, "always") && strcmp(c->progress, "never")) {
+				pr_warn("btfstream: --progress takes auto, always or never, not '%s'", c->progress);
+				return 2;
+			}
+			break;
 		case OPT_BASE:
 			c->o.base = optarg;
 			break;
@@ -459,6 +471,20 @@ static int check_output_folder(const char *out, bool is_folder)
 	return ret;
 }
 
+/* --progress=auto: a person at a terminal, not kbuild (run as "pahole", or
+ * under make: MAKELEVEL), not -q. */
+static bool want_progress(const char *mode, const char *argv0)
+{
+	const char *base = strrchr(argv0, '/');
+
+	base = base ? base + 1 : argv0;
+	if (mode && !strcmp(mode, "always"))
+		return true;
+	if (mode && !strcmp(mode, "never"))
+		return false;
+	return isatty(STDERR_FILENO) && log__level() > LOG_QUIET && strcmp(base, "pahole") && !getenv("MAKELEVEL");
+}
+
 int main(int argc, char **argv)
 {
 	struct cli c = { .o = { .sz = sizeof(c.o) } };
@@ -498,6 +524,7 @@ int main(int argc, char **argv)
 	}
 	if (check_output_folder(o->output, false))
 		return 1;
+	o->progress = want_progress(c.progress, argv[0]);
 	err = pipeline__run(o, &stats);
 	stats.features = features__describe(&o->features);
 	if (c.stats_fmt && !err) {

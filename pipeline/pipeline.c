@@ -59,6 +59,7 @@ struct pipeline {
 	struct merger merger;		/* the merge thread's until it is joined */
 	struct btf *btf;		/* the merged BTF, taken from the merger */
 	struct btf *dist_base;		/* distilled base under btf (stage 5), or NULL */
+	struct progress progress;	/* the line on stderr (opts->progress) */
 	struct anchor_ids fin;		/* its anchors' final ids, for the writer's end */
 	pthread_t cleanup_tid;		/* frees the read side during dedup */
 	bool cleanup_started;
@@ -211,18 +212,20 @@ static int stage_read_write(struct pipeline *p, struct run_stats *s)
 
 	sizing__pick(p->opts, p->idx.count, &rs);
 	warn_memory_floor(p, &rs);
+	progress__start(&p->progress, p->opts->progress, p->opts->input);
 	if ((err = make_strtab(p)) || (err = setup_threads(p, &rs)))
 		return err;
 	stats__clock_start(&m, "read_write");
 	err = run_threads__start(&p->threads, &p->merger);
 	if (!err)
-		err = run_threads__write(&p->threads, &p->writer);
+		err = run_threads__write(&p->threads, &p->writer, &p->progress);
 	if (!err)
 		err = btf_writer__finish(&p->writer);
 	/* while the merge thread dedups the last batches: the functions' name
 	 * order (names only, no types needed) */
 	if (!err)
 		err = btf_writer__order_funcs(&p->writer);
+	progress__end(&p->progress);
 	run_threads__stop(&p->threads, err != 0);
 	if (!err && fail__is_set(&p->fail))
 		err = p->fail.err;

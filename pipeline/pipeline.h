@@ -36,6 +36,7 @@ struct pipeline_opts {
 	const struct btf *base_btf;	/* that base, already read (batch mode); the caller frees it */
 	struct base_prune *base_prune;	/* made on base_btf (batch mode); NULL: the run makes its own */
 	bool embed;			/* output: a copy of the input ELF with .BTF (emit__elf) */
+	bool progress;			/* a progress line on stderr (stages/common/progress.h) */
 	bool detached_as_pahole;	/* raw output named by pahole's --btf_encode_detached:
 					 * as pahole, no distilled base there (kbuild's
 					 * gen-btf.sh distills later, in resolve_btfids) */

@@ -219,7 +219,7 @@ static int write_cu(struct run_threads *rt, struct reader_thread *t, struct btf_
 	}
 }
 
-int run_threads__write(struct run_threads *rt, struct btf_writer *w)
+int run_threads__write(struct run_threads *rt, struct btf_writer *w, struct progress *pr)
 {
 	for (unsigned int cu = 0; cu < rt->idx->count; cu++) {
 		int owner = writer_wait_owner(rt, cu), err;
@@ -231,6 +231,7 @@ int run_threads__write(struct run_threads *rt, struct btf_writer *w)
 			return err;
 		writer_cu_done(rt, cu);
 		PROBE_WRITE_CU_END(cu, w->records);
+		progress__tick(pr, cu + 1, rt->idx->count, w->nbatches);
 	}
 	return 0;
 }

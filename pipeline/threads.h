@@ -45,6 +45,7 @@
 
 #include "queue/ring_mpsc.h"
 #include "stages/common/fail.h"
+#include "stages/common/progress.h"
 #include "stages/input/cu_index.h"
 #include "stages/input/input.h"
 #include "stages/read/read_dwarf.h"
@@ -115,7 +116,7 @@ int run_threads__init(struct run_threads *rt, struct input *in, const struct cu_
 int run_threads__start(struct run_threads *rt, struct merger *m);
 /* The writer's loop, on the calling (main) thread: every CU in order into
  * w, arenas freed, input pages behind it released. Returns 0 or -errno. */
-int run_threads__write(struct run_threads *rt, struct btf_writer *w);
+int run_threads__write(struct run_threads *rt, struct btf_writer *w, struct progress *pr);
 /* Stops everything; any thread. */
 void run_threads__abort(struct run_threads *rt);
 /* Joins the readers and the merge thread (after an abort, frees what was

@@ -43,4 +43,21 @@ ok $? "... batch mode's output folder too"
 ok $? "--memory-limit 1K: one warning naming the floor ($(cat e)), the same bytes"
 "$BTFSTREAM" --memory-limit 64M k.elf -o ml2.btf 2> e; [ $? = 0 ] && [ ! -s e ] && cmp -s ml2.btf ref.btf
 ok $? "--memory-limit 64M: no warning"
+"$BTFSTREAM" --progress=always k.elf -o pg.btf 2> e; [ $? = 0 ] && cmp -s pg.btf ref.btf && [ ! -s e ] ||
+	grep -q "CUs read" e
+ok $? "--progress=always: the output unchanged (a run this short may end before the first line)"
+"$BTFSTREAM" k.elf -o pg2.btf 2> e; [ ! -s e ]; ok $? "--progress=auto with stderr not a terminal: nothing on stderr"
+vm=
+[ -z "${BTFSTREAM_SKIP_KERNEL:-}" ] && vm=$(cd "$TOP" && scripts/fetch-kernel.sh 2> /dev/null | head -1)
+if ! command -v script > /dev/null; then
+	skip "script (util-linux) not installed: no terminal to test --progress=auto with"
+elif [ -z "$vm" ]; then
+	skip "no vmlinux (BTFSTREAM_SKIP_KERNEL, or no download): a long enough run for the progress line"
+else
+	BTFSTREAM_VMLINUX=$vm
+	script -qec "'$BTFSTREAM' '$BTFSTREAM_VMLINUX' -o vm.btf" /dev/null > tty.txt 2>&1
+	grep -q "CUs read" tty.txt; ok $? "--progress=auto at a terminal (script): the progress line"
+	MAKELEVEL=1 script -qec "'$BTFSTREAM' '$BTFSTREAM_VMLINUX' -o vm.btf" /dev/null > tty2.txt 2>&1
+	! grep -q "CUs read" tty2.txt; ok $? "... and none under make (MAKELEVEL set)"
+fi
 done_testing

@@ -50,7 +50,8 @@ if ! ls "$pkg"_*.deb >/dev/null 2>&1; then
 		pkg=$dep
 	fi
 	if ! ls "$pkg"_*.deb >/dev/null 2>&1; then
-		echo "fetch-kernel: downloading $pkg" >&2
+		size=$(apt-cache show "$pkg" 2> /dev/null | awk '/^Size:/ { printf "%d MB", $2 / 1e6; exit }')
+		echo "fetch-kernel: downloading $pkg (${size:-size unknown}) into $cache" >&2
 		apt-get download "$pkg" >&2 2>/dev/null || apt-get download "$pkg" >&2
 	fi
 fi

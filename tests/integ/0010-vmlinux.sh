@@ -15,6 +15,7 @@
 command -v pahole > /dev/null || skip_all "pahole (dwarves) not installed"
 command -v bpftool > /dev/null || skip_all "bpftool not installed"
 vmlinux=$(cd "$TOP" && scripts/fetch-kernel.sh) || skip_all "cannot fetch the Debian kernel debug package"
+echo "# 0010: converting the Debian vmlinux several ways and comparing with pahole (about a minute)" >&2
 diag "input: $vmlinux"
 
 "$BTFSTREAM" -j2 "$vmlinux" -o "$TMP/j2.btf" --stats --funcs-report "$TMP/funcs.txt" > "$TMP/stats.txt"

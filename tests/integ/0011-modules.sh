@@ -83,6 +83,7 @@ if ! mapfile -t paths < <(cd "$TOP" && scripts/fetch-kernel.sh --modules); then
 	skip "cannot fetch the Debian kernel debug package"; done_testing
 fi
 vmlinux=${paths[0]} moddir=${paths[1]}
+echo "# $(basename "$0"): the vmlinux and modules (a minute or more)" >&2
 "$BTFSTREAM" "$vmlinux" -o "$TMP/vmlinux.btf"; ok $? "the vmlinux converts (the base)"
 for m in fs/xfs/xfs.ko fs/btrfs/btrfs.ko drivers/net/ethernet/mellanox/mlx5/core/mlx5_core.ko \
 	 drivers/net/veth.ko drivers/net/dummy.ko drivers/block/loop.ko drivers/net/tun.ko net/netfilter/nf_tables.ko; do

@@ -93,6 +93,7 @@ if ! mapfile -t paths < <(cd "$TOP" && scripts/fetch-kernel.sh --modules); then
 	skip "cannot fetch the Debian kernel debug package"; done_testing
 fi
 vmlinux=${paths[0]} moddir=${paths[1]}
+echo "# $(basename "$0"): the vmlinux and modules (a minute or more)" >&2
 "$BTFSTREAM" "$vmlinux" -o "$TMP/vmlinux.btf"; ok $? "the vmlinux converts (the base)"
 mkdir -p "$TMP/real" && find "$moddir" -name '*.ko' | sort > "$TMP/real.list"
 "$BTFSTREAM" --base "$TMP/vmlinux.btf" -o "$TMP/plainmods" $(cat "$TMP/real.list") 2> /dev/null &&

@@ -10,6 +10,7 @@ if ! mapfile -t paths < <(cd "$TOP" && scripts/fetch-kernel.sh --modules); then
 	skip_all "cannot fetch the Debian kernel debug package"
 fi
 vmlinux=${paths[0]} moddir=${paths[1]}
+echo "# $(basename "$0"): the vmlinux and modules (a minute or more)" >&2
 "$BTFSTREAM" -j2 "$vmlinux" -o "$TMP/ref.btf"; ok $? "the vmlinux converts (the reference)"
 strays() { find "$TMP" -name '*.tmp??????' | head -3; }
 

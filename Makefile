@@ -47,7 +47,7 @@ all: $(BIN)
 # CPPFLAGS or SAN (make run, then make check WERROR=1, or a sanitizer
 # build into the same folder) rebuilds them instead of mixing builds.
 FLAGS_STAMP := $(O)/flags.stamp
-FLAGS_NOW   := $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS)
+FLAGS_NOW   := $(CC) $(filter-out -DBTFSTREAM_VERSION=%,$(CPPFLAGS)) $(CFLAGS) $(LDFLAGS)
 $(FLAGS_STAMP): FORCE
 	@mkdir -p $(@D)
 	@echo '$(FLAGS_NOW)' | cmp -s - $@ || echo '$(FLAGS_NOW)' > $@

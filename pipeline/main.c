@@ -352,6 +352,22 @@ static int print_and_exit(int opt, const char *argv0)
 	return 2;
 }
 
+/* A mistake on the command line: one line, exit status 2. */
+static int bad_option(int opt, char **argv)
+{
+	const char *arg = argv[optind - 1], *eq = strchr(arg, '=');
+
+	if (opt == ':')
+		pr_warn("btfstream: option '%s' needs a value; see btfstream --help", arg);
+	else if (optopt > 0 && optopt < 128 && arg[1] != '-')
+		pr_warn("btfstream: unknown option '-%c'; see btfstream --help", optopt);
+	else if (optopt >= 256 && eq)
+		pr_warn("btfstream: option '%.*s' takes no value; see btfstream --help", (int)(eq - arg), arg);
+	else
+		pr_warn("btfstream: unknown option '%s'; see btfstream --help", arg);
+	return 2;
+}
+
 /* Parses the options into c. Returns -1 to go on, else the exit code
  * (--help, --version, a usage error). */
 static int parse_args(int argc, char **argv, struct cli *c)
@@ -409,14 +425,8 @@ static int parse_args(int argc, char **argv, struct cli *c)
 			log__set_level(LOG_DEBUG);
 			break;
 		case ':':
-			pr_warn("btfstream: option '%s' needs a value; see btfstream --help", argv[optind - 1]);
-			return 2;
 		case '?':
-			if (optopt)
-				pr_warn("btfstream: unknown option '-%c'; see btfstream --help", optopt);
-			else
-				pr_warn("btfstream: unknown option '%s'; see btfstream --help", argv[optind - 1]);
-			return 2;
+			return bad_option(opt, argv);
 		default:
 			return print_and_exit(opt, argv[0]);
 		}

@@ -17,6 +17,7 @@ for p in debhelper lintian debootstrap; do
 	dpkg-query -W -f='${Status}' $p 2> /dev/null | grep -q "ok installed" ||
 		apt-get install -y -q --no-install-recommends debhelper lintian debootstrap > /dev/null 2>&1 || break
 done
+mkdir -p "$O"
 make -C "$TOP" -s O="$O" deb > "$O/deb.log" 2>&1
 ok $? "make deb builds the package" || { tail -20 "$O/deb.log" | sed 's/^/# /'; echo "1..$n"; exit 1; }
 deb=$(ls "$O"/deb/btfstream_*_*.deb | grep -v dbgsym | head -1)
@@ -34,6 +35,8 @@ if [ ! -s "$base" ]; then
 	ok $? "debootstrap --variant=minbase bookworm" || { tail -5 "$O/debootstrap.log" | sed 's/^/# /'; echo "1..$n"; exit 1; }
 fi
 root=$O/chroot
+trap 'umount "$root/proc" 2> /dev/null' EXIT
+umount "$root/proc" 2> /dev/null
 rm -rf "$root" && mkdir -p "$root" && tar -C "$root" -xf "$base"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
 cp "$deb" "$root/tmp/" && gcc -g -O0 -o "$root/tmp/sample" "$TOP/tests/fixtures/kinds.c" -w

@@ -11,7 +11,7 @@ set -uo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 O=${1:-$TOP/build-fuzz}
 SECONDS_EACH=${2:-60}
-shift 2 2> /dev/null
+shift $(($# < 2 ? $# : 2))
 TARGETS=${*:-convert base diff}
 SAN=fuzzer-no-link,address,undefined
 cd "$TOP"

@@ -26,7 +26,7 @@ for p in "${PKGS[@]}" "${BACKPORTS[@]}"; do
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
-log=${TMPDIR:-/tmp}/btfstream-install-deps.log
+log=$(mktemp "${TMPDIR:-/tmp}/btfstream-install-deps.XXXXXX.log")
 echo "install-deps: installing ${#missing[@]} packages with apt-get (log: $log): ${missing[*]}"
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo

@@ -14,8 +14,16 @@ static struct {
 	char path[PATH_MAX];
 } slots[INTERRUPT_SLOTS];
 
+/* a thread is between creating a file and registering it (interrupt__hold) */
+static atomic_int creating;
+
 static void on_signal(int sig)
 {
+	/* On another thread than the one creating (it holds the signals, so the
+	 * handler never runs on it): let it finish registering, a few
+	 * instructions, so its file is removed too. */
+	while (atomic_load_explicit(&creating, memory_order_acquire))
+		;
 	for (int i = 0; i < INTERRUPT_SLOTS; i++)
 		if (atomic_load_explicit(&slots[i].state, memory_order_acquire) == 2)
 			unlink(slots[i].path);
@@ -36,7 +44,13 @@ void interrupt__hold(bool hold)
 	sigset_t set;
 
 	held_signals(&set);
-	pthread_sigmask(hold ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+	if (hold) {
+		pthread_sigmask(SIG_BLOCK, &set, NULL);
+		atomic_fetch_add_explicit(&creating, 1, memory_order_acq_rel);
+	} else {
+		atomic_fetch_sub_explicit(&creating, 1, memory_order_acq_rel);
+		pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	}
 	errno = saved;
 }
 
@@ -48,8 +62,14 @@ void interrupt__install(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	held_signals(&sa.sa_mask);	/* one handler at a time */
-	for (unsigned int i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+	for (unsigned int i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		struct sigaction old;
+
+		/* a signal the caller ignores (nohup, "cmd &" in a script) stays ignored */
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+			continue;
 		sigaction(sigs[i], &sa, NULL);
+	}
 }
 
 int interrupt__register(const char *path)

@@ -9,6 +9,12 @@
  * Outputs already renamed into place stay whole; an output being replaced
  * keeps its old contents.
  *
+ * A signal the process was started with ignored (nohup) stays ignored.
+ * The handler may run on any thread. interrupt__hold closes the window
+ * between creating a file and registering it: the creating thread holds
+ * the signals (so the handler cannot run on it then), and a handler on
+ * another thread waits until the registration is done.
+ *
  * Threads: register/unregister may be called from any thread; each slot is
  * a fixed buffer published with a release store of its flag, so the handler,
  * on whichever thread the signal lands, reads only complete paths and never
@@ -29,8 +35,9 @@ void interrupt__install(void);
 int interrupt__register(const char *path);
 void interrupt__unregister(int slot);
 
-/* Hold (true) or release (false) the three signals on the calling thread,
- * around creating a file and registering it. errno is kept. */
+/* Hold (true) or release (false) the three signals on the calling thread
+ * and mark a creation in progress, around creating a file and registering
+ * it (nothing else: a handler elsewhere waits meanwhile). errno is kept. */
 void interrupt__hold(bool hold);
 
 #endif

@@ -75,6 +75,8 @@ int emit__raw_files(const char *out, const struct emit_section *secs, size_t n, 
 	err = emit__file_atomic(out, secs[0].data, secs[0].size, f);
 	if (err && base_path)
 		unlink(base_path);
+	if (!err && !base_path && asprintf(&base_path, "%s.base", out) >= 0)
+		unlink(base_path);	/* an OUT.base from an earlier distilled run would lie about OUT */
 	free(base_path);
 	return err;
 }

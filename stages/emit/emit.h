@@ -32,7 +32,8 @@ struct emit_section {
 /* Raw output: secs[0] (.BTF) to out; secs[1] (.BTF.base), if n is 2, to
  * "OUT.base", written first, so that a new out never sits beside an old
  * base. Each file is atomic (emit__file_atomic); on failure neither new file
- * is left. Returns 0 or -errno (reason in f). */
+ * is left. With n 1, an OUT.base beside OUT (an earlier distilled run's) is
+ * removed. Returns 0 or -errno (reason in f). */
 int emit__raw_files(const char *out, const struct emit_section *secs, size_t n, struct fail *f);
 
 /* Write a copy of the ELF file in_path to out_path (which may be in_path)

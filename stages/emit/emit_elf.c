@@ -257,7 +257,7 @@ int emit__elf(const char *in_path, const char *out_path, const struct emit_secti
 		return fail__set(f, err, "emit: %s: %s: %s", out_path, what, strerror(-err));
 	}
 	if (copy_file(in, af.fd))
-		err = -errno, what = "cannot copy the input";
+		err = errno ? -errno : -EIO, what = "cannot copy the input";
 	else if (edit(af.fd, secs, n))
 		err = -EINVAL, what = "cannot add the BTF sections";
 	else

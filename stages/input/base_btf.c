@@ -18,7 +18,7 @@ struct btf *base_btf__load(const char *path, int *err, char *why, size_t len)
 	if (!btf) {
 		*err = -errno;
 		snprintf(why, len, "cannot read base BTF (raw BTF, or an ELF file with .BTF): %s",
-			 *err == -ENOENT ? "no .BTF section" : strerror(-*err));
+			 *err == -ENOENT && elf_btf__is_elf(path) ? "no .BTF section" : strerror(-*err));
 		return NULL;
 	}
 	if ((*err = btf_bits__why(btf, bits, sizeof(bits)))) {

@@ -221,12 +221,15 @@ static void report_line(const struct selector *s, enum func_verdict v, const cha
 /* ---- emission ---- */
 
 /* The FUNC_PROTO returning ret with params[0..n): one already added with the
- * same content, or a new one (stages/write/proto_memo.h). */
-static int add_proto(struct selector *s, uint32_t ret, const struct func_param *params, uint32_t n, int *proto)
+ * same content, or a new one (stages/write/proto_memo.h). With memo false
+ * (params is a temporary copy, which the memo must not keep), always a new
+ * one: the final dedup merges it if it has an equal. */
+static int add_proto(struct selector *s, uint32_t ret, const struct func_param *params, uint32_t n, bool memo,
+		     int *proto)
 {
 	int err;
 
-	if ((*proto = proto_memo__find(&s->protos, ret, params, n)))
+	if (memo && (*proto = proto_memo__find(&s->protos, ret, params, n)))
 		return 0;
 	if ((*proto = btf__add_func_proto(s->btf, ret)) < 0)
 		return *proto;
@@ -236,7 +239,7 @@ static int add_proto(struct selector *s, uint32_t ret, const struct func_param *
 		if ((err = btf__add_func_param(s->btf, pname ? pname : "", params[i].type)))
 			return err;
 	}
-	return proto_memo__add(&s->protos, ret, params, n, *proto);
+	return memo ? proto_memo__add(&s->protos, ret, params, n, *proto) : 0;
 }
 
 /* c's prototype; for a kfunc with KF_ARENA_* flags under `attributes`, on
@@ -249,16 +252,18 @@ static int kfunc_proto(struct selector *s, const struct func_cand *c, const stru
 	int err;
 
 	if (!kf || !s->rules->attributes || !(kf->flags & (KF_ARENA_RET | KF_ARENA_ARG1 | KF_ARENA_ARG2)))
-		return add_proto(s, c->ret, params, c->nparams, proto);
+		return add_proto(s, c->ret, params, c->nparams, true, proto);
 	copy = malloc((c->nparams + 1) * sizeof(*copy));
 	if (!copy)
 		return -ENOMEM;
 	memcpy(copy, params, c->nparams * sizeof(*copy));
+	s->attr_what = NULL;
 	err = kfunc_attrs__arena(s->btf, kf->flags, &ret, copy, c->nparams, &s->attr_what);
+	if (err != -EINVAL)	/* only "not a pointer" keeps the place named */
+		s->attr_what = NULL;
 	if (err >= 0) {
 		s->stats->kfunc_attrs += err;
-		s->attr_what = NULL;
-		err = add_proto(s, ret, copy, c->nparams, proto);
+		err = add_proto(s, ret, copy, c->nparams, false, proto);
 	}
 	free(copy);
 	return err;

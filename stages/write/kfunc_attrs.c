@@ -16,15 +16,15 @@ static int arena_ptr(struct btf *btf, uint32_t *type)
 	if (!*type || !t || !btf_is_ptr(t))
 		return -EINVAL;
 	tag_id = btf__add_type_tag(btf, KF_ARENA_ATTR, t->type);
-	if (tag_id < 0)
-		return tag_id;
+	if (tag_id < 0)	/* -EINVAL is kept for "not a pointer" */
+		return tag_id == -EINVAL ? -EPROTO : tag_id;
 	/* libbpf 1.1 has no btf__add_type_attr (1.6): the same type with
 	 * kind_flag set; the BTF is being built, its types are ours */
 	tag = (struct btf_type *)btf__type_by_id(btf, tag_id);
 	tag->info |= 1u << 31;
 	ptr_id = btf__add_ptr(btf, tag_id);
 	if (ptr_id < 0)
-		return ptr_id;
+		return ptr_id == -EINVAL ? -EPROTO : ptr_id;
 	*type = (uint32_t)ptr_id;
 	return 0;
 }

@@ -46,6 +46,10 @@ ok $? "... and with it again: a .BTF.base again"
 "$BTFSTREAM" --btf_features=+distilled_base "$TMP/mod.ko" -o "$TMP/nobase.btf" -v 2> "$TMP/nobase.err"
 [ $? -eq 0 ] && [ ! -e "$TMP/nobase.btf.base" ] && grep -q "nothing to distill" "$TMP/nobase.err"
 ok $? "without --base there is nothing to distill: one line under -v, plain output"
+cp "$TMP/d.btf" "$TMP/again.btf" && cp "$TMP/d.btf.base" "$TMP/again.btf.base" &&
+	"$BTFSTREAM" --base "$TMP/base.btf" "$TMP/mod.ko" -o "$TMP/again.btf" && [ ! -e "$TMP/again.btf.base" ] &&
+	cmp -s "$TMP/again.btf" "$TMP/plain.btf"
+ok $? "-o OUT without the feature removes an OUT.base an earlier run left (it would describe another OUT)"
 mkdir -p "$TMP/mods" && cp "$TMP/mod.ko" "$TMP/mods/a.ko" && cp "$TMP/mod.ko" "$TMP/mods/b.ko"
 "$BTFSTREAM" --base "$TMP/base.btf" --btf_features=+distilled_base -o "$TMP/out" --modules "$TMP/mods" 2> /dev/null
 ls "$TMP/out" | sort | tr '\n' ' ' > "$TMP/out.ls"

@@ -19,8 +19,12 @@ strays() { find "$TMP" -name '*.tmp??????' | head -3; }
 run_until_tmp() {
 	local sig=$1 pattern=$2 pid n=0
 	shift 2
+	# with job control, as at a terminal: a script's background job would
+	# start with SIGINT ignored, which btfstream keeps (see the nohup case)
+	set -m
 	"$@" 2> /dev/null &
 	pid=$!
+	set +m
 	while kill -0 "$pid" 2> /dev/null && [ $n -lt 6000 ]; do
 		compgen -G "$pattern" > /dev/null && { kill -"$sig" "$pid"; break; }
 		sleep 0.005; n=$((n + 1))
@@ -61,6 +65,13 @@ done
 [ -z "$bad" ] && [ $interrupted -gt 0 ]
 ok $? "signals at 2..105% of a ${run_ms} ms run: $interrupted interrupted (old output intact), $finished finished (the whole new output), none else" ||
 	diag "bad:$bad"
+
+# a signal the caller ignores (nohup, "cmd &" in a script) stays ignored
+( trap '' HUP; exec "$BTFSTREAM" -j2 "$vmlinux" -o "$TMP/nohup.btf" ) &
+pid=$!
+sleep 0.3; kill -HUP $pid 2> /dev/null; wait $pid; rc=$?
+[ $rc = 0 ] && cmp -s "$TMP/nohup.btf" "$TMP/ref.btf"
+ok $? "SIGHUP while HUP is ignored (nohup): the run goes on and finishes (exit $rc)"
 
 # batch mode: killed part way, every output written is whole
 mkdir -p "$TMP/mods" && for m in fs/xfs/xfs.ko fs/btrfs/btrfs.ko drivers/net/veth.ko drivers/net/dummy.ko \

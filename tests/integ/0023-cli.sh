@@ -55,7 +55,8 @@ elif [ -z "$vm" ]; then
 	skip "no vmlinux (BTFSTREAM_SKIP_KERNEL, or no download): a long enough run for the progress line"
 else
 	BTFSTREAM_VMLINUX=$vm
-	script -qec "'$BTFSTREAM' '$BTFSTREAM_VMLINUX' -o vm.btf" /dev/null > tty.txt 2>&1
+	# (make check runs the tests under make: MAKELEVEL is set, which auto reads as kbuild)
+	env -u MAKELEVEL script -qec "'$BTFSTREAM' '$BTFSTREAM_VMLINUX' -o vm.btf" /dev/null > tty.txt 2>&1
 	grep -q "CUs read" tty.txt; ok $? "--progress=auto at a terminal (script): the progress line"
 	MAKELEVEL=1 script -qec "'$BTFSTREAM' '$BTFSTREAM_VMLINUX' -o vm.btf" /dev/null > tty2.txt 2>&1
 	! grep -q "CUs read" tty2.txt; ok $? "... and none under make (MAKELEVEL set)"

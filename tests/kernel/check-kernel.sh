@@ -242,7 +242,13 @@ results() {
 # name); without .BTF.base the same module's BTF is refused or wrong
 # (tests/kernel/init-carried.sh).
 carried_module() {
-	local v=$1 OB=$CACHE/build-$1-ikconfig r=$WORK/root-b hello=$WORK/extmod/hello.ko t0 name line
+	local v=$1 OB=$CACHE/build-$1-ikconfig
+	carried_module_run "$v" "$OB"
+	rm -rf "$OB"	# 0.6 GB; copied again next time, on every way out
+}
+
+carried_module_run() {
+	local v=$1 OB=$2 r=$WORK/root-b hello=$WORK/extmod/hello.ko t0 name line
 	readelf -SW "$hello" | grep -q ' \.BTF\.base ' &&
 		objcopy --dump-section .BTF.base="$WORK/hello.base" "$hello" "$WORK/scratch.o" 2> /dev/null
 	ok $? "$v: kbuild's out-of-tree module has a .BTF.base ($(stat -c %s "$WORK/hello.base" 2> /dev/null) bytes)" || return
@@ -272,7 +278,6 @@ carried_module() {
 		-kernel "$OB/arch/x86/boot/bzImage" -initrd "$WORK/initrd-b.gz" \
 		-append "console=ttyS0 panic=-1 oops=panic loglevel=4" -serial "file:$WORK/console-b.log" > /dev/null 2>&1
 	diag "$v: the second build booted and ran in $(($(now) - t0)) s"
-	rm -rf "$OB"	# 0.6 GB; copied again next time
 	for name in carried_insmod extmod nobase_wrong; do
 		line=$(grep -a "^BTFTEST \(not \)\?ok $name\b" "$WORK/console-b.log" | head -1)
 		[ -n "$line" ] && [ "${line#BTFTEST ok}" != "$line" ]

@@ -1,5 +1,6 @@
 /* pipeline/batch.c: see batch.h. */
 #include "pipeline/batch.h"
+#include "stages/common/interrupt.h"
 
 #include <bpf/btf.h>
 #include <errno.h>
@@ -143,18 +144,27 @@ int batch__run(const struct pipeline_opts *tmpl, char *const *inputs, size_t n, 
 	atomic_init(next, 0);
 	fflush(NULL);
 	for (unsigned int w = 0; w < workers; w++) {
+		interrupt__hold(true);	/* no signal between the fork and the registration */
 		pids[w] = fork();
 		if (pids[w] == 0) {
-			int f = worker(&o, inputs, n, outdir, next);
+			int f;
 
+			interrupt__in_child();
+			interrupt__hold(false);
+			f = worker(&o, inputs, n, outdir, next);
 			_exit(f > 255 ? 255 : f);
 		}
+		if (pids[w] > 0)
+			interrupt__add_child(pids[w]);
+		interrupt__hold(false);
 		if (pids[w] < 0)	/* fewer workers: the others take the rest */
 			pr_warn("btfstream: batch: cannot start a worker: %s", strerror(errno));
 	}
 	for (unsigned int w = 0; w < workers; w++)
-		if (pids[w] > 0 && waitpid(pids[w], &status, 0) == pids[w])
+		if (pids[w] > 0 && waitpid(pids[w], &status, 0) == pids[w]) {
+			interrupt__remove_child(pids[w]);
 			failed += WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+		}
 	failed += worker(&o, inputs, n, outdir, next);	/* nothing left, unless no worker started */
 	munmap(next, sizeof(*next));
 	free(pids);

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static struct {
@@ -17,6 +18,9 @@ static struct {
 /* a thread is between creating a file and registering it (interrupt__hold) */
 static atomic_int creating;
 
+/* worker processes (batch mode): the signal is passed on and waited for */
+static atomic_int children[INTERRUPT_CHILDREN];
+
 static void on_signal(int sig)
 {
 	/* On another thread than the one creating (it holds the signals, so the
@@ -24,6 +28,20 @@ static void on_signal(int sig)
 	 * instructions, so its file is removed too. */
 	while (atomic_load_explicit(&creating, memory_order_acquire))
 		;
+	/* workers remove their own files: tell them, and wait until they have
+	 * (kill and waitpid are async-signal-safe) */
+	for (int i = 0; i < INTERRUPT_CHILDREN; i++) {
+		pid_t pid = atomic_load_explicit(&children[i], memory_order_acquire);
+
+		if (pid > 0)
+			kill(pid, sig);
+	}
+	for (int i = 0; i < INTERRUPT_CHILDREN; i++) {
+		pid_t pid = atomic_load_explicit(&children[i], memory_order_acquire);
+
+		if (pid > 0)
+			waitpid(pid, NULL, 0);
+	}
 	for (int i = 0; i < INTERRUPT_SLOTS; i++)
 		if (atomic_load_explicit(&slots[i].state, memory_order_acquire) == 2)
 			unlink(slots[i].path);
@@ -88,6 +106,32 @@ int interrupt__register(const char *path)
 		return i;
 	}
 	return -1;
+}
+
+void interrupt__add_child(pid_t pid)
+{
+	for (int i = 0; i < INTERRUPT_CHILDREN; i++) {
+		int expected = 0;
+
+		if (atomic_compare_exchange_strong(&children[i], &expected, (int)pid))
+			return;
+	}
+}
+
+void interrupt__remove_child(pid_t pid)
+{
+	for (int i = 0; i < INTERRUPT_CHILDREN; i++) {
+		int expected = (int)pid;
+
+		if (atomic_compare_exchange_strong(&children[i], &expected, 0))
+			return;
+	}
+}
+
+void interrupt__in_child(void)
+{
+	for (int i = 0; i < INTERRUPT_CHILDREN; i++)
+		atomic_store_explicit(&children[i], 0, memory_order_release);
 }
 
 void interrupt__unregister(int slot)

@@ -27,13 +27,24 @@
 
 #include <stdbool.h>
 
+#include <sys/types.h>
+
 #define INTERRUPT_SLOTS 8
+#define INTERRUPT_CHILDREN 256
 
 void interrupt__install(void);
 
 /* A slot index for path (copied), or -1 if none is free or it is too long. */
 int interrupt__register(const char *path);
 void interrupt__unregister(int slot);
+
+/* Worker processes (batch mode): on a signal the handler passes it on to
+ * each and waits for them (they remove their own files) before it exits.
+ * Fork and add with interrupt__hold held; the child calls interrupt__in_child
+ * (it has no workers of its own) and releases the hold it inherited. */
+void interrupt__add_child(pid_t pid);
+void interrupt__remove_child(pid_t pid);
+void interrupt__in_child(void);
 
 /* Hold (true) or release (false) the three signals on the calling thread
  * and mark a creation in progress, around creating a file and registering

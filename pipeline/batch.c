@@ -106,6 +106,31 @@ static unsigned int pick_workers(unsigned int workers, size_t n)
 	return workers > n ? (unsigned int)n : workers;
 }
 
+/* A worker process, registered so that a signal is passed on to it
+ * (stages/common/interrupt.h); its pid, or -1 (the others take its share). */
+static pid_t start_worker(const struct pipeline_opts *o, char *const *inputs, size_t n, const char *outdir,
+			  atomic_size_t *next)
+{
+	pid_t pid;
+
+	interrupt__hold(true);	/* no signal between the fork and the registration */
+	pid = fork();
+	if (pid == 0) {
+		int f;
+
+		interrupt__in_child();
+		interrupt__hold(false);
+		f = worker(o, inputs, n, outdir, next);
+		_exit(f > 255 ? 255 : f);
+	}
+	if (pid > 0)
+		interrupt__add_child(pid);
+	interrupt__hold(false);
+	if (pid < 0)
+		pr_warn("btfstream: batch: cannot start a worker: %s", strerror(errno));
+	return pid;
+}
+
 int batch__run(const struct pipeline_opts *tmpl, char *const *inputs, size_t n, const char *outdir,
 	       unsigned int workers)
 {
@@ -143,23 +168,8 @@ int batch__run(const struct pipeline_opts *tmpl, char *const *inputs, size_t n, 
 	}
 	atomic_init(next, 0);
 	fflush(NULL);
-	for (unsigned int w = 0; w < workers; w++) {
-		interrupt__hold(true);	/* no signal between the fork and the registration */
-		pids[w] = fork();
-		if (pids[w] == 0) {
-			int f;
-
-			interrupt__in_child();
-			interrupt__hold(false);
-			f = worker(&o, inputs, n, outdir, next);
-			_exit(f > 255 ? 255 : f);
-		}
-		if (pids[w] > 0)
-			interrupt__add_child(pids[w]);
-		interrupt__hold(false);
-		if (pids[w] < 0)	/* fewer workers: the others take the rest */
-			pr_warn("btfstream: batch: cannot start a worker: %s", strerror(errno));
-	}
+	for (unsigned int w = 0; w < workers; w++)
+		pids[w] = start_worker(&o, inputs, n, outdir, next);
 	for (unsigned int w = 0; w < workers; w++)
 		if (pids[w] > 0 && waitpid(pids[w], &status, 0) == pids[w]) {
 			interrupt__remove_child(pids[w]);

@@ -24,8 +24,10 @@ run_until_tmp() {
 		eval "${RESET:-}"	# the caller's starting state, again for each try
 		# with job control, as at a terminal: a script's background job would
 		# start with SIGINT ignored, which btfstream keeps (see the nohup case)
+		# (and with the signals' default disposition: a harness started in the
+		# background may hand down SIGINT ignored, which btfstream would keep)
 		set -m
-		"$@" 2> /dev/null &
+		env --default-signal=INT,TERM,HUP "$@" 2> /dev/null &
 		pid=$!
 		set +m
 		n=0 sent=0
@@ -57,7 +59,8 @@ for pct in 2 20 50 80 95 99 105; do
 	for sig in INT TERM HUP; do
 		echo old > "$TMP/out.btf"
 		d=$(awk -v ms="$run_ms" -v p="$pct" 'BEGIN { printf "%.3f", ms * p / 100000 }')
-		timeout --preserve-status -s $sig "$d" "$BTFSTREAM" -j2 "$vmlinux" -o "$TMP/out.btf" 2> /dev/null
+		timeout --preserve-status -s $sig "$d" env --default-signal=INT,TERM,HUP "$BTFSTREAM" -j2 "$vmlinux" \
+			-o "$TMP/out.btf" 2> /dev/null
 		rc=$?
 		case $sig in INT) want=130 ;; TERM) want=143 ;; HUP) want=129 ;; esac
 		if [ $rc = "$want" ] && [ "$(cat "$TMP/out.btf")" = old ]; then

@@ -1,5 +1,6 @@
 /* pipeline/batch.c: see batch.h. */
 #include "pipeline/batch.h"
+#include "pipeline/jobserver.h"
 #include "stages/common/interrupt.h"
 
 #include <bpf/btf.h>
@@ -97,7 +98,7 @@ static int worker(const struct pipeline_opts *tmpl, char *const *inputs, size_t 
 	return failed;
 }
 
-static unsigned int pick_workers(unsigned int workers, size_t n)
+unsigned int batch__workers(unsigned int workers, size_t n)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
@@ -131,12 +132,88 @@ static pid_t start_worker(const struct pipeline_opts *o, char *const *inputs, si
 	return pid;
 }
 
+/* The workers: worker 0 runs on this process's own job slot; under make's
+ * jobserver each further one first takes a token (given back when it
+ * exits), started while inputs are left to claim; without one, all start at
+ * once. Returns the inputs that failed. */
+struct workers {
+	pid_t *pids;
+	int *tokens;		/* a worker's jobserver token, -1: none */
+	unsigned int started, running;
+	int failed;
+};
+
+static void start_one(struct workers *ws, const struct pipeline_opts *o, char *const *inputs, size_t n,
+		      const char *outdir, atomic_size_t *next, int token)
+{
+	pid_t pid = start_worker(o, inputs, n, outdir, next);
+
+	if (pid < 0) {
+		if (o->js)
+			jobserver__release(o->js, token);
+		return;
+	}
+	ws->pids[ws->started] = pid;
+	ws->tokens[ws->started++] = token;
+	ws->running++;
+}
+
+/* Reaps one worker (waiting if block): its failures counted, its token
+ * given back. false if none had ended (only without block). */
+static bool reap_one(struct workers *ws, struct jobserver *js, bool block)
+{
+	int status;
+	pid_t pid = waitpid(-1, &status, block ? 0 : WNOHANG);
+
+	if (pid <= 0)
+		return false;
+	for (unsigned int w = 0; w < ws->started; w++)
+		if (ws->pids[w] == pid) {
+			interrupt__remove_child(pid);
+			ws->failed += WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+			if (js)
+				jobserver__release(js, ws->tokens[w]);
+			ws->pids[w] = 0;
+			ws->running--;
+		}
+	return true;
+}
+
+static int run_workers(const struct pipeline_opts *tmpl, char *const *inputs, size_t n, const char *outdir,
+		       atomic_size_t *next, pid_t *pids, unsigned int workers)
+{
+	struct pipeline_opts o = *tmpl;
+	struct workers ws = { .pids = pids, .tokens = calloc(workers, sizeof(int)) };
+	struct jobserver *js = tmpl->js;
+
+	if (!ws.tokens)
+		return 0;	/* no worker: this process converts them all */
+	o.js = NULL;	/* a worker takes no tokens of its own (one reader) */
+	start_one(&ws, &o, inputs, n, outdir, next, -1);
+	while (!js && ws.started < workers)
+		start_one(&ws, &o, inputs, n, outdir, next, -1);
+	while (ws.running) {
+		int token;
+
+		if (js && ws.started < workers && atomic_load(next) < n) {
+			if ((token = jobserver__try_acquire(js)) >= 0)
+				start_one(&ws, &o, inputs, n, outdir, next, token);
+			else if (!reap_one(&ws, js, false))
+				jobserver__wait(js, 20);
+			continue;
+		}
+		reap_one(&ws, js, true);
+	}
+	free(ws.tokens);
+	return ws.failed;
+}
+
 int batch__run(const struct pipeline_opts *tmpl, char *const *inputs, size_t n, const char *outdir,
 	       unsigned int workers)
 {
 	struct pipeline_opts o = *tmpl;
 	atomic_size_t *next;
-	int failed = 0, status;
+	int failed;
 	pid_t *pids;
 
 	if (outdir && mkdir(outdir, 0755) && errno != EEXIST) {
@@ -156,7 +233,7 @@ int batch__run(const struct pipeline_opts *tmpl, char *const *inputs, size_t n, 
 		btf__free((struct btf *)o.base_btf);
 		return -ENOMEM;
 	}
-	workers = pick_workers(workers, n);
+	workers = batch__workers(workers, n);
 	o.jobs = 1;	/* parallel across inputs, one reader each */
 	next = mmap(NULL, sizeof(*next), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	pids = calloc(workers, sizeof(*pids));
@@ -168,13 +245,7 @@ int batch__run(const struct pipeline_opts *tmpl, char *const *inputs, size_t n, 
 	}
 	atomic_init(next, 0);
 	fflush(NULL);
-	for (unsigned int w = 0; w < workers; w++)
-		pids[w] = start_worker(&o, inputs, n, outdir, next);
-	for (unsigned int w = 0; w < workers; w++)
-		if (pids[w] > 0 && waitpid(pids[w], &status, 0) == pids[w]) {
-			interrupt__remove_child(pids[w]);
-			failed += WIFEXITED(status) ? WEXITSTATUS(status) : 1;
-		}
+	failed = run_workers(&o, inputs, n, outdir, next, pids, workers);
 	failed += worker(&o, inputs, n, outdir, next);	/* nothing left, unless no worker started */
 	munmap(next, sizeof(*next));
 	free(pids);

@@ -27,4 +27,7 @@ int batch__find_modules(const char *dir, char ***list, size_t *n);
 int batch__run(const struct pipeline_opts *tmpl, char *const *inputs, size_t n, const char *outdir,
 	       unsigned int workers);
 
+/* The worker processes for n inputs and -j workers (0: online CPUs). */
+unsigned int batch__workers(unsigned int workers, size_t n);
+
 #endif

@@ -10,9 +10,12 @@
 #include <unistd.h>
 
 #include "pipeline/batch.h"
+#include "pipeline/cgroup_memory.h"
+#include "pipeline/jobserver.h"
 #include "pipeline/diff/diff.h"
 #include "stages/common/interrupt.h"
 #include "stages/common/log.h"
+#include "stages/common/trace.h"
 #include "pipeline/pipeline.h"
 #include "stages/input/cu_index.h"
 
@@ -34,6 +37,7 @@ enum {
 	OPT_EMBED,
 	OPT_PROGRESS,
 	OPT_MODULES,
+	OPT_TRACE,
 	OPT_PAHOLE_FEATURE,	/* pahole's single-feature switches, table below */
 };
 
@@ -56,6 +60,7 @@ static struct option long_opts[64] = {
 	{ "btf_features_strict", required_argument, NULL, OPT_FEATURES_STRICT },
 	{ "funcs-report", required_argument, NULL, OPT_FUNCS_REPORT },
 	{ "memory-limit", required_argument, NULL, OPT_MEMORY_LIMIT },
+	{ "trace", required_argument, NULL, OPT_TRACE },
 	{ "batch-records", required_argument, NULL, OPT_BATCH_RECORDS },
 	{ "base", required_argument, NULL, OPT_BASE },
 	{ "embed", no_argument, NULL, OPT_EMBED },
@@ -131,10 +136,13 @@ static void usage(FILE *out)
 		"      --supported_btf_features  print the feature names btfstream encodes\n"
 		"      --funcs-report FILE  one line per function name: verdict, name, ELF symbols\n"
 		"      --stats[=table|json] print per-stage wall/CPU time, items, bytes, queue waits, memory\n"
+		"      --trace FILE         write the run's timeline to FILE: Chrome trace-event JSON\n"
+		"                           (Perfetto, chrome://tracing), a track per thread\n"
 		"      --queue-capacity N   records per reader queue (default %d)\n"
 		"      --window N           CUs readers may run ahead of the writer (default %d per job)\n"
-		"      --memory-limit SIZE  size queues and window for SIZE bytes (K, M, G suffixes);\n"
-		"                           the output does not change (see docs/design.md for what it bounds)\n"
+		"      --memory-limit SIZE  size queues, window and batches for SIZE bytes (K, M, G\n"
+		"                           suffixes); without it, 3/4 of the memory cgroup's limit if\n"
+		"                           there is one; 'none': no budget. The output does not change\n"
 		"      --batch-records N    type records per dedup batch (default %u); the output does not change\n"
 		"      --progress[=WHEN]    a progress line on stderr: auto (default: when stderr is a\n"
 		"                           terminal, not under make, not as pahole), always, never\n"
@@ -219,14 +227,14 @@ static int parse_langs(struct pipeline_opts *o, const char *list)
 
 /* Several inputs, or --modules DIR: -o names a folder (batch.h). */
 static int run_batch(struct pipeline_opts *o, char **args, int nargs, const char *modules_dir, bool pahole_J,
-		     const char *stats_fmt)
+		     const char *stats_fmt, const char *trace)
 {
 	char **inputs = NULL;
 	size_t n = 0;
 	int failed;
 
-	if (stats_fmt || o->funcs_report) {
-		pr_warn("btfstream: --stats and --funcs-report take one input; run them per module");
+	if (stats_fmt || o->funcs_report || trace) {
+		pr_warn("btfstream: --stats, --trace and --funcs-report take one input; run them per module");
 		return 2;
 	}
 	if (pahole_J && !o->output)
@@ -270,6 +278,10 @@ struct cli {
 	const char *modules_dir;	/* --modules */
 	bool pahole_J;			/* -J given */
 	const char *progress;		/* --progress: auto (default), always, never */
+	const char *trace;		/* --trace FILE */
+	struct jobserver js;		/* make's, if MAKEFLAGS names a usable one */
+	bool no_memory_limit;		/* --memory-limit none: not even the cgroup's */
+	char budget_from[4200];		/* the cgroup file a budget came from */
 	struct feature_op *fops;	/* argc entries */
 	int nfops;
 };
@@ -325,9 +337,15 @@ static int parse_value(int opt, char **argv, int argc, struct cli *c)
 	case OPT_BATCH_RECORDS:
 		return parse_uint("--batch-records", optarg, 1ul << 30, &v) ? 2 : (c->o.batch_records = v, 0);
 	case OPT_MEMORY_LIMIT:
+		if (!strcmp(optarg, "none"))
+			return c->o.memory_limit = 0, c->no_memory_limit = true, 0;
+		c->no_memory_limit = false;
 		return parse_size(optarg, &c->o.memory_limit) ? 2 : 0;
 	case OPT_LANG_EXCLUDE:
 		return parse_langs(&c->o, optarg) ? 2 : 0;
+	case OPT_TRACE:
+		c->trace = optarg;
+		return 0;
 	}
 	return 0;
 }
@@ -384,7 +402,7 @@ static int parse_args(int argc, char **argv, struct cli *c)
 			c->o.detached_as_pahole = opt == OPT_DETACHED;
 			break;
 		case 'j': case OPT_STATS: case OPT_QUEUE: case OPT_WINDOW:
-		case OPT_BATCH_RECORDS: case OPT_MEMORY_LIMIT: case OPT_LANG_EXCLUDE:
+		case OPT_BATCH_RECORDS: case OPT_MEMORY_LIMIT: case OPT_LANG_EXCLUDE: case OPT_TRACE:
 			if ((err = parse_value(opt, argv, argc, c)))
 				return err;
 			break;
@@ -447,13 +465,37 @@ static int parse_args(int argc, char **argv, struct cli *c)
  * mappings of their own (stages/write/write_btf.c). glibc's default raises the
  * threshold to the largest block freed, after which freed blocks of every
  * size stayed in the heaps (~35 MB more peak RSS). Under --memory-limit,
- * 256 KiB and glibc's trim threshold, for the last few MB. glibc's own
- * MALLOC_MMAP_THRESHOLD_ / MALLOC_TRIM_THRESHOLD_ in the environment win. */
+ * 256 KiB and glibc's trim threshold, for the last few MB, when the budget
+ * is tight (under TIGHT_BUDGET: a cgroup's generous limit changes nothing).
+ * glibc's own MALLOC_MMAP_THRESHOLD_ / MALLOC_TRIM_THRESHOLD_ in the
+ * environment win. */
+#define TIGHT_BUDGET (512ull << 20)
+/* Without --memory-limit, the cap of the memory cgroup btfstream runs in
+ * sizes the budget (pipeline/cgroup_memory.h), shared by the processes of a
+ * batch; --memory-limit none: no budget. */
+static void budget_from_cgroup(struct cli *c, unsigned int processes)
+{
+	uint64_t lim;
+
+	if (c->o.memory_limit || c->no_memory_limit)
+		return;
+	lim = cgroup_memory__limit("/proc/self", "", c->budget_from, sizeof(c->budget_from));
+	if (!lim)
+		return;
+	c->o.memory_limit = lim / (processes ? processes : 1) / CGROUP_MEMORY_SHARE_DEN * CGROUP_MEMORY_SHARE_NUM;
+	c->o.memory_limit_from = c->budget_from;
+	pr_info("btfstream: memory budget %zu MiB%s: %d/%d of the cgroup's limit, %llu MiB (%s)",
+		c->o.memory_limit >> 20, processes > 1 ? " per process" : "", CGROUP_MEMORY_SHARE_NUM,
+		CGROUP_MEMORY_SHARE_DEN, (unsigned long long)lim >> 20, c->budget_from);
+}
+
 static void set_malloc_policy(const struct pipeline_opts *o, bool batch)
 {
+	bool tight = o->memory_limit && o->memory_limit < TIGHT_BUDGET;
+
 	if (!getenv("MALLOC_MMAP_THRESHOLD_"))
-		mallopt(M_MMAP_THRESHOLD, o->memory_limit ? 256 << 10 : 8 << 20);
-	if (!getenv("MALLOC_TRIM_THRESHOLD_") && !o->memory_limit)
+		mallopt(M_MMAP_THRESHOLD, tight ? 256 << 10 : 8 << 20);
+	if (!getenv("MALLOC_TRIM_THRESHOLD_") && !tight)
 		mallopt(M_TRIM_THRESHOLD, batch ? 8 << 20 : 32 << 20);
 }
 
@@ -495,6 +537,55 @@ static bool want_progress(const char *mode, const char *argv0)
 	return isatty(STDERR_FILENO) && log__level() > LOG_QUIET && strcmp(base, "pahole") && !getenv("MAKELEVEL");
 }
 
+/* make's jobserver, when MAKEFLAGS names one this process can use
+ * (pipeline/jobserver.h); why not, under -v. Closed (its tokens given
+ * back) at exit. */
+static struct jobserver *open_js;
+
+static void close_jobserver(void)
+{
+	if (open_js)
+		jobserver__close(open_js);
+}
+
+static void use_jobserver(struct cli *c)
+{
+	char why[512];
+
+	if (jobserver__open(&c->js, getenv("MAKEFLAGS"), why, sizeof(why))) {
+		c->o.js = open_js = &c->js;
+		atexit(close_jobserver);
+		pr_info("btfstream: make's jobserver (%s): readers beyond the first take a token each", c->js.desc);
+	} else if (*why) {
+		pr_info("btfstream: no jobserver: %s", why);
+	}
+}
+
+/* --trace FILE: started before the pipeline, written after it (a failed
+ * run writes none). 0, or 1 after one line. */
+static int start_trace(const char *path)
+{
+	if (!trace__start(path))
+		return 0;
+	pr_warn("btfstream: trace: %s: out of memory", path);
+	return 1;
+}
+
+static int finish_trace(const char *path, const char *input, int run_err)
+{
+	const char *what = "write";
+	int err;
+
+	if (run_err) {
+		trace__discard();
+		return 0;
+	}
+	if (!(err = trace__write(input, &what)))
+		return 0;
+	pr_warn("btfstream: trace: %s: cannot %s: %s", path, what, strerror(-err));
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli c = { .o = { .sz = sizeof(c.o) } };
@@ -514,11 +605,13 @@ int main(int argc, char **argv)
 	free(c.fops);	/* applied by parse_args */
 	if (err >= 0)
 		return err;
+	use_jobserver(&c);
+	budget_from_cgroup(&c, c.modules_dir || optind + 1 < argc ? batch__workers(o->jobs, SIZE_MAX) : 1);
 	set_malloc_policy(o, c.modules_dir || optind + 1 < argc);
 	if ((c.modules_dir || optind + 1 < argc) && o->output && check_output_folder(o->output, true))
 		return 1;
 	if (c.modules_dir || optind + 1 < argc)
-		exit(run_batch(o, argv + optind, argc - optind, c.modules_dir, c.pahole_J, c.stats_fmt));
+		exit(run_batch(o, argv + optind, argc - optind, c.modules_dir, c.pahole_J, c.stats_fmt, c.trace));
 	if (optind + 1 != argc) {
 		pr_warn("btfstream: no input ELF file given; see --help");
 		return 2;
@@ -535,8 +628,18 @@ int main(int argc, char **argv)
 	if (check_output_folder(o->output, false))
 		return 1;
 	o->progress = want_progress(c.progress, argv[0]);
+	if (c.trace && (check_output_folder(c.trace, false) || start_trace(c.trace)))
+		return 1;
 	err = pipeline__run(o, &stats);
+	if (c.trace && finish_trace(c.trace, o->input, err))
+		err = -EIO;
 	stats.features = features__describe(&o->features);
+	stats.memory_limit_from = o->memory_limit_from;
+	if (o->js) {
+		stats.jobserver = o->js->desc;
+		stats.tokens_max = atomic_load(&o->js->held_max);
+		stats.tokens_taken = atomic_load(&o->js->taken);
+	}
 	if (c.stats_fmt && !err) {
 		if (!strcmp(c.stats_fmt, "json"))
 			stats__print_json(&stats, stdout);

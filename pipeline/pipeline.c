@@ -25,6 +25,7 @@
 #include "pipeline/sizing.h"
 #include "pipeline/threads.h"
 #include "stages/common/log.h"
+#include "stages/common/trace.h"
 #include "stages/dedup/base_prune.h"
 #include "stages/dedup/dedup.h"
 #include "stages/dedup/merge.h"
@@ -179,7 +180,7 @@ static int setup_threads(struct pipeline *p, struct run_size *rs)
 	struct run_threads_opts to = {
 		.sz = sizeof(to), .nreaders = rs->readers, .queue_capacity = rs->queue_capacity,
 		.window = rs->window, .lang_exclude = o->lang_exclude, .n_lang_exclude = o->n_lang_exclude,
-		.read = &p->read, .strtab = p->strtab,
+		.read = &p->read, .strtab = p->strtab, .js = o->js,
 	};
 	int err;
 
@@ -200,18 +201,21 @@ static void warn_memory_floor(const struct pipeline *p, const struct run_size *r
 
 	if (!asked || rs->memory_limit == asked || atomic_flag_test_and_set(&said))
 		return;
-	pr_warn("btfstream: warning: --memory-limit %zu KiB is below the %zu MiB a run with %u reader%s needs; using %zu MiB",
-		asked >> 10, rs->memory_limit >> 20, rs->readers, rs->readers == 1 ? "" : "s", rs->memory_limit >> 20);
+	pr_warn("btfstream: warning: %s %zu KiB is below the %zu MiB a run with %u reader%s needs; using %zu MiB",
+		p->opts->memory_limit_from ? "the memory budget from the cgroup's limit," : "--memory-limit", asked >> 10,
+		rs->memory_limit >> 20, rs->readers, rs->readers == 1 ? "" : "s", rs->memory_limit >> 20);
 }
 
 static int stage_read_write(struct pipeline *p, struct run_stats *s)
 {
 	struct run_size rs;
 	struct stage_clock m;
+	uint64_t t0;
 	int err;
 
 	sizing__pick(p->opts, p->idx.count, &rs);
 	warn_memory_floor(p, &rs);
+	s->memory_limit = rs.memory_limit;
 	progress__start(&p->progress, p->opts->progress, p->opts->input);
 	if ((err = make_strtab(p)) || (err = setup_threads(p, &rs)))
 		return err;
@@ -219,6 +223,7 @@ static int stage_read_write(struct pipeline *p, struct run_stats *s)
 	err = run_threads__start(&p->threads, &p->merger);
 	if (!err)
 		err = run_threads__write(&p->threads, &p->writer, &p->progress);
+	t0 = trace__now();
 	if (!err)
 		err = btf_writer__finish(&p->writer);
 	/* while the merge thread dedups the last batches: the functions' name
@@ -226,7 +231,10 @@ static int stage_read_write(struct pipeline *p, struct run_stats *s)
 	if (!err)
 		err = btf_writer__order_funcs(&p->writer);
 	progress__end(&p->progress);
+	trace__slice("write: last batch, function order", t0, trace__now(), NULL, 0);
+	t0 = trace__now();
 	run_threads__stop(&p->threads, err != 0);
+	trace__slice("wait: the merge thread's last batches", t0, trace__now(), NULL, 0);
 	if (!err && fail__is_set(&p->fail))
 		err = p->fail.err;
 	warn_unmapped(p);
@@ -280,7 +288,11 @@ static void free_read_side(struct pipeline *p)
 
 static void *cleanup_main(void *arg)
 {
+	uint64_t t0 = trace__now();
+
+	trace__thread("free", -1);
 	free_read_side(arg);
+	trace__slice("free the read side", t0, trace__now(), NULL, 0);
 	return NULL;
 }
 
@@ -448,6 +460,12 @@ static int run_stages(struct pipeline *p, struct run_stats *s)
 	return err;
 }
 
+/* --trace: a wait on any ring is a slice on the waiting thread's track. */
+static void ring_wait_slice(bool push, uint64_t t0, uint64_t t1)
+{
+	trace__slice(push ? "wait: queue full" : "wait: queue empty", t0, t1, NULL, 0);
+}
+
 int pipeline__run(const struct pipeline_opts *opts, struct run_stats *stats)
 {
 	struct run_stats local;
@@ -461,6 +479,10 @@ int pipeline__run(const struct pipeline_opts *opts, struct run_stats *stats)
 	memset(&p, 0, sizeof(p));
 	p.opts = opts;
 	rcu_register_thread();
+	if (trace_on) {
+		trace__thread("main (writer)", -1);
+		ring_mpsc_wait_hook = ring_wait_slice;
+	}
 
 	err = run_stages(&p, stats);
 

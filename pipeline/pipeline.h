@@ -16,6 +16,7 @@
 #include "pipeline/features.h"
 
 struct btf;
+struct jobserver;
 #include "pipeline/stats.h"
 #include "stages/read/read_dwarf.h"
 
@@ -29,6 +30,7 @@ struct pipeline_opts {
 	size_t queue_capacity;		/* records per reader ring; 0 = default */
 	unsigned int window;		/* CUs a reader may run ahead of the writer; 0 = default */
 	size_t memory_limit;		/* bytes for queues + window + batches (docs/design.md); 0 = none */
+	const char *memory_limit_from;	/* NULL: --memory-limit; else the cgroup file it came from */
 	uint64_t batch_records;		/* type records per dedup batch; 0 = default */
 	struct btf_features features;	/* what to encode (pahole's --btf_features) */
 	const char *funcs_report;	/* write one line per function name here; NULL: none */
@@ -37,6 +39,7 @@ struct pipeline_opts {
 	struct base_prune *base_prune;	/* made on base_btf (batch mode); NULL: the run makes its own */
 	bool embed;			/* output: a copy of the input ELF with .BTF (emit__elf) */
 	bool progress;			/* a progress line on stderr (stages/common/progress.h) */
+	struct jobserver *js;		/* make's jobserver (pipeline/jobserver.h); NULL: none */
 	bool detached_as_pahole;	/* raw output named by pahole's --btf_encode_detached:
 					 * as pahole, no distilled base there (kbuild's
 					 * gen-btf.sh distills later, in resolve_btfids) */

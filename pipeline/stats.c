@@ -1,8 +1,11 @@
 /* pipeline/stats.c: see stats.h. */
 #include "pipeline/stats.h"
 
+#include "stages/common/json.h"
 #include "stages/common/probes.h"
+#include "stages/common/trace.h"
 
+#include <stdbool.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -64,10 +67,13 @@ struct stage_stat *stats__clock_stop(const struct stage_clock *m, struct run_sta
 	static struct stage_stat dummy;
 	struct stage_stat *st = stats__add(s, m->name);
 
+	uint64_t now = stats__now_ns();
+
 	PROBE_STAGE_END(m->name);
+	trace__slice(m->name, m->wall0, now, NULL, 0);
 	if (!st)
 		st = &dummy;
-	st->wall_ns = stats__now_ns() - m->wall0;
+	st->wall_ns = now - m->wall0;
 	st->cpu_ns = stats__thread_cpu_ns() - m->cpu0;
 	st->items = items;
 	st->items_what = items_what;
@@ -75,6 +81,65 @@ struct stage_stat *stats__clock_stop(const struct stage_clock *m, struct run_sta
 }
 
 static double ms(uint64_t ns) { return ns / 1e6; }
+
+/* The rows that are not the readers' (parallel) work: every stage row but
+ * read, read.thread and strtab (which runs inside the readers). */
+static bool is_parallel_row(const struct stage_stat *st)
+{
+	return !strcmp(st->name, "read") || !strcmp(st->name, "read.thread") || !strcmp(st->name, "strtab");
+}
+
+void stats__split(const struct run_stats *s, struct stats_split *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (unsigned int i = 0; i < s->nstages; i++) {
+		const struct stage_stat *st = &s->stages[i];
+
+		if (!strcmp(st->name, "read"))
+			out->parallel_cpu_ns = st->cpu_ns;
+		else if (is_parallel_row(st))
+			continue;
+		else if (!strcmp(st->name, "write") || !strcmp(st->name, "merge")) {
+			out->serial_cpu_ns += st->cpu_ns;
+			if (st->cpu_ns > out->overlapped_max_ns)
+				out->overlapped_max_ns = st->cpu_ns;
+		} else {
+			out->serial_cpu_ns += st->cpu_ns;
+			out->outside_ns += st->cpu_ns;
+		}
+	}
+}
+
+uint64_t stats__project_amdahl(const struct stats_split *sp, unsigned int jobs)
+{
+	return sp->serial_cpu_ns + sp->parallel_cpu_ns / jobs;
+}
+
+uint64_t stats__project_pipelined(const struct stats_split *sp, unsigned int jobs)
+{
+	uint64_t reading = sp->parallel_cpu_ns / jobs;
+
+	return sp->outside_ns + (reading > sp->overlapped_max_ns ? reading : sp->overlapped_max_ns);
+}
+
+static const unsigned int projected_jobs[] = { 8, 16, 64 };
+
+static void print_projection(const struct run_stats *s, FILE *out)
+{
+	struct stats_split sp;
+
+	stats__split(s, &sp);
+	fprintf(out, "serial CPU %.2f s (every stage but the readers), readers' CPU %.2f s; projected wall: Amdahl"
+		     " (serial + readers/N)", sp.serial_cpu_ns / 1e9, sp.parallel_cpu_ns / 1e9);
+	for (unsigned int i = 0; i < sizeof(projected_jobs) / sizeof(*projected_jobs); i++)
+		fprintf(out, " -j%u %.2f s%s", projected_jobs[i], stats__project_amdahl(&sp, projected_jobs[i]) / 1e9,
+			i + 1 < sizeof(projected_jobs) / sizeof(*projected_jobs) ? "," : ";");
+	fprintf(out, " pipelined (before + max(write, merge, readers/N) + after)");
+	for (unsigned int i = 0; i < sizeof(projected_jobs) / sizeof(*projected_jobs); i++)
+		fprintf(out, " -j%u %.2f s%s", projected_jobs[i],
+			stats__project_pipelined(&sp, projected_jobs[i]) / 1e9,
+			i + 1 < sizeof(projected_jobs) / sizeof(*projected_jobs) ? "," : "\n");
+}
 
 void stats__print_table(const struct run_stats *s, FILE *out)
 {
@@ -91,12 +156,23 @@ void stats__print_table(const struct run_stats *s, FILE *out)
 	fprintf(out, "%-12s %10.1f %10.1f   jobs %u, types %llu -> %llu after dedup, strings %llu\n",
 		"total", ms(s->wall_ns), ms(s->cpu_ns), s->jobs, (unsigned long long)s->types_before_dedup,
 		(unsigned long long)s->types_after_dedup, (unsigned long long)s->strings);
+	print_projection(s, out);
 	if (s->base_types)
 		fprintf(out, "base: %llu types, %llu hidden from the final dedup (stages/dedup/base_prune.h)\n",
 			(unsigned long long)s->base_types, (unsigned long long)s->base_hidden);
 	if (s->distilled_base_types)
 		fprintf(out, "distilled base: %llu types (.BTF.base, stages/distill/distill.h)\n",
 			(unsigned long long)s->distilled_base_types);
+	if (s->memory_limit)
+		fprintf(out, "memory budget: %llu MiB, from %s\n", (unsigned long long)s->memory_limit >> 20,
+			s->memory_limit_from ? s->memory_limit_from : "--memory-limit");
+	else
+		fprintf(out, "memory budget: none (no --memory-limit, no memory cgroup limit)\n");
+	if (s->jobserver)
+		fprintf(out, "jobserver: %s: at most %u token%s held at once (readers beyond the first), %llu taken\n",
+			s->jobserver, s->tokens_max, s->tokens_max == 1 ? "" : "s", (unsigned long long)s->tokens_taken);
+	else
+		fprintf(out, "jobserver: none\n");
 	fprintf(out, "features: %s\n", s->features ? s->features : "");
 	fprintf(out, "functions: %llu names;", (unsigned long long)s->funcs.names);
 	for (int v = 0; v < FV_COUNT; v++)
@@ -110,16 +186,34 @@ void stats__print_table(const struct run_stats *s, FILE *out)
 
 void stats__print_json(const struct run_stats *s, FILE *out)
 {
+	struct stats_split sp;
+
 	fprintf(out, "{\"jobs\":%u,\"wall_ns\":%llu,\"cpu_ns\":%llu,\"peak_rss_kb\":%llu,"
 		     "\"peak_anon_kb\":%llu,\"types_before_dedup\":%llu,\"types_after_dedup\":%llu,"
 		     "\"strings\":%llu,\"base_types\":%llu,\"base_hidden\":%llu,\"distilled_base_types\":%llu,\"window\":%u,"
-		     "\"max_cu_arena_bytes\":%llu,\"features\":\"%s\",\"stages\":[",
+		     "\"max_cu_arena_bytes\":%llu,\"memory_limit\":%llu,\"tokens_max\":%u,\"tokens_taken\":%llu,",
 		s->jobs, (unsigned long long)s->wall_ns, (unsigned long long)s->cpu_ns,
 		(unsigned long long)s->peak_rss_kb, (unsigned long long)s->peak_anon_kb,
 		(unsigned long long)s->types_before_dedup, (unsigned long long)s->types_after_dedup,
 		(unsigned long long)s->strings, (unsigned long long)s->base_types,
-		(unsigned long long)s->base_hidden, (unsigned long long)s->distilled_base_types, s->window, (unsigned long long)s->max_cu_arena_bytes,
-		s->features ? s->features : "");
+		(unsigned long long)s->base_hidden, (unsigned long long)s->distilled_base_types, s->window,
+		(unsigned long long)s->max_cu_arena_bytes, (unsigned long long)s->memory_limit, s->tokens_max,
+		(unsigned long long)s->tokens_taken);
+	fprintf(out, "\"memory_limit_from\":");
+	json__str(out, s->memory_limit ? (s->memory_limit_from ? s->memory_limit_from : "--memory-limit") : "");
+	fprintf(out, ",\"jobserver\":");
+	json__str(out, s->jobserver ? s->jobserver : "");
+	fprintf(out, ",\"features\":");
+	json__str(out, s->features ? s->features : "");
+	fputc(',', out);
+	stats__split(s, &sp);
+	fprintf(out, "\"serial_cpu_ns\":%llu,\"parallel_cpu_ns\":%llu,\"projected_wall_ns\":{",
+		(unsigned long long)sp.serial_cpu_ns, (unsigned long long)sp.parallel_cpu_ns);
+	for (unsigned int i = 0; i < sizeof(projected_jobs) / sizeof(*projected_jobs); i++)
+		fprintf(out, "%s\"amdahl_j%u\":%llu,\"pipelined_j%u\":%llu", i ? "," : "", projected_jobs[i],
+			(unsigned long long)stats__project_amdahl(&sp, projected_jobs[i]), projected_jobs[i],
+			(unsigned long long)stats__project_pipelined(&sp, projected_jobs[i]));
+	fprintf(out, "},\"stages\":[");
 	for (unsigned int i = 0; i < s->nstages; i++) {
 		const struct stage_stat *st = &s->stages[i];
 

@@ -43,6 +43,11 @@ struct run_stats {
 	unsigned int window;		/* reorder window used, CUs */
 	unsigned int jobs;
 	struct func_select_stats funcs;	/* function verdicts */
+	uint64_t memory_limit;		/* the budget used (after the floor); 0: none */
+	const char *memory_limit_from;	/* NULL: --memory-limit; else the cgroup file (set by the CLI) */
+	const char *jobserver;		/* "fds R,W", "fifo:PATH"; NULL: none (set by the CLI) */
+	unsigned int tokens_max;	/* jobserver tokens held at once, at most */
+	uint64_t tokens_taken;		/* ... taken in all */
 	const char *features;		/* the --btf_features in effect, "a,b,..." (set by the CLI) */
 };
 
@@ -64,6 +69,23 @@ struct stage_clock {
 void stats__clock_start(struct stage_clock *m, const char *name);
 struct stage_stat *stats__clock_stop(const struct stage_clock *m, struct run_stats *s, uint64_t items,
 				     const char *items_what);
+
+/* Where the CPU went, for the projections (docs/design.md, "Serial path"):
+ * the readers' CPU is the parallel part; every other stage row is serial,
+ * write and merge overlapped with reading (one thread each), the rest
+ * (cu_index before; funcs, dedup, distill, emit after) outside it. */
+struct stats_split {
+	uint64_t parallel_cpu_ns;	/* the readers */
+	uint64_t serial_cpu_ns;		/* all the other rows */
+	uint64_t overlapped_max_ns;	/* the larger of write and merge (CPU) */
+	uint64_t outside_ns;		/* CPU of the rows before and after reading */
+};
+
+void stats__split(const struct run_stats *s, struct stats_split *out);
+/* Projected wall at jobs readers: Amdahl's serial + parallel / jobs, and the
+ * pipeline's own bound, outside + max(overlapped, parallel / jobs). */
+uint64_t stats__project_amdahl(const struct stats_split *sp, unsigned int jobs);
+uint64_t stats__project_pipelined(const struct stats_split *sp, unsigned int jobs);
 
 void stats__print_table(const struct run_stats *s, FILE *out);
 void stats__print_json(const struct run_stats *s, FILE *out);

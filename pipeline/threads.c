@@ -6,14 +6,17 @@
 #include <string.h>
 #include <urcu.h>
 
+#include "pipeline/jobserver.h"
 #include "pipeline/stats.h"
 #include "stages/common/probes.h"
+#include "stages/common/trace.h"
 #include "stages/dedup/merge.h"
 #include "stages/record/arena.h"
 #include "stages/write/write_btf.h"
 #include "strtab/strtab.h"
 
 #define NO_OWNER (-1)
+#define TRACE_WAIT_MIN_NS 1000		/* shorter waits are not slices of --trace */
 #define AUX_RELEASE_CUS 64		/* release location/range list pages this often */
 #define RELEASE_BYTES (1u << 20)	/* release .debug_info behind the writer by this much */
 
@@ -60,7 +63,7 @@ static long reader_claim(struct reader_thread *t)
 {
 	struct run_threads *rt = t->rt;
 	unsigned int cu = atomic_fetch_add(&rt->next_cu, 1);
-	uint64_t t0;
+	uint64_t t0, t1;
 
 	if (cu >= rt->idx->count)
 		return -1;
@@ -70,8 +73,11 @@ static long reader_claim(struct reader_thread *t)
 	t0 = stats__now_ns();
 	while (!rt->abort && cu >= rt->consumed + rt->window)
 		pthread_cond_wait(&rt->cond, &rt->lock);
-	t->window_wait_ns += stats__now_ns() - t0;
+	t1 = stats__now_ns();
+	t->window_wait_ns += t1 - t0;
 	pthread_mutex_unlock(&rt->lock);
+	if (t1 - t0 >= TRACE_WAIT_MIN_NS)
+		trace__slice("wait: window", t0, t1, "cu", cu);
 	return rt->abort ? -1 : (long)cu;
 }
 
@@ -99,20 +105,45 @@ static long reader_claim(struct reader_thread *t)
 static int reader_fresh_dwarf(struct reader_thread *t, long cu)
 {
 	struct run_threads *rt = t->rt;
+	uint64_t t0 = trace__now();
 	Dwarf_Die cudie;
+	int err = 0;
 
 	dwarf_end(t->dw);
 	t->dw = t->rd.dw = dwarf_begin_elf(t->elf, DWARF_C_READ, NULL);
 	if (!t->dw)
-		return fail__set(rt->fail, -EINVAL, "read: %s: cannot read DWARF: %s", rt->in->path,
-				 dwarf_errmsg(-1));
-	if (rt->in->pinned)
-		return 0;
-	for (long k = READER_HEADER_STEP; k < cu; k += READER_HEADER_STEP) {
+		err = fail__set(rt->fail, -EINVAL, "read: %s: cannot read DWARF: %s", rt->in->path, dwarf_errmsg(-1));
+	for (long k = READER_HEADER_STEP; !err && !rt->in->pinned && k < cu; k += READER_HEADER_STEP) {
 		dwarf_offdie(t->dw, rt->idx->cus[k].die_off, &cudie);
 		input__sweep_released(rt->in);
 	}
-	return 0;
+	trace__slice("libdw begun again", t0, trace__now(), "cu", cu);
+	return err;
+}
+
+/* A reader beyond the first, under make's jobserver: waits for a token
+ * while there are CUs left to claim. The token's index, or -1: stop. */
+#define TOKEN_POLL_MS 20
+
+static int reader_take_token(struct reader_thread *t)
+{
+	struct run_threads *rt = t->rt;
+	uint64_t t0 = trace__now();
+	int token;
+
+	while ((token = jobserver__try_acquire(rt->js)) < 0) {
+		bool stop;
+
+		pthread_mutex_lock(&rt->lock);
+		stop = rt->abort;
+		pthread_mutex_unlock(&rt->lock);
+		if (stop || atomic_load(&rt->next_cu) >= rt->idx->count)
+			break;
+		jobserver__wait(rt->js, TOKEN_POLL_MS);
+	}
+	if (trace__now() - t0 >= TRACE_WAIT_MIN_NS)
+		trace__slice("wait: a jobserver token", t0, trace__now(), "got", token >= 0);
+	return token;
 }
 
 static void *reader_main(void *arg)
@@ -121,9 +152,13 @@ static void *reader_main(void *arg)
 	struct run_threads *rt = t->rt;
 	uint64_t t0 = stats__now_ns();
 	unsigned long since = 0;	/* CUs read on this Dwarf */
+	int token = -1;			/* a jobserver token held (reader_take_token) */
 	long cu;
 
 	rcu_register_thread();
+	trace__thread("read", (int)t->id);
+	if (t->id > 0 && rt->js && (token = reader_take_token(t)) < 0)
+		goto out;
 	while ((cu = reader_claim(t)) >= 0) {
 		const struct cu_info *ci = &rt->idx->cus[cu];
 		bool fresh = ++since >= rt->dwarf_cus &&
@@ -131,12 +166,21 @@ static void *reader_main(void *arg)
 
 		if (fresh)
 			since = 0;
-		if ((fresh && reader_fresh_dwarf(t, cu)) ||
-		    dwarf_reader__push_cu(&t->rd, ci, (unsigned int)cu, lang_excluded(rt, ci->lang), &t->ring)) {
+		if (fresh && reader_fresh_dwarf(t, cu)) {
 			run_threads__abort(rt);
 			break;
 		}
+		uint64_t c0 = trace__now();
+
+		if (dwarf_reader__push_cu(&t->rd, ci, (unsigned int)cu, lang_excluded(rt, ci->lang), &t->ring)) {
+			run_threads__abort(rt);
+			break;
+		}
+		trace__slice("read CU", c0, trace__now(), "cu", cu);
 	}
+out:
+	if (token >= 0)
+		jobserver__release(rt->js, token);
 	rcu_unregister_thread();
 	t->cpu_ns = stats__thread_cpu_ns();
 	t->wall_ns = stats__now_ns() - t0;
@@ -163,12 +207,17 @@ static int writer_wait_owner(struct run_threads *rt, unsigned int cu)
 	uint64_t t0 = stats__now_ns();
 	int owner;
 
+	uint64_t t1;
+
 	pthread_mutex_lock(&rt->lock);
 	while (!rt->abort && rt->owner[cu] == NO_OWNER)
 		pthread_cond_wait(&rt->cond, &rt->lock);
 	owner = rt->abort ? NO_OWNER : rt->owner[cu];
 	pthread_mutex_unlock(&rt->lock);
-	rt->owner_wait_ns += stats__now_ns() - t0;
+	t1 = stats__now_ns();
+	rt->owner_wait_ns += t1 - t0;
+	if (t1 - t0 >= TRACE_WAIT_MIN_NS)
+		trace__slice("wait: no reader has the CU yet", t0, t1, "cu", cu);
 	return owner;
 }
 
@@ -226,10 +275,13 @@ int run_threads__write(struct run_threads *rt, struct btf_writer *w, struct prog
 
 		if (owner == NO_OWNER)
 			return -ECANCELED;
+		uint64_t t0 = trace__now();
+
 		PROBE_WRITE_CU_START(cu);
 		if ((err = write_cu(rt, &rt->readers[owner], w, cu)))
 			return err;
 		writer_cu_done(rt, cu);
+		trace__slice("write CU", t0, trace__now(), "cu", cu);
 		PROBE_WRITE_CU_END(cu, w->records);
 		progress__tick(pr, cu + 1, rt->idx->count, w->nbatches);
 	}
@@ -260,6 +312,7 @@ static void *merge_main(void *arg)
 	struct run_threads *rt = arg;
 	uint64_t t0 = stats__now_ns();
 
+	trace__thread("merge", -1);
 	merger__run(rt->merger, &rt->batch_ring);
 	rt->merge_cpu_ns = stats__thread_cpu_ns();
 	rt->merge_wall_ns = stats__now_ns() - t0;
@@ -282,6 +335,7 @@ int run_threads__init(struct run_threads *rt, struct input *in, const struct cu_
 	rt->lang_exclude = o->lang_exclude;
 	rt->n_lang_exclude = o->n_lang_exclude;
 	rt->nreaders = o->nreaders;
+	rt->js = o->js;
 	rt->window = o->window;
 	rt->dwarf_cus_fixed = period && atoi(period) > 0;
 	rt->dwarf_cus = rt->dwarf_cus_fixed ? (unsigned int)atoi(period) : READER_DWARF_CUS;

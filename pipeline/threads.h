@@ -52,6 +52,7 @@
 #include "stages/record/batch.h"
 
 struct btf_writer;
+struct jobserver;
 struct merger;
 struct run_stats;
 
@@ -74,6 +75,7 @@ struct run_threads {
 	unsigned int dwarf_cus;		/* a reader's Dwarf is begun again after this many CUs */
 	bool dwarf_cus_fixed;		/* ... exactly (BTFSTREAM_READER_DWARF_CUS), not growing */
 	struct reader_thread *readers;
+	struct jobserver *js;		/* NULL: every reader runs at once */
 
 	/* the schedule */
 	atomic_uint next_cu;		/* the shared cursor */
@@ -105,6 +107,8 @@ struct run_threads_opts {
 	unsigned int n_lang_exclude;
 	const struct read_opts *read;	/* the readers' options */
 	struct strtab *strtab;
+	struct jobserver *js;		/* make's jobserver: readers beyond the first take a
+					 * token to run (pipeline/jobserver.h); NULL: none */
 };
 
 /* Rings, reader states and their libdw handles. Main thread. Returns 0 or

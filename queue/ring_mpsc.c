@@ -42,6 +42,8 @@ static inline void ring__cpu_relax(void)
 #endif
 }
 
+void (*ring_mpsc_wait_hook)(bool push, uint64_t t0, uint64_t t1);
+
 static uint64_t ring__now_ns(void)
 {
 	struct timespec ts;
@@ -285,11 +287,14 @@ static void ring__commit(struct ring_mpsc *r, uint64_t pos, size_t k)
 /* Producer slow path: wait until a slot may be free or the ring closed. */
 static void ring__wait_room(struct ring_mpsc *r)
 {
-	uint64_t t0 = ring__now_ns();
+	uint64_t t0 = ring__now_ns(), t1;
 
 	ring__wait(r, &r->room, ring__has_room, 0);
+	t1 = ring__now_ns();
+	if (ring_mpsc_wait_hook)
+		ring_mpsc_wait_hook(true, t0, t1);
 	/* relaxed: statistics only. */
-	atomic_fetch_add_explicit(&r->push_blocked_ns, ring__now_ns() - t0,
+	atomic_fetch_add_explicit(&r->push_blocked_ns, t1 - t0,
 				  memory_order_relaxed);
 	atomic_fetch_add_explicit(&r->push_blocks, 1, memory_order_relaxed);
 }
@@ -401,9 +406,12 @@ size_t ring_mpsc__pop_many(struct ring_mpsc *r, void *out, size_t max)
 		ring__wait(r, &r->data, ring__has_data, head);
 	}
 	if (t0) {
+		uint64_t t1 = ring__now_ns();
+
+		if (ring_mpsc_wait_hook)
+			ring_mpsc_wait_hook(false, t0, t1);
 		/* relaxed: statistics only. */
-		atomic_fetch_add_explicit(&r->pop_blocked_ns,
-					  ring__now_ns() - t0,
+		atomic_fetch_add_explicit(&r->pop_blocked_ns, t1 - t0,
 					  memory_order_relaxed);
 		atomic_fetch_add_explicit(&r->pop_blocks, 1,
 					  memory_order_relaxed);

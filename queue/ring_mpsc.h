@@ -141,6 +141,14 @@ struct ring_mpsc {
 };
 
 /*
+ * ring_mpsc_wait_hook: if set, called after every wait on a full ring
+ * (push, true) or an empty one (pop, false), on the waiting thread, with
+ * the wait's start and end (CLOCK_MONOTONIC ns). For a timeline (--trace);
+ * set once before any ring is used, by the main thread.
+ */
+extern void (*ring_mpsc_wait_hook)(bool push, uint64_t t0, uint64_t t1);
+
+/*
  * ring_mpsc__init: make r an empty, open ring over slots.
  * slots: capacity * elem_size bytes owned by the caller, suitably aligned
  * for the element type.  capacity: a power of two >= 2 and <= LONG_MAX.

@@ -20,19 +20,20 @@ _btfstream() {
 		return
 	fi
 	case $prev in
-	-o|--output|--base|--btf_base|--funcs-report|--btf_encode_detached) _filedir; return ;;
+	-o|--output|--base|--btf_base|--funcs-report|--btf_encode_detached|--trace) _filedir; return ;;
 	--modules) _filedir -d; return ;;
 	--btf-features|--btf_features|--btf-features-strict|--btf_features_strict)
 		local pre=${cur%,*} ; [[ $pre == "$cur" ]] && pre= || pre+=,
 		COMPREPLY=($(compgen -P "$pre" -W "$features" -- "${cur##*,}")); compopt -o nospace; return ;;
 	--stats) COMPREPLY=($(compgen -W "table json" -- "$cur")); return ;;
 	--lang-exclude|--lang_exclude) COMPREPLY=($(compgen -W "rust c c++" -- "$cur")); return ;;
-	-j|--jobs|--queue-capacity|--window|--batch-records|--memory-limit) return ;;
+	--memory-limit) COMPREPLY=($(compgen -W "none 64M 256M 1G" -- "$cur")); return ;;
+	-j|--jobs|--queue-capacity|--window|--batch-records) return ;;
 	esac
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "-o --output --embed -J -j --jobs --base --btf_base --modules --btf-features
 			--btf_features --btf-features-strict --btf_features_strict --supported_btf_features --lang-exclude
-			--lang_exclude --funcs-report --stats --memory-limit --queue-capacity --window --batch-records
+			--lang_exclude --funcs-report --stats --trace --memory-limit --queue-capacity --window --batch-records
 			--btf_encode_detached --skip_encoding_btf_vars --skip_encoding_btf_decl_tag
 			--skip_encoding_btf_type_tag --skip_encoding_btf_enum64 --skip_encoding_btf_inconsistent_proto
 			--btf_gen_optimized --btf_encode_force --btf_gen_floats --btf_gen_all --reproducible_build

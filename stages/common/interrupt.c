@@ -21,8 +21,18 @@ static atomic_int creating;
 /* worker processes (batch mode): the signal is passed on and waited for */
 static atomic_int children[INTERRUPT_CHILDREN];
 
+/* interrupt__at_exit's function, or NULL */
+static void (*_Atomic last_words)(void);
+
+void interrupt__at_exit(void (*fn)(void))
+{
+	atomic_store_explicit(&last_words, fn, memory_order_release);
+}
+
 static void on_signal(int sig)
 {
+	void (*fn)(void);
+
 	/* On another thread than the one creating (it holds the signals, so the
 	 * handler never runs on it): let it finish registering, a few
 	 * instructions, so its file is removed too. */
@@ -45,6 +55,8 @@ static void on_signal(int sig)
 	for (int i = 0; i < INTERRUPT_SLOTS; i++)
 		if (atomic_load_explicit(&slots[i].state, memory_order_acquire) == 2)
 			unlink(slots[i].path);
+	if ((fn = atomic_load_explicit(&last_words, memory_order_acquire)))
+		fn();
 	_exit(128 + sig);
 }
 
@@ -132,6 +144,7 @@ void interrupt__in_child(void)
 {
 	for (int i = 0; i < INTERRUPT_CHILDREN; i++)
 		atomic_store_explicit(&children[i], 0, memory_order_release);
+	atomic_store_explicit(&last_words, NULL, memory_order_release);	/* the parent's to say */
 }
 
 void interrupt__unregister(int slot)

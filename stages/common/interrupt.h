@@ -46,6 +46,11 @@ void interrupt__add_child(pid_t pid);
 void interrupt__remove_child(pid_t pid);
 void interrupt__in_child(void);
 
+/* fn runs in the handler, last before it exits (so only async-signal-safe
+ * calls: the jobserver writes its tokens back). One at a time; NULL: none;
+ * a worker process (interrupt__in_child) has none. */
+void interrupt__at_exit(void (*fn)(void));
+
 /* Hold (true) or release (false) the three signals on the calling thread
  * and mark a creation in progress, around creating a file and registering
  * it (nothing else: a handler elsewhere waits meanwhile). errno is kept. */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "stages/common/probes.h"
+#include "stages/common/trace.h"
 #include "queue/ring_mpsc.h"
 #include "stages/dedup/raw_btf.h"
 
@@ -160,11 +161,15 @@ int merger__run(struct merger *m, struct ring_mpsc *in)
 	int err = 0;
 
 	while (ring_mpsc__pop(in, &b) == 0) {
+		uint64_t t0 = trace__now();
+		unsigned int index = b->index;
+
 		PROBE_STAGE_START("merge_batch");
 		if (!err && !fail__is_set(m->fail) && (err = merger__add(m, b)))
 			ring_mpsc__close(in);	/* the writer's next push fails: it stops */
 		btf_batch__free(b);
 		PROBE_STAGE_END("merge_batch");
+		trace__slice("merge batch", t0, trace__now(), "batch", index);
 	}
 	return err;
 }

@@ -73,6 +73,17 @@ static void index_progress(void *ctx, uint64_t bytes)
 	input__release_debug_info(ctx, bytes);
 }
 
+/* Pre-deduplication in the writer (stages/write/predup.h): off unless
+ * BTFSTREAM_PREDUP=1. Same bytes either way; not the default because the
+ * readers' hashing costs more CPU than the merge saves at -j2
+ * (docs/design.md, "Pre-deduplication"). */
+static bool predup_wanted(void)
+{
+	const char *e = getenv("BTFSTREAM_PREDUP");
+
+	return e && !strcmp(e, "1");
+}
+
 /* The readers' view of the input: byte order, word size, machine, the
  * sections they read directly, the features that shape their records. */
 static void read_opts_from_input(struct pipeline *p)
@@ -86,6 +97,7 @@ static void read_opts_from_input(struct pipeline *p)
 		.machine = in->machine, .gen_floats = ft->gen_floats, .type_tag = ft->type_tag,
 		.decl_tag = ft->decl_tag, .enum64 = ft->enum64, .funcs = true, .elf_funcs = &p->funcs,
 		.vars = ft->var || ft->global_var ? &p->vars : NULL, .names = &p->names,
+		.type_hashes = predup_wanted(),
 	};
 	if (in->debug_info_off) {
 		p->read.info_lo = map + in->debug_info_off;
@@ -189,6 +201,7 @@ static int setup_threads(struct pipeline *p, struct run_size *rs)
 		return err;
 	if (btf_writer__init(&p->writer, p->strtab, o->input, &p->fail, rs->batch_records, &p->threads.batch_ring))
 		return fail__set(&p->fail, -ENOMEM, "write: %s: out of memory", o->input);
+	p->writer.predup = p->read.type_hashes;
 	return 0;
 }
 
@@ -204,6 +217,19 @@ static void warn_memory_floor(const struct pipeline *p, const struct run_size *r
 	pr_warn("btfstream: warning: %s %zu KiB is below the %zu MiB a run with %u reader%s needs; using %zu MiB",
 		p->opts->memory_limit_from ? "the memory budget from the cgroup's limit," : "--memory-limit", asked >> 10,
 		rs->memory_limit >> 20, rs->readers, rs->readers == 1 ? "" : "s", rs->memory_limit >> 20);
+}
+
+static void predup_stats(struct pipeline *p, struct run_stats *s)
+{
+	struct read_stats rs;
+
+	run_threads__read_stats(&p->threads, &rs);
+	s->types_read = p->writer.records;
+	s->predup = p->writer.predup;
+	s->predup_matched = p->writer.pd.matched;
+	s->predup_checks = p->writer.pd.checks;
+	s->predup_failed = p->writer.pd.failed;
+	s->predup_guarded = rs.guarded;
 }
 
 static int stage_read_write(struct pipeline *p, struct run_stats *s)
@@ -240,6 +266,7 @@ static int stage_read_write(struct pipeline *p, struct run_stats *s)
 	warn_unmapped(p);
 	run_threads__stats(&p->threads, s, stats__now_ns() - m.wall0, stats__thread_cpu_ns() - m.cpu0,
 			   p->writer.records);
+	predup_stats(p, s);
 	stats__sample_memory(s);
 	return err;
 }

@@ -157,6 +157,13 @@ void stats__print_table(const struct run_stats *s, FILE *out)
 		"total", ms(s->wall_ns), ms(s->cpu_ns), s->jobs, (unsigned long long)s->types_before_dedup,
 		(unsigned long long)s->types_after_dedup, (unsigned long long)s->strings);
 	print_projection(s, out);
+	if (s->predup)
+		fprintf(out, "pre-dedup: %llu of %llu records matched a type already in their batch (%llu checks, %llu"
+			     " failed; %llu records kept out by the guard)\n", (unsigned long long)s->predup_matched,
+			(unsigned long long)s->types_read, (unsigned long long)s->predup_checks,
+			(unsigned long long)s->predup_failed, (unsigned long long)s->predup_guarded);
+	else
+		fprintf(out, "pre-dedup: off (BTFSTREAM_PREDUP=1 turns it on, docs/design.md)\n");
 	if (s->base_types)
 		fprintf(out, "base: %llu types, %llu hidden from the final dedup (stages/dedup/base_prune.h)\n",
 			(unsigned long long)s->base_types, (unsigned long long)s->base_hidden);
@@ -199,6 +206,9 @@ void stats__print_json(const struct run_stats *s, FILE *out)
 		(unsigned long long)s->base_hidden, (unsigned long long)s->distilled_base_types, s->window,
 		(unsigned long long)s->max_cu_arena_bytes, (unsigned long long)s->memory_limit, s->tokens_max,
 		(unsigned long long)s->tokens_taken);
+	fprintf(out, "\"predup_matched\":%llu,\"predup_checks\":%llu,\"predup_failed\":%llu,\"predup_guarded\":%llu,",
+		(unsigned long long)s->predup_matched, (unsigned long long)s->predup_checks,
+		(unsigned long long)s->predup_failed, (unsigned long long)s->predup_guarded);
 	fprintf(out, "\"memory_limit_from\":");
 	json__str(out, s->memory_limit ? (s->memory_limit_from ? s->memory_limit_from : "--memory-limit") : "");
 	fprintf(out, ",\"jobserver\":");

@@ -35,6 +35,7 @@ struct run_stats {
 	uint64_t wall_ns, cpu_ns;
 	uint64_t peak_rss_kb;		/* getrusage ru_maxrss */
 	uint64_t peak_anon_kb;		/* max RssAnon sampled at stage boundaries */
+	uint64_t types_read;		/* type records the readers sent */
 	uint64_t types_before_dedup, types_after_dedup;
 	uint64_t base_types, base_hidden;	/* --base: its types; hidden from the final dedup */
 	uint64_t distilled_base_types;	/* distilled_base: types in the .BTF.base */
@@ -48,6 +49,10 @@ struct run_stats {
 	const char *jobserver;		/* "fds R,W", "fifo:PATH"; NULL: none (set by the CLI) */
 	unsigned int tokens_max;	/* jobserver tokens held at once, at most */
 	uint64_t tokens_taken;		/* ... taken in all */
+	bool predup;			/* pre-deduplication on (BTFSTREAM_PREDUP=1) */
+	uint64_t predup_matched;	/* records that matched a type of their batch (stages/write/predup.h) */
+	uint64_t predup_checks, predup_failed;	/* candidate checks, ... that failed */
+	uint64_t predup_guarded;	/* records the readers kept from it (stages/read/type_guard.h) */
 	const char *features;		/* the --btf_features in effect, "a,b,..." (set by the CLI) */
 };
 

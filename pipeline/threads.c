@@ -446,6 +446,7 @@ void run_threads__read_stats(const struct run_threads *rt, struct read_stats *su
 	for (unsigned int i = 0; i < rt->nreaders; i++) {
 		sum->unsupported += rt->readers[i].rd.stats.unsupported;
 		sum->unresolved += rt->readers[i].rd.stats.unresolved;
+		sum->guarded += rt->readers[i].rd.stats.guarded;
 	}
 }
 

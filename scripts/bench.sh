@@ -57,6 +57,31 @@ awk '{ printf "wall %.2f s, cpu %.2f s, peak RSS %.0f MB\n", $1, $2, $3 / 1024 }
 cmp -s "$tmp/b.btf" "$tmp/m.btf" && echo "output bytes: identical to the run without a limit" ||
 	echo "output bytes: DIFFERENT from the run without a limit"
 
+echo
+echo "bench: under a hard memory cap (a memory cgroup without swap, scripts/cgroup-run.sh), -j2"
+caps="384 256 192 128 96 64 56 48"
+if scripts/cgroup-run.sh $((64 << 20)) true 2> "$tmp/why"; then
+	printf '%-34s' "cap MiB:"; for c in $caps; do printf '%8s' "$c"; done; echo
+	capped_row() {	# capped_row LABEL CMD...: the wall time under each cap, or "killed"
+		local label=$1; shift
+		printf '%-34s' "$label"
+		for c in $caps; do
+			s=$(date +%s%N)
+			if scripts/cgroup-run.sh $((c << 20)) "$@" > /dev/null 2>&1; then
+				printf '%7.1fs' "$(awk -v a="$s" -v b="$(date +%s%N)" 'BEGIN { print (b - a) / 1e9 }')"
+			else
+				printf '%8s' killed
+			fi
+		done
+		echo
+	}
+	capped_row "pahole $(pahole --version)" pahole -J -j2 --btf_gen_floats --lang_exclude=rust --btf_encode_detached="$tmp/c.btf" "$vmlinux"
+	capped_row "btfstream (cgroup-sized budget)" "$bin" -j2 --lang-exclude rust "$vmlinux" -o "$tmp/c.btf"
+	capped_row "btfstream --memory-limit none" "$bin" -j2 --memory-limit none --lang-exclude rust "$vmlinux" -o "$tmp/c.btf"
+else
+	echo "skipped: $(cat "$tmp/why")"
+fi
+
 if [ "${BENCH_BIG:-0}" = 1 ]; then
 	echo
 	big=$(scripts/fetch-kernel.sh --flavour amd64)

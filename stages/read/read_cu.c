@@ -21,6 +21,7 @@
 #include "queue/ring_mpsc.h"
 #include "stages/common/probes.h"
 #include "stages/read/read_internal.h"
+#include "stages/read/type_hash.h"
 
 #define MAX_ALIAS_DEPTH 64
 #define IMPORT_LEVEL 1000	/* imported DIEs are never "file scope" */
@@ -236,6 +237,35 @@ int dwarf_reader__read_cu(struct dwarf_reader *r, const struct cu_info *ci, stru
 	return 0;
 }
 
+/* The records' structural hashes, in the CU's arena (the writer reads them
+ * with the records and frees them with the arena); NULL: out of memory. */
+static uint64_t *cu_hashes(struct dwarf_reader *r, struct arena *arena)
+{
+	uint64_t *out = arena__alloc(arena, r->nrecs * (sizeof(*out) + sizeof(uint32_t)));
+	uint32_t *comp;
+
+	if (!out)
+		return NULL;
+	if (r->hash_tmp_cap < 2 * r->nrecs) {
+		free(r->hash_tmp);
+		r->hash_tmp_cap = 2 * r->nrecs + 1024;
+		if (!(r->hash_tmp = malloc(r->hash_tmp_cap * sizeof(*r->hash_tmp)))) {
+			r->hash_tmp_cap = 0;
+			return NULL;
+		}
+	}
+	type_hash__cu(r->recs, r->nrecs, out, r->hash_tmp);
+	comp = (uint32_t *)r->hash_tmp;	/* the scratch again: comp in its first n words, closures in the next n */
+	if (type_order__cu(r->recs, r->nrecs, (uint32_t *)(out + r->nrecs), comp, &r->order) ||
+	    type_hash__closure(r->recs, r->nrecs, out, (uint32_t *)(out + r->nrecs), comp, r->hash_tmp + r->nrecs,
+				&r->closure) ||
+	    type_guard__mark(r->recs, r->nrecs, out, &r->guard) < 0)
+		return NULL;
+	for (size_t i = 0; i < r->nrecs; i++)
+		r->stats.guarded += !out[i];
+	return out;
+}
+
 int dwarf_reader__push_cu(struct dwarf_reader *r, const struct cu_info *ci, unsigned int cu, bool skip,
 			  struct ring_mpsc *out)
 {
@@ -255,6 +285,9 @@ int dwarf_reader__push_cu(struct dwarf_reader *r, const struct cu_info *ci, unsi
 	PROBE_READ_CU_END(cu, r->id, r->nrecs);
 	begin.extra = (uint32_t)r->nrecs;
 	begin.index = r->int_ref;
+	if (!err && r->opts->type_hashes && r->nrecs && !(begin.payload = cu_hashes(r, arena)))
+		err = fail__set(r->fail, -ENOMEM, "read: %s: CU 0x%llx: out of memory", r->path,
+				(unsigned long long)ci->off);
 	end.payload = arena;
 	if (!err && (ring_mpsc__push(out, &begin) || ring_mpsc__push_many(out, r->recs, r->nrecs) ||
 		     ring_mpsc__push_many(out, r->funcs, r->nfuncs) || ring_mpsc__push(out, &end)))
@@ -280,6 +313,12 @@ void dwarf_reader__fini(struct dwarf_reader *r)
 	free(r->imports);
 	r->imports = NULL;
 	free(r->scratch);
+	free(r->hash_tmp);
+	type_guard__free(&r->guard);
+	type_order__free(&r->order);
+	type_hash__free(&r->closure);
+	r->hash_tmp = NULL;
+	r->hash_tmp_cap = 0;
 	free(r->nested);
 	free(r->tagged);
 	r->scratch = NULL;

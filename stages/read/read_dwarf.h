@@ -31,6 +31,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "stages/read/type_guard.h"
+#include "stages/read/type_hash.h"
+#include "stages/read/type_order.h"
 #include "stages/record/arena.h"
 #include "stages/input/cu_index.h"
 #include "stages/read/die_attrs.h"
@@ -69,6 +72,10 @@ struct read_opts {
 	const char *debug_str;
 	size_t debug_str_size;
 	struct param_loc_sections locs;	/* location lists in the mapping (stages/read/param_loc.h) */
+	bool type_hashes;	/* each CU_BEGIN carries, in the CU's arena, the records'
+				 * structural hashes (payload: uint64_t[extra], stages/read/type_hash.h;
+				 * 0: kept from pre-deduplication, type_guard.h) and right after them
+				 * the order to match them in (uint32_t[extra], type_order.h) */
 };
 
 struct read_stats {
@@ -81,6 +88,7 @@ struct read_stats {
 	uint64_t funcs;		/* function candidates sent */
 	uint64_t memo_hits;	/* names found in the name cache or the pointer memo */
 	uint64_t imported;	/* DIEs of other CUs read into a CU (LTO, dwz) */
+	uint64_t guarded;	/* records kept from pre-deduplication (stages/read/type_guard.h) */
 };
 
 #define NAME_MEMO_BITS 16
@@ -131,6 +139,11 @@ struct dwarf_reader {
 	size_t nimports, imports_cap;
 	void *scratch;		/* a list (members, values, params) while it is read */
 	size_t scratch_cap;	/* bytes */
+	uint64_t *hash_tmp;	/* type_hash__cu's scratch */
+	size_t hash_tmp_cap;	/* words */
+	struct type_guard_scratch guard;	/* type_guard__mark's */
+	struct type_order_scratch order;	/* type_order__cu's */
+	struct type_hash_scratch closure;	/* type_hash__closure's */
 	uint32_t *nested;	/* offsets of type DIEs nested in a struct (C++) */
 	size_t nnested, nested_cap;
 	const uint32_t *nested_todo;	/* read_struct's copy of them (CU arena), for the walk */

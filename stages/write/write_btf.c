@@ -80,7 +80,7 @@ static int type_id(struct btf_writer *w, uint32_t ref, uint32_t *id)
 		if (!w->index_type)
 			w->cu_needs_index = 1;
 	} else if (ref <= w->cu_nrecs) {
-		*id = w->cu_base + ref - 1;
+		*id = w->cu_map[ref - 1];
 	} else {
 		return -EINVAL;
 	}
@@ -341,6 +341,7 @@ static int start_batch(struct btf_writer *w)
 	w->nanchors = 0;
 	w->next_id = 1;
 	w->batch_recs = 0;
+	predup__reset(&w->pd);
 	w->index_type = 0;
 	if (!w->index_decided)
 		return 0;
@@ -386,6 +387,10 @@ static int begin_cu(struct btf_writer *w, const struct type_rec *r)
 	w->cu = r->elem;
 	w->cu_base = w->next_id;
 	w->cu_nrecs = r->extra;
+	w->cu_hash = r->payload;
+	if (GROW(w->cu_recs, w->cu_recs_cap, (size_t)w->cu_nrecs + 1, ARRAY_FIRST) ||
+	    GROW(w->cu_map, w->cu_map_cap, (size_t)w->cu_nrecs + 1, ARRAY_FIRST))
+		return -ENOMEM;
 	w->cu_seen = 0;
 	w->cu_needs_index = 0;
 	w->index_rec = 0;
@@ -420,6 +425,48 @@ static int end_cu(struct btf_writer *w)
 		w->batch_recs++;
 	}
 	return w->batch_recs >= w->batch_records ? cut_batch(w) : 0;
+}
+
+/* The CU's records, all held: those that match a type of the batch
+ * (stages/write/predup.h) stand for it; the others get the next ids, in
+ * order, and are written. Not in a CU that decides the array index type
+ * (its "int" must keep the id begin_cu gave it) or before one did. */
+static int write_cu(struct btf_writer *w)
+{
+	uint32_t n = w->cu_nrecs, first_new = w->next_id, next = first_new;
+	bool hashed = w->predup && w->cu_hash;
+	struct predup_cu cu = {
+		.recs = w->cu_recs, .n = n, .hash = w->cu_hash, .map = w->cu_map,
+		.order = hashed ? (const uint32_t *)(w->cu_hash + n) : NULL, .index_type = w->cu_index_type,
+	};
+	int err;
+
+	memset(w->cu_map, 0, n * sizeof(*w->cu_map));
+	if (hashed && w->index_type && !w->index_rec) {
+		cu.types = (const unsigned char *)w->types + IMAGE_HDR;
+		cu.str_off = w->str_off;
+		cu.str_off_cap = w->str_off_cap;
+		if ((err = predup__match(&w->pd, &cu)))
+			return err;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		if (!w->cu_map[i])
+			w->cu_map[i] = next++;
+	for (uint32_t i = 0; i < n; i++) {
+		size_t off = w->tlen;
+
+		w->records++;
+		if (w->cu_map[i] < first_new)
+			continue;	/* matched: written before */
+		w->batch_recs++;	/* a batch is cut by the records written into it */
+		if ((err = write_type(w, &w->cu_recs[i])))
+			return err;
+		if (hashed && w->cu_recs[i].kind != BTF_KIND_VAR &&
+		    (err = predup__add(&w->pd, &cu, i, w->next_id, (uint32_t)off)))
+			return err;
+		w->next_id++;
+	}
+	return 0;
 }
 
 /* Keep a function candidate; its types become late refs with anchors. */
@@ -462,7 +509,7 @@ static int add_candidate(struct btf_writer *w, const struct type_rec *r)
 
 int btf_writer__add(struct btf_writer *w, const struct type_rec *r)
 {
-	int err;
+	int err = 0;
 
 	if (r->kind == REC_FUNC)
 		err = add_candidate(w, r);
@@ -472,15 +519,14 @@ int btf_writer__add(struct btf_writer *w, const struct type_rec *r)
 		err = end_cu(w);
 	else if (w->cu_seen >= w->cu_nrecs)
 		err = -EPROTO;
-	else if (!(err = write_type(w, r))) {
+	else {
 		if (w->index_rec && w->cu_seen + 1 == w->index_rec) {
 			w->index_tmpl = *r;	/* an INT: no payload, no refs */
 			w->index_decided = 1;
 		}
-		w->cu_seen++;
-		w->next_id++;
-		w->records++;
-		w->batch_recs++;
+		w->cu_recs[w->cu_seen++] = *r;
+		if (w->cu_seen == w->cu_nrecs)
+			err = write_cu(w);
 	}
 	if (err == -ENOMEM)
 		return fail__set(w->fail, err, "write: %s: CU #%u: out of memory", w->path, w->cu);
@@ -545,5 +591,8 @@ void btf_writer__fini(struct btf_writer *w)
 		free(w->batch_anchors[i].ids);
 	free(w->batch_anchors);
 	free(w->func_order);
+	free(w->cu_recs);
+	free(w->cu_map);
+	predup__fini(&w->pd);
 	memset(w, 0, sizeof(*w));
 }

@@ -26,6 +26,7 @@
 #include "stages/record/batch.h"
 #include "stages/record/record.h"
 #include "stages/write/func_cand.h"
+#include "stages/write/predup.h"
 
 struct strtab;
 struct ring_mpsc;
@@ -97,6 +98,16 @@ struct btf_writer {
 	struct func_tag *tags;		/* their decl tags */
 	size_t ntags, tags_cap;
 	uint32_t *func_order;		/* btf_writer__order_funcs, NULL before */
+
+	/* pre-deduplication (stages/write/predup.h): a CU's records are held
+	 * until its last one, matched, then the others written */
+	bool predup;			/* on (set after init; the readers send hashes) */
+	struct predup pd;
+	struct type_rec *cu_recs;	/* the current CU's type records */
+	size_t cu_recs_cap;
+	uint32_t *cu_map;		/* CU ref - 1 -> batch id */
+	size_t cu_map_cap;
+	const uint64_t *cu_hash;	/* the readers' hashes (CU_BEGIN's payload), or NULL */
 };
 
 /* Returns 0 or -ENOMEM. Each batch is pushed into out (the merge thread

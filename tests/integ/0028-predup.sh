@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Pre-deduplication (BTFSTREAM_PREDUP=1, stages/write/predup.h; not the
+# default): the writer drops the records that match a type already in its
+# batch. It must never change the output: on the Debian vmlinux at -j1, -j2,
+# under --memory-limit (small batches) and with big batches, and on the
+# modules the tests fetch (batch mode, split BTF), the bytes are those of the
+# default run; --stats shows that it matched records (so the comparison is
+# not between two runs that did the same thing).
+. "$(dirname "$0")/lib.sh"
+
+[ -n "${BTFSTREAM_SKIP_KERNEL:-}" ] && skip_all "BTFSTREAM_SKIP_KERNEL is set"
+vmlinux=$(cd "$TOP" && scripts/fetch-kernel.sh) || skip_all "cannot fetch the Debian kernel debug package"
+echo "# 0028: pre-deduplication against the default, vmlinux and modules (about a minute)" >&2
+
+"$BTFSTREAM" -j2 "$vmlinux" -o "$TMP/ref.btf"; ok $? "reference: the default run"
+BTFSTREAM_PREDUP=1 "$BTFSTREAM" -j2 --stats "$vmlinux" -o "$TMP/p.btf" > "$TMP/stats"
+ok $? "BTFSTREAM_PREDUP=1 converts the vmlinux"
+cmp -s "$TMP/ref.btf" "$TMP/p.btf"; ok $? "the same bytes"
+matched=$(sed -n 's/^pre-dedup: \([0-9]*\) of \([0-9]*\) records matched.*/\1 \2/p' "$TMP/stats")
+diag "pre-dedup: $matched (matched, of)"
+[ -n "$matched" ] && [ "${matched% *}" -gt $(( ${matched#* } / 4 )) ]
+ok $? "more than a quarter of the records matched a type of their batch"
+grep -q "^pre-dedup: off" <("$BTFSTREAM" --stats "$vmlinux" -o "$TMP/off.btf")
+ok $? "--stats says it is off by default"
+
+for args in "-j1" "-j2 --memory-limit 16M" "-j2 --batch-records 1000000"; do
+	# shellcheck disable=SC2086
+	BTFSTREAM_PREDUP=1 "$BTFSTREAM" $args "$vmlinux" -o "$TMP/v.btf" && cmp -s "$TMP/ref.btf" "$TMP/v.btf"
+	ok $? "$args: the same bytes"
+done
+
+moddir=$(cd "$TOP" && scripts/fetch-kernel.sh --modules | tail -n 1) || moddir=""
+if [ -n "$moddir" ]; then
+	"$BTFSTREAM" -j2 --base "$TMP/ref.btf" -o "$TMP/m-ref" --modules "$moddir" 2> /dev/null
+	ok $? "reference: the modules, split BTF"
+	BTFSTREAM_PREDUP=1 "$BTFSTREAM" -j2 --base "$TMP/ref.btf" -o "$TMP/m-p" --modules "$moddir" 2> /dev/null
+	ok $? "BTFSTREAM_PREDUP=1 converts them"
+	diff -r -q "$TMP/m-ref" "$TMP/m-p" > "$TMP/diff"; ok $? "$(ls "$TMP/m-p" | wc -l) modules: the same bytes" ||
+		sed 's/^/# /' "$TMP/diff" | head
+else
+	skip "no modules fetched"; skip "no modules fetched"; skip "no modules fetched"
+fi
+
+done_testing

@@ -242,7 +242,7 @@ int dwarf_reader__read_cu(struct dwarf_reader *r, const struct cu_info *ci, stru
 static uint64_t *cu_hashes(struct dwarf_reader *r, struct arena *arena)
 {
 	uint64_t *out = arena__alloc(arena, r->nrecs * (sizeof(*out) + sizeof(uint32_t)));
-	uint32_t *comp;
+	uint32_t *comp, *order;
 
 	if (!out)
 		return NULL;
@@ -256,10 +256,10 @@ static uint64_t *cu_hashes(struct dwarf_reader *r, struct arena *arena)
 	}
 	type_hash__cu(r->recs, r->nrecs, out, r->hash_tmp);
 	comp = (uint32_t *)r->hash_tmp;	/* the scratch again: comp in its first n words, closures in the next n */
-	if (type_order__cu(r->recs, r->nrecs, (uint32_t *)(out + r->nrecs), comp, &r->order) ||
-	    type_hash__closure(r->recs, r->nrecs, out, (uint32_t *)(out + r->nrecs), comp, r->hash_tmp + r->nrecs,
-				&r->closure) ||
-	    type_guard__mark(r->recs, r->nrecs, out, &r->guard) < 0)
+	order = (uint32_t *)(out + r->nrecs);
+	if (type_order__cu(r->recs, r->nrecs, order, comp, &r->order) ||
+	    type_hash__closure(r->nrecs, out, order, comp, &r->order, r->hash_tmp + r->nrecs, &r->closure) ||
+	    type_guard__mark(r->recs, r->nrecs, out, order, comp, &r->order, &r->guard) < 0)
 		return NULL;
 	for (size_t i = 0; i < r->nrecs; i++)
 		r->stats.guarded += !out[i];

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stages/record/rec_refs.h"
 
 static size_t payload_bytes(const struct type_rec *r)
 {
@@ -45,59 +44,29 @@ static uint64_t name_key(const struct type_rec *r, bool *full)
 	return r->name ? (uint64_t)r->name << 2 | cls : 0;
 }
 
-struct edges_ctx {
-	uint32_t *deg, *edges, from;
-	size_t n;
-};
-
-static void count_edge(void *c, uint32_t ref)
+/* Marks (hash 0) every record that reaches a marked one: over the
+ * components in reverse topological order (stages/read/type_order.h), a
+ * component is marked when a member is or an edge leads to a marked one. */
+static void mark_ancestors(size_t n, uint64_t *hash, const uint32_t *order, const uint32_t *comp,
+			   const struct type_order_scratch *g, uint8_t *cmark)
 {
-	struct edges_ctx *e = c;
+	memset(cmark, 0, n);
+	for (size_t a = 0, b; a < n; a = b) {
+		uint32_t c = comp[order[a]];
+		bool m = false;
 
-	if (ref && ref <= e->n)
-		e->deg[ref - 1]++;
-}
+		for (b = a; b < n && comp[order[b]] == c; b++) {
+			uint32_t i = order[b];
 
-static void put_edge(void *c, uint32_t ref)
-{
-	struct edges_ctx *e = c;
-
-	if (ref && ref <= e->n)
-		e->edges[--e->deg[ref - 1]] = e->from;
-}
-
-/* Marks (hash 0) every record that reaches a marked one, breadth-first
- * over the references reversed (deg: n + 1 words, edges: one per reference,
- * queue: n words, all the caller's). */
-static void mark_ancestors(const struct type_rec *recs, size_t n, uint64_t *hash, struct edges_ctx *e,
-			   uint32_t *queue)
-{
-	size_t head = 0, tail = 0, total = 0;
-
-	memset(e->deg, 0, (n + 1) * sizeof(*e->deg));
-	for (size_t i = 0; i < n; i++)
-		rec_refs__each(&recs[i], count_edge, e);
-	for (size_t i = 0; i < n; i++) {
-		total += e->deg[i];
-		e->deg[i] = (uint32_t)total;	/* end of i's slice; put_edge fills backwards */
-	}
-	e->deg[n] = (uint32_t)total;
-	for (size_t i = 0; i < n; i++) {
-		e->from = (uint32_t)i;
-		rec_refs__each(&recs[i], put_edge, e);
-	}
-	/* now deg[i] is the start of i's slice, deg[i + 1] its end */
-	for (size_t i = 0; i < n; i++)
-		if (!hash[i])
-			queue[tail++] = (uint32_t)i;
-	while (head < tail) {
-		uint32_t t = queue[head++];
-
-		for (uint32_t k = e->deg[t]; k < e->deg[t + 1]; k++)
-			if (hash[e->edges[k]]) {
-				hash[e->edges[k]] = 0;
-				queue[tail++] = e->edges[k];
-			}
+			m |= !hash[i];
+			for (uint32_t k = g->first[i]; !m && k < g->first[i + 1]; k++)
+				m = cmark[comp[g->edges[k]]];
+		}
+		if (!m)
+			continue;
+		cmark[c] = 1;
+		for (size_t k = a; k < b; k++)
+			hash[order[k]] = 0;
 	}
 }
 
@@ -230,7 +199,7 @@ static uint8_t fwd_or_full(const struct type_rec *recs, uint32_t i, uint32_t rep
 	return full ? 2 : 1;
 }
 
-static int reserve(struct type_guard_scratch *s, size_t n, size_t nedges)
+static int reserve(struct type_guard_scratch *s, size_t n)
 {
 	size_t slots = 16;
 
@@ -239,7 +208,7 @@ static int reserve(struct type_guard_scratch *s, size_t n, size_t nedges)
 	if (n > s->cap) {
 		size_t cap = n + 1024;
 
-		free(s->rep); free(s->flag); free(s->mark); free(s->keys); free(s->queue); free(s->deg);
+		free(s->rep); free(s->flag); free(s->mark); free(s->keys);
 		free(s->iso_map); free(s->iso_touched); free(s->iso_work);
 		s->iso_map = malloc(cap * sizeof(*s->iso_map));
 		s->iso_touched = malloc(cap * sizeof(*s->iso_touched));
@@ -248,10 +217,8 @@ static int reserve(struct type_guard_scratch *s, size_t n, size_t nedges)
 		s->flag = malloc(cap);
 		s->mark = malloc(cap);
 		s->keys = malloc(cap * sizeof(*s->keys));
-		s->queue = malloc(cap * sizeof(*s->queue));
-		s->deg = malloc((cap + 1) * sizeof(*s->deg));
 		s->cap = cap;
-		if (!s->rep || !s->flag || !s->mark || !s->keys || !s->queue || !s->deg || !s->iso_map ||
+		if (!s->rep || !s->flag || !s->mark || !s->keys || !s->iso_map ||
 		    !s->iso_touched || !s->iso_work)
 			return s->cap = 0, -ENOMEM;
 	}
@@ -261,45 +228,28 @@ static int reserve(struct type_guard_scratch *s, size_t n, size_t nedges)
 			return s->slots = 0, -ENOMEM;
 		s->slots = slots;
 	}
-	if (nedges > s->edges_cap) {
-		free(s->edges);
-		s->edges_cap = nedges + 4096;
-		if (!(s->edges = malloc(s->edges_cap * sizeof(*s->edges))))
-			return s->edges_cap = 0, -ENOMEM;
-	}
 	return 0;
 }
 
-static void count_all(void *c, uint32_t ref)
+long type_guard__mark(const struct type_rec *recs, size_t n, uint64_t *hash, const uint32_t *order,
+		      const uint32_t *comp, const struct type_order_scratch *g, struct type_guard_scratch *s)
 {
-	(void)ref;
-	++*(size_t *)c;
-}
-
-long type_guard__mark(const struct type_rec *recs, size_t n, uint64_t *hash, struct type_guard_scratch *s)
-{
-	struct edges_ctx e = { .n = n };
-	size_t nedges = 0;
+	struct iso c;
 	long marked = 0;
 
 	if (n < 2)
 		return 0;
-	for (size_t i = 0; i < n; i++)
-		rec_refs__each(&recs[i], count_all, &nedges);
-	if (reserve(s, n, nedges))
+	if (reserve(s, n))
 		return -ENOMEM;
 	memset(s->mark, 0, n);
-	{
-		struct iso c = { .recs = recs, .n = n, .map = s->iso_map, .touched = s->iso_touched,
-				 .work = s->iso_work, .cap = n };
-
-		memset(c.map, 0, n * sizeof(*c.map));
-		tls_iso = &c;
-		group_and_mark(recs, n, hash, s, differs, 1, s->mark);
-		tls_iso = NULL;
-		if (c.oom)
-			return -ENOMEM;
-	}
+	c = (struct iso){ .recs = recs, .n = n, .map = s->iso_map, .touched = s->iso_touched, .work = s->iso_work,
+			  .cap = n };
+	memset(c.map, 0, n * sizeof(*c.map));
+	tls_iso = &c;
+	group_and_mark(recs, n, hash, s, differs, 1, s->mark);
+	tls_iso = NULL;
+	if (c.oom)
+		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		bool full;
 
@@ -311,11 +261,8 @@ long type_guard__mark(const struct type_rec *recs, size_t n, uint64_t *hash, str
 			hash[i] = 0;
 			marked++;
 		}
-	if (marked) {
-		e.deg = s->deg;
-		e.edges = s->edges;
-		mark_ancestors(recs, n, hash, &e, s->queue);
-	}
+	if (marked)
+		mark_ancestors(n, hash, order, comp, g, s->flag);
 	return marked;
 }
 
@@ -325,10 +272,7 @@ void type_guard__free(struct type_guard_scratch *s)
 	free(s->flag);
 	free(s->mark);
 	free(s->keys);
-	free(s->queue);
-	free(s->deg);
 	free(s->table);
-	free(s->edges);
 	free(s->iso_map);
 	free(s->iso_touched);
 	free(s->iso_work);

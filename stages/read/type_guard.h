@@ -22,19 +22,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "stages/read/type_order.h"
 #include "stages/record/record.h"
 
 struct type_guard_scratch {	/* grown to the largest CU, reused */
-	uint32_t *rep, *queue, *deg, *table, *edges;
+	uint32_t *rep, *table;
 	uint32_t *iso_map, *iso_touched, *iso_work;
 	uint8_t *flag, *mark;
 	uint64_t *keys;
-	size_t cap, slots, edges_cap;
+	size_t cap, slots;
 };
 
-/* Sets hash[i] = 0 for the records to leave alone. Returns the number
- * marked, or -ENOMEM. */
-long type_guard__mark(const struct type_rec *recs, size_t n, uint64_t *hash, struct type_guard_scratch *s);
+/* Sets hash[i] = 0 for the records to leave alone, given the CU's
+ * components and edges (stages/read/type_order.h: order, comp, g). Returns
+ * the number of records found (their ancestors not counted), or -ENOMEM. */
+long type_guard__mark(const struct type_rec *recs, size_t n, uint64_t *hash, const uint32_t *order,
+		      const uint32_t *comp, const struct type_order_scratch *g, struct type_guard_scratch *s);
 void type_guard__free(struct type_guard_scratch *s);
 
 #endif

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stages/record/rec_refs.h"
 
 /* One 64-bit mixing step (a multiply-xorshift, as in splitmix64). */
 static inline uint64_t mix(uint64_t h, uint64_t v)
@@ -96,34 +95,6 @@ void type_hash__cu(const struct type_rec *recs, size_t n, uint64_t *out, uint64_
 
 /* ---- the closure: what a record reaches, all the way down ---- */
 
-struct closure_ctx {
-	const uint32_t *comp;
-	const uint64_t *closure;	/* per component, those below done */
-	uint32_t self;			/* the component being hashed */
-	size_t n;
-	uint64_t h;			/* singleton: ordered mix */
-	uint64_t *ext;			/* component: external closures collected */
-	size_t next;
-};
-
-static void singleton_ref(void *c, uint32_t ref)
-{
-	struct closure_ctx *x = c;
-
-	if (ref == REF_VOID || ref > x->n)
-		x->h = mix(x->h, ref == REF_VOID ? 1 : 2);
-	else
-		x->h = mix(x->h, x->comp[ref - 1] == x->self ? 0x5e1f : x->closure[x->comp[ref - 1]]);
-}
-
-static void external_ref(void *c, uint32_t ref)
-{
-	struct closure_ctx *x = c;
-
-	if (ref != REF_VOID && ref <= x->n && x->comp[ref - 1] != x->self)
-		x->ext[x->next++] = x->closure[x->comp[ref - 1]];
-}
-
 /* The distinct values of v[0..k), mixed each and summed (an order-free
  * set hash), deduplicated in set (slots words, a power of two >= 2k). */
 static uint64_t mix_set(uint64_t h, const uint64_t *v, size_t k, uint64_t *set, size_t slots)
@@ -158,37 +129,40 @@ static int reserve(uint64_t **buf, size_t *cap, size_t need)
 	return 0;
 }
 
-int type_hash__closure(const struct type_rec *recs, size_t n, uint64_t *hash, const uint32_t *order,
-		       const uint32_t *comp, uint64_t *closure, struct type_hash_scratch *s)
+int type_hash__closure(size_t n, uint64_t *hash, const uint32_t *order, const uint32_t *comp,
+		       const struct type_order_scratch *g, uint64_t *closure, struct type_hash_scratch *s)
 {
-	struct closure_ctx x = { .comp = comp, .closure = closure, .n = n };
-
 	for (size_t a = 0, b; a < n; a = b) {
-		uint32_t first = order[a];
-		size_t slots = 16, nrefs = 0;
+		uint32_t first = order[a], self = comp[first];
+		size_t slots = 16, nrefs = 0, next = 0;
+		uint64_t *ext;
 
-		for (b = a + 1; b < n && comp[order[b]] == comp[first]; b++)
+		for (b = a + 1; b < n && comp[order[b]] == self; b++)
 			;
-		x.self = comp[first];
-		if (b == a + 1) {
-			x.h = mix(hash[first], 0x51);
-			rec_refs__each(&recs[first], singleton_ref, &x);
-			closure[x.self] = x.h;
+		if (b == a + 1) {	/* one record: what it refers to, in order */
+			uint64_t h = mix(hash[first], 0x51);
+
+			for (uint32_t k = g->first[first]; k < g->first[first + 1]; k++)
+				h = mix(h, comp[g->edges[k]] == self ? 0x5e1f : closure[comp[g->edges[k]]]);
+			closure[self] = h;
 			continue;
 		}
 		for (size_t k = a; k < b; k++)
-			nrefs += recs[order[k]].vlen + 2;
+			nrefs += g->first[order[k] + 1] - g->first[order[k]];
 		while (slots < 2 * (b - a + nrefs))
 			slots *= 2;
 		if (reserve(&s->buf, &s->cap, (b - a) + nrefs) || reserve(&s->set, &s->set_cap, slots))
 			return -ENOMEM;
-		x.ext = s->buf + (b - a);
-		x.next = 0;
+		ext = s->buf + (b - a);
 		for (size_t k = a; k < b; k++) {
-			s->buf[k - a] = hash[order[k]];
-			rec_refs__each(&recs[order[k]], external_ref, &x);
+			uint32_t i = order[k];
+
+			s->buf[k - a] = hash[i];
+			for (uint32_t e = g->first[i]; e < g->first[i + 1]; e++)
+				if (comp[g->edges[e]] != self)
+					ext[next++] = closure[comp[g->edges[e]]];
 		}
-		closure[x.self] = mix_set(mix_set(0x5cc, s->buf, b - a, s->set, slots), x.ext, x.next, s->set, slots);
+		closure[self] = mix_set(mix_set(0x5cc, s->buf, b - a, s->set, slots), ext, next, s->set, slots);
 	}
 	for (size_t i = 0; i < n; i++)
 		if (hash[i]) {

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "stages/read/type_order.h"
 #include "stages/record/record.h"
 
 #define TYPE_HASH_ROUNDS 2
@@ -33,14 +34,15 @@ void type_hash__cu(const struct type_rec *recs, size_t n, uint64_t *out, uint64_
  * closures differ somewhere deep (a FWD here, the full type there) differ
  * in hash too. Per component, in reverse topological order: the set of its
  * members' hashes and of the closures of the components it refers to.
- * closure: n words of scratch. Returns 0 or -ENOMEM. */
+ * g: the CU's edges from type_order__cu; closure: n words of scratch.
+ * Returns 0 or -ENOMEM. */
 struct type_hash_scratch {	/* grown to the largest component, reused */
 	uint64_t *buf, *set;
 	size_t cap, set_cap;
 };
 
-int type_hash__closure(const struct type_rec *recs, size_t n, uint64_t *hash, const uint32_t *order,
-		       const uint32_t *comp, uint64_t *closure, struct type_hash_scratch *s);
+int type_hash__closure(size_t n, uint64_t *hash, const uint32_t *order, const uint32_t *comp,
+		       const struct type_order_scratch *g, uint64_t *closure, struct type_hash_scratch *s);
 void type_hash__free(struct type_hash_scratch *s);
 
 #endif

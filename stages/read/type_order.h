@@ -29,7 +29,10 @@ struct type_order_scratch {	/* grown to the largest CU, reused */
 
 /* order[0..n): the record indices in that order, each component's
  * contiguous; comp[i]: the component of record i, numbered in that order.
- * Returns 0 or -ENOMEM. */
+ * Afterwards, until the next call, s holds the CU's edges for the passes
+ * after it (type_hash__closure, type_guard__mark): record i refers to
+ * records edges[first[i] .. first[i + 1]) (void and the array index type
+ * left out). Returns 0 or -ENOMEM. */
 int type_order__cu(const struct type_rec *recs, size_t n, uint32_t *order, uint32_t *comp,
 		   struct type_order_scratch *s);
 void type_order__free(struct type_order_scratch *s);

@@ -7,41 +7,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stages/common/mix64.h"
+#include "stages/record/rec_refs.h"
 
-/* One 64-bit mixing step (a multiply-xorshift, as in splitmix64). */
-static inline uint64_t mix(uint64_t h, uint64_t v)
-{
-	h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
-	h ^= h >> 31;
-	h *= 0xbf58476d1ce4e5b9ull;
-	return h ^ (h >> 29);
-}
 
-static bool has_size(uint8_t kind)
-{
-	return kind == BTF_KIND_INT || kind == BTF_KIND_FLOAT || kind == BTF_KIND_STRUCT ||
-	       kind == BTF_KIND_UNION || kind == BTF_KIND_ENUM || kind == BTF_KIND_ENUM64;
-}
+
 
 /* Round 0: the record's own fields, no references. */
 static uint64_t own(const struct type_rec *r)
 {
-	uint64_t h = mix(mix(mix(0, r->kind), (uint64_t)r->kflag << 16 | r->vlen), r->name);
+	uint64_t h = mix64(mix64(mix64(0, r->kind), (uint64_t)r->kflag << 16 | r->vlen), r->name);
 
-	if (has_size(r->kind))
-		h = mix(h, r->size_type);
-	h = mix(h, r->extra);
+	if (rec__has_size(r->kind))
+		h = mix64(h, r->size_type);
+	h = mix64(h, r->extra);
 	for (uint32_t i = 0; r->payload && i < r->vlen; i++) {
 		if (r->kind == BTF_KIND_STRUCT || r->kind == BTF_KIND_UNION) {
 			const struct rec_member *m = (const struct rec_member *)r->payload + i;
 
-			h = mix(mix(h, m->name), m->offset);
+			h = mix64(mix64(h, m->name), m->offset);
 		} else if (r->kind == BTF_KIND_ENUM || r->kind == BTF_KIND_ENUM64) {
 			const struct rec_enum_val *v = (const struct rec_enum_val *)r->payload + i;
 
-			h = mix(mix(mix(h, v->name), v->val_lo), v->val_hi);
+			h = mix64(mix64(mix64(h, v->name), v->val_lo), v->val_hi);
 		} else if (r->kind == BTF_KIND_FUNC_PROTO) {
-			h = mix(h, ((const struct rec_param *)r->payload)[i].name);
+			h = mix64(h, ((const struct rec_param *)r->payload)[i].name);
 		}
 	}
 	return h;
@@ -64,15 +54,15 @@ static void round_once(const struct type_rec *recs, size_t n, const uint64_t *ba
 		const struct type_rec *r = &recs[i];
 		uint64_t h = base[i];
 
-		if (!has_size(r->kind))
-			h = mix(h, ref_hash(prev, n, r->size_type));
+		if (!rec__has_size(r->kind))
+			h = mix64(h, ref_hash(prev, n, r->size_type));
 		if (r->kind == BTF_KIND_ARRAY)
-			h = mix(mix(h, ref_hash(prev, n, r->elem)), ref_hash(prev, n, r->index));
+			h = mix64(mix64(h, ref_hash(prev, n, r->elem)), ref_hash(prev, n, r->index));
 		for (uint32_t k = 0; r->payload && k < r->vlen; k++) {
 			if (r->kind == BTF_KIND_STRUCT || r->kind == BTF_KIND_UNION)
-				h = mix(h, ref_hash(prev, n, ((const struct rec_member *)r->payload)[k].type));
+				h = mix64(h, ref_hash(prev, n, ((const struct rec_member *)r->payload)[k].type));
 			else if (r->kind == BTF_KIND_FUNC_PROTO)
-				h = mix(h, ref_hash(prev, n, ((const struct rec_param *)r->payload)[k].type));
+				h = mix64(h, ref_hash(prev, n, ((const struct rec_param *)r->payload)[k].type));
 		}
 		next[i] = h ? h : 3;
 	}
@@ -110,10 +100,10 @@ static uint64_t mix_set(uint64_t h, const uint64_t *v, size_t k, uint64_t *set, 
 			b = (b + 1) & (slots - 1);
 		if (!set[b]) {
 			set[b] = x;
-			sum += mix(x, 0x5e7);
+			sum += mix64(x, 0x5e7);
 		}
 	}
-	return mix(h, sum);
+	return mix64(h, sum);
 }
 
 static int reserve(uint64_t **buf, size_t *cap, size_t need)
@@ -140,10 +130,10 @@ int type_hash__closure(size_t n, uint64_t *hash, const uint32_t *order, const ui
 		for (b = a + 1; b < n && comp[order[b]] == self; b++)
 			;
 		if (b == a + 1) {	/* one record: what it refers to, in order */
-			uint64_t h = mix(hash[first], 0x51);
+			uint64_t h = mix64(hash[first], 0x51);
 
 			for (uint32_t k = g->first[first]; k < g->first[first + 1]; k++)
-				h = mix(h, comp[g->edges[k]] == self ? 0x5e1f : closure[comp[g->edges[k]]]);
+				h = mix64(h, comp[g->edges[k]] == self ? 0x5e1f : closure[comp[g->edges[k]]]);
 			closure[self] = h;
 			continue;
 		}
@@ -166,7 +156,7 @@ int type_hash__closure(size_t n, uint64_t *hash, const uint32_t *order, const ui
 	}
 	for (size_t i = 0; i < n; i++)
 		if (hash[i]) {
-			uint64_t h = mix(hash[i], closure[comp[i]]);
+			uint64_t h = mix64(hash[i], closure[comp[i]]);
 
 			hash[i] = h ? h : 3;
 		}

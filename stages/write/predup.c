@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stages/common/mix64.h"
+#include "stages/record/rec_refs.h"
+
 #include "stages/record/rec_refs.h"
 
 #define FIRST_IDS 4096
@@ -29,11 +32,6 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem, size_t first)
 	return 0;
 }
 
-static bool has_size(uint8_t kind)
-{
-	return kind == BTF_KIND_INT || kind == BTF_KIND_FLOAT || kind == BTF_KIND_STRUCT ||
-	       kind == BTF_KIND_UNION || kind == BTF_KIND_ENUM || kind == BTF_KIND_ENUM64;
-}
 
 /* ---- the batch's tables ---- */
 
@@ -89,13 +87,6 @@ static void table_free(struct id_table *t)
 	memset(t, 0, sizeof(*t));
 }
 
-static inline uint64_t mix(uint64_t h, uint64_t v)
-{
-	h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
-	h ^= h >> 31;
-	h *= 0xbf58476d1ce4e5b9ull;
-	return h ^ (h >> 29);
-}
 
 /* The id a reference of the CU stands for, or UINT32_MAX while unknown. */
 static uint32_t ref_id(const struct predup_cu *cu, uint32_t ref)
@@ -111,21 +102,21 @@ static uint32_t ref_id(const struct predup_cu *cu, uint32_t ref)
  * those ids is unknown (the key is never 0 otherwise). */
 static uint64_t shallow_key(const struct predup_cu *cu, const struct type_rec *r)
 {
-	uint64_t h = mix(mix(mix(mix(0, r->kind), (uint64_t)r->kflag << 16 | r->vlen), r->name), r->extra);
+	uint64_t h = mix64(mix64(mix64(mix64(0, r->kind), (uint64_t)r->kflag << 16 | r->vlen), r->name), r->extra);
 	uint32_t id;
 
-	if (has_size(r->kind))
-		h = mix(h, r->size_type);
+	if (rec__has_size(r->kind))
+		h = mix64(h, r->size_type);
 	else if ((id = ref_id(cu, r->size_type)) == UINT32_MAX)
 		return 0;
 	else
-		h = mix(h, id);
+		h = mix64(h, id);
 	if (r->kind == BTF_KIND_ARRAY) {
 		uint32_t e = ref_id(cu, r->elem), x = ref_id(cu, r->index);
 
 		if (e == UINT32_MAX || x == UINT32_MAX)
 			return 0;
-		h = mix(mix(h, e), x);
+		h = mix64(mix64(h, e), x);
 	}
 	for (uint32_t k = 0; r->payload && k < r->vlen; k++) {
 		if (r->kind == BTF_KIND_STRUCT || r->kind == BTF_KIND_UNION) {
@@ -133,17 +124,17 @@ static uint64_t shallow_key(const struct predup_cu *cu, const struct type_rec *r
 
 			if ((id = ref_id(cu, m->type)) == UINT32_MAX)
 				return 0;
-			h = mix(mix(mix(h, m->name), m->offset), id);
+			h = mix64(mix64(mix64(h, m->name), m->offset), id);
 		} else if (r->kind == BTF_KIND_ENUM || r->kind == BTF_KIND_ENUM64) {
 			const struct rec_enum_val *v = (const struct rec_enum_val *)r->payload + k;
 
-			h = mix(mix(mix(h, v->name), v->val_lo), v->val_hi);
+			h = mix64(mix64(mix64(h, v->name), v->val_lo), v->val_hi);
 		} else if (r->kind == BTF_KIND_FUNC_PROTO) {
 			const struct rec_param *a = (const struct rec_param *)r->payload + k;
 
 			if ((id = ref_id(cu, a->type)) == UINT32_MAX)
 				return 0;
-			h = mix(mix(h, a->name), id);
+			h = mix64(mix64(h, a->name), id);
 		}
 	}
 	return h ? h : 1;
@@ -269,7 +260,7 @@ static bool same_fields(struct predup *p, const struct predup_cu *cu, uint32_t j
 	if (r->kind == BTF_KIND_VAR || t->info != ((uint32_t)r->kflag << 31 | (uint32_t)r->kind << 24 | r->vlen) ||
 	    !name_eq(cu, r->name, t->name_off))
 		return false;
-	if (has_size(r->kind) ? t->size != r->size_type : !pair(p, cu, r->size_type, t->type))
+	if (rec__has_size(r->kind) ? t->size != r->size_type : !pair(p, cu, r->size_type, t->type))
 		return false;
 	switch (r->kind) {
 	case BTF_KIND_INT:

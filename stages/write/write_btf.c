@@ -11,6 +11,7 @@
 
 #include "queue/ring_mpsc.h"
 #include "stages/record/arena.h"
+#include "stages/record/rec_refs.h"
 #include "strtab/strtab.h"
 #include "stages/common/grow.h"
 
@@ -149,11 +150,6 @@ static size_t extra_bytes(const struct type_rec *r)
 	}
 }
 
-static bool kind_has_size(uint8_t kind)
-{
-	return kind == BTF_KIND_INT || kind == BTF_KIND_FLOAT || kind == BTF_KIND_STRUCT ||
-	       kind == BTF_KIND_UNION || kind == BTF_KIND_ENUM || kind == BTF_KIND_ENUM64;
-}
 
 /* The vlen part of r, converted in place at p. */
 static int write_vlen(struct btf_writer *w, const struct type_rec *r, void *p)
@@ -230,7 +226,7 @@ static int write_type(struct btf_writer *w, const struct type_rec *r)
 	t->info = (uint32_t)r->kflag << 31 | (uint32_t)r->kind << 24 | r->vlen;
 	if ((err = str_offset(w, r->name, &t->name_off)))
 		return err;
-	if (kind_has_size(r->kind))
+	if (rec__has_size(r->kind))
 		t->size = r->size_type;
 	else if ((err = type_id(w, r->size_type, &t->type)))
 		return err;

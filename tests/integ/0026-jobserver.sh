@@ -8,6 +8,8 @@
 # `make -j4` with one. The bytes never change.
 . "$(dirname "$0")/lib.sh"
 
+# the jobservers here are the test's own, not those of a make running the tests
+unset MAKEFLAGS MFLAGS MAKELEVEL
 [ -n "${BTFSTREAM_SKIP_KERNEL:-}" ] && skip_all "BTFSTREAM_SKIP_KERNEL is set"
 command -v make > /dev/null || skip_all "make not installed"
 vmlinux=$(cd "$TOP" && scripts/fetch-kernel.sh) || skip_all "cannot fetch the Debian kernel debug package"

@@ -13,6 +13,9 @@
 [ -n "${BTFSTREAM_SKIP_KERNEL:-}" ] && skip_all "BTFSTREAM_SKIP_KERNEL is set"
 vmlinux=$(cd "$TOP" && scripts/fetch-kernel.sh) || skip_all "cannot fetch the Debian kernel debug package"
 
+ldd "$BTFSTREAM" 2> /dev/null | grep -q 'libasan\|libtsan' &&
+	skip_all "a sanitizer build: its memory is the sanitizer's, not btfstream's"
+
 CAP=$((64 << 20))
 capped() {	# capped CMD...: CMD inside a fresh cgroup capped at CAP (scripts/cgroup-run.sh)
 	CGROUP_RUN_PRINT=1 "$TOP/scripts/cgroup-run.sh" $CAP "$@"

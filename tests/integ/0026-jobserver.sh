@@ -15,14 +15,19 @@ command -v make > /dev/null || skip_all "make not installed"
 vmlinux=$(cd "$TOP" && scripts/fetch-kernel.sh) || skip_all "cannot fetch the Debian kernel debug package"
 echo "# 0026: btfstream under make's jobserver (about a minute)" >&2
 
-# A small input of several CUs, for the quick cases.
+# An input of 20,000 small CUs (tests/tools/many_cus.py): read in well
+# under a second, long enough for every reader to ask for a token.
+echo 'int x;' | gcc -c -x c - -o "$TMP/empty.o" && python3 "$TOP/tests/tools/many_cus.py" 20000 "$TMP" &&
+	objcopy --add-section .debug_info="$TMP/info.bin" --add-section .debug_abbrev="$TMP/abbrev.bin" \
+		"$TMP/empty.o" "$TMP/many.o" || exit 1
+# A small input of several CUs, for the quickest cases.
 for i in 1 2 3 4; do
 	echo "struct s$i { int a; long b; struct s$i *next; }; struct s$i v$i; int f$i(struct s$i *p) { return p->a; }" |
 		gcc -g -O1 -c -x c - -o "$TMP/c$i.o" || exit 1
 done
 ld -r "$TMP"/c[1-4].o -o "$TMP/small.o" || exit 1
 
-"$BTFSTREAM" -j2 "$vmlinux" -o "$TMP/ref.btf"; ok $? "reference: the vmlinux without a jobserver"
+"$BTFSTREAM" -j2 "$TMP/many.o" -o "$TMP/ref.btf"; ok $? "reference: the many-CU input without a jobserver"
 "$BTFSTREAM" "$TMP/small.o" -o "$TMP/small-ref.btf"; ok $? "reference: the small input"
 
 fifo=$TMP/jobserver.fifo
@@ -36,8 +41,8 @@ readers_used() { json "$1" 'sum(1 for s in d["stages"] if s["name"] == "read.thr
 
 # 1. make 4.4's fifo, two tokens that are not '+': taken, and the same bytes given back
 printf 'xy' >&7
-MAKEFLAGS=" -j3 --jobserver-auth=fifo:$fifo" "$BTFSTREAM" -j4 --stats=json "$vmlinux" -o "$TMP/fifo.btf" > "$TMP/fifo.json"
-ok $? "fifo jobserver, two tokens: -j4 converts the vmlinux"
+MAKEFLAGS=" -j3 --jobserver-auth=fifo:$fifo" "$BTFSTREAM" -j4 --stats=json "$TMP/many.o" -o "$TMP/fifo.btf" > "$TMP/fifo.json"
+ok $? "fifo jobserver, two tokens: -j4 converts"
 cmp -s "$TMP/ref.btf" "$TMP/fifo.btf"; ok $? "same bytes"
 max=$(json "$TMP/fifo.json" 'd["tokens_max"]'); taken=$(json "$TMP/fifo.json" 'd["tokens_taken"]')
 [ "$max" -ge 1 ] && [ "$max" -le 2 ]; ok $? "it took tokens, never more than the two there were (at most $max at once, $taken in all)"
@@ -46,13 +51,13 @@ back=$(tokens_back)
 [ "$(echo "$back" | fold -w1 | sort | tr -d '\n')" = xy ]; ok $? "both tokens given back, the same bytes ('$back')"
 
 # 2. no token free: one reader, no deadlock
-MAKEFLAGS="-j2 --jobserver-auth=fifo:$fifo" timeout 120 "$BTFSTREAM" -j4 --stats=json "$vmlinux" -o "$TMP/none.btf" > "$TMP/none.json"
+MAKEFLAGS="-j2 --jobserver-auth=fifo:$fifo" timeout 120 "$BTFSTREAM" -j4 --stats=json "$TMP/many.o" -o "$TMP/none.btf" > "$TMP/none.json"
 ok $? "no token free: it finishes (no deadlock)"
 cmp -s "$TMP/ref.btf" "$TMP/none.btf"; ok $? "same bytes"
 [ "$(readers_used "$TMP/none.json")" = 1 ] && [ "$(json "$TMP/none.json" 'd["tokens_taken"]')" = 0 ]
 ok $? "one reader read every CU, no token taken"
 
-# 3. a signal while tokens are held: given back
+# 3. a signal while tokens are held (the vmlinux: a run of seconds): given back
 printf '++' >&7
 MAKEFLAGS="-j3 --jobserver-auth=fifo:$fifo" "$BTFSTREAM" -j3 "$vmlinux" -o "$TMP/sig.btf" &
 pid=$!
@@ -79,9 +84,10 @@ cmp -s "$TMP/small-ref.btf" "$TMP/bad.btf"; ok $? "same bytes"
 # 6. batch mode: a worker beyond the first takes a token, gives it back
 moddir=$(cd "$TOP" && scripts/fetch-kernel.sh --modules | tail -n 1) || moddir=""
 if [ -n "$moddir" ]; then
-	"$BTFSTREAM" -j3 --base "$TMP/ref.btf" -o "$TMP/mods-ref" --modules "$moddir" 2> /dev/null
+	"$BTFSTREAM" -j2 "$vmlinux" -o "$TMP/vmlinux.btf"
+	"$BTFSTREAM" -j3 --base "$TMP/vmlinux.btf" -o "$TMP/mods-ref" --modules "$moddir" 2> /dev/null
 	printf '+' >&7
-	MAKEFLAGS="-j2 --jobserver-auth=fifo:$fifo" "$BTFSTREAM" -j3 --base "$TMP/ref.btf" -o "$TMP/mods" --modules "$moddir" 2> /dev/null
+	MAKEFLAGS="-j2 --jobserver-auth=fifo:$fifo" "$BTFSTREAM" -j3 --base "$TMP/vmlinux.btf" -o "$TMP/mods" --modules "$moddir" 2> /dev/null
 	ok $? "batch mode under the jobserver converts the modules"
 	diff -r -q "$TMP/mods-ref" "$TMP/mods" > /dev/null; ok $? "same bytes as without it"
 	[ "$(tokens_back)" = "+" ]; ok $? "its token is back"
@@ -95,11 +101,11 @@ bin=$(realpath "$BTFSTREAM")
 cat > "$TMP/Makefile" <<EOF
 all: a.btf b.btf c.btf
 %.btf:
-	+"$bin" -j4 --stats=json "$vmlinux" -o \$@ > \$@.json
+	+"$bin" -j4 --stats=json "$TMP/many.o" -o \$@ > \$@.json
 one.btf:
-	+"$bin" -j4 --stats=json "$vmlinux" -o \$@ > \$@.json
+	+"$bin" -j4 --stats=json "$TMP/many.o" -o \$@ > \$@.json
 plain.btf:
-	"$bin" -j4 --stats=json "$vmlinux" -o \$@ > \$@.json
+	"$bin" -j4 --stats=json "$TMP/many.o" -o \$@ > \$@.json
 EOF
 make -s -C "$TMP" -j2 all > "$TMP/make.out" 2>&1
 ok $? "make -j2, three btfstream -j4 jobs: all finish" || sed 's/^/# /' "$TMP/make.out"

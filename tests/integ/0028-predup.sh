@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Pre-deduplication (BTFSTREAM_PREDUP=1, stages/write/predup.h; not the
 # default): the writer drops the records that match a type already in its
-# batch. It must never change the output: on the Debian vmlinux at -j1, -j2,
-# under --memory-limit (small batches) and with big batches, and on the
+# batch. It must never change the output: on the Debian vmlinux at -j2, at
+# -j1 under --memory-limit (small batches), with big batches, and on the
 # modules the tests fetch (batch mode, split BTF), the bytes are those of the
 # default run; --stats shows that it matched records (so the comparison is
 # not between two runs that did the same thing).

@@ -40,7 +40,7 @@ UNIT_BINS := $(UNIT_SRCS:%.c=$(O)/%)
 DEPS     := $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_BINS:=.d)
 
 .PHONY: all run check check-unit check-tsan check-kernel bench install uninstall clean deps fuzz check-san deb check-deb \
-	check-tsan-pipeline
+	check-tsan-pipeline print-pkgs
 all: $(BIN)
 
 # Objects depend on the flags they were built with: a change of CC, CFLAGS,
@@ -162,6 +162,10 @@ check-san:
 check-tsan-pipeline: deps all
 	$(Q)$(MAKE) --no-print-directory O=$(abspath $(O))-tsan SAN=thread WERROR=1 $(abspath $(O))-tsan/btfstream
 	$(Q)prove --exec bash $(PROVE_FLAGS) scripts/tsan-vmlinux.sh :: $(abspath $(O))-tsan/btfstream $(abspath $(BIN))
+
+# the pkg-config packages the build links (scripts/fuzz.sh links with them too)
+print-pkgs:
+	@echo $(PKGS)
 
 # make fuzz: each libFuzzer target (tests/fuzz/) for FUZZ_SECONDS, ASan+UBSan
 FUZZ_SECONDS ?= 60

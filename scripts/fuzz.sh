@@ -20,8 +20,9 @@ command -v clang > /dev/null || { echo "fuzz: clang is needed (apt-get install c
 echo "fuzz: building the library with clang -fsanitize=$SAN into $O"
 # CFLAGS from the environment: the Makefile adds its own flags and SAN's to it
 CFLAGS="-O1 -g -fno-sanitize-recover=undefined" make -s O="$O" CC=clang SAN="$SAN" "$O/libbtfstream.a" || exit 2
-PKG_CFLAGS=$(pkg-config --cflags libdw libelf libbpf liburcu-cds liburcu libzstd)
-PKG_LIBS=$(pkg-config --libs libdw libelf libbpf liburcu-cds liburcu libzstd)
+PKGS=$(make -s --no-print-directory print-pkgs)
+PKG_CFLAGS=$(pkg-config --cflags $PKGS)
+PKG_LIBS=$(pkg-config --libs $PKGS)
 for t in $TARGETS; do
 	clang -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I. $PKG_CFLAGS -D_GNU_SOURCE \
 		"tests/fuzz/fuzz_$t.c" "$O/libbtfstream.a" $PKG_LIBS -lz -pthread -o "$O/fuzz_$t" || exit 2

@@ -199,6 +199,7 @@ static int setup_threads(struct pipeline *p, struct run_size *rs)
 	if ((err = run_threads__init(&p->threads, &p->in, &p->idx, &to, &p->fail)) ||
 	    (err = merger__init(&p->merger, p->base, o->input, &p->fail)))
 		return err;
+	merger__budget(&p->merger, rs->memory_limit);
 	if (btf_writer__init(&p->writer, p->strtab, o->input, &p->fail, rs->batch_records, &p->threads.batch_ring))
 		return fail__set(&p->fail, -ENOMEM, "write: %s: out of memory", o->input);
 	p->writer.predup = p->read.type_hashes;
@@ -288,6 +289,7 @@ static int stage_funcs(struct pipeline *p, struct run_stats *s)
 
 	stats__clock_start(&m, "funcs");
 	p->btf = merger__take(&p->merger, &p->fin);
+	s->accumulated_types = p->btf ? btf__type_cnt(p->btf) - 1 : 0;
 	err = btf_writer__end_stream(&p->writer, p->btf, &p->fin, &eo, &s->funcs);
 	stats__clock_stop(&m, s, s->funcs.verdicts[FV_EMITTED], "FUNCs");
 	btf_writer__fini(&p->writer);

@@ -164,6 +164,9 @@ void stats__print_table(const struct run_stats *s, FILE *out)
 			(unsigned long long)s->predup_failed, (unsigned long long)s->predup_guarded);
 	else
 		fprintf(out, "pre-dedup: off (BTFSTREAM_PREDUP=1 turns it on, docs/design.md)\n");
+	fprintf(out, "accumulated BTF: %llu types before the final dedup; deduped again %llu time%s on the way"
+		     " (stages/dedup/merge_compact.h)\n", (unsigned long long)s->accumulated_types,
+		(unsigned long long)s->compactions, s->compactions == 1 ? "" : "s");
 	if (s->base_types)
 		fprintf(out, "base: %llu types, %llu hidden from the final dedup (stages/dedup/base_prune.h)\n",
 			(unsigned long long)s->base_types, (unsigned long long)s->base_hidden);
@@ -206,6 +209,8 @@ void stats__print_json(const struct run_stats *s, FILE *out)
 		(unsigned long long)s->base_hidden, (unsigned long long)s->distilled_base_types, s->window,
 		(unsigned long long)s->max_cu_arena_bytes, (unsigned long long)s->memory_limit, s->tokens_max,
 		(unsigned long long)s->tokens_taken);
+	fprintf(out, "\"accumulated_types\":%llu,\"compactions\":%llu,", (unsigned long long)s->accumulated_types,
+		(unsigned long long)s->compactions);
 	fprintf(out, "\"predup_matched\":%llu,\"predup_checks\":%llu,\"predup_failed\":%llu,\"predup_guarded\":%llu,",
 		(unsigned long long)s->predup_matched, (unsigned long long)s->predup_checks,
 		(unsigned long long)s->predup_failed, (unsigned long long)s->predup_guarded);

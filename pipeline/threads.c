@@ -527,4 +527,5 @@ void run_threads__stats(struct run_threads *rt, struct run_stats *s, uint64_t wr
 		st->high_water = rs.high_water;
 	}
 	s->types_before_dedup = ms.types_in;
+	s->compactions = ms.compactions;
 }

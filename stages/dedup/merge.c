@@ -11,6 +11,7 @@
 #include "stages/common/probes.h"
 #include "stages/common/trace.h"
 #include "queue/ring_mpsc.h"
+#include "stages/dedup/merge_compact.h"
 #include "stages/dedup/raw_btf.h"
 
 int merger__init(struct merger *m, struct btf *base, const char *path, struct fail *f)
@@ -20,6 +21,50 @@ int merger__init(struct merger *m, struct btf *base, const char *path, struct fa
 	m->fail = f;
 	m->btf = base ? btf__new_empty_split(base) : btf__new_empty();
 	return m->btf ? 0 : fail__set(f, -ENOMEM, "dedup: %s: out of memory", path);
+}
+
+/*
+ * The accumulated BTF's share of a budget: an eighth, at about 64 bytes a
+ * type in libbpf's arrays (the type, its offset, its share of the strings).
+ * Once it holds more, it is deduped again; the next time is when it has grown
+ * by half again, so that an accumulated BTF whose distinct types alone fill
+ * the share is not deduped after every batch (each dedup goes over all of it).
+ */
+#define COMPACT_SHARE 8
+#define COMPACT_BYTES_PER_TYPE 64
+#define COMPACT_MIN_TYPES 16384u
+
+void merger__budget(struct merger *m, size_t bytes)
+{
+	size_t types = bytes / COMPACT_SHARE / COMPACT_BYTES_PER_TYPE;
+	const char *e = getenv("BTFSTREAM_COMPACT_TYPES");	/* tests: N types, budget or not */
+
+	if (e && *e)
+		types = strtoul(e, NULL, 10);
+	else if (!bytes)
+		return;
+	else if (types < COMPACT_MIN_TYPES)
+		types = COMPACT_MIN_TYPES;
+	m->compact_floor = types > UINT32_MAX ? UINT32_MAX : (uint32_t)types;
+	m->compact_at = m->compact_floor;
+}
+
+/* The accumulated BTF deduped again, if it has outgrown its share. */
+static int maybe_compact(struct merger *m)
+{
+	uint64_t t0 = trace__now();
+	uint32_t n = btf__type_cnt(m->btf);
+	int err;
+
+	if (!m->compact_at || n <= m->compact_at || btf__base_btf(m->btf))
+		return 0;
+	if ((err = merge_compact__run(&m->btf, &m->fin)))
+		return err;
+	m->compactions++;
+	n = btf__type_cnt(m->btf);
+	m->compact_at = n / 2 * 3 > m->compact_floor ? n / 2 * 3 : m->compact_floor;
+	trace__slice("dedup the accumulated BTF", t0, trace__now(), "types", n);
+	return 0;
 }
 
 /* Read the anchors (the last n types of the deduped batch) into ids[]
@@ -150,6 +195,8 @@ int merger__add(struct merger *m, struct btf_batch *b)
 	m->raw_bytes += b->size;
 	err = merge_one(m, b);
 	m->batches++;
+	if (!err)
+		err = maybe_compact(m);
 	if (err)
 		return fail__set(m->fail, err, "dedup: %s: batch %u: %s", m->path, b->index, strerror(-err));
 	return 0;
@@ -193,5 +240,5 @@ void merger__fini(struct merger *m)
 
 void merger__stats(const struct merger *m, struct merger_stats *s)
 {
-	*s = (struct merger_stats){ m->batches, m->types_in, m->types_out, m->raw_bytes };
+	*s = (struct merger_stats){ m->batches, m->types_in, m->types_out, m->raw_bytes, m->compactions };
 }

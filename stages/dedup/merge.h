@@ -29,11 +29,18 @@ struct merger {
 	uint64_t types_in;	/* types in the batches before their dedup (anchors too) */
 	uint64_t types_out;	/* types appended to the accumulated BTF */
 	uint64_t raw_bytes;	/* raw BTF bytes of the batches */
+	uint32_t compact_floor;	/* merger__budget's threshold, in types; 0: never */
+	uint32_t compact_at;	/* the next compaction, in types */
+	uint32_t compactions;	/* done so far (stages/dedup/merge_compact.h) */
 };
 
 /* base (may be NULL): the accumulated BTF is split BTF on top of it, its
  * ids and strings continuing after base's (the caller keeps base alive). */
 int merger__init(struct merger *m, struct btf *base, const char *path, struct fail *f);
+/* Under a memory budget of `bytes`, the accumulated BTF is deduped again
+ * whenever it outgrows its share (stages/dedup/merge_compact.h). Before the
+ * merge thread starts. */
+void merger__budget(struct merger *m, size_t bytes);
 /* Merges b, unmapping b->raw (the caller frees b). Returns 0 or -errno
  * (reason in f). Merge thread. */
 int merger__add(struct merger *m, struct btf_batch *b);
@@ -48,7 +55,7 @@ struct btf *merger__take(struct merger *m, struct anchor_ids *fin);
 void merger__fini(struct merger *m);	/* frees what was not taken */
 
 struct merger_stats {
-	uint64_t batches, types_in, types_out, raw_bytes;
+	uint64_t batches, types_in, types_out, raw_bytes, compactions;
 };
 
 /* Its counts so far. Main thread, once the merge thread is joined. */

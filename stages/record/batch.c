@@ -24,14 +24,17 @@ void btf_batch__free(struct btf_batch *b)
 uint32_t *anchor_ids__add(struct anchor_ids *a, uint32_t index, uint32_t n)
 {
 	if (index >= a->nbatches) {
-		if (GROW(a->ids, a->cap, (size_t)index + 1, 64))
+		if (GROW(a->ids, a->cap, (size_t)index + 1, 64) ||
+		    GROW(a->counts, a->counts_cap, (size_t)index + 1, 64))
 			return NULL;
 		for (uint32_t i = a->nbatches; i <= index; i++)
-			a->ids[i] = NULL;
+			a->ids[i] = NULL, a->counts[i] = 0;
 		a->nbatches = index + 1;
 	}
 	free(a->ids[index]);
-	return a->ids[index] = calloc(n + 1, sizeof(**a->ids));
+	a->ids[index] = calloc(n + 1, sizeof(**a->ids));
+	a->counts[index] = a->ids[index] ? n : 0;
+	return a->ids[index];
 }
 
 void anchor_ids__free(struct anchor_ids *a)
@@ -39,7 +42,10 @@ void anchor_ids__free(struct anchor_ids *a)
 	for (uint32_t i = 0; i < a->nbatches; i++)
 		free(a->ids[i]);
 	free(a->ids);
+	free(a->counts);
 	a->ids = NULL;
+	a->counts = NULL;
+	a->counts_cap = 0;
 	a->nbatches = 0;
 	a->cap = 0;
 }

@@ -41,7 +41,8 @@ void btf_batch__free_raw(struct btf_batch *b);
 struct anchor_ids {
 	uint32_t nbatches;
 	uint32_t **ids;		/* ids[batch][anchor] */
-	size_t cap;
+	uint32_t *counts;	/* counts[batch]: its anchors */
+	size_t cap, counts_cap;
 };
 
 /* Room for batch index's n anchors (zeroed). Returns the array, or NULL

@@ -3,13 +3,8 @@
 # on -j, on the queue capacity or on the reorder window.
 . "$(dirname "$0")/lib.sh"
 
-# 24 CUs: the fixtures compiled several times under different names, linked.
-for i in $(seq 1 12); do
-	sed "s/\bmain\b/main_$i/; s/\bg_/g${i}_/g; s/\bmatrix\b/matrix_$i/; s/\bnames\b/names_$i/; s/\bpp\b/pp_$i/" "$FIXTURES/kinds.c" > "$TMP/k$i.c"
-	sed "s/\bmain\b/tmain_$i/; s/\bg_tagged\b/g_tagged_$i/" "$FIXTURES/tags.c" > "$TMP/t$i.c"
-done
-echo 'int main(void) { return 0; }' > "$TMP/main.c"
-(cd "$TMP" && gcc -w -g -O0 -o many.elf k*.c t*.c main.c) || skip_all "gcc cannot build the input"
+# 25 CUs: the fixtures compiled several times under different names, linked.
+build_many_elf "$TMP/many.elf" || skip_all "gcc cannot build the input"
 
 "$BTFSTREAM" -j1 "$TMP/many.elf" -o "$TMP/j1.btf"; ok $? "-j1 converts"
 for variant in "-j2" "-j4" "-j8" "-j3 --queue-capacity 2 --window 1" "-j2 --queue-capacity 4" "-j2 --memory-limit 1M" "-j4 --memory-limit 64M" "-j2 --batch-records 1" "-j2 --batch-records 300" "-j1 --batch-records 5000"; do

@@ -20,12 +20,7 @@ same_and_compacted() {	# same_and_compacted REF OUT STATS WHAT
 	ok $? "$4: byte-identical, ${n:-no} compactions"
 }
 
-for i in $(seq 1 12); do
-	sed "s/\bmain\b/main_$i/; s/\bg_/g${i}_/g; s/\bmatrix\b/matrix_$i/; s/\bnames\b/names_$i/; s/\bpp\b/pp_$i/" "$FIXTURES/kinds.c" > "$TMP/k$i.c"
-	sed "s/\bmain\b/tmain_$i/; s/\bg_tagged\b/g_tagged_$i/" "$FIXTURES/tags.c" > "$TMP/t$i.c"
-done
-echo 'int main(void) { return 0; }' > "$TMP/main.c"
-(cd "$TMP" && gcc -w -g -O0 -o many.elf k*.c t*.c main.c) || skip_all "gcc cannot build the input"
+build_many_elf "$TMP/many.elf" || skip_all "gcc cannot build the input"
 
 "$BTFSTREAM" -j1 --stats=json "$TMP/many.elf" -o "$TMP/ref.btf" > "$TMP/ref.json"
 ok $? "reference: -j1, no budget"

@@ -24,3 +24,15 @@ skip_all() { echo "1..0 # SKIP $1"; exit 0; }
 pahole_ref() {	# pahole_ref INPUT OUTPUT
 	pahole -J --btf_gen_floats --lang_exclude=rust --btf_encode_detached="$2" "$1" > /dev/null
 }
+
+# A 25-CU ELF from the fixtures, each compiled 12 times under other names
+# and linked (for the tests of what must not change the bytes).
+build_many_elf() {	# build_many_elf OUT: 0, or gcc's failure
+	local i
+	for i in $(seq 1 12); do
+		sed "s/\bmain\b/main_$i/; s/\bg_/g${i}_/g; s/\bmatrix\b/matrix_$i/; s/\bnames\b/names_$i/; s/\bpp\b/pp_$i/" "$FIXTURES/kinds.c" > "$TMP/k$i.c"
+		sed "s/\bmain\b/tmain_$i/; s/\bg_tagged\b/g_tagged_$i/" "$FIXTURES/tags.c" > "$TMP/t$i.c"
+	done
+	echo 'int main(void) { return 0; }' > "$TMP/main.c"
+	(cd "$TMP" && gcc -w -g -O0 -o "$1" k*.c t*.c main.c)
+}

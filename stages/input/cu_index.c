@@ -4,6 +4,8 @@
 
 #include <dwarf.h>
 #include <errno.h>
+#include <gelf.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -21,6 +23,30 @@ static int add_cu(struct cu_index *idx, size_t *cap, const struct cu_info *ci)
 	return 0;
 }
 
+/* The size of .debug_info as libdw reads it (decompressed, if it was), or
+ * UINT64_MAX if the section is not found in dw's own ELF. */
+static uint64_t info_size(Dwarf *dw)
+{
+	Elf *elf = dwarf_getelf(dw);
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+
+	if (!elf || elf_getshdrstrndx(elf, &shstrndx) < 0)
+		return UINT64_MAX;
+	while ((scn = elf_nextscn(elf, scn))) {
+		const char *name;
+		Elf_Data *data;
+		GElf_Shdr sh;
+
+		if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(elf, shstrndx, sh.sh_name)) ||
+		    strcmp(name, ".debug_info"))
+			continue;
+		data = elf_getdata(scn, NULL);
+		return data ? data->d_size : UINT64_MAX;
+	}
+	return UINT64_MAX;
+}
+
 /* CUs between two progress calls */
 #define PROGRESS_CUS 64
 
@@ -28,6 +54,7 @@ int cu_index__build(struct cu_index *idx, Dwarf *dw, const char *path, struct fa
 		    void (*progress)(void *ctx, uint64_t bytes), void *ctx)
 {
 	Dwarf_Off off = 0, next;
+	uint64_t size = 0;	/* of .debug_info, once a unit is found */
 	size_t hsize, cap = 0;
 	Dwarf_Half version;
 	uint8_t unit_type;
@@ -40,6 +67,16 @@ int cu_index__build(struct cu_index *idx, Dwarf *dw, const char *path, struct fa
 		Dwarf_Word lang;
 		Dwarf_Attribute at;
 
+		/* libdw hands out a unit whose length runs past the section; the
+		 * readers walk DIEs up to the unit's end on their own */
+		if (!size)
+			size = info_size(dw);
+		if (next < off || next > size)
+			return fail__set(f, -EINVAL,
+					 "input: %s: CU 0x%llx: corrupt DWARF: its length (%llu bytes) runs past the end of"
+					 " .debug_info (%llu bytes)",
+					 path, (unsigned long long)off, (unsigned long long)(next - off),
+					 (unsigned long long)size);
 		if (!dwarf_offdie(dw, ci.die_off, &cudie))
 			return fail__set(f, -EINVAL, "input: %s: CU 0x%llx: corrupt DWARF: %s", path,
 					 (unsigned long long)off, dwarf_errmsg(-1));

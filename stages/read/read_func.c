@@ -302,6 +302,7 @@ static int bare_candidate(struct dwarf_reader *r, uint32_t name)
 	if (idx < 0)
 		return -ENOMEM;
 	r->funcs[idx].name = name;
+	r->funcs[idx].extra = FUNC_NO_SYMBOL;
 	r->stats.funcs++;
 	return 0;
 }

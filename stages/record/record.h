@@ -44,6 +44,8 @@
 #define FUNC_VARIADIC		(1u << 4)
 #define FUNC_REORDERED		(1u << 5)	/* an out-of-line copy lists its parameters in
 						   another order than its abstract instance */
+#define FUNC_NO_SYMBOL		(1u << 6)	/* the name has no ELF function symbol: only the
+						   name is read (no type, no parameters) */
 
 struct rec_member {	/* STRUCT/UNION member */
 	uint32_t name;

@@ -465,6 +465,40 @@ static int write_cu(struct btf_writer *w)
 	return 0;
 }
 
+/* A name without an ELF symbol is only reported (func_select: no_symbol),
+ * and the same name comes back from many CUs (static inline functions of
+ * headers: 103K candidates, 30K names on the Debian vmlinux): one bit per
+ * name until the end instead of a candidate per copy. */
+static int note_no_symbol(struct btf_writer *w, uint32_t name)
+{
+	size_t word = name / 64, old = w->no_symbol_words;
+
+	if (GROW(w->no_symbol, w->no_symbol_words, word + 1, 1024))
+		return -ENOMEM;
+	memset(w->no_symbol + old, 0, (w->no_symbol_words - old) * sizeof(*w->no_symbol));
+	w->no_symbol[word] |= 1ull << (name % 64);
+	return 0;
+}
+
+/* After the last CU: one candidate per name noted by note_no_symbol. The
+ * order of candidates of one name (CU order) does not matter for them, and
+ * names are decided in name order (func_select__order). */
+static int add_no_symbol_candidates(struct btf_writer *w)
+{
+	for (size_t word = 0; word < w->no_symbol_words; word++)
+		for (uint64_t bits = w->no_symbol[word]; bits; bits &= bits - 1) {
+			if (GROW(w->cands, w->cands_cap, w->ncands + 1, ARRAY_FIRST))
+				return -ENOMEM;
+			w->cands[w->ncands++] = (struct func_cand){
+				.name = (uint32_t)(word * 64 + (size_t)__builtin_ctzll(bits)),
+				.flags = FUNC_NO_SYMBOL, .batch = w->nbatches };
+		}
+	free(w->no_symbol);
+	w->no_symbol = NULL;
+	w->no_symbol_words = 0;
+	return 0;
+}
+
 /* Keep a function candidate; its types become late refs with anchors. */
 static int add_candidate(struct btf_writer *w, const struct type_rec *r)
 {
@@ -474,6 +508,8 @@ static int add_candidate(struct btf_writer *w, const struct type_rec *r)
 	uint32_t ret;
 	int err;
 
+	if (r->extra & FUNC_NO_SYMBOL)
+		return note_no_symbol(w, r->name);
 	if (GROW(w->cands, w->cands_cap, w->ncands + 1, ARRAY_FIRST) ||
 	    GROW(w->params, w->params_cap, w->nparams + r->vlen, ARRAY_FIRST) ||
 	    GROW(w->tags, w->tags_cap, w->ntags + r->elem, ARRAY_FIRST))
@@ -538,6 +574,8 @@ int btf_writer__finish(struct btf_writer *w)
 
 	if (w->batch_recs || w->nanchors)
 		err = cut_batch(w);
+	if (!err)
+		err = add_no_symbol_candidates(w);
 	if (err == -ENOMEM)
 		return fail__set(w->fail, err, "write: %s: out of memory", w->path);
 	if (err && !fail__is_set(w->fail))
@@ -587,6 +625,7 @@ void btf_writer__fini(struct btf_writer *w)
 		free(w->batch_anchors[i].ids);
 	free(w->batch_anchors);
 	free(w->func_order);
+	free(w->no_symbol);
 	free(w->cu_recs);
 	free(w->cu_map);
 	predup__fini(&w->pd);

@@ -98,6 +98,10 @@ struct btf_writer {
 	struct func_tag *tags;		/* their decl tags */
 	size_t ntags, tags_cap;
 	uint32_t *func_order;		/* btf_writer__order_funcs, NULL before */
+	uint64_t *no_symbol;		/* bit per strtab id: a candidate's name without an
+					   ELF symbol (FUNC_NO_SYMBOL); each such name becomes
+					   one candidate at btf_writer__finish, not one per CU */
+	size_t no_symbol_words;
 
 	/* pre-deduplication (stages/write/predup.h): a CU's records are held
 	 * until its last one, matched, then the others written */

@@ -193,6 +193,7 @@ static int setup_threads(struct pipeline *p, struct run_size *rs)
 		.sz = sizeof(to), .nreaders = rs->readers, .queue_capacity = rs->queue_capacity,
 		.window = rs->window, .lang_exclude = o->lang_exclude, .n_lang_exclude = o->n_lang_exclude,
 		.read = &p->read, .strtab = p->strtab, .js = o->js,
+		.memory_limit = rs->memory_limit,
 	};
 	int err;
 

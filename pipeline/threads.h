@@ -27,6 +27,8 @@
  *   run_threads__abort          any thread        lock, then closes every
  *                                                 ring (close is safe with
  *                                                 push and pop)
+ *   readers_live, and the name  readers           atomic fetch-sub: the reader
+ *   cache's end                                   taking it to 0 empties the cache
  *   struct fail                 any thread        first caller wins (fail.h)
  *   the rest of run_threads     main thread       before start, after stop
  *
@@ -76,6 +78,9 @@ struct run_threads {
 	bool dwarf_cus_fixed;		/* ... exactly (BTFSTREAM_READER_DWARF_CUS), not growing */
 	struct reader_thread *readers;
 	struct jobserver *js;		/* NULL: every reader runs at once */
+	struct name_cache *names;	/* the readers' (read_opts.names); the last reader
+					   out empties it (the writer's end needs none of it) */
+	atomic_uint readers_live;	/* readers started and not yet out */
 
 	/* the schedule */
 	atomic_uint next_cu;		/* the shared cursor */
@@ -107,6 +112,7 @@ struct run_threads_opts {
 	unsigned int n_lang_exclude;
 	const struct read_opts *read;	/* the readers' options */
 	struct strtab *strtab;
+	size_t memory_limit;		/* the run's budget in bytes, 0: none */
 	struct jobserver *js;		/* make's jobserver: readers beyond the first take a
 					 * token to run (pipeline/jobserver.h); NULL: none */
 };

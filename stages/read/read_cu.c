@@ -321,6 +321,8 @@ void dwarf_reader__fini(struct dwarf_reader *r)
 	r->hash_tmp_cap = 0;
 	free(r->nested);
 	free(r->tagged);
+	r->tagged = NULL;
+	r->ntagged = r->tagged_cap = 0;
 	r->scratch = NULL;
 	r->nested = NULL;
 	r->scratch_cap = r->nested_cap = r->nnested = 0;

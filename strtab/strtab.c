@@ -19,7 +19,7 @@
  *   atomic stores), summed by whoever asks.
  *
  * Publication order, or why a reader that finds an entry sees all of it:
- * the inserting thread fills e->str, e->len, e->hash, the copied bytes and
+ * the inserting thread fills e->str, e->len, the copied bytes and
  * the directory slot, then stores e->id with release semantics, then
  * publishes the node with cds_lfht_add_unique(). add_unique has a full
  * barrier before its commit and lookups act as rcu_dereference, which is
@@ -63,8 +63,8 @@
 struct strtab_entry {
 	struct cds_lfht_node node;
 	const char *str;	/* NUL-terminated: a copy, or borrowed */
-	uint64_t hash;
-	uint32_t len;
+	uint32_t len;		/* (no hash: the node's reverse_hash is the whole
+				 * hash, compared by liburcu before strtab_match) */
 	uint32_t id;		/* release-stored before publication */
 };
 
@@ -198,7 +198,7 @@ static int strtab_match(struct cds_lfht_node *node, const void *key)
 
 	/* Acquire first: the fields below were written before the id. */
 	(void)entry_id(e);
-	return e->hash == k->hash && e->len == k->len &&
+	return e->len == k->len &&
 	       memcmp(e->str, k->s, k->len) == 0;
 }
 
@@ -319,7 +319,6 @@ static int strtab_insert(struct strtab *t, struct strtab_arena *a,
 		buf[k->len] = '\0';
 		e->str = buf;
 	}
-	e->hash = k->hash;
 	e->len = (uint32_t)k->len;
 	err = strtab_new_id(t, &nid, &slot);
 	if (err) {

@@ -38,14 +38,21 @@ cat "$vmlinux" > /dev/null
 "$BTFSTREAM" -j2 "$vmlinux" -o "$TMP/free.btf"
 ok $? "the reference run, outside the cgroup"
 
-CGROUP_RUN_PEAK=$TMP/peak capped "$BTFSTREAM" -j2 --stats "$vmlinux" -o "$TMP/capped.btf" > "$TMP/stats" 2> "$TMP/err"
-rc=$?
-peak=$(( $(cat "$TMP/peak" 2> /dev/null || echo 0) >> 20 ))
-diag "the cgroup's peak: $peak MiB"
-# on stderr, so that a failure says why in a non-verbose run (CI) too
-ok $rc "default options finish under the 64 MiB cap (exit $rc, peak $peak MiB)" ||
-	{ echo "# 0025: exit $rc, the cgroup's peak $peak MiB; df of the output's folder: $(df -T "$TMP" | tail -n 1)"; sed 's/^/# /' "$TMP/err"; } >&2
-cmp -s "$TMP/free.btf" "$TMP/capped.btf"; ok $? "with the same bytes"
+finishes() {	# finishes OUT WHAT ARGS...: btfstream -j2 ARGS under the cap, into OUT
+	local out=$1 what=$2 rc peak
+	shift 2
+	CGROUP_RUN_PEAK=$TMP/peak capped "$BTFSTREAM" -j2 "$@" "$vmlinux" -o "$out" > "$TMP/stats" 2> "$TMP/err"
+	rc=$?
+	peak=$(( $(cat "$TMP/peak" 2> /dev/null || echo 0) >> 20 ))
+	diag "the cgroup's peak under the $((CAP >> 20)) MiB cap: $peak MiB"
+	# on stderr, so that a failure says why in a non-verbose run (CI) too
+	ok $rc "$what under the $((CAP >> 20)) MiB cap (exit $rc, peak $peak MiB)" ||
+		{ echo "# 0025: exit $rc, the cgroup's peak $peak MiB; df of the output's folder: $(df -T "$(dirname "$out")" | tail -n 1)"; sed 's/^/# /' "$TMP/err"; } >&2
+	cmp -s "$TMP/free.btf" "$out"
+	ok $? "with the same bytes"
+}
+
+finishes "$TMP/capped.btf" "default options finish" --stats
 limit_file=$(sed -n 's/^cgroup: //p' "$TMP/err")
 diag "cgroup: $limit_file"
 grep -qxF "memory budget: 48 MiB, from $limit_file" "$TMP/stats"
@@ -77,12 +84,6 @@ if [ "$(stat -f -c %T "$TMP")" = tmpfs ] && out48=$(mktemp -d "$TOP/build/0025-o
 else
 	out48=$TMP
 fi
-CGROUP_RUN_PEAK=$TMP/peak capped "$BTFSTREAM" -j2 --memory-limit 32M "$vmlinux" -o "$out48/capped48.btf" 2> "$TMP/err"
-rc=$?
-peak=$(( $(cat "$TMP/peak" 2> /dev/null || echo 0) >> 20 ))
-diag "the cgroup's peak under the 48 MiB cap: $peak MiB"
-ok $rc "--memory-limit 32M finishes under a 48 MiB cap (exit $rc, peak $peak MiB)" ||
-	{ echo "# 0025: exit $rc, the cgroup's peak $peak MiB; df of the output's folder: $(df -T "$TMP" | tail -n 1)"; sed 's/^/# /' "$TMP/err"; } >&2
-cmp -s "$TMP/free.btf" "$out48/capped48.btf"; ok $? "with the same bytes"
+finishes "$out48/capped48.btf" "--memory-limit 32M finishes" --memory-limit 32M
 
 done_testing

@@ -7,12 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
+#include "stages/common/u32_set.h"
 
 /* The distinct anchored ids of fin (void left out), sorted, in a new array;
  * NULL when out of memory. */
@@ -29,11 +24,7 @@ static uint32_t *distinct_ids(const struct anchor_ids *fin, size_t *n)
 		for (uint32_t i = 0; i < fin->counts[b]; i++)
 			if (fin->ids[b][i])
 				v[k++] = fin->ids[b][i];
-	qsort(v, k, sizeof(*v), cmp_u32);
-	*n = 0;
-	for (size_t i = 0; i < k; i++)
-		if (!*n || v[*n - 1] != v[i])
-			v[(*n)++] = v[i];
+	*n = u32_set__sort_unique(v, k);
 	return v;
 }
 
@@ -90,12 +81,12 @@ static void remap(struct anchor_ids *fin, const uint32_t *old, const uint32_t *n
 {
 	for (uint32_t b = 0; b < fin->nbatches; b++)
 		for (uint32_t i = 0; i < fin->counts[b]; i++) {
-			const uint32_t *hit;
+			long at;
 
 			if (!fin->ids[b][i])
 				continue;
-			hit = bsearch(&fin->ids[b][i], old, n, sizeof(*old), cmp_u32);
-			fin->ids[b][i] = hit ? neu[hit - old] : 0;
+			at = u32_set__find(old, n, fin->ids[b][i]);
+			fin->ids[b][i] = at >= 0 ? neu[at] : 0;
 		}
 }
 

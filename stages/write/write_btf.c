@@ -14,6 +14,7 @@
 #include "stages/record/rec_refs.h"
 #include "strtab/strtab.h"
 #include "stages/common/grow.h"
+#include "stages/common/u32_set.h"
 
 #define STRS_FIRST (1u << 20)	/* bytes of string section to start with */
 #define ARRAY_FIRST 1024	/* elements of the writer's other arrays */
@@ -265,25 +266,13 @@ static int anchor_name(struct btf_writer *w, uint32_t i, uint32_t *off)
 	return 0;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* The batch's anchors: one TYPEDEF per distinct anchored id, at the end. */
 static int write_anchors(struct btf_writer *w, struct btf_batch *b)
 {
 	struct batch_anchors *ba;
-	size_t n = 0;
+	size_t n = u32_set__sort_unique(w->anchors, w->nanchors);
 	int err;
 
-	if (w->nanchors)
-		qsort(w->anchors, w->nanchors, sizeof(*w->anchors), cmp_u32);
-	for (size_t i = 0; i < w->nanchors; i++)
-		if (!n || w->anchors[n - 1] != w->anchors[i])
-			w->anchors[n++] = w->anchors[i];
 	ba = &w->batch_anchors[b->index];
 	if (!(ba->ids = malloc((n + 1) * sizeof(*ba->ids))))
 		return -ENOMEM;
@@ -587,13 +576,13 @@ int btf_writer__finish(struct btf_writer *w)
 uint32_t btf_writer__final_id(const struct btf_writer *w, const struct anchor_ids *fin, struct late_ref ref)
 {
 	const struct batch_anchors *ba;
-	const uint32_t *hit;
+	long at;
 
 	if (!ref.id || ref.batch >= w->nbatches || ref.batch >= fin->nbatches || !fin->ids[ref.batch])
 		return 0;
 	ba = &w->batch_anchors[ref.batch];
-	hit = bsearch(&ref.id, ba->ids, ba->n, sizeof(*hit), cmp_u32);
-	return hit ? fin->ids[ref.batch][hit - ba->ids] : 0;
+	at = u32_set__find(ba->ids, ba->n, ref.id);
+	return at >= 0 ? fin->ids[ref.batch][at] : 0;
 }
 
 int btf_writer__resolve_funcs(struct btf_writer *w, const struct anchor_ids *fin, struct func_param **params)

@@ -301,9 +301,11 @@ static int stage_funcs(struct pipeline *p, struct run_stats *s)
 
 /* ---- 4. the final dedup, with the read side freed beside it ---- */
 
-/* What only reading and function selection use: the readers (their libdw
- * handles), the strtab (126K strings in RCU hash tables: ~30 ms to empty),
- * the name cache, the CU index, the symbols and variables. */
+/* What only reading and function selection use: the readers (each freed
+ * its libdw handle, and the last one the name cache, as it ran out of CUs:
+ * threads.c reader_done; done again here is a no-op), the strtab (126K
+ * strings in RCU hash tables: ~30 ms to empty), the CU index, the symbols
+ * and variables. */
 static void free_read_side(struct pipeline *p)
 {
 	run_threads__free(&p->threads);

@@ -63,8 +63,9 @@
 struct strtab_entry {
 	struct cds_lfht_node node;
 	const char *str;	/* NUL-terminated: a copy, or borrowed */
-	uint32_t len;		/* (no hash: the node's reverse_hash is the whole
-				 * hash, compared by liburcu before strtab_match) */
+	uint32_t len;		/* (no hash: liburcu compares the node's reverse_hash,
+				 * the hash as an unsigned long, before strtab_match;
+				 * the bytes decide a match either way) */
 	uint32_t id;		/* release-stored before publication */
 };
 

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 int grow__to(void **arr, size_t *cap, size_t need, size_t elem, size_t first)
 {
@@ -24,4 +25,14 @@ int grow__to(void **arr, size_t *cap, size_t need, size_t elem, size_t first)
 	*arr = n;
 	*cap = ncap;
 	return 0;
+}
+
+int grow__to_zeroed(void **arr, size_t *cap, size_t need, size_t elem, size_t first)
+{
+	size_t old = *cap;
+	int err = grow__to(arr, cap, need, elem, first);
+
+	if (!err && *cap > old)
+		memset((char *)*arr + old * elem, 0, (*cap - old) * elem);
+	return err;
 }

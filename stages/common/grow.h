@@ -13,8 +13,14 @@
 #include <stddef.h>
 
 int grow__to(void **arr, size_t *cap, size_t need, size_t elem, size_t first);
+/* grow__to, with the elements it adds (from the old capacity on) zeroed: for
+ * arrays indexed by an id, where 0 means "not set". */
+int grow__to_zeroed(void **arr, size_t *cap, size_t need, size_t elem, size_t first);
 
 /* GROW(arr, cap, need, first): grow__to for a typed array. */
 #define GROW(arr, cap, need, first) grow__to((void **)&(arr), &(cap), (need), sizeof(*(arr)), (first))
+/* GROW_ZEROED(arr, cap, need, first): grow__to_zeroed for a typed array. */
+#define GROW_ZEROED(arr, cap, need, first) \
+	grow__to_zeroed((void **)&(arr), &(cap), (need), sizeof(*(arr)), (first))
 
 #endif

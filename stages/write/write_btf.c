@@ -47,13 +47,8 @@ static int str_offset(struct btf_writer *w, uint32_t id, uint32_t *off)
 		*off = 0;
 		return 0;
 	}
-	if (id >= w->str_off_cap) {
-		size_t old = w->str_off_cap;
-
-		if (GROW(w->str_off, w->str_off_cap, (size_t)id + 1, 1u << 16))
-			return -ENOMEM;
-		memset(w->str_off + old, 0, (w->str_off_cap - old) * sizeof(*w->str_off));
-	}
+	if (GROW_ZEROED(w->str_off, w->str_off_cap, (size_t)id + 1, 1u << 16))
+		return -ENOMEM;
 	if (w->str_off[id]) {
 		*off = w->str_off[id];
 		return 0;
@@ -460,11 +455,10 @@ static int write_cu(struct btf_writer *w)
  * name until the end instead of a candidate per copy. */
 static int note_no_symbol(struct btf_writer *w, uint32_t name)
 {
-	size_t word = name / 64, old = w->no_symbol_words;
+	size_t word = name / 64;
 
-	if (GROW(w->no_symbol, w->no_symbol_words, word + 1, 1024))
+	if (GROW_ZEROED(w->no_symbol, w->no_symbol_words, word + 1, 1024))
 		return -ENOMEM;
-	memset(w->no_symbol + old, 0, (w->no_symbol_words - old) * sizeof(*w->no_symbol));
 	w->no_symbol[word] |= 1ull << (name % 64);
 	return 0;
 }

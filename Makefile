@@ -87,8 +87,9 @@ run: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/run-default.sh $(BIN)
 
-# make check: install, build, run every test (unit, TSan queue/strtab/name cache, integration).
-TSAN_TESTS := $(O)-tsan/tests/unit/test_ring_mpsc $(O)-tsan/tests/unit/test_strtab $(O)-tsan/tests/unit/test_name_cache
+# make check: install, build, run every test (unit, TSan queue/strtab/name cache/image pool, integration).
+TSAN_TESTS := $(O)-tsan/tests/unit/test_ring_mpsc $(O)-tsan/tests/unit/test_strtab $(O)-tsan/tests/unit/test_name_cache \
+	$(O)-tsan/tests/unit/test_image_pool
 INTEG_TESTS := $(sort $(wildcard tests/integ/[0-9]*.sh))
 check: deps
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) WERROR=1

@@ -201,7 +201,8 @@ static int setup_threads(struct pipeline *p, struct run_size *rs)
 	    (err = merger__init(&p->merger, p->base, o->input, &p->fail)))
 		return err;
 	merger__budget(&p->merger, rs->memory_limit);
-	if (btf_writer__init(&p->writer, p->strtab, o->input, &p->fail, rs->batch_records, &p->threads.batch_ring))
+	if (btf_writer__init(&p->writer, p->strtab, o->input, &p->fail, rs->batch_records, &p->threads.batch_ring,
+			     RUN_BATCH_IMAGES))
 		return fail__set(&p->fail, -ENOMEM, "write: %s: out of memory", o->input);
 	p->writer.predup = p->read.type_hashes;
 	return 0;
@@ -221,7 +222,7 @@ static void warn_memory_floor(const struct pipeline *p, const struct run_size *r
 		rs->memory_limit >> 20, rs->readers, rs->readers == 1 ? "" : "s", rs->memory_limit >> 20);
 }
 
-static void predup_stats(struct pipeline *p, struct run_stats *s)
+static void writer_stats(struct pipeline *p, struct run_stats *s)
 {
 	struct read_stats rs;
 
@@ -232,6 +233,9 @@ static void predup_stats(struct pipeline *p, struct run_stats *s)
 	s->predup_checks = p->writer.pd.checks;
 	s->predup_failed = p->writer.pd.failed;
 	s->predup_guarded = rs.guarded;
+	s->images_made = p->writer.pool.made;
+	s->images_reused = p->writer.pool.reused;
+	s->image_wait_ns = p->writer.pool.wait_ns;
 }
 
 static int stage_read_write(struct pipeline *p, struct run_stats *s)
@@ -268,7 +272,7 @@ static int stage_read_write(struct pipeline *p, struct run_stats *s)
 	warn_unmapped(p);
 	run_threads__stats(&p->threads, s, stats__now_ns() - m.wall0, stats__thread_cpu_ns() - m.cpu0,
 			   p->writer.records);
-	predup_stats(p, s);
+	writer_stats(p, s);
 	stats__sample_memory(s);
 	return err;
 }

@@ -167,6 +167,9 @@ void stats__print_table(const struct run_stats *s, FILE *out)
 	fprintf(out, "accumulated BTF: %llu types before the final dedup; deduped again %llu time%s on the way"
 		     " (stages/dedup/merge_compact.h)\n", (unsigned long long)s->accumulated_types,
 		(unsigned long long)s->compactions, s->compactions == 1 ? "" : "s");
+	fprintf(out, "batch images: %llu mapped, %llu reused; the writer waited %.1f ms for one"
+		     " (stages/record/image_pool.h)\n", (unsigned long long)s->images_made,
+		(unsigned long long)s->images_reused, ms(s->image_wait_ns));
 	if (s->base_types)
 		fprintf(out, "base: %llu types, %llu hidden from the final dedup (stages/dedup/base_prune.h)\n",
 			(unsigned long long)s->base_types, (unsigned long long)s->base_hidden);
@@ -211,6 +214,8 @@ void stats__print_json(const struct run_stats *s, FILE *out)
 		(unsigned long long)s->tokens_taken);
 	fprintf(out, "\"accumulated_types\":%llu,\"compactions\":%llu,", (unsigned long long)s->accumulated_types,
 		(unsigned long long)s->compactions);
+	fprintf(out, "\"batch_images\":{\"mapped\":%llu,\"reused\":%llu,\"wait_ms\":%.1f},",
+		(unsigned long long)s->images_made, (unsigned long long)s->images_reused, ms(s->image_wait_ns));
 	fprintf(out, "\"predup_matched\":%llu,\"predup_checks\":%llu,\"predup_failed\":%llu,\"predup_guarded\":%llu,",
 		(unsigned long long)s->predup_matched, (unsigned long long)s->predup_checks,
 		(unsigned long long)s->predup_failed, (unsigned long long)s->predup_guarded);

@@ -53,6 +53,8 @@ struct run_stats {
 	uint64_t predup_matched;	/* records that matched a type of their batch (stages/write/predup.h) */
 	uint64_t predup_checks, predup_failed;	/* candidate checks, ... that failed */
 	uint64_t predup_guarded;	/* records the readers kept from it (stages/read/type_guard.h) */
+	uint64_t images_made, images_reused;	/* batch images mapped, reused (stages/record/image_pool.h) */
+	uint64_t image_wait_ns;		/* the writer's waits for one */
 	uint64_t accumulated_types;	/* the merger's BTF once merged, before the final dedup */
 	uint64_t compactions;		/* times it was deduped again on the way (stages/dedup/merge_compact.h) */
 	const char *features;		/* the --btf_features in effect, "a,b,..." (set by the CLI) */

@@ -24,6 +24,10 @@
  *                               writer pops
  *   batch ring                  writer pushes,    ring_mpsc (one consumer)
  *                               merge thread pops
+ *   batch images (the writer's  writer takes,     the pool's mutex; a take
+ *   image_pool)                 merge thread      at the limit waits for a
+ *                               gives back        give, or the batch ring's
+ *                                                 close (image_pool.h)
  *   run_threads__abort          any thread        lock, then closes every
  *                                                 ring (close is safe with
  *                                                 push and pop)
@@ -59,6 +63,11 @@ struct merger;
 struct run_stats;
 
 #define RUN_PENDING_BATCHES 2	/* batches waiting for the merge thread */
+/* Batch images alive at once (stages/record/image_pool.h). One: the writer
+ * begins batch k+1 in the pages of batch k once libbpf has copied them (it
+ * waits ~5 ms a batch for that). Two waited for nothing and were 4% faster,
+ * but kept a second 5 MiB image resident: +7 MB peak RSS (docs/design.md). */
+#define RUN_BATCH_IMAGES 1
 #define RUN_WRITER_BATCH 256	/* records the writer pops at once */
 
 struct reader_thread;

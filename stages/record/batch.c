@@ -5,10 +5,13 @@
 #include <sys/mman.h>
 
 #include "stages/common/grow.h"
+#include "stages/record/image_pool.h"
 
 void btf_batch__free_raw(struct btf_batch *b)
 {
-	if (b->raw)
+	if (b->raw && b->pool)
+		image_pool__give(b->pool, b->raw, b->raw_cap);
+	else if (b->raw)
 		munmap(b->raw, b->raw_cap);
 	b->raw = NULL;
 }

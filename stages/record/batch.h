@@ -21,18 +21,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct image_pool;
+
 struct btf_batch {
 	uint32_t index;		/* 0, 1, 2, ... */
 	char *raw;		/* header + types + strings (a mapping of its own) */
 	size_t size;		/* bytes of raw BTF */
 	size_t raw_cap;		/* bytes mapped at raw */
+	struct image_pool *pool;	/* raw goes back there (image_pool.h); NULL: unmapped */
 	uint32_t nanchors;	/* the last nanchors types are the anchors */
 	uint64_t records;	/* type records in the batch, anchors not counted */
 };
 
-/* Unmaps b->raw and frees b (NULL is fine). Whoever holds b: the writer
- * until the push succeeds, the merge thread after. btf_batch__free_raw
- * unmaps the image alone, as soon as libbpf has its own copy. */
+/* Lets go of b->raw (back to b->pool, or unmapped) and frees b (NULL is
+ * fine). Whoever holds b: the writer until the push succeeds, the merge
+ * thread after. btf_batch__free_raw lets go of the image alone, as soon as
+ * libbpf has its own copy. */
 void btf_batch__free(struct btf_batch *b);
 void btf_batch__free_raw(struct btf_batch *b);
 

@@ -19,8 +19,14 @@
 #define STRS_FIRST (1u << 20)	/* bytes of string section to start with */
 #define ARRAY_FIRST 1024	/* elements of the writer's other arrays */
 
+/* The merge thread stopped (or the run did): no image will come back. */
+static bool batch_ring_closed(void *ring)
+{
+	return ring_mpsc__closed(ring);
+}
+
 int btf_writer__init(struct btf_writer *w, struct strtab *strtab, const char *path, struct fail *f,
-		     uint64_t batch_records, struct ring_mpsc *out)
+		     uint64_t batch_records, struct ring_mpsc *out, unsigned int images)
 {
 	memset(w, 0, sizeof(*w));
 	w->strtab = strtab;
@@ -30,6 +36,7 @@ int btf_writer__init(struct btf_writer *w, struct strtab *strtab, const char *pa
 	w->out = out;
 	w->next_id = 1;
 	w->image_hint = 1 << 20;
+	image_pool__init(&w->pool, images, batch_ring_closed, out);
 	if (GROW(w->strs, w->scap, 1, STRS_FIRST))
 		return -ENOMEM;
 	w->strs[0] = '\0';
@@ -90,7 +97,8 @@ static int type_id(struct btf_writer *w, uint32_t ref, uint32_t *id)
  * it is made by this thread and let go by the merge thread once libbpf has
  * copied it, and in a heap that pattern leaves holes that stay resident.
  * The first mapping of a batch is sized from the last batch, so it is
- * seldom grown (mremap, without a copy).
+ * seldom grown (mremap, without a copy), and is one the merge thread gave
+ * back when there is one (image_pool.h: no page faults on the serial path).
  */
 #define IMAGE_HDR sizeof(struct btf_header)
 
@@ -101,6 +109,11 @@ static int image_grow(struct btf_writer *w, size_t need)
 
 	if (need <= w->tcap)
 		return 0;
+	if (!w->types && (w->types = image_pool__take(&w->pool, &w->tcap)) != NULL) {
+		if (need <= w->tcap)
+			return 0;
+		ncap = w->tcap;
+	}
 	while (ncap < need)
 		ncap *= 2;
 	n = w->types ? mremap(w->types, w->tcap, ncap, MREMAP_MAYMOVE)
@@ -306,6 +319,7 @@ static int image_to_raw(struct btf_writer *w, struct btf_batch *b)
 	memcpy(raw + sizeof(hdr) + w->tlen, w->strs, w->slen);
 	b->raw = raw;
 	b->raw_cap = w->tcap;
+	b->pool = &w->pool;
 	b->size = size;
 	w->types = NULL;
 	w->tlen = w->tcap = 0;
@@ -555,6 +569,7 @@ int btf_writer__finish(struct btf_writer *w)
 {
 	int err = 0;
 
+	image_pool__close(&w->pool);	/* no batch after this one: keep nothing */
 	if (w->batch_recs || w->nanchors)
 		err = cut_batch(w);
 	if (!err)
@@ -597,6 +612,7 @@ void btf_writer__fini(struct btf_writer *w)
 {
 	if (w->types)
 		munmap(w->types, w->tcap);
+	image_pool__destroy(&w->pool);
 	free(w->strs);
 	free(w->str_off);
 	free(w->secinfo);

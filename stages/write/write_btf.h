@@ -24,6 +24,7 @@
 
 #include "stages/common/fail.h"
 #include "stages/record/batch.h"
+#include "stages/record/image_pool.h"
 #include "stages/record/record.h"
 #include "stages/write/func_cand.h"
 #include "stages/write/predup.h"
@@ -64,6 +65,7 @@ struct btf_writer {
 	char *types;		/* the current batch's type section */
 	size_t tlen, tcap;	/* types bytes after the image's header space */
 	size_t image_hint;	/* first allocation of a batch's image */
+	struct image_pool pool;	/* images the merge thread is done with */
 	char *strs;		/* its string section, starts with "" */
 	size_t slen, scap;
 	uint32_t *str_off;	/* strtab id -> offset in strs, 0 = not yet placed */
@@ -115,9 +117,11 @@ struct btf_writer {
 };
 
 /* Returns 0 or -ENOMEM. Each batch is pushed into out (the merge thread
- * owns it from then on); a closed ring stops the writer (-ECANCELED). */
+ * owns it from then on); a closed ring stops the writer (-ECANCELED).
+ * images: the most batch images alive at once (image_pool.h), the
+ * writer's own one, the ring's and the merge thread's. */
 int btf_writer__init(struct btf_writer *w, struct strtab *strtab, const char *path, struct fail *f,
-		     uint64_t batch_records, struct ring_mpsc *out);
+		     uint64_t batch_records, struct ring_mpsc *out, unsigned int images);
 /* Consume one record (markers included). Returns 0 or -errno (reason in f). */
 int btf_writer__add(struct btf_writer *w, const struct type_rec *rec);
 /* Cut the last batch. Returns 0 or -errno (reason in f). */

@@ -193,7 +193,7 @@ static int setup_threads(struct pipeline *p, struct run_size *rs)
 		.sz = sizeof(to), .nreaders = rs->readers, .queue_capacity = rs->queue_capacity,
 		.window = rs->window, .lang_exclude = o->lang_exclude, .n_lang_exclude = o->n_lang_exclude,
 		.read = &p->read, .strtab = p->strtab, .js = o->js,
-		.memory_limit = rs->memory_limit,
+		.memory_limit = rs->memory_limit, .merge_threads = rs->merge_threads,
 	};
 	int err;
 
@@ -202,7 +202,7 @@ static int setup_threads(struct pipeline *p, struct run_size *rs)
 		return err;
 	merger__budget(&p->merger, rs->memory_limit);
 	if (btf_writer__init(&p->writer, p->strtab, o->input, &p->fail, rs->batch_records, &p->threads.batch_ring,
-			     RUN_BATCH_IMAGES))
+			     run_threads__batch_images(rs->merge_threads)))
 		return fail__set(&p->fail, -ENOMEM, "write: %s: out of memory", o->input);
 	p->writer.predup = p->read.type_hashes;
 	return 0;

@@ -1,6 +1,7 @@
 /* pipeline/sizing.c: see sizing.h. */
 #include "pipeline/sizing.h"
 
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "stages/record/record.h"
@@ -82,6 +83,35 @@ static uint64_t batch_records(const struct pipeline_opts *o, size_t limit)
 	return n < 4096 ? 4096 : (n > PIPELINE_BATCH_RECORDS ? PIPELINE_BATCH_RECORDS : n);
 }
 
+/*
+ * A batch's dedup on a merge thread costs about 0.4x what reading its
+ * records did, and the readers and the merge threads share the -j cores:
+ * on the Debian vmlinux, 0.69 s of merge against 1.77 s of reading, so
+ * the merge keeps up when it gets 0.28 of the cores: one merge thread per
+ * four readers, rounded, at least one. Each batch in dedup holds ~20 MB of
+ * libbpf's tables, so a memory budget keeps one; so does make's jobserver,
+ * whose tokens pay for readers only. BTFSTREAM_MERGE_THREADS=N (tests,
+ * profiling) sets it; any count gives the same bytes.
+ */
+unsigned int sizing__merge_threads(unsigned int readers)
+{
+	unsigned int n = (readers + 2) / 4;
+
+	return n < 1 ? 1 : n > SIZING_MERGE_THREADS_MAX ? SIZING_MERGE_THREADS_MAX : n;
+}
+
+static unsigned int merge_threads(const struct pipeline_opts *o, unsigned int readers, size_t limit)
+{
+	const char *e = getenv("BTFSTREAM_MERGE_THREADS");
+	long n = e && *e ? strtol(e, NULL, 10) : 0;
+
+	if (n > 0)
+		return n > SIZING_MERGE_THREADS_MAX ? SIZING_MERGE_THREADS_MAX : (unsigned int)n;
+	if (limit || o->js)
+		return 1;
+	return sizing__merge_threads(readers);
+}
+
 void sizing__pick(const struct pipeline_opts *o, size_t ncus, struct run_size *rs)
 {
 	rs->readers = pick_jobs(o, ncus);
@@ -92,4 +122,5 @@ void sizing__pick(const struct pipeline_opts *o, size_t ncus, struct run_size *r
 		rs->memory_limit = sizing__memory_floor(rs->readers);
 	apply_memory_limit(o, rs->readers, &rs->queue_capacity, &rs->window, rs->memory_limit);
 	rs->batch_records = batch_records(o, rs->memory_limit);
+	rs->merge_threads = merge_threads(o, rs->readers, rs->memory_limit);
 }

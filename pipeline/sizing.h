@@ -17,7 +17,14 @@ struct run_size {
 	unsigned int window;	/* CUs readers may run ahead of the writer */
 	uint64_t batch_records;	/* type records per dedup batch */
 	size_t memory_limit;	/* --memory-limit as used: raised to the floor; 0 none */
+	unsigned int merge_threads;	/* batches deduped at once (stages/dedup/merge.h) */
 };
+
+#define SIZING_MERGE_THREADS_MAX 16
+
+/* Merge threads for a run of `readers` readers with nothing else deciding
+ * (no budget, no jobserver, no BTFSTREAM_MERGE_THREADS): sizing.c says why. */
+unsigned int sizing__merge_threads(unsigned int readers);
 
 void sizing__pick(const struct pipeline_opts *o, size_t ncus, struct run_size *rs);
 

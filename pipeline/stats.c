@@ -1,6 +1,7 @@
 /* pipeline/stats.c: see stats.h. */
 #include "pipeline/stats.h"
 
+#include "pipeline/sizing.h"
 #include "stages/common/json.h"
 #include "stages/common/probes.h"
 #include "stages/common/trace.h"
@@ -99,10 +100,14 @@ void stats__split(const struct run_stats *s, struct stats_split *out)
 			out->parallel_cpu_ns = st->cpu_ns;
 		else if (is_parallel_row(st))
 			continue;
-		else if (!strcmp(st->name, "write") || !strcmp(st->name, "merge")) {
+		else if (!strcmp(st->name, "write")) {
 			out->serial_cpu_ns += st->cpu_ns;
-			if (st->cpu_ns > out->overlapped_max_ns)
-				out->overlapped_max_ns = st->cpu_ns;
+			out->write_ns = st->cpu_ns;
+		} else if (!strcmp(st->name, "merge")) {
+			/* the turns are serial, each batch's own dedup is not */
+			out->merge_serial_ns = s->merge_serial_ns < st->cpu_ns ? s->merge_serial_ns : st->cpu_ns;
+			out->merge_parallel_ns = st->cpu_ns - out->merge_serial_ns;
+			out->serial_cpu_ns += out->merge_serial_ns;
 		} else {
 			out->serial_cpu_ns += st->cpu_ns;
 			out->outside_ns += st->cpu_ns;
@@ -112,14 +117,16 @@ void stats__split(const struct run_stats *s, struct stats_split *out)
 
 uint64_t stats__project_amdahl(const struct stats_split *sp, unsigned int jobs)
 {
-	return sp->serial_cpu_ns + sp->parallel_cpu_ns / jobs;
+	return sp->serial_cpu_ns + sp->parallel_cpu_ns / jobs + sp->merge_parallel_ns / sizing__merge_threads(jobs);
 }
 
 uint64_t stats__project_pipelined(const struct stats_split *sp, unsigned int jobs)
 {
 	uint64_t reading = sp->parallel_cpu_ns / jobs;
+	uint64_t merging = sp->merge_serial_ns + sp->merge_parallel_ns / sizing__merge_threads(jobs);
+	uint64_t beside = sp->write_ns > merging ? sp->write_ns : merging;
 
-	return sp->outside_ns + (reading > sp->overlapped_max_ns ? reading : sp->overlapped_max_ns);
+	return sp->outside_ns + (reading > beside ? reading : beside);
 }
 
 static const unsigned int projected_jobs[] = { 8, 16, 64 };
@@ -129,12 +136,14 @@ static void print_projection(const struct run_stats *s, FILE *out)
 	struct stats_split sp;
 
 	stats__split(s, &sp);
-	fprintf(out, "serial CPU %.2f s (every stage but the readers), readers' CPU %.2f s; projected wall: Amdahl"
-		     " (serial + readers/N)", sp.serial_cpu_ns / 1e9, sp.parallel_cpu_ns / 1e9);
+	fprintf(out, "serial CPU %.2f s (every stage but the readers and the merge threads' batch dedups),"
+		     " readers' CPU %.2f s, batch dedups %.2f s on %u merge thread%s; projected wall: Amdahl"
+		     " (serial + readers/N + dedups/M)", sp.serial_cpu_ns / 1e9, sp.parallel_cpu_ns / 1e9,
+		sp.merge_parallel_ns / 1e9, s->merge_threads, s->merge_threads == 1 ? "" : "s");
 	for (unsigned int i = 0; i < sizeof(projected_jobs) / sizeof(*projected_jobs); i++)
 		fprintf(out, " -j%u %.2f s%s", projected_jobs[i], stats__project_amdahl(&sp, projected_jobs[i]) / 1e9,
 			i + 1 < sizeof(projected_jobs) / sizeof(*projected_jobs) ? "," : ";");
-	fprintf(out, " pipelined (before + max(write, merge, readers/N) + after)");
+	fprintf(out, " pipelined (before + max(write, merge turns + dedups/M, readers/N) + after)");
 	for (unsigned int i = 0; i < sizeof(projected_jobs) / sizeof(*projected_jobs); i++)
 		fprintf(out, " -j%u %.2f s%s", projected_jobs[i],
 			stats__project_pipelined(&sp, projected_jobs[i]) / 1e9,
@@ -227,8 +236,10 @@ void stats__print_json(const struct run_stats *s, FILE *out)
 	json__str(out, s->features ? s->features : "");
 	fputc(',', out);
 	stats__split(s, &sp);
-	fprintf(out, "\"serial_cpu_ns\":%llu,\"parallel_cpu_ns\":%llu,\"projected_wall_ns\":{",
-		(unsigned long long)sp.serial_cpu_ns, (unsigned long long)sp.parallel_cpu_ns);
+	fprintf(out, "\"serial_cpu_ns\":%llu,\"parallel_cpu_ns\":%llu,\"merge_parallel_ns\":%llu,"
+		     "\"merge_threads\":%u,\"projected_wall_ns\":{",
+		(unsigned long long)sp.serial_cpu_ns, (unsigned long long)sp.parallel_cpu_ns,
+		(unsigned long long)sp.merge_parallel_ns, s->merge_threads);
 	for (unsigned int i = 0; i < sizeof(projected_jobs) / sizeof(*projected_jobs); i++)
 		fprintf(out, "%s\"amdahl_j%u\":%llu,\"pipelined_j%u\":%llu", i ? "," : "", projected_jobs[i],
 			(unsigned long long)stats__project_amdahl(&sp, projected_jobs[i]), projected_jobs[i],

@@ -53,6 +53,8 @@ struct run_stats {
 	uint64_t predup_matched;	/* records that matched a type of their batch (stages/write/predup.h) */
 	uint64_t predup_checks, predup_failed;	/* candidate checks, ... that failed */
 	uint64_t predup_guarded;	/* records the readers kept from it (stages/read/type_guard.h) */
+	unsigned int merge_threads;	/* batches deduped at once (stages/dedup/merge.h) */
+	uint64_t merge_serial_ns;	/* the merge's turns: appends, compactions (serial) */
 	uint64_t images_made, images_reused;	/* batch images mapped, reused (stages/record/image_pool.h) */
 	uint64_t image_wait_ns;		/* the writer's waits for one */
 	uint64_t accumulated_types;	/* the merger's BTF once merged, before the final dedup */
@@ -85,14 +87,17 @@ struct stage_stat *stats__clock_stop(const struct stage_clock *m, struct run_sta
  * (cu_index before; funcs, dedup, distill, emit after) outside it. */
 struct stats_split {
 	uint64_t parallel_cpu_ns;	/* the readers */
-	uint64_t serial_cpu_ns;		/* all the other rows */
-	uint64_t overlapped_max_ns;	/* the larger of write and merge (CPU) */
+	uint64_t merge_parallel_ns;	/* the merge threads' own dedups of batches */
+	uint64_t serial_cpu_ns;		/* all the rest: one thread each, or in turn */
+	uint64_t write_ns, merge_serial_ns;	/* beside the readers, serial */
 	uint64_t outside_ns;		/* CPU of the rows before and after reading */
 };
 
 void stats__split(const struct run_stats *s, struct stats_split *out);
-/* Projected wall at jobs readers: Amdahl's serial + parallel / jobs, and the
- * pipeline's own bound, outside + max(overlapped, parallel / jobs). */
+/* Projected wall at jobs readers, with M = sizing__merge_threads(jobs) merge
+ * threads: Amdahl's serial + readers / jobs + merge dedups / M, and the
+ * pipeline's own bound, outside + max(write, merge in turn + merge dedups / M,
+ * readers / jobs). */
 uint64_t stats__project_amdahl(const struct stats_split *sp, unsigned int jobs);
 uint64_t stats__project_pipelined(const struct stats_split *sp, unsigned int jobs);
 

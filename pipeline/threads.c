@@ -333,12 +333,16 @@ static void drain_rings(struct run_threads *rt)
 static void *merge_main(void *arg)
 {
 	struct run_threads *rt = arg;
-	uint64_t t0 = stats__now_ns();
+	unsigned int i = atomic_fetch_add(&rt->merge_ids, 1);
+	uint64_t end;
 
-	trace__thread("merge", -1);
+	trace__thread("merge", rt->nmergers > 1 ? (int)i : -1);
 	merger__run(rt->merger, &rt->batch_ring);
-	rt->merge_cpu_ns = stats__thread_cpu_ns();
-	rt->merge_wall_ns = stats__now_ns() - t0;
+	rt->merge_cpu[i] = stats__thread_cpu_ns();
+	end = stats__now_ns();
+	for (uint64_t e = atomic_load(&rt->merge_end); e < end;)
+		if (atomic_compare_exchange_weak(&rt->merge_end, &e, end))
+			break;
 	return NULL;
 }
 
@@ -361,6 +365,8 @@ int run_threads__init(struct run_threads *rt, struct input *in, const struct cu_
 	rt->nreaders = o->nreaders;
 	rt->js = o->js;
 	rt->window = o->window;
+	rt->nmergers = o->merge_threads < 1 ? 1
+		     : o->merge_threads > SIZING_MERGE_THREADS_MAX ? SIZING_MERGE_THREADS_MAX : o->merge_threads;
 	rt->dwarf_cus_fixed = period && atoi(period) > 0;
 	rt->dwarf_cus = rt->dwarf_cus_fixed ? (unsigned int)atoi(period)
 			: o->memory_limit && o->memory_limit <= READER_TIGHT_BUDGET ? READER_DWARF_CUS_TIGHT
@@ -408,11 +414,15 @@ int run_threads__start(struct run_threads *rt, struct merger *m)
 
 	rt->merger = m;
 	rt->read_wall0 = stats__now_ns();
-	if ((err = pthread_create(&rt->merge_tid, NULL, merge_main, rt)))
-		return fail__set(rt->fail, -err, "dedup: %s: cannot start the merge thread: %s", rt->in->path,
-				 strerror(err));
-	rt->merge_started = true;
-	run_threads__name(rt->merge_tid, "merge", -1);
+	for (unsigned int i = 0; i < rt->nmergers; i++) {
+		if ((err = pthread_create(&rt->merge_tid[i], NULL, merge_main, rt))) {
+			run_threads__abort(rt);
+			return fail__set(rt->fail, -err, "dedup: %s: cannot start a merge thread: %s",
+					 rt->in->path, strerror(err));
+		}
+		rt->mergers_started = i + 1;
+		run_threads__name(rt->merge_tid[i], "merge", rt->nmergers > 1 ? (int)i : -1);
+	}
 	for (unsigned int i = 0; i < rt->nreaders; i++) {
 		atomic_fetch_add(&rt->readers_live, 1);
 		if ((err = pthread_create(&rt->readers[i].tid, NULL, reader_main, &rt->readers[i]))) {
@@ -438,9 +448,9 @@ void run_threads__stop(struct run_threads *rt, bool failed)
 	if (failed && rt->readers)
 		drain_rings(rt);
 	ring_mpsc__close(&rt->batch_ring);
-	if (rt->merge_started)
-		pthread_join(rt->merge_tid, NULL);
-	rt->merge_started = false;
+	for (unsigned int i = 0; i < rt->mergers_started; i++)
+		pthread_join(rt->merge_tid[i], NULL);
+	rt->mergers_started = 0;
 }
 
 void run_threads__free(struct run_threads *rt)
@@ -545,8 +555,9 @@ void run_threads__stats(struct run_threads *rt, struct run_stats *s, uint64_t wr
 	merger__stats(rt->merger, &ms);
 	st = stats__add(s, "merge");
 	if (st) {
-		st->wall_ns = rt->merge_wall_ns;
-		st->cpu_ns = rt->merge_cpu_ns;
+		st->wall_ns = rt->merge_end > rt->read_wall0 ? rt->merge_end - rt->read_wall0 : 0;
+		for (unsigned int i = 0; i < rt->nmergers; i++)
+			st->cpu_ns += rt->merge_cpu[i];
 		st->items = ms.batches;
 		st->items_what = "batches";
 		st->bytes = ms.raw_bytes;
@@ -555,4 +566,6 @@ void run_threads__stats(struct run_threads *rt, struct run_stats *s, uint64_t wr
 	}
 	s->types_before_dedup = ms.types_in;
 	s->compactions = ms.compactions;
+	s->merge_threads = rt->nmergers;
+	s->merge_serial_ns = ms.append_ns;
 }

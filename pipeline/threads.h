@@ -5,8 +5,9 @@
  *   the writer (main thread)    takes CU 0, 1, 2, ... from the ring of the
  *                               reader that claimed it, feeds the writer
  *                               stage, which pushes batches into the batch ring
- *   the merge thread            merger__run over the batch ring
- *   (btfs-merge)
+ *   the merge threads           merger__run over the batch ring: each
+ *   (btfs-merge, btfs-mergeN)   dedups the batches it pops, they append
+ *                               them in turn (stages/dedup/merge.h)
  *
  * The schedule: one shared cursor hands out CUs in increasing order; a
  * reader records itself as the CU's owner, then waits until the CU is less
@@ -22,8 +23,11 @@
  *   owner[], consumed, abort    readers, writer   lock; cond wakes waiters
  *   reader ring i               reader i pushes,  ring_mpsc (one consumer)
  *                               writer pops
- *   batch ring                  writer pushes,    ring_mpsc (one consumer)
- *                               merge thread pops
+ *   batch ring                  writer pushes,    ring_mpsc (one consumer:
+ *                               merge threads     the merger's pop_lock)
+ *                               pop
+ *   the accumulated BTF,        merge threads     the merger's lock, in
+ *   anchors' ids                                  batch order (its turn)
  *   batch images (the writer's  writer takes,     the pool's mutex; a take
  *   image_pool)                 merge thread      at the limit waits for a
  *                               gives back        give, or the batch ring's
@@ -49,6 +53,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "pipeline/sizing.h"
 #include "queue/ring_mpsc.h"
 #include "stages/common/fail.h"
 #include "stages/common/progress.h"
@@ -63,11 +68,17 @@ struct merger;
 struct run_stats;
 
 #define RUN_PENDING_BATCHES 2	/* batches waiting for the merge thread */
-/* Batch images alive at once (stages/record/image_pool.h). One: the writer
- * begins batch k+1 in the pages of batch k once libbpf has copied them (it
- * waits ~5 ms a batch for that). Two waited for nothing and were 4% faster,
- * but kept a second 5 MiB image resident: +7 MB peak RSS (docs/design.md). */
-#define RUN_BATCH_IMAGES 1
+/* Batch images alive at once (stages/record/image_pool.h) for `mergers`
+ * merge threads. With one: one image, the writer begins batch k+1 in the
+ * pages of batch k once libbpf has copied them (it waits ~5 ms a batch for
+ * that); two waited for nothing and were 4% faster, but kept a second
+ * 5 MiB image resident: +7 MB peak RSS (docs/design.md). With more merge
+ * threads (many cores), one image more than them, so that the writer does
+ * not wait while every merge thread is busy. */
+static inline unsigned int run_threads__batch_images(unsigned int mergers)
+{
+	return mergers <= 1 ? 1 : mergers + 1;
+}
 #define RUN_WRITER_BATCH 256	/* records the writer pops at once */
 
 struct reader_thread;
@@ -103,11 +114,15 @@ struct run_threads {
 	struct ring_mpsc batch_ring;
 	struct btf_batch *batch_slots[RUN_PENDING_BATCHES];
 	struct merger *merger;
-	pthread_t merge_tid;
-	bool merge_started;
+	unsigned int nmergers;		/* merge threads (run_threads_opts) */
+	unsigned int mergers_started;
+	atomic_uint merge_ids;		/* each merge thread takes its index */
+	pthread_t merge_tid[SIZING_MERGE_THREADS_MAX];
+	uint64_t merge_cpu[SIZING_MERGE_THREADS_MAX];	/* each one's CPU, ns */
 
 	/* measurements, main thread after the join */
-	uint64_t merge_cpu_ns, merge_wall_ns, owner_wait_ns, read_wall0;
+	uint64_t owner_wait_ns, read_wall0;
+	_Atomic uint64_t merge_end;	/* when the last merge thread ended, ns */
 	size_t max_cu_arena;		/* largest CU arena the writer freed, bytes */
 };
 
@@ -124,13 +139,14 @@ struct run_threads_opts {
 	size_t memory_limit;		/* the run's budget in bytes, 0: none */
 	struct jobserver *js;		/* make's jobserver: readers beyond the first take a
 					 * token to run (pipeline/jobserver.h); NULL: none */
+	unsigned int merge_threads;	/* 1 .. SIZING_MERGE_THREADS_MAX */
 };
 
 /* Rings, reader states and their libdw handles. Main thread. Returns 0 or
  * -errno (reason in f); run_threads__free in any case. */
 int run_threads__init(struct run_threads *rt, struct input *in, const struct cu_index *idx,
 		      const struct run_threads_opts *o, struct fail *f);
-/* Starts the merge thread (merger__run over the batch ring) and the
+/* Starts the merge threads (merger__run over the batch ring) and the
  * readers. Main thread. Returns 0 or -errno (reason in f). */
 int run_threads__start(struct run_threads *rt, struct merger *m);
 /* The writer's loop, on the calling (main) thread: every CU in order into

@@ -19,6 +19,10 @@ int merger__init(struct merger *m, struct btf *base, const char *path, struct fa
 	memset(m, 0, sizeof(*m));
 	m->path = path;
 	m->fail = f;
+	pthread_mutex_init(&m->lock, NULL);
+	pthread_mutex_init(&m->pop_lock, NULL);
+	pthread_cond_init(&m->turn, NULL);
+	m->locks = true;
 	m->btf = base ? btf__new_empty_split(base) : btf__new_empty();
 	return m->btf ? 0 : fail__set(f, -ENOMEM, "dedup: %s: out of memory", path);
 }
@@ -154,67 +158,128 @@ static struct btf *cut_anchors(struct btf *bb, const char *strs, uint32_t str_le
 			    strs ? strs : raw + hdr->hdr_len + hdr->str_off, strs ? str_len : hdr->str_len);
 }
 
-static int merge_one(struct merger *m, struct btf_batch *b)
-{
-	struct btf *bb, *trimmed = NULL;
-	uint32_t n, first, str_len = 0, *ids;
-	int start = 1, err;
-	char *strs;
+/* A batch after its own dedup, waiting for its turn to be appended. */
+struct deduped {
+	struct btf *trimmed;	/* its types without the anchors; NULL: none */
+	uint32_t *ids;		/* anchors: the deduped batch id, 0 for void */
+	uint32_t nanchors;
+	uint32_t types_in, types_out;
+	size_t raw_bytes;
+};
 
-	if (!(ids = anchor_ids__add(&m->fin, b->index, b->nanchors)))
+/* The part of a batch's merge that needs nothing but the batch: any merge
+ * thread, beside the others. Unmaps b->raw. */
+static int dedup_batch(struct btf_batch *b, struct deduped *d)
+{
+	struct btf *bb;
+	uint32_t n, first, str_len = 0;
+	char *strs;
+	int err;
+
+	*d = (struct deduped){ .nanchors = b->nanchors, .raw_bytes = b->size };
+	if (!(d->ids = calloc(b->nanchors + 1, sizeof(*d->ids))))
 		return -ENOMEM;
 	if (!(bb = batch_btf(b, &strs, &str_len)))
 		return -errno;
-	m->types_in += btf__type_cnt(bb) - 1;
+	d->types_in = btf__type_cnt(bb) - 1;
 	err = btf__dedup(bb, NULL);
 	n = btf__type_cnt(bb);
 	first = n - b->nanchors;
 	if (!err)
-		err = read_anchors(bb, b, first, ids);
+		err = read_anchors(bb, b, first, d->ids);
 	if (!err && first > 1) {
-		trimmed = cut_anchors(bb, strs, str_len, b->nanchors);
-		btf__free(bb);
-		bb = NULL;
-		start = trimmed ? btf__add_btf(m->btf, trimmed) : -errno;
-		err = start < 0 ? start : 0;
-		m->types_out += first - 1;
+		d->trimmed = cut_anchors(bb, strs, str_len, b->nanchors);
+		err = d->trimmed ? 0 : -errno;
+		d->types_out = first - 1;
 	}
-	for (uint32_t i = 0; !err && i < b->nanchors; i++)
-		if (ids[i])
-			ids[i] += start - 1;
-	btf__free(trimmed);
 	btf__free(bb);
 	free(strs);
 	return err;
 }
 
-int merger__add(struct merger *m, struct btf_batch *b)
+/* The batch's types appended to the accumulated BTF, its anchors' final
+ * ids recorded, the whole compacted if it outgrew its share: in batch
+ * order, one merge thread at a time (its turn). */
+static int append_batch(struct merger *m, uint32_t index, struct deduped *d)
 {
-	int err;
+	int start = 1;
+	uint32_t *ids = anchor_ids__add(&m->fin, index, d->nanchors);
 
-	m->raw_bytes += b->size;
-	err = merge_one(m, b);
+	if (!ids)
+		return -ENOMEM;
+	if (d->trimmed && (start = btf__add_btf(m->btf, d->trimmed)) < 0)
+		return start;
+	for (uint32_t i = 0; i < d->nanchors; i++)
+		ids[i] = d->ids[i] ? d->ids[i] + (uint32_t)start - 1 : 0;
+	m->types_in += d->types_in;
+	m->types_out += d->types_out;
+	m->raw_bytes += d->raw_bytes;
+	return maybe_compact(m);
+}
+
+static void deduped_free(struct deduped *d)
+{
+	btf__free(d->trimmed);
+	free(d->ids);
+	d->trimmed = NULL;
+	d->ids = NULL;
+}
+
+/* Waits until batch index is next, then appends it unless the run failed;
+ * either way the next batch's turn begins. Every batch popped passes
+ * here, and a batch waits only for lower ones, each held by a thread that
+ * waits for nothing but its own turn: no deadlock. */
+static int take_turn(struct merger *m, uint32_t index, struct deduped *d, int err)
+{
+	uint64_t t0 = trace__now(), t1;
+
+	pthread_mutex_lock(&m->lock);
+	while (m->next_batch != index)
+		pthread_cond_wait(&m->turn, &m->lock);
+	t1 = trace__now();
+	if (t1 - t0 > 100000)
+		trace__slice("wait: turn to append", t0, t1, "batch", index);
+	if (!err && !fail__is_set(m->fail))
+		err = append_batch(m, index, d);
+	if (err && err != -ECANCELED)	/* before the next turn: it appends nothing */
+		fail__set(m->fail, err, "dedup: %s: batch %u: %s", m->path, index, strerror(-err));
+	m->append_ns += trace__now() - t1;
 	m->batches++;
-	if (!err)
-		err = maybe_compact(m);
-	if (err)
-		return fail__set(m->fail, err, "dedup: %s: batch %u: %s", m->path, b->index, strerror(-err));
-	return 0;
+	m->next_batch++;
+	pthread_cond_broadcast(&m->turn);
+	pthread_mutex_unlock(&m->lock);
+	return err;
 }
 
 int merger__run(struct merger *m, struct ring_mpsc *in)
 {
 	struct btf_batch *b;
-	int err = 0;
+	int err = 0, got;
 
-	while (ring_mpsc__pop(in, &b) == 0) {
-		uint64_t t0 = trace__now();
-		unsigned int index = b->index;
+	for (;;) {
+		struct deduped d = { 0 };
+		uint64_t t0;
+		uint32_t index;
+		int e = 0;
 
+		pthread_mutex_lock(&m->pop_lock);	/* the ring has one consumer at a time */
+		got = ring_mpsc__pop(in, &b);
+		pthread_mutex_unlock(&m->pop_lock);
+		if (got)
+			break;
+		t0 = trace__now();
+		index = b->index;
 		PROBE_STAGE_START("merge_batch");
-		if (!err && !fail__is_set(m->fail) && (err = merger__add(m, b)))
-			ring_mpsc__close(in);	/* the writer's next push fails: it stops */
+		if (err || fail__is_set(m->fail))
+			e = -ECANCELED;
+		else
+			e = dedup_batch(b, &d);
 		btf_batch__free(b);
+		if ((e = take_turn(m, index, &d, e)) && e != -ECANCELED && !err) {
+			err = e;
+			ring_mpsc__close(in);	/* the writer's next push fails: it stops */
+		}
+		deduped_free(&d);
 		PROBE_STAGE_END("merge_batch");
 		trace__slice("merge batch", t0, trace__now(), "batch", index);
 	}
@@ -236,9 +301,16 @@ void merger__fini(struct merger *m)
 	btf__free(m->btf);
 	m->btf = NULL;
 	anchor_ids__free(&m->fin);
+	if (m->locks) {
+		pthread_cond_destroy(&m->turn);
+		pthread_mutex_destroy(&m->lock);
+		pthread_mutex_destroy(&m->pop_lock);
+		m->locks = false;
+	}
 }
 
 void merger__stats(const struct merger *m, struct merger_stats *s)
 {
-	*s = (struct merger_stats){ m->batches, m->types_in, m->types_out, m->raw_bytes, m->compactions };
+	*s = (struct merger_stats){ m->batches, m->types_in, m->types_out, m->raw_bytes, m->compactions,
+				    m->append_ns };
 }

@@ -1,17 +1,28 @@
 /* stages/dedup/merge.h: stage 6a, dedup each batch and append it to the whole.
  *
- * The merger owns the accumulated BTF and the anchors' final ids. On the
- * merge thread (one thread, batches strictly in order), merger__run takes
- * each batch from the batch ring (stages/record/batch.h) and merger__add
- * dedups it on its own (libbpf btf__dedup), records its anchors' final ids,
- * cuts the anchors off and appends the rest to the accumulated BTF.
- * Duplicates between batches stay until the final dedup (stages/dedup/dedup.h)
- * over the accumulated BTF, which is far smaller than the input's type
- * stream. Once the merge thread is joined, merger__take hands both over.
+ * The merger owns the accumulated BTF and the anchors' final ids. One or
+ * more merge threads run merger__run over the batch ring
+ * (stages/record/batch.h): each pops the next batch (one thread at a time:
+ * the ring has a single consumer), dedups it on its own (libbpf btf__dedup,
+ * which needs nothing but the batch, so several batches are deduped at
+ * once on a many-core machine), then waits for its turn: the batches are
+ * appended to the accumulated BTF strictly in index order, their anchors'
+ * final ids recorded, so the result is the same for any number of merge
+ * threads. Duplicates between batches stay until the final dedup
+ * (stages/dedup/dedup.h) over the accumulated BTF, which is far smaller
+ * than the input's type stream. Once the merge threads are joined,
+ * merger__take hands both over.
+ *
+ * Threads: merger__init/budget/take/stats/fini on the main thread, before
+ * the merge threads start or after they are joined; merger__run on each
+ * merge thread. pop_lock makes one consumer of the ring at a time; lock
+ * guards the turn, the accumulated BTF, the anchors' ids and the counts.
  */
 #ifndef BTFSTREAM_MERGE_H
 #define BTFSTREAM_MERGE_H
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "stages/common/fail.h"
@@ -21,6 +32,12 @@ struct btf;
 struct ring_mpsc;
 
 struct merger {
+	pthread_mutex_t pop_lock;	/* one merge thread pops at a time */
+	pthread_mutex_t lock;		/* the turn and everything below */
+	pthread_cond_t turn;		/* next_batch moved */
+	bool locks;			/* the three above are initialised */
+	uint32_t next_batch;		/* the batch whose turn it is to be appended */
+	uint64_t append_ns;		/* time in turns (the serial part) */
 	struct btf *btf;	/* the accumulated BTF (merger__take) */
 	struct anchor_ids fin;	/* the anchors' final ids (merger__take) */
 	const char *path;
@@ -41,13 +58,11 @@ int merger__init(struct merger *m, struct btf *base, const char *path, struct fa
  * whenever it outgrows its share (stages/dedup/merge_compact.h). Before the
  * merge thread starts. */
 void merger__budget(struct merger *m, size_t bytes);
-/* Merges b, unmapping b->raw (the caller frees b). Returns 0 or -errno
- * (reason in f). Merge thread. */
-int merger__add(struct merger *m, struct btf_batch *b);
-/* The merge thread's body: merges and frees every batch popped from in
- * until it is closed and empty. After a failure (its own, or any stage's:
- * f is set) it only frees them; its own failure also closes in, so the
- * writer's next push fails and the writer stops. Returns 0 or -errno. */
+/* A merge thread's body (any number of them at once): merges and frees
+ * every batch it pops from in until in is closed and empty. After a
+ * failure (its own, or any stage's: f is set) it only frees them and
+ * passes their turns; its own failure also closes in, so the writer's
+ * next push fails and the writer stops. Returns 0 or -errno. */
 int merger__run(struct merger *m, struct ring_mpsc *in);
 /* Once the merge thread is joined: the accumulated BTF (the caller frees
  * it, btf__free) and, in *fin, the anchors' final ids (anchor_ids__free). */
@@ -56,6 +71,7 @@ void merger__fini(struct merger *m);	/* frees what was not taken */
 
 struct merger_stats {
 	uint64_t batches, types_in, types_out, raw_bytes, compactions;
+	uint64_t append_ns;	/* in turns: appends and compactions, one thread at a time */
 };
 
 /* Its counts so far. Main thread, once the merge thread is joined. */

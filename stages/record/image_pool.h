@@ -28,7 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define IMAGE_POOL_SLOTS 4	/* most mappings kept; limits are below it */
+#define IMAGE_POOL_SLOTS 32	/* most mappings alive; a larger limit is cut to it */
 
 struct image_pool {
 	pthread_mutex_t lock;

@@ -28,6 +28,14 @@ for n in 1 3; do
 	BTFSTREAM_READER_DWARF_CUS=$n "$BTFSTREAM" -j2 "$TMP/many.elf" -o "$TMP/d.btf" && cmp -s "$TMP/j1.btf" "$TMP/d.btf"
 	ok $? "a fresh Dwarf every $n CUs per reader: byte-identical"
 done
+# several merge threads dedup batches at once and append them in turn
+# (stages/dedup/merge.h); -j16 picks four of them by itself
+for variant in "2 --batch-records 1" "3 --batch-records 7" "16 --batch-records 1" "0 -j16 --batch-records 3"; do
+	set -- $variant
+	m=$1; shift
+	BTFSTREAM_MERGE_THREADS=$m "$BTFSTREAM" -j2 "$@" "$TMP/many.elf" -o "$TMP/mt.btf" && cmp -s "$TMP/j1.btf" "$TMP/mt.btf"
+	ok $? "merge threads ${m/#0/default}, $*: byte-identical"
+done
 for run in 1 2 3; do
 	"$BTFSTREAM" -j4 --queue-capacity 2 "$TMP/many.elf" -o "$TMP/r.btf" && cmp -s "$TMP/j1.btf" "$TMP/r.btf"
 	ok $? "repeat $run of -j4 with a tiny queue: byte-identical"

@@ -4,8 +4,9 @@
 # readers, the writer on the main thread, the merge thread, the thread that
 # frees the read side); one "read CU" and one "write CU" slice per CU, one
 # "merge batch" slice per batch (the counts --stats gives), the stages of the
-# serial tail on the main thread, waits; every slice inside the run. The
-# output bytes do not change. A failed run writes no trace; an unwritable
+# serial tail on the main thread, waits; every slice inside the run; with
+# two merge threads, a track each and every batch on one. The output bytes
+# do not change. A failed run writes no trace; an unwritable
 # trace path is one line before the run.
 . "$(dirname "$0")/lib.sh"
 
@@ -52,6 +53,28 @@ while read -r verdict rest; do
 	[ "$verdict" = ok ]; ok $? "trace: $rest"
 done < "$TMP/check.txt"
 [ "$(grep -c . "$TMP/check.txt")" = 9 ]; ok $? "the checker ran every check"
+
+# two merge threads (stages/dedup/merge.h): a track each, every batch
+# merged once on one of them, appended in turn; the same bytes
+BTFSTREAM_MERGE_THREADS=2 "$BTFSTREAM" -j2 --stats=json --trace "$TMP/run2.json" "$vmlinux" -o "$TMP/m2.btf" \
+	> "$TMP/stats2.json" && cmp -s "$TMP/plain.btf" "$TMP/m2.btf"
+ok $? "two merge threads: the same bytes"
+python3 - "$TMP/run2.json" "$TMP/stats2.json" > "$TMP/check2.txt" <<'EOF2'
+import json, sys
+ev = json.load(open(sys.argv[1]))["traceEvents"]
+stats = json.load(open(sys.argv[2]))
+names = {e["tid"]: e["args"]["name"] for e in ev if e["ph"] == "M" and e["name"] == "thread_name"}
+merged = [(names.get(e["tid"]), e["args"]["batch"]) for e in ev if e["ph"] == "X" and e["name"] == "merge batch"]
+batches = next(s["items"] for s in stats["stages"] if s["name"] == "merge")
+print("ok" if {"merge 0", "merge 1"} <= set(names.values()) and "merge" not in names.values() else "not ok",
+      "tracks 'merge 0' and 'merge 1': %s" % sorted(n for n in names.values() if n.startswith("merge")))
+print("ok" if sorted(b for _, b in merged) == list(range(batches)) and stats["merge_threads"] == 2 else "not ok",
+      "each of the %d batches merged once (on %s)" % (batches, sorted(set(t for t, _ in merged))))
+EOF2
+while read -r verdict rest; do
+	[ "$verdict" = ok ]; ok $? "trace, two merge threads: $rest"
+done < "$TMP/check2.txt"
+[ "$(grep -c . "$TMP/check2.txt")" = 2 ]; ok $? "the checker ran both checks"
 
 "$BTFSTREAM" --trace "$TMP/bad.json" /dev/null -o "$TMP/bad.btf" 2> /dev/null
 [ $? -ne 0 ] && [ ! -e "$TMP/bad.json" ]; ok $? "a failed run writes no trace"

@@ -97,6 +97,7 @@ static void read_opts_from_input(struct pipeline *p)
 		.machine = in->machine, .gen_floats = ft->gen_floats, .type_tag = ft->type_tag,
 		.decl_tag = ft->decl_tag, .enum64 = ft->enum64, .funcs = true, .elf_funcs = &p->funcs,
 		.vars = ft->var || ft->global_var ? &p->vars : NULL, .names = &p->names,
+		.lang_exclude = p->opts->lang_exclude, .n_lang_exclude = p->opts->n_lang_exclude,
 		.type_hashes = predup_wanted(),
 	};
 	if (in->debug_info_off) {
@@ -191,7 +192,7 @@ static int setup_threads(struct pipeline *p, struct run_size *rs)
 	const struct pipeline_opts *o = p->opts;
 	struct run_threads_opts to = {
 		.sz = sizeof(to), .nreaders = rs->readers, .queue_capacity = rs->queue_capacity,
-		.window = rs->window, .lang_exclude = o->lang_exclude, .n_lang_exclude = o->n_lang_exclude,
+		.window = rs->window,
 		.read = &p->read, .strtab = p->strtab, .js = o->js,
 		.memory_limit = rs->memory_limit, .merge_threads = rs->merge_threads,
 	};

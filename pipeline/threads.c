@@ -51,14 +51,6 @@ void run_threads__abort(struct run_threads *rt)
 
 /* ---- the readers ---- */
 
-static bool lang_excluded(const struct run_threads *rt, uint32_t lang)
-{
-	for (unsigned int i = 0; i < rt->n_lang_exclude; i++)
-		if (rt->lang_exclude[i] == lang)
-			return true;
-	return false;
-}
-
 /* Claim the next CU and wait until the window lets it start. -1: stop. */
 static long reader_claim(struct reader_thread *t)
 {
@@ -194,7 +186,7 @@ static void *reader_main(void *arg)
 		}
 		uint64_t c0 = trace__now();
 
-		if (dwarf_reader__push_cu(&t->rd, ci, (unsigned int)cu, lang_excluded(rt, ci->lang), &t->ring)) {
+		if (dwarf_reader__push_cu(&t->rd, ci, (unsigned int)cu, &t->ring)) {
 			run_threads__abort(rt);
 			break;
 		}
@@ -360,8 +352,6 @@ int run_threads__init(struct run_threads *rt, struct input *in, const struct cu_
 	rt->fail = f;
 	rt->strtab = o->strtab;
 	rt->names = o->read ? o->read->names : NULL;
-	rt->lang_exclude = o->lang_exclude;
-	rt->n_lang_exclude = o->n_lang_exclude;
 	rt->nreaders = o->nreaders;
 	rt->js = o->js;
 	rt->window = o->window;

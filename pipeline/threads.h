@@ -88,8 +88,6 @@ struct run_threads {
 	/* set by run_threads__init, read-only while the threads run */
 	struct input *in;
 	const struct cu_index *idx;
-	const uint32_t *lang_exclude;	/* DW_LANG_* of CUs to skip */
-	unsigned int n_lang_exclude;
 	struct fail *fail;
 	struct strtab *strtab;
 	unsigned int nreaders;
@@ -132,8 +130,6 @@ struct run_threads_opts {
 	unsigned int nreaders;
 	size_t queue_capacity;		/* records per reader ring (a power of two) */
 	unsigned int window;
-	const uint32_t *lang_exclude;
-	unsigned int n_lang_exclude;
 	const struct read_opts *read;	/* the readers' options */
 	struct strtab *strtab;
 	size_t memory_limit;		/* the run's budget in bytes, 0: none */

@@ -37,7 +37,7 @@ struct merger {
 	pthread_cond_t turn;		/* next_batch moved */
 	bool locks;			/* the three above are initialised */
 	uint32_t next_batch;		/* the batch whose turn it is to be appended */
-	uint64_t append_ns;		/* time in turns (the serial part) */
+	uint64_t append_ns;		/* CPU time in turns (the serial part) */
 	struct btf *btf;	/* the accumulated BTF (merger__take) */
 	struct anchor_ids fin;	/* the anchors' final ids (merger__take) */
 	const char *path;
@@ -71,7 +71,7 @@ void merger__fini(struct merger *m);	/* frees what was not taken */
 
 struct merger_stats {
 	uint64_t batches, types_in, types_out, raw_bytes, compactions;
-	uint64_t append_ns;	/* in turns: appends and compactions, one thread at a time */
+	uint64_t append_ns;	/* CPU in turns: appends and compactions, one thread at a time */
 };
 
 /* Its counts so far. Main thread, once the merge thread is joined. */

@@ -16,8 +16,6 @@ struct cu_info {
 	uint64_t off;		/* offset of the unit header in .debug_info */
 	uint64_t die_off;	/* offset of the unit DIE */
 	uint64_t size;		/* header + DIEs, in bytes */
-	uint32_t lang;		/* DW_AT_language, 0 if absent */
-	uint8_t unit_type;	/* DW_UT_* */
 };
 
 struct cu_index {

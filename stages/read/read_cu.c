@@ -201,6 +201,20 @@ static int import_foreign(struct dwarf_reader *r)
 	return 0;
 }
 
+/* --lang_exclude: the CU DIE's DW_AT_language is one of opts->lang_exclude. */
+static bool lang_excluded(const struct dwarf_reader *r, Dwarf_Die *cudie)
+{
+	Dwarf_Attribute at;
+	Dwarf_Word lang;
+
+	if (!r->opts->n_lang_exclude || !dwarf_attr(cudie, DW_AT_language, &at) || dwarf_formudata(&at, &lang))
+		return false;
+	for (unsigned int i = 0; i < r->opts->n_lang_exclude; i++)
+		if (r->opts->lang_exclude[i] == lang)
+			return true;
+	return false;
+}
+
 int dwarf_reader__read_cu(struct dwarf_reader *r, const struct cu_info *ci, struct arena *arena)
 {
 	Dwarf_Die cudie;
@@ -217,6 +231,8 @@ int dwarf_reader__read_cu(struct dwarf_reader *r, const struct cu_info *ci, stru
 	die_map__reset(&r->map);
 	if (!dwarf_offdie(r->dw, ci->die_off, &cudie))
 		return reader_fail(r, NULL, -EINVAL, "cannot read the CU DIE");
+	if (lang_excluded(r, &cudie))
+		return 0;	/* an empty CU */
 	r->cu = cudie.cu;
 	die_attrs__begin_cu(&r->attrs, r->cu,
 			    r->opts->info_lo ? (const unsigned char *)r->opts->info_lo + ci->off : NULL,
@@ -266,7 +282,7 @@ static uint64_t *cu_hashes(struct dwarf_reader *r, struct arena *arena)
 	return out;
 }
 
-int dwarf_reader__push_cu(struct dwarf_reader *r, const struct cu_info *ci, unsigned int cu, bool skip,
+int dwarf_reader__push_cu(struct dwarf_reader *r, const struct cu_info *ci, unsigned int cu,
 			  struct ring_mpsc *out)
 {
 	struct type_rec begin = { .kind = REC_CU_BEGIN, .elem = cu }, end = { .kind = REC_CU_END, .elem = cu };
@@ -280,7 +296,7 @@ int dwarf_reader__push_cu(struct dwarf_reader *r, const struct cu_info *ci, unsi
 	if (!arena)
 		err = fail__set(r->fail, -ENOMEM, "read: %s: CU 0x%llx: out of memory", r->path,
 				(unsigned long long)ci->off);
-	else if (!skip)
+	else
 		err = dwarf_reader__read_cu(r, ci, arena);
 	PROBE_READ_CU_END(cu, r->id, r->nrecs);
 	begin.extra = (uint32_t)r->nrecs;

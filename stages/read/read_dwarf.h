@@ -60,6 +60,8 @@ struct read_opts {
 	bool decl_tag;		/* DECL_TAG from btf_decl_tag annotations */
 	bool enum64;		/* ENUM64 for enums wider than 4 bytes */
 	const struct elf_vars *vars; /* variables that get a VAR (stages/input/elf_vars.h); NULL: none */
+	const uint32_t *lang_exclude;	/* DW_LANG_* of CUs read as empty (--lang_exclude) */
+	unsigned int n_lang_exclude;
 	/* .debug_info in the input mapping: names inside it (DW_FORM_string)
 	 * are copied into the strtab, not borrowed, so its pages can go */
 	const char *info_lo, *info_hi;
@@ -161,15 +163,16 @@ struct dwarf_reader {
  * reason ("read_dwarf: FILE: CU 0x...: ...") recorded in r->fail. */
 int dwarf_reader__read_cu(struct dwarf_reader *r, const struct cu_info *ci, struct arena *arena);
 
-/* The reader's hand-off: reads CU number cu (ci) into a fresh arena (with
- * skip, e.g. --lang_exclude, reads nothing) and pushes it into out, framed:
+/* The reader's hand-off: reads CU number cu (ci) into a fresh arena (a CU
+ * of a language in opts->lang_exclude gives nothing) and pushes it into
+ * out, framed:
  *   CU_BEGIN (extra = records, elem = cu, index = its "int")
  *   its type records, its function candidates,
  *   CU_END (elem = cu, payload = the arena, which the consumer frees:
  *           arena__free, then free).
  * Returns 0, -EPIPE if out was closed (another thread failed), or -errno
  * (reason in r->fail). Reader thread. */
-int dwarf_reader__push_cu(struct dwarf_reader *r, const struct cu_info *ci, unsigned int cu, bool skip,
+int dwarf_reader__push_cu(struct dwarf_reader *r, const struct cu_info *ci, unsigned int cu,
 			  struct ring_mpsc *out);
 
 /* Frees the scratch; not r->dw. */

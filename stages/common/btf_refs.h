@@ -15,6 +15,7 @@
 #define BTFSTREAM_BTF_REFS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct btf_type;
@@ -32,5 +33,9 @@ uint32_t *btf_refs__next(struct btf_refs *it);
 
 /* Whether this file knows the layout of t's kind. */
 bool btf_refs__known(const struct btf_type *t);
+
+/* Bytes of the type at t, its kind's extra data included; 0 for a kind
+ * this file does not know. */
+size_t btf_refs__type_bytes(const struct btf_type *t);
 
 #endif

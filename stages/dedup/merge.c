@@ -12,6 +12,7 @@
 #include "stages/common/probes.h"
 #include "stages/common/trace.h"
 #include "queue/ring_mpsc.h"
+#include "stages/dedup/btf_append.h"
 #include "stages/dedup/merge_compact.h"
 #include "stages/dedup/raw_btf.h"
 
@@ -208,8 +209,12 @@ static int append_batch(struct merger *m, uint32_t index, struct deduped *d)
 
 	if (!ids)
 		return -ENOMEM;
-	if (d->trimmed && (start = btf__add_btf(m->btf, d->trimmed)) < 0)
-		return start;
+	if (d->trimmed) {
+		int err = btf_append__types(m->btf, d->trimmed, &start);
+
+		if (err)
+			return err;
+	}
 	for (uint32_t i = 0; i < d->nanchors; i++)
 		ids[i] = d->ids[i] ? d->ids[i] + (uint32_t)start - 1 : 0;
 	m->types_in += d->types_in;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "stages/dedup/raw_btf.h"
+#include "stages/common/btf_refs.h"
 #include "stages/common/grow.h"
 
 struct compactor {
@@ -40,31 +41,6 @@ static int place(struct compactor *c, uint32_t *off)
 	}
 	*off = c->map[o];
 	return 0;
-}
-
-/* Bytes of the type at t (its kind's extra data included), or 0. */
-static size_t type_bytes(const struct btf_type *t)
-{
-	size_t vlen = BTF_INFO_VLEN(t->info);
-
-	switch (BTF_INFO_KIND(t->info)) {
-	case BTF_KIND_INT: return sizeof(*t) + 4;
-	case BTF_KIND_ARRAY: return sizeof(*t) + sizeof(struct btf_array);
-	case BTF_KIND_STRUCT:
-	case BTF_KIND_UNION: return sizeof(*t) + vlen * sizeof(struct btf_member);
-	case BTF_KIND_ENUM: return sizeof(*t) + vlen * sizeof(struct btf_enum);
-	case BTF_KIND_ENUM64: return sizeof(*t) + vlen * sizeof(struct btf_enum64);
-	case BTF_KIND_FUNC_PROTO: return sizeof(*t) + vlen * sizeof(struct btf_param);
-	case BTF_KIND_VAR: return sizeof(*t) + sizeof(struct btf_var);
-	case BTF_KIND_DATASEC: return sizeof(*t) + vlen * sizeof(struct btf_var_secinfo);
-	case BTF_KIND_DECL_TAG: return sizeof(*t) + sizeof(struct btf_decl_tag);
-	case BTF_KIND_PTR: case BTF_KIND_FWD: case BTF_KIND_TYPEDEF: case BTF_KIND_VOLATILE:
-	case BTF_KIND_CONST: case BTF_KIND_RESTRICT: case BTF_KIND_FUNC: case BTF_KIND_FLOAT:
-	case BTF_KIND_TYPE_TAG:
-		return sizeof(*t);
-	default:
-		return 0;
-	}
 }
 
 /* The type's strings, in the order libbpf visits them. */
@@ -122,7 +98,7 @@ struct btf *str_compact(const struct btf *btf)
 	memcpy(types, in + h->hdr_len + h->type_off, h->type_len);
 	for (pos = 0, err = 0; !err && pos < h->type_len;) {
 		struct btf_type *t = (struct btf_type *)(types + pos);
-		size_t n = h->type_len - pos >= sizeof(*t) ? type_bytes(t) : 0;
+		size_t n = h->type_len - pos >= sizeof(*t) ? btf_refs__type_bytes(t) : 0;
 
 		if (!n || n > h->type_len - pos)
 			err = -EPROTO;

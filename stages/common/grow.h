@@ -17,10 +17,14 @@ int grow__to(void **arr, size_t *cap, size_t need, size_t elem, size_t first);
  * arrays indexed by an id, where 0 means "not set". */
 int grow__to_zeroed(void **arr, size_t *cap, size_t need, size_t elem, size_t first);
 
-/* GROW(arr, cap, need, first): grow__to for a typed array. */
-#define GROW(arr, cap, need, first) grow__to((void **)&(arr), &(cap), (need), sizeof(*(arr)), (first))
+/* GROW(arr, cap, need, first): grow__to for a typed array. The check that
+ * the room is there is made in line (the writer asks for each record), so
+ * need and cap are read twice: pass expressions without side effects. */
+#define GROW(arr, cap, need, first) \
+	((size_t)(need) <= (size_t)(cap) ? 0 : grow__to((void **)&(arr), &(cap), (need), sizeof(*(arr)), (first)))
 /* GROW_ZEROED(arr, cap, need, first): grow__to_zeroed for a typed array. */
 #define GROW_ZEROED(arr, cap, need, first) \
-	grow__to_zeroed((void **)&(arr), &(cap), (need), sizeof(*(arr)), (first))
+	((size_t)(need) <= (size_t)(cap) ? 0 \
+	 : grow__to_zeroed((void **)&(arr), &(cap), (need), sizeof(*(arr)), (first)))
 
 #endif

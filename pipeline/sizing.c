@@ -90,7 +90,9 @@ static uint64_t batch_records(const struct pipeline_opts *o, size_t limit)
  * the merge keeps up when it gets 0.28 of the cores: one merge thread per
  * four readers, rounded, at least one. Each batch in dedup holds ~20 MB of
  * libbpf's tables, so a memory budget keeps one; so does make's jobserver,
- * whose tokens pay for readers only. BTFSTREAM_MERGE_THREADS=N (tests,
+ * whose tokens pay for readers only. More readers than online CPUs get no
+ * more merge threads than the CPUs would (-j8 on 2 cores: one; two were
+ * +33 MB of peak RSS for nothing). BTFSTREAM_MERGE_THREADS=N (tests,
  * profiling) sets it; any count gives the same bytes.
  */
 unsigned int sizing__merge_threads(unsigned int readers)
@@ -103,12 +105,14 @@ unsigned int sizing__merge_threads(unsigned int readers)
 static unsigned int merge_threads(const struct pipeline_opts *o, unsigned int readers, size_t limit)
 {
 	const char *e = getenv("BTFSTREAM_MERGE_THREADS");
-	long n = e && *e ? strtol(e, NULL, 10) : 0;
+	long n = e && *e ? strtol(e, NULL, 10) : 0, cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
 	if (n > 0)
 		return n > SIZING_MERGE_THREADS_MAX ? SIZING_MERGE_THREADS_MAX : (unsigned int)n;
 	if (limit || o->js)
 		return 1;
+	if (cpus >= 1 && (unsigned long)cpus < readers)
+		readers = (unsigned int)cpus;
 	return sizing__merge_threads(readers);
 }
 

@@ -29,7 +29,7 @@ for n in 1 3; do
 	ok $? "a fresh Dwarf every $n CUs per reader: byte-identical"
 done
 # several merge threads dedup batches at once and append them in turn
-# (stages/dedup/merge.h); -j16 picks four of them by itself
+# (stages/dedup/merge.h); -j16 picks its own count (four with 16 CPUs)
 for variant in "2 --batch-records 1" "3 --batch-records 7" "16 --batch-records 1" "0 -j16 --batch-records 3"; do
 	set -- $variant
 	m=$1; shift

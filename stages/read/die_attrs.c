@@ -1,15 +1,11 @@
 /* stages/read/die_attrs.c: see die_attrs.h. */
 #include "stages/read/die_attrs.h"
+#include "stages/read/die_attrs_impl.h"
 
 #include <dwarf.h>
 #include <string.h>
 
-#ifndef DW_FORM_implicit_const
-#define DW_FORM_implicit_const 0x21
-#endif
-
 static void parse_abbrevs(struct die_attrs *d, const unsigned char *p, const unsigned char *end);
-static uint64_t read_n(const unsigned char *p, unsigned int n, bool big_endian);
 
 void die_attrs__begin_cu(struct die_attrs *d, Dwarf_CU *cu, const unsigned char *start, const unsigned char *end,
 			 const unsigned char *abbrev_lo, const unsigned char *abbrev_hi, bool big_endian)
@@ -59,15 +55,6 @@ static const unsigned char *skip_uleb(const unsigned char *p, const unsigned cha
 	return p < end ? p + 1 : NULL;
 }
 
-static uint64_t read_n(const unsigned char *p, unsigned int n, bool big_endian)
-{
-	uint64_t v = 0;
-
-	for (unsigned int i = 0; i < n; i++)
-		v = v << 8 | p[big_endian ? i : n - 1 - i];
-	return v;
-}
-
 /* The length of a value of form when it does not depend on the value (an
  * attribute of such a form is stepped over without reading it), else
  * DIE_ATTRS_VARIABLE. */
@@ -102,7 +89,7 @@ static uint8_t form_size(const struct die_attrs *d, unsigned int form)
 
 /* The byte after the value of form at p (p <= d->end), or NULL when unknown
  * or past end. */
-static const unsigned char *skip_value(const struct die_attrs *d, unsigned int form, const unsigned char *p)
+const unsigned char *die_attrs__skip_value(const struct die_attrs *d, unsigned int form, const unsigned char *p)
 {
 	const unsigned char *end = d->end, *q;
 	uint8_t fixed = form_size(d, form);
@@ -169,12 +156,13 @@ static void sleb_encode(int64_t v, uint8_t out[10])
 /* The plan of an abbreviation. Its attributes are counted by asking for
  * them one by one: dwarf_getattrcnt of libdw 0.188 miscounts lists that hold
  * DW_FORM_implicit_const (it does not step over the constants). */
-static void make_plan(const struct die_attrs *d, struct die_attrs_plan *pl, Dwarf_Abbrev *abbrev)
+static void make_plan(struct die_attrs *d, struct die_attrs_plan *pl, Dwarf_Abbrev *abbrev)
 {
 	size_t i;
 
 	pl->abbrev = abbrev;
 	pl->usable = false;
+	pl->plain = false;
 	pl->tag = dwarf_getabbrevtag(abbrev);
 	pl->children = dwarf_abbrevhaschildren(abbrev) > 0;
 	for (i = 0;; i++) {
@@ -194,40 +182,7 @@ static void make_plan(const struct die_attrs *d, struct die_attrs_plan *pl, Dwar
 	}
 	pl->n = (uint8_t)i;
 	pl->usable = true;
-}
-
-static bool read_uleb(const unsigned char **pp, const unsigned char *end, uint64_t *v)
-{
-	unsigned int shift = 0;
-
-	*v = 0;
-	for (const unsigned char *p = *pp; p < end && shift < 64; p++, shift += 7) {
-		*v |= (uint64_t)(*p & 0x7f) << shift;
-		if (!(*p & 0x80)) {
-			*pp = p + 1;
-			return true;
-		}
-	}
-	return false;
-}
-
-static bool read_sleb(const unsigned char **pp, const unsigned char *end, int64_t *v)
-{
-	uint64_t u = 0;
-	unsigned int shift = 0;
-
-	for (const unsigned char *p = *pp; p < end && shift < 64; p++) {
-		u |= (uint64_t)(*p & 0x7f) << shift;
-		shift += 7;
-		if (!(*p & 0x80)) {
-			if (shift < 64 && (*p & 0x40))
-				u |= ~(uint64_t)0 << shift;
-			*v = (int64_t)u;
-			*pp = p + 1;
-			return true;
-		}
-	}
-	return false;
+	die_plain__plan(d, pl);
 }
 
 /*
@@ -275,6 +230,7 @@ static void parse_abbrevs(struct die_attrs *d, const unsigned char *p, const uns
 			continue;
 		pl->n = (uint8_t)n;
 		pl->usable = usable;
+		die_plain__plan(d, pl);
 		pl->gen = d->gen;
 		d->nplans++;
 		d->bycode[code].gen = d->gen;
@@ -312,7 +268,7 @@ static struct die_attrs_plan *plan_for(struct die_attrs *d, Dwarf_Abbrev *abbrev
  * mapping, a code past DIE_ATTRS_CODES) asks libdw for its Dwarf_Abbrev
  * once and is planned from that, and die->abbrev is then set as libdw would.
  */
-static const struct die_attrs_plan *plan_of(struct die_attrs *d, Dwarf_Die *die, const unsigned char **after_code)
+const struct die_attrs_plan *die_attrs__plan_of(struct die_attrs *d, Dwarf_Die *die, const unsigned char **after_code)
 {
 	const unsigned char *p = die->addr, *end = d->end;
 	const struct die_attrs_plan *pl;
@@ -363,7 +319,7 @@ static const struct die_attrs_plan *plan_of(struct die_attrs *d, Dwarf_Die *die,
 int die_attrs__tag(struct die_attrs *d, Dwarf_Die *die)
 {
 	const unsigned char *p;
-	const struct die_attrs_plan *pl = plan_of(d, die, &p);
+	const struct die_attrs_plan *pl = die_attrs__plan_of(d, die, &p);
 
 	return pl ? (int)pl->tag : dwarf_tag(die);
 }
@@ -371,7 +327,7 @@ int die_attrs__tag(struct die_attrs *d, Dwarf_Die *die)
 bool die_attrs__haschildren(struct die_attrs *d, Dwarf_Die *die)
 {
 	const unsigned char *p;
-	const struct die_attrs_plan *pl = plan_of(d, die, &p);
+	const struct die_attrs_plan *pl = die_attrs__plan_of(d, die, &p);
 
 	return pl ? pl->children : dwarf_haschildren(die) > 0;
 }
@@ -381,7 +337,7 @@ int die_attrs__collect(struct die_attrs *d, Dwarf_Die *die, Dwarf_Attribute out[
 	const struct die_attrs_plan *pl;
 	const unsigned char *p;
 
-	if (!(pl = plan_of(d, die, &p)) || !pl->usable)
+	if (!(pl = die_attrs__plan_of(d, die, &p)) || !pl->usable)
 		return -1;
 	for (unsigned int i = 0; i < pl->n; i++) {
 		unsigned int form = pl->attrs[i].form;
@@ -392,7 +348,7 @@ int die_attrs__collect(struct die_attrs *d, Dwarf_Die *die, Dwarf_Attribute out[
 		};
 		if (pl->size[i] != DIE_ATTRS_VARIABLE)
 			p += pl->size[i];	/* checked below: nothing is read here */
-		else if (p > d->end || !(p = skip_value(d, form, p)))
+		else if (p > d->end || !(p = die_attrs__skip_value(d, form, p)))
 			return -1;
 	}
 	if (p > d->end)
@@ -473,6 +429,53 @@ static int entry_at(struct die_attrs *d, const unsigned char *p, Dwarf_CU *cu, D
 	return 0;
 }
 
+/* The byte after the attribute values of a DIE of plan pl, which start at
+ * p; NULL when the plan is not usable or a value is not known or runs past
+ * the CU. */
+static const unsigned char *skip_attrs(const struct die_attrs *d, const struct die_attrs_plan *pl,
+				       const unsigned char *p)
+{
+	if (!pl->usable)
+		return NULL;
+	for (unsigned int i = 0; i < pl->n; i++) {
+		if (pl->size[i] != DIE_ATTRS_VARIABLE)
+			p += pl->size[i];	/* checked below: nothing is read here */
+		else if (p > d->end || !(p = die_attrs__skip_value(d, pl->attrs[i].form, p)))
+			return NULL;
+	}
+	return p <= d->end ? p : NULL;
+}
+
+/* The byte after the null entry that ends the list of children starting at
+ * p, every DIE in it stepped over by its plan (a DW_AT_sibling is not
+ * needed); NULL when a code has no plan here or the CU ends first. A DIE
+ * GCC gives children but no DW_AT_sibling (the last of its list) and that
+ * the reader did not walk into (a call site and its parameters) was libdw's
+ * walk, a lock and a hash lookup for each DIE under it. */
+static const unsigned char *skip_children(const struct die_attrs *d, const unsigned char *p)
+{
+	unsigned long depth = 1;
+
+	while (p && p < d->end) {
+		const struct die_attrs_plan *pl;
+		uint64_t code;
+
+		if (!read_uleb(&p, d->end, &code))
+			return NULL;
+		if (code == 0) {
+			if (--depth == 0)
+				return p;
+			continue;
+		}
+		if (code >= DIE_ATTRS_CODES || d->bycode[code].gen != d->gen)
+			return NULL;
+		pl = d->bycode[code].plan;
+		p = skip_attrs(d, pl, p);
+		depth += pl->children;
+	}
+	return NULL;
+}
+
 int die_attrs__child(struct die_attrs *d, Dwarf_Die *die, Dwarf_Die *child)
 {
 	const struct die_attrs_cache *c = &d->cache;
@@ -490,11 +493,15 @@ int die_attrs__child(struct die_attrs *d, Dwarf_Die *die, Dwarf_Die *child)
 			return 1;
 		p = c->after;
 	} else {
-		const struct die_attrs_plan *pl = plan_of(d, die, &p);
+		const struct die_attrs_plan *pl = die_attrs__plan_of(d, die, &p);
 
 		if (pl && !pl->children)
 			return 1;
-		return dwarf_child(die, child);
+		/* a DIE walked into without reading it (a function body's
+		 * blocks): its attributes are stepped over, not given to libdw,
+		 * whose abbreviation lookup takes a lock */
+		if (!pl || !(p = skip_attrs(d, pl, p)))
+			return dwarf_child(die, child);
 	}
 	return entry_at(d, p, die->cu, child);
 }
@@ -520,8 +527,10 @@ int die_attrs__siblingof(struct die_attrs *d, Dwarf_Die *die)
 			p = c->after;
 		else if (c->sibling && c->sibling > c->after)
 			p = c->sibling;
-		else
+		else if (!(p = skip_children(d, c->after)))
 			return dwarf_siblingof(die, die);
+		else if (p == d->end)	/* the unit's DIE: nothing follows it */
+			return 1;
 	}
 	return entry_at(d, p, die->cu, die);
 }

@@ -35,6 +35,7 @@ struct die_attrs_plan {
 	const Dwarf_Abbrev *abbrev;	/* libdw's, when planned from it; NULL: read here */
 	bool usable;			/* false: walk with dwarf_getattrs */
 	bool children;			/* DIEs with this abbreviation have children */
+	bool plain;			/* a plain member, enumerator or parameter (die_plain.h) */
 	unsigned int tag;		/* DW_TAG_* */
 	uint8_t n;
 	struct {
@@ -72,6 +73,8 @@ struct die_attrs {
 	unsigned int nplans;
 	struct die_attrs_plan plans[DIE_ATTRS_PLANS];
 	uint8_t imp[DIE_ATTRS_PLANS][DIE_ATTRS_MAX][10];	/* plans[i].imp */
+	/* what each attribute of a plain DIE's plan is for (die_plain.c) */
+	uint8_t plain_role[DIE_ATTRS_PLANS][DIE_ATTRS_MAX];
 	/* the plan of each abbreviation code met in this CU (valid when gen
 	 * matches): a DIE's code leads to its plan and tag without libdw's
 	 * abbreviation lookup (a hash under a lock, for every new Dwarf_Die) */

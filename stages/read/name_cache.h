@@ -61,6 +61,13 @@ static inline bool name_cache__get(struct name_cache *c, const char *s, uint32_t
 	return true;
 }
 
+/* Starts loading the slot of s (which name_cache__covers) into the cache,
+ * for a name_cache__get a little later. */
+static inline void name_cache__prefetch(const struct name_cache *c, const char *s)
+{
+	__builtin_prefetch(&c->slots[(size_t)(s - c->lo) >> 2]);
+}
+
 /* Records that s (which name_cache__covers) has strtab id id. */
 static inline void name_cache__put(struct name_cache *c, const char *s, uint32_t id)
 {

@@ -329,6 +329,9 @@ void dwarf_reader__fini(struct dwarf_reader *r)
 	free(r->imports);
 	r->imports = NULL;
 	free(r->scratch);
+	free(r->pending);
+	r->pending = NULL;
+	r->pending_cap = 0;
 	free(r->hash_tmp);
 	type_guard__free(&r->guard);
 	type_order__free(&r->order);

@@ -243,6 +243,13 @@ static int add_import(struct dwarf_reader *r, uint32_t off)
 /* The DIE the reference attribute found of die names, as a pass-1 ref: REF_VOID if
  * absent, else the target's .debug_info offset (a DIE of another CU is
  * queued for import_foreign). */
+static int ref_to(struct dwarf_reader *r, Dwarf_Die *die, uint64_t off, uint32_t *ref);
+
+int die_ref_offset(struct dwarf_reader *r, Dwarf_Die *die, uint64_t cu_off, uint32_t *ref)
+{
+	return ref_to(r, die, r->cu_off + cu_off, ref);
+}
+
 int die_ref_at(struct dwarf_reader *r, Dwarf_Die *die, Dwarf_Attribute *found, uint32_t *ref)
 {
 	Dwarf_Attribute at = *found;
@@ -251,13 +258,16 @@ int die_ref_at(struct dwarf_reader *r, Dwarf_Die *die, Dwarf_Attribute *found, u
 
 	/* the fast path only when the attribute is of the CU being read (an
 	 * integrated one, or one of an imported DIE, may be of another) */
-	if (at.cu == r->cu && local_ref_offset(r, &at, &off)) {
-		off += r->cu_off;
-	} else {
-		if (!dwarf_formref_die(&at, &target))
-			return reader_fail(r, die, -EINVAL, "bad type reference");
-		off = dwarf_dieoffset(&target);
-	}
+	if (at.cu == r->cu && local_ref_offset(r, &at, &off))
+		return die_ref_offset(r, die, off, ref);
+	if (!dwarf_formref_die(&at, &target))
+		return reader_fail(r, die, -EINVAL, "bad type reference");
+	return ref_to(r, die, dwarf_dieoffset(&target), ref);
+}
+
+/* The reference to the DIE at .debug_info offset off, as die_ref_at gives it. */
+static int ref_to(struct dwarf_reader *r, Dwarf_Die *die, uint64_t off, uint32_t *ref)
+{
 	if (off == 0 || off >= REF_LOCAL)
 		return reader_fail(r, die, -E2BIG, "type reference beyond 2 GiB of .debug_info");
 	if ((off < r->cu_off || off >= r->cu_end) && add_import(r, (uint32_t)off))
@@ -395,6 +405,43 @@ int add_decl_tags(struct dwarf_reader *r, Dwarf_Die *die, long target, int compo
 /* BTF has no complex type. "complex double" becomes what it is in memory,
  * ARRAY[2] of FLOAT "double" (re, im), so sizes, offsets and meaning stay
  * right; pahole 1.24 refuses the whole file instead. */
+
+/* dp's name as attr_string would give it; false when this path cannot say
+ * (a .debug_str offset past the section, or no .debug_str in the mapping). */
+static bool plain_name(struct dwarf_reader *r, const struct die_plain *dp, const char **name)
+{
+	unsigned int n = r->attrs.offset_size;
+	uint64_t off;
+
+	*name = NULL;
+	if (!dp->name)
+		return true;
+	if (dp->name_form == DW_FORM_string) {
+		*name = (const char *)dp->name;
+		return true;
+	}
+	off = read_uint(dp->name, n, r->opts->big_endian);
+	if (!r->opts->debug_str || off >= r->opts->debug_str_size)
+		return false;
+	*name = r->opts->debug_str + off;
+	return true;
+}
+
+int take_plain(struct dwarf_reader *r, Dwarf_Die *child, unsigned int tag, uint32_t i, size_t npending)
+{
+	struct pending_plain *pp;
+
+	if (GROW(r->pending, r->pending_cap, npending + 1, 64))
+		return -ENOMEM;
+	pp = pending_at(r, npending);
+	if (die_plain__read(&r->attrs, child, tag, &pp->dp) != 1 || !plain_name(r, &pp->dp, &pp->name))
+		return 0;
+	pp->addr = child->addr;
+	pp->i = i;
+	if (pp->name && r->opts->names && name_cache__covers(r->opts->names, pp->name))
+		name_cache__prefetch(r->opts->names, pp->name);
+	return 1;
+}
 
 /* Element i of the reader's scratch array of elem-byte elements (grown as
  * needed, contents kept), or NULL. For lists read in one walk whose length

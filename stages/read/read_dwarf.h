@@ -43,6 +43,7 @@
 #include "stages/record/record.h"
 
 struct ring_mpsc;
+struct pending_plain;
 
 struct strtab;
 struct elf_vars;
@@ -141,6 +142,8 @@ struct dwarf_reader {
 	size_t nimports, imports_cap;
 	void *scratch;		/* a list (members, values, params) while it is read */
 	size_t scratch_cap;	/* bytes */
+	struct pending_plain *pending;	/* plain DIEs of the list being read (read_internal.h) */
+	size_t pending_cap;
 	uint64_t *hash_tmp;	/* type_hash__cu's scratch */
 	size_t hash_tmp_cap;	/* words */
 	struct type_guard_scratch guard;	/* type_guard__mark's */

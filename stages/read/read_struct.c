@@ -115,9 +115,41 @@ static int read_fwd(struct dwarf_reader *r, Dwarf_Die *die, bool is_union)
 	return map_die(r, die, idx + 1);
 }
 
-/* One walk over a struct's children: data members into the scratch array (static
- * members skipped), the kflag and vlen of record idx, and the offsets of
- * nested type definitions (C++) into r->nested for the caller to visit. */
+/* Sets the kflag for a member at bit offset off of bsize bits (0: not a
+ * bitfield) and returns the packed BTF offset; -E2BIG when BTF cannot say it. */
+static int64_t member_packed(struct dwarf_reader *r, Dwarf_Die *child, uint32_t off, uint32_t bsize, bool *kflag)
+{
+	if (bsize > 255 || (bsize && off >= (1u << 24)))
+		return reader_fail(r, child, -E2BIG, "bitfield too large for BTF");
+	if (bsize || off % 8)
+		*kflag = true;
+	return (int64_t)(bsize << 24 | off);
+}
+
+/* Member pm->i from what take_plain decoded: what read_member's general
+ * path makes of the same attributes. */
+static int finish_plain_member(struct dwarf_reader *r, const struct pending_plain *pm, bool *kflag)
+{
+	Dwarf_Die child = { .addr = (void *)pm->addr, .cu = r->cu };
+	const struct die_plain *dm = &pm->dp;
+	struct rec_member *m;
+	uint64_t off;
+	int64_t packed;
+	int err;
+
+	if (!(m = scratch_at(r, pm->i, sizeof(*m))) || intern_name(r, pm->name, &m->name))
+		return -ENOMEM;
+	m->type = REF_VOID;
+	if (dm->has_type && (err = die_ref_offset(r, &child, dm->type, &m->type)))
+		return err;
+	off = dm->has_data_bit_offset ? dm->data_bit_offset : dm->has_location ? dm->location * 8 : 0;
+	if ((packed = member_packed(r, &child, (uint32_t)off, dm->has_bit_size ? (uint32_t)dm->bit_size : 0,
+				    kflag)) < 0)
+		return (int)packed;
+	m->offset = (uint32_t)packed;
+	return 0;
+}
+
 /* Member i (a DW_TAG_member) into the scratch array. Returns 0, 1 if it is
  * not a data member (a C++ static member), or -errno. */
 static int read_member(struct dwarf_reader *r, Dwarf_Die *child, uint32_t i, bool *kflag)
@@ -126,6 +158,7 @@ static int read_member(struct dwarf_reader *r, Dwarf_Die *child, uint32_t i, boo
 	struct member_attrs a = { .have = 0 };
 	struct rec_member *m;
 	uint32_t off = 0, bsize = 0;
+	int64_t packed;
 	int nat, err;
 
 	if ((nat = die_attrs__collect(&r->attrs, child, at)) >= 0) {
@@ -143,11 +176,9 @@ static int read_member(struct dwarf_reader *r, Dwarf_Die *child, uint32_t i, boo
 	if (((a.have & (1u << MA_TYPE)) && (err = die_ref_at(r, child, &a.type, &m->type))) ||
 	    (err = member_offset(r, child, &a, &off, &bsize)))
 		return err;
-	if (bsize > 255 || (bsize && off >= (1u << 24)))
-		return reader_fail(r, child, -E2BIG, "bitfield too large for BTF");
-	if (bsize || off % 8)
-		*kflag = true;
-	m->offset = bsize << 24 | off;
+	if ((packed = member_packed(r, child, off, bsize, kflag)) < 0)
+		return (int)packed;
+	m->offset = (uint32_t)packed;
 	/* a member's annotations are its children: read after the walk */
 	if (r->opts->decl_tag && die_attrs__haschildren(&r->attrs, child) &&
 	    (push_u32(&r->tagged, &r->ntagged, &r->tagged_cap, i) ||
@@ -156,10 +187,14 @@ static int read_member(struct dwarf_reader *r, Dwarf_Die *child, uint32_t i, boo
 	return 0;
 }
 
+/* One walk over a struct's children: data members into the scratch array (static
+ * members skipped), the kflag and vlen of record idx, and the offsets of
+ * nested type definitions (C++) into r->nested for the caller to visit. */
 static int read_members(struct dwarf_reader *r, Dwarf_Die *die, long idx, uint32_t *nmem)
 {
 	Dwarf_Die child;
 	uint32_t i = 0;
+	size_t npending = 0;
 	bool kflag = false;
 	int err, res;
 
@@ -172,6 +207,13 @@ static int read_members(struct dwarf_reader *r, Dwarf_Die *die, long idx, uint32
 		int tag = die_tag(r, &child);
 
 		if (tag == DW_TAG_member) {
+			if ((err = take_plain(r, &child, DW_TAG_member, i, npending)) < 0)
+				return err;
+			if (err) {
+				npending++;
+				i++;
+				continue;
+			}
 			if ((err = read_member(r, &child, i, &kflag)) < 0)
 				return err;
 			i += err == 0;
@@ -184,6 +226,9 @@ static int read_members(struct dwarf_reader *r, Dwarf_Die *die, long idx, uint32
 	} while ((res = next_sibling(r, &child)) == 0);
 	if ((err = walk_done(r, die, res, i, "members")))
 		return err;
+	for (size_t k = 0; k < npending; k++)
+		if ((err = finish_plain_member(r, pending_at(r, k), &kflag)))
+			return err;
 	r->recs[idx].kflag = kflag;
 	r->recs[idx].vlen = (uint16_t)i;
 	*nmem = i;

@@ -195,6 +195,7 @@ static int read_enum(struct dwarf_reader *r, Dwarf_Die *die)
 	Dwarf_Die child;
 	bool is_signed = false;
 	uint32_t name, n = 0;
+	size_t npending = 0;
 	long idx;
 	int res, err;
 
@@ -208,11 +209,22 @@ static int read_enum(struct dwarf_reader *r, Dwarf_Die *die)
 
 			if (die_tag(r, &child) != DW_TAG_enumerator)
 				continue;
-			if (!(v = scratch_at(r, n, sizeof(*v))) || die_name(r, &child, &v->name))
+			if ((err = take_plain(r, &child, DW_TAG_enumerator, n, npending)) < 0)
+				return err;
+			if (err) {	/* named after the walk */
+				struct die_plain *dp = &pending_at(r, npending++)->dp;
+
+				sform = dp->has_const_value && dp->const_signed;
+				val = dp->has_const_value ? (int64_t)dp->const_value : 0;
+			} else if (!(v = scratch_at(r, n, sizeof(*v))) || die_name(r, &child, &v->name)) {
 				return -ENOMEM;
-			die_sdata(r, &child, DW_AT_const_value, &val, &sform);
+			} else {
+				die_sdata(r, &child, DW_AT_const_value, &val, &sform);
+			}
 			if (sform && val < 0)
 				is_signed = true;
+			if (!(v = scratch_at(r, n, sizeof(*v))))
+				return -ENOMEM;
 			v->val_lo = (uint32_t)val;
 			v->val_hi = (uint32_t)((uint64_t)val >> 32);
 			n++;
@@ -220,6 +232,12 @@ static int read_enum(struct dwarf_reader *r, Dwarf_Die *die)
 	}
 	if ((err = walk_done(r, die, res, n, "enumerators")))
 		return err;
+	for (size_t k = 0; k < npending; k++) {
+		const struct pending_plain *pp = pending_at(r, k);
+
+		if (!(v = scratch_at(r, pp->i, sizeof(*v))) || intern_name(r, pp->name, &v->name))
+			return -ENOMEM;
+	}
 	if (n && !(vals = scratch_to_arena(r, n, sizeof(*vals))))
 		return -ENOMEM;
 	if ((idx = add_rec(r, size > 4 && r->opts->enum64 ? BTF_KIND_ENUM64 : BTF_KIND_ENUM)) < 0)
@@ -237,6 +255,7 @@ static int read_subroutine(struct dwarf_reader *r, Dwarf_Die *die)
 {
 	struct rec_param *params = NULL, *p;
 	uint32_t ret, n = 0;
+	size_t npending = 0;
 	bool variadic = false;
 	Dwarf_Die child;
 	long idx;
@@ -251,6 +270,13 @@ static int read_subroutine(struct dwarf_reader *r, Dwarf_Die *die)
 			variadic |= tag == DW_TAG_unspecified_parameters;
 			if (tag != DW_TAG_formal_parameter)
 				continue;
+			if ((err = take_plain(r, &child, DW_TAG_formal_parameter, n, npending)) < 0)
+				return err;
+			if (err) {	/* named and typed after the walk */
+				npending++;
+				n++;
+				continue;
+			}
 			if (!(p = scratch_at(r, n, sizeof(*p))) || die_name(r, &child, &p->name))
 				return -ENOMEM;
 			if ((err = die_ref(r, &child, DW_AT_type, &p->type)))
@@ -260,6 +286,16 @@ static int read_subroutine(struct dwarf_reader *r, Dwarf_Die *die)
 	}
 	if ((err = walk_done(r, die, res, 0, NULL)))
 		return err;
+	for (size_t k = 0; k < npending; k++) {
+		const struct pending_plain *pp = pending_at(r, k);
+		Dwarf_Die param = { .addr = (void *)pp->addr, .cu = r->cu };
+
+		if (!(p = scratch_at(r, pp->i, sizeof(*p))) || intern_name(r, pp->name, &p->name))
+			return -ENOMEM;
+		p->type = REF_VOID;
+		if (pp->dp.has_type && (err = die_ref_offset(r, &param, pp->dp.type, &p->type)))
+			return err;
+	}
 	if (variadic) {	/* a variadic tail: {0, void} */
 		if (!(p = scratch_at(r, n, sizeof(*p))))
 			return -ENOMEM;

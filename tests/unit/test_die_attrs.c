@@ -1,5 +1,5 @@
 /* tests/unit/test_die_attrs.c: die_attrs__collect (and the tag, child and
- * sibling steps built on it) against libdw.
+ * sibling steps built on it, and die_plain__read) against libdw.
  *
  * The input is this test's own executable, built with -g like every object
  * of the project (DWARF 5 from GCC 12 here: DW_FORM_implicit_const,
@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "stages/read/die_attrs.h"
+#include "stages/read/die_plain.h"
 #include "tests/unit/dwarf_file.h"
 #include "tests/tap.h"
 
@@ -50,6 +51,7 @@ struct tally {
 	unsigned long cache_checked, cache_wrong, csib_checked, csib_wrong;
 	unsigned long tag_checked, tag_wrong, child_checked, child_wrong;
 	unsigned long steps, steps_wrong, ended;
+	unsigned long members, plain, plain_members, all_members, plain_wrong;
 	bool own;				/* the pass reads .debug_abbrev itself */
 	unsigned long own_dies, own_planned;	/* DIEs of such passes; tagged without libdw */
 };
@@ -158,12 +160,81 @@ static void compare(struct die_attrs *d, Dwarf_Die *die, struct tally *t)
 		     (unsigned long long)dwarf_dieoffset(die), a.n, b.n);
 }
 
+/* An attribute's value as dwarf_formudata reads it; false if absent. */
+static bool udata_of(Dwarf_Die *die, unsigned int name, uint64_t *v)
+{
+	Dwarf_Attribute at;
+	Dwarf_Word w;
+
+	if (!dwarf_attr(die, name, &at) || dwarf_formudata(&at, &w))
+		return false;
+	*v = w;
+	return true;
+}
+
+/* die_plain__read on a member, an enumerator or a parameter against
+ * libdw: the name's form and bytes, the reference's CU-relative offset, the
+ * constants (const_value signed for sdata and implicit_const, as the
+ * reader's die_sdata reads it), and the next sibling step after it. */
+static void check_plain(struct die_attrs *d, Dwarf_Die *die, struct tally *t)
+{
+	Dwarf_Die fresh = { .addr = die->addr, .cu = die->cu }, x = *die, y, target;
+	int tag = dwarf_tag(die);
+	struct die_plain m;
+	Dwarf_Attribute at;
+	Dwarf_Off ref;
+	uint64_t v;
+	bool same = true;
+
+	if (tag != DW_TAG_member && tag != DW_TAG_enumerator && tag != DW_TAG_formal_parameter)
+		return;
+	t->members++;
+	t->all_members += tag == DW_TAG_member;
+	if (die_plain__read(d, &fresh, (unsigned int)tag, &m) != 1)
+		return;
+	t->plain++;
+	t->plain_members += tag == DW_TAG_member;
+	if (dwarf_attr(die, DW_AT_name, &at))
+		same &= m.name == at.valp && m.name_form == at.form;
+	else
+		same &= m.name == NULL;
+	if (tag != DW_TAG_enumerator && dwarf_attr(die, DW_AT_type, &at) && dwarf_formref_die(&at, &target)) {
+		/* CU-relative: the target's offset less the unit's start */
+		ref = dwarf_dieoffset(&target) - (dwarf_dieoffset(die) - dwarf_cuoffset(die));
+		same &= m.has_type && m.type == ref;
+	} else {
+		same &= !m.has_type;
+	}
+	same &= udata_of(die, DW_AT_data_member_location, &v) ? m.has_location && m.location == v : !m.has_location;
+	same &= udata_of(die, DW_AT_bit_size, &v) ? m.has_bit_size && m.bit_size == v : !m.has_bit_size;
+	same &= udata_of(die, DW_AT_data_bit_offset, &v) ? m.has_data_bit_offset && m.data_bit_offset == v :
+							     !m.has_data_bit_offset;
+	if (dwarf_attr(die, DW_AT_const_value, &at)) {
+		bool sform = at.form == DW_FORM_sdata || at.form == DW_FORM_implicit_const;
+		Dwarf_Sword sv;
+		Dwarf_Word uv;
+
+		same &= m.has_const_value && m.const_signed == sform;
+		if (sform)
+			same &= dwarf_formsdata(&at, &sv) == 0 && m.const_value == (uint64_t)sv;
+		else
+			same &= dwarf_formudata(&at, &uv) == 0 && m.const_value == uv;
+	} else {
+		same &= !m.has_const_value;
+	}
+	y = fresh;
+	same &= dwarf_siblingof(&x, &x) == die_attrs__siblingof(d, &y) && x.addr == y.addr;
+	if (!same && t->plain_wrong++ < 5)
+		diag("DIE 0x%llx: the plain DIE differs from libdw's", (unsigned long long)dwarf_dieoffset(die));
+}
+
 static void walk_tree(struct die_attrs *d, Dwarf_Die *die, struct tally *t, int depth)
 {
 	Dwarf_Die child;
 
 	check_fresh(d, die, t);
 	dwarf_tag(die);
+	check_plain(d, die, t);
 	compare(d, die, t);
 	if (depth < 64 && dwarf_child(die, &child) == 0)
 		do
@@ -300,6 +371,10 @@ int main(void)
 	ok(t.steps > t.dies && t.steps_wrong == 0, "child and sibling steps as the reader takes them are libdw's (%lu wrong)",
 	   t.steps_wrong);
 	ok(t.ended > 0, "some siblings are found where a subtree ended (%lu)", t.ended);
+	diag("%lu of %lu members, enumerators and parameters are plain", t.plain, t.members);
+	ok(t.plain_members * 10 > t.all_members * 9, "%lu of %lu struct members are decoded as plain ones",
+	   t.plain_members, t.all_members);
+	is_int((int)t.plain_wrong, 0, "each plain DIE has libdw's name, type, constants and sibling");
 	is_int((int)t.refused_ok, 2 * nfiles, "with no CU begun, or a truncated one, it declines and calls nothing");
 	done_testing();
 	return exit_status();

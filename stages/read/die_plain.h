@@ -1,0 +1,53 @@
+/* stages/read/die_plain.h: plain DIEs, decoded straight from their bytes.
+ *
+ * Struct members (5.7 M of them in a Debian vmlinux), enumerators and the
+ * parameters of function types are the most numerous DIEs, and nearly all
+ * of them are plain: a name, a type or a constant, no children. For those,
+ * die_plain__read reads the values from the DIE's bytes under its
+ * abbreviation's plan (stages/read/die_attrs.h), with no Dwarf_Attribute
+ * array and none of libdw's form readers, and gives each value as libdw's
+ * dwarf_attr + dwarf_formudata / dwarf_formsdata / dwarf_formref would.
+ *
+ * Plain means, by tag (the plan is classified once per abbreviation):
+ * - DW_TAG_member: no DW_AT_external, DW_AT_declaration (C++ static members),
+ *   DW_AT_bit_offset or DW_AT_byte_size (DWARF 2/3 bitfields);
+ *   data_member_location, bit_size and data_bit_offset constants.
+ * - DW_TAG_enumerator: DW_AT_const_value a constant (no block).
+ * - DW_TAG_formal_parameter: a name and a type only matter.
+ * For all three: no children, no DW_AT_abstract_origin or
+ * DW_AT_specification (the name would be the origin's), a name of form
+ * string or strp, references of form ref1/2/4/8/ref_udata, constants of
+ * form data1/2, udata, sdata (const_value), implicit_const, and data4/8 from
+ * DWARF 4 on (before, they could be section offsets). Other attributes are
+ * stepped over.
+ *
+ * One reader thread, through its die_attrs; see die_attrs.h.
+ */
+#ifndef BTFSTREAM_DIE_PLAIN_H
+#define BTFSTREAM_DIE_PLAIN_H
+
+#include <elfutils/libdw.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "stages/read/die_attrs.h"
+
+struct die_plain {
+	const unsigned char *name;	/* DW_AT_name's value; NULL: none */
+	unsigned int name_form;		/* DW_FORM_string (the bytes) or DW_FORM_strp (an offset) */
+	bool has_type, has_location, has_bit_size, has_data_bit_offset, has_const_value;
+	bool const_signed;		/* const_value's form is sdata or implicit_const */
+	uint64_t type;			/* DW_AT_type: a CU-relative offset */
+	uint64_t location;		/* DW_AT_data_member_location, in bytes */
+	uint64_t bit_size;		/* DW_AT_bit_size */
+	uint64_t data_bit_offset;	/* DW_AT_data_bit_offset */
+	uint64_t const_value;		/* DW_AT_const_value (as int64_t when const_signed) */
+};
+
+/* Decodes die, a DIE of the CU being read whose tag is tag (DW_TAG_member,
+ * DW_TAG_enumerator or DW_TAG_formal_parameter), if it is plain for that tag.
+ * 1: *out filled, and the sibling step after it needs no walk; 0: not plain,
+ * or a value runs past the CU (*out is not usable: read the DIE as any other). */
+int die_plain__read(struct die_attrs *d, Dwarf_Die *die, unsigned int tag, struct die_plain *out);
+
+#endif

@@ -10,56 +10,11 @@
 #include <stdint.h>
 
 #include "stages/read/die_attrs.h"
+#include "stages/read/dwarf_bytes.h"
 
 #ifndef DW_FORM_implicit_const
 #define DW_FORM_implicit_const 0x21
 #endif
-
-/* The n-byte unsigned number at p, in the unit's byte order. */
-static inline uint64_t read_n(const unsigned char *p, unsigned int n, bool big_endian)
-{
-	uint64_t v = 0;
-
-	for (unsigned int i = 0; i < n; i++)
-		v = v << 8 | p[big_endian ? i : n - 1 - i];
-	return v;
-}
-
-/* ULEB128 / SLEB128 at *pp, before end: true and *pp past it; false when it
- * runs past end or beyond 64 bits. */
-static inline bool read_uleb(const unsigned char **pp, const unsigned char *end, uint64_t *v)
-{
-	unsigned int shift = 0;
-
-	*v = 0;
-	for (const unsigned char *p = *pp; p < end && shift < 64; p++, shift += 7) {
-		*v |= (uint64_t)(*p & 0x7f) << shift;
-		if (!(*p & 0x80)) {
-			*pp = p + 1;
-			return true;
-		}
-	}
-	return false;
-}
-
-static inline bool read_sleb(const unsigned char **pp, const unsigned char *end, int64_t *v)
-{
-	uint64_t u = 0;
-	unsigned int shift = 0;
-
-	for (const unsigned char *p = *pp; p < end && shift < 64; p++) {
-		u |= (uint64_t)(*p & 0x7f) << shift;
-		shift += 7;
-		if (!(*p & 0x80)) {
-			if (shift < 64 && (*p & 0x40))
-				u |= ~(uint64_t)0 << shift;
-			*v = (int64_t)u;
-			*pp = p + 1;
-			return true;
-		}
-	}
-	return false;
-}
 
 /* The byte after the value of form at p (p <= d->end), or NULL when unknown
  * or past the unit's end. */

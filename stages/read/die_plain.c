@@ -72,13 +72,24 @@ static bool role_of(const struct die_attrs *d, unsigned int tag, unsigned int na
 	}
 }
 
+static bool plain_tag(unsigned int tag)
+{
+	switch (tag) {
+	case DW_TAG_member: case DW_TAG_enumerator: case DW_TAG_formal_parameter:
+	case DW_TAG_pointer_type: case DW_TAG_reference_type: case DW_TAG_rvalue_reference_type:
+	case DW_TAG_const_type: case DW_TAG_volatile_type: case DW_TAG_restrict_type: case DW_TAG_typedef:
+		return true;
+	default:
+		return false;
+	}
+}
+
 void die_plain__plan(struct die_attrs *d, struct die_attrs_plan *pl)
 {
 	uint8_t *role = d->plain_role[pl - d->plans];
 
 	pl->plain = false;
-	if ((pl->tag != DW_TAG_member && pl->tag != DW_TAG_enumerator && pl->tag != DW_TAG_formal_parameter) ||
-	    pl->children || !pl->usable)
+	if (!plain_tag(pl->tag) || pl->children || !pl->usable)
 		return;
 	for (unsigned int i = 0; i < pl->n; i++)
 		if (!role_of(d, pl->tag, pl->attrs[i].name, pl->attrs[i].form, &role[i]))

@@ -1,8 +1,9 @@
 /* stages/read/die_plain.h: plain DIEs, decoded straight from their bytes.
  *
- * Struct members (5.7 M of them in a Debian vmlinux), enumerators and the
- * parameters of function types are the most numerous DIEs, and nearly all
- * of them are plain: a name, a type or a constant, no children. For those,
+ * Struct members (5.7 M of them in a Debian vmlinux), enumerators, the
+ * parameters of function types, pointers (1.1 M), qualifiers and typedefs
+ * are the most numerous DIEs, and nearly all of them are plain: a name, a
+ * type or a constant, no children. For those,
  * die_plain__read reads the values from the DIE's bytes under its
  * abbreviation's plan (stages/read/die_attrs.h), with no Dwarf_Attribute
  * array and none of libdw's form readers, and gives each value as libdw's
@@ -13,8 +14,10 @@
  *   DW_AT_bit_offset or DW_AT_byte_size (DWARF 2/3 bitfields);
  *   data_member_location, bit_size and data_bit_offset constants.
  * - DW_TAG_enumerator: DW_AT_const_value a constant (no block).
- * - DW_TAG_formal_parameter: a name and a type only matter.
- * For all three: no children, no DW_AT_abstract_origin or
+ * - DW_TAG_formal_parameter, DW_TAG_pointer_type, DW_TAG_reference_type,
+ *   DW_TAG_rvalue_reference_type, DW_TAG_const_type, DW_TAG_volatile_type,
+ *   DW_TAG_restrict_type, DW_TAG_typedef: a name and a type only matter.
+ * For all of them: no children (annotations), no DW_AT_abstract_origin or
  * DW_AT_specification (the name would be the origin's), a name of form
  * string or strp, references of form ref1/2/4/8/ref_udata, constants of
  * form data1/2, udata, sdata (const_value), implicit_const, and data4/8 from
@@ -44,8 +47,8 @@ struct die_plain {
 	uint64_t const_value;		/* DW_AT_const_value (as int64_t when const_signed) */
 };
 
-/* Decodes die, a DIE of the CU being read whose tag is tag (DW_TAG_member,
- * DW_TAG_enumerator or DW_TAG_formal_parameter), if it is plain for that tag.
+/* Decodes die, a DIE of the CU being read whose tag is tag (one of those
+ * above), if it is plain for that tag.
  * 1: *out filled, and the sibling step after it needs no walk; 0: not plain,
  * or a value runs past the CU (*out is not usable: read the DIE as any other). */
 int die_plain__read(struct die_attrs *d, Dwarf_Die *die, unsigned int tag, struct die_plain *out);

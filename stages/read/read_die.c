@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stages/read/dwarf_bytes.h"
 #include "stages/read/name_cache.h"
 #include "stages/common/grow.h"
 #include "stages/read/read_internal.h"
@@ -148,7 +149,6 @@ int intern_name(struct dwarf_reader *r, const char *s, uint32_t *id)
 	return 0;
 }
 
-static uint64_t read_uint(const unsigned char *p, unsigned int n, bool big_endian);
 
 /* dwarf_formstring, read here for the two forms GCC gives names: the bytes
  * themselves (DW_FORM_string) and an offset into .debug_str (DW_FORM_strp,
@@ -161,7 +161,7 @@ const char *attr_string(struct dwarf_reader *r, Dwarf_Attribute *at)
 		if (at->form == DW_FORM_string)
 			return (const char *)at->valp;
 		if (at->form == DW_FORM_strp && r->opts->debug_str) {
-			uint64_t off = read_uint(at->valp, r->attrs.offset_size, r->opts->big_endian);
+			uint64_t off = read_n(at->valp, r->attrs.offset_size, r->opts->big_endian);
 
 			if (off < r->opts->debug_str_size)
 				return r->opts->debug_str + off;
@@ -183,15 +183,6 @@ int die_name(struct dwarf_reader *r, Dwarf_Die *die, uint32_t *id)
 	return intern_name(r, die_name_str(r, die), id);
 }
 
-static uint64_t read_uint(const unsigned char *p, unsigned int n, bool big_endian)
-{
-	uint64_t v = 0;
-
-	for (unsigned int i = 0; i < n; i++)
-		v = v << 8 | p[big_endian ? i : n - 1 - i];
-	return v;
-}
-
 /* The CU-relative offset a DW_FORM_ref1/2/4/8/udata holds, decoded from the
  * attribute's bytes: the hot path of every type reference, without the
  * lookups dwarf_formref_die does. false for any other form. */
@@ -205,13 +196,13 @@ static bool local_ref_offset(const struct dwarf_reader *r, const Dwarf_Attribute
 		*off = p[0];
 		return true;
 	case DW_FORM_ref2:
-		*off = read_uint(p, 2, r->opts->big_endian);
+		*off = read_n(p, 2, r->opts->big_endian);
 		return true;
 	case DW_FORM_ref4:
-		*off = read_uint(p, 4, r->opts->big_endian);
+		*off = read_n(p, 4, r->opts->big_endian);
 		return true;
 	case DW_FORM_ref8:
-		*off = read_uint(p, 8, r->opts->big_endian);
+		*off = read_n(p, 8, r->opts->big_endian);
 		return true;
 	case DW_FORM_ref_udata:
 		*off = 0;
@@ -406,9 +397,7 @@ int add_decl_tags(struct dwarf_reader *r, Dwarf_Die *die, long target, int compo
  * ARRAY[2] of FLOAT "double" (re, im), so sizes, offsets and meaning stay
  * right; pahole 1.24 refuses the whole file instead. */
 
-/* dp's name as attr_string would give it; false when this path cannot say
- * (a .debug_str offset past the section, or no .debug_str in the mapping). */
-static bool plain_name(struct dwarf_reader *r, const struct die_plain *dp, const char **name)
+bool plain_name(struct dwarf_reader *r, const struct die_plain *dp, const char **name)
 {
 	unsigned int n = r->attrs.offset_size;
 	uint64_t off;
@@ -420,7 +409,7 @@ static bool plain_name(struct dwarf_reader *r, const struct die_plain *dp, const
 		*name = (const char *)dp->name;
 		return true;
 	}
-	off = read_uint(dp->name, n, r->opts->big_endian);
+	off = read_n(dp->name, n, r->opts->big_endian);
 	if (!r->opts->debug_str || off >= r->opts->debug_str_size)
 		return false;
 	*name = r->opts->debug_str + off;

@@ -78,6 +78,10 @@ struct pending_plain {
 	uint32_t i;		/* its index in the list being read */
 };
 
+/* dp's name as attr_string would give it; false when this path cannot say
+ * (a .debug_str offset past the section, or no .debug_str in the mapping). */
+bool plain_name(struct dwarf_reader *r, const struct die_plain *dp, const char **name);
+
 /* child, of tag, into r->pending as entry npending if it is plain, its
  * name's cache slot fetched: 1 taken, 0 not plain (read it as any DIE),
  * -ENOMEM. */

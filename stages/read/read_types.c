@@ -86,17 +86,35 @@ static int read_base_type(struct dwarf_reader *r, Dwarf_Die *die)
 	return map_die(r, die, idx + 1);
 }
 
+/* DW_AT_type of die (of tag), and with name set its name, interned: from
+ * the bytes when die is plain (stages/read/die_plain.h), else through the
+ * attribute cache. */
+static int type_and_name(struct dwarf_reader *r, Dwarf_Die *die, unsigned int tag, uint32_t *ref, uint32_t *name)
+{
+	struct die_plain dp;
+	const char *s;
+	int err;
+
+	if (die_plain__read(&r->attrs, die, tag, &dp) == 1 && (!name || plain_name(r, &dp, &s))) {
+		*ref = REF_VOID;
+		if (dp.has_type && (err = die_ref_offset(r, die, dp.type, ref)))
+			return err;
+		return name ? intern_name(r, s, name) : 0;
+	}
+	if ((err = die_ref(r, die, DW_AT_type, ref)))
+		return err;
+	return name ? die_name(r, die, name) : 0;
+}
+
 /* PTR, CONST, VOLATILE, RESTRICT, TYPEDEF: one record pointing at DW_AT_type. */
-static int read_simple_ref(struct dwarf_reader *r, Dwarf_Die *die, uint8_t kind)
+static int read_simple_ref(struct dwarf_reader *r, Dwarf_Die *die, unsigned int tag, uint8_t kind)
 {
 	uint32_t name = 0, ref;
 	long idx;
 	int err;
 
-	if ((err = die_ref(r, die, DW_AT_type, &ref)))
+	if ((err = type_and_name(r, die, tag, &ref, kind == BTF_KIND_TYPEDEF ? &name : NULL)))
 		return err;
-	if (kind == BTF_KIND_TYPEDEF && die_name(r, die, &name))
-		return -ENOMEM;
 	if ((idx = add_rec(r, kind)) < 0)
 		return -ENOMEM;
 	r->recs[idx].name = name;
@@ -109,14 +127,14 @@ static int read_simple_ref(struct dwarf_reader *r, Dwarf_Die *die, uint8_t kind)
 /* PTR, followed by one TYPE_TAG per btf_type_tag annotation. As pahole does,
  * the chain runs in reverse DWARF order: for annotations t1, t2 (DWARF order)
  * it is PTR -> t2 -> t1 -> pointee. */
-static int read_pointer(struct dwarf_reader *r, Dwarf_Die *die)
+static int read_pointer(struct dwarf_reader *r, Dwarf_Die *die, unsigned int tag)
 {
 	uint32_t pointee, name;
 	Dwarf_Die child;
 	long ptr;
 	int err;
 
-	if ((err = die_ref(r, die, DW_AT_type, &pointee)))
+	if ((err = type_and_name(r, die, tag, &pointee, NULL)))
 		return err;
 	if ((ptr = add_rec(r, BTF_KIND_PTR)) < 0)
 		return -ENOMEM;
@@ -326,15 +344,15 @@ int read_type(struct dwarf_reader *r, Dwarf_Die *die, int tag)
 	case DW_TAG_pointer_type:
 	case DW_TAG_reference_type:
 	case DW_TAG_rvalue_reference_type:
-		return read_pointer(r, die);
+		return read_pointer(r, die, (unsigned int)tag);
 	case DW_TAG_const_type:
-		return read_simple_ref(r, die, BTF_KIND_CONST);
+		return read_simple_ref(r, die, DW_TAG_const_type, BTF_KIND_CONST);
 	case DW_TAG_volatile_type:
-		return read_simple_ref(r, die, BTF_KIND_VOLATILE);
+		return read_simple_ref(r, die, DW_TAG_volatile_type, BTF_KIND_VOLATILE);
 	case DW_TAG_restrict_type:
-		return read_simple_ref(r, die, BTF_KIND_RESTRICT);
+		return read_simple_ref(r, die, DW_TAG_restrict_type, BTF_KIND_RESTRICT);
 	case DW_TAG_typedef:
-		return read_simple_ref(r, die, BTF_KIND_TYPEDEF);
+		return read_simple_ref(r, die, DW_TAG_typedef, BTF_KIND_TYPEDEF);
 	case DW_TAG_array_type:
 		return read_array(r, die);
 	case DW_TAG_structure_type:

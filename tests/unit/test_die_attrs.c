@@ -172,8 +172,8 @@ static bool udata_of(Dwarf_Die *die, unsigned int name, uint64_t *v)
 	return true;
 }
 
-/* die_plain__read on a member, an enumerator or a parameter against
- * libdw: the name's form and bytes, the reference's CU-relative offset, the
+/* die_plain__read on a member, an enumerator, a parameter, a pointer, a
+ * qualifier or a typedef against libdw: the name's form and bytes, the reference's CU-relative offset, the
  * constants (const_value signed for sdata and implicit_const, as the
  * reader's die_sdata reads it), and the next sibling step after it. */
 static void check_plain(struct die_attrs *d, Dwarf_Die *die, struct tally *t)
@@ -186,8 +186,14 @@ static void check_plain(struct die_attrs *d, Dwarf_Die *die, struct tally *t)
 	uint64_t v;
 	bool same = true;
 
-	if (tag != DW_TAG_member && tag != DW_TAG_enumerator && tag != DW_TAG_formal_parameter)
+	switch (tag) {
+	case DW_TAG_member: case DW_TAG_enumerator: case DW_TAG_formal_parameter:
+	case DW_TAG_pointer_type: case DW_TAG_reference_type: case DW_TAG_rvalue_reference_type:
+	case DW_TAG_const_type: case DW_TAG_volatile_type: case DW_TAG_restrict_type: case DW_TAG_typedef:
+		break;
+	default:
 		return;
+	}
 	t->members++;
 	t->all_members += tag == DW_TAG_member;
 	if (die_plain__read(d, &fresh, (unsigned int)tag, &m) != 1)
@@ -371,7 +377,8 @@ int main(void)
 	ok(t.steps > t.dies && t.steps_wrong == 0, "child and sibling steps as the reader takes them are libdw's (%lu wrong)",
 	   t.steps_wrong);
 	ok(t.ended > 0, "some siblings are found where a subtree ended (%lu)", t.ended);
-	diag("%lu of %lu members, enumerators and parameters are plain", t.plain, t.members);
+	diag("%lu of %lu members, enumerators, parameters, pointers, qualifiers, typedefs are plain", t.plain,
+	     t.members);
 	ok(t.plain_members * 10 > t.all_members * 9, "%lu of %lu struct members are decoded as plain ones",
 	   t.plain_members, t.all_members);
 	is_int((int)t.plain_wrong, 0, "each plain DIE has libdw's name, type, constants and sibling");

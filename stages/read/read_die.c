@@ -376,7 +376,7 @@ int add_decl_tags(struct dwarf_reader *r, Dwarf_Die *die, long target, int compo
 	if (!r->opts->decl_tag || first_child(r, die, &child) != 0)
 		return 0;
 	do {
-		const char *v = annotation_value(&child, "btf_decl_tag");
+		const char *v = is_annotation(die_tag(r, &child)) ? annotation_value(&child, "btf_decl_tag") : NULL;
 		long idx;
 		uint32_t name;
 

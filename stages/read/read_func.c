@@ -121,7 +121,7 @@ static int param_reg(struct dwarf_reader *r, Dwarf_Attribute *at, int want)
 /* Is p's type a struct passed by value (typedefs and const looked through,
  * as pahole's param__is_struct: unions and volatile do not count)? It may
  * take several registers, so a function with one is not checked. */
-static bool param_is_struct(Dwarf_Die *p)
+static bool param_is_struct(struct dwarf_reader *r, Dwarf_Die *p)
 {
 	Dwarf_Attribute at;
 	Dwarf_Die t = *p;
@@ -129,22 +129,15 @@ static bool param_is_struct(Dwarf_Die *p)
 	for (int depth = 0; depth < 16; depth++) {
 		int tag;
 
-		if (!dwarf_attr_integrate(&t, DW_AT_type, &at) || !dwarf_formref_die(&at, &t))
+		if (!die_attr_integrate(r, &t, DW_AT_type, &at) || !dwarf_formref_die(&at, &t))
 			return false;
-		tag = dwarf_tag(&t);
+		tag = die_tag(r, &t);
 		if (tag == DW_TAG_structure_type || tag == DW_TAG_class_type || tag == DW_TAG_interface_type)
 			return true;
 		if (tag != DW_TAG_typedef && tag != DW_TAG_const_type)
 			return false;
 	}
 	return false;
-}
-
-static const char *name_integrate(Dwarf_Die *die)
-{
-	Dwarf_Attribute at;
-
-	return dwarf_attr_integrate(die, DW_AT_name, &at) ? dwarf_formstring(&at) : NULL;
 }
 
 /* Parameter i's calling convention: FUNC_OPTIMIZED_PARAM (no register),
@@ -179,16 +172,16 @@ static uint32_t count_params(struct dwarf_reader *r, Dwarf_Die *die)
 }
 
 /* The DIE offsets of proto's formal parameters, in order (at most max). */
-static uint32_t param_offsets(Dwarf_Die *proto, Dwarf_Off *offs, uint32_t max)
+static uint32_t param_offsets(struct dwarf_reader *r, Dwarf_Die *proto, Dwarf_Off *offs, uint32_t max)
 {
 	Dwarf_Die child;
 	uint32_t n = 0;
 
-	if (dwarf_child(proto, &child) == 0)
+	if (first_child(r, proto, &child) == 0)
 		do
-			if (dwarf_tag(&child) == DW_TAG_formal_parameter && n < max)
+			if (die_tag(r, &child) == DW_TAG_formal_parameter && n < max)
 				offs[n++] = dwarf_dieoffset(&child);
-		while (dwarf_siblingof(&child, &child) == 0);
+		while (next_sibling(r, &child) == 0);
 	return n;
 }
 
@@ -222,7 +215,7 @@ static int read_params(struct dwarf_reader *r, Dwarf_Die *die, Dwarf_Die *proto,
 	if (proto != die) {
 		if (!(aoffs = arena__alloc(r->arena, (*n + 1) * sizeof(*aoffs))))
 			return -ENOMEM;
-		na = param_offsets(proto, aoffs, *n);
+		na = param_offsets(r, proto, aoffs, *n);
 	}
 
 	if (first_child(r, die, &child) == 0) {
@@ -233,13 +226,13 @@ static int read_params(struct dwarf_reader *r, Dwarf_Die *die, Dwarf_Die *proto,
 				*flags |= FUNC_VARIADIC;
 			if (tag != DW_TAG_formal_parameter || i == *n)
 				continue;
-			if (intern_name(r, name_integrate(&child), &params[i].name))
+			if (intern_name(r, die_name_str(r, &child), &params[i].name))
 				return -ENOMEM;
 			if (!params[i].name)
 				*flags |= FUNC_UNNAMED_PARAM;
 			if ((err = die_ref_integrate(r, &child, DW_AT_type, &params[i].type)))
 				return err;
-			has_struct |= param_is_struct(&child);
+			has_struct |= param_is_struct(r, &child);
 			/* a parameter the code receives (it has a location), at
 			 * another place than in the source prototype: reordered
 			 * (one it does not receive lies about nothing it reads) */
@@ -268,7 +261,7 @@ static uint32_t func_decl_tags(struct dwarf_reader *r, Dwarf_Die *proto, struct 
 	do {
 		int tag = die_tag(r, &child);
 
-		if ((v = annotation_value(&child, "btf_decl_tag"))) {
+		if (is_annotation(tag) && (v = annotation_value(&child, "btf_decl_tag"))) {
 			if (out && intern_name(r, v, &out[n].name))
 				return n;
 			if (out)
@@ -279,7 +272,7 @@ static uint32_t func_decl_tags(struct dwarf_reader *r, Dwarf_Die *proto, struct 
 			continue;
 		if (first_child(r, &child, &ann) == 0) {
 			do {
-				if (!(v = annotation_value(&ann, "btf_decl_tag")))
+				if (!is_annotation(die_tag(r, &ann)) || !(v = annotation_value(&ann, "btf_decl_tag")))
 					continue;
 				if (out && intern_name(r, v, &out[n].name))
 					return n;

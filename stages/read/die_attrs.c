@@ -509,7 +509,8 @@ int die_attrs__child(struct die_attrs *d, Dwarf_Die *die, Dwarf_Die *child)
 int die_attrs__siblingof(struct die_attrs *d, Dwarf_Die *die)
 {
 	const struct die_attrs_cache *c = &d->cache;
-	const unsigned char *p;
+	const struct die_attrs_plan *pl;
+	const unsigned char *p, *q;
 
 	d->list_end = NULL;
 	if (!d->cu || die->cu != d->cu)
@@ -518,6 +519,9 @@ int die_attrs__siblingof(struct die_attrs *d, Dwarf_Die *die)
 		p = d->after;
 	else if (d->ended_die == die->addr)	/* its children were all stepped over */
 		p = d->ended_at;
+	else if (c->addr != die->addr && (pl = die_attrs__plan_of(d, die, &q)) && !pl->children &&
+		 (p = skip_attrs(d, pl, q)))
+		;	/* no children, not read (most DIEs of a function's body): stepped over */
 	else {
 		if (c->addr != die->addr)	/* not read: its attributes are walked now */
 			c = cached(d, die);

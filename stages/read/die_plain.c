@@ -169,6 +169,7 @@ int die_plain__read(struct die_attrs *d, Dwarf_Die *die, unsigned int tag, struc
 	if (!(pl = die_attrs__plan_of(d, die, &p)) || !pl->plain || pl->tag != tag)
 		return 0;
 	role = d->plain_role[pl - d->plans];
+	out->die = die->addr;
 	out->name = NULL;
 	out->has_type = out->has_location = out->has_bit_size = out->has_data_bit_offset = false;
 	out->has_const_value = false;
@@ -212,4 +213,30 @@ int die_plain__read(struct die_attrs *d, Dwarf_Die *die, unsigned int tag, struc
 	d->after = p;
 	d->after_children = false;
 	return 1;
+}
+
+size_t die_plain__run(struct die_attrs *d, const unsigned char **pp, unsigned int tag, void *out, size_t stride,
+		      size_t max)
+{
+	const unsigned char *p = *pp;
+	size_t k = 0;
+
+	d->list_end = NULL;
+	while (k < max && p < d->end) {
+		Dwarf_Die die = { .addr = (void *)p, .cu = d->cu };
+		struct die_plain *dp = (struct die_plain *)((char *)out + k * stride);
+
+		if (*p == 0) {	/* the null entry: the list ends */
+			d->list_end = p + 1;
+			*pp = NULL;
+			return k;
+		}
+		if (die_plain__read(d, &die, tag, dp) != 1)
+			break;
+		dp->die = p;
+		p = d->after;
+		k++;
+	}
+	*pp = p;
+	return k;
 }

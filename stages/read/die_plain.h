@@ -36,6 +36,7 @@
 #include "stages/read/die_attrs.h"
 
 struct die_plain {
+	const unsigned char *die;	/* the DIE's first byte (die_plain__run) */
 	const unsigned char *name;	/* DW_AT_name's value; NULL: none */
 	unsigned int name_form;		/* DW_FORM_string (the bytes) or DW_FORM_strp (an offset) */
 	bool has_type, has_location, has_bit_size, has_data_bit_offset, has_const_value;
@@ -52,5 +53,17 @@ struct die_plain {
  * 1: *out filled, and the sibling step after it needs no walk; 0: not plain,
  * or a value runs past the CU (*out is not usable: read the DIE as any other). */
 int die_plain__read(struct die_attrs *d, Dwarf_Die *die, unsigned int tag, struct die_plain *out);
+
+/* The run of plain DIEs of tag that starts at *p, a DIE in a list of
+ * siblings of the CU being read, decoded one after the other with no
+ * Dwarf_Die steps between them: at most max, each into the struct
+ * die_plain that begins each stride-byte record of out (the caller's own
+ * fields may follow it). Returns how many; *p is then the entry after the
+ * last one decoded: a DIE that is not one of them (read it as any other),
+ * NULL when the list ended there (the null entry, which
+ * die_attrs__children_done then knows of), or the unit's end or beyond
+ * (a corrupt tree) when *p >= d->end. */
+size_t die_plain__run(struct die_attrs *d, const unsigned char **p, unsigned int tag, void *out, size_t stride,
+		      size_t max);
 
 #endif

@@ -9,6 +9,7 @@
 #include <linux/btf.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -416,20 +417,42 @@ bool plain_name(struct dwarf_reader *r, const struct die_plain *dp, const char *
 	return true;
 }
 
-int take_plain(struct dwarf_reader *r, Dwarf_Die *child, unsigned int tag, uint32_t i, size_t npending)
+int take_plain_run(struct dwarf_reader *r, Dwarf_Die *child, unsigned int tag, uint32_t *i, size_t *npending)
 {
-	struct pending_plain *pp;
+	const unsigned char *p = child->addr;
 
-	if (GROW(r->pending, r->pending_cap, npending + 1, 64))
-		return -ENOMEM;
-	pp = pending_at(r, npending);
-	if (die_plain__read(&r->attrs, child, tag, &pp->dp) != 1 || !plain_name(r, &pp->dp, &pp->name))
-		return 0;
-	pp->addr = child->addr;
-	pp->i = i;
-	if (pp->name && r->opts->names && name_cache__covers(r->opts->names, pp->name))
-		name_cache__prefetch(r->opts->names, pp->name);
-	return 1;
+	for (;;) {
+		size_t n0 = *npending, k, room;
+		struct pending_plain *pp;
+
+		if (GROW(r->pending, r->pending_cap, n0 + 64, 64))
+			return -ENOMEM;
+		room = r->pending_cap - n0;
+		k = die_plain__run(&r->attrs, &p, tag, &r->pending[n0], sizeof(*r->pending), room);
+		for (size_t j = 0; j < k; j++) {
+			pp = &r->pending[n0 + j];
+			if (!plain_name(r, &pp->dp, &pp->name)) {
+				/* a name only libdw reads: this DIE goes the
+				 * general way, the run ends before it */
+				p = pp->dp.die;
+				k = j;
+				room = SIZE_MAX;
+				break;
+			}
+			pp->i = (*i)++;
+			if (pp->name && r->opts->names && name_cache__covers(r->opts->names, pp->name))
+				name_cache__prefetch(r->opts->names, pp->name);
+		}
+		*npending = n0 + k;
+		if (!p)
+			return 1;
+		if (p >= r->attrs.end)
+			return -1;
+		if (k < room) {	/* stopped at a DIE that is not one of them */
+			*child = (Dwarf_Die){ .addr = (void *)p, .cu = r->cu };
+			return 0;
+		}
+	}
 }
 
 /* Element i of the reader's scratch array of elem-byte elements (grown as

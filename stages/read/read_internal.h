@@ -72,9 +72,8 @@ int push_u32(uint32_t **arr, size_t *n, size_t *cap, uint32_t v);
  * fetched ahead, is in the cache (a slot load per name, to a table the
  * size of .debug_str, missed the cache: 5% of the readers' time). */
 struct pending_plain {
-	struct die_plain dp;
+	struct die_plain dp;	/* first: die_plain__run fills it */
 	const char *name;	/* as attr_string gives it */
-	const void *addr;	/* the DIE, for messages */
 	uint32_t i;		/* its index in the list being read */
 };
 
@@ -82,10 +81,13 @@ struct pending_plain {
  * (a .debug_str offset past the section, or no .debug_str in the mapping). */
 bool plain_name(struct dwarf_reader *r, const struct die_plain *dp, const char **name);
 
-/* child, of tag, into r->pending as entry npending if it is plain, its
- * name's cache slot fetched: 1 taken, 0 not plain (read it as any DIE),
- * -ENOMEM. */
-int take_plain(struct dwarf_reader *r, Dwarf_Die *child, unsigned int tag, uint32_t i, size_t npending);
+/* The run of plain DIEs of tag from *child on (stages/read/die_plain.h)
+ * appended to r->pending from *npending on, numbered from *i (both
+ * advanced), each name's cache slot fetched. 0: *child is now the first
+ * DIE of the list that is not one (read it as any other, then step to its
+ * sibling); 1: the list ended; -1: the tree is corrupt (past the unit's
+ * end); -ENOMEM. */
+int take_plain_run(struct dwarf_reader *r, Dwarf_Die *child, unsigned int tag, uint32_t *i, size_t *npending);
 
 static inline struct pending_plain *pending_at(struct dwarf_reader *r, size_t k)
 {

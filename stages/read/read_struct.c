@@ -130,7 +130,7 @@ static int64_t member_packed(struct dwarf_reader *r, Dwarf_Die *child, uint32_t 
  * path makes of the same attributes. */
 static int finish_plain_member(struct dwarf_reader *r, const struct pending_plain *pm, bool *kflag)
 {
-	Dwarf_Die child = { .addr = (void *)pm->addr, .cu = r->cu };
+	Dwarf_Die child = { .addr = (void *)pm->dp.die, .cu = r->cu };
 	const struct die_plain *dm = &pm->dp;
 	struct rec_member *m;
 	uint64_t off;
@@ -203,27 +203,27 @@ static int read_members(struct dwarf_reader *r, Dwarf_Die *die, long idx, uint32
 	r->struct_tagged = false;
 	if ((res = first_child(r, die, &child)) != 0)
 		return res < 0 ? reader_fail(r, die, -EINVAL, "corrupt DIE tree") : 0;
-	do {
-		int tag = die_tag(r, &child);
+	for (;;) {
+		int tag;
 
-		if (tag == DW_TAG_member) {
-			if ((err = take_plain(r, &child, DW_TAG_member, i, npending)) < 0)
-				return err;
-			if (err) {
-				npending++;
-				i++;
-				continue;
-			}
+		/* plain members straight from the bytes, up to one that is not */
+		if ((res = take_plain_run(r, &child, DW_TAG_member, &i, &npending)) == -ENOMEM)
+			return res;
+		if (res)
+			break;
+		if ((tag = die_tag(r, &child)) == DW_TAG_member) {
 			if ((err = read_member(r, &child, i, &kflag)) < 0)
 				return err;
 			i += err == 0;
-			continue;
+		} else {
+			r->struct_tagged |= is_annotation(tag);
+			if (!is_annotation(tag) && tag != DW_TAG_inheritance &&
+			    push_u32(&r->nested, &r->nnested, &r->nested_cap, (uint32_t)dwarf_dieoffset(&child)))
+				return -ENOMEM;
 		}
-		r->struct_tagged |= is_annotation(tag);
-		if (!is_annotation(tag) && tag != DW_TAG_inheritance &&
-		    push_u32(&r->nested, &r->nnested, &r->nested_cap, (uint32_t)dwarf_dieoffset(&child)))
-			return -ENOMEM;
-	} while ((res = next_sibling(r, &child)) == 0);
+		if ((res = next_sibling(r, &child)) != 0)
+			break;
+	}
 	if ((err = walk_done(r, die, res, i, "members")))
 		return err;
 	for (size_t k = 0; k < npending; k++)

@@ -221,40 +221,41 @@ static int read_enum(struct dwarf_reader *r, Dwarf_Die *die)
 	if (die_name(r, die, &name))
 		return -ENOMEM;
 	if ((res = first_child(r, die, &child)) == 0) {
-		do {
+		for (;;) {
 			int64_t val = 0;
 			bool sform = false;
 
-			if (die_tag(r, &child) != DW_TAG_enumerator)
-				continue;
-			if ((err = take_plain(r, &child, DW_TAG_enumerator, n, npending)) < 0)
-				return err;
-			if (err) {	/* named after the walk */
-				struct die_plain *dp = &pending_at(r, npending++)->dp;
-
-				sform = dp->has_const_value && dp->const_signed;
-				val = dp->has_const_value ? (int64_t)dp->const_value : 0;
-			} else if (!(v = scratch_at(r, n, sizeof(*v))) || die_name(r, &child, &v->name)) {
-				return -ENOMEM;
-			} else {
+			/* plain enumerators straight from the bytes (valued
+			 * and named after the walk), up to one that is not */
+			if ((res = take_plain_run(r, &child, DW_TAG_enumerator, &n, &npending)) == -ENOMEM)
+				return res;
+			if (res)
+				break;
+			if (die_tag(r, &child) == DW_TAG_enumerator) {
+				if (!(v = scratch_at(r, n, sizeof(*v))) || die_name(r, &child, &v->name))
+					return -ENOMEM;
 				die_sdata(r, &child, DW_AT_const_value, &val, &sform);
+				is_signed |= sform && val < 0;
+				v->val_lo = (uint32_t)val;
+				v->val_hi = (uint32_t)((uint64_t)val >> 32);
+				n++;
 			}
-			if (sform && val < 0)
-				is_signed = true;
-			if (!(v = scratch_at(r, n, sizeof(*v))))
-				return -ENOMEM;
-			v->val_lo = (uint32_t)val;
-			v->val_hi = (uint32_t)((uint64_t)val >> 32);
-			n++;
-		} while ((res = next_sibling(r, &child)) == 0);
+			if ((res = next_sibling(r, &child)) != 0)
+				break;
+		}
 	}
 	if ((err = walk_done(r, die, res, n, "enumerators")))
 		return err;
 	for (size_t k = 0; k < npending; k++) {
 		const struct pending_plain *pp = pending_at(r, k);
+		const struct die_plain *dp = &pp->dp;
+		int64_t val = dp->has_const_value ? (int64_t)dp->const_value : 0;
 
+		is_signed |= dp->has_const_value && dp->const_signed && val < 0;
 		if (!(v = scratch_at(r, pp->i, sizeof(*v))) || intern_name(r, pp->name, &v->name))
 			return -ENOMEM;
+		v->val_lo = (uint32_t)val;
+		v->val_hi = (uint32_t)((uint64_t)val >> 32);
 	}
 	if (n && !(vals = scratch_to_arena(r, n, sizeof(*vals))))
 		return -ENOMEM;
@@ -282,31 +283,33 @@ static int read_subroutine(struct dwarf_reader *r, Dwarf_Die *die)
 	if ((err = die_ref(r, die, DW_AT_type, &ret)))
 		return err;
 	if ((res = first_child(r, die, &child)) == 0) {
-		do {
-			int tag = die_tag(r, &child);
+		for (;;) {
+			int tag;
 
+			/* plain parameters straight from the bytes (named and
+			 * typed after the walk), up to one that is not */
+			if ((res = take_plain_run(r, &child, DW_TAG_formal_parameter, &n, &npending)) == -ENOMEM)
+				return res;
+			if (res)
+				break;
+			tag = die_tag(r, &child);
 			variadic |= tag == DW_TAG_unspecified_parameters;
-			if (tag != DW_TAG_formal_parameter)
-				continue;
-			if ((err = take_plain(r, &child, DW_TAG_formal_parameter, n, npending)) < 0)
-				return err;
-			if (err) {	/* named and typed after the walk */
-				npending++;
+			if (tag == DW_TAG_formal_parameter) {
+				if (!(p = scratch_at(r, n, sizeof(*p))) || die_name(r, &child, &p->name))
+					return -ENOMEM;
+				if ((err = die_ref(r, &child, DW_AT_type, &p->type)))
+					return err;
 				n++;
-				continue;
 			}
-			if (!(p = scratch_at(r, n, sizeof(*p))) || die_name(r, &child, &p->name))
-				return -ENOMEM;
-			if ((err = die_ref(r, &child, DW_AT_type, &p->type)))
-				return err;
-			n++;
-		} while ((res = next_sibling(r, &child)) == 0);
+			if ((res = next_sibling(r, &child)) != 0)
+				break;
+		}
 	}
 	if ((err = walk_done(r, die, res, 0, NULL)))
 		return err;
 	for (size_t k = 0; k < npending; k++) {
 		const struct pending_plain *pp = pending_at(r, k);
-		Dwarf_Die param = { .addr = (void *)pp->addr, .cu = r->cu };
+		Dwarf_Die param = { .addr = (void *)pp->dp.die, .cu = r->cu };
 
 		if (!(p = scratch_at(r, pp->i, sizeof(*p))) || intern_name(r, pp->name, &p->name))
 			return -ENOMEM;

@@ -51,7 +51,7 @@ struct tally {
 	unsigned long cache_checked, cache_wrong, csib_checked, csib_wrong;
 	unsigned long tag_checked, tag_wrong, child_checked, child_wrong;
 	unsigned long steps, steps_wrong, ended;
-	unsigned long members, plain, plain_members, all_members, plain_wrong;
+	unsigned long members, plain, plain_members, all_members, plain_wrong, runs, run_dies, run_wrong;
 	bool own;				/* the pass reads .debug_abbrev itself */
 	unsigned long own_dies, own_planned;	/* DIEs of such passes; tagged without libdw */
 };
@@ -234,6 +234,53 @@ static void check_plain(struct die_attrs *d, Dwarf_Die *die, struct tally *t)
 		diag("DIE 0x%llx: the plain DIE differs from libdw's", (unsigned long long)dwarf_dieoffset(die));
 }
 
+/* die_plain__run over die's children, for the tag of its first child: it
+ * must decode libdw's siblings one after the other, each as die_plain__read
+ * does, and stop at the first that is not a plain DIE of that tag (or give
+ * NULL where the list ends). */
+static void check_run(struct die_attrs *d, Dwarf_Die *die, struct tally *t)
+{
+	struct die_plain out[64], one;
+	Dwarf_Die child, x;
+	const unsigned char *p;
+	size_t k, j = 0;
+	int tag;
+	bool same = true;
+
+	if (dwarf_child(die, &child) != 0)
+		return;
+	tag = dwarf_tag(&child);
+	p = child.addr;
+	k = die_plain__run(d, &p, (unsigned int)tag, out, sizeof(out[0]), 64);
+	t->runs++;
+	t->run_dies += k;
+	x = child;
+	for (j = 0; j < k && same; j++) {
+		Dwarf_Die fresh = { .addr = x.addr, .cu = x.cu };
+
+		same = out[j].die == x.addr && die_plain__read(d, &fresh, (unsigned int)tag, &one) == 1 &&
+		       one.name == out[j].name && one.has_type == out[j].has_type &&
+		       (!one.has_type || one.type == out[j].type) && one.has_location == out[j].has_location &&
+		       (!one.has_location || one.location == out[j].location) &&
+		       one.has_const_value == out[j].has_const_value &&
+		       (!one.has_const_value || one.const_value == out[j].const_value);
+		if (same && dwarf_siblingof(&x, &x) != 0)
+			x.addr = NULL;	/* the list ended after it */
+	}
+	if (same && k < 64) {
+		if (!x.addr) {
+			same = p == NULL;
+		} else {
+			Dwarf_Die fresh = { .addr = x.addr, .cu = x.cu };
+
+			same = p == x.addr && (dwarf_tag(&x) != tag || die_plain__read(d, &fresh, (unsigned int)tag, &one) != 1);
+		}
+	}
+	if (!same && t->run_wrong++ < 5)
+		diag("DIE 0x%llx: a run of plain children differs from libdw's list at %zu of %zu",
+		     (unsigned long long)dwarf_dieoffset(die), j, k);
+}
+
 static void walk_tree(struct die_attrs *d, Dwarf_Die *die, struct tally *t, int depth)
 {
 	Dwarf_Die child;
@@ -241,6 +288,7 @@ static void walk_tree(struct die_attrs *d, Dwarf_Die *die, struct tally *t, int 
 	check_fresh(d, die, t);
 	dwarf_tag(die);
 	check_plain(d, die, t);
+	check_run(d, die, t);
 	compare(d, die, t);
 	if (depth < 64 && dwarf_child(die, &child) == 0)
 		do
@@ -382,6 +430,9 @@ int main(void)
 	ok(t.plain_members * 10 > t.all_members * 9, "%lu of %lu struct members are decoded as plain ones",
 	   t.plain_members, t.all_members);
 	is_int((int)t.plain_wrong, 0, "each plain DIE has libdw's name, type, constants and sibling");
+	ok(t.run_dies > t.runs && t.run_wrong == 0,
+	   "runs of plain children step as libdw's siblings and stop where they should (%lu DIEs in %lu runs, %lu wrong)",
+	   t.run_dies, t.runs, t.run_wrong);
 	is_int((int)t.refused_ok, 2 * nfiles, "with no CU begun, or a truncated one, it declines and calls nothing");
 	done_testing();
 	return exit_status();

@@ -319,7 +319,7 @@ const struct die_attrs_plan *die_attrs__plan_of(struct die_attrs *d, Dwarf_Die *
 int die_attrs__tag(struct die_attrs *d, Dwarf_Die *die)
 {
 	const unsigned char *p;
-	const struct die_attrs_plan *pl = die_attrs__plan_of(d, die, &p);
+	const struct die_attrs_plan *pl = die_attrs__plan_fast(d, die, &p);
 
 	return pl ? (int)pl->tag : dwarf_tag(die);
 }
@@ -327,7 +327,7 @@ int die_attrs__tag(struct die_attrs *d, Dwarf_Die *die)
 bool die_attrs__haschildren(struct die_attrs *d, Dwarf_Die *die)
 {
 	const unsigned char *p;
-	const struct die_attrs_plan *pl = die_attrs__plan_of(d, die, &p);
+	const struct die_attrs_plan *pl = die_attrs__plan_fast(d, die, &p);
 
 	return pl ? pl->children : dwarf_haschildren(die) > 0;
 }
@@ -337,7 +337,7 @@ int die_attrs__collect(struct die_attrs *d, Dwarf_Die *die, Dwarf_Attribute out[
 	const struct die_attrs_plan *pl;
 	const unsigned char *p;
 
-	if (!(pl = die_attrs__plan_of(d, die, &p)) || !pl->usable)
+	if (!(pl = die_attrs__plan_fast(d, die, &p)) || !pl->usable)
 		return -1;
 	for (unsigned int i = 0; i < pl->n; i++) {
 		unsigned int form = pl->attrs[i].form;
@@ -493,7 +493,7 @@ int die_attrs__child(struct die_attrs *d, Dwarf_Die *die, Dwarf_Die *child)
 			return 1;
 		p = c->after;
 	} else {
-		const struct die_attrs_plan *pl = die_attrs__plan_of(d, die, &p);
+		const struct die_attrs_plan *pl = die_attrs__plan_fast(d, die, &p);
 
 		if (pl && !pl->children)
 			return 1;
@@ -519,7 +519,7 @@ int die_attrs__siblingof(struct die_attrs *d, Dwarf_Die *die)
 		p = d->after;
 	else if (d->ended_die == die->addr)	/* its children were all stepped over */
 		p = d->ended_at;
-	else if (c->addr != die->addr && (pl = die_attrs__plan_of(d, die, &q)) && !pl->children &&
+	else if (c->addr != die->addr && (pl = die_attrs__plan_fast(d, die, &q)) && !pl->children &&
 		 (p = skip_attrs(d, pl, q)))
 		;	/* no children, not read (most DIEs of a function's body): stepped over */
 	else {

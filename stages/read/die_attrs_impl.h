@@ -25,6 +25,21 @@ const unsigned char *die_attrs__skip_value(const struct die_attrs *d, unsigned i
  * receives the byte after the code. */
 const struct die_attrs_plan *die_attrs__plan_of(struct die_attrs *d, Dwarf_Die *die, const unsigned char **after_code);
 
+/* die_attrs__plan_of's common case in line: a DIE of the CU being read
+ * whose abbreviation code is one byte, planned from .debug_abbrev. */
+static inline const struct die_attrs_plan *die_attrs__plan_fast(struct die_attrs *d, Dwarf_Die *die,
+								 const unsigned char **after_code)
+{
+	const unsigned char *p = die->addr;
+
+	if (die->cu == d->cu && d->cu && p >= d->start && p < d->end && !(*p & 0x80) &&
+	    d->bycode[*p].gen == d->gen && !d->bycode[*p].plan->abbrev) {
+		*after_code = p + 1;
+		return d->bycode[*p].plan;
+	}
+	return die_attrs__plan_of(d, die, after_code);
+}
+
 /* Sets pl->plain, and the role of each of its attributes, for a plan just
  * made (die_plain.c). */
 void die_plain__plan(struct die_attrs *d, struct die_attrs_plan *pl);

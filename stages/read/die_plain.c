@@ -166,7 +166,7 @@ int die_plain__read(struct die_attrs *d, Dwarf_Die *die, unsigned int tag, struc
 	const uint8_t *role;
 	uint64_t v;
 
-	if (!(pl = die_attrs__plan_of(d, die, &p)) || !pl->plain || pl->tag != tag)
+	if (!(pl = die_attrs__plan_fast(d, die, &p)) || !pl->plain || pl->tag != tag)
 		return 0;
 	role = d->plain_role[pl - d->plans];
 	out->die = die->addr;

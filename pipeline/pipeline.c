@@ -175,13 +175,16 @@ static void warn_unmapped(struct pipeline *p)
 }
 
 /* Presized from the input: ~1 distinct name per KiB of .debug_info on the
- * Debian vmlinux (128 K names, 160 MiB); small inputs (modules) get small
- * tables, which are also quick to tear down. */
+ * Debian vmlinux (128 K names, 160 MiB); small inputs (modules) get one
+ * small table, quick to make and to tear down: with eight, the 1,121
+ * Debian modules in batch mode took 5-8% more CPU (setting up, emptying and
+ * destroying eight RCU hash tables per module), and a module is read by one
+ * or two readers, too few to contend on one table. */
 static int make_strtab(struct pipeline *p)
 {
 	p->strtab = strtab__new(&(struct strtab_opts){
 		.sz = sizeof(struct strtab_opts),
-		.shards = p->idx.bytes < (64u << 20) ? 8 : 0,
+		.shards = p->idx.bytes < (64u << 20) ? 1 : 0,
 		.expected_strings = p->idx.bytes / 1024 < 1024 ? 1024 : p->idx.bytes / 1024,
 	});
 	return p->strtab ? 0 : fail__set(&p->fail, -ENOMEM, "read: %s: out of memory", p->opts->input);

@@ -526,10 +526,17 @@ int pipeline__run(const struct pipeline_opts *opts, struct run_stats *stats)
 
 	err = run_stages(&p, stats);
 
-	if (p.cleanup_started)
+	if (p.cleanup_started) {
 		pthread_join(p.cleanup_tid, NULL);
-	else
+	} else {
+		/* Out of memory: the string table is left to the process's
+		 * end. Emptying liburcu's hash tables allocates, and liburcu
+		 * aborts when it cannot (docs/reliability.md); a module in
+		 * batch mode leaks its (small) table instead. */
+		if (err == -ENOMEM || (fail__is_set(&p.fail) && p.fail.err == -ENOMEM))
+			p.strtab = NULL;
 		free_read_side(&p);
+	}
 	btf_writer__fini(&p.writer);
 	merger__fini(&p.merger);
 	anchor_ids__free(&p.fin);

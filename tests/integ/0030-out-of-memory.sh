@@ -5,7 +5,9 @@
 # threads deduping batches at once and appending them in turn, each run
 # must end with exit 1, one line naming the input and the batch, no
 # output file, and no hang (a batch whose thread failed still passes its
-# turn). Also the first allocation of a reader. Other places where libdw
+# turn). Also the first allocation of a reader, and on the vmlinux the
+# main thread's after N (the string table is then left to the process's
+# end). Other places where libdw
 # (elfutils 0.188) and liburcu abort on a failed allocation are outside
 # btfstream (docs/reliability.md).
 . "$(dirname "$0")/lib.sh"
@@ -45,6 +47,12 @@ ok $? "with the library loaded and no allocation failing: the same bytes"
 if [ -z "${BTFSTREAM_SKIP_KERNEL:-}" ] && vmlinux=$(cd "$TOP" && scripts/fetch-kernel.sh 2> /dev/null); then
 	for n in 0 30000 100000; do
 		BTFSTREAM_MERGE_THREADS=3 fails btfs-merge $n "$vmlinux" "the vmlinux, three merge threads, after $n" -j2
+	done
+	# the main thread (the writer, function selection, the final dedup):
+	# the string table is not torn down after such a failure (liburcu
+	# aborted when emptying it could not allocate: SIGABRT until session 10)
+	for n in 1000 30000 100000; do
+		fails btfstream $n "$vmlinux" "the vmlinux, the main thread's allocations fail after $n" -j2
 	done
 else
 	skip "the vmlinux: no kernel (BTFSTREAM_SKIP_KERNEL, or cannot fetch it)"

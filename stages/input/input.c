@@ -212,9 +212,14 @@ int input__open(struct input *in, const char *path, struct fail *f)
 		return err;
 	if (memcmp(in->map, ELFMAG, SELFMAG))
 		return fail__set(f, -EINVAL, "input: %s: not an ELF file", path);
+	errno = 0;
 	in->elf = elf_memory(in->map, in->size);
-	if (!in->elf || elf_kind(in->elf) != ELF_K_ELF || !gelf_getehdr(in->elf, &eh))
+	if (!in->elf || elf_kind(in->elf) != ELF_K_ELF || !gelf_getehdr(in->elf, &eh)) {
+		/* a failed allocation inside libelf is not a corrupt file */
+		if (errno == ENOMEM)
+			return fail__set(f, -ENOMEM, "input: %s: out of memory", path);
 		return fail__set(f, -EINVAL, "input: %s: corrupt ELF file: %s", path, elf_errmsg(-1));
+	}
 	if (eh.e_shoff > in->size || (uint64_t)eh.e_shnum * eh.e_shentsize > in->size - eh.e_shoff)
 		return fail__set(f, -EINVAL, "input: %s: truncated or corrupt ELF: section headers end past the end of the file",
 				 path);

@@ -430,7 +430,7 @@ int main(void)
 	ok(t.plain_members * 10 > t.all_members * 9, "%lu of %lu struct members are decoded as plain ones",
 	   t.plain_members, t.all_members);
 	is_int((int)t.plain_wrong, 0, "each plain DIE has libdw's name, type, constants and sibling");
-	ok(t.run_dies > t.runs && t.run_wrong == 0,
+	ok(t.run_dies > 1000 && t.run_wrong == 0,
 	   "runs of plain children step as libdw's siblings and stop where they should (%lu DIEs in %lu runs, %lu wrong)",
 	   t.run_dies, t.runs, t.run_wrong);
 	is_int((int)t.refused_ok, 2 * nfiles, "with no CU begun, or a truncated one, it declines and calls nothing");

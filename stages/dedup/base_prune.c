@@ -7,14 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum liveness { UNKNOWN, VISITING, ALIVE, DEAD };
-
-/* An anonymous chain deeper than this is kept without looking further. */
-#define MAX_ANON_DEPTH 64
-
-struct hidden {
-	uint32_t id, info, size;	/* what the type had before apply */
-};
 
 struct base_prune {
 	struct btf *base;
@@ -26,9 +18,14 @@ struct base_prune {
 					 * type's references are refs[ref_start[id]
 					 * .. ref_start[id + 1]) */
 	uint32_t *refs;
+	/* the anonymous types, each after every anonymous type it refers to
+	 * (those on a cycle, or referring to one, are KEEP_ALWAYS instead) */
+	uint32_t *order;
+	uint32_t norder;
+	uint32_t *info, *size;		/* by id: each type's own, to put back */
 	uint64_t *names;		/* bit per string offset: a split type has that name */
-	uint8_t *state;			/* enum liveness per base type id */
-	struct hidden *hidden;
+	uint8_t *dead;			/* by id, the last apply's verdict */
+	uint32_t *hidden;		/* ids the last apply hid */
 	uint32_t nhidden;
 };
 
@@ -106,10 +103,79 @@ static int index_base(struct base_prune *bp)
 	bp->ref_start[bp->ntypes] = nrefs;
 	if (!(bp->refs = malloc((nrefs + 1) * sizeof(*bp->refs))))
 		return -ENOMEM;
-	for (uint32_t id = 1; id < bp->ntypes; id++)
+	for (uint32_t id = 1; id < bp->ntypes; id++) {
+		bp->info[id] = bp->types[id]->info;
+		bp->size[id] = bp->types[id]->size;
 		if (!bp->types[id]->name_off)
 			for_each_ref(bp->types[id], bp->refs + bp->ref_start[id]);
+	}
 	return 0;
+}
+
+/* Is ref an anonymous base type whose verdict comes from its references? */
+static bool anon_ref(const struct base_prune *bp, uint32_t ref)
+{
+	return ref && ref < bp->ntypes && bp->name_off[ref] == 0;
+}
+
+/*
+ * bp->order: the anonymous types, each after the anonymous types it refers
+ * to (Kahn's algorithm over the edges ref -> referrer), so that apply can
+ * decide them in one pass. C types have no cycle through anonymous types
+ * alone; if an input has one, its types, and the anonymous types that
+ * refer to them, are never hidden (KEEP_ALWAYS): keeping a type is always
+ * safe, it only leaves the dedup more to hash.
+ */
+static int order_anonymous(struct base_prune *bp)
+{
+	uint32_t n = bp->ntypes, *pending = calloc(n, sizeof(*pending)), *rstart = calloc(n + 1, sizeof(*rstart));
+	uint32_t *rev = NULL, head = 0;
+	int err = -ENOMEM;
+
+	if (!pending || !rstart || !(bp->order = malloc(n * sizeof(*bp->order))))
+		goto out;
+	/* pending[a]: a's references to anonymous types not yet ordered;
+	 * rstart/rev: who refers to each anonymous type */
+	for (uint32_t a = 1; a < n; a++)
+		if (anon_ref(bp, a))
+			for (uint32_t r = bp->ref_start[a]; r < bp->ref_start[a + 1]; r++)
+				if (anon_ref(bp, bp->refs[r])) {
+					pending[a]++;
+					rstart[bp->refs[r] + 1]++;
+				}
+	for (uint32_t i = 1; i <= n; i++)
+		rstart[i] += rstart[i - 1];
+	if (!(rev = malloc((rstart[n] + 1) * sizeof(*rev))))
+		goto out;
+	for (uint32_t a = 1; a < n; a++)
+		if (anon_ref(bp, a))
+			for (uint32_t r = bp->ref_start[a]; r < bp->ref_start[a + 1]; r++)
+				if (anon_ref(bp, bp->refs[r]))
+					rev[rstart[bp->refs[r]]++] = a;
+	/* rstart[x] now ends x's list: shift back */
+	for (uint32_t i = n; i > 0; i--)
+		rstart[i] = rstart[i - 1];
+	rstart[0] = 0;
+	bp->norder = 0;
+	for (uint32_t a = 1; a < n; a++)
+		if (anon_ref(bp, a) && !pending[a])
+			bp->order[bp->norder++] = a;
+	for (head = 0; head < bp->norder; head++) {
+		uint32_t x = bp->order[head];
+
+		for (uint32_t k = rstart[x]; k < rstart[x + 1]; k++)
+			if (--pending[rev[k]] == 0)
+				bp->order[bp->norder++] = rev[k];
+	}
+	for (uint32_t a = 1; a < n; a++)
+		if (anon_ref(bp, a) && pending[a])
+			bp->name_off[a] = KEEP_ALWAYS;	/* on or behind a cycle */
+	err = 0;
+out:
+	free(pending);
+	free(rstart);
+	free(rev);
+	return err;
 }
 
 struct base_prune *base_prune__new(struct btf *base)
@@ -126,9 +192,12 @@ struct base_prune *base_prune__new(struct btf *base)
 	bp->types = calloc(bp->ntypes, sizeof(*bp->types));
 	bp->name_off = calloc(bp->ntypes, sizeof(*bp->name_off));
 	bp->ref_start = calloc(bp->ntypes + 1, sizeof(*bp->ref_start));
-	bp->state = calloc(bp->ntypes, 1);
+	bp->info = calloc(bp->ntypes, sizeof(*bp->info));
+	bp->size = calloc(bp->ntypes, sizeof(*bp->size));
+	bp->dead = calloc(bp->ntypes, 1);
 	bp->hidden = calloc(bp->ntypes, sizeof(*bp->hidden));
-	if (!bp->types || !bp->name_off || !bp->ref_start || !bp->state || !bp->hidden || index_base(bp) ||
+	if (!bp->types || !bp->name_off || !bp->ref_start || !bp->info || !bp->size || !bp->dead || !bp->hidden ||
+	    index_base(bp) || order_anonymous(bp) ||
 	    !(bp->names = calloc(bp->name_limit / 64 + 1, sizeof(*bp->names)))) {
 		base_prune__free(bp);
 		errno = ENOMEM;
@@ -146,8 +215,11 @@ void base_prune__free(struct base_prune *bp)
 	free(bp->name_off);
 	free(bp->ref_start);
 	free(bp->refs);
+	free(bp->order);
+	free(bp->info);
+	free(bp->size);
 	free(bp->names);
-	free(bp->state);
+	free(bp->dead);
 	free(bp->hidden);
 	free(bp);
 }
@@ -173,59 +245,57 @@ static void mark_split_names(struct base_prune *bp, const struct btf *split, boo
 	}
 }
 
-/* Dead: no split type can be equal to it. A named type is dead when no split
- * type has its name, an anonymous one when something it refers to is dead. */
-static bool is_dead(struct base_prune *bp, uint32_t id, unsigned int depth)
+/*
+ * Dead: no split type can be equal to it. A named type is dead when no split
+ * type has its name; an anonymous one when something it refers to is dead
+ * (void and split types are not). Two passes: the named types, then the
+ * anonymous ones in bp->order, each after what it refers to.
+ */
+static void decide(struct base_prune *bp)
 {
-	uint32_t name;
-	bool dead = false;
+	for (uint32_t id = 1; id < bp->ntypes; id++) {
+		uint32_t name = bp->name_off[id];
 
-	if (id == 0 || id >= bp->ntypes)	/* void, or a split type */
-		return false;
-	if (bp->state[id] != UNKNOWN)	/* VISITING: on the path being decided, assume alive */
-		return bp->state[id] == DEAD;
-	name = bp->name_off[id];
-	if (name == KEEP_ALWAYS)
-		dead = false;
-	else if (name)
-		dead = !name_used(bp, name);
-	else if (depth < MAX_ANON_DEPTH) {
-		bp->state[id] = VISITING;
-		for (uint32_t r = bp->ref_start[id]; r < bp->ref_start[id + 1] && !dead; r++)
-			dead = is_dead(bp, bp->refs[r], depth + 1);
+		bp->dead[id] = name && name != KEEP_ALWAYS && !name_used(bp, name);
 	}
-	bp->state[id] = dead ? DEAD : ALIVE;
-	return dead;
+	for (uint32_t k = 0; k < bp->norder; k++) {
+		uint32_t a = bp->order[k];
+		uint8_t dead = 0;
+
+		for (uint32_t r = bp->ref_start[a]; r < bp->ref_start[a + 1] && !dead; r++) {
+			uint32_t ref = bp->refs[r];
+
+			dead = ref < bp->ntypes && bp->dead[ref];	/* dead[0] (void) is 0 */
+		}
+		bp->dead[a] = dead;
+	}
 }
 
 size_t base_prune__apply(struct base_prune *bp, const struct btf *split)
 {
 	base_prune__restore(bp);
 	mark_split_names(bp, split, true);
-	memset(bp->state, UNKNOWN, bp->ntypes);
-	for (uint32_t id = 1; id < bp->ntypes; id++) {
-		if (is_dead(bp, id, 0))
-			bp->hidden[bp->nhidden++] = (struct hidden){ id, bp->types[id]->info, bp->types[id]->size };
-	}
-	/* overwrite only once every decision is made: the walk reads the
-	 * original kinds and references */
-	for (uint32_t i = 0; i < bp->nhidden; i++) {
-		struct btf_type *t = bp->types[bp->hidden[i].id];
-
-		t->info = BTF_KIND_DATASEC << 24;
-		t->size = 0;
-	}
+	decide(bp);
 	mark_split_names(bp, split, false);
+	/* overwrite only once every decision is made: deciding reads the
+	 * original kinds and references */
+	for (uint32_t id = 1; id < bp->ntypes; id++) {
+		if (!bp->dead[id])
+			continue;
+		bp->hidden[bp->nhidden++] = id;
+		bp->types[id]->info = BTF_KIND_DATASEC << 24;
+		bp->types[id]->size = 0;
+	}
 	return bp->nhidden;
 }
 
 void base_prune__restore(struct base_prune *bp)
 {
 	for (uint32_t i = 0; i < bp->nhidden; i++) {
-		struct btf_type *t = bp->types[bp->hidden[i].id];
+		uint32_t id = bp->hidden[i];
 
-		t->info = bp->hidden[i].info;
-		t->size = bp->hidden[i].size;
+		bp->types[id]->info = bp->info[id];
+		bp->types[id]->size = bp->size[id];
 	}
 	bp->nhidden = 0;
 }

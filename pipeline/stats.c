@@ -2,6 +2,7 @@
 #include "pipeline/stats.h"
 
 #include "pipeline/sizing.h"
+#include "stages/common/clock.h"
 #include "stages/common/json.h"
 #include "stages/common/probes.h"
 #include "stages/common/trace.h"
@@ -11,17 +12,9 @@
 #include <sys/resource.h>
 #include <time.h>
 
-static uint64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
-uint64_t stats__now_ns(void) { return clock_ns(CLOCK_MONOTONIC); }
-uint64_t stats__thread_cpu_ns(void) { return clock_ns(CLOCK_THREAD_CPUTIME_ID); }
-uint64_t stats__process_cpu_ns(void) { return clock_ns(CLOCK_PROCESS_CPUTIME_ID); }
+uint64_t stats__now_ns(void) { return clock__ns(CLOCK_MONOTONIC); }
+uint64_t stats__thread_cpu_ns(void) { return clock__thread_cpu_ns(); }
+uint64_t stats__process_cpu_ns(void) { return clock__ns(CLOCK_PROCESS_CPUTIME_ID); }
 
 void stats__sample_memory(struct run_stats *s)
 {

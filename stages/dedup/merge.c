@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "stages/common/probes.h"
+#include "stages/common/clock.h"
 #include "stages/common/trace.h"
 #include "queue/ring_mpsc.h"
 #include "stages/dedup/btf_append.h"
@@ -235,14 +236,6 @@ static void deduped_free(struct deduped *d)
  * either way the next batch's turn begins. Every batch popped passes
  * here, and a batch waits only for lower ones, each held by a thread that
  * waits for nothing but its own turn: no deadlock. */
-static uint64_t thread_cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static int take_turn(struct merger *m, uint32_t index, struct deduped *d, int err)
 {
 	uint64_t t0 = trace__now(), t1, c0;
@@ -251,14 +244,14 @@ static int take_turn(struct merger *m, uint32_t index, struct deduped *d, int er
 	while (m->next_batch != index)
 		pthread_cond_wait(&m->turn, &m->lock);
 	t1 = trace__now();
-	c0 = thread_cpu_ns();
+	c0 = clock__thread_cpu_ns();
 	if (t1 - t0 > 100000)
 		trace__slice("wait: turn to append", t0, t1, "batch", index);
 	if (!err && !fail__is_set(m->fail))
 		err = append_batch(m, index, d);
 	if (err && err != -ECANCELED)	/* before the next turn: it appends nothing */
 		fail__set(m->fail, err, "dedup: %s: batch %u: %s", m->path, index, strerror(-err));
-	m->append_ns += thread_cpu_ns() - c0;
+	m->append_ns += clock__thread_cpu_ns() - c0;
 	m->batches++;
 	m->next_batch++;
 	pthread_cond_broadcast(&m->turn);

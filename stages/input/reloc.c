@@ -52,6 +52,48 @@ static uint64_t get(const unsigned char *p, unsigned int n, bool big_endian)
 	return v;
 }
 
+/* Relocation i of data as gelf_getrela gives it: for 64-bit RELA sections
+ * (x86-64, arm64, s390x modules) read from libelf's array of Elf64_Rela,
+ * in host order once elf_getdata has it, without gelf_getrela's call and
+ * lock per entry (a module has hundreds of thousands of them); else
+ * through gelf_getrela/gelf_getrel. */
+static bool get_rela(Elf_Data *data, bool rela64, int type, size_t i, GElf_Rela *rela)
+{
+	GElf_Rel rel;
+
+	if (rela64) {
+		Elf64_Rela r;
+
+		if ((i + 1) * sizeof(r) > data->d_size)
+			return false;
+		memcpy(&r, (const char *)data->d_buf + i * sizeof(r), sizeof(r));
+		rela->r_offset = r.r_offset;
+		rela->r_info = r.r_info;
+		rela->r_addend = r.r_addend;
+		return true;
+	}
+	if (type == SHT_RELA)
+		return gelf_getrela(data, (int)i, rela) != NULL;
+	if (!gelf_getrel(data, (int)i, &rel))
+		return false;
+	rela->r_offset = rel.r_offset;
+	rela->r_info = rel.r_info;
+	rela->r_addend = 0;
+	return true;
+}
+
+/* Symbol i as gelf_getsym gives it, the same way (sym64: an Elf64_Sym array). */
+static bool get_sym(Elf_Data *syms, bool sym64, size_t i, GElf_Sym *sym)
+{
+	if (sym64) {
+		if ((i + 1) * sizeof(Elf64_Sym) > syms->d_size)
+			return false;
+		memcpy(sym, (const char *)syms->d_buf + i * sizeof(Elf64_Sym), sizeof(*sym));
+		return true;
+	}
+	return gelf_getsym(syms, (int)i, sym) != NULL;
+}
+
 /* One relocation section (SHT_RELA or SHT_REL) against target. */
 static int apply_section(struct input *in, Elf_Scn *rscn, const GElf_Shdr *rsh, const GElf_Shdr *tsh,
 			 const char *tname, Elf_Data *syms, const bool *alloc, size_t nsec, struct fail *f)
@@ -59,22 +101,19 @@ static int apply_section(struct input *in, Elf_Scn *rscn, const GElf_Shdr *rsh, 
 	Elf_Data *data = elf_getdata(rscn, NULL);
 	size_t n = rsh->sh_entsize ? rsh->sh_size / rsh->sh_entsize : 0;
 	unsigned char *target = (unsigned char *)in->map + tsh->sh_offset;
+	bool is64 = in->elf_class == ELFCLASS64, rela64, sym64 = is64 && syms->d_type == ELF_T_SYM;
 
 	if (!data)
 		return fail__set(f, -EINVAL, "input: %s: corrupt relocations for %s", in->path, tname);
+	rela64 = is64 && rsh->sh_type == SHT_RELA && data->d_type == ELF_T_RELA;
 	for (size_t i = 0; i < n; i++) {
-		GElf_Rela rela = { 0 };
-		GElf_Rel rel;
+		GElf_Rela rela;
 		GElf_Sym sym;
 		unsigned int width;
 		uint64_t value;
 
-		if (rsh->sh_type == SHT_RELA ? !gelf_getrela(data, (int)i, &rela) : !gelf_getrel(data, (int)i, &rel))
+		if (!get_rela(data, rela64, (int)rsh->sh_type, i, &rela))
 			return fail__set(f, -EINVAL, "input: %s: corrupt relocation %zu for %s", in->path, i, tname);
-		if (rsh->sh_type == SHT_REL) {
-			rela.r_offset = rel.r_offset;
-			rela.r_info = rel.r_info;
-		}
 		if (reloc_is_none(in->machine, GELF_R_TYPE(rela.r_info)))
 			continue;
 		width = reloc_width(in->machine, GELF_R_TYPE(rela.r_info));
@@ -82,7 +121,7 @@ static int apply_section(struct input *in, Elf_Scn *rscn, const GElf_Shdr *rsh, 
 			return fail__set(f, -ENOTSUP, "input: %s: relocation type %u in %s is not supported for machine %u",
 					 in->path, (unsigned int)GELF_R_TYPE(rela.r_info), tname, in->machine);
 		if (rela.r_offset > tsh->sh_size || tsh->sh_size - rela.r_offset < width ||
-		    !gelf_getsym(syms, (int)GELF_R_SYM(rela.r_info), &sym))
+		    !get_sym(syms, sym64, GELF_R_SYM(rela.r_info), &sym))
 			return fail__set(f, -EINVAL, "input: %s: relocation %zu for %s is out of bounds", in->path, i, tname);
 		value = rsh->sh_type == SHT_RELA ? (uint64_t)rela.r_addend : get(target + rela.r_offset, width, in->big_endian);
 		/* an address in an allocated section gets its section's base;

@@ -471,8 +471,10 @@ int func_select__run(struct btf *btf, const struct func_select_input *in, struct
 		v = decide(&s, order, lo, hi, &chosen);
 		stats->names++;
 		stats->verdicts[v]++;
-		elf_funcs__find(in->elf_funcs, name, strlen(name), &sym_first, &sym_n);
-		report_line(&s, v, name, sym_first, sym_n);
+		if (s.report) {	/* the symbols again, only for --funcs-report */
+			elf_funcs__find(in->elf_funcs, name, strlen(name), &sym_first, &sym_n);
+			report_line(&s, v, name, sym_first, sym_n);
+		}
 		if (v == FV_EMITTED && (err = emit_func(&s, chosen, name)) == -EINVAL && s.attr_what)
 			fail__set(f, err, "write: %s: kfunc %s: .BTF_ids marks %s as an arena pointer, but it is not a pointer",
 				  in->path, name, s.attr_what);

@@ -352,8 +352,13 @@ int read_function(struct dwarf_reader *r, Dwarf_Die *die)
 	r->funcs[idx].size_type = ret;
 	r->funcs[idx].vlen = (uint16_t)n;
 	r->funcs[idx].payload = params;
-	r->funcs[idx].extra = flags;
 	r->funcs[idx].elem = ntags;
+	if (r->opts->elf_funcs && sym_n <= 0xffff) {	/* found above: func_select need not look again */
+		flags |= FUNC_SYMS;
+		r->funcs[idx].index = sym_first;
+		r->funcs[idx].elem |= sym_n << 16;
+	}
+	r->funcs[idx].extra = flags;
 	r->stats.funcs++;
 	return 0;
 }

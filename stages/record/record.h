@@ -46,6 +46,9 @@
 						   another order than its abstract instance */
 #define FUNC_NO_SYMBOL		(1u << 6)	/* the name has no ELF function symbol: only the
 						   name is read (no type, no parameters) */
+#define FUNC_SYMS		(1u << 7)	/* the reader found the name's ELF symbols:
+						   index is the first (stages/input/elf_funcs.h),
+						   elem >> 16 how many (elem & 0xffff: the decl tags) */
 
 struct rec_member {	/* STRUCT/UNION member */
 	uint32_t name;

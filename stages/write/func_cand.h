@@ -29,6 +29,8 @@ struct func_cand {
 	uint32_t first_tag;
 	bool external;
 	uint32_t batch;		/* writer's use: the batch ret was numbered in */
+	uint32_t sym_first;	/* with FUNC_SYMS in flags: the name's ELF symbols, */
+	uint32_t sym_n;		/* as elf_funcs__find gave them to the reader */
 };
 
 #endif

@@ -184,15 +184,19 @@ static bool cold_or_part(const struct elf_func *sym)
 
 /* The name's symbols, .cold/.part pieces left out: how many, and whether
  * they sit at more than one (non-zero) address. */
-static uint32_t elf_symbols(const struct selector *s, const char *name, uint32_t *first, uint32_t *n,
-			    bool *ambiguous)
+static uint32_t elf_symbols(const struct selector *s, const struct func_cand *c, const char *name, uint32_t *first,
+			    uint32_t *n, bool *ambiguous)
 {
 	uint64_t addr = 0;
 	uint32_t kept = 0;
 
 	*ambiguous = false;
-	if (!elf_funcs__find(s->ef, name, strlen(name), first, n))
+	if (c->flags & FUNC_SYMS) {	/* the reader looked them up */
+		*first = c->sym_first;
+		*n = c->sym_n;
+	} else if (!elf_funcs__find(s->ef, name, strlen(name), first, n)) {
 		return 0;
+	}
 	for (uint32_t i = *first; i < *first + *n; i++) {
 		const struct elf_func *sym = &s->ef->syms[i];
 
@@ -317,7 +321,7 @@ static enum func_verdict decide(struct selector *s, const uint32_t *order, size_
 	uint32_t sym_first, sym_n, param = 0;
 	bool ambiguous, unexpected = false, reordered = false, nocall = false;
 
-	if (!elf_symbols(s, name, &sym_first, &sym_n, &ambiguous))
+	if (!elf_symbols(s, &s->cands[order[lo]], name, &sym_first, &sym_n, &ambiguous))
 		return FV_NO_SYMBOL;
 	for (size_t i = lo; i < hi; i++) {
 		const struct func_cand *c = &s->cands[order[i]];

@@ -507,15 +507,21 @@ static int add_candidate(struct btf_writer *w, const struct type_rec *r)
 
 	if (r->extra & FUNC_NO_SYMBOL)
 		return note_no_symbol(w, r->name);
+	uint16_t ntags = (uint16_t)(r->elem & 0xffff);
+
 	if (GROW(w->cands, w->cands_cap, w->ncands + 1, ARRAY_FIRST) ||
 	    GROW(w->params, w->params_cap, w->nparams + r->vlen, ARRAY_FIRST) ||
-	    GROW(w->tags, w->tags_cap, w->ntags + r->elem, ARRAY_FIRST))
+	    GROW(w->tags, w->tags_cap, w->ntags + ntags, ARRAY_FIRST))
 		return -ENOMEM;
 	c = &w->cands[w->ncands];
 	*c = (struct func_cand){ .name = r->name, .flags = r->extra, .first_param = (uint32_t)w->nparams,
 				 .nparams = r->vlen, .external = r->kflag, .first_tag = (uint32_t)w->ntags,
-				 .ntags = (uint16_t)r->elem };
-	for (uint32_t i = 0; i < r->elem; i++)
+				 .ntags = ntags };
+	if (r->extra & FUNC_SYMS) {
+		c->sym_first = r->index;
+		c->sym_n = r->elem >> 16;
+	}
+	for (uint32_t i = 0; i < ntags; i++)
 		w->tags[w->ntags++] = (struct func_tag){ tags[i].name, (int32_t)tags[i].type };
 	if ((err = type_id(w, r->size_type, &ret)) || (err = add_anchor(w, ret)))
 		return err;

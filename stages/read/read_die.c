@@ -150,23 +150,32 @@ int intern_name(struct dwarf_reader *r, const char *s, uint32_t *id)
 	return 0;
 }
 
+/* The name a DW_FORM_strp value at valp (of the CU being read) stands for,
+ * when opts->debug_str is set (it ends with a NUL, so every offset inside
+ * it starts a terminated string); NULL when it is not, or the offset is
+ * past it. */
+static const char *strp_name(const struct dwarf_reader *r, const unsigned char *valp)
+{
+	uint64_t off;
+
+	if (!r->opts->debug_str)
+		return NULL;
+	off = read_n(valp, r->attrs.offset_size, r->opts->big_endian);
+	return off < r->opts->debug_str_size ? r->opts->debug_str + off : NULL;
+}
 
 /* dwarf_formstring, read here for the two forms GCC gives names: the bytes
  * themselves (DW_FORM_string) and an offset into .debug_str (DW_FORM_strp,
- * when opts->debug_str is set: it ends with a NUL, so every offset inside it
- * starts a terminated string). Anything else, or an attribute of another
- * CU, goes to libdw. */
+ * strp_name). Anything else, or an attribute of another CU, goes to libdw. */
 const char *attr_string(struct dwarf_reader *r, Dwarf_Attribute *at)
 {
+	const char *s;
+
 	if (at->cu && at->cu == r->attrs.cu) {
 		if (at->form == DW_FORM_string)
 			return (const char *)at->valp;
-		if (at->form == DW_FORM_strp && r->opts->debug_str) {
-			uint64_t off = read_n(at->valp, r->attrs.offset_size, r->opts->big_endian);
-
-			if (off < r->opts->debug_str_size)
-				return r->opts->debug_str + off;
-		}
+		if (at->form == DW_FORM_strp && (s = strp_name(r, at->valp)))
+			return s;
 	}
 	return dwarf_formstring(at);
 }
@@ -232,16 +241,25 @@ static int add_import(struct dwarf_reader *r, uint32_t off)
 	return push_u32(&r->imports, &r->nimports, &r->imports_cap, off);
 }
 
-/* The DIE the reference attribute found of die names, as a pass-1 ref: REF_VOID if
- * absent, else the target's .debug_info offset (a DIE of another CU is
- * queued for import_foreign). */
-static int ref_to(struct dwarf_reader *r, Dwarf_Die *die, uint64_t off, uint32_t *ref);
+/* The reference to the DIE at .debug_info offset off, as a pass-1 ref (a
+ * DIE of another CU is queued for import_foreign). */
+static int ref_to(struct dwarf_reader *r, Dwarf_Die *die, uint64_t off, uint32_t *ref)
+{
+	if (off == 0 || off >= REF_LOCAL)
+		return reader_fail(r, die, -E2BIG, "type reference beyond 2 GiB of .debug_info");
+	if ((off < r->cu_off || off >= r->cu_end) && add_import(r, (uint32_t)off))
+		return -ENOMEM;
+	*ref = (uint32_t)off;
+	return 0;
+}
 
 int die_ref_offset(struct dwarf_reader *r, Dwarf_Die *die, uint64_t cu_off, uint32_t *ref)
 {
 	return ref_to(r, die, r->cu_off + cu_off, ref);
 }
 
+/* The DIE the reference attribute found of die names, as a pass-1 ref: REF_VOID if
+ * absent, else the target's .debug_info offset. */
 int die_ref_at(struct dwarf_reader *r, Dwarf_Die *die, Dwarf_Attribute *found, uint32_t *ref)
 {
 	Dwarf_Attribute at = *found;
@@ -255,17 +273,6 @@ int die_ref_at(struct dwarf_reader *r, Dwarf_Die *die, Dwarf_Attribute *found, u
 	if (!dwarf_formref_die(&at, &target))
 		return reader_fail(r, die, -EINVAL, "bad type reference");
 	return ref_to(r, die, dwarf_dieoffset(&target), ref);
-}
-
-/* The reference to the DIE at .debug_info offset off, as die_ref_at gives it. */
-static int ref_to(struct dwarf_reader *r, Dwarf_Die *die, uint64_t off, uint32_t *ref)
-{
-	if (off == 0 || off >= REF_LOCAL)
-		return reader_fail(r, die, -E2BIG, "type reference beyond 2 GiB of .debug_info");
-	if ((off < r->cu_off || off >= r->cu_end) && add_import(r, (uint32_t)off))
-		return -ENOMEM;
-	*ref = (uint32_t)off;
-	return 0;
 }
 
 /* dwarf_attr(die, name, at) through the reader's cache of the DIE's
@@ -400,21 +407,11 @@ int add_decl_tags(struct dwarf_reader *r, Dwarf_Die *die, long target, int compo
 
 bool plain_name(struct dwarf_reader *r, const struct die_plain *dp, const char **name)
 {
-	unsigned int n = r->attrs.offset_size;
-	uint64_t off;
-
-	*name = NULL;
-	if (!dp->name)
-		return true;
-	if (dp->name_form == DW_FORM_string) {
+	if (!dp->name || dp->name_form == DW_FORM_string) {
 		*name = (const char *)dp->name;
 		return true;
 	}
-	off = read_n(dp->name, n, r->opts->big_endian);
-	if (!r->opts->debug_str || off >= r->opts->debug_str_size)
-		return false;
-	*name = r->opts->debug_str + off;
-	return true;
+	return (*name = strp_name(r, dp->name)) != NULL;
 }
 
 int take_plain_run(struct dwarf_reader *r, Dwarf_Die *child, unsigned int tag, uint32_t *i, size_t *npending)

@@ -269,6 +269,26 @@ static int read_enum(struct dwarf_reader *r, Dwarf_Die *die)
 	return map_die(r, die, idx + 1);
 }
 
+/* The plain parameters take_plain_run left in r->pending, named and typed
+ * into the scratch array. */
+static int finish_plain_params(struct dwarf_reader *r, size_t npending)
+{
+	struct rec_param *p;
+	int err;
+
+	for (size_t k = 0; k < npending; k++) {
+		const struct pending_plain *pp = pending_at(r, k);
+		Dwarf_Die param = { .addr = (void *)pp->dp.die, .cu = r->cu };
+
+		if (!(p = scratch_at(r, pp->i, sizeof(*p))) || intern_name(r, pp->name, &p->name))
+			return -ENOMEM;
+		p->type = REF_VOID;
+		if (pp->dp.has_type && (err = die_ref_offset(r, &param, pp->dp.type, &p->type)))
+			return err;
+	}
+	return 0;
+}
+
 /* FUNC_PROTO for a function type: params in order, a variadic "..." last. */
 static int read_subroutine(struct dwarf_reader *r, Dwarf_Die *die)
 {
@@ -307,16 +327,8 @@ static int read_subroutine(struct dwarf_reader *r, Dwarf_Die *die)
 	}
 	if ((err = walk_done(r, die, res, 0, NULL)))
 		return err;
-	for (size_t k = 0; k < npending; k++) {
-		const struct pending_plain *pp = pending_at(r, k);
-		Dwarf_Die param = { .addr = (void *)pp->dp.die, .cu = r->cu };
-
-		if (!(p = scratch_at(r, pp->i, sizeof(*p))) || intern_name(r, pp->name, &p->name))
-			return -ENOMEM;
-		p->type = REF_VOID;
-		if (pp->dp.has_type && (err = die_ref_offset(r, &param, pp->dp.type, &p->type)))
-			return err;
-	}
+	if ((err = finish_plain_params(r, npending)))
+		return err;
 	if (variadic) {	/* a variadic tail: {0, void} */
 		if (!(p = scratch_at(r, n, sizeof(*p))))
 			return -ENOMEM;

@@ -418,6 +418,10 @@ int take_plain_run(struct dwarf_reader *r, Dwarf_Die *child, unsigned int tag, u
 {
 	const unsigned char *p = child->addr;
 
+	/* a list of another CU (a DIE imported from it: LTO) goes the general way */
+	if (!r->attrs.cu || child->cu != r->attrs.cu || p < r->attrs.start || p >= r->attrs.end)
+		return 0;
+
 	for (;;) {
 		size_t n0 = *npending, k, room;
 		struct pending_plain *pp;

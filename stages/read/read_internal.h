@@ -81,7 +81,8 @@ struct pending_plain {
  * (a .debug_str offset past the section, or no .debug_str in the mapping). */
 bool plain_name(struct dwarf_reader *r, const struct die_plain *dp, const char **name);
 
-/* The run of plain DIEs of tag from *child on (stages/read/die_plain.h)
+/* The run of plain DIEs of tag from *child on, when *child is of the CU
+ * being read (stages/read/die_plain.h)
  * appended to r->pending from *npending on, numbered from *i (both
  * advanced), each name's cache slot fetched. 0: *child is now the first
  * DIE of the list that is not one (read it as any other, then step to its

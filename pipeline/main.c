@@ -633,6 +633,7 @@ int main(int argc, char **argv)
 	o->progress = want_progress(c.progress, argv[0]);
 	if (c.trace && (check_output_folder(c.trace, false) || start_trace(c.trace)))
 		return 1;
+	o->exit_after = true;	/* main exits right after: nothing to free */
 	err = pipeline__run(o, &stats);
 	if (c.trace && finish_trace(c.trace, o->input, err))
 		err = -EIO;

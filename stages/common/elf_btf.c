@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 bool elf_btf__is_elf(const char *path)
@@ -22,7 +23,9 @@ bool elf_btf__is_elf(const char *path)
 	return elf;
 }
 
-static int copy_section(Elf *elf, const char *name, void **data, size_t *size)
+/* The data of section name: 0 with *d set (libelf's, alive as elf is);
+ * -ENOENT if there is no such section with contents; -EINVAL. */
+static int find_section(Elf *elf, const char *name, Elf_Data **out)
 {
 	size_t shstrndx;
 	Elf_Scn *scn = NULL;
@@ -44,13 +47,24 @@ static int copy_section(Elf *elf, const char *name, void **data, size_t *size)
 		d = elf_getdata(scn, NULL);
 		if (!d || !d->d_buf || d->d_size == 0)
 			return -EINVAL;
-		if (!(*data = malloc(d->d_size)))
-			return -ENOMEM;
-		memcpy(*data, d->d_buf, d->d_size);
-		*size = d->d_size;
+		*out = d;
 		return 0;
 	}
 	return -ENOENT;
+}
+
+static int copy_section(Elf *elf, const char *name, void **data, size_t *size)
+{
+	Elf_Data *d;
+	int err = find_section(elf, name, &d);
+
+	if (err)
+		return err;
+	if (!(*data = malloc(d->d_size)))
+		return -ENOMEM;
+	memcpy(*data, d->d_buf, d->d_size);
+	*size = d->d_size;
+	return 0;
 }
 
 int elf_btf__section(const char *path, const char *name, void **data, size_t *size)
@@ -91,6 +105,59 @@ struct btf *elf_btf__from_bytes(const void *data, size_t size, struct btf *base)
 	return btf;
 }
 
+/*
+ * BTF that is not split (a base: each module's run reads the vmlinux's)
+ * from a regular file's pages: libbpf copies the bytes once into its own
+ * memory, where its file reader (btf__parse_raw) or a section copy made one
+ * more copy first (~5 MB of fresh pages per run). The same outcomes: an
+ * ELF file's .BTF, else raw BTF, which must begin with the BTF magic
+ * (EPROTO otherwise, as libbpf). *done is false for what cannot be mapped
+ * (not a regular file, empty): the caller reads it the way it always did.
+ */
+static struct btf *parse_mapped(const char *path, bool *done)
+{
+	struct btf *btf = NULL;
+	struct stat st;
+	void *map;
+	int fd, err = 0;
+
+	*done = false;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return NULL;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size < 4 ||
+	    /* writable and private: libelf may convert headers in place
+	     * (elf_memory), never in the file */
+	    (map = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0)) == MAP_FAILED) {
+		close(fd);
+		return NULL;
+	}
+	*done = true;
+	if (!memcmp(map, ELFMAG, SELFMAG)) {
+		Elf_Data *d;
+		Elf *e;
+
+		elf_version(EV_CURRENT);
+		if (!(e = elf_memory(map, (size_t)st.st_size)))
+			err = EINVAL;
+		else if (!(err = -find_section(e, ".BTF", &d)) && !(btf = btf__new(d->d_buf, (__u32)d->d_size)))
+			err = errno;
+		if (e)
+			elf_end(e);
+	} else {
+		uint16_t magic;
+
+		memcpy(&magic, map, sizeof(magic));
+		if (magic != BTF_MAGIC && magic != __builtin_bswap16(BTF_MAGIC))
+			err = EPROTO;
+		else if (!(btf = btf__new(map, (__u32)st.st_size)))
+			err = errno;
+	}
+	munmap(map, (size_t)st.st_size);
+	close(fd);
+	errno = err;
+	return btf;
+}
+
 struct btf *elf_btf__parse(const char *path, struct btf *base)
 {
 	struct btf *btf;
@@ -98,6 +165,13 @@ struct btf *elf_btf__parse(const char *path, struct btf *base)
 	size_t size;
 	int err;
 
+	if (!base) {
+		bool done;
+
+		btf = parse_mapped(path, &done);
+		if (done)
+			return btf;
+	}
 	if (!elf_btf__is_elf(path))
 		return base ? btf__parse_raw_split(path, base) : btf__parse_raw(path);
 	if ((err = elf_btf__section(path, ".BTF", &data, &size))) {

@@ -115,4 +115,34 @@ if gcc -g -gz -O0 -o "$TMP/gz.elf" "$FIXTURES/kinds.c" -w 2> /dev/null &&
 else
 	for i in 1 2 3 4; do skip "gcc cannot write compressed DWARF here"; done
 fi
+# --base: read from the file's pages when it is a regular file
+# (stages/common/elf_btf.c), else the way libbpf reads it. Each bad base is
+# one line naming it, exit 1, no output; a good one gives the same bytes
+# whichever way it was read, raw or as an ELF file's .BTF.
+"$BTFSTREAM" "$TMP/good.elf" -o "$TMP/base.btf" 2> /dev/null
+gcc -g -O2 -c -o "$TMP/split.o" "$FIXTURES/module/mod.c" -w
+cp "$TMP/good.elf" "$TMP/base-elf" && "$BTFSTREAM" --embed "$TMP/base-elf" 2> /dev/null
+"$BTFSTREAM" --base "$TMP/base.btf" "$TMP/split.o" -o "$TMP/split-file.btf" &&
+	"$BTFSTREAM" --base "$TMP/base-elf" "$TMP/split.o" -o "$TMP/split-elf.btf" &&
+	cmp -s "$TMP/split-file.btf" "$TMP/split-elf.btf" && [ "$(stat -c %s "$TMP/split-file.btf")" -gt 100 ]
+ok $? "--base as a raw file and as an ELF file's .BTF: the same split BTF"
+BTFSTREAM_FREE_AT_EXIT=1 "$BTFSTREAM" --base "$TMP/base.btf" "$TMP/split.o" -o "$TMP/split-freed.btf" &&
+	cmp -s "$TMP/split-file.btf" "$TMP/split-freed.btf"
+ok $? "BTFSTREAM_FREE_AT_EXIT=1 (everything freed before the exit): the same bytes"
+: > "$TMP/empty.btf"
+head -c 100 "$TMP/base.btf" > "$TMP/trunc.btf"
+mkdir -p "$TMP/bout"
+# base_bad NAME FILE PATTERN
+base_bad() {
+	local rc
+	"$BTFSTREAM" --base "$2" "$TMP/split.o" -o "$TMP/bout/split.btf" > /dev/null 2> "$TMP/stderr"; rc=$?
+	[ $rc -eq 1 ] && [ "$(wc -l < "$TMP/stderr")" -eq 1 ] && grep -q -- "$3" "$TMP/stderr" && [ -z "$(ls -A "$TMP/bout")" ]
+	ok $? "--base $1: one line matching '$3', exit 1, no output" || sed 's/^/#   stderr: /' "$TMP/stderr"
+}
+base_bad "missing" "$TMP/no-such.btf" "no-such.btf: cannot read base BTF.*No such file"
+base_bad "empty" "$TMP/empty.btf" "empty.btf: cannot read base BTF"
+base_bad "not BTF" "$TMP/text.txt" "text.txt: cannot read base BTF"
+base_bad "truncated" "$TMP/trunc.btf" "trunc.btf: cannot read base BTF"
+base_bad "an ELF file without .BTF" "$TMP/good.elf" "good.elf: cannot read base BTF.*no .BTF section"
+base_bad "a folder" "$TMP/bout" "bout: cannot read base BTF"
 done_testing

@@ -249,7 +249,7 @@ static int stage_read_write(struct pipeline *p, struct run_stats *s)
 	uint64_t t0;
 	int err;
 
-	sizing__pick(p->opts, p->idx.count, &rs);
+	sizing__pick(p->opts, p->idx.count, p->idx.bytes, &rs);
 	warn_memory_floor(p, &rs);
 	s->memory_limit = rs.memory_limit;
 	progress__start(&p->progress, p->opts->progress, p->opts->input);

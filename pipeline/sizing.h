@@ -12,7 +12,8 @@
 #include "pipeline/pipeline.h"
 
 struct run_size {
-	unsigned int readers;	/* -j, or the online CPUs; at most one per CU */
+	unsigned int readers;	/* -j, or the online CPUs but one per 2 MiB of
+				 * .debug_info; at most one per CU */
 	size_t queue_capacity;	/* records per reader ring, a power of two */
 	unsigned int window;	/* CUs readers may run ahead of the writer */
 	uint64_t batch_records;	/* type records per dedup batch */
@@ -26,7 +27,8 @@ struct run_size {
  * (no budget, no jobserver, no BTFSTREAM_MERGE_THREADS): sizing.c says why. */
 unsigned int sizing__merge_threads(unsigned int readers);
 
-void sizing__pick(const struct pipeline_opts *o, size_t ncus, struct run_size *rs);
+/* ncus units of bytes bytes of .debug_info in all. */
+void sizing__pick(const struct pipeline_opts *o, size_t ncus, uint64_t bytes, struct run_size *rs);
 
 /* The smallest --memory-limit worth having for nreaders readers (sizing.c
  * says why); a smaller one is raised to it, with a warning by the caller. */

@@ -42,8 +42,38 @@ if (cd "$TMP/many" && gcc -g -O0 -o many.elf c*.c main.c 2> /dev/null); then
 	"$BTFSTREAM" -j 60 --stats "$TMP/many/many.elf" -o "$TMP/many.btf" > "$TMP/many.stats"
 	[ "$(grep -c '^read.thread ' "$TMP/many.stats")" -eq 60 ]
 	ok $? "--stats -j 60: a row for each of the 60 readers ($(grep -c '^read.thread ' "$TMP/many.stats"))"
+	# -j alone or no -j: the online CPUs, but one reader per 2 MiB of
+	# .debug_info (pipeline/sizing.c): the 61 small CUs get one
+	"$BTFSTREAM" -j --stats "$TMP/many/many.elf" -o "$TMP/many1.btf" > "$TMP/many1.stats" &&
+		"$BTFSTREAM" --stats "$TMP/many/many.elf" -o "$TMP/many0.btf" > "$TMP/many0.stats" &&
+		[ "$(grep -c '^read.thread ' "$TMP/many1.stats")" -eq 1 ] && [ "$(grep -c '^read.thread ' "$TMP/many0.stats")" -eq 1 ] &&
+		cmp -s "$TMP/many.btf" "$TMP/many1.btf" && cmp -s "$TMP/many.btf" "$TMP/many0.btf"
+	ok $? "-j alone and no -j on 61 small CUs: one reader, the same bytes as -j 60"
 else
-	skip "gcc cannot build the 61-CU input"
+	skip "gcc cannot build the 61-CU input"; skip "gcc cannot build the 61-CU input"
+fi
+# ... and ten CUs of ~440 KB each (4.4 MB): two readers, given two CPUs
+mkdir -p "$TMP/big"
+python3 - "$TMP/big" <<'PY'
+import sys
+for k in range(10):
+    with open(f"{sys.argv[1]}/c{k}.c", "w") as f:
+        for i in range(6000):
+            f.write(f"struct s{k}_{i} {{ int a; long b; char c[4]; struct s{k}_{i} *next; unsigned short d; }};\n")
+PY
+if (cd "$TMP/big" && for k in 0 1 2 3 4 5 6 7 8 9; do gcc -g -c -fno-eliminate-unused-debug-types c$k.c -o c$k.o || exit 1; done &&
+	ld -r c?.o -o big.o) 2> /dev/null; then
+	"$BTFSTREAM" --stats "$TMP/big/big.o" -o "$TMP/big0.btf" > "$TMP/big0.stats" && "$BTFSTREAM" -j1 "$TMP/big/big.o" -o "$TMP/big1.btf" &&
+		cmp -s "$TMP/big0.btf" "$TMP/big1.btf"
+	ok $? "4.4 MB of .debug_info, no -j: converts, the same bytes as -j1"
+	if [ "$(nproc)" -ge 2 ]; then
+		[ "$(grep -c '^read.thread ' "$TMP/big0.stats")" -eq 2 ]
+		ok $? "... with two readers ($(grep -c '^read.thread ' "$TMP/big0.stats"))"
+	else
+		skip "one online CPU: one reader whatever the size"
+	fi
+else
+	skip "gcc cannot build the 4.4 MB input"; skip "gcc cannot build the 4.4 MB input"
 fi
 "$BTFSTREAM" --stats=json "$TMP/two.elf" -o "$TMP/s.btf" > "$TMP/stats.json"
 [ "$(wc -l < "$TMP/stats.json")" = 1 ] && grep -q '^{"jobs":[0-9]*,.*"stages":\[{"name":"cu_index".*}\],"functions":{.*}}$' "$TMP/stats.json"

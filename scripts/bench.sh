@@ -8,9 +8,10 @@
 #                     the bigger generic kernel)
 #   BENCH_BIG=1       also the bigger generic kernel (linux-image-*-amd64-dbg,
 #                     ~700 MB more to fetch): peak RSS against input size
-#   BENCH_MODULES=0   skip the modules part (every module of the package,
-#                     btfstream batch mode against pahole one process per
-#                     module, as kbuild runs it, both on all cores)
+#   BENCH_MODULES=0   skip the modules part (every module of the package:
+#                     pahole one process per module, as kbuild runs it,
+#                     against btfstream in batch mode and one process per
+#                     module with pahole's flags; all on all cores)
 # Timings are measurements, never assertions.
 set -euo pipefail
 bin=${1:-build/btfstream}
@@ -107,9 +108,16 @@ echo "bench: modules: $(wc -l < "$tmp/mods") .ko files, base: btfstream's vmlinu
 mkdir -p "$tmp/pm"
 measure "$tmp/mp" xargs -P "$(nproc)" -I{} sh -c 'pahole -J --btf_gen_floats --lang_exclude=rust --btf_base "$1" --btf_encode_detached="$2/$(basename "$3").btf" "$3"' _ "$tmp/vmlinux.btf" "$tmp/pm" {} < "$tmp/mods"
 measure "$tmp/mb" "$bin" --base "$tmp/vmlinux.btf" -o "$tmp/bm" --modules "$moddir"
-awk '{ printf "pahole, a process per module:  wall %.1f s, cpu %.1f s, peak RSS %.0f MB\n", $1, $2, $3 / 1024 }' "$tmp/mp"
-awk '{ printf "btfstream batch, one process:  wall %.1f s, cpu %.1f s, peak RSS %.0f MB (per worker)\n", $1, $2, $3 / 1024 }' "$tmp/mb"
-paste "$tmp/mp" "$tmp/mb" | awk '{ printf "ratio: wall %.2fx, cpu %.2fx (%.1fx less CPU)\n", $4 / $1, $5 / $2, $2 / $5 }'
+# as kbuild runs either tool: one process per module, -j alone (kbuild's flag)
+mkdir -p "$tmp/bp"
+measure "$tmp/mq" xargs -P "$(nproc)" -I{} sh -c '"$1" -j --btf_gen_floats --lang_exclude=rust --btf_base "$2" --btf_encode_detached="$3/$(basename "$4").btf" "$4"' _ "$bin" "$tmp/vmlinux.btf" "$tmp/bp" {} < "$tmp/mods"
+awk '{ printf "pahole, a process per module:     wall %.1f s, cpu %.1f s, peak RSS %.0f MB\n", $1, $2, $3 / 1024 }' "$tmp/mp"
+awk '{ printf "btfstream batch, one process:     wall %.1f s, cpu %.1f s, peak RSS %.0f MB (per worker)\n", $1, $2, $3 / 1024 }' "$tmp/mb"
+awk '{ printf "btfstream, a process per module:  wall %.1f s, cpu %.1f s, peak RSS %.0f MB\n", $1, $2, $3 / 1024 }' "$tmp/mq"
+paste "$tmp/mp" "$tmp/mb" | awk '{ printf "ratio, batch: wall %.2fx, cpu %.2fx (%.1fx less CPU)\n", $4 / $1, $5 / $2, $2 / $5 }'
+paste "$tmp/mp" "$tmp/mq" | awk '{ printf "ratio, a process per module: wall %.2fx, cpu %.2fx\n", $4 / $1, $5 / $2 }'
+diff -r -q "$tmp/bm" "$tmp/bp" > /dev/null && echo "output bytes: batch and a process per module identical" ||
+	echo "output bytes: batch and a process per module DIFFERENT"
 m=$(grep '/xfs.ko$' "$tmp/mods")
 if [ -n "$m" ]; then
 	: > "$tmp/x1"; : > "$tmp/x2"

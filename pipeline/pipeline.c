@@ -486,8 +486,11 @@ static bool wants_distill(const struct pipeline *p)
  * work nobody waits for: on a small module's run about a fifth of the CPU
  * (libbpf frees the base BTF's string index, ~126K entries, one by one),
  * on the vmlinux the read side's libdw caches, string table and lists. So
- * nothing is freed; threads are still joined and the output is complete
- * before this matters. Sanitizer builds and BTFSTREAM_FREE_AT_EXIT=1 (for
+ * nothing is freed, except under a memory budget the read side, beside the
+ * final dedup, as always (a budget is about the peak, which is then at the
+ * end: the vmlinux under a 48 MiB cgroup and --memory-limit 32M was killed
+ * without it, tests/integ/0025); threads are still joined and the output is
+ * complete before this matters. Sanitizer builds and BTFSTREAM_FREE_AT_EXIT=1 (for
  * valgrind or heaptrack) free everything, so leak checkers see no leak.
  */
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
@@ -517,7 +520,9 @@ static int run_stages(struct pipeline *p, struct run_stats *s)
 		err = stage_read_write(p, s);
 	if (!err)
 		err = stage_funcs(p, s);
-	if (!err && !leave_to_exit(p->opts))
+	/* under a memory budget the read side goes before the final dedup
+	 * needs its memory, whether or not the process ends right after */
+	if (!err && (!leave_to_exit(p->opts) || p->opts->memory_limit))
 		start_cleanup(p);
 	if (!err)
 		err = stage_dedup(p, s);

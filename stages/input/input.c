@@ -68,11 +68,14 @@ static int check_sections(struct input *in, struct fail *f)
 }
 
 /* Where the uncompressed sections whose pages can be released lie:
- * .debug_info, and the location and range lists. */
+ * .debug_info, the location and range lists, the abbreviations, and the
+ * symbol table (read once, before the readers start, into elf_funcs and
+ * elf_vars, which keep names in .strtab, not .symtab: 2.8 MB of the Debian
+ * vmlinux's pages stayed resident for nothing). */
 static void releasable_sections(struct input *in)
 {
 	static const char *const aux[] = { ".debug_loclists", ".debug_rnglists", ".debug_loc", ".debug_ranges",
-					   ".debug_abbrev" };
+					   ".debug_abbrev", ".symtab" };
 	Elf_Scn *scn = NULL;
 	size_t shstrndx;
 

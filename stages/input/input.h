@@ -39,8 +39,8 @@ struct input {
 					   written by the main thread (the writer) only,
 					   read by any; both atomically, through the
 					   functions below (input__released) */
-#define INPUT_MAX_AUX 5
-	uint64_t aux_off[INPUT_MAX_AUX], aux_size[INPUT_MAX_AUX];	/* .debug_loclists/rnglists/loc/ranges/abbrev */
+#define INPUT_MAX_AUX 6
+	uint64_t aux_off[INPUT_MAX_AUX], aux_size[INPUT_MAX_AUX];	/* .debug_loclists/rnglists/loc/ranges/abbrev, .symtab */
 	unsigned int naux;
 };
 

@@ -486,13 +486,18 @@ static bool wants_distill(const struct pipeline *p)
  * work nobody waits for: on a small module's run about a fifth of the CPU
  * (libbpf frees the base BTF's string index, ~126K entries, one by one),
  * on the vmlinux the read side's libdw caches, string table and lists. So
- * nothing is freed, except under a memory budget the read side, beside the
- * final dedup, as always (a budget is about the peak, which is then at the
- * end: the vmlinux under a 48 MiB cgroup and --memory-limit 32M was killed
- * without it, tests/integ/0025); threads are still joined and the output is
- * complete before this matters. Sanitizer builds and BTFSTREAM_FREE_AT_EXIT=1 (for
+ * nothing is freed at the end. The read side is still freed beside the
+ * final dedup, as always, under a memory budget or for an input of
+ * FREE_READ_SIDE_BYTES of .debug_info or more: the dedup then reuses its
+ * memory, which keeps the peak of the run's end down (the vmlinux under a
+ * 48 MiB cgroup and --memory-limit 32M was killed without it, 0025; at -j2
+ * without a budget its end peaked at 80 MB of anonymous memory against 73).
+ * A module's read side is small, and the thread cost ~2 ms of its ~55.
+ * Threads are joined and the output is complete before any of this. Sanitizer builds and BTFSTREAM_FREE_AT_EXIT=1 (for
  * valgrind or heaptrack) free everything, so leak checkers see no leak.
  */
+#define FREE_READ_SIDE_BYTES (64ull << 20)
+
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define PIPELINE_FREES_AT_EXIT 1
 #elif defined(__has_feature)
@@ -520,9 +525,7 @@ static int run_stages(struct pipeline *p, struct run_stats *s)
 		err = stage_read_write(p, s);
 	if (!err)
 		err = stage_funcs(p, s);
-	/* under a memory budget the read side goes before the final dedup
-	 * needs its memory, whether or not the process ends right after */
-	if (!err && (!leave_to_exit(p->opts) || p->opts->memory_limit))
+	if (!err && (!leave_to_exit(p->opts) || p->opts->memory_limit || p->idx.bytes >= FREE_READ_SIDE_BYTES))
 		start_cleanup(p);
 	if (!err)
 		err = stage_dedup(p, s);

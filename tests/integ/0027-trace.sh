@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # --trace FILE (stages/common/trace.h): the run as Chrome trace-event JSON.
 # On the Debian vmlinux at -j2: valid JSON; a named track per thread (two
-# readers, the writer on the main thread, the merge thread; the thread that
-# frees the read side too under a memory budget or BTFSTREAM_FREE_AT_EXIT=1,
-# not otherwise: the process ends right after); one "read CU" and one "write CU" slice per CU, one
+# readers, the writer on the main thread, the merge thread, the thread that
+# frees the read side: an input this big); one "read CU" and one "write CU" slice per CU, one
 # "merge batch" slice per batch (the counts --stats gives), the stages of the
 # serial tail on the main thread, waits; every slice inside the run; with
 # two merge threads, a track each and every batch on one. The output bytes
@@ -33,7 +32,7 @@ by_name = Counter(e["name"] for e in slices)
 stage = {s["name"]: s for s in stats["stages"]}
 def check(cond, what):
     print(("ok " if cond else "not ok ") + what)
-check(sorted(names.values()) == sorted(["read 0", "read 1", "main (writer)", "merge"]),
+check(sorted(names.values()) == sorted(["read 0", "read 1", "main (writer)", "merge", "free"]),
       "tracks: %s" % sorted(names.values()))
 check(by_name["read CU"] == stage["cu_index"]["items"], "a 'read CU' slice per CU (%d)" % by_name["read CU"])
 check(count[("main (writer)", "write CU")] == stage["cu_index"]["items"],
@@ -57,7 +56,7 @@ done < "$TMP/check.txt"
 
 # two merge threads (stages/dedup/merge.h): a track each, every batch
 # merged once on one of them, appended in turn; the same bytes
-# (and BTFSTREAM_FREE_AT_EXIT=1: the read side freed on a track of its own)
+# (and BTFSTREAM_FREE_AT_EXIT=1: the read side freed on its track too)
 BTFSTREAM_FREE_AT_EXIT=1 BTFSTREAM_MERGE_THREADS=2 "$BTFSTREAM" -j2 --stats=json --trace "$TMP/run2.json" "$vmlinux" -o "$TMP/m2.btf" \
 	> "$TMP/stats2.json" && cmp -s "$TMP/plain.btf" "$TMP/m2.btf"
 ok $? "two merge threads: the same bytes"

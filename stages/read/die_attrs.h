@@ -75,6 +75,13 @@ struct die_attrs {
 	uint8_t imp[DIE_ATTRS_PLANS][DIE_ATTRS_MAX][10];	/* plans[i].imp */
 	/* what each attribute of a plain DIE's plan is for (die_plain.c) */
 	uint8_t plain_role[DIE_ATTRS_PLANS][DIE_ATTRS_MAX];
+	/* where each role's value lies in a plain DIE whose attributes all
+	 * have fixed lengths (die_plain.c: len 0, no such layout) */
+	struct die_plain_layout {
+		uint8_t len;		/* the attributes' bytes after the code */
+		uint8_t off[7];		/* by role (die_plain.c); DIE_ATTRS_VARIABLE: absent */
+		uint8_t size[7];
+	} plain_layout[DIE_ATTRS_PLANS];
 	/* the plan of each abbreviation code met in this CU (valid when gen
 	 * matches): a DIE's code leads to its plan and tag without libdw's
 	 * abbreviation lookup (a hash under a lock, for every new Dwarf_Die) */

@@ -6,7 +6,8 @@
 
 #include "stages/read/die_attrs_impl.h"
 
-enum { PLAIN_SKIP, PLAIN_NAME, PLAIN_TYPE, PLAIN_LOCATION, PLAIN_BIT_SIZE, PLAIN_DATA_BIT_OFFSET, PLAIN_CONST_VALUE };
+enum { PLAIN_SKIP, PLAIN_NAME, PLAIN_TYPE, PLAIN_LOCATION, PLAIN_BIT_SIZE, PLAIN_DATA_BIT_OFFSET, PLAIN_CONST_VALUE,
+       PLAIN_ROLES };
 
 /* A form whose value dwarf_formudata gives as a plain constant. data4 and
  * data8 were also section offsets (loclistptr) before DWARF 4. */
@@ -84,17 +85,76 @@ static bool plain_tag(unsigned int tag)
 	}
 }
 
+/*
+ * The layout of a plain plan whose attributes all have fixed lengths (GCC's
+ * members, pointers, typedefs... in most CUs: strp, data1/2, ref4): each
+ * role's offset and length, so that die_plain__read loads the values
+ * without walking the attributes. Not for a name inline (DW_FORM_string), an
+ * implicit constant or a value read as signed (sdata): those walk.
+ */
+static void plan_layout(struct die_attrs *d, const struct die_attrs_plan *pl, const uint8_t *role)
+{
+	struct die_plain_layout *lo = &d->plain_layout[pl - d->plans];
+	unsigned int off = 0;
+
+	lo->len = 0;
+	memset(lo->off, DIE_ATTRS_VARIABLE, sizeof(lo->off));
+	for (unsigned int i = 0; i < pl->n; i++) {
+		unsigned int form = pl->attrs[i].form;
+
+		if (pl->size[i] == DIE_ATTRS_VARIABLE || off + pl->size[i] >= DIE_ATTRS_VARIABLE ||
+		    (role[i] != PLAIN_SKIP && (form == DW_FORM_implicit_const || form == DW_FORM_string)))
+			return;
+		if (role[i] != PLAIN_SKIP) {
+			lo->off[role[i]] = (uint8_t)off;
+			lo->size[role[i]] = pl->size[i];
+		}
+		off += pl->size[i];
+	}
+	lo->len = (uint8_t)off;
+}
+
 void die_plain__plan(struct die_attrs *d, struct die_attrs_plan *pl)
 {
 	uint8_t *role = d->plain_role[pl - d->plans];
 
 	pl->plain = false;
+	d->plain_layout[pl - d->plans].len = 0;
 	if (!plain_tag(pl->tag) || pl->children || !pl->usable)
 		return;
 	for (unsigned int i = 0; i < pl->n; i++)
 		if (!role_of(d, pl->tag, pl->attrs[i].name, pl->attrs[i].form, &role[i]))
 			return;
 	pl->plain = true;
+	plan_layout(d, pl, role);
+}
+
+/* die_plain__read by the layout: the values loaded where they lie. */
+static int read_by_layout(struct die_attrs *d, const struct die_plain_layout *lo, const unsigned char *p,
+			  Dwarf_Die *die, struct die_plain *out)
+{
+	if (lo->len > d->end - p)
+		return 0;
+	out->name = lo->off[PLAIN_NAME] != DIE_ATTRS_VARIABLE ? p + lo->off[PLAIN_NAME] : NULL;
+	out->name_form = DW_FORM_strp;
+	if ((out->has_type = lo->off[PLAIN_TYPE] != DIE_ATTRS_VARIABLE))
+		out->type = read_n(p + lo->off[PLAIN_TYPE], lo->size[PLAIN_TYPE], d->big_endian);
+	if ((out->has_location = lo->off[PLAIN_LOCATION] != DIE_ATTRS_VARIABLE))
+		out->location = read_n(p + lo->off[PLAIN_LOCATION], lo->size[PLAIN_LOCATION], d->big_endian);
+	if ((out->has_bit_size = lo->off[PLAIN_BIT_SIZE] != DIE_ATTRS_VARIABLE))
+		out->bit_size = read_n(p + lo->off[PLAIN_BIT_SIZE], lo->size[PLAIN_BIT_SIZE], d->big_endian);
+	if ((out->has_data_bit_offset = lo->off[PLAIN_DATA_BIT_OFFSET] != DIE_ATTRS_VARIABLE))
+		out->data_bit_offset = read_n(p + lo->off[PLAIN_DATA_BIT_OFFSET], lo->size[PLAIN_DATA_BIT_OFFSET],
+					      d->big_endian);
+	if ((out->has_const_value = lo->off[PLAIN_CONST_VALUE] != DIE_ATTRS_VARIABLE)) {
+		out->const_value = read_n(p + lo->off[PLAIN_CONST_VALUE], lo->size[PLAIN_CONST_VALUE], d->big_endian);
+		out->const_signed = false;
+	}
+	out->die = die->addr;
+	d->after_die = die->addr;
+	d->after = p + lo->len;
+	d->after_children = false;
+	return 1;
 }
 
 /* The constant or reference at *pp, attribute i of pl, as libdw's
@@ -168,6 +228,8 @@ int die_plain__read(struct die_attrs *d, Dwarf_Die *die, unsigned int tag, struc
 
 	if (!(pl = die_attrs__plan_fast(d, die, &p)) || !pl->plain || pl->tag != tag)
 		return 0;
+	if (d->plain_layout[pl - d->plans].len)
+		return read_by_layout(d, &d->plain_layout[pl - d->plans], p, die, out);
 	role = d->plain_role[pl - d->plans];
 	out->die = die->addr;
 	out->name = NULL;

@@ -22,7 +22,10 @@
  * string or strp, references of form ref1/2/4/8/ref_udata, constants of
  * form data1/2, udata, sdata (const_value), implicit_const, and data4/8 from
  * DWARF 4 on (before, they could be section offsets). Other attributes are
- * stepped over.
+ * stepped over. When every attribute of a plain abbreviation has a fixed
+ * length and no value is an inline name, an implicit constant or sdata,
+ * each value's place is planned once (die_attrs.plain_layout) and loaded
+ * from there; otherwise the attributes are walked.
  *
  * One reader thread, through its die_attrs; see die_attrs.h.
  */

@@ -493,8 +493,9 @@ static bool wants_distill(const struct pipeline *p)
  * 48 MiB cgroup and --memory-limit 32M was killed without it, 0025; at -j2
  * without a budget its end peaked at 80 MB of anonymous memory against 73).
  * A module's read side is small, and the thread cost ~2 ms of its ~55.
- * Threads are joined and the output is complete before any of this. Sanitizer builds and BTFSTREAM_FREE_AT_EXIT=1 (for
- * valgrind or heaptrack) free everything, so leak checkers see no leak.
+ * Threads are joined and the output is complete before any of this.
+ * Sanitizer builds and BTFSTREAM_FREE_AT_EXIT=1 (for valgrind or
+ * heaptrack) free everything, so leak checkers see no leak.
  */
 #define FREE_READ_SIDE_BYTES (64ull << 20)
 

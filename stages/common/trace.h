@@ -3,8 +3,8 @@
  * The file is Chrome's trace-event JSON ({"traceEvents": [...]}), which
  * Perfetto (ui.perfetto.dev) and chrome://tracing open: one track per
  * thread (the readers, the writer on the main thread, the merge thread, the
- * thread that frees the read side of a big input), a slice per CU read and written, per
- * batch merged, per whole-program stage, and per wait (a full or empty
+ * thread that frees the read side of a big input), a slice per CU read and
+ * written, per batch merged, per whole-program stage, and per wait (a full or empty
  * queue, the reorder window, the writer waiting for a CU's reader), so the
  * serial path is seen rather than computed. docs/profiling.md shows how to
  * read it.

@@ -151,7 +151,6 @@ static int order_anonymous(struct base_prune *bp)
 		if (state[a] != NEW || !anon_ref(bp, a))
 			continue;
 		state[a] = OPEN;
-		depth = 0;
 		if (!cap && !(stack = malloc((cap = 256) * sizeof(*stack))))
 			goto nomem;
 		stack[depth++] = (struct frame){ a, bp->ref_start[a] };

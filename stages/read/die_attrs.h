@@ -29,6 +29,7 @@
 #define DIE_ATTRS_PLANS 1024	/* abbreviations planned per CU (power of two) */
 #define DIE_ATTRS_CODES 1024	/* abbreviation codes found without libdw */
 #define DIE_ATTRS_VARIABLE 0xff	/* a form whose values have no fixed length */
+#define DIE_PLAIN_ROLES 7	/* what an attribute of a plain DIE is for (die_plain.c) */
 
 struct die_attrs_plan {
 	uint32_t gen;			/* the slot is in use when it is die_attrs.gen */
@@ -79,8 +80,8 @@ struct die_attrs {
 	 * have fixed lengths (die_plain.c: len 0, no such layout) */
 	struct die_plain_layout {
 		uint8_t len;		/* the attributes' bytes after the code */
-		uint8_t off[7];		/* by role (die_plain.c); DIE_ATTRS_VARIABLE: absent */
-		uint8_t size[7];
+		uint8_t off[DIE_PLAIN_ROLES];	/* by role (die_plain.c); DIE_ATTRS_VARIABLE: absent */
+		uint8_t size[DIE_PLAIN_ROLES];
 	} plain_layout[DIE_ATTRS_PLANS];
 	/* the plan of each abbreviation code met in this CU (valid when gen
 	 * matches): a DIE's code leads to its plan and tag without libdw's

@@ -8,6 +8,7 @@
 
 enum { PLAIN_SKIP, PLAIN_NAME, PLAIN_TYPE, PLAIN_LOCATION, PLAIN_BIT_SIZE, PLAIN_DATA_BIT_OFFSET, PLAIN_CONST_VALUE,
        PLAIN_ROLES };
+_Static_assert(PLAIN_ROLES == DIE_PLAIN_ROLES, "die_attrs.h sizes the layouts by the roles");
 
 /* A form whose value dwarf_formudata gives as a plain constant. data4 and
  * data8 were also section offsets (loclistptr) before DWARF 4. */
@@ -129,6 +130,17 @@ void die_plain__plan(struct die_attrs *d, struct die_attrs_plan *pl)
 	plan_layout(d, pl, role);
 }
 
+/* The value of role in the DIE whose attributes begin at p, by layout lo:
+ * true and *v, or false when the plan has no such attribute. */
+static inline bool layout_value(const struct die_attrs *d, const struct die_plain_layout *lo, unsigned int role,
+				const unsigned char *p, uint64_t *v)
+{
+	if (lo->off[role] == DIE_ATTRS_VARIABLE)
+		return false;
+	*v = read_n(p + lo->off[role], lo->size[role], d->big_endian);
+	return true;
+}
+
 /* die_plain__read by the layout: the values loaded where they lie. */
 static int read_by_layout(struct die_attrs *d, const struct die_plain_layout *lo, const unsigned char *p,
 			  Dwarf_Die *die, struct die_plain *out)
@@ -137,19 +149,12 @@ static int read_by_layout(struct die_attrs *d, const struct die_plain_layout *lo
 		return 0;
 	out->name = lo->off[PLAIN_NAME] != DIE_ATTRS_VARIABLE ? p + lo->off[PLAIN_NAME] : NULL;
 	out->name_form = DW_FORM_strp;
-	if ((out->has_type = lo->off[PLAIN_TYPE] != DIE_ATTRS_VARIABLE))
-		out->type = read_n(p + lo->off[PLAIN_TYPE], lo->size[PLAIN_TYPE], d->big_endian);
-	if ((out->has_location = lo->off[PLAIN_LOCATION] != DIE_ATTRS_VARIABLE))
-		out->location = read_n(p + lo->off[PLAIN_LOCATION], lo->size[PLAIN_LOCATION], d->big_endian);
-	if ((out->has_bit_size = lo->off[PLAIN_BIT_SIZE] != DIE_ATTRS_VARIABLE))
-		out->bit_size = read_n(p + lo->off[PLAIN_BIT_SIZE], lo->size[PLAIN_BIT_SIZE], d->big_endian);
-	if ((out->has_data_bit_offset = lo->off[PLAIN_DATA_BIT_OFFSET] != DIE_ATTRS_VARIABLE))
-		out->data_bit_offset = read_n(p + lo->off[PLAIN_DATA_BIT_OFFSET], lo->size[PLAIN_DATA_BIT_OFFSET],
-					      d->big_endian);
-	if ((out->has_const_value = lo->off[PLAIN_CONST_VALUE] != DIE_ATTRS_VARIABLE)) {
-		out->const_value = read_n(p + lo->off[PLAIN_CONST_VALUE], lo->size[PLAIN_CONST_VALUE], d->big_endian);
+	out->has_type = layout_value(d, lo, PLAIN_TYPE, p, &out->type);
+	out->has_location = layout_value(d, lo, PLAIN_LOCATION, p, &out->location);
+	out->has_bit_size = layout_value(d, lo, PLAIN_BIT_SIZE, p, &out->bit_size);
+	out->has_data_bit_offset = layout_value(d, lo, PLAIN_DATA_BIT_OFFSET, p, &out->data_bit_offset);
+	if ((out->has_const_value = layout_value(d, lo, PLAIN_CONST_VALUE, p, &out->const_value)))
 		out->const_signed = false;
-	}
 	out->die = die->addr;
 	d->after_die = die->addr;
 	d->after = p + lo->len;

@@ -348,7 +348,9 @@ static void start_cleanup(struct pipeline *p)
 }
 
 /* On a base, the base types the dedup cannot use are hidden from it
- * (stages/dedup/base_prune.h). */
+ * (stages/dedup/base_prune.h). Nothing but distill reads the base's types
+ * after the dedup: without it they stay as the dedup saw them, and a batch's
+ * next module changes only what it uses differently. */
 static int dedup_split(struct pipeline *p, struct run_stats *s)
 {
 	struct base_prune *prune = p->opts->base_prune;
@@ -361,7 +363,8 @@ static int dedup_split(struct pipeline *p, struct run_stats *s)
 	s->base_types = btf__type_cnt(p->base) - 1;
 	s->base_hidden = base_prune__apply(prune, p->btf);
 	err = dedup__run(p->btf, p->opts->input, &p->fail);
-	base_prune__restore(prune);
+	if (p->opts->features.distilled_base)
+		base_prune__restore(prune);
 	return err;
 }
 

@@ -20,11 +20,21 @@
  * the same (tests/integ/0011 compares the bytes with and without pruning on
  * real modules; BTFSTREAM_BASE_PRUNE=0 turns it off).
  *
- * Threads: one caller at a time, and between apply and restore nothing else
- * may read the base (the pipeline applies it around its final dedup, when the
- * merge thread is done). The base must stay the same object, unmodified by
- * anything else, for the life of the base_prune. A base_prune made before a
- * fork() is shared by the children (copy-on-write), each applying its own.
+ * A batch of modules on one base: a module uses a few thousand base types,
+ * and hiding ~80,000 and putting them back for each module cost more than
+ * deciding. So an apply keeps its verdict for the next one: without a
+ * restore in between, the next apply changes and writes only the types
+ * whose verdict the new split's names change. Deciding works up from the
+ * split's names through an index made once (base_prune__new), so an apply
+ * costs what differs between two modules, not the size of the base.
+ *
+ * Threads: one caller at a time. From an apply to the next restore nothing
+ * else may read the base's types (its strings are untouched); the pipeline
+ * applies it for its final dedup, when the merge thread is done, and
+ * restores it after the dedup when something reads the base's types next
+ * (distill). The base must stay the same object, unmodified by anything
+ * else, for the life of the base_prune. A base_prune made before a fork() is
+ * shared by the children (copy-on-write), each applying its own.
  */
 #ifndef BTFSTREAM_BASE_PRUNE_H
 #define BTFSTREAM_BASE_PRUNE_H
@@ -41,10 +51,12 @@ struct base_prune *base_prune__new(struct btf *base);
 void base_prune__free(struct base_prune *bp);
 
 /* Hides the base types no type of split (a split BTF on that base) can be
- * equal to. Returns how many were hidden. */
+ * equal to, and shows every other, whatever the last apply left. Returns
+ * how many are hidden. */
 size_t base_prune__apply(struct base_prune *bp, const struct btf *split);
 
-/* Puts back every type the last apply hid. Safe to call without an apply. */
+/* Puts back every type an apply hid: the base is whole again. Safe to call
+ * at any time. */
 void base_prune__restore(struct base_prune *bp);
 
 /* false when the environment says BTFSTREAM_BASE_PRUNE=0 (for comparisons). */

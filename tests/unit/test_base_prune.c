@@ -4,18 +4,245 @@
  * A base with named types a split does and does not name, anonymous types
  * above each (chains, arrays, function prototypes, anonymous structs), and
  * an anonymous cycle (a struct with a pointer to itself and no name: C
- * cannot write it, BTF can), which must be kept whole.
+ * cannot write it, BTF can), which must be kept whole. Then applies one
+ * after the other, as a batch of modules makes them (each updating the
+ * last verdict), on a generated base against a model of the rule written
+ * the slow, obvious way.
  */
 #include "stages/dedup/base_prune.h"
 #include "tests/tap.h"
 
 #include <bpf/btf.h>
+#include <stdint.h>
 #include <string.h>
 
 static bool hidden(const struct btf *base, int id)
 {
 	return btf_is_datasec(btf__type_by_id(base, id)) && btf_vlen(btf__type_by_id(base, id)) == 0 &&
 	       btf__type_by_id(base, id)->size == 0;
+}
+
+/* ---- a generated base against a model ---- */
+
+#define GEN_TYPES 3000
+#define GEN_NAMES 60
+
+static uint64_t rng = 0x2545f4914f6cdd1dull;
+
+static uint32_t next_rand(uint32_t n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)(rng % n);
+}
+
+static const char *gen_name(uint32_t k)
+{
+	static char buf[GEN_NAMES][16];
+
+	snprintf(buf[k], sizeof(buf[k]), "n%u", k);
+	return buf[k];
+}
+
+/* Named types of several kinds over a pool of names (a name can be a
+ * struct and a typedef), anonymous types over earlier ones, and a few
+ * anonymous cycles with types over them. */
+static struct btf *gen_base(void)
+{
+	struct btf *b = btf__new_empty();
+
+	btf__add_int(b, gen_name(0), 4, 0);
+	while (btf__type_cnt(b) <= GEN_TYPES) {
+		uint32_t have = btf__type_cnt(b) - 1, r = next_rand(100);
+		int s;
+
+		if (r < 25) {
+			const char *nm = gen_name(next_rand(GEN_NAMES));
+
+			switch (next_rand(3)) {
+			case 0: btf__add_int(b, nm, 4, 0); break;
+			case 1: btf__add_typedef(b, nm, 1 + next_rand(have)); break;
+			default:
+				btf__add_struct(b, nm, 8);
+				btf__add_field(b, "m", 1 + next_rand(have), 0, 0);
+				btf__add_field(b, "k", next_rand(have + 1), 32, 0);
+			}
+		} else if (r < 50) {
+			btf__add_ptr(b, next_rand(have + 1));
+		} else if (r < 60) {
+			btf__add_const(b, 1 + next_rand(have));
+		} else if (r < 70) {
+			btf__add_array(b, 1, 1 + next_rand(have), 2);
+		} else if (r < 90) {
+			uint32_t np = next_rand(4);
+
+			btf__add_func_proto(b, next_rand(have + 1));
+			for (uint32_t k = 0; k < np; k++)
+				btf__add_func_param(b, "p", 1 + next_rand(have));
+		} else if (r < 98) {
+			btf__add_struct(b, NULL, 8);
+			btf__add_field(b, "a", 1 + next_rand(have), 0, 0);
+			btf__add_field(b, "b", 1 + next_rand(have), 32, 0);
+		} else {	/* struct { <itself> *self; other; } */
+			s = btf__add_struct(b, NULL, 16);
+			btf__add_field(b, "self", s + 1, 0, 0);
+			btf__add_field(b, "o", 1 + next_rand(have), 64, 0);
+			btf__add_ptr(b, s);
+		}
+	}
+	return b;
+}
+
+/* The rule, the slow way: refs of an anonymous type; an anonymous type on
+ * or over a cycle of anonymous types is kept; a named one is dead when the
+ * split lacks its name, an anonymous one when something it refers to is. */
+static uint32_t model_refs(const struct btf *b, uint32_t id, uint32_t *out)
+{
+	const struct btf_type *t = btf__type_by_id(b, id);
+	uint32_t n = 0;
+
+	if (btf_is_ptr(t) || btf_is_const(t) || btf_is_typedef(t))
+		out[n++] = t->type;
+	else if (btf_is_array(t)) {
+		out[n++] = btf_array(t)->type;
+		out[n++] = btf_array(t)->index_type;
+	} else if (btf_is_composite(t)) {
+		for (uint16_t k = 0; k < btf_vlen(t); k++)
+			out[n++] = btf_members(t)[k].type;
+	} else if (btf_is_func_proto(t)) {
+		for (uint16_t k = 0; k < btf_vlen(t); k++)
+			out[n++] = btf_params(t)[k].type;
+		out[n++] = t->type;
+	}
+	return n;
+}
+
+static bool anon(const struct btf *b, uint32_t id)
+{
+	return id && !btf__type_by_id(b, id)->name_off;
+}
+
+/* Does anonymous from reach target through anonymous types (one step at least)? */
+static bool reaches(const struct btf *b, uint32_t from, uint32_t target, uint8_t *seen)
+{
+	uint32_t refs[8], n = model_refs(b, from, refs);
+
+	for (uint32_t k = 0; k < n; k++) {
+		if (!anon(b, refs[k]))
+			continue;
+		if (refs[k] == target)
+			return true;
+		if (!seen[refs[k]]) {
+			seen[refs[k]] = 1;
+			if (reaches(b, refs[k], target, seen))
+				return true;
+		}
+	}
+	return false;
+}
+
+static int8_t model_dead(const struct btf *b, uint32_t id, const bool *named, const bool *kept, int8_t *memo)
+{
+	uint32_t refs[8];
+	int8_t d = 0;
+
+	if (!id || kept[id])
+		return 0;
+	if (memo[id] >= 0)
+		return memo[id];
+	if (!anon(b, id))
+		d = !named[id];
+	else
+		for (uint32_t k = 0, n = model_refs(b, id, refs); k < n && !d; k++)
+			d = model_dead(b, refs[k], named, kept, memo);
+	return memo[id] = d;
+}
+
+/* Has a type of split (not of its base) the name nm? */
+static bool split_names(const struct btf *split, uint32_t first, const char *nm)
+{
+	for (uint32_t id = first; id < btf__type_cnt(split); id++)
+		if (!strcmp(btf__name_by_offset(split, btf__type_by_id(split, id)->name_off), nm))
+			return true;
+	return false;
+}
+
+static void test_generated(void)
+{
+	struct btf *base = gen_base(), *orig, *split;
+	uint32_t nt = btf__type_cnt(base), bad_steps = 0, bad_counts = 0, nkept = 0;
+	bool *cyclic = calloc(nt, sizeof(bool)), *kept = calloc(nt, sizeof(bool)), *named = calloc(nt, sizeof(bool));
+	uint8_t *seen = calloc(nt, 1);
+	int8_t *memo = malloc(nt);
+	struct base_prune *bp;
+	const void *raw;
+	void *copy;
+	__u32 size, size_after;
+
+	raw = btf__raw_data(base, &size);
+	copy = malloc(size);
+	memcpy(copy, raw, size);
+	orig = btf__new(copy, size);	/* the model reads this one: base is changed under it */
+	/* kept: anonymous and on a cycle, or reaching one through anonymous types */
+	for (uint32_t id = 1; id < nt; id++) {
+		memset(seen, 0, nt);
+		cyclic[id] = anon(orig, id) && reaches(orig, id, id, seen);
+	}
+	for (uint32_t id = 1; id < nt; id++) {
+		kept[id] = cyclic[id];
+		for (uint32_t c = 1; c < nt && !kept[id] && anon(orig, id); c++)
+			if (cyclic[c]) {
+				memset(seen, 0, nt);
+				kept[id] = reaches(orig, id, c, seen);
+			}
+	}
+	if (!(bp = base_prune__new(base))) {
+		ok(0, "base_prune__new on the generated base");
+		return;
+	}
+	for (int step = 0; step < 40; step++) {
+		uint32_t nn = step % 5 == 4 ? 0 : next_rand(GEN_NAMES), nhidden = 0, wrong = 0;
+		size_t n;
+
+		split = btf__new_empty_split(base);
+		for (uint32_t k = 0; k < nn; k++)
+			btf__add_int(split, gen_name(next_rand(GEN_NAMES)), 4, 0);
+		for (uint32_t id = 1; id < nt; id++) {
+			const char *nm = btf__name_by_offset(orig, btf__type_by_id(orig, id)->name_off);
+
+			named[id] = *nm && split_names(split, nt, nm);
+		}
+		if (step % 7 == 6)
+			base_prune__restore(bp);	/* the next apply decides from a whole base */
+		n = base_prune__apply(bp, split);
+		memset(memo, -1, nt);
+		for (uint32_t id = 1; id < nt; id++) {
+			bool want = model_dead(orig, id, named, kept, memo);
+
+			nhidden += hidden(base, id);
+			wrong += hidden(base, id) != want;
+		}
+		bad_steps += wrong != 0;
+		bad_counts += n != nhidden;
+		btf__free(split);
+	}
+	for (uint32_t id = 1; id < nt; id++)
+		nkept += kept[id];
+	ok(bad_steps == 0, "40 splits one after the other on a generated base of %u types (%u on or over anonymous "
+	   "cycles): each hides what the model says (%u steps differ)", nt - 1, nkept, bad_steps);
+	ok(bad_counts == 0, "... and each apply returns how many it hid");
+	base_prune__free(bp);
+	raw = btf__raw_data(base, &size_after);
+	ok(size_after == size && !memcmp(raw, copy, size), "free after the updates puts every byte back");
+	btf__free(orig);
+	free(copy);
+	free(cyclic);
+	free(kept);
+	free(named);
+	free(seen);
+	free(memo);
+	btf__free(base);
 }
 
 int main(void)
@@ -83,6 +310,30 @@ int main(void)
 	n = base_prune__apply(bp, split);
 	ok(hidden(base, i) && hidden(base, used) && hidden(base, anon) && !hidden(base, cyc),
 	   "a split naming nothing: every named type and what is over it, not the cycle (%zu hidden)", n);
+
+	/* without a restore, a split naming "unused" only: the last verdict updated */
+	btf__free(split);
+	split = btf__new_empty_split(base);
+	btf__add_struct(split, "unused", 4);
+	n = base_prune__apply(bp, split);
+	ok(!hidden(base, unused) && !hidden(base, p_unused) && !hidden(base, pp_unused) && hidden(base, i) &&
+	   hidden(base, used) && hidden(base, p_used) && hidden(base, arr) && hidden(base, proto) && hidden(base, anon),
+	   "an update: \"unused\" and its pointers rise, \"int\" and \"used\" stay down (%zu hidden)", n);
+	btf__free(split);
+	split = btf__new_empty_split(base);
+	btf__add_int(split, "int", 4, BTF_INT_SIGNED);
+	btf__add_struct(split, "used", 4);
+	btf__add_struct(split, "unused", 4);
+	n = base_prune__apply(bp, split);
+	ok(n == 0 && !hidden(base, arr) && !hidden(base, proto) && !hidden(base, anon),
+	   "an update naming all three: nothing hidden, the prototype over all of them up");
+	btf__free(split);
+	split = btf__new_empty_split(base);
+	btf__add_struct(split, "used", 4);
+	n = base_prune__apply(bp, split);
+	ok(!hidden(base, used) && !hidden(base, p_used) && !hidden(base, anon) && hidden(base, i) && hidden(base, arr) &&
+	   hidden(base, proto) && hidden(base, unused) && hidden(base, pp_unused) && !hidden(base, cyc_user),
+	   "an update dropping two names: what stood on them falls (%zu hidden)", n);
 	base_prune__free(bp);	/* restores */
 	after = btf__raw_data(base, &size_after);
 	ok(size_after == size_before && !memcmp(after, copy, size_before), "free restores too");
@@ -90,6 +341,7 @@ int main(void)
 	free(copy);
 	btf__free(split);
 	btf__free(base);
+	test_generated();
 	done_testing();
 	return exit_status();
 }

@@ -10,9 +10,14 @@
  * names first for every kind (string offsets: the split BTF's strings that
  * the base has are the base's offsets), so:
  *   - a named base type whose name no split type carries can match nothing;
+ *   - nor can an anonymous struct, union or function prototype with a member
+ *     or parameter name that no split type's member or parameter carries:
+ *     libbpf compares those names too, in its hash and in every comparison
+ *     (not so for a named struct, which a split FWD of its name matches
+ *     whatever its members are called: named types go by their name only);
  *   - an anonymous base type that refers (member, parameter, element, target)
- *     to such a type can match nothing either: the split type in that place
- *     would have to match the unmatchable one.
+ *     to an unmatchable type can match nothing either: the split type in
+ *     that place would have to match the unmatchable one.
  * Everything else is kept. base_prune__apply turns the unmatchable types into
  * empty DATASECs in place (same name, vlen 0, size 0: 12 bytes, which every
  * type has), a kind the dedup never hashes, never matches and never renumbers;

@@ -22,6 +22,17 @@ static bool hidden(const struct btf *base, int id)
 	       btf__type_by_id(base, id)->size == 0;
 }
 
+/* A split struct whose members carry the names the base's anonymous struct
+ * and prototype have ("z", "a", "b"): with it they are not dead by name. */
+static void add_member_names(struct btf *split)
+{
+	int s = btf__add_struct(split, "names", 4);
+
+	btf__add_field(split, "z", s, 0, 0);
+	btf__add_field(split, "a", s, 0, 0);
+	btf__add_field(split, "b", s, 0, 0);
+}
+
 /* ---- a generated base against a model ---- */
 
 #define GEN_TYPES 3000
@@ -142,7 +153,8 @@ static bool reaches(const struct btf *b, uint32_t from, uint32_t target, uint8_t
 	return false;
 }
 
-static int8_t model_dead(const struct btf *b, uint32_t id, const bool *named, const bool *kept, int8_t *memo)
+static int8_t model_dead(const struct btf *b, uint32_t id, const bool *named, const bool *names_ok, const bool *kept,
+			 int8_t *memo)
 {
 	uint32_t refs[8];
 	int8_t d = 0;
@@ -153,10 +165,46 @@ static int8_t model_dead(const struct btf *b, uint32_t id, const bool *named, co
 		return memo[id];
 	if (!anon(b, id))
 		d = !named[id];
-	else
+	else {
+		d = !names_ok[id];
 		for (uint32_t k = 0, n = model_refs(b, id, refs); k < n && !d; k++)
-			d = model_dead(b, refs[k], named, kept, memo);
+			d = model_dead(b, refs[k], named, names_ok, kept, memo);
+	}
 	return memo[id] = d;
+}
+
+/* Has a member or parameter of a type of split the name nm? */
+static bool split_member_names(const struct btf *split, uint32_t first, const char *nm)
+{
+	for (uint32_t id = first; id < btf__type_cnt(split); id++) {
+		const struct btf_type *t = btf__type_by_id(split, id);
+
+		for (uint16_t k = 0; btf_is_composite(t) && k < btf_vlen(t); k++)
+			if (!strcmp(btf__name_by_offset(split, btf_members(t)[k].name_off), nm))
+				return true;
+		for (uint16_t k = 0; btf_is_func_proto(t) && k < btf_vlen(t); k++)
+			if (!strcmp(btf__name_by_offset(split, btf_params(t)[k].name_off), nm))
+				return true;
+	}
+	return false;
+}
+
+/* Are all the member (parameter) names of b's struct, union (prototype) id
+ * names of members or parameters in split? (Type names would count too, the
+ * pool keeps them apart.) */
+static bool member_names_ok(const struct btf *b, uint32_t id, const struct btf *split, uint32_t first)
+{
+	const struct btf_type *t = btf__type_by_id(b, id);
+
+	for (uint16_t k = 0; btf_is_composite(t) && k < btf_vlen(t); k++)
+		if (btf_members(t)[k].name_off &&
+		    !split_member_names(split, first, btf__name_by_offset(b, btf_members(t)[k].name_off)))
+			return false;
+	for (uint16_t k = 0; btf_is_func_proto(t) && k < btf_vlen(t); k++)
+		if (btf_params(t)[k].name_off &&
+		    !split_member_names(split, first, btf__name_by_offset(b, btf_params(t)[k].name_off)))
+			return false;
+	return true;
 }
 
 /* Has a type of split (not of its base) the name nm? */
@@ -173,6 +221,7 @@ static void test_generated(void)
 	struct btf *base = gen_base(), *orig, *split;
 	uint32_t nt = btf__type_cnt(base), bad_steps = 0, bad_counts = 0, nkept = 0;
 	bool *cyclic = calloc(nt, sizeof(bool)), *kept = calloc(nt, sizeof(bool)), *named = calloc(nt, sizeof(bool));
+	bool *names_ok = calloc(nt, sizeof(bool));
 	uint8_t *seen = calloc(nt, 1);
 	int8_t *memo = malloc(nt);
 	struct base_prune *bp;
@@ -208,17 +257,30 @@ static void test_generated(void)
 		split = btf__new_empty_split(base);
 		for (uint32_t k = 0; k < nn; k++)
 			btf__add_int(split, gen_name(next_rand(GEN_NAMES)), 4, 0);
+		if (nn % 3) {	/* members and parameters named as the base's are */
+			static const char *const member[] = { "m", "k", "a", "b", "o" };
+
+			btf__add_struct(split, NULL, 4);
+			for (uint32_t k = 0; k < 5; k++)
+				if (next_rand(4))
+					btf__add_field(split, member[k], 1, 0, 0);
+			if (next_rand(2)) {
+				btf__add_func_proto(split, 0);
+				btf__add_func_param(split, "p", 1);
+			}
+		}
 		for (uint32_t id = 1; id < nt; id++) {
 			const char *nm = btf__name_by_offset(orig, btf__type_by_id(orig, id)->name_off);
 
 			named[id] = *nm && split_names(split, nt, nm);
+			names_ok[id] = member_names_ok(orig, id, split, nt);
 		}
 		if (step % 7 == 6)
 			base_prune__restore(bp);	/* the next apply decides from a whole base */
 		n = base_prune__apply(bp, split);
 		memset(memo, -1, nt);
 		for (uint32_t id = 1; id < nt; id++) {
-			bool want = model_dead(orig, id, named, kept, memo);
+			bool want = model_dead(orig, id, named, names_ok, kept, memo);
 
 			nhidden += hidden(base, id);
 			wrong += hidden(base, id) != want;
@@ -240,9 +302,53 @@ static void test_generated(void)
 	free(cyclic);
 	free(kept);
 	free(named);
+	free(names_ok);
 	free(seen);
 	free(memo);
 	btf__free(base);
+}
+
+/* A corrupt base (found by fuzzing): a member's type id with the top bit
+ * set, which is no type, must not be read as a name. */
+static void test_wild_id(void)
+{
+	struct btf *b = btf__new_empty(), *wild, *split;
+	struct base_prune *bp;
+	const void *raw;
+	uint8_t *copy;
+	__u32 size;
+	int i = btf__add_int(b, "int", 4, BTF_INT_SIGNED), s = btf__add_struct(b, NULL, 8);
+	size_t n;
+
+	btf__add_field(b, "m", i, 0, 0);
+	btf__add_field(b, "w", i, 32, 0);
+	raw = btf__raw_data(b, &size);
+	copy = malloc(size);
+	memcpy(copy, raw, size);
+	/* the second member's type: header, the int (12 + 4), the struct (12),
+	 * then members of 12 bytes: name, type, offset */
+	*(uint32_t *)(copy + sizeof(struct btf_header) + 16 + 12 + 12 + 4) = 0x80000000u;
+	wild = btf__new(copy, size);
+	if (!wild || !(bp = base_prune__new(wild))) {
+		ok(1, "# SKIP libbpf refuses a type id of 0x80000000 (%s)", wild ? "base_prune__new" : "btf__new");
+		btf__free(wild);
+		free(copy);
+		btf__free(b);
+		return;
+	}
+	split = btf__new_empty_split(wild);
+	btf__add_int(split, "int", 4, BTF_INT_SIGNED);
+	base_prune__apply(bp, split);
+	btf__add_struct(split, "t", 4);
+	btf__add_field(split, "m", s, 0, 0);
+	btf__add_field(split, "w", s, 0, 0);
+	n = base_prune__apply(bp, split);	/* the update index: a name node per name */
+	ok(n == 0 && !hidden(wild, s), "a member typed 0x80000000 is no name: the struct over int, \"m\" and \"w\" is up");
+	base_prune__free(bp);
+	btf__free(split);
+	btf__free(wild);
+	free(copy);
+	btf__free(b);
 }
 
 int main(void)
@@ -282,6 +388,7 @@ int main(void)
 	btf__add_int(split, "int", 4, BTF_INT_SIGNED);
 	btf__add_struct(split, "used", 4);
 	ok(btf__add_field(split, "x", btf__type_cnt(split) - 2, 0, 0) == 0, "the split is built");
+	add_member_names(split);
 
 	if (!(bp = base_prune__new(base)))
 		return ok(0, "base_prune__new"), exit_status();
@@ -302,6 +409,17 @@ int main(void)
 	base_prune__restore(bp);
 	after = btf__raw_data(base, &size_after);
 	ok(size_after == size_before && !memcmp(after, copy, size_before), "restore puts every byte back");
+
+	/* the same names but no member "z": the anonymous struct is dead by its member's name */
+	btf__free(split);
+	split = btf__new_empty_split(base);
+	btf__add_int(split, "int", 4, BTF_INT_SIGNED);
+	btf__add_struct(split, "used", 4);
+	btf__add_field(split, "x", btf__type_cnt(split) - 2, 0, 0);
+	n = base_prune__apply(bp, split);
+	ok(hidden(base, anon) && !hidden(base, p_used) && !hidden(base, used),
+	   "a member name no split type has: the anonymous struct with it is hidden (%zu hidden)", n);
+	base_prune__restore(bp);
 
 	/* again, with a split that names nothing: everything named goes */
 	btf__free(split);
@@ -324,12 +442,14 @@ int main(void)
 	btf__add_int(split, "int", 4, BTF_INT_SIGNED);
 	btf__add_struct(split, "used", 4);
 	btf__add_struct(split, "unused", 4);
+	add_member_names(split);
 	n = base_prune__apply(bp, split);
 	ok(n == 0 && !hidden(base, arr) && !hidden(base, proto) && !hidden(base, anon),
 	   "an update naming all three: nothing hidden, the prototype over all of them up");
 	btf__free(split);
 	split = btf__new_empty_split(base);
 	btf__add_struct(split, "used", 4);
+	add_member_names(split);
 	n = base_prune__apply(bp, split);
 	ok(!hidden(base, used) && !hidden(base, p_used) && !hidden(base, anon) && hidden(base, i) && hidden(base, arr) &&
 	   hidden(base, proto) && hidden(base, unused) && hidden(base, pp_unused) && !hidden(base, cyc_user),
@@ -342,6 +462,7 @@ int main(void)
 	btf__free(split);
 	btf__free(base);
 	test_generated();
+	test_wild_id();
 	done_testing();
 	return exit_status();
 }

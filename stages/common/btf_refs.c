@@ -90,3 +90,42 @@ uint32_t *btf_refs__next(struct btf_refs *it)
 		return &t->type;
 	}
 }
+
+void btf_strs__init(struct btf_strs *it, struct btf_type *t)
+{
+	it->t = t;
+	it->next = 0;
+	switch (BTF_INFO_KIND(t->info)) {
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64:
+	case BTF_KIND_FUNC_PROTO:
+		it->count = 1 + BTF_INFO_VLEN(t->info);
+		break;
+	default:
+		it->count = 1;
+	}
+}
+
+uint32_t *btf_strs__next(struct btf_strs *it)
+{
+	struct btf_type *t = it->t;
+	uint32_t i;
+
+	if (it->next >= it->count)
+		return NULL;
+	if ((i = it->next++) == 0)
+		return &t->name_off;
+	switch (BTF_INFO_KIND(t->info)) {
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+		return &((struct btf_member *)(t + 1))[i - 1].name_off;
+	case BTF_KIND_ENUM:
+		return &((struct btf_enum *)(t + 1))[i - 1].name_off;
+	case BTF_KIND_ENUM64:
+		return &((struct btf_enum64 *)(t + 1))[i - 1].name_off;
+	default:	/* FUNC_PROTO */
+		return &((struct btf_param *)(t + 1))[i - 1].name_off;
+	}
+}

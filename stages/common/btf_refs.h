@@ -1,5 +1,6 @@
-/* stages/common/btf_refs.h: the type ids a BTF type refers to, as pointers
- * into the type itself, so a caller can read them or rewrite them in place.
+/* stages/common/btf_refs.h: the type ids a BTF type refers to, and the
+ * string offsets it holds, as pointers into the type itself, so a caller
+ * can read them or rewrite them in place.
  *
  * Covers every kind of the 16-bit-vlen UAPI that holds ids: the modifiers,
  * TYPEDEF, FUNC, VAR, DECL_TAG and TYPE_TAG (type), ARRAY (element, index),
@@ -37,5 +38,16 @@ bool btf_refs__known(const struct btf_type *t);
 /* Bytes of the type at t, its kind's extra data included; 0 for a kind
  * this file does not know. */
 size_t btf_refs__type_bytes(const struct btf_type *t);
+
+/* The string offsets a type holds, in the order libbpf visits them: its
+ * name, then each member's (STRUCT, UNION), enumerator's (ENUM, ENUM64) or
+ * parameter's (FUNC_PROTO) name. Offset 0 ("") is returned like any other. */
+struct btf_strs {
+	struct btf_type *t;
+	uint32_t next, count;
+};
+
+void btf_strs__init(struct btf_strs *it, struct btf_type *t);
+uint32_t *btf_strs__next(struct btf_strs *it);
 
 #endif

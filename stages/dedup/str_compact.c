@@ -46,28 +46,13 @@ static int place(struct compactor *c, uint32_t *off)
 /* The type's strings, in the order libbpf visits them. */
 static int place_type(struct compactor *c, struct btf_type *t)
 {
-	size_t vlen = BTF_INFO_VLEN(t->info);
-	int err = place(c, &t->name_off);
+	struct btf_strs it;
+	uint32_t *off;
+	int err = 0;
 
-	switch (BTF_INFO_KIND(t->info)) {
-	case BTF_KIND_STRUCT:
-	case BTF_KIND_UNION:
-		for (size_t i = 0; !err && i < vlen; i++)
-			err = place(c, &((struct btf_member *)(t + 1))[i].name_off);
-		break;
-	case BTF_KIND_ENUM:
-		for (size_t i = 0; !err && i < vlen; i++)
-			err = place(c, &((struct btf_enum *)(t + 1))[i].name_off);
-		break;
-	case BTF_KIND_ENUM64:
-		for (size_t i = 0; !err && i < vlen; i++)
-			err = place(c, &((struct btf_enum64 *)(t + 1))[i].name_off);
-		break;
-	case BTF_KIND_FUNC_PROTO:
-		for (size_t i = 0; !err && i < vlen; i++)
-			err = place(c, &((struct btf_param *)(t + 1))[i].name_off);
-		break;
-	}
+	btf_strs__init(&it, t);
+	while (!err && (off = btf_strs__next(&it)))
+		err = place(c, off);
 	return err;
 }
 

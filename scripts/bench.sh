@@ -12,6 +12,7 @@
 #                     pahole one process per module, as kbuild runs it,
 #                     against btfstream in batch mode and one process per
 #                     module with pahole's flags; all on all cores)
+#   BENCH_MODULE_RUNS=N  alternating runs of the modules part (default 3)
 # Timings are measurements, never assertions.
 set -euo pipefail
 bin=${1:-build/btfstream}
@@ -105,17 +106,26 @@ moddir=$(scripts/fetch-kernel.sh --all-modules --flavour "${BENCH_FLAVOUR:-cloud
 find "$moddir" -name '*.ko' | sort > "$tmp/mods"
 echo "bench: modules: $(wc -l < "$tmp/mods") .ko files, base: btfstream's vmlinux BTF, $(nproc) CPUs"
 "$bin" "$vmlinux" -o "$tmp/vmlinux.btf"
-mkdir -p "$tmp/pm"
-measure "$tmp/mp" xargs -P "$(nproc)" -I{} sh -c 'pahole -J --btf_gen_floats --lang_exclude=rust --btf_base "$1" --btf_encode_detached="$2/$(basename "$3").btf" "$3"' _ "$tmp/vmlinux.btf" "$tmp/pm" {} < "$tmp/mods"
-measure "$tmp/mb" "$bin" --base "$tmp/vmlinux.btf" -o "$tmp/bm" --modules "$moddir"
-# as kbuild runs either tool: one process per module, -j alone (kbuild's flag)
-mkdir -p "$tmp/bp"
-measure "$tmp/mq" xargs -P "$(nproc)" -I{} sh -c '"$1" -j --btf_gen_floats --lang_exclude=rust --btf_base "$2" --btf_encode_detached="$3/$(basename "$4").btf" "$4"' _ "$bin" "$tmp/vmlinux.btf" "$tmp/bp" {} < "$tmp/mods"
-awk '{ printf "pahole, a process per module:     wall %.1f s, cpu %.1f s, peak RSS %.0f MB\n", $1, $2, $3 / 1024 }' "$tmp/mp"
-awk '{ printf "btfstream batch, one process:     wall %.1f s, cpu %.1f s, peak RSS %.0f MB (per worker)\n", $1, $2, $3 / 1024 }' "$tmp/mb"
-awk '{ printf "btfstream, a process per module:  wall %.1f s, cpu %.1f s, peak RSS %.0f MB\n", $1, $2, $3 / 1024 }' "$tmp/mq"
-paste "$tmp/mp" "$tmp/mb" | awk '{ printf "ratio, batch: wall %.2fx, cpu %.2fx (%.1fx less CPU)\n", $4 / $1, $5 / $2, $2 / $5 }'
-paste "$tmp/mp" "$tmp/mq" | awk '{ printf "ratio, a process per module: wall %.2fx, cpu %.2fx\n", $4 / $1, $5 / $2 }'
+# as kbuild runs either tool: one process per module, -j alone (kbuild's
+# flag); the three alternate, BENCH_MODULE_RUNS times (pahole's own time
+# moved by a third between runs an hour apart), and the medians are compared
+mkdir -p "$tmp/pm" "$tmp/bp"
+for i in $(seq "${BENCH_MODULE_RUNS:-3}"); do
+	measure "$tmp/mp" xargs -P "$(nproc)" -I{} sh -c 'pahole -J --btf_gen_floats --lang_exclude=rust --btf_base "$1" --btf_encode_detached="$2/$(basename "$3").btf" "$3"' _ "$tmp/vmlinux.btf" "$tmp/pm" {} < "$tmp/mods"
+	rm -rf "$tmp/bm"
+	measure "$tmp/mb" "$bin" --base "$tmp/vmlinux.btf" -o "$tmp/bm" --modules "$moddir"
+	measure "$tmp/mq" xargs -P "$(nproc)" -I{} sh -c '"$1" -j --btf_gen_floats --lang_exclude=rust --btf_base "$2" --btf_encode_detached="$3/$(basename "$4").btf" "$4"' _ "$bin" "$tmp/vmlinux.btf" "$tmp/bp" {} < "$tmp/mods"
+done
+for t in mp mb mq; do	# medians: wall cpu rss
+	paste -d' ' <(cut -d' ' -f1 "$tmp/$t" | median) <(cut -d' ' -f2 "$tmp/$t" | median) \
+		<(cut -d' ' -f3 "$tmp/$t" | median) > "$tmp/$t.med"
+done
+echo "medians of ${BENCH_MODULE_RUNS:-3} alternating runs (CPU of each run: pahole $(cut -d' ' -f2 "$tmp/mp" | tr '\n' ' ')s; batch $(cut -d' ' -f2 "$tmp/mb" | tr '\n' ' ')s)"
+awk '{ printf "pahole, a process per module:     wall %.1f s, cpu %.1f s, peak RSS %.0f MB\n", $1, $2, $3 / 1024 }' "$tmp/mp.med"
+awk '{ printf "btfstream batch, one process:     wall %.1f s, cpu %.1f s, peak RSS %.0f MB (per worker)\n", $1, $2, $3 / 1024 }' "$tmp/mb.med"
+awk '{ printf "btfstream, a process per module:  wall %.1f s, cpu %.1f s, peak RSS %.0f MB\n", $1, $2, $3 / 1024 }' "$tmp/mq.med"
+paste "$tmp/mp.med" "$tmp/mb.med" | awk '{ printf "ratio, batch: wall %.2fx, cpu %.2fx (%.1fx less CPU)\n", $4 / $1, $5 / $2, $2 / $5 }'
+paste "$tmp/mp.med" "$tmp/mq.med" | awk '{ printf "ratio, a process per module: wall %.2fx, cpu %.2fx\n", $4 / $1, $5 / $2 }'
 diff -r -q "$tmp/bm" "$tmp/bp" > /dev/null && echo "output bytes: batch and a process per module identical" ||
 	echo "output bytes: batch and a process per module DIFFERENT"
 m=$(grep '/xfs.ko$' "$tmp/mods")

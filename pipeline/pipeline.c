@@ -328,8 +328,10 @@ static void free_read_side(struct pipeline *p)
 
 static void *cleanup_main(void *arg)
 {
-	uint64_t t0 = trace__now();
+	uint64_t t0;
 
+	run_threads__name_self("free", -1);
+	t0 = trace__now();
 	trace__thread("free", -1);
 	free_read_side(arg);
 	trace__slice("free the read side", t0, trace__now(), NULL, 0);
@@ -341,10 +343,8 @@ static void *cleanup_main(void *arg)
  * cannot start, pipeline__run frees it at the end). */
 static void start_cleanup(struct pipeline *p)
 {
-	if (pthread_create(&p->cleanup_tid, NULL, cleanup_main, p) == 0) {
+	if (pthread_create(&p->cleanup_tid, NULL, cleanup_main, p) == 0)
 		p->cleanup_started = true;
-		run_threads__name(p->cleanup_tid, "free", -1);
-	}
 }
 
 /* On a base, the base types the dedup cannot use are hidden from it

@@ -169,6 +169,7 @@ static void *reader_main(void *arg)
 	int token = -1;			/* a jobserver token held (reader_take_token) */
 	long cu;
 
+	run_threads__name_self("read", (int)t->id);
 	rcu_register_thread();
 	trace__thread("read", (int)t->id);
 	if (t->id > 0 && rt->js && (token = reader_take_token(t)) < 0)
@@ -328,6 +329,7 @@ static void *merge_main(void *arg)
 	unsigned int i = atomic_fetch_add(&rt->merge_ids, 1);
 	uint64_t end;
 
+	run_threads__name_self("merge", rt->nmergers > 1 ? (int)i : -1);
 	trace__thread("merge", rt->nmergers > 1 ? (int)i : -1);
 	merger__run(rt->merger, &rt->batch_ring);
 	rt->merge_cpu[i] = stats__thread_cpu_ns();
@@ -387,7 +389,7 @@ int run_threads__init(struct run_threads *rt, struct input *in, const struct cu_
 }
 
 /* Thread names for perf, top -H and gdb: "btfs-read0", "btfs-merge". */
-void run_threads__name(pthread_t tid, const char *what, int i)
+void run_threads__name_self(const char *what, int i)
 {
 	char name[16];
 
@@ -395,7 +397,7 @@ void run_threads__name(pthread_t tid, const char *what, int i)
 		snprintf(name, sizeof(name), "btfs-%s%d", what, i % 1000);
 	else
 		snprintf(name, sizeof(name), "btfs-%s", what);
-	pthread_setname_np(tid, name);
+	pthread_setname_np(pthread_self(), name);
 }
 
 int run_threads__start(struct run_threads *rt, struct merger *m)
@@ -411,7 +413,6 @@ int run_threads__start(struct run_threads *rt, struct merger *m)
 					 rt->in->path, strerror(err));
 		}
 		rt->mergers_started = i + 1;
-		run_threads__name(rt->merge_tid[i], "merge", rt->nmergers > 1 ? (int)i : -1);
 	}
 	for (unsigned int i = 0; i < rt->nreaders; i++) {
 		atomic_fetch_add(&rt->readers_live, 1);
@@ -421,7 +422,6 @@ int run_threads__start(struct run_threads *rt, struct merger *m)
 					 strerror(err));
 		}
 		rt->readers[i].started = true;
-		run_threads__name(rt->readers[i].tid, "read", (int)i);
 	}
 	return 0;
 }

@@ -159,7 +159,11 @@ void run_threads__stats(struct run_threads *rt, struct run_stats *s, uint64_t wr
 /* The readers' counts of what had no BTF form (warned about once). */
 void run_threads__read_stats(const struct run_threads *rt, struct read_stats *sum);
 void run_threads__free(struct run_threads *rt);
-/* Names a thread for perf, top -H and gdb: "btfs-WHATi" (i < 0: no number). */
-void run_threads__name(pthread_t tid, const char *what, int i);
+/* Names the calling thread for perf, top -H and gdb: "btfs-WHATi" (i < 0:
+ * no number). A thread's first call, before it allocates anything: until
+ * then it bears its creator's name (tests/tools/fail_alloc.c, which fails
+ * the allocations of threads by name, counted a reader that allocated
+ * before its creator named it as the main thread). */
+void run_threads__name_self(const char *what, int i);
 
 #endif

@@ -255,12 +255,16 @@ static uint32_t name_node(struct base_prune *bp, struct name_table *nt, uint32_t
 }
 
 /* Calls visit(bp, x, a) for each atom x (a type id, or a name's node) of
- * each prunable type a. */
+ * each prunable type a; with visit NULL, only makes the names' nodes. */
 static void for_each_atom(struct base_prune *bp, struct name_table *nt,
 			  void (*visit)(struct base_prune *, uint32_t, uint32_t))
 {
-	for (uint32_t k = 0; k < bp->nnamed; k++)
-		visit(bp, name_node(bp, nt, bp->named[k].name_off), bp->named[k].id);
+	for (uint32_t k = 0; k < bp->nnamed; k++) {
+		uint32_t x = name_node(bp, nt, bp->named[k].name_off);
+
+		if (visit)
+			visit(bp, x, bp->named[k].id);
+	}
 	for (uint32_t k = 0; k < bp->norder; k++) {
 		uint32_t a = bp->order[k];
 
@@ -268,8 +272,10 @@ static void for_each_atom(struct base_prune *bp, struct name_table *nt,
 			uint32_t x = bp->refs[r];
 
 			if (x & NAME_ATOM)
-				visit(bp, name_node(bp, nt, x & ~NAME_ATOM), a);
-			else if (base_prune__prunable(bp, x))
+				x = name_node(bp, nt, x & ~NAME_ATOM);
+			else if (!base_prune__prunable(bp, x))
+				continue;
+			if (visit)
 				visit(bp, x, a);
 		}
 	}
@@ -303,12 +309,7 @@ int base_prune__index_update(struct base_prune *bp)
 	    !(bp->node_name = malloc(natoms * sizeof(*bp->node_name))))
 		goto nomem;
 	bp->nnodes = 0;
-	/* the nodes first, so that rev_start can be sized */
-	for (uint32_t k = 0; k < bp->nnamed; k++)
-		name_node(bp, &nt, bp->named[k].name_off);
-	for (uint32_t r = 0; r < bp->ref_start[bp->ntypes]; r++)
-		if (bp->refs[r] & NAME_ATOM)
-			name_node(bp, &nt, bp->refs[r] & ~NAME_ATOM);
+	for_each_atom(bp, &nt, NULL);	/* the nodes first, so that rev_start can be sized */
 	nids = bp->ntypes + bp->nnodes;
 	if (!(bp->node_live = calloc(bp->nnodes + 1, 1)) ||
 	    !(bp->rev_start = calloc(nids + 1, sizeof(*bp->rev_start))) ||

@@ -240,6 +240,10 @@ static void writer_stats(struct pipeline *p, struct run_stats *s)
 	s->images_made = p->writer.pool.made;
 	s->images_reused = p->writer.pool.reused;
 	s->image_wait_ns = p->writer.pool.wait_ns;
+	s->relocated = p->in.relocatable;
+	s->units_let_go_ok = p->in.release_units;
+	s->rela_let_go = p->in.rela_let_go;
+	s->units_let_go = p->in.units_let_go;
 }
 
 static int stage_read_write(struct pipeline *p, struct run_stats *s)

@@ -197,6 +197,14 @@ void stats__print_table(const struct run_stats *s, FILE *out)
 	fprintf(out, "peak RSS %llu KiB, peak anonymous memory %llu KiB; window %u CUs, largest CU arena %llu KiB\n",
 		(unsigned long long)s->peak_rss_kb, (unsigned long long)s->peak_anon_kb, s->window,
 		(unsigned long long)s->max_cu_arena_bytes >> 10);
+	if (s->relocated && s->units_let_go_ok)
+		fprintf(out, "relocated input: %llu KiB of applied relocations and %llu KiB of written units let go"
+			     " early (stages/input/input.h)\n",
+			(unsigned long long)s->rela_let_go >> 10, (unsigned long long)s->units_let_go >> 10);
+	else if (s->relocated)
+		fprintf(out, "relocated input: %llu KiB of applied relocations let go early; written units kept"
+			     " (a unit may refer into another, stages/input/unit_refs.h; or BTFSTREAM_KEEP_UNITS)\n",
+			(unsigned long long)s->rela_let_go >> 10);
 }
 
 void stats__print_json(const struct run_stats *s, FILE *out)
@@ -216,6 +224,9 @@ void stats__print_json(const struct run_stats *s, FILE *out)
 		(unsigned long long)s->tokens_taken);
 	fprintf(out, "\"accumulated_types\":%llu,\"compactions\":%llu,", (unsigned long long)s->accumulated_types,
 		(unsigned long long)s->compactions);
+	fprintf(out, "\"relocated\":%s,\"units_may_go\":%s,\"rela_let_go_bytes\":%llu,\"units_let_go_bytes\":%llu,",
+		s->relocated ? "true" : "false", s->units_let_go_ok ? "true" : "false", (unsigned long long)s->rela_let_go,
+		(unsigned long long)s->units_let_go);
 	fprintf(out, "\"batch_images\":{\"mapped\":%llu,\"reused\":%llu,\"wait_ms\":%.1f},",
 		(unsigned long long)s->images_made, (unsigned long long)s->images_reused, ms(s->image_wait_ns));
 	fprintf(out, "\"predup_matched\":%llu,\"predup_checks\":%llu,\"predup_failed\":%llu,\"predup_guarded\":%llu,",

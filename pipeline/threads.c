@@ -247,6 +247,7 @@ static void writer_cu_done(struct run_threads *rt, unsigned int cu)
 	pthread_mutex_unlock(&rt->lock);
 	/* CUs done with: let their input pages go, a MiB at a time (each
 	 * madvise interrupts the readers' cores to flush their TLBs) */
+	input__release_unit(rt->in, rt->idx->cus[cu].off, rt->idx->cus[cu].size);
 	end = rt->in->debug_info_off + rt->idx->cus[cu].off + rt->idx->cus[cu].size;
 	if (rt->in->debug_info_off && end - input__released(rt->in) >= RELEASE_BYTES)
 		input__release_until(rt->in, end);

@@ -136,5 +136,7 @@ if [ -n "$m" ]; then
 		measure "$tmp/x2" "$bin" --base "$tmp/vmlinux.btf" "$m" -o "$tmp/x.btf"
 	done
 	pw=$(cut -d' ' -f1 "$tmp/x1" | median); bw=$(cut -d' ' -f1 "$tmp/x2" | median)
-	echo "one module (xfs.ko), median of $runs: pahole $pw s, btfstream $bw s, ratio $(awk -v a="$bw" -v b="$pw" 'BEGIN { printf "%.2fx", a / b }')"
+	pr=$(cut -d' ' -f3 "$tmp/x1" | median); br=$(cut -d' ' -f3 "$tmp/x2" | median)
+	echo "one module (xfs.ko), median of $runs: pahole $pw s, btfstream $bw s, ratio $(awk -v a="$bw" -v b="$pw" 'BEGIN { printf "%.2fx", a / b }');" \
+		"peak RSS pahole $((pr / 1024)) MB, btfstream $((br / 1024)) MB, ratio $(awk -v a="$br" -v b="$pr" 'BEGIN { printf "%.2fx", a / b }')"
 fi

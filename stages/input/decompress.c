@@ -258,6 +258,7 @@ int decompress__apply(struct input *in, struct fail *f)
 	}
 	in->size = size;
 	in->pinned = true;	/* the header page was written; the plain sections are anonymous */
+	in->image = true;
 	in->elf = elf_memory(in->map, in->size);
 	if (!in->elf)
 		return fail__set(f, -EINVAL, "input: %s: corrupt ELF file after decompression: %s", in->path, elf_errmsg(-1));

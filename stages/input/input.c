@@ -2,11 +2,13 @@
 #include "stages/input/input.h"
 #include "stages/input/decompress.h"
 #include "stages/input/reloc.h"
+#include "stages/input/unit_refs.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -131,8 +133,15 @@ void input__release_debug_info(struct input *in, uint64_t size)
 
 void input__release_all(struct input *in)
 {
-	set_released(in, 0);
-	input__release_until(in, in->size);
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+
+	/* a relocated mapping's pages come back unrelocated, but nothing
+	 * reads the DWARF once the readers are joined; an image's would come
+	 * back as zeros, and its strings are the strtab's */
+	if (in->image || !in->map)
+		return;
+	madvise(in->map, in->size / page * page, MADV_DONTNEED);
+	set_released(in, in->size);
 }
 
 void input__sweep_released(struct input *in)
@@ -165,6 +174,35 @@ void input__release_aux(struct input *in)
 		if (to > from)
 			madvise((char *)in->map + from, to - from, MADV_DONTNEED);
 	}
+}
+
+void input__release_range(struct input *in, uint64_t off, uint64_t size)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	uint64_t from = (off + page - 1) / page * page, to = (off + size) / page * page;
+
+	if (in->image || off > in->size || size > in->size - off || to <= from)
+		return;
+	madvise((char *)in->map + from, to - from, MADV_DONTNEED);
+	in->rela_let_go += to - from;
+}
+
+/* What stays of a written unit of a relocated input: its header and unit
+ * DIE lie in its first bytes (libdw reads the header's relocated abbreviation
+ * offset, and the unit DIE's tag and attributes, when it looks for a later
+ * unit from the first one). */
+#define UNIT_HEAD_KEPT 256
+
+void input__release_unit(struct input *in, uint64_t off, uint64_t size)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	uint64_t start = in->debug_info_off + off;
+	uint64_t from = (start + UNIT_HEAD_KEPT + page - 1) / page * page, to = (start + size) / page * page;
+
+	if (!in->release_units || to <= from || to > in->size)
+		return;
+	madvise((char *)in->map + from, to - from, MADV_DONTNEED);
+	in->units_let_go += to - from;
 }
 
 void input__release_until(struct input *in, uint64_t end)
@@ -200,6 +238,15 @@ static bool has_section(Elf *elf, const char *want)
 			return true;
 	}
 	return false;
+}
+
+/* BTFSTREAM_KEEP_UNITS=1 keeps a relocated input's written units (for the
+ * tests that compare the bytes with and without letting them go). */
+static bool keep_units(void)
+{
+	const char *e = getenv("BTFSTREAM_KEEP_UNITS");
+
+	return e && *e && strcmp(e, "0");
 }
 
 int input__open(struct input *in, const char *path, struct fail *f)
@@ -240,7 +287,11 @@ int input__open(struct input *in, const char *path, struct fail *f)
 	in->dwarf = dwarf_begin_elf(in->elf, DWARF_C_READ, NULL);
 	if (!in->dwarf)
 		return fail__set(f, -EINVAL, "input: %s: cannot read DWARF: %s", path, dwarf_errmsg(-1));
-	releasable_sections(in);	/* (nothing is released from a relocated mapping) */
+	releasable_sections(in);	/* (nothing is released from a relocated mapping ...) */
+	/* (... but its written units, when none refers into another) */
+	in->release_units = in->relocatable && !in->image && in->debug_info_off && in->abbrev_size &&
+			    !unit_refs__across((const unsigned char *)in->map + in->abbrev_off, in->abbrev_size) &&
+			    !keep_units();
 	set_released(in, in->debug_info_off);
 	return 0;
 }

@@ -28,6 +28,13 @@ struct input {
 	bool relocatable;	/* ET_REL: DWARF relocated in the mapping (stages/input/reloc.h) */
 	bool pinned;		/* the mapping's pages are never released: relocated,
 				   or an image in memory (stages/input/decompress.h) */
+	bool image;		/* the mapping is that image: its plain sections are
+				   anonymous pages, which come back as zeros */
+	bool release_units;	/* relocated, yet a written unit's pages may go:
+				   no unit refers into another (input__release_unit;
+				   BTFSTREAM_KEEP_UNITS=1 keeps them, for tests) */
+	uint64_t rela_let_go;	/* bytes of applied relocation sections dropped (main thread) */
+	uint64_t units_let_go;	/* bytes of written relocated units dropped (writer) */
 	unsigned int elf_class;	/* ELFCLASS32 / ELFCLASS64 */
 	unsigned int machine;	/* e_machine */
 	uint64_t debug_info_off;	/* file offset of .debug_info (0 if compressed) */
@@ -78,11 +85,32 @@ void input__release_aux(struct input *in);
  * in->released is read atomically, and pages behind it are needed by no one. */
 void input__sweep_released(struct input *in);
 
+/* Drop the resident pages wholly inside [off, off + size) of the file's
+ * mapping, bytes nothing wrote and nothing reads again: a relocation
+ * section once applied (stages/input/reloc.c), whose ~17 MB stayed resident
+ * for the whole run of xfs.ko. The pages at either end, which may also
+ * hold relocated bytes of the next section, stay; so does everything of a
+ * decompressed image (in->image). Main thread, at input time. */
+void input__release_range(struct input *in, uint64_t off, uint64_t size);
+
+/* A relocated input's unit at byte off of .debug_info, size bytes long,
+ * just written: drop its pages but the first (its header and unit DIE,
+ * which a reader's libdw reads again when it looks for a later unit from
+ * the start; the rest comes back unrelocated if touched, and no reader
+ * touches it: no unit refers into another, see stages/input/unit_refs.h).
+ * Only when in->release_units; the relocated .debug_info was all resident
+ * until the end (11 MB of xfs.ko's 60 MB peak). Writer only. */
+void input__release_unit(struct input *in, uint64_t off, uint64_t size);
+
 /* in->released, read atomically. Any thread. */
 uint64_t input__released(const struct input *in);
 
 /* Drop every resident page of the mapping: the BTF holds copies of all the
- * input's strings now. Main thread, once the readers are joined. */
+ * input's strings now. Relocated inputs too (their .debug_info, all of it
+ * written, was 11 MB of xfs.ko's peak): nothing reads the DWARF once the
+ * readers are joined, so nothing sees the file's unrelocated bytes come
+ * back. Not a decompressed image (in->image). Main thread, once the readers
+ * are joined. */
 void input__release_all(struct input *in);
 
 /* Releases the main handles and the mapping. Fine on a zeroed struct. */

@@ -51,6 +51,35 @@ for cc in gcc clang; do
 	fi
 done
 
+# A relocatable object of 24 CUs of ~17 KB each (ld -r, as a module is
+# linked): the relocation sections are let go once applied, and each unit
+# once written, but its first bytes (stages/input/input.h); none of that may
+# change a byte, with one reader or three, and with a fresh libdw handle for
+# every CU (BTFSTREAM_READER_DWARF_CUS=1: each reads the headers of all the
+# CUs before its own again, those of written units too).
+mkdir -p "$TMP/multi"
+for i in $(seq 1 24); do
+	{ echo "struct shared { int a; long b; struct shared *next; };"
+	  for s in $(seq 1 120); do
+		echo "struct u${i}_s$s { int a$s; long b$s; struct u${i}_s$(( s > 1 ? s - 1 : 1 )) *prev; struct shared *sh;" \
+		     "char name[$s]; unsigned int bits : 3; enum { u${i}_e${s}_x, u${i}_e${s}_y } e; };"
+	  done
+	  echo "int u${i}_use(struct u${i}_s120 *p, struct shared *q) { return p->a120 + q->a; }"; } > "$TMP/multi/u$i.c"
+done
+(cd "$TMP/multi" && gcc -w -g -O2 -fno-eliminate-unused-debug-types -c u*.c && ld -r -o ../multi.o u*.o)
+ok $? "multi: 24 CUs link into one relocatable object"
+"$BTFSTREAM" --stats "$TMP/multi.o" -o "$TMP/multi.btf" > "$TMP/multi.stats" 2>&1
+grep -Eq "^relocated input: [1-9][0-9]* KiB of applied relocations and [1-9][0-9]* KiB of written units let go" "$TMP/multi.stats"
+ok $? "multi: --stats says relocations and written units were let go" || sed 's/^/# /' "$TMP/multi.stats" | tail -3
+for v in "" BTFSTREAM_READER_DWARF_CUS=1; do
+	for j in 1 3; do
+		env $v BTFSTREAM_KEEP_UNITS=1 "$BTFSTREAM" -j$j "$TMP/multi.o" -o "$TMP/multi.keep.btf" &&
+			env $v "$BTFSTREAM" -j$j "$TMP/multi.o" -o "$TMP/multi.go.btf" &&
+			cmp "$TMP/multi.keep.btf" "$TMP/multi.go.btf" && cmp "$TMP/multi.btf" "$TMP/multi.go.btf"
+		ok $? "multi: -j$j ${v:-(default handles)}: the same bytes as with the units kept (BTFSTREAM_KEEP_UNITS=1)"
+	done
+done
+
 # Other architectures' relocatable objects (clang cross-compiles without a
 # sysroot): s390x is big-endian, and both relocate with their own types.
 # Their types must be those of the x86-64 object but for char, which is

@@ -27,6 +27,7 @@
 #include "stages/common/log.h"
 #include "stages/common/trace.h"
 #include "stages/dedup/base_prune.h"
+#include "stages/dedup/split_late.h"
 #include "stages/dedup/dedup.h"
 #include "stages/dedup/merge.h"
 #include "stages/distill/distill.h"
@@ -52,6 +53,8 @@ struct pipeline {
 	struct elf_kfuncs kfuncs;
 	struct btf *base;		/* --base, read-only once loaded */
 	struct base_prune *prune;	/* on base, for the final dedup; NULL: none */
+	bool split_late;		/* the module read on no base, made split BTF at the end */
+	struct split_late sl;		/* ... its extended base, from the dedup to its end */
 	struct read_opts read;		/* from opts->features and the input */
 	struct name_cache names;	/* .debug_str offset -> strtab id, for the readers */
 	struct strtab *strtab;
@@ -201,10 +204,16 @@ static int setup_threads(struct pipeline *p, struct run_size *rs)
 	};
 	int err;
 
+	/* one module on a base of its own: read on no base, made split BTF at
+	 * the end (stages/dedup/split_late.h); not in batch mode, whose workers
+	 * pay libbpf's index of the base's strings once for all their modules */
+	p->split_late = p->base && !o->base_btf && !o->features.distilled_base && split_late__enabled() &&
+			split_late__usable(p->base);
 	if ((err = run_threads__init(&p->threads, &p->in, &p->idx, &to, &p->fail)) ||
-	    (err = merger__init(&p->merger, p->base, o->input, &p->fail)))
+	    (err = merger__init(&p->merger, p->split_late ? NULL : p->base, o->input, &p->fail)))
 		return err;
-	merger__budget(&p->merger, rs->memory_limit);
+	if (!p->split_late)	/* (no compaction of split BTF: merge_compact.h) */
+		merger__budget(&p->merger, rs->memory_limit);
 	if (btf_writer__init(&p->writer, p->strtab, o->input, &p->fail, rs->batch_records, &p->threads.batch_ring,
 			     run_threads__batch_images(rs->merge_threads)))
 		return fail__set(&p->fail, -ENOMEM, "write: %s: out of memory", o->input);
@@ -358,11 +367,12 @@ static void start_cleanup(struct pipeline *p)
 static int dedup_split(struct pipeline *p, struct run_stats *s)
 {
 	struct base_prune *prune = p->opts->base_prune;
+	struct btf *base = p->split_late ? p->sl.ext_base : p->base;
 	int err;
 
-	if (!p->base || !base_prune__enabled())
+	if (!base || !base_prune__enabled())
 		return dedup__run(p->btf, p->opts->input, &p->fail);
-	if (!prune && !(prune = p->prune = base_prune__new(p->base)))
+	if (!prune && !(prune = p->prune = p->split_late ? base_prune__new_fixed(base) : base_prune__new(base)))
 		return fail__set(&p->fail, -ENOMEM, "dedup: %s: out of memory", p->opts->input);
 	s->base_types = btf__type_cnt(p->base) - 1;
 	s->base_hidden = base_prune__apply(prune, p->btf);
@@ -372,6 +382,37 @@ static int dedup_split(struct pipeline *p, struct run_stats *s)
 	return err;
 }
 
+/* The module's BTF (on no base) as split BTF on the extended base, for
+ * the dedup (stages/dedup/split_late.h). */
+static int split_late_begin(struct pipeline *p)
+{
+	struct btf *split;
+	int err = split_late__make(&p->sl, p->btf, p->base, &split);
+
+	if (err)
+		return fail__set(&p->fail, err, "dedup: %s: cannot make split BTF: %s", p->opts->input, strerror(-err));
+	btf__free(p->btf);
+	p->btf = split;
+	return 0;
+}
+
+/* The deduped types as split BTF on the real base, with strings of their
+ * own again; the extended base (and the pruning on it) go. */
+static int split_late_end(struct pipeline *p)
+{
+	struct btf *out;
+	int err = split_late__finish(&p->sl, p->btf, p->base, &out);
+
+	if (err)
+		return fail__set(&p->fail, err, "dedup: %s: cannot compact the BTF: %s", p->opts->input, strerror(-err));
+	btf__free(p->btf);
+	p->btf = out;
+	base_prune__free(p->prune);
+	p->prune = NULL;
+	split_late__fini(&p->sl);
+	return 0;
+}
+
 static int stage_dedup(struct pipeline *p, struct run_stats *s)
 {
 	struct stage_clock m;
@@ -379,9 +420,15 @@ static int stage_dedup(struct pipeline *p, struct run_stats *s)
 
 	input__release_all(&p->in);
 	stats__clock_start(&m, "dedup");
-	err = dedup_split(p, s);
+	err = p->split_late ? split_late_begin(p) : 0;
+	s->split = p->base != NULL;
+	s->split_late = p->split_late && !err;
+	s->split_shared = p->sl.shared;
+	s->split_own = p->sl.own;
 	if (!err)
-		err = dedup__compact(&p->btf, p->opts->input, &p->fail);
+		err = dedup_split(p, s);
+	if (!err)
+		err = p->split_late ? split_late_end(p) : dedup__compact(&p->btf, p->opts->input, &p->fail);
 	s->types_after_dedup = btf__type_cnt(p->btf) - (p->base ? btf__type_cnt(p->base) : 1);
 	stats__clock_stop(&m, s, s->types_after_dedup, "types");
 	stats__sample_memory(s);
@@ -559,9 +606,10 @@ static void free_all(struct pipeline *p, int err)
 	btf_writer__fini(&p->writer);
 	merger__fini(&p->merger);
 	anchor_ids__free(&p->fin);
-	btf__free(p->btf);
+	btf__free(p->btf);	/* (on the extended base, after a failure: before it) */
 	btf__free(p->dist_base);
 	base_prune__free(p->prune);
+	split_late__fini(&p->sl);
 	if (p->base != p->opts->base_btf)
 		btf__free(p->base);
 	input__close(&p->in);

@@ -143,6 +143,25 @@ static void print_projection(const struct run_stats *s, FILE *out)
 			i + 1 < sizeof(projected_jobs) / sizeof(*projected_jobs) ? "," : "\n");
 }
 
+/* What a module's run did with its base and its relocated input. */
+static void print_input_lines(const struct run_stats *s, FILE *out)
+{
+	if (s->split_late)
+		fprintf(out, "split BTF: made at the end on the base extended with the module's strings (%llu the base has,"
+			     " %llu its own): no index of the base's strings (stages/dedup/split_late.h)\n",
+			(unsigned long long)s->split_shared, (unsigned long long)s->split_own);
+	else if (s->split)
+		fprintf(out, "split BTF: through libbpf (batch mode, distilled_base or BTFSTREAM_SPLIT_LATE=0)\n");
+	if (s->relocated && s->units_let_go_ok)
+		fprintf(out, "relocated input: %llu KiB of applied relocations and %llu KiB of written units let go"
+			     " early (stages/input/input.h)\n",
+			(unsigned long long)s->rela_let_go >> 10, (unsigned long long)s->units_let_go >> 10);
+	else if (s->relocated)
+		fprintf(out, "relocated input: %llu KiB of applied relocations let go early; written units kept"
+			     " (a unit may refer into another, stages/input/unit_refs.h; or BTFSTREAM_KEEP_UNITS)\n",
+			(unsigned long long)s->rela_let_go >> 10);
+}
+
 void stats__print_table(const struct run_stats *s, FILE *out)
 {
 	fprintf(out, "%-12s %10s %10s %12s %-8s %12s %11s %11s %9s\n", "stage", "wall ms", "cpu ms",
@@ -197,14 +216,7 @@ void stats__print_table(const struct run_stats *s, FILE *out)
 	fprintf(out, "peak RSS %llu KiB, peak anonymous memory %llu KiB; window %u CUs, largest CU arena %llu KiB\n",
 		(unsigned long long)s->peak_rss_kb, (unsigned long long)s->peak_anon_kb, s->window,
 		(unsigned long long)s->max_cu_arena_bytes >> 10);
-	if (s->relocated && s->units_let_go_ok)
-		fprintf(out, "relocated input: %llu KiB of applied relocations and %llu KiB of written units let go"
-			     " early (stages/input/input.h)\n",
-			(unsigned long long)s->rela_let_go >> 10, (unsigned long long)s->units_let_go >> 10);
-	else if (s->relocated)
-		fprintf(out, "relocated input: %llu KiB of applied relocations let go early; written units kept"
-			     " (a unit may refer into another, stages/input/unit_refs.h; or BTFSTREAM_KEEP_UNITS)\n",
-			(unsigned long long)s->rela_let_go >> 10);
+	print_input_lines(s, out);
 }
 
 void stats__print_json(const struct run_stats *s, FILE *out)
@@ -224,6 +236,9 @@ void stats__print_json(const struct run_stats *s, FILE *out)
 		(unsigned long long)s->tokens_taken);
 	fprintf(out, "\"accumulated_types\":%llu,\"compactions\":%llu,", (unsigned long long)s->accumulated_types,
 		(unsigned long long)s->compactions);
+	fprintf(out, "\"split\":%s,\"split_late\":%s,\"split_shared_strings\":%llu,\"split_own_strings\":%llu,",
+		s->split ? "true" : "false", s->split_late ? "true" : "false", (unsigned long long)s->split_shared,
+		(unsigned long long)s->split_own);
 	fprintf(out, "\"relocated\":%s,\"units_may_go\":%s,\"rela_let_go_bytes\":%llu,\"units_let_go_bytes\":%llu,",
 		s->relocated ? "true" : "false", s->units_let_go_ok ? "true" : "false", (unsigned long long)s->rela_let_go,
 		(unsigned long long)s->units_let_go);

@@ -41,6 +41,9 @@ struct run_stats {
 	uint64_t distilled_base_types;	/* distilled_base: types in the .BTF.base */
 	uint64_t strings;
 	uint64_t max_cu_arena_bytes;	/* largest per-CU payload arena */
+	bool split;			/* split BTF (--base) */
+	bool split_late;		/* ... made at the end (stages/dedup/split_late.h) */
+	uint64_t split_shared, split_own;	/* its strings the base has, and has not */
 	bool relocated;			/* the input was relocated (ET_REL) */
 	bool units_let_go_ok;		/* ... and its written units could go (input.h) */
 	uint64_t rela_let_go, units_let_go;	/* its pages dropped early (stages/input/input.h) */

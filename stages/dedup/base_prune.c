@@ -15,7 +15,7 @@ bool base_prune__enabled(void)
 	return !e || strcmp(e, "0");
 }
 
-struct base_prune *base_prune__new(struct btf *base)
+static struct base_prune *prune_new(struct btf *base, bool fixed)
 {
 	struct base_prune *bp = calloc(1, sizeof(*bp));
 
@@ -23,7 +23,8 @@ struct base_prune *base_prune__new(struct btf *base)
 		return NULL;
 	/* looking a string up builds libbpf's string index and moves the
 	 * types into their final (modifiable) memory, once, here */
-	btf__find_str(base, "btfstream");
+	if (!fixed)
+		btf__find_str(base, "btfstream");
 	bp->base = base;
 	bp->ntypes = btf__type_cnt(base);
 	bp->state = WHOLE;
@@ -33,6 +34,16 @@ struct base_prune *base_prune__new(struct btf *base)
 		return NULL;
 	}
 	return bp;
+}
+
+struct base_prune *base_prune__new(struct btf *base)
+{
+	return prune_new(base, false);
+}
+
+struct base_prune *base_prune__new_fixed(struct btf *base)
+{
+	return prune_new(base, true);
 }
 
 void base_prune__free(struct base_prune *bp)

@@ -53,6 +53,10 @@ struct base_prune;
 /* Prepares base (which it also puts into libbpf's "modifiable" state, so that
  * its type memory no longer moves). NULL and errno on failure. */
 struct base_prune *base_prune__new(struct btf *base);
+/* The same for a base that nothing will make modifiable while the
+ * base_prune lives (stages/dedup/split_late.h: making it so is what that
+ * avoids), whose type memory therefore stays where it is. */
+struct base_prune *base_prune__new_fixed(struct btf *base);
 void base_prune__free(struct base_prune *bp);
 
 /* Hides the base types no type of split (a split BTF on that base) can be

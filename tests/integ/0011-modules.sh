@@ -33,9 +33,14 @@ for cc in gcc clang; do
 	BTFSTREAM_BASE_PRUNE=0 "$BTFSTREAM" --base "$TMP/base.btf" "$TMP/$id.o" -o "$TMP/$id.noprune.btf" &&
 		cmp "$TMP/$id.btf" "$TMP/$id.noprune.btf"
 	ok $? "$id: hiding unusable base types from the dedup changes no byte (BTFSTREAM_BASE_PRUNE=0)"
+	BTFSTREAM_SPLIT_LATE=0 "$BTFSTREAM" --base "$TMP/base.btf" "$TMP/$id.o" -o "$TMP/$id.libbpf.btf" &&
+		cmp "$TMP/$id.btf" "$TMP/$id.libbpf.btf"
+	ok $? "$id: split BTF made at the end gives libbpf's bytes (BTFSTREAM_SPLIT_LATE=0)"
 	"$BTFSTREAM" --stats --base "$TMP/base.btf" "$TMP/$id.o" -o "$TMP/$id.btf" > "$TMP/$id.stats" 2>&1
 	grep -Eq "^base: $nbase types, [1-9][0-9]* hidden" "$TMP/$id.stats"
 	ok $? "$id: --stats reports base types hidden" || sed 's/^/# /' "$TMP/$id.stats" | tail -4
+	grep -Eq "^split BTF: made at the end .*\([1-9][0-9]* the base has, [1-9][0-9]* its own\)" "$TMP/$id.stats"
+	ok $? "$id: --stats says the split BTF was made at the end" || grep '^split' "$TMP/$id.stats" | sed 's/^/# /'
 	golden=$FIXTURES/expected/$id.txt
 	{ echo "# $cmd -o $id.o  (base: kinds.c as in tests/fixtures/expected/kinds.gcc-dwarf4.txt, -O0)"
 	  echo "# btfstream --base base.btf $id.o -o $id.btf && bpftool -B base.btf btf dump file $id.btf format raw"
@@ -165,4 +170,18 @@ while read -r m; do
 done < "$TMP/sample"
 [ $compared -ge 2 ] && [ $diffs -eq 0 ]
 ok $? "base pruning: all $compared outputs byte-identical ($diffs differ)"
+
+# one process per module (its split BTF made at the end, split_late.h) and
+# batch mode (libbpf's way, the base's strings indexed once): the same bytes
+mkdir -p "$TMP/single"
+fails=0
+while read -r m; do
+	"$BTFSTREAM" --base "$TMP/vmlinux.btf" "$m" -o "$TMP/single/$(basename "$m").btf" || fails=$((fails + 1))
+done < "$TMP/sample"
+diffs=0
+while read -r m; do
+	cmp -s "$TMP/pruned/$(basename "$m").btf" "$TMP/single/$(basename "$m").btf" || diffs=$((diffs + 1))
+done < "$TMP/sample"
+[ $fails -eq 0 ] && [ $diffs -eq 0 ]
+ok $? "split BTF made at the end: $compared modules one process each, the bytes of batch mode ($fails failed, $diffs differ)"
 done_testing

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "stages/common/btf_refs.h"
+#include "stages/common/mix64.h"
 #include "stages/common/grow.h"
 #include "stages/dedup/raw_btf.h"
 
@@ -63,15 +64,17 @@ struct str_table {
 	size_t mask;
 };
 
+/* A string's key: its length and its first and last 8 bytes, mixed. Cheap
+ * (the base's ~126K strings are all keyed, the module's few thousand looked
+ * up among them); equal keys of different strings only cost a strcmp. */
 static uint64_t str_hash(const char *s, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ull;	/* FNV-1a, then a final mix */
+	uint64_t head = 0, tail = 0, h;
 
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
-	h ^= h >> 29;
-	h *= 0xbf58476d1ce4e5b9ull;
-	h ^= h >> 32;
+	memcpy(&head, s, n < 8 ? n : 8);
+	if (n > 8)
+		memcpy(&tail, s + n - 8, 8);
+	h = mix64(mix64(n, head), tail);
 	return h ? h : 1;
 }
 

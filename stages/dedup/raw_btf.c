@@ -12,6 +12,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "stages/common/interrupt.h"
+
 struct btf *raw_btf__new(const void *types, uint32_t tlen, const void *strs, uint32_t slen)
 {
 	struct btf_header h = {
@@ -51,16 +53,26 @@ static bool write_all(int fd, const void *buf, size_t n)
 	return true;
 }
 
+static void drop_file(int fd, const char *path, bool named, int slot)
+{
+	if (named)
+		unlink(path);
+	if (slot >= 0)
+		interrupt__unregister(slot);
+	close(fd);
+}
+
 /* A file holding the bytes and a path that opens it: a memfd through
  * /proc/self/fd, else a file in $TMPDIR or /tmp (*named: the caller unlinks
  * path once done). -1 with errno set. */
 static int bytes_file(const struct btf_header *h, const void *types, const void *strs, char *path, size_t cap,
-		      bool *named)
+		      bool *named, int *slot)
 {
 	const char *dir = getenv("TMPDIR");
 	int fd = memfd_create("btfstream-split", MFD_CLOEXEC);
 
 	*named = false;
+	*slot = -1;
 	if (fd >= 0) {
 		snprintf(path, cap, "/proc/self/fd/%d", fd);
 		if (access(path, R_OK)) {	/* no /proc */
@@ -68,18 +80,20 @@ static int bytes_file(const struct btf_header *h, const void *types, const void 
 			fd = -1;
 		}
 	}
-	if (fd < 0) {
+	if (fd < 0) {	/* a signal's handler removes it (stages/common/interrupt.h) */
 		snprintf(path, cap, "%s/btfstream-split-XXXXXX", dir && *dir ? dir : "/tmp");
-		if ((fd = mkostemp(path, O_CLOEXEC)) < 0)
+		interrupt__hold(true);
+		fd = mkostemp(path, O_CLOEXEC);
+		*slot = fd < 0 ? -1 : interrupt__register(path);
+		interrupt__hold(false);
+		if (fd < 0)
 			return -1;
 		*named = true;
 	}
 	if (!write_all(fd, h, sizeof(*h)) || !write_all(fd, types, h->type_len) || !write_all(fd, strs, h->str_len)) {
 		int e = errno ? errno : EIO;
 
-		if (*named)
-			unlink(path);
-		close(fd);
+		drop_file(fd, path, *named, *slot);
 		errno = e;
 		return -1;
 	}
@@ -95,15 +109,13 @@ struct btf *raw_btf__new_split(const void *types, uint32_t tlen, const void *str
 	char path[4096];
 	bool named;
 	struct btf *btf;
-	int fd = bytes_file(&h, types, strs, path, sizeof(path), &named), e;
+	int slot, fd = bytes_file(&h, types, strs, path, sizeof(path), &named, &slot), e;
 
 	if (fd < 0)
 		return NULL;
 	btf = btf__parse_raw_split(path, base);
 	e = errno;
-	if (named)
-		unlink(path);
-	close(fd);
+	drop_file(fd, path, named, slot);
 	errno = e;
 	return btf;
 }

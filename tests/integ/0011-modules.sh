@@ -56,6 +56,19 @@ for cc in gcc clang; do
 	fi
 done
 
+# Without /proc the split BTF made at the end (split_late.h) goes through a
+# file in $TMPDIR instead of a memfd: the same bytes, and the file removed.
+id=module.gcc
+if [ -e "$TMP/$id.o" ] && unshare -m sh -c 'mount -t tmpfs none /proc' 2> /dev/null; then
+	mkdir -p "$TMP/tmpdir"
+	unshare -m sh -c 'mount -t tmpfs none /proc && exec env TMPDIR="$1" "$2" --base "$3" "$4" -o "$5"' _ \
+		"$TMP/tmpdir" "$BTFSTREAM" "$TMP/base.btf" "$TMP/$id.o" "$TMP/$id.noproc.btf" &&
+		cmp "$TMP/$id.btf" "$TMP/$id.noproc.btf" && [ -z "$(ls -A "$TMP/tmpdir")" ]
+	ok $? "$id: without /proc (a file in \$TMPDIR, not a memfd): the same bytes, no file left"
+else
+	skip "no mount namespace with a mount of its own here (unshare -m): the split BTF's \$TMPDIR path untested"
+fi
+
 # A relocatable object of 24 CUs of ~17 KB each (ld -r, as a module is
 # linked): the relocation sections are let go once applied, and each unit
 # once written, but its first bytes (stages/input/input.h); none of that may

@@ -129,7 +129,8 @@ static struct btf *extended_base(const struct sections *b, const char *extra, ui
 	memcpy(raw, &h, sizeof(h));
 	memcpy(raw + sizeof(h), b->types, b->type_len);
 	memcpy(raw + sizeof(h) + b->type_len, b->strs, b->str_len);
-	memcpy(raw + sizeof(h) + b->type_len + b->str_len, extra, extra_len);
+	if (extra_len)	/* (extra is NULL when the base has all the module's strings) */
+		memcpy(raw + sizeof(h) + b->type_len + b->str_len, extra, extra_len);
 	btf = btf__new(raw, (uint32_t)size);
 	free(raw);
 	return btf;

@@ -3,6 +3,11 @@
 # now ends in a clean result: exit 0, 1 or 2, at most one error line that
 # names the file, no output left on failure.
 . "$(dirname "$0")/lib.sh"
+# the small base fuzz_convert's third run converts on (tests/fuzz/fuzz_convert.c)
+printf 'struct list_head { struct list_head *next, *prev; };\ntypedef unsigned int u32;\n%s\n' \
+	'int f(struct list_head *h, u32 x) { return h->next == h ? (int)x : 0; }' > "$TMP/base.c"
+gcc -g -O0 -c "$TMP/base.c" -o "$TMP/base.o" && "$BTFSTREAM" "$TMP/base.o" -o "$TMP/base.btf" ||
+	{ echo "Bail out! cannot make the small base"; exit 1; }
 n=0
 for f in "$FIXTURES"/fuzz/diff-* "$FIXTURES"/fuzz/convert-*; do
 	[ -e "$f" ] || continue
@@ -17,9 +22,11 @@ for f in "$FIXTURES"/fuzz/diff-* "$FIXTURES"/fuzz/convert-*; do
 	convert-*)
 		"$BTFSTREAM" "$f" -o "$TMP/$name.btf" 2> "$TMP/e1"; r1=$?
 		cp "$f" "$TMP/$name.elf" && "$BTFSTREAM" --btf_features=all -J "$TMP/$name.elf" 2> "$TMP/e2"; r2=$?
-		[ $r1 -le 2 ] && [ $r2 -le 2 ] && { [ $r1 = 0 ] || [ ! -e "$TMP/$name.btf" ]; } &&
-			[ "$(cat "$TMP/e1" "$TMP/e2" | wc -l)" -le 2 ]
-		ok $? "$name: converts or fails cleanly (exits $r1, $r2)" ;;
+		"$BTFSTREAM" --base "$TMP/base.btf" "$f" -o "$TMP/$name.split.btf" 2> "$TMP/e3"; r3=$?
+		[ $r1 -le 2 ] && [ $r2 -le 2 ] && [ $r3 -le 2 ] && { [ $r1 = 0 ] || [ ! -e "$TMP/$name.btf" ]; } &&
+			{ [ $r3 = 0 ] || [ ! -e "$TMP/$name.split.btf" ]; } &&
+			[ "$(cat "$TMP/e1" "$TMP/e2" "$TMP/e3" | wc -l)" -le 3 ]
+		ok $? "$name: converts or fails cleanly (exits $r1, $r2; on a base $r3)" ;;
 	esac
 done
 [ $n -gt 0 ]; ok $? "$n findings replayed"

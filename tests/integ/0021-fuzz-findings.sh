@@ -9,7 +9,7 @@ printf 'struct list_head { struct list_head *next, *prev; };\ntypedef unsigned i
 gcc -g -O0 -c "$TMP/base.c" -o "$TMP/base.o" && "$BTFSTREAM" "$TMP/base.o" -o "$TMP/base.btf" ||
 	{ echo "Bail out! cannot make the small base"; exit 1; }
 n=0
-for f in "$FIXTURES"/fuzz/diff-* "$FIXTURES"/fuzz/convert-*; do
+for f in "$FIXTURES"/fuzz/diff-* "$FIXTURES"/fuzz/convert-* "$FIXTURES"/fuzz/base-*; do
 	[ -e "$f" ] || continue
 	n=$((n + 1)) name=$(basename "$f")
 	case $name in
@@ -27,6 +27,10 @@ for f in "$FIXTURES"/fuzz/diff-* "$FIXTURES"/fuzz/convert-*; do
 			{ [ $r3 = 0 ] || [ ! -e "$TMP/$name.split.btf" ]; } &&
 			[ "$(cat "$TMP/e1" "$TMP/e2" "$TMP/e3" | wc -l)" -le 3 ]
 		ok $? "$name: converts or fails cleanly (exits $r1, $r2; on a base $r3)" ;;
+	base-*)
+		"$BTFSTREAM" --base "$f" "$TMP/base.o" -o "$TMP/$name.btf" 2> "$TMP/e1"; r1=$?
+		[ $r1 -le 2 ] && { [ $r1 = 0 ] || [ ! -e "$TMP/$name.btf" ]; } && [ "$(wc -l < "$TMP/e1")" -le 1 ]
+		ok $? "$name: as --base, converts or fails cleanly (exits $r1: $(head -c 150 "$TMP/e1"))" ;;
 	esac
 done
 [ $n -gt 0 ]; ok $? "$n findings replayed"

@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "stages/common/interrupt.h"
+
 bool elf_btf__is_elf(const char *path)
 {
 	unsigned char m[4];
@@ -85,23 +87,85 @@ int elf_btf__section(const char *path, const char *name, void **data, size_t *si
 	return err;
 }
 
+static bool write_all(int fd, const void *buf, size_t n)
+{
+	const char *p = buf;
+
+	while (n) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return false;
+		p += w;
+		n -= (size_t)w;
+	}
+	return true;
+}
+
+static void drop_file(int fd, const char *path, bool named, int slot)
+{
+	if (named)
+		unlink(path);
+	if (slot >= 0)
+		interrupt__unregister(slot);
+	close(fd);
+}
+
+/* A file holding data[0..size) and a path that opens it: a memfd through
+ * /proc/self/fd, else a file in $TMPDIR or /tmp, registered with the signal
+ * handler (*named: the caller drops it with drop_file). -1, errno set. */
+static int bytes_file(const void *data, size_t size, char *path, size_t cap, bool *named, int *slot)
+{
+	const char *dir = getenv("TMPDIR");
+	int fd = memfd_create("btfstream-btf", MFD_CLOEXEC);
+
+	*named = false;
+	*slot = -1;
+	if (fd >= 0) {
+		snprintf(path, cap, "/proc/self/fd/%d", fd);
+		if (access(path, R_OK)) {	/* no /proc */
+			close(fd);
+			fd = -1;
+		}
+	}
+	if (fd < 0) {	/* a signal's handler removes it (stages/common/interrupt.h) */
+		snprintf(path, cap, "%s/btfstream-btf-XXXXXX", dir && *dir ? dir : "/tmp");
+		interrupt__hold(true);
+		fd = mkostemp(path, O_CLOEXEC);
+		*slot = fd < 0 ? -1 : interrupt__register(path);
+		interrupt__hold(false);
+		if (fd < 0)
+			return -1;
+		*named = true;
+	}
+	if (!write_all(fd, data, size)) {
+		int e = errno ? errno : EIO;
+
+		drop_file(fd, path, *named, *slot);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
 struct btf *elf_btf__from_bytes(const void *data, size_t size, struct btf *base)
 {
-	char path[64];
-	struct btf *btf = NULL;
-	int fd, err = EIO;
+	char path[4096];
+	struct btf *btf;
+	bool named;
+	int slot, fd, e;
 
 	if (!base)
 		return btf__new(data, (__u32)size);
-	if ((fd = memfd_create("btfstream-btf", MFD_CLOEXEC)) < 0)
+	/* libbpf 1.1 parses split BTF only from a file (btf__new_split came in 1.2) */
+	if ((fd = bytes_file(data, size, path, sizeof(path), &named, &slot)) < 0)
 		return NULL;
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	if (write(fd, data, size) == (ssize_t)size) {
-		btf = btf__parse_raw_split(path, base);
-		err = btf ? 0 : errno;
-	}
-	close(fd);
-	errno = err;
+	btf = btf__parse_raw_split(path, base);
+	e = btf ? 0 : errno;
+	drop_file(fd, path, named, slot);
+	errno = e;
 	return btf;
 }
 

@@ -27,7 +27,10 @@ bool elf_btf__is_elf(const char *path);
  * -EINVAL if the file is not ELF or the section cannot be read; -errno. */
 int elf_btf__section(const char *path, const char *name, void **data, size_t *size);
 
-/* BTF from bytes: raw BTF, split on base if base is not NULL. */
+/* BTF from bytes: raw BTF, split on base if base is not NULL (libbpf 1.1
+ * parses split BTF only from a file: a memfd read back through
+ * /proc/self/fd, or without /proc a file in $TMPDIR or /tmp, which a
+ * signal's handler removes; NULL with errno set). */
 struct btf *elf_btf__from_bytes(const void *data, size_t size, struct btf *base);
 
 /* The BTF of path: its .BTF if it is an ELF file, else the file as raw BTF;

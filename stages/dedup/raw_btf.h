@@ -2,7 +2,8 @@
  *
  * Used where btfstream has rebuilt one of the two sections itself (the
  * merge thread cutting a batch's anchors off, the final string
- * compaction, a module's split BTF made at the end: split_late.h). Any thread; the caller keeps its buffers, libbpf copies them.
+ * compaction, a module's split BTF made at the end: split_late.h). Any
+ * thread; the caller keeps its buffers, libbpf copies them.
  */
 #ifndef BTFSTREAM_RAW_BTF_H
 #define BTFSTREAM_RAW_BTF_H
@@ -17,10 +18,8 @@ struct btf *raw_btf__new(const void *types, uint32_t tlen, const void *strs, uin
 
 /* The same as split BTF on base (ids after base's, string offsets from
  * base's string section's end; slen may be 0). libbpf 1.1 parses split BTF
- * only from a file (btf__parse_raw_split; btf__new_split came in 1.2), so
- * the bytes go through an anonymous memory file (memfd, read back through
- * /proc/self/fd) or, without one, an unlinked file in $TMPDIR or /tmp. The
- * BTF, or NULL with errno set. */
+ * only from a file, so the bytes go through elf_btf__from_bytes (a memfd,
+ * or a file in $TMPDIR without /proc). The BTF, or NULL with errno set. */
 struct btf *raw_btf__new_split(const void *types, uint32_t tlen, const void *strs, uint32_t slen, struct btf *base);
 
 #endif

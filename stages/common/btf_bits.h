@@ -12,10 +12,13 @@
  *
  * Any thread may call it on a BTF nobody is modifying. Returns 0, or the id
  * of the first offending type with *info set to that type's info word.
+ * It reads each type's info word: call it only on a BTF whose types are
+ * aligned (btf_bits__misaligned false; btf_bits__why checks both).
  */
 #ifndef BTFSTREAM_BTF_BITS_H
 #define BTFSTREAM_BTF_BITS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct btf;
@@ -25,7 +28,13 @@ struct btf;
 
 uint32_t btf_bits__check(const struct btf *btf, uint32_t *info);
 
-/* btf_bits__why: when btf_bits__check finds a type, write the one-line cause
+/* libbpf 1.1 checks the type section's offset but not the header's length:
+ * a header of 26 bytes puts every type 2 bytes off, where reading one is
+ * undefined (fuzz_base found it). True when the BTF's own first type is not
+ * at a multiple of 4 bytes. */
+bool btf_bits__misaligned(const struct btf *btf);
+
+/* btf_bits__why: when the BTF is misaligned or btf_bits__check finds a type, write the one-line cause
  * (without the file name) into buf and return -EPROTO; otherwise return 0. */
 int btf_bits__why(const struct btf *btf, char *buf, unsigned long len);
 

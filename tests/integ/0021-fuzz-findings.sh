@@ -30,7 +30,13 @@ for f in "$FIXTURES"/fuzz/diff-* "$FIXTURES"/fuzz/convert-* "$FIXTURES"/fuzz/bas
 	base-*)
 		"$BTFSTREAM" --base "$f" "$TMP/base.o" -o "$TMP/$name.btf" 2> "$TMP/e1"; r1=$?
 		[ $r1 -le 2 ] && { [ $r1 = 0 ] || [ ! -e "$TMP/$name.btf" ]; } && [ "$(wc -l < "$TMP/e1")" -le 1 ]
-		ok $? "$name: as --base, converts or fails cleanly (exits $r1: $(head -c 150 "$TMP/e1"))" ;;
+		ok $? "$name: as --base, converts or fails cleanly (exits $r1: $(head -c 150 "$TMP/e1"))"
+		# btfstream diff reads the same file with the same checks
+		"$BTFSTREAM" diff -q "$f" "$f" 2> "$TMP/e2"; r2=$?
+		"$BTFSTREAM" diff -q --base "$f" "$TMP/base.btf" "$TMP/base.btf" 2> "$TMP/e3"; r3=$?
+		[ $r2 -le 2 ] && [ $r3 -le 2 ] && [ "$(cat "$TMP/e2" "$TMP/e3" | wc -l)" -le 2 ] &&
+			! grep -v "$f" "$TMP/e2" "$TMP/e3" | grep -q . && { [ $r1 = 0 ] || [ $r2 = 2 ]; }
+		ok $? "$name: diff reads it or refuses it as --base does (exits $r2, $r3: $(head -c 150 "$TMP/e2"))" ;;
 	esac
 done
 [ $n -gt 0 ]; ok $? "$n findings replayed"

@@ -2,17 +2,31 @@
 #include "stages/read/name_cache.h"
 
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+
+static size_t slots_bytes(size_t size)
+{
+	return (size / 4 + 1) * sizeof(uint32_t);
+}
 
 int name_cache__init(struct name_cache *c, const char *lo, size_t size)
 {
+	void *p;
+
 	memset(c, 0, sizeof(*c));
 	if (!lo || !size)
 		return 0;
-	/* calloc'ed pages stay untouched until a name in them is used */
-	if (!(c->slots = calloc(size / 4 + 1, sizeof(*c->slots))))
+	/* Faulted in here, written: the readers' first access to a slot is a
+	 * read, which on untouched anonymous memory maps the shared zero page,
+	 * and the write after it then copies the page and flushes every other
+	 * reader's TLB (an interrupt to each CPU; 1.4% of a -j2 run's samples
+	 * on the vmlinux). Nearly every page is used anyway. */
+	p = mmap(NULL, slots_bytes(size), PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (p == MAP_FAILED)
 		return -ENOMEM;
+	c->slots = p;
 	c->lo = lo;
 	c->size = size;
 	return 0;
@@ -20,6 +34,7 @@ int name_cache__init(struct name_cache *c, const char *lo, size_t size)
 
 void name_cache__fini(struct name_cache *c)
 {
-	free(c->slots);
+	if (c->slots)
+		munmap((void *)c->slots, slots_bytes(c->size));
 	memset(c, 0, sizeof(*c));
 }

@@ -14,6 +14,7 @@
 #include "pipeline/jobserver.h"
 #include "pipeline/diff/diff.h"
 #include "stages/common/interrupt.h"
+#include "stages/common/libbpf_log.h"
 #include "stages/common/log.h"
 #include "stages/common/trace.h"
 #include "pipeline/pipeline.h"
@@ -590,6 +591,14 @@ static int finish_trace(const char *path, const char *input, int run_err)
 	return 1;
 }
 
+/* Before any thread: temporary outputs go on a signal; libbpf's own lines
+ * only at -v, a failure being one line (stages/common/libbpf_log.h). */
+static void setup_process(void)
+{
+	interrupt__install();
+	libbpf_set_print(libbpf_log__print);
+}
+
 int main(int argc, char **argv)
 {
 	struct cli c = { .o = { .sz = sizeof(c.o) } };
@@ -599,7 +608,7 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "diff"))
 		return diff__main(argc - 1, argv + 1, stdout);
-	interrupt__install();	/* before any thread: temporary outputs go on a signal */
+	setup_process();
 	if (!(c.fops = calloc(argc, sizeof(*c.fops)))) {
 		pr_warn("btfstream: out of memory");
 		return 1;

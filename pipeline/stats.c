@@ -188,6 +188,10 @@ void stats__print_table(const struct run_stats *s, FILE *out)
 	fprintf(out, "accumulated BTF: %llu types before the final dedup; deduped again %llu time%s on the way"
 		     " (stages/dedup/merge_compact.h)\n", (unsigned long long)s->accumulated_types,
 		(unsigned long long)s->compactions, s->compactions == 1 ? "" : "s");
+	fprintf(out, "batch strings: %llu set aside behind a bare \"\", %llu on a strings-only base, %llu hashed"
+		     " by libbpf (libbpf %s names: stages/dedup/merge.c)\n", (unsigned long long)s->batch_strings[0],
+		(unsigned long long)s->batch_strings[1], (unsigned long long)s->batch_strings[2],
+		s->libbpf_checks_names ? "checks" : "does not check");
 	fprintf(out, "batch images: %llu mapped, %llu reused; the writer waited %.1f ms for one"
 		     " (stages/record/image_pool.h)\n", (unsigned long long)s->images_made,
 		(unsigned long long)s->images_reused, ms(s->image_wait_ns));
@@ -219,6 +223,27 @@ void stats__print_table(const struct run_stats *s, FILE *out)
 	print_input_lines(s, out);
 }
 
+/* The counters of the merge, split, relocation and pre-dedup steps. */
+static void print_json_stages_counts(const struct run_stats *s, FILE *out)
+{
+	fprintf(out, "\"accumulated_types\":%llu,\"compactions\":%llu,", (unsigned long long)s->accumulated_types,
+		(unsigned long long)s->compactions);
+	fprintf(out, "\"batch_strings\":{\"bare\":%llu,\"base\":%llu,\"hashed\":%llu},\"libbpf_checks_names\":%s,",
+		(unsigned long long)s->batch_strings[0], (unsigned long long)s->batch_strings[1],
+		(unsigned long long)s->batch_strings[2], s->libbpf_checks_names ? "true" : "false");
+	fprintf(out, "\"split\":%s,\"split_late\":%s,\"split_shared_strings\":%llu,\"split_own_strings\":%llu,",
+		s->split ? "true" : "false", s->split_late ? "true" : "false", (unsigned long long)s->split_shared,
+		(unsigned long long)s->split_own);
+	fprintf(out, "\"relocated\":%s,\"units_may_go\":%s,\"rela_let_go_bytes\":%llu,\"units_let_go_bytes\":%llu,",
+		s->relocated ? "true" : "false", s->units_let_go_ok ? "true" : "false", (unsigned long long)s->rela_let_go,
+		(unsigned long long)s->units_let_go);
+	fprintf(out, "\"batch_images\":{\"mapped\":%llu,\"reused\":%llu,\"wait_ms\":%.1f},",
+		(unsigned long long)s->images_made, (unsigned long long)s->images_reused, ms(s->image_wait_ns));
+	fprintf(out, "\"predup_matched\":%llu,\"predup_checks\":%llu,\"predup_failed\":%llu,\"predup_guarded\":%llu,",
+		(unsigned long long)s->predup_matched, (unsigned long long)s->predup_checks,
+		(unsigned long long)s->predup_failed, (unsigned long long)s->predup_guarded);
+}
+
 void stats__print_json(const struct run_stats *s, FILE *out)
 {
 	struct stats_split sp;
@@ -234,19 +259,7 @@ void stats__print_json(const struct run_stats *s, FILE *out)
 		(unsigned long long)s->base_hidden, (unsigned long long)s->distilled_base_types, s->window,
 		(unsigned long long)s->max_cu_arena_bytes, (unsigned long long)s->memory_limit, s->tokens_max,
 		(unsigned long long)s->tokens_taken);
-	fprintf(out, "\"accumulated_types\":%llu,\"compactions\":%llu,", (unsigned long long)s->accumulated_types,
-		(unsigned long long)s->compactions);
-	fprintf(out, "\"split\":%s,\"split_late\":%s,\"split_shared_strings\":%llu,\"split_own_strings\":%llu,",
-		s->split ? "true" : "false", s->split_late ? "true" : "false", (unsigned long long)s->split_shared,
-		(unsigned long long)s->split_own);
-	fprintf(out, "\"relocated\":%s,\"units_may_go\":%s,\"rela_let_go_bytes\":%llu,\"units_let_go_bytes\":%llu,",
-		s->relocated ? "true" : "false", s->units_let_go_ok ? "true" : "false", (unsigned long long)s->rela_let_go,
-		(unsigned long long)s->units_let_go);
-	fprintf(out, "\"batch_images\":{\"mapped\":%llu,\"reused\":%llu,\"wait_ms\":%.1f},",
-		(unsigned long long)s->images_made, (unsigned long long)s->images_reused, ms(s->image_wait_ns));
-	fprintf(out, "\"predup_matched\":%llu,\"predup_checks\":%llu,\"predup_failed\":%llu,\"predup_guarded\":%llu,",
-		(unsigned long long)s->predup_matched, (unsigned long long)s->predup_checks,
-		(unsigned long long)s->predup_failed, (unsigned long long)s->predup_guarded);
+	print_json_stages_counts(s, out);
 	fprintf(out, "\"memory_limit_from\":");
 	json__str(out, s->memory_limit ? (s->memory_limit_from ? s->memory_limit_from : "--memory-limit") : "");
 	fprintf(out, ",\"jobserver\":");

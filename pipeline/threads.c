@@ -8,6 +8,7 @@
 
 #include "pipeline/jobserver.h"
 #include "pipeline/stats.h"
+#include "stages/common/libbpf_caps.h"
 #include "stages/common/probes.h"
 #include "stages/common/trace.h"
 #include "stages/dedup/merge.h"
@@ -557,6 +558,9 @@ void run_threads__stats(struct run_threads *rt, struct run_stats *s, uint64_t wr
 	}
 	s->types_before_dedup = ms.types_in;
 	s->compactions = ms.compactions;
+	for (int i = 0; i < BATCH_STRINGS_WAYS; i++)
+		s->batch_strings[i] = ms.strings_ways[i];
+	s->libbpf_checks_names = libbpf_caps__get()->names_checked;
 	s->merge_threads = rt->nmergers;
 	s->merge_serial_ns = ms.append_ns;
 }

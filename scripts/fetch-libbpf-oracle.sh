@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Build a newer libbpf from Debian's source, as a test oracle only (btfstream
+# Build a newer libbpf from Debian's source, for tests only (btfstream
 # itself links Debian 12's libbpf 1.1): libbpf 1.5 has btf__distill_base,
-# which tests/integ/0017-distill.sh compares stages/distill with byte for byte.
+# which tests/integ/0017-distill.sh compares stages/distill with byte for
+# byte, and its libbpf.so.1 is what tests/integ/0030-newer-libbpf.sh runs
+# btfstream with (a newer distribution's library under the same binary).
 #
 #   scripts/fetch-libbpf-oracle.sh     prints the install prefix (with
-#                                      include/ and lib64/libbpf.a) on stdout
+#                                      include/, lib64/libbpf.a and
+#                                      lib64/libbpf.so.1) on stdout
 #
 # The source package comes from Debian trixie through apt-get source, with a
 # sources list and apt state of its own under the cache (the machine's apt
@@ -20,7 +23,8 @@ KNOWN_SHA256=53492aff6dd47e4da04ef5e672d753b9743848bdb38e9d90eafbe190b7983c44
 cache=${BTFSTREAM_CACHE:-$HOME/.cache/btfstream}
 top=$cache/libbpf-oracle
 prefix=$top/inst
-if [ -f "$prefix/lib64/libbpf.a" ] || [ -f "$prefix/lib/libbpf.a" ]; then
+if { [ -f "$prefix/lib64/libbpf.a" ] && [ -f "$prefix/lib64/libbpf.so.1" ]; } ||
+   { [ -f "$prefix/lib/libbpf.a" ] && [ -f "$prefix/lib/libbpf.so.1" ]; }; then
 	echo "$prefix"
 	exit 0
 fi
@@ -42,7 +46,7 @@ if [ "$tarball" = "$KNOWN_TARBALL" ] &&
 	exit 1
 fi
 rm -rf build && mkdir build && tar -xf "$tarball" -C build --strip-components=1
-make -s -C build/src -j"$(nproc)" BUILD_STATIC_ONLY=1 OBJDIR="$top/obj" DESTDIR="$top/destdir" PREFIX=/ \
-	install >/dev/null
+rm -rf "$top/obj"
+make -s -C build/src -j"$(nproc)" OBJDIR="$top/obj" DESTDIR="$top/destdir" PREFIX=/ install >/dev/null
 rm -rf "$prefix" && mv "$top/destdir" "$prefix"
 echo "$prefix"

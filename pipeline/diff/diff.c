@@ -16,6 +16,7 @@
 #include "pipeline/diff/btf_canon.h"
 #include "stages/common/btf_bits.h"
 #include "stages/common/elf_btf.h"
+#include "stages/common/libbpf_log.h"
 #include "stages/common/log.h"
 
 #include <bpf/btf.h>
@@ -411,19 +412,6 @@ static int parse_args(int argc, char **argv, struct diff_args *args)
 	return 0;
 }
 
-/* libbpf's own messages are detail, not the one error line: keep them at debug. */
-static int diff_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	char line[512];
-
-	(void)level;
-	if (log__level() < LOG_DEBUG)
-		return 0;
-	vsnprintf(line, sizeof(line), fmt, ap);
-	pr_debug("libbpf: %s", line);
-	return 0;
-}
-
 enum file_format { FMT_NONE, FMT_RAW, FMT_ELF };
 
 /* Look at the magic so that the error says what is wrong with the file. */
@@ -536,7 +524,7 @@ int diff__main(int argc, char **argv, FILE *out)
 		fputs(diff_usage, out);
 		return 0;
 	}
-	old_print = libbpf_set_print(diff_libbpf_print);
+	old_print = libbpf_set_print(libbpf_log__print);
 	if (args.base) {
 		base = diff_load(args.base, NULL, &unused);
 		if (!base)

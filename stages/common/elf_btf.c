@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "stages/common/interrupt.h"
+#include "stages/common/libbpf_caps.h"
 
 bool elf_btf__is_elf(const char *path)
 {
@@ -159,7 +160,10 @@ struct btf *elf_btf__from_bytes(const void *data, size_t size, struct btf *base)
 
 	if (!base)
 		return btf__new(data, (__u32)size);
-	/* libbpf 1.1 parses split BTF only from a file (btf__new_split came in 1.2) */
+	if (libbpf_caps__get()->new_split)
+		return libbpf_caps__get()->new_split(data, (uint32_t)size, base);
+	/* libbpf 1.1 parses split BTF only from a file (it exports
+	 * btf__new_split from 1.4 on: libbpf_caps.h) */
 	if ((fd = bytes_file(data, size, path, sizeof(path), &named, &slot)) < 0)
 		return NULL;
 	btf = btf__parse_raw_split(path, base);

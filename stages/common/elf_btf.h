@@ -5,8 +5,9 @@
  * cannot give) crashes it (found by fuzz_diff, tests/fixtures/fuzz/). Every
  * place btfstream reads BTF from a file it did not write (--base, diff)
  * goes through here instead: the section is read with libelf and checked,
- * and libbpf parses the bytes as raw BTF (libbpf 1.1 has no btf__new_split,
- * so the bytes go through an anonymous memory file for split BTF).
+ * and libbpf parses the bytes as raw BTF (split BTF through btf__new_split
+ * where libbpf exports it, 1.4 and later; with libbpf 1.1 through an
+ * anonymous memory file).
  *
  * Any thread; nothing is shared. Each returns NULL with errno set, or 0 /
  * -errno, as said.
@@ -27,7 +28,8 @@ bool elf_btf__is_elf(const char *path);
  * -EINVAL if the file is not ELF or the section cannot be read; -errno. */
 int elf_btf__section(const char *path, const char *name, void **data, size_t *size);
 
-/* BTF from bytes: raw BTF, split on base if base is not NULL (libbpf 1.1
+/* BTF from bytes: raw BTF, split on base if base is not NULL (through
+ * btf__new_split where libbpf exports it, libbpf_caps.h; libbpf 1.1
  * parses split BTF only from a file: a memfd read back through
  * /proc/self/fd, or without /proc a file in $TMPDIR or /tmp, which a
  * signal's handler removes; NULL with errno set). */

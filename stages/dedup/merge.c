@@ -11,11 +11,15 @@
 
 #include "stages/common/probes.h"
 #include "stages/common/clock.h"
+#include "stages/common/elf_btf.h"
+#include "stages/common/libbpf_caps.h"
 #include "stages/common/trace.h"
 #include "queue/ring_mpsc.h"
 #include "stages/dedup/btf_append.h"
 #include "stages/dedup/merge_compact.h"
 #include "stages/dedup/raw_btf.h"
+
+static enum batch_strings strings_way(void);
 
 int merger__init(struct merger *m, struct btf *base, const char *path, struct fail *f)
 {
@@ -26,6 +30,7 @@ int merger__init(struct merger *m, struct btf *base, const char *path, struct fa
 	pthread_mutex_init(&m->pop_lock, NULL);
 	pthread_cond_init(&m->turn, NULL);
 	m->locks = true;
+	m->strings = strings_way();	/* probes libbpf on the first call: main thread */
 	m->btf = base ? btf__new_empty_split(base) : btf__new_empty();
 	return m->btf ? 0 : fail__set(f, -ENOMEM, "dedup: %s: out of memory", path);
 }
@@ -88,77 +93,124 @@ static int read_anchors(struct btf *bb, const struct btf_batch *b, uint32_t firs
 	return 0;
 }
 
-/* BTFSTREAM_HASH_BATCH_STRINGS=1 (tests): hand batches over with their
- * strings, as before, to compare the bytes. */
-static bool hash_strings(void)
+/* BTFSTREAM_BATCH_STRINGS=bare|base|hashed (tests) picks the way; the older
+ * BTFSTREAM_HASH_BATCH_STRINGS=1 means hashed. */
+static enum batch_strings strings_way(void)
 {
-	const char *e = getenv("BTFSTREAM_HASH_BATCH_STRINGS");
+	const char *e = getenv("BTFSTREAM_BATCH_STRINGS"), *h = getenv("BTFSTREAM_HASH_BATCH_STRINGS");
 
-	return e && *e && strcmp(e, "0");
+	if (e && !strcmp(e, "bare"))
+		return BATCH_STRINGS_BARE;
+	if (e && !strcmp(e, "base"))
+		return BATCH_STRINGS_BASE;
+	if ((e && !strcmp(e, "hashed")) || (h && *h && strcmp(h, "0")))
+		return BATCH_STRINGS_HASHED;
+	return libbpf_caps__get()->names_checked ? BATCH_STRINGS_BASE : BATCH_STRINGS_BARE;
+}
+
+/* A batch as libbpf dedups it, and what holds its strings meanwhile. */
+struct batch_parse {
+	struct btf *bb;		/* the batch (split on strs_base for BATCH_STRINGS_BASE) */
+	struct btf *strs_base;	/* no types, the batch's strings; or NULL */
+	char *strs;		/* the batch's strings, set aside; or NULL (hashed) */
+	uint32_t str_len;
+	uint32_t own_str_len;	/* bb's own string section until cut_anchors: 1, 0, or any (hashed) */
+};
+
+/* The batch bytes with a string section of str_len bytes: libbpf's BTF
+ * (on base if not NULL), or NULL with errno set. Leaves the header as it was. */
+static struct btf *parse_with_strings(struct btf_batch *b, uint32_t str_len, struct btf *base)
+{
+	struct btf_header *h = (struct btf_header *)b->raw, full = *h;
+	struct btf *bb;
+	int e;
+
+	h->str_len = str_len;
+	bb = base ? elf_btf__from_bytes(b->raw, h->hdr_len + h->str_off + str_len, base)
+		  : btf__new(b->raw, h->hdr_len + h->str_off + str_len);
+	e = errno;
+	*h = full;
+	errno = e;
+	return bb;
 }
 
 /*
  * The batch as libbpf will dedup it. The writer already placed every string
  * of the batch exactly once, so equal names have equal offsets, which is all
- * the dedup compares. The batch is handed over with a string section of one
- * empty string: libbpf then counts its strings as deduplicated (a BTF whose
- * string section is just "" is, by libbpf's own rule) and skips hashing the
- * batch's ~1 million string references into a new string set, which was a
- * quarter of the merge thread's time. The dedup uses name offsets only as
- * keys; the real strings are put back by cut_anchors. *strs receives them
- * (the caller frees it). If libbpf refuses that BTF, the batch is given with
- * its strings and libbpf hashes them (*strs is then NULL). Frees b->raw.
+ * the dedup compares; libbpf's own pass over the strings (hashing the
+ * batch's ~1 million string references into a new string set) would be a
+ * quarter of the merge thread's time. So the strings are set aside (*strs,
+ * put back by cut_anchors) and libbpf is told they are deduplicated, by its
+ * own rule that a BTF with no strings of its own is:
+ * - bare: the batch with a string section of just "". libbpf 1.1 takes it;
+ *   1.3 and later check each name against the string section and refuse it
+ *   (libbpf_caps.h).
+ * - base: the batch as split BTF with no string section, on a base of no
+ *   types whose string section is the batch's: every name checks out, and
+ *   the ids are the same (the base has only void). One copy of the strings
+ *   more, and of the types where libbpf parses split BTF only from a file.
+ * - hashed: the batch whole, libbpf hashes its strings (what any of the
+ *   others falls back to if libbpf refuses it). Frees b->raw.
  */
-static struct btf *batch_btf(struct btf_batch *b, char **strs, uint32_t *str_len)
+static int batch_btf(struct btf_batch *b, enum batch_strings way, struct batch_parse *p)
 {
 	struct btf_header *h = (struct btf_header *)b->raw;
-	struct btf *bb = NULL;
 
-	*strs = NULL;
+	*p = (struct batch_parse){ 0 };
 	if (b->size < sizeof(*h) || h->hdr_len + (size_t)h->str_off + h->str_len > b->size ||
 	    h->hdr_len + (size_t)h->type_off + h->type_len > h->hdr_len + (size_t)h->str_off ||
 	    h->str_len < 1 || b->raw[h->hdr_len + h->str_off] != '\0') {
-		errno = EPROTO;
-		goto out;
+		btf_batch__free_raw(b);
+		return -EPROTO;
 	}
-	if (!hash_strings() && (*strs = malloc(h->str_len))) {
-		struct btf_header full = *h;
-
-		memcpy(*strs, b->raw + h->hdr_len + h->str_off, h->str_len);
-		*str_len = h->str_len;
-		h->str_len = 1;
-		bb = btf__new(b->raw, h->hdr_len + h->str_off + 1);
-		*h = full;
-		if (!bb) {
-			free(*strs);
-			*strs = NULL;
+	if (way != BATCH_STRINGS_HASHED && (p->strs = malloc(h->str_len))) {
+		memcpy(p->strs, b->raw + h->hdr_len + h->str_off, h->str_len);
+		p->str_len = h->str_len;
+		if (way == BATCH_STRINGS_BASE &&
+		    (p->strs_base = raw_btf__new(NULL, 0, p->strs, p->str_len)))
+			p->bb = parse_with_strings(b, 0, p->strs_base);
+		else if (way == BATCH_STRINGS_BARE)
+			p->bb = parse_with_strings(b, 1, NULL);
+		p->own_str_len = way == BATCH_STRINGS_BASE ? 0 : 1;
+		if (!p->bb) {
+			btf__free(p->strs_base);
+			free(p->strs);
+			*p = (struct batch_parse){ 0 };
 		}
 	}
-	if (!bb)
-		bb = btf__new(b->raw, b->size);
-out:
+	if (!p->bb)
+		p->bb = btf__new(b->raw, b->size);
 	btf_batch__free_raw(b);
-	return bb;
+	return p->bb ? 0 : -errno;
+}
+
+static void batch_parse__free(struct batch_parse *p)
+{
+	btf__free(p->bb);
+	btf__free(p->strs_base);
+	free(p->strs);
+	*p = (struct batch_parse){ 0 };
 }
 
 /* The deduped batch without its anchors (its last n types, each a bare
- * 12-byte TYPEDEF) as one BTF again: its types, then its strings (strs if
- * batch_btf set them aside). */
-static struct btf *cut_anchors(struct btf *bb, const char *strs, uint32_t str_len, uint32_t nanchors)
+ * 12-byte TYPEDEF) as one BTF again: its types, then its strings (those
+ * batch_btf set aside, if it did). */
+static struct btf *cut_anchors(const struct batch_parse *p, uint32_t nanchors)
 {
 	size_t cut = (size_t)nanchors * sizeof(struct btf_type);
 	const struct btf_header *hdr;
 	const char *raw;
 	__u32 rsize;
 
-	raw = btf__raw_data(bb, &rsize);
+	raw = btf__raw_data(p->bb, &rsize);
 	if (!raw)
 		return NULL;
 	hdr = (const struct btf_header *)raw;
-	if (hdr->type_len < cut || (strs && hdr->str_len != 1))	/* no string may have been added */
+	if (hdr->type_len < cut || (p->strs && hdr->str_len != p->own_str_len))	/* no string may have been added */
 		return errno = EPROTO, NULL;
 	return raw_btf__new(raw + hdr->hdr_len + hdr->type_off, hdr->type_len - (uint32_t)cut,
-			    strs ? strs : raw + hdr->hdr_len + hdr->str_off, strs ? str_len : hdr->str_len);
+			    p->strs ? p->strs : raw + hdr->hdr_len + hdr->str_off,
+			    p->strs ? p->str_len : hdr->str_len);
 }
 
 /* A batch after its own dedup, waiting for its turn to be appended. */
@@ -168,35 +220,35 @@ struct deduped {
 	uint32_t nanchors;
 	uint32_t types_in, types_out;
 	size_t raw_bytes;
+	enum batch_strings strings;	/* the way its strings went */
 };
 
 /* The part of a batch's merge that needs nothing but the batch: any merge
  * thread, beside the others. Unmaps b->raw. */
-static int dedup_batch(struct btf_batch *b, struct deduped *d)
+static int dedup_batch(struct btf_batch *b, enum batch_strings way, struct deduped *d)
 {
-	struct btf *bb;
-	uint32_t n, first, str_len = 0;
-	char *strs;
+	struct batch_parse p;
+	uint32_t n, first;
 	int err;
 
 	*d = (struct deduped){ .nanchors = b->nanchors, .raw_bytes = b->size };
 	if (!(d->ids = calloc(b->nanchors + 1, sizeof(*d->ids))))
 		return -ENOMEM;
-	if (!(bb = batch_btf(b, &strs, &str_len)))
-		return -errno;
-	d->types_in = btf__type_cnt(bb) - 1;
-	err = btf__dedup(bb, NULL);
-	n = btf__type_cnt(bb);
+	if ((err = batch_btf(b, way, &p)))
+		return err;
+	d->types_in = btf__type_cnt(p.bb) - 1;
+	err = btf__dedup(p.bb, NULL);
+	n = btf__type_cnt(p.bb);
 	first = n - b->nanchors;
 	if (!err)
-		err = read_anchors(bb, b, first, d->ids);
+		err = read_anchors(p.bb, b, first, d->ids);
 	if (!err && first > 1) {
-		d->trimmed = cut_anchors(bb, strs, str_len, b->nanchors);
+		d->trimmed = cut_anchors(&p, b->nanchors);
 		err = d->trimmed ? 0 : -errno;
 		d->types_out = first - 1;
 	}
-	btf__free(bb);
-	free(strs);
+	d->strings = p.strs_base ? BATCH_STRINGS_BASE : p.strs ? BATCH_STRINGS_BARE : BATCH_STRINGS_HASHED;
+	batch_parse__free(&p);
 	return err;
 }
 
@@ -221,6 +273,7 @@ static int append_batch(struct merger *m, uint32_t index, struct deduped *d)
 	m->types_in += d->types_in;
 	m->types_out += d->types_out;
 	m->raw_bytes += d->raw_bytes;
+	m->strings_ways[d->strings]++;
 	return maybe_compact(m);
 }
 
@@ -281,7 +334,7 @@ int merger__run(struct merger *m, struct ring_mpsc *in)
 		if (err || fail__is_set(m->fail))
 			e = -ECANCELED;
 		else
-			e = dedup_batch(b, &d);
+			e = dedup_batch(b, m->strings, &d);
 		btf_batch__free(b);
 		if ((e = take_turn(m, index, &d, e)) && e != -ECANCELED && !err) {
 			err = e;
@@ -320,5 +373,6 @@ void merger__fini(struct merger *m)
 void merger__stats(const struct merger *m, struct merger_stats *s)
 {
 	*s = (struct merger_stats){ m->batches, m->types_in, m->types_out, m->raw_bytes, m->compactions,
-				    m->append_ns };
+				    m->append_ns, { 0 } };
+	memcpy(s->strings_ways, m->strings_ways, sizeof(s->strings_ways));
 }

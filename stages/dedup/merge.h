@@ -31,6 +31,12 @@
 struct btf;
 struct ring_mpsc;
 
+/* How a batch's strings reach libbpf's dedup (merge.c, batch_btf): set aside
+ * behind a string section of just "" (bare), set aside as a strings-only base
+ * under the batch as split BTF (base: libbpf that checks names,
+ * stages/common/libbpf_caps.h), or given whole for libbpf to hash (hashed). */
+enum batch_strings { BATCH_STRINGS_BARE, BATCH_STRINGS_BASE, BATCH_STRINGS_HASHED, BATCH_STRINGS_WAYS };
+
 struct merger {
 	pthread_mutex_t pop_lock;	/* one merge thread pops at a time */
 	pthread_mutex_t lock;		/* the turn and everything below */
@@ -49,6 +55,8 @@ struct merger {
 	uint32_t compact_floor;	/* merger__budget's threshold, in types; 0: never */
 	uint32_t compact_at;	/* the next compaction, in types */
 	uint32_t compactions;	/* done so far (stages/dedup/merge_compact.h) */
+	enum batch_strings strings;	/* the way tried first (merger__init) */
+	uint64_t strings_ways[BATCH_STRINGS_WAYS];	/* batches appended, by the way taken */
 };
 
 /* base (may be NULL): the accumulated BTF is split BTF on top of it, its
@@ -72,6 +80,7 @@ void merger__fini(struct merger *m);	/* frees what was not taken */
 struct merger_stats {
 	uint64_t batches, types_in, types_out, raw_bytes, compactions;
 	uint64_t append_ns;	/* CPU in turns: appends and compactions, one thread at a time */
+	uint64_t strings_ways[BATCH_STRINGS_WAYS];	/* batches by the way their strings went */
 };
 
 /* Its counts so far. Main thread, once the merge thread is joined. */

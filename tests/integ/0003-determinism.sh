@@ -13,10 +13,15 @@ for variant in "-j2" "-j4" "-j8" "-j3 --queue-capacity 2 --window 1" "-j2 --queu
 	ok $? "$variant: byte-identical to -j1"
 done
 # batches handed to libbpf with their strings (it then hashes every string
-# reference itself) instead of set aside (stages/dedup/merge.c): same bytes
+# reference itself), or with them on a strings-only base (as for a libbpf
+# that checks names), instead of behind a bare "" (stages/dedup/merge.c):
+# same bytes
 for variant in "-j2 --batch-records 1" "-j2"; do
 	BTFSTREAM_HASH_BATCH_STRINGS=1 "$BTFSTREAM" $variant "$TMP/many.elf" -o "$TMP/m.btf" && cmp -s "$TMP/j1.btf" "$TMP/m.btf"
 	ok $? "$variant, batch strings hashed by libbpf: byte-identical"
+	BTFSTREAM_BATCH_STRINGS=base "$BTFSTREAM" $variant --stats "$TMP/many.elf" -o "$TMP/m.btf" > "$TMP/m.stats" &&
+		cmp -s "$TMP/j1.btf" "$TMP/m.btf" && grep -q '^batch strings: 0 set aside behind a bare "", [1-9]' "$TMP/m.stats"
+	ok $? "$variant, batch strings on a strings-only base: byte-identical"
 done
 # the final string compaction done by libbpf (btf__add_btf) instead of
 # stages/dedup/str_compact.c: same bytes

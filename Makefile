@@ -21,6 +21,10 @@ ifneq ($(SAN),)
 CFLAGS   += -fsanitize=$(SAN) -fno-omit-frame-pointer
 LDFLAGS  += -fsanitize=$(SAN)
 endif
+# undefined behaviour stops the process (a test then fails), not one line on stderr
+ifneq ($(findstring undefined,$(SAN)),)
+CFLAGS   += -fno-sanitize-recover=undefined
+endif
 
 ifeq ($(V),1)
 Q :=

@@ -26,8 +26,10 @@ static struct btf *assembled(const void *types, uint32_t tlen, const void *strs,
 		return NULL;
 	}
 	memcpy(raw, &h, sizeof(h));
-	memcpy(raw + sizeof(h), types, tlen);
-	memcpy(raw + sizeof(h) + tlen, strs, slen);
+	if (tlen)	/* types or strs may be NULL when empty (a strings-only base) */
+		memcpy(raw + sizeof(h), types, tlen);
+	if (slen)
+		memcpy(raw + sizeof(h) + tlen, strs, slen);
 	btf = elf_btf__from_bytes(raw, size, base);
 	e = errno;
 	free(raw);

@@ -13,7 +13,7 @@
 struct btf;
 
 /* btf__new of header + types[0..tlen) + strs[0..slen): the BTF, or NULL with
- * errno set. */
+ * errno set. types (strs) may be NULL when tlen (slen) is 0. */
 struct btf *raw_btf__new(const void *types, uint32_t tlen, const void *strs, uint32_t slen);
 
 /* The same as split BTF on base (ids after base's, string offsets from

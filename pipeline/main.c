@@ -14,6 +14,7 @@
 #include "pipeline/jobserver.h"
 #include "pipeline/diff/diff.h"
 #include "stages/common/interrupt.h"
+#include "stages/common/libbpf_caps.h"
 #include "stages/common/libbpf_log.h"
 #include "stages/common/log.h"
 #include "stages/common/trace.h"
@@ -592,11 +593,14 @@ static int finish_trace(const char *path, const char *input, int run_err)
 }
 
 /* Before any thread: temporary outputs go on a signal; libbpf's own lines
- * only at -v, a failure being one line (stages/common/libbpf_log.h). */
+ * only at -v, a failure being one line (stages/common/libbpf_log.h); what
+ * the libbpf we run with accepts, probed while no other thread can use it
+ * (stages/common/libbpf_caps.h: batch mode's workers all read it). */
 static void setup_process(void)
 {
 	interrupt__install();
 	libbpf_set_print(libbpf_log__print);
+	libbpf_caps__get();
 }
 
 int main(int argc, char **argv)

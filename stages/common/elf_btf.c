@@ -153,6 +153,7 @@ static int bytes_file(const void *data, size_t size, char *path, size_t cap, boo
 
 struct btf *elf_btf__from_bytes(const void *data, size_t size, struct btf *base)
 {
+	struct btf *(*new_split)(const void *data, uint32_t size, struct btf *base);
 	char path[4096];
 	struct btf *btf;
 	bool named;
@@ -160,8 +161,8 @@ struct btf *elf_btf__from_bytes(const void *data, size_t size, struct btf *base)
 
 	if (!base)
 		return btf__new(data, (__u32)size);
-	if (libbpf_caps__get()->new_split)
-		return libbpf_caps__get()->new_split(data, (uint32_t)size, base);
+	if ((new_split = libbpf_caps__get()->new_split))
+		return new_split(data, (uint32_t)size, base);
 	/* libbpf 1.1 parses split BTF only from a file (it exports
 	 * btf__new_split from 1.4 on: libbpf_caps.h) */
 	if ((fd = bytes_file(data, size, path, sizeof(path), &named, &slot)) < 0)

@@ -13,7 +13,7 @@
 static struct libbpf_caps caps;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-/* One INT "a" whose name offset (1) is past a string section of just "". */
+/* One INT whose name offset (1) is past its string section, which is just "". */
 static bool names_checked(void)
 {
 	struct {

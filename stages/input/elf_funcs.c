@@ -37,6 +37,64 @@ static uint32_t hash_base(const char *s, size_t len)
 	return h;
 }
 
+/* syms grouped by base name, each name's run in cmp_func order. Only the
+ * runs matter (the index finds them by hash), so the symbols are ordered
+ * by the hash of their base name first: a radix sort of integers, then a
+ * sort of each group of equal hashes, most of one symbol. A qsort of all
+ * of them by name compared names scattered over .strtab, ~log2(n) cache
+ * misses per symbol: 16-20 ms for the Debian vmlinux's 46K, before any
+ * reader could start. */
+static int group_by_base(struct elf_funcs *ef)
+{
+	uint32_t n = ef->count, *count;
+	uint64_t *key, *tmp;
+	struct elf_func *sorted;
+
+	if (n < 2)
+		return 0;
+	key = malloc(2 * (size_t)n * sizeof(*key));
+	sorted = malloc((size_t)n * sizeof(*sorted));
+	count = malloc((1u << 16) * sizeof(*count));
+	if (!key || !sorted || !count) {
+		free(key);
+		free(sorted);
+		free(count);
+		return -ENOMEM;
+	}
+	tmp = key + n;
+	for (uint32_t i = 0; i < n; i++)
+		key[i] = (uint64_t)hash_base(ef->syms[i].name, ef->syms[i].base_len) << 32 | i;
+	for (unsigned int shift = 32; shift < 64; shift += 16) {	/* LSD radix, 16-bit digits */
+		uint32_t sum = 0;
+
+		memset(count, 0, (1u << 16) * sizeof(*count));
+		for (uint32_t i = 0; i < n; i++)
+			count[(key[i] >> shift) & 0xffff]++;
+		for (uint32_t d = 0; d < (1u << 16); d++) {
+			uint32_t c = count[d];
+
+			count[d] = sum;
+			sum += c;
+		}
+		for (uint32_t i = 0; i < n; i++)
+			tmp[count[(key[i] >> shift) & 0xffff]++] = key[i];
+		memcpy(key, tmp, (size_t)n * sizeof(*key));
+	}
+	for (uint32_t i = 0; i < n; i++)
+		sorted[i] = ef->syms[(uint32_t)key[i]];
+	for (uint32_t i = 0, end; i < n; i = end) {
+		for (end = i + 1; end < n && key[end] >> 32 == key[i] >> 32; end++)
+			;
+		if (end - i > 1)
+			qsort(sorted + i, end - i, sizeof(*sorted), cmp_func);
+	}
+	free(key);
+	free(count);
+	free(ef->syms);
+	ef->syms = sorted;
+	return 0;
+}
+
 /* The hash index over the runs of equal base names in the sorted syms. */
 static int index_bases(struct elf_funcs *ef)
 {
@@ -109,9 +167,7 @@ int elf_funcs__build(struct elf_funcs *ef, const struct input *in, struct fail *
 			.suffixed = dot != NULL,
 		};
 	}
-	if (ef->count)
-		qsort(ef->syms, ef->count, sizeof(*ef->syms), cmp_func);
-	if (index_bases(ef))
+	if (group_by_base(ef) || index_bases(ef))
 		return fail__set(f, -ENOMEM, "input: %s: out of memory", path);
 	return 0;
 }

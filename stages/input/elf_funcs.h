@@ -25,7 +25,7 @@ struct elf_func {
 };
 
 struct elf_funcs {
-	struct elf_func *syms;	/* sorted by (base name, addr) */
+	struct elf_func *syms;	/* each base name's symbols together, by (addr, name) */
 	uint32_t count;
 	/* base name -> its run in syms: (first + 1, n) per slot, 0 empty; open
 	 * addressing by a hash of the base name (a binary search read a dozen

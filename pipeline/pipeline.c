@@ -66,6 +66,8 @@ struct pipeline {
 	struct progress progress;	/* the line on stderr (opts->progress) */
 	struct anchor_ids fin;		/* its anchors' final ids, for the writer's end */
 	pthread_t cleanup_tid;		/* frees the read side during dedup */
+	struct btf *uncompacted;	/* the final dedup's BTF before its strings were
+					   compacted, left to the process's end (leave_to_exit) */
 	bool cleanup_started;
 };
 
@@ -413,6 +415,8 @@ static int split_late_end(struct pipeline *p)
 	return 0;
 }
 
+static bool leave_to_exit(const struct pipeline_opts *o);
+
 static int stage_dedup(struct pipeline *p, struct run_stats *s)
 {
 	struct stage_clock m;
@@ -428,7 +432,10 @@ static int stage_dedup(struct pipeline *p, struct run_stats *s)
 	if (!err)
 		err = dedup_split(p, s);
 	if (!err)
-		err = p->split_late ? split_late_end(p) : dedup__compact(&p->btf, p->opts->input, &p->fail);
+		err = p->split_late ? split_late_end(p)
+				    : dedup__compact(&p->btf, leave_to_exit(p->opts) && !p->opts->memory_limit
+								? &p->uncompacted : NULL,
+						     p->opts->input, &p->fail);
 	s->types_after_dedup = btf__type_cnt(p->btf) - (p->base ? btf__type_cnt(p->base) : 1);
 	stats__clock_stop(&m, s, s->types_after_dedup, "types");
 	stats__sample_memory(s);
@@ -607,6 +614,7 @@ static void free_all(struct pipeline *p, int err)
 	merger__fini(&p->merger);
 	anchor_ids__free(&p->fin);
 	btf__free(p->btf);	/* (on the extended base, after a failure: before it) */
+	btf__free(p->uncompacted);
 	btf__free(p->dist_base);
 	base_prune__free(p->prune);
 	split_late__fini(&p->sl);

@@ -33,7 +33,7 @@ static int copy_split(struct btf *fresh, const struct btf *src)
 	return 0;
 }
 
-int dedup__compact(struct btf **btf, const char *path, struct fail *f)
+int dedup__compact(struct btf **btf, struct btf **old, const char *path, struct fail *f)
 {
 	const struct btf *base = btf__base_btf(*btf);
 	struct btf *fresh = base ? btf__new_empty_split((struct btf *)base) : btf__new_empty();
@@ -52,7 +52,10 @@ int dedup__compact(struct btf **btf, const char *path, struct fail *f)
 		btf__free(fresh);
 		return fail__set(f, err, "dedup: %s: cannot compact the BTF: %s", path, strerror(-err));
 	}
-	btf__free(*btf);
+	if (old)
+		*old = *btf;
+	else
+		btf__free(*btf);
 	*btf = fresh;
 	return 0;
 }

@@ -2,6 +2,7 @@
 #include "stages/read/name_cache.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -26,6 +27,15 @@ int name_cache__init(struct name_cache *c, const char *lo, size_t size)
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	if (p == MAP_FAILED)
 		return -ENOMEM;
+	/* the spill: one entry per 64 slots, at least 1024 (16K entries, 128
+	 * KiB, for the vmlinux's ~2,300 names in a shared slot) */
+	c->spill_mask = 1023;
+	while (c->spill_mask + 1 < size / 4 / 64)
+		c->spill_mask = c->spill_mask * 2 + 1;
+	if (!(c->spill = calloc(c->spill_mask + 1, sizeof(*c->spill)))) {
+		munmap(p, slots_bytes(size));
+		return -ENOMEM;
+	}
 	c->slots = p;
 	c->lo = lo;
 	c->size = size;
@@ -36,5 +46,6 @@ void name_cache__fini(struct name_cache *c)
 {
 	if (c->slots)
 		munmap((void *)c->slots, slots_bytes(c->size));
+	free((void *)c->spill);
 	memset(c, 0, sizeof(*c));
 }

@@ -21,7 +21,7 @@ static void *worker(void *arg)
 
 	(void)arg;
 	for (int round = 0; round < 4; round++)
-		for (size_t off = 0; off < STR_BYTES; off += 5) {
+		for (size_t off = 0; off < STR_BYTES; off += (off % 5 == 0 ? 2 : 3)) {
 			uint32_t id;
 
 			if (name_cache__get(&cache, strs + off, &id))
@@ -52,10 +52,30 @@ int main(void)
 	ok(name_cache__get(&cache, strs + 10, &id) && id == 77 && name_cache__get(&cache, strs + 13, &id) && id == 79,
 	   "strings 3 bytes apart in different 4-byte slots are both kept");
 	name_cache__put(&cache, strs + 11, 78);
-	ok(!name_cache__get(&cache, strs + 10, &id), "a string starting in the same 4 bytes takes the slot");
-	ok(name_cache__get(&cache, strs + 11, &id) && id == 78, "... and is found");
+	ok(name_cache__get(&cache, strs + 11, &id) && id == 78,
+	   "a string starting in the same 4 bytes is found (in the spill)");
+	ok(name_cache__get(&cache, strs + 10, &id) && id == 77, "... and the slot's own string still is");
+	name_cache__put(&cache, strs + 10, 77);
+	ok(name_cache__get(&cache, strs + 11, &id) && id == 78 && name_cache__get(&cache, strs + 10, &id) && id == 77,
+	   "putting the slot's own string again keeps both");
+	{
+		size_t far = 11;	/* another offset whose spill entry is 11's */
+
+		while ((far += 4) < STR_BYTES &&
+		       (name_cache__spill_entry(&cache, far) != name_cache__spill_entry(&cache, 11)))
+			;
+		ok(far < STR_BYTES, "an offset sharing 11's spill entry exists (%zu)", far);
+		name_cache__put(&cache, strs + far - 1, 90);	/* takes far's slot */
+		name_cache__put(&cache, strs + far, 91);	/* spills over 11 */
+		ok(name_cache__get(&cache, strs + far, &id) && id == 91, "a later spill takes the entry");
+		ok(!name_cache__get(&cache, strs + 11, &id), "... and the string it replaced is a miss, not a wrong id");
+		ok(name_cache__get(&cache, strs + 10, &id) && id == 77, "... the slots are untouched");
+	}
 	name_cache__put(&cache, strs + 20, NAME_CACHE_MAX_ID);
 	ok(!name_cache__get(&cache, strs + 20, &id), "an id too large for a slot is not cached");
+	/* a fresh cache: the ids above are not the workers' offset + 1 */
+	name_cache__fini(&cache);
+	is_int(name_cache__init(&cache, strs, STR_BYTES), 0, "init again");
 	for (int i = 0; i < THREADS; i++)
 		pthread_create(&t[i], NULL, worker, NULL);
 	for (int i = 0; i < THREADS; i++) {

@@ -21,6 +21,22 @@ int main(void)
 	ok(!die_map__get(&m, 14, &v), "a key never set is absent");
 	die_map__reset(&m);
 	ok(!die_map__get(&m, 13, &v) && !die_map__get(&m, 5, &v), "reset forgets every key");
+	/* slots follow the offset (die_map.c): keys closer than 4 bytes share
+	 * a first slot, and keys a table's span apart once shared a run */
+	all = 1;
+	for (uint32_t k = 1; k <= 50000; k++)
+		all &= die_map__set(&m, k, k) == 0;
+	for (uint32_t k = 1; k <= 50000; k++)
+		all &= die_map__get(&m, k, &v) && v == k;
+	ok(all, "50000 neighbouring offsets, four to a slot");
+	die_map__reset(&m);
+	all = 1;
+	for (uint32_t k = 1; k <= 4000; k++)
+		all &= die_map__set(&m, k << 20, k) == 0;
+	for (uint32_t k = 1; k <= 4000; k++)
+		all &= die_map__get(&m, k << 20, &v) && v == k;
+	ok(all && !die_map__get(&m, 3u << 19, &v), "4000 offsets 1 MiB apart (the same low bits)");
+	die_map__reset(&m);
 	die_map__set(&m, 13, 1);
 	ok(die_map__get(&m, 13, &v) && v == 1, "usable after reset");
 	m.gen = UINT32_MAX;	/* the next reset wraps the generation */

@@ -19,27 +19,52 @@ static size_t base_len(const char *name)
 	return dot ? (size_t)(dot - name) : strlen(name);
 }
 
-/* The run elf_funcs__find gives for name's base must hold every defined
- * STT_FUNC symbol of that base (counted by walking .symtab), each of that
- * base, in (addr, name) order. */
-static void check_name(const struct elf_funcs *ef, Elf_Data *data, size_t nsyms, Elf *elf, size_t strndx,
-		       const char *name, struct tally *t)
+static bool same_base(const char *a, const char *b)
 {
-	size_t len = base_len(name), want = 0;
-	uint32_t first, n;
+	size_t len = base_len(a);
 
+	return base_len(b) == len && !memcmp(a, b, len);
+}
+
+/* The names of path's defined STT_FUNC symbols with a name, in .symtab
+ * order (a malloc'd array, *n of them; NULL: none or out of memory): what
+ * elf_funcs__build should collect, found without it. */
+static const char **func_names(Elf *elf, size_t *n)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+	Elf_Data *data;
+	const char **names = NULL;
+	size_t nsyms;
+
+	*n = 0;
+	while ((scn = elf_nextscn(elf, scn)) && !(gelf_getshdr(scn, &sh) && sh.sh_type == SHT_SYMTAB && sh.sh_entsize))
+		;
+	if (!scn || !(data = elf_getdata(scn, NULL)) || !(names = calloc(sh.sh_size / sh.sh_entsize + 1, sizeof(*names))))
+		return NULL;
+	nsyms = sh.sh_size / sh.sh_entsize;
 	for (size_t i = 0; i < nsyms; i++) {
 		GElf_Sym s;
-		const char *other;
+		const char *name;
 
-		if (!gelf_getsym(data, (int)i, &s) || GELF_ST_TYPE(s.st_info) != STT_FUNC || s.st_shndx == SHN_UNDEF ||
-		    !(other = elf_strptr(elf, strndx, s.st_name)) || !*other)
-			continue;
-		want += base_len(other) == len && !memcmp(other, name, len);
+		if (gelf_getsym(data, (int)i, &s) && GELF_ST_TYPE(s.st_info) == STT_FUNC && s.st_shndx != SHN_UNDEF &&
+		    (name = elf_strptr(elf, sh.sh_link, s.st_name)) && *name)
+			names[(*n)++] = name;
 	}
+	return names;
+}
+
+/* The run elf_funcs__find gives for name's base must hold every symbol
+ * of that base (want), each of that base, in (addr, name) order; returns
+ * the run's length. */
+static uint32_t check_run(const struct elf_funcs *ef, const char *name, size_t want, struct tally *t)
+{
+	size_t len = base_len(name);
+	uint32_t first, n;
+
 	if (!elf_funcs__find(ef, name, len, &first, &n)) {
 		t->missing++;
-		return;
+		return 0;
 	}
 	t->wrong_run += n != want;
 	for (uint32_t i = first; i < first + n; i++) {
@@ -49,6 +74,7 @@ static void check_name(const struct elf_funcs *ef, Elf_Data *data, size_t nsyms,
 		if (i > first && (f[-1].addr > f->addr || (f[-1].addr == f->addr && strcmp(f[-1].name, f->name) > 0)))
 			t->wrong_order++;
 	}
+	return n;
 }
 
 static bool check_file(const char *path, struct tally *t)
@@ -56,10 +82,8 @@ static bool check_file(const char *path, struct tally *t)
 	struct input in;
 	struct elf_funcs ef;
 	struct fail f = { 0 };
-	Elf_Scn *scn = NULL;
-	GElf_Shdr sh;
-	Elf_Data *data = NULL;
-	size_t nsyms = 0, strndx = 0, covered = 0;
+	const char **names;
+	size_t n, covered = 0;
 
 	if (input__open(&in, path, &f))
 		return false;
@@ -67,41 +91,22 @@ static bool check_file(const char *path, struct tally *t)
 		input__close(&in);
 		return false;
 	}
-	while ((scn = elf_nextscn(in.elf, scn)))
-		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_SYMTAB && sh.sh_entsize) {
-			data = elf_getdata(scn, NULL);
-			nsyms = sh.sh_size / sh.sh_entsize;
-			strndx = sh.sh_link;
-			break;
-		}
-	for (size_t i = 0; data && i < nsyms; i++) {
-		GElf_Sym s;
-		const char *name;
-		uint32_t first, n;
+	names = func_names(in.elf, &n);
+	t->syms += n;
+	for (size_t i = 0; i < n; i++) {
+		size_t seen = 0, want = 0;
 
-		if (!gelf_getsym(data, (int)i, &s) || GELF_ST_TYPE(s.st_info) != STT_FUNC || s.st_shndx == SHN_UNDEF ||
-		    !(name = elf_strptr(in.elf, strndx, s.st_name)) || !*name)
-			continue;
-		t->syms++;
-		/* each base name once: at its first symbol in the table */
-		bool seen = false;
-
-		for (size_t j = 0; j < i && !seen; j++) {
-			GElf_Sym o;
-			const char *other;
-
-			seen = gelf_getsym(data, (int)j, &o) && GELF_ST_TYPE(o.st_info) == STT_FUNC &&
-			       o.st_shndx != SHN_UNDEF && (other = elf_strptr(in.elf, strndx, o.st_name)) && *other &&
-			       base_len(other) == base_len(name) && !memcmp(other, name, base_len(name));
+		for (size_t j = 0; j < n; j++) {
+			seen += j < i && same_base(names[j], names[i]);
+			want += same_base(names[j], names[i]);
 		}
 		if (seen)
-			continue;
+			continue;	/* each base name once: at its first symbol */
 		t->names++;
-		check_name(&ef, data, nsyms, in.elf, strndx, name, t);
-		if (elf_funcs__find(&ef, name, base_len(name), &first, &n))
-			covered += n;
+		covered += check_run(&ef, names[i], want, t);
 	}
 	t->extra += covered != ef.count;
+	free(names);
 	elf_funcs__free(&ef);
 	input__close(&in);
 	return true;

@@ -342,6 +342,52 @@ int ring_mpsc__push_many(struct ring_mpsc *r, const void *elems, size_t n)
 	return 0;
 }
 
+/* Copy k elements of the concatenation of parts, from element *at of part
+ * *part on, into the slots from pos; moves (*part, *at) past them. */
+static void ring__copy_in_parts(struct ring_mpsc *r, uint64_t pos, const struct ring_mpsc_part *parts,
+				size_t *part, size_t *at, size_t k)
+{
+	while (k) {
+		size_t left = parts[*part].n - *at, take = left < k ? left : k;
+
+		if (!left) {
+			++*part;
+			*at = 0;
+			continue;
+		}
+		ring__copy_in(r, pos, (const unsigned char *)parts[*part].elems + *at * r->elem_size, take);
+		pos += take;
+		*at += take;
+		k -= take;
+	}
+}
+
+int ring_mpsc__push_parts(struct ring_mpsc *r, const struct ring_mpsc_part *parts, size_t nparts)
+{
+	size_t n = 0, part = 0, at = 0;
+	uint64_t pos;
+	long k;
+
+	for (size_t i = 0; i < nparts; i++)
+		n += parts[i].n;
+	if (!n)
+		return ring_mpsc__closed(r) ? -EPIPE : 0;
+	while (n) {
+		k = ring__reserve(r, n, &pos);
+		if (k < 0)
+			return (int)k;
+		if (k == 0) {
+			ring__wait_room(r);
+			continue;
+		}
+		/* as in push_many: never wait for room holding a reservation */
+		ring__copy_in_parts(r, pos, parts, &part, &at, (size_t)k);
+		ring__commit(r, pos, (size_t)k);
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
 /* Consumer: copy out up to max published elements; 0 if none is. */
 static size_t ring__take(struct ring_mpsc *r, void *out, size_t max)
 {

@@ -13,7 +13,8 @@
  *   stats           yes    yes    yes    yes    yes    no
  *   init/destroy    no     no     no     no     no     no
  *
- *   push*: ring_mpsc__try_push, ring_mpsc__push, ring_mpsc__push_many
+ *   push*: ring_mpsc__try_push, ring_mpsc__push, ring_mpsc__push_many,
+ *          ring_mpsc__push_parts
  *   pop*:  ring_mpsc__try_pop, ring_mpsc__pop, ring_mpsc__pop_many
  *
  * "pop vs pop: no" means there is exactly one consumer at a time: all pop*
@@ -192,6 +193,25 @@ int ring_mpsc__push(struct ring_mpsc *r, const void *elem);
  * Caller: any thread (producers).
  */
 int ring_mpsc__push_many(struct ring_mpsc *r, const void *elems, size_t n);
+
+/* One run of elements for ring_mpsc__push_parts. */
+struct ring_mpsc_part {
+	const void *elems;
+	size_t n;
+};
+
+/*
+ * ring_mpsc__push_parts: push_many of the concatenation of nparts runs, in
+ * order, with as few reservations and commits as the free room allows: a
+ * message that fits is published with one commit, so a consumer sleeping
+ * on the empty ring is woken once for it, not once per run (a futex
+ * wake-up is a system call and, on a virtual machine, an interrupt to
+ * another CPU: tens of microseconds).  Other producers' elements may come
+ * between rounds, as for push_many.  Returns 0, or -EPIPE as push_many does
+ * (a prefix of the concatenation may then have been queued).
+ * Caller: any thread (producers).
+ */
+int ring_mpsc__push_parts(struct ring_mpsc *r, const struct ring_mpsc_part *parts, size_t nparts);
 
 /*
  * ring_mpsc__try_pop: copy the oldest element to *out if one is published.

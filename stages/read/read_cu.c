@@ -305,8 +305,13 @@ int dwarf_reader__push_cu(struct dwarf_reader *r, const struct cu_info *ci, unsi
 		err = fail__set(r->fail, -ENOMEM, "read: %s: CU 0x%llx: out of memory", r->path,
 				(unsigned long long)ci->off);
 	end.payload = arena;
-	if (!err && (ring_mpsc__push(out, &begin) || ring_mpsc__push_many(out, r->recs, r->nrecs) ||
-		     ring_mpsc__push_many(out, r->funcs, r->nfuncs) || ring_mpsc__push(out, &end)))
+	/* the CU as one message: the writer, which needs whole CUs, is woken
+	 * once for it (a ring that has room takes it with one commit) */
+	struct ring_mpsc_part parts[] = {
+		{ &begin, 1 }, { r->recs, r->nrecs }, { r->funcs, r->nfuncs }, { &end, 1 },
+	};
+
+	if (!err && ring_mpsc__push_parts(out, parts, sizeof(parts) / sizeof(parts[0])))
 		err = -EPIPE;	/* closed: the arena went nowhere */
 	if (err && arena) {
 		arena__free(arena);

@@ -389,6 +389,66 @@ static void test_many(void)
 	ring_mpsc__destroy(&r);
 }
 
+/* push_parts: the runs arrive concatenated, in order, whether the message
+ * fits (one round, wrapping the slot array) or takes many rounds through a
+ * ring smaller than it, with empty runs anywhere. */
+struct parts_thread {
+	struct ring_mpsc *r;
+	uint32_t src[MANY];
+	int rc;
+};
+
+static void *push_parts_thread(void *arg)
+{
+	struct parts_thread *t = arg;
+	struct ring_mpsc_part parts[] = {
+		{ t->src, 1 }, { NULL, 0 }, { t->src + 1, MANY / 2 }, { t->src + 1 + MANY / 2, MANY - 1 - MANY / 2 },
+		{ NULL, 0 },
+	};
+
+	t->rc = ring_mpsc__push_parts(t->r, parts, sizeof(parts) / sizeof(parts[0]));
+	return NULL;
+}
+
+static void test_parts(void)
+{
+	static struct parts_thread t;
+	struct ring_mpsc r;
+	uint32_t slots[8], buf[300], a[3] = { 11, 12, 13 }, b[2] = { 21, 22 }, c = 31;
+	uint32_t want[6] = { 11, 12, 13, 21, 22, 31 };
+	struct ring_mpsc_part one[] = { { a, 3 }, { NULL, 0 }, { b, 2 }, { &c, 1 } }, none[] = { { NULL, 0 } };
+	size_t got, total = 0, i;
+	pthread_t tid;
+	int order = 1;
+
+	ring_mpsc__init(&r, slots, 8, sizeof(buf[0]));
+	for (i = 0; i < 6; i++)
+		ring_mpsc__push(&r, &c);
+	ring_mpsc__pop_many(&r, buf, 300);
+	is_int(ring_mpsc__push_parts(&r, one, 4), 0, "push_parts 3+0+2+1 at head 6 (wraps)");
+	got = ring_mpsc__pop_many(&r, buf, 300);
+	ok(got == 6 && !memcmp(buf, want, sizeof(want)), "push_parts: the runs concatenated in order (%zu)", got);
+	is_int(ring_mpsc__push_parts(&r, none, 1), 0, "push_parts of empty runs: 0, nothing queued");
+	ok(!ring_mpsc__try_pop(&r, buf), "nothing to pop after empty runs");
+
+	t.r = &r;
+	for (i = 0; i < MANY; i++)
+		t.src[i] = (uint32_t)i * 5 + 3;
+	pthread_create(&tid, NULL, push_parts_thread, &t);
+	while (total < MANY && (got = ring_mpsc__pop_many(&r, buf, 300)) != 0) {
+		for (i = 0; i < got; i++)
+			order &= buf[i] == (total + i) * 5 + 3;
+		total += got;
+	}
+	join_or_bail(tid, "push_parts producer");
+	ok(t.rc == 0 && total == MANY && order, "push_parts of %d in 5 runs through capacity 8: all, in order",
+	   MANY);
+	ring_mpsc__close(&r);
+	is_int(ring_mpsc__push_parts(&r, one, 4), -EPIPE, "push_parts after close: -EPIPE");
+	is_int(ring_mpsc__push_parts(&r, none, 1), -EPIPE, "push_parts of empty runs after close: -EPIPE");
+	ring_mpsc__destroy(&r);
+}
+
 /* A record about the size of the pipeline's. */
 struct rec {
 	uint32_t prod;
@@ -549,6 +609,7 @@ int main(void)
 	test_block_consumer();
 	test_block_producer();
 	test_many();
+	test_parts();
 	test_stress(64, PER_PROD);
 	test_stress(2, PER_PROD_CAP2);
 	done_testing();

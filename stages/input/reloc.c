@@ -94,6 +94,74 @@ static bool get_sym(Elf_Data *syms, bool sym64, size_t i, GElf_Sym *sym)
 	return gelf_getsym(syms, (int)i, sym) != NULL;
 }
 
+/* The value a relocation adds to its addend for symbol sym: its value, plus
+ * its section's base when that section is allocated (an address); an offset
+ * into another section (.debug_str, .debug_abbrev, ...) gets no base (64-bit
+ * DWARF keeps all 8 bytes of it). */
+static uint64_t sym_value(const struct input *in, const GElf_Sym *sym, const bool *alloc, size_t nsec)
+{
+	if (sym->st_shndx == SHN_UNDEF || sym->st_shndx >= SHN_LORESERVE)
+		return 0;
+	return sym->st_value + (sym->st_shndx < nsec && alloc[sym->st_shndx] ? reloc__section_base(in, sym->st_shndx) : 0);
+}
+
+/*
+ * The common case, a 64-bit RELA section of a file in this machine's byte
+ * order (x86-64 and arm64 modules built on such a machine): the relocations
+ * read in place, the last symbol's value kept (a .debug_* section's
+ * relocations nearly all name the few section symbols of .debug_str,
+ * .debug_abbrev, .debug_line, .text), each value stored whole. The general
+ * loop below (an entry and a symbol copied out, the value put byte by byte)
+ * was ~3.5% of the CPU over all 1,121 Debian modules in batch mode. The
+ * same checks and messages as the general loop; returns 1 for a section
+ * it does not take (BTFSTREAM_RELOC_GENERAL=1: none, for the tests that
+ * compare the two).
+ */
+static int apply_rela64_native(struct input *in, Elf_Data *data, Elf_Data *syms, size_t n, const GElf_Shdr *tsh,
+			       const char *tname, const bool *alloc, size_t nsec, struct fail *f)
+{
+	const bool host_big = __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__;
+	const Elf64_Rela *rel = data->d_buf;
+	const Elf64_Sym *symtab = syms->d_buf;
+	const char *general = getenv("BTFSTREAM_RELOC_GENERAL");
+	size_t nsyms = syms->d_size / sizeof(Elf64_Sym);
+	unsigned char *target = (unsigned char *)in->map + tsh->sh_offset;
+	uint64_t last_sym = UINT64_MAX, last_value = 0;
+
+	if ((general && *general && strcmp(general, "0")) || in->big_endian != host_big ||
+	    n > data->d_size / sizeof(*rel) || (uintptr_t)rel % _Alignof(Elf64_Rela) ||
+	    (uintptr_t)symtab % _Alignof(Elf64_Sym))
+		return 1;
+	for (size_t i = 0; i < n; i++) {
+		unsigned int type = (unsigned int)ELF64_R_TYPE(rel[i].r_info), width;
+		uint64_t symi = ELF64_R_SYM(rel[i].r_info), off = rel[i].r_offset, value;
+
+		if (reloc_is_none(in->machine, type))
+			continue;
+		if (!(width = reloc_width(in->machine, type)))
+			return fail__set(f, -ENOTSUP, "input: %s: relocation type %u in %s is not supported for machine %u",
+					 in->path, type, tname, in->machine);
+		if (off > tsh->sh_size || tsh->sh_size - off < width || symi >= nsyms)
+			return fail__set(f, -EINVAL, "input: %s: relocation %zu for %s is out of bounds", in->path, i, tname);
+		if (symi != last_sym) {
+			GElf_Sym sym;
+
+			memcpy(&sym, &symtab[symi], sizeof(sym));
+			last_value = sym_value(in, &sym, alloc, nsec);
+			last_sym = symi;
+		}
+		value = (uint64_t)rel[i].r_addend + last_value;
+		if (width == 8) {
+			memcpy(target + off, &value, 8);
+		} else {
+			uint32_t v32 = (uint32_t)value;
+
+			memcpy(target + off, &v32, 4);
+		}
+	}
+	return 0;
+}
+
 /* One relocation section (SHT_RELA or SHT_REL) against target. */
 static int apply_section(struct input *in, Elf_Scn *rscn, const GElf_Shdr *rsh, const GElf_Shdr *tsh,
 			 const char *tname, Elf_Data *syms, const bool *alloc, size_t nsec, struct fail *f)
@@ -106,6 +174,12 @@ static int apply_section(struct input *in, Elf_Scn *rscn, const GElf_Shdr *rsh, 
 	if (!data)
 		return fail__set(f, -EINVAL, "input: %s: corrupt relocations for %s", in->path, tname);
 	rela64 = is64 && rsh->sh_type == SHT_RELA && data->d_type == ELF_T_RELA;
+	if (rela64 && sym64) {
+		int err = apply_rela64_native(in, data, syms, n, tsh, tname, alloc, nsec, f);
+
+		if (err <= 0)
+			return err;
+	}
 	for (size_t i = 0; i < n; i++) {
 		GElf_Rela rela;
 		GElf_Sym sym;
@@ -124,12 +198,7 @@ static int apply_section(struct input *in, Elf_Scn *rscn, const GElf_Shdr *rsh, 
 		    !get_sym(syms, sym64, GELF_R_SYM(rela.r_info), &sym))
 			return fail__set(f, -EINVAL, "input: %s: relocation %zu for %s is out of bounds", in->path, i, tname);
 		value = rsh->sh_type == SHT_RELA ? (uint64_t)rela.r_addend : get(target + rela.r_offset, width, in->big_endian);
-		/* an address in an allocated section gets its section's base;
-		 * an offset into another section (.debug_str, .debug_abbrev, ...)
-		 * does not (64-bit DWARF keeps all 8 bytes of it) */
-		if (sym.st_shndx != SHN_UNDEF && sym.st_shndx < SHN_LORESERVE)
-			value += sym.st_value +
-				 (sym.st_shndx < nsec && alloc[sym.st_shndx] ? reloc__section_base(in, sym.st_shndx) : 0);
+		value += sym_value(in, &sym, alloc, nsec);
 		put(target + rela.r_offset, value, width, in->big_endian);
 	}
 	return 0;

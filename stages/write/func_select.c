@@ -25,6 +25,7 @@
 #include "stages/input/elf_funcs.h"
 #include "stages/input/elf_kfuncs.h"
 #include "stages/write/kfunc_attrs.h"
+#include "stages/write/name_order.h"
 #include "stages/write/proto_memo.h"
 #include "stages/record/record.h"
 #include "strtab/strtab.h"
@@ -352,94 +353,17 @@ static enum func_verdict decide(struct selector *s, const uint32_t *order, size_
 	return FV_EMITTED;
 }
 
-/*
- * The order in which names are decided: by name bytes (as strcmp), each
- * name's candidates in CU order. Equal names are one strtab id, so the
- * candidates are first grouped by id (a counting sort, stable) and only the
- * distinct names are sorted (72,000 of 156,000 candidates on the vmlinux).
- * Their first 16 bytes are packed big-endian into two integers, so most
- * comparisons never touch the strings.
- */
-struct sort_key {
-	uint64_t p0, p1;
-	const char *name;
-	uint32_t id;
-};
-
-static void pack_prefix(const char *s, uint64_t *p0, uint64_t *p1)
-{
-	uint64_t v[2] = { 0, 0 };
-	bool end = false;
-
-	for (int i = 0; i < 16; i++) {
-		unsigned char c = end ? 0 : (unsigned char)s[i];
-
-		end |= c == 0;
-		v[i / 8] = v[i / 8] << 8 | c;
-	}
-	*p0 = v[0];
-	*p1 = v[1];
-}
-
-static int cmp_key(const void *x, const void *y)
-{
-	const struct sort_key *a = x, *b = y;
-	int c;
-
-	if (a->p0 != b->p0)
-		return a->p0 < b->p0 ? -1 : 1;
-	if (a->p1 != b->p1)
-		return a->p1 < b->p1 ? -1 : 1;
-	if ((a->p1 & 0xff) && (c = strcmp(a->name + 16, b->name + 16)))	/* 16 bytes alike, no NUL */
-		return c;
-	return a->id < b->id ? -1 : a->id > b->id;	/* (one string is one id: not reached) */
-}
-
+/* The order in which names are decided (stages/write/name_order.h), all
+ * at once: for a caller that did not note names as they came. */
 uint32_t *func_select__order(const struct strtab *strtab, const struct func_cand *cands, size_t n)
 {
-	uint32_t limit = 0, nkeys = 0, *start = NULL, *order = malloc((n ? n : 1) * sizeof(*order));
-	struct sort_key *keys = NULL;
+	struct name_order o;
+	uint32_t *order;
 
-	for (size_t i = 0; i < n; i++)
-		if (cands[i].name >= limit)
-			limit = cands[i].name + 1;
-	if (!order || !(start = calloc((size_t)limit + 1, sizeof(*start))))
-		goto fail;
-	for (size_t i = 0; i < n; i++)	/* start[id]: first the candidates named id */
-		if (start[cands[i].name]++ == 0)
-			nkeys++;
-	if (!(keys = malloc((nkeys ? nkeys : 1) * sizeof(*keys))))
-		goto fail;
-	nkeys = 0;
-	for (uint32_t id = 0; id < limit; id++) {
-		const char *name;
-
-		if (!start[id])
-			continue;
-		name = strtab__str(strtab, id, NULL);
-		keys[nkeys].name = name ? name : "";
-		keys[nkeys].id = id;
-		pack_prefix(keys[nkeys].name, &keys[nkeys].p0, &keys[nkeys].p1);
-		nkeys++;
-	}
-	qsort(keys, nkeys, sizeof(*keys), cmp_key);
-	/* then where id's candidates begin in order, names in key order */
-	for (uint32_t k = 0, at = 0; k < nkeys; k++) {
-		uint32_t count = start[keys[k].id];
-
-		start[keys[k].id] = at;
-		at += count;
-	}
-	for (size_t i = 0; i < n; i++)
-		order[start[cands[i].name]++] = (uint32_t)i;
-	free(keys);
-	free(start);
+	name_order__init(&o, strtab);
+	order = name_order__finish(&o, cands, n);
+	name_order__fini(&o);
 	return order;
-fail:
-	free(keys);
-	free(start);
-	free(order);
-	return NULL;
 }
 
 int func_select__run(struct btf *btf, const struct func_select_input *in, struct func_select_stats *stats,

@@ -36,6 +36,7 @@ int btf_writer__init(struct btf_writer *w, struct strtab *strtab, const char *pa
 	w->out = out;
 	w->next_id = 1;
 	w->image_hint = 1 << 20;
+	name_order__init(&w->names, strtab);
 	image_pool__init(&w->pool, images, batch_ring_closed, out);
 	if (GROW(w->strs, w->scap, 1, STRS_FIRST))
 		return -ENOMEM;
@@ -368,6 +369,8 @@ static int cut_batch(struct btf_writer *w)
 		btf_batch__free(b);
 		return -ECANCELED;
 	}
+	if ((err = name_order__cut(&w->names)))
+		return err;
 	return start_batch(w);
 }
 
@@ -473,8 +476,10 @@ static int note_no_symbol(struct btf_writer *w, uint32_t name)
 
 	if (GROW_ZEROED(w->no_symbol, w->no_symbol_words, word + 1, 1024))
 		return -ENOMEM;
+	if (w->no_symbol[word] & (1ull << (name % 64)))
+		return 0;
 	w->no_symbol[word] |= 1ull << (name % 64);
-	return 0;
+	return name_order__note(&w->names, name);
 }
 
 /* After the last CU: one candidate per name noted by note_no_symbol. The
@@ -513,6 +518,8 @@ static int add_candidate(struct btf_writer *w, const struct type_rec *r)
 	    GROW(w->params, w->params_cap, w->nparams + r->vlen, ARRAY_FIRST) ||
 	    GROW(w->tags, w->tags_cap, w->ntags + ntags, ARRAY_FIRST))
 		return -ENOMEM;
+	if ((err = name_order__note(&w->names, r->name)))
+		return err;
 	c = &w->cands[w->ncands];
 	*c = (struct func_cand){ .name = r->name, .flags = r->extra, .first_param = (uint32_t)w->nparams,
 				 .nparams = r->vlen, .external = r->kflag, .first_tag = (uint32_t)w->ntags,
@@ -630,6 +637,7 @@ void btf_writer__fini(struct btf_writer *w)
 		free(w->batch_anchors[i].ids);
 	free(w->batch_anchors);
 	free(w->func_order);
+	name_order__fini(&w->names);
 	free(w->no_symbol);
 	free(w->cu_recs);
 	free(w->cu_map);

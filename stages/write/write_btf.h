@@ -27,6 +27,7 @@
 #include "stages/record/image_pool.h"
 #include "stages/record/record.h"
 #include "stages/write/func_cand.h"
+#include "stages/write/name_order.h"
 #include "stages/write/predup.h"
 
 struct strtab;
@@ -99,6 +100,8 @@ struct btf_writer {
 	size_t nparams, params_cap;
 	struct func_tag *tags;		/* their decl tags */
 	size_t ntags, tags_cap;
+	struct name_order names;	/* the candidates' names, sorted run by run at
+					   each batch cut (stages/write/name_order.h) */
 	uint32_t *func_order;		/* btf_writer__order_funcs, NULL before */
 	uint64_t *no_symbol;		/* bit per strtab id: a candidate's name without an
 					   ELF symbol (FUNC_NO_SYMBOL); each such name becomes

@@ -11,7 +11,7 @@ int btf_writer__order_funcs(struct btf_writer *w)
 {
 	if (!w->ncands || w->func_order)
 		return 0;
-	if (!(w->func_order = func_select__order(w->strtab, w->cands, w->ncands)))
+	if (!(w->func_order = name_order__finish(&w->names, w->cands, w->ncands)))
 		return fail__set(w->fail, -ENOMEM, "write: %s: out of memory", w->path);
 	return 0;
 }

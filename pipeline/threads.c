@@ -288,12 +288,17 @@ static int write_cu(struct run_threads *rt, struct reader_thread *t, struct btf_
 
 int run_threads__write(struct run_threads *rt, struct btf_writer *w, struct progress *pr)
 {
+	uint64_t done = 0;
+
 	for (unsigned int cu = 0; cu < rt->idx->count; cu++) {
 		int owner = writer_wait_owner(rt, cu), err;
 
 		if (owner == NO_OWNER)
 			return -ECANCELED;
 		uint64_t t0 = trace__now();
+
+		done += rt->idx->cus[cu].size;
+		btf_writer__input(w, done, rt->idx->bytes);
 
 		PROBE_WRITE_CU_START(cu);
 		if ((err = write_cu(rt, &rt->readers[owner], w, cu)))

@@ -399,6 +399,25 @@ static int begin_cu(struct btf_writer *w, const struct type_rec *r)
 	return 0;
 }
 
+void btf_writer__input(struct btf_writer *w, uint64_t done, uint64_t total)
+{
+	w->input_done = done;
+	w->input_total = total;
+}
+
+/* The records at which the current batch is cut (btf_writer__input). */
+static uint64_t batch_limit(const struct btf_writer *w)
+{
+	uint64_t done = w->input_done, left, limit;
+
+	if (w->records < w->batch_records || !done || done >= w->input_total)
+		return w->batch_records;
+	/* records per byte so far times the bytes left (both below 2^40) */
+	left = (w->input_total - done) * w->records / done;
+	limit = left / 2 > WRITE_TAIL_BATCH ? left / 2 : WRITE_TAIL_BATCH;
+	return limit < w->batch_records ? limit : w->batch_records;
+}
+
 static int end_cu(struct btf_writer *w)
 {
 	struct type_rec size_type = {
@@ -421,7 +440,7 @@ static int end_cu(struct btf_writer *w)
 		w->records++;
 		w->batch_recs++;
 	}
-	return w->batch_recs >= w->batch_records ? cut_batch(w) : 0;
+	return w->batch_recs >= batch_limit(w) ? cut_batch(w) : 0;
 }
 
 /* The CU's records, all held: those that match a type of the batch

@@ -61,6 +61,8 @@ struct btf_writer {
 	const char *path;	/* input file, for errors */
 	struct fail *fail;
 	uint64_t batch_records;	/* cut a batch after this many type records */
+	uint64_t input_done;	/* .debug_info bytes of the CUs written, this one */
+	uint64_t input_total;	/*   included (btf_writer__input), and in all */
 	struct ring_mpsc *out;	/* the batch ring: struct btf_batch *, to the merge thread */
 
 	char *types;		/* the current batch's type section */
@@ -125,6 +127,18 @@ struct btf_writer {
  * writer's own one, the ring's and the merge thread's. */
 int btf_writer__init(struct btf_writer *w, struct strtab *strtab, const char *path, struct fail *f,
 		     uint64_t batch_records, struct ring_mpsc *out, unsigned int images);
+/* Before a CU's records: the .debug_info bytes of the CUs written with this
+ * one, and of all of them (0, 0: unknown). Near the end of the input the
+ * batches are cut smaller, so that when the last CU is written the merge
+ * thread has only a small batch left to dedup (the serial tail waits for
+ * it): a batch is cut at half the records estimated to remain, from the
+ * records per byte so far, once a whole batch has been written, never below
+ * WRITE_TAIL_BATCH records. A count from the input's sizes and the records,
+ * never a time: the cuts stay the same from run to run (and where they fall
+ * never changes the bytes). */
+#define WRITE_TAIL_BATCH 16384
+void btf_writer__input(struct btf_writer *w, uint64_t done, uint64_t total);
+
 /* Consume one record (markers included). Returns 0 or -errno (reason in f). */
 int btf_writer__add(struct btf_writer *w, const struct type_rec *rec);
 /* Cut the last batch. Returns 0 or -errno (reason in f). */

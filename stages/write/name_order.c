@@ -52,31 +52,44 @@ int name_order__note(struct name_order *o, uint32_t id)
 {
 	size_t word = id / 64;
 	uint64_t bit = 1ull << (id % 64);
-	struct name_key *k;
-	const char *name;
 
 	if (word < o->seen_words && (o->seen[word] & bit))
 		return 0;
-	if (GROW_ZEROED(o->seen, o->seen_words, word + 1, 1024) || GROW(o->keys, o->keys_cap, o->nkeys + 1, 4096))
+	if (GROW_ZEROED(o->seen, o->seen_words, word + 1, 1024) || GROW(o->ids, o->ids_cap, o->nids + 1, 4096))
 		return -ENOMEM;
 	o->seen[word] |= bit;
-	name = strtab__str(o->strtab, id, NULL);
-	k = &o->keys[o->nkeys++];
-	k->name = name ? name : "";
-	k->id = id;
-	pack_prefix(k->name, &k->p0, &k->p1);
+	o->ids[o->nids++] = id;
 	return 0;
+}
+
+/* keys[i] for ids[from + i], i < n. */
+static void make_keys(const struct name_order *o, size_t from, size_t n, struct name_key *keys)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *name = strtab__str(o->strtab, o->ids[from + i], NULL);
+
+		keys[i].name = name ? name : "";
+		keys[i].id = o->ids[from + i];
+		pack_prefix(keys[i].name, &keys[i].p0, &keys[i].p1);
+	}
 }
 
 int name_order__cut(struct name_order *o)
 {
-	if (o->sorted == o->nkeys)
+	size_t n = o->nids - o->sorted;
+	struct name_key *keys;
+
+	if (!n)
 		return 0;
-	if (GROW(o->run_end, o->runs_cap, o->nruns + 1, 64))
+	if (GROW(o->run_end, o->runs_cap, o->nruns + 1, 64) || !(keys = malloc(n * sizeof(*keys))))
 		return -ENOMEM;
-	qsort(o->keys + o->sorted, o->nkeys - o->sorted, sizeof(*o->keys), cmp_key_q);
-	o->sorted = o->nkeys;
-	o->run_end[o->nruns++] = o->nkeys;
+	make_keys(o, o->sorted, n, keys);
+	qsort(keys, n, sizeof(*keys), cmp_key_q);
+	for (size_t i = 0; i < n; i++)
+		o->ids[o->sorted + i] = keys[i].id;
+	free(keys);
+	o->sorted = o->nids;
+	o->run_end[o->nruns++] = o->nids;
 	return 0;
 }
 
@@ -113,13 +126,18 @@ static void sift_down(struct merge *m, size_t i)
 	}
 }
 
-/* The noted ids in name order into ids[0..nkeys). 0 or -ENOMEM. */
+/* The noted ids in name order into ids[0..nids), the runs' keys made
+ * again for the merge. 0 or -ENOMEM. */
 static int merge_runs(const struct name_order *o, uint32_t *ids)
 {
-	struct merge m = { .keys = o->keys };
+	struct name_key *keys = malloc((o->nids ? o->nids : 1) * sizeof(*keys));
+	struct merge m = { .keys = keys };
 	size_t out = 0;
 	int err = -ENOMEM;
 
+	if (!keys)
+		return -ENOMEM;
+	make_keys(o, 0, o->nids, keys);
 	m.at = malloc((o->nruns + 1) * sizeof(*m.at));
 	m.end = malloc((o->nruns + 1) * sizeof(*m.end));
 	m.heap = malloc((o->nruns + 1) * sizeof(*m.heap));
@@ -135,7 +153,7 @@ static int merge_runs(const struct name_order *o, uint32_t *ids)
 		while (m.n) {
 			uint32_t r = m.heap[0];
 
-			ids[out++] = o->keys[m.at[r]++].id;
+			ids[out++] = keys[m.at[r]++].id;
 			if (m.at[r] == m.end[r])
 				m.heap[0] = m.heap[--m.n];
 			sift_down(&m, 0);
@@ -145,6 +163,7 @@ static int merge_runs(const struct name_order *o, uint32_t *ids)
 	free(m.at);
 	free(m.end);
 	free(m.heap);
+	free(keys);
 	return err;
 }
 
@@ -183,12 +202,12 @@ uint32_t *name_order__finish(struct name_order *o, const struct func_cand *cands
 		err = name_order__note(o, cands[i].name);
 	if (!err)
 		err = name_order__cut(o);
-	if (!err && !(ids = malloc((o->nkeys ? o->nkeys : 1) * sizeof(*ids))))
+	if (!err && !(ids = malloc((o->nids ? o->nids : 1) * sizeof(*ids))))
 		err = -ENOMEM;
 	if (!err)
 		err = merge_runs(o, ids);
 	if (!err)
-		err = lay_out(ids, o->nkeys, cands, n, order);
+		err = lay_out(ids, o->nids, cands, n, order);
 	free(ids);
 	if (err) {
 		free(order);
@@ -200,7 +219,7 @@ uint32_t *name_order__finish(struct name_order *o, const struct func_cand *cands
 void name_order__fini(struct name_order *o)
 {
 	free(o->seen);
-	free(o->keys);
+	free(o->ids);
 	free(o->run_end);
 	memset(o, 0, sizeof(*o));
 }

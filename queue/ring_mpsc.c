@@ -315,33 +315,6 @@ int ring_mpsc__push(struct ring_mpsc *r, const void *elem)
 	return ring_mpsc__push_many(r, elem, 1);
 }
 
-int ring_mpsc__push_many(struct ring_mpsc *r, const void *elems, size_t n)
-{
-	const unsigned char *src = elems;
-	uint64_t pos;
-	long k;
-
-	if (!n)
-		return ring_mpsc__closed(r) ? -EPIPE : 0;
-	while (n) {
-		k = ring__reserve(r, n, &pos);
-		if (k < 0)
-			return (int)k;
-		if (k == 0) {
-			ring__wait_room(r);
-			continue;
-		}
-		/* Never wait for room while holding a reservation: the
-		 * consumer could be waiting for our commit.
-		 */
-		ring__copy_in(r, pos, src, (size_t)k);
-		ring__commit(r, pos, (size_t)k);
-		src += (size_t)k * r->elem_size;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
 /* Copy k elements of the concatenation of parts, from element *at of part
  * *part on, into the slots from pos; moves (*part, *at) past them. */
 static void ring__copy_in_parts(struct ring_mpsc *r, uint64_t pos, const struct ring_mpsc_part *parts,
@@ -380,12 +353,21 @@ int ring_mpsc__push_parts(struct ring_mpsc *r, const struct ring_mpsc_part *part
 			ring__wait_room(r);
 			continue;
 		}
-		/* as in push_many: never wait for room holding a reservation */
+		/* Never wait for room while holding a reservation: the
+		 * consumer could be waiting for our commit.
+		 */
 		ring__copy_in_parts(r, pos, parts, &part, &at, (size_t)k);
 		ring__commit(r, pos, (size_t)k);
 		n -= (size_t)k;
 	}
 	return 0;
+}
+
+int ring_mpsc__push_many(struct ring_mpsc *r, const void *elems, size_t n)
+{
+	struct ring_mpsc_part one = { elems, n };
+
+	return ring_mpsc__push_parts(r, &one, 1);
 }
 
 /* Consumer: copy out up to max published elements; 0 if none is. */

@@ -7,8 +7,10 @@
  * so the image depends only on the records' order, never on thread timing.
  *
  * The image is cut into batches at CU boundaries once it holds
- * batch_records type records (a count, never a size or a time, so where the
- * cuts fall does not depend on the machine). Each batch is a standalone raw
+ * batch_records type records, fewer near the end of the input
+ * (btf_writer__input) (counts from the records and the input's sizes, never
+ * a time, so where the cuts fall does not depend on the machine, and they
+ * never change the bytes). Each batch is a standalone raw
  * BTF pushed into the batch ring (stages/record/batch.h: the merge thread
  * dedups it and appends it to the accumulated BTF). Whatever must outlive a
  * batch's ids (the types of function prototypes, the VARs of DATASECs) is

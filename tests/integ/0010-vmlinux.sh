@@ -100,4 +100,17 @@ ok $? "6.12's line with KBUILD_BUILD_TIMESTAMP (+reproducible_build): byte-ident
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["types_after_dedup"] > 0 and d["peak_rss_kb"] > 0 and len(d["stages"]) >= 5' "$TMP/stats.json" 2>/dev/null ||
 	grep -q '"stages":\[{"name":"cu_index"' "$TMP/stats.json"
 ok $? "--stats=json prints one JSON object with the stages"
+# near the end of the input batches are cut smaller (write_btf.h,
+# btf_writer__input), so there are more of them than whole batches of the
+# records written, but not twice as many
+"$BTFSTREAM" -j2 --batch-records 131072 --stats=json "$vmlinux" -o "$TMP/tail.btf" > "$TMP/tail.json" &&
+	cmp -s "$TMP/tail.btf" "$TMP/v.btf" &&
+	python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+n = {s["name"]: s["items"] for s in d["stages"]}
+whole = n["write"] // 131072 + 1
+sys.exit(0 if whole < n["merge"] < 2 * whole else 1)' "$TMP/tail.json"
+ok $? "batches cut smaller near the end: more batches than whole 128K ones, the same bytes" ||
+	grep -o '"name":"\(write\|merge\)"[^}]*' "$TMP/tail.json" | sed 's/^/# /'
 done_testing

@@ -94,6 +94,29 @@ static bool get_sym(Elf_Data *syms, bool sym64, size_t i, GElf_Sym *sym)
 	return gelf_getsym(syms, (int)i, sym) != NULL;
 }
 
+static int out_of_bounds(const struct input *in, size_t i, const char *tname, struct fail *f)
+{
+	return fail__set(f, -EINVAL, "input: %s: relocation %zu for %s is out of bounds", in->path, i, tname);
+}
+
+/* The bytes relocation i of type `type` writes at off in target tname: 0
+ * to skip it (no relocation), or -errno with the reason in f (a type this
+ * code does not know, or bytes past the section). */
+static int checked_width(const struct input *in, unsigned int type, uint64_t off, const GElf_Shdr *tsh,
+			 const char *tname, size_t i, struct fail *f)
+{
+	unsigned int width;
+
+	if (reloc_is_none(in->machine, type))
+		return 0;
+	if (!(width = reloc_width(in->machine, type)))
+		return fail__set(f, -ENOTSUP, "input: %s: relocation type %u in %s is not supported for machine %u",
+				 in->path, type, tname, in->machine);
+	if (off > tsh->sh_size || tsh->sh_size - off < width)
+		return out_of_bounds(in, i, tname, f);
+	return (int)width;
+}
+
 /* The value a relocation adds to its addend for symbol sym: its value, plus
  * its section's base when that section is allocated (an address); an offset
  * into another section (.debug_str, .debug_abbrev, ...) gets no base (64-bit
@@ -133,16 +156,16 @@ static int apply_rela64_native(struct input *in, Elf_Data *data, Elf_Data *syms,
 	    (uintptr_t)symtab % _Alignof(Elf64_Sym))
 		return 1;
 	for (size_t i = 0; i < n; i++) {
-		unsigned int type = (unsigned int)ELF64_R_TYPE(rel[i].r_info), width;
 		uint64_t symi = ELF64_R_SYM(rel[i].r_info), off = rel[i].r_offset, value;
+		int width = checked_width(in, (unsigned int)ELF64_R_TYPE(rel[i].r_info), off, tsh, tname, i, f);
 
-		if (reloc_is_none(in->machine, type))
+		if (width <= 0) {
+			if (width < 0)
+				return width;
 			continue;
-		if (!(width = reloc_width(in->machine, type)))
-			return fail__set(f, -ENOTSUP, "input: %s: relocation type %u in %s is not supported for machine %u",
-					 in->path, type, tname, in->machine);
-		if (off > tsh->sh_size || tsh->sh_size - off < width || symi >= nsyms)
-			return fail__set(f, -EINVAL, "input: %s: relocation %zu for %s is out of bounds", in->path, i, tname);
+		}
+		if (symi >= nsyms)
+			return out_of_bounds(in, i, tname, f);
 		if (symi != last_sym) {
 			GElf_Sym sym;
 
@@ -183,20 +206,19 @@ static int apply_section(struct input *in, Elf_Scn *rscn, const GElf_Shdr *rsh, 
 	for (size_t i = 0; i < n; i++) {
 		GElf_Rela rela;
 		GElf_Sym sym;
-		unsigned int width;
 		uint64_t value;
+		int width;
 
 		if (!get_rela(data, rela64, (int)rsh->sh_type, i, &rela))
 			return fail__set(f, -EINVAL, "input: %s: corrupt relocation %zu for %s", in->path, i, tname);
-		if (reloc_is_none(in->machine, GELF_R_TYPE(rela.r_info)))
+		width = checked_width(in, (unsigned int)GELF_R_TYPE(rela.r_info), rela.r_offset, tsh, tname, i, f);
+		if (width <= 0) {
+			if (width < 0)
+				return width;
 			continue;
-		width = reloc_width(in->machine, GELF_R_TYPE(rela.r_info));
-		if (!width)
-			return fail__set(f, -ENOTSUP, "input: %s: relocation type %u in %s is not supported for machine %u",
-					 in->path, (unsigned int)GELF_R_TYPE(rela.r_info), tname, in->machine);
-		if (rela.r_offset > tsh->sh_size || tsh->sh_size - rela.r_offset < width ||
-		    !get_sym(syms, sym64, GELF_R_SYM(rela.r_info), &sym))
-			return fail__set(f, -EINVAL, "input: %s: relocation %zu for %s is out of bounds", in->path, i, tname);
+		}
+		if (!get_sym(syms, sym64, GELF_R_SYM(rela.r_info), &sym))
+			return out_of_bounds(in, i, tname, f);
 		value = rsh->sh_type == SHT_RELA ? (uint64_t)rela.r_addend : get(target + rela.r_offset, width, in->big_endian);
 		value += sym_value(in, &sym, alloc, nsec);
 		put(target + rela.r_offset, value, width, in->big_endian);

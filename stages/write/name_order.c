@@ -97,7 +97,8 @@ int name_order__cut(struct name_order *o)
 
 struct merge {
 	const struct name_key *keys;
-	size_t *at, *end;	/* per run: its next key, its end */
+	const size_t *end;	/* per run: its end (the order's run_end) */
+	size_t *at;		/* per run: its next key */
 	uint32_t *heap;		/* run numbers */
 	size_t n;
 };
@@ -131,7 +132,7 @@ static void sift_down(struct merge *m, size_t i)
 static int merge_runs(const struct name_order *o, uint32_t *ids)
 {
 	struct name_key *keys = malloc((o->nids ? o->nids : 1) * sizeof(*keys));
-	struct merge m = { .keys = keys };
+	struct merge m = { .keys = keys, .end = o->run_end };
 	size_t out = 0;
 	int err = -ENOMEM;
 
@@ -139,12 +140,10 @@ static int merge_runs(const struct name_order *o, uint32_t *ids)
 		return -ENOMEM;
 	make_keys(o, 0, o->nids, keys);
 	m.at = malloc((o->nruns + 1) * sizeof(*m.at));
-	m.end = malloc((o->nruns + 1) * sizeof(*m.end));
 	m.heap = malloc((o->nruns + 1) * sizeof(*m.heap));
-	if (m.at && m.end && m.heap) {
+	if (m.at && m.heap) {
 		for (size_t r = 0; r < o->nruns; r++) {
 			m.at[r] = r ? o->run_end[r - 1] : 0;
-			m.end[r] = o->run_end[r];
 			if (m.at[r] < m.end[r])
 				m.heap[m.n++] = (uint32_t)r;
 		}
@@ -161,7 +160,6 @@ static int merge_runs(const struct name_order *o, uint32_t *ids)
 		err = 0;
 	}
 	free(m.at);
-	free(m.end);
 	free(m.heap);
 	free(keys);
 	return err;

@@ -1,4 +1,4 @@
-/* stages/read/die_map.h: CU-relative DIE offset -> record ref, for one reader.
+/* stages/read/die_map.h: .debug_info offset of a DIE -> record ref, for one reader.
  *
  * Owned by one reader thread; not thread-safe. Cleared in O(1) between CUs by
  * bumping a generation stamp, so its memory follows the largest CU seen, not
@@ -14,7 +14,7 @@
 #define DIE_MAP_ALIAS 0x80000000u
 
 struct die_map_slot {
-	uint32_t key;	/* CU-relative DIE offset, never 0 */
+	uint32_t key;	/* the DIE's .debug_info offset (dwarf_dieoffset), never 0 */
 	uint32_t val;
 	uint32_t gen;
 };

@@ -18,6 +18,7 @@
 
 #include "stages/common/log.h"
 #include "stages/dedup/base_prune.h"
+#include "stages/dedup/base_strs.h"
 #include "stages/input/base_btf.h"
 #include "stages/common/grow.h"
 
@@ -208,6 +209,19 @@ static int run_workers(const struct pipeline_opts *tmpl, char *const *inputs, si
 	return ws.failed;
 }
 
+/* The index of the base's strings every worker's modules look their names
+ * up in (stages/dedup/base_strs.h), made before the fork: NULL without a
+ * base, for a base it cannot index, out of memory, or with
+ * BTFSTREAM_BASE_STRS=0 (tests compare the two ways): libbpf's lookups. */
+static const struct base_strs *base_strs_for(const struct btf *base)
+{
+	const char *e = getenv("BTFSTREAM_BASE_STRS");
+
+	if (!base || (e && !strcmp(e, "0")))
+		return NULL;
+	return base_strs__new(base);
+}
+
 int batch__run(const struct pipeline_opts *tmpl, char *const *inputs, size_t n, const char *outdir,
 	       unsigned int workers)
 {
@@ -229,7 +243,9 @@ int batch__run(const struct pipeline_opts *tmpl, char *const *inputs, size_t n, 
 			return err;
 		}
 	}
+	o.base_strs = base_strs_for(o.base_btf);
 	if (o.base_btf && base_prune__enabled() && !(o.base_prune = base_prune__new((struct btf *)o.base_btf))) {
+		base_strs__free((struct base_strs *)o.base_strs);
 		btf__free((struct btf *)o.base_btf);
 		return -ENOMEM;
 	}
@@ -240,6 +256,7 @@ int batch__run(const struct pipeline_opts *tmpl, char *const *inputs, size_t n, 
 	if (next == MAP_FAILED || !pids) {
 		free(pids);
 		base_prune__free(o.base_prune);
+		base_strs__free((struct base_strs *)o.base_strs);
 		btf__free((struct btf *)o.base_btf);
 		return -ENOMEM;
 	}
@@ -250,6 +267,7 @@ int batch__run(const struct pipeline_opts *tmpl, char *const *inputs, size_t n, 
 	munmap(next, sizeof(*next));
 	free(pids);
 	base_prune__free(o.base_prune);
+	base_strs__free((struct base_strs *)o.base_strs);
 	btf__free((struct btf *)o.base_btf);
 	return failed;
 }

@@ -15,6 +15,7 @@
 
 #include "pipeline/features.h"
 
+struct base_strs;
 struct btf;
 struct jobserver;
 #include "pipeline/stats.h"
@@ -37,6 +38,7 @@ struct pipeline_opts {
 	const char *base;		/* split BTF on top of this raw BTF or ELF's .BTF; NULL: none */
 	const struct btf *base_btf;	/* that base, already read (batch mode); the caller frees it */
 	struct base_prune *base_prune;	/* made on base_btf (batch mode); NULL: the run makes its own */
+	const struct base_strs *base_strs;	/* base_btf's string index (batch mode), or NULL */
 	bool embed;			/* output: a copy of the input ELF with .BTF (emit__elf) */
 	bool progress;			/* a progress line on stderr (stages/common/progress.h) */
 	struct jobserver *js;		/* make's jobserver (pipeline/jobserver.h); NULL: none */

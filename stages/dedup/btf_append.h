@@ -17,7 +17,22 @@
 #define BTFSTREAM_BTF_APPEND_H
 
 struct btf;
+struct base_strs;
 
 int btf_append__types(struct btf *dst, const struct btf *src, int *start);
+
+/*
+ * btf_append__types_split(&dst, src, index, &start): the same result, when
+ * dst is split BTF on index's base (stages/dedup/base_strs.h) with nothing
+ * of its own yet (the first batch of a batch-mode module), made from bytes:
+ * *dst is replaced by a split BTF holding src's types, their ids moved,
+ * each distinct name looked up once in index, where btf__add_type looks
+ * every name of every type up in libbpf's index of the base. The types,
+ * ids and string offsets are btf_append__types's
+ * (tests/unit/test_btf_append.c). In any other case (index NULL, another
+ * base, dst not empty) it is btf_append__types. On failure *dst is
+ * unchanged. Same threads as btf_append__types; index is only read.
+ */
+int btf_append__types_split(struct btf **dst, const struct btf *src, const struct base_strs *index, int *start);
 
 #endif

@@ -263,7 +263,7 @@ static int append_batch(struct merger *m, uint32_t index, struct deduped *d)
 	if (!ids)
 		return -ENOMEM;
 	if (d->trimmed) {
-		int err = btf_append__types(m->btf, d->trimmed, &start);
+		int err = btf_append__types_split(&m->btf, d->trimmed, m->base_strs, &start);
 
 		if (err)
 			return err;

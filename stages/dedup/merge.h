@@ -28,6 +28,7 @@
 #include "stages/common/fail.h"
 #include "stages/record/batch.h"
 
+struct base_strs;
 struct btf;
 struct ring_mpsc;
 
@@ -45,6 +46,8 @@ struct merger {
 	uint32_t next_batch;		/* the batch whose turn it is to be appended */
 	uint64_t append_ns;		/* CPU time in turns (the serial part) */
 	struct btf *btf;	/* the accumulated BTF (merger__take) */
+	const struct base_strs *base_strs;	/* the base's string index (batch mode), or NULL:
+						 * the first batch is made split BTF from bytes */
 	struct anchor_ids fin;	/* the anchors' final ids (merger__take) */
 	const char *path;
 	struct fail *fail;

@@ -183,27 +183,40 @@ mkdir -p "$TMP/pruned" "$TMP/unpruned"
 "$BTFSTREAM" --base "$TMP/vmlinux.btf" -o "$TMP/pruned" $(cat "$TMP/sample") &&
 	BTFSTREAM_BASE_PRUNE=0 "$BTFSTREAM" --base "$TMP/vmlinux.btf" -o "$TMP/unpruned" $(cat "$TMP/sample")
 ok $? "base pruning: $(wc -l < "$TMP/sample") modules convert with and without"
-diffs=0 compared=0
-while read -r m; do
-	f=$(basename "$m").btf
-	compared=$((compared + 1))
-	cmp -s "$TMP/pruned/$f" "$TMP/unpruned/$f" || diffs=$((diffs + 1))
-done < "$TMP/sample"
+# how many of the sampled modules' outputs differ between two folders
+differing() {
+	local m n=0
+	while read -r m; do
+		cmp -s "$1/$(basename "$m").btf" "$2/$(basename "$m").btf" || n=$((n + 1))
+	done < "$TMP/sample"
+	echo $n
+}
+compared=$(wc -l < "$TMP/sample")
+diffs=$(differing "$TMP/pruned" "$TMP/unpruned")
 [ $compared -ge 2 ] && [ $diffs -eq 0 ]
 ok $? "base pruning: all $compared outputs byte-identical ($diffs differ)"
+
+# the sample in batch mode with one switch set (VAR=VALUE) into $TMP/DIR:
+# every module converts, and every output is the default's byte for byte
+same_with() {
+	local diffs
+	mkdir -p "$TMP/$2"
+	env "$1" "$BTFSTREAM" --base "$TMP/vmlinux.btf" -o "$TMP/$2" $(cat "$TMP/sample")
+	ok $? "$3: the $compared modules convert"
+	diffs=$(differing "$TMP/pruned" "$TMP/$2")
+	[ $diffs -eq 0 ]
+	ok $? "$3: all $compared outputs byte-identical to the default's ($diffs differ)"
+}
 
 # the relocations of a 64-bit RELA section in this machine's byte order are
 # applied in place (stages/input/reloc.c); the general loop must give the
 # same bytes on the same modules
-mkdir -p "$TMP/general"
-BTFSTREAM_RELOC_GENERAL=1 "$BTFSTREAM" --base "$TMP/vmlinux.btf" -o "$TMP/general" $(cat "$TMP/sample")
-ok $? "relocations, general loop: the $compared modules convert"
-diffs=0
-while read -r m; do
-	cmp -s "$TMP/pruned/$(basename "$m").btf" "$TMP/general/$(basename "$m").btf" || diffs=$((diffs + 1))
-done < "$TMP/sample"
-[ $diffs -eq 0 ]
-ok $? "relocations, general loop: all $compared outputs byte-identical to the fast path's ($diffs differ)"
+same_with BTFSTREAM_RELOC_GENERAL=1 general "relocations, general loop"
+
+# batch mode makes each module's first batch split BTF from bytes, its names
+# looked up in an index of the base's strings of its own
+# (stages/dedup/base_strs.h); libbpf's lookups must give the same bytes
+same_with BTFSTREAM_BASE_STRS=0 libbpfstrs "base string index off"
 
 # one process per module (its split BTF made at the end, split_late.h) and
 # batch mode (libbpf's way, the base's strings indexed once): the same bytes
@@ -212,10 +225,7 @@ fails=0
 while read -r m; do
 	"$BTFSTREAM" --base "$TMP/vmlinux.btf" "$m" -o "$TMP/single/$(basename "$m").btf" || fails=$((fails + 1))
 done < "$TMP/sample"
-diffs=0
-while read -r m; do
-	cmp -s "$TMP/pruned/$(basename "$m").btf" "$TMP/single/$(basename "$m").btf" || diffs=$((diffs + 1))
-done < "$TMP/sample"
+diffs=$(differing "$TMP/pruned" "$TMP/single")
 [ $fails -eq 0 ] && [ $diffs -eq 0 ]
 ok $? "split BTF made at the end: $compared modules one process each, the bytes of batch mode ($fails failed, $diffs differ)"
 done_testing

@@ -1,9 +1,15 @@
 /* tests/unit/test_btf_append.c: btf_append__types gives what btf__add_btf
- * gives (types, strings, ids), on a plain and on a split destination. */
+ * gives (types, strings, ids), on a plain and on a split destination; and
+ * btf_append__types_split, with the base's string index of
+ * stages/dedup/base_strs.h, what btf_append__types gives. */
+#include "stages/dedup/base_strs.h"
 #include "stages/dedup/btf_append.h"
+#include "stages/dedup/raw_btf.h"
 #include "tests/tap.h"
 
 #include <bpf/btf.h>
+#include <errno.h>
+#include <linux/btf.h>
 #include <string.h>
 
 /* Every kind whose ids move, and some that hold none; names shared with
@@ -77,6 +83,63 @@ static void compare(struct btf *base, const char *what)
 	btf__free(got);
 }
 
+/* A base from raw bytes whose string section holds "val" twice and names
+ * the source uses ("int", "node", "next"), a suffix of one ("al" only
+ * inside "val") and names it does not. */
+static struct btf *make_raw_base(void)
+{
+	static const char strs[] = "\0char\0val\0node\0val\0int\0next\0zzz";
+	struct btf_type t[2] = {
+		{ .name_off = 1, .info = (__u32)BTF_KIND_INT << 24, .size = 1 },
+		{ .name_off = 10, .info = (__u32)BTF_KIND_TYPEDEF << 24, .type = 1 },
+	};
+	__u32 enc[2] = { ((__u32)BTF_INT_CHAR << 24) | 8, 0 };
+	char types[sizeof(t[0]) + 4 + sizeof(t[1])];
+
+	memcpy(types, &t[0], sizeof(t[0]));
+	memcpy(types + sizeof(t[0]), enc, 4);
+	memcpy(types + sizeof(t[0]) + 4, &t[1], sizeof(t[1]));
+	return raw_btf__new(types, sizeof(types), strs, sizeof(strs));
+}
+
+/* The index answers as libbpf's index of the base does. */
+static void index_answers(struct btf *base, const struct base_strs *bs)
+{
+	static const char *const names[] = { "", "char", "val", "node", "int", "next", "zzz", "al", "none" };
+
+	is_int((int)base_strs__len(bs), 32, "the base's string section is 32 bytes");
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		is_int((int)base_strs__find(bs, names[i]), btf__find_str(base, names[i]),
+		       "\"%s\": libbpf's offset (%d)", names[i], btf__find_str(base, names[i]));
+	is_int((int)base_strs__find(bs, "val"), 6, "\"val\", held twice: its first place");
+	is_int((int)base_strs__find(bs, "al"), -ENOENT, "a suffix only: not found");
+}
+
+/* Made from bytes with the index: btf_append__types's bytes, on an empty
+ * split BTF; anything else goes the libbpf way and gives the same. */
+static void split_from_bytes(struct btf *base, const struct base_strs *bs)
+{
+	struct btf *src = make_src(), *want = btf__new_empty_split(base), *got = btf__new_empty_split(base);
+	struct btf *before = got, *busy = make_dst(base), *busy_want = make_dst(base);
+	int start = -1, want_start = -1;
+
+	is_int(btf_append__types(want, src, &want_start), 0, "libbpf way: appended");
+	is_int(btf_append__types_split(&got, src, bs, &start), 0, "from bytes: appended");
+	ok(got != before, "an empty split BTF is replaced");
+	is_int(start, want_start, "the first new id is the same (%d)", want_start);
+	is_int((int)btf__type_cnt(got), (int)btf__type_cnt(want), "as many types");
+	ok(same_raw(want, got), "byte for byte btf_append__types's types and strings");
+	is_int(btf_append__types(busy_want, src, &want_start), 0, "libbpf way onto types of its own");
+	before = busy;
+	is_int(btf_append__types_split(&busy, src, bs, &start), 0, "a split BTF with types: appended");
+	ok(busy == before && same_raw(busy_want, busy), "... in place, the libbpf way");
+	btf__free(src);
+	btf__free(want);
+	btf__free(got);
+	btf__free(busy);
+	btf__free(busy_want);
+}
+
 int main(void)
 {
 	struct btf *base = btf__new_empty(), *src = make_src(), *dst = btf__new_empty();
@@ -90,6 +153,29 @@ int main(void)
 	is_int(start, 1, "its first id is 1");
 	btf__free(dst);
 	btf__free(src);
+	btf__free(base);
+
+	base = make_raw_base();
+	ok(base != NULL, "a base with a duplicated string");
+	{
+		struct base_strs *bs = base ? base_strs__new(base) : NULL;
+		struct btf *split = base ? btf__new_empty_split(base) : NULL;
+
+		ok(bs != NULL, "its string index");
+		if (bs) {
+			index_answers(base, bs);
+			split_from_bytes(base, bs);
+		}
+		ok(split && !base_strs__new(split) && errno == EINVAL, "a split BTF is not indexed");
+		src = make_src();
+		dst = btf__new_empty();
+		is_int(btf_append__types_split(&dst, src, bs, &start), 0, "a plain destination: appended");
+		is_int(start, 1, "... the libbpf way, from id 1");
+		btf__free(dst);
+		btf__free(src);
+		btf__free(split);
+		base_strs__free(bs);
+	}
 	btf__free(base);
 	done_testing();
 	return exit_status();

@@ -216,8 +216,7 @@ static int setup_threads(struct pipeline *p, struct run_size *rs)
 		return err;
 	if (!p->split_late)	/* (no compaction of split BTF: merge_compact.h) */
 		merger__budget(&p->merger, rs->memory_limit);
-	if (p->base == o->base_btf)	/* (the index is of that base: batch mode) */
-		p->merger.base_strs = o->base_strs;
+	p->merger.base_strs = o->base_strs;	/* (used on the base it indexes only) */
 	if (btf_writer__init(&p->writer, p->strtab, o->input, &p->fail, rs->batch_records, &p->threads.batch_ring,
 			     run_threads__batch_images(rs->merge_threads)))
 		return fail__set(&p->fail, -ENOMEM, "write: %s: out of memory", o->input);

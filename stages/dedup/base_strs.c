@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stages/common/mix64.h"
+#include "stages/common/str_hash.h"
 
 struct base_slot {
 	uint32_t hash;
@@ -20,23 +20,6 @@ struct base_strs {
 	uint32_t mask;
 	struct base_slot *slots;
 };
-
-static uint64_t str_hash(const char *s, size_t n)
-{
-	uint64_t h = n, w;
-	size_t i = 0;
-
-	for (; i + 8 <= n; i += 8) {
-		memcpy(&w, s + i, 8);
-		h = mix64(h, w);
-	}
-	if (i < n) {
-		w = 0;
-		memcpy(&w, s + i, n - i);
-		h = mix64(h, w);
-	}
-	return h;
-}
 
 /* The slot holding s (hash h), or the empty slot where it would go. */
 static struct base_slot *slot_for(const struct base_strs *bs, const char *s, uint32_t h)

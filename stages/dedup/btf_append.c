@@ -9,6 +9,7 @@
 
 #include "stages/common/btf_refs.h"
 #include "stages/common/grow.h"
+#include "stages/common/str_hash.h"
 #include "stages/dedup/base_strs.h"
 #include "stages/dedup/raw_btf.h"
 
@@ -55,20 +56,11 @@ struct own_strs {
 	uint32_t mask;
 };
 
-static uint32_t own_hash(const char *s, size_t n)
-{
-	uint32_t h = 2166136261u;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 16777619u;
-	return h;
-}
-
 /* s's offset in the own section, placed on first use; -ENOMEM, -E2BIG. */
 static long own_place(struct own_strs *o, const char *s)
 {
 	size_t n = strlen(s);
-	uint32_t i = own_hash(s, n) & o->mask;
+	uint32_t i = (uint32_t)str_hash(s, n) & o->mask;
 
 	for (; o->slots[i]; i = (i + 1) & o->mask)
 		if (!strcmp(o->buf + o->slots[i] - 1, s))

@@ -220,6 +220,8 @@ void stats__print_table(const struct run_stats *s, FILE *out)
 	fprintf(out, "peak RSS %llu KiB, peak anonymous memory %llu KiB; window %u CUs, largest CU arena %llu KiB\n",
 		(unsigned long long)s->peak_rss_kb, (unsigned long long)s->peak_anon_kb, s->window,
 		(unsigned long long)s->max_cu_arena_bytes >> 10);
+	fprintf(out, "libdw: asked about DIEs during %llu of %llu CUs; a reader's handle begun again %llu times\n",
+		(unsigned long long)s->libdw_cus, (unsigned long long)s->cus_read, (unsigned long long)s->dwarf_renewals);
 	print_input_lines(s, out);
 }
 
@@ -228,6 +230,8 @@ static void print_json_stages_counts(const struct run_stats *s, FILE *out)
 {
 	fprintf(out, "\"accumulated_types\":%llu,\"compactions\":%llu,", (unsigned long long)s->accumulated_types,
 		(unsigned long long)s->compactions);
+	fprintf(out, "\"cus_read\":%llu,\"libdw_cus\":%llu,\"dwarf_renewals\":%llu,", (unsigned long long)s->cus_read,
+		(unsigned long long)s->libdw_cus, (unsigned long long)s->dwarf_renewals);
 	fprintf(out, "\"batch_strings\":{\"bare\":%llu,\"base\":%llu,\"hashed\":%llu},\"libbpf_checks_names\":%s,",
 		(unsigned long long)s->batch_strings[0], (unsigned long long)s->batch_strings[1],
 		(unsigned long long)s->batch_strings[2], s->libbpf_checks_names ? "true" : "false");

@@ -41,6 +41,9 @@ struct run_stats {
 	uint64_t distilled_base_types;	/* distilled_base: types in the .BTF.base */
 	uint64_t strings;
 	uint64_t max_cu_arena_bytes;	/* largest per-CU payload arena */
+	uint64_t cus_read;		/* CUs the readers read */
+	uint64_t libdw_cus;		/* ... during which libdw was asked about a DIE */
+	uint64_t dwarf_renewals;	/* times a reader's libdw handle was begun again */
 	bool split;			/* split BTF (--base) */
 	bool split_late;		/* ... made at the end (stages/dedup/split_late.h) */
 	uint64_t split_shared, split_own;	/* its strings the base has, and has not */

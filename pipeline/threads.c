@@ -33,6 +33,7 @@ struct reader_thread {
 	struct ring_mpsc ring;
 	struct type_rec *slots;
 	uint64_t wall_ns, cpu_ns, window_wait_ns;
+	uint64_t dwarf_renewals;	/* times its Dwarf was begun again */
 
 	/* writer side: records popped from this ring but not yet consumed */
 	struct type_rec buf[RUN_WRITER_BATCH];
@@ -77,10 +78,12 @@ static long reader_claim(struct reader_thread *t)
 
 /*
  * libdw keeps what it parsed for every CU it was asked about (each CU's
- * abbreviations, above all) until dwarf_end: ~12 MB per reader by the end of
- * the vmlinux. A reader never goes back to a CU it has read, so after every
- * READER_DWARF_CUS CUs it ends its Dwarf and begins a fresh one over its own
- * Elf. The new handle finds a CU by reading every unit header before it
+ * abbreviations, above all: ~4 KB a CU) until dwarf_end. The readers ask it
+ * about few DIEs (stages/read/die_attrs.h); a CU during which they did is
+ * counted (read_stats.libdw_cus). A reader never goes back to a CU it has
+ * read, so after READER_DWARF_CUS such CUs it ends its Dwarf and begins a
+ * fresh one over its own Elf (on the Debian vmlinux, now never: a few
+ * hundred CUs ask, ~12 MB per reader when every CU did). The new handle finds a CU by reading every unit header before it
  * (libdw has no other way); the kernel maps up to 64 KiB around each header
  * read, so they are read READER_HEADER_STEP CUs at a time, letting those
  * pages go after each step (not for pinned inputs, whose pages stay).
@@ -167,6 +170,7 @@ static void *reader_main(void *arg)
 	struct run_threads *rt = t->rt;
 	uint64_t t0 = stats__now_ns();
 	unsigned long since = 0;	/* CUs read on this Dwarf */
+	uint64_t asked0 = 0;		/* read_stats.libdw_cus when it began */
 	int token = -1;			/* a jobserver token held (reader_take_token) */
 	long cu;
 
@@ -175,17 +179,27 @@ static void *reader_main(void *arg)
 	trace__thread("read", (int)t->id);
 	if (t->id > 0 && rt->js && (token = reader_take_token(t)) < 0)
 		goto out;
-	while ((cu = reader_claim(t)) >= 0) {
-		const struct cu_info *ci = &rt->idx->cus[cu];
-		bool fresh = ++since >= rt->dwarf_cus &&
-			     (rt->dwarf_cus_fixed || since * READER_DWARF_REREAD >= (unsigned long)cu);
+	for (;;) {
+		/* a handle due to be begun again is, before the next claim: the
+		 * CU the writer waits for is never one whose reader is busy
+		 * re-reading unit headers (46 ms late in the vmlinux) */
+		unsigned long next = atomic_load(&rt->next_cu);
+		uint64_t asked = t->rd.stats.libdw_cus - asked0;
 
-		if (fresh)
+		if (next < rt->idx->count && since >= rt->dwarf_cus &&
+		    (rt->dwarf_cus_fixed || (asked >= rt->dwarf_cus && since * READER_DWARF_REREAD >= next))) {
 			since = 0;
-		if (fresh && reader_fresh_dwarf(t, cu)) {
-			run_threads__abort(rt);
-			break;
+			asked0 = t->rd.stats.libdw_cus;
+			t->dwarf_renewals++;
+			if (reader_fresh_dwarf(t, (long)next)) {
+				run_threads__abort(rt);
+				break;
+			}
 		}
+		if ((cu = reader_claim(t)) < 0)
+			break;
+		since++;
+		const struct cu_info *ci = &rt->idx->cus[cu];
 		uint64_t c0 = trace__now();
 
 		if (dwarf_reader__push_cu(&t->rd, ci, (unsigned int)cu, &t->ring)) {
@@ -507,6 +521,9 @@ static void stats_readers(struct run_threads *rt, struct run_stats *s, struct st
 		st->blocked_full_ns = rs.push_blocked_ns + t->window_wait_ns;
 		st->high_water = rs.high_water;
 		all->cpu_ns += st->cpu_ns;
+		s->cus_read += t->rd.stats.cus;
+		s->libdw_cus += t->rd.stats.libdw_cus;
+		s->dwarf_renewals += t->dwarf_renewals;
 		all->items += st->items;
 		all->bytes += st->bytes;
 		all->blocked_full_ns += st->blocked_full_ns;

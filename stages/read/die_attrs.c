@@ -294,6 +294,8 @@ const struct die_attrs_plan *die_attrs__plan_of(struct die_attrs *d, Dwarf_Die *
 		} else {
 			struct die_attrs_plan *np;
 
+			if (code)
+				die_attrs__asked_libdw(d);
 			if (code == 0 || (!die->abbrev && dwarf_tag(die) < 0) || !die->abbrev ||
 			    die->abbrev == (Dwarf_Abbrev *)-1l || !(np = plan_for(d, die->abbrev)))
 				return NULL;
@@ -321,7 +323,10 @@ int die_attrs__tag(struct die_attrs *d, Dwarf_Die *die)
 	const unsigned char *p;
 	const struct die_attrs_plan *pl = die_attrs__plan_fast(d, die, &p);
 
-	return pl ? (int)pl->tag : dwarf_tag(die);
+	if (pl)
+		return (int)pl->tag;
+	die_attrs__asked_libdw(d);
+	return dwarf_tag(die);
 }
 
 bool die_attrs__haschildren(struct die_attrs *d, Dwarf_Die *die)
@@ -329,7 +334,10 @@ bool die_attrs__haschildren(struct die_attrs *d, Dwarf_Die *die)
 	const unsigned char *p;
 	const struct die_attrs_plan *pl = die_attrs__plan_fast(d, die, &p);
 
-	return pl ? pl->children : dwarf_haschildren(die) > 0;
+	if (pl)
+		return pl->children;
+	die_attrs__asked_libdw(d);
+	return dwarf_haschildren(die) > 0;
 }
 
 int die_attrs__collect(struct die_attrs *d, Dwarf_Die *die, Dwarf_Attribute out[DIE_ATTRS_MAX])
@@ -476,6 +484,18 @@ static const unsigned char *skip_children(const struct die_attrs *d, const unsig
 	return NULL;
 }
 
+static int libdw_child(struct die_attrs *d, Dwarf_Die *die, Dwarf_Die *child)
+{
+	die_attrs__asked_libdw(d);
+	return dwarf_child(die, child);
+}
+
+static int libdw_siblingof(struct die_attrs *d, Dwarf_Die *die)
+{
+	die_attrs__asked_libdw(d);
+	return dwarf_siblingof(die, die);
+}
+
 int die_attrs__child(struct die_attrs *d, Dwarf_Die *die, Dwarf_Die *child)
 {
 	const struct die_attrs_cache *c = &d->cache;
@@ -483,7 +503,7 @@ int die_attrs__child(struct die_attrs *d, Dwarf_Die *die, Dwarf_Die *child)
 
 	d->list_end = NULL;
 	if (!d->cu || die->cu != d->cu)
-		return dwarf_child(die, child);
+		return libdw_child(d, die, child);
 	if (d->after_die == die->addr) {	/* just walked */
 		if (!d->after_children)
 			return 1;
@@ -501,7 +521,7 @@ int die_attrs__child(struct die_attrs *d, Dwarf_Die *die, Dwarf_Die *child)
 		 * blocks): its attributes are stepped over, not given to libdw,
 		 * whose abbreviation lookup takes a lock */
 		if (!pl || !(p = skip_attrs(d, pl, p)))
-			return dwarf_child(die, child);
+			return libdw_child(d, die, child);
 	}
 	return entry_at(d, p, die->cu, child);
 }
@@ -514,7 +534,7 @@ int die_attrs__siblingof(struct die_attrs *d, Dwarf_Die *die)
 
 	d->list_end = NULL;
 	if (!d->cu || die->cu != d->cu)
-		return dwarf_siblingof(die, die);
+		return libdw_siblingof(d, die);
 	if (d->after_die == die->addr && !d->after_children)	/* just walked */
 		p = d->after;
 	else if (d->ended_die == die->addr)	/* its children were all stepped over */
@@ -526,13 +546,13 @@ int die_attrs__siblingof(struct die_attrs *d, Dwarf_Die *die)
 		if (c->addr != die->addr)	/* not read: its attributes are walked now */
 			c = cached(d, die);
 		if (c->declined)
-			return dwarf_siblingof(die, die);
+			return libdw_siblingof(d, die);
 		if (!c->children)
 			p = c->after;
 		else if (c->sibling && c->sibling > c->after)
 			p = c->sibling;
 		else if (!(p = skip_children(d, c->after)))
-			return dwarf_siblingof(die, die);
+			return libdw_siblingof(d, die);
 		else if (p == d->end)	/* the unit's DIE: nothing follows it */
 			return 1;
 	}

@@ -61,6 +61,11 @@ struct die_attrs_cache {
 
 struct die_attrs {
 	Dwarf_CU *cu;			/* the CU being read */
+	/* times libdw was asked about a DIE or attribute (by this file's
+	 * fallbacks and the reader's, die_attrs__asked_libdw): libdw then keeps
+	 * that CU's abbreviations, location lists, ... until dwarf_end, which
+	 * is what a reader's handle being begun again lets go (pipeline/threads.c) */
+	unsigned long libdw_asks;
 	struct die_attrs_cache cache;
 	const unsigned char *start, *end;	/* its bytes in memory, unit header first */
 	uint8_t offset_size;		/* 4 or 8 (DWARF64) */
@@ -101,6 +106,11 @@ struct die_attrs {
 	const void *ended_die;
 	const unsigned char *ended_at;
 };
+
+static inline void die_attrs__asked_libdw(struct die_attrs *d)
+{
+	d->libdw_asks++;
+}
 
 /* Starts a CU: cu (libdw's), [start, end) its bytes in memory (unit header
  * first); [abbrev_lo, abbrev_hi) the whole .debug_abbrev in memory, whose

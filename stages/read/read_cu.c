@@ -189,6 +189,7 @@ static int import_foreign(struct dwarf_reader *r)
 
 		if (die_map__get(&r->map, off, &val))
 			continue;
+		die_attrs__asked_libdw(&r->attrs);	/* (a DIE of another CU: libdw's) */
 		if (!dwarf_offdie(r->dw, off, &die))
 			return reader_fail(r, NULL, -EINVAL, "cannot read a DIE another CU refers to");
 		r->level = IMPORT_LEVEL;
@@ -201,13 +202,15 @@ static int import_foreign(struct dwarf_reader *r)
 	return 0;
 }
 
-/* --lang_exclude: the CU DIE's DW_AT_language is one of opts->lang_exclude. */
-static bool lang_excluded(const struct dwarf_reader *r, Dwarf_Die *cudie)
+/* --lang_exclude: the CU DIE's DW_AT_language is one of opts->lang_exclude.
+ * Read through the CU's plans: libdw's dwarf_attr would set up the CU's
+ * table of abbreviations in its handle (~4 KB a CU, kept until dwarf_end). */
+static bool lang_excluded(struct dwarf_reader *r, Dwarf_Die *cudie)
 {
 	Dwarf_Attribute at;
 	Dwarf_Word lang;
 
-	if (!r->opts->n_lang_exclude || !dwarf_attr(cudie, DW_AT_language, &at) || dwarf_formudata(&at, &lang))
+	if (!r->opts->n_lang_exclude || !die_attr(r, cudie, DW_AT_language, &at) || dwarf_formudata(&at, &lang))
 		return false;
 	for (unsigned int i = 0; i < r->opts->n_lang_exclude; i++)
 		if (r->opts->lang_exclude[i] == lang)
@@ -215,7 +218,7 @@ static bool lang_excluded(const struct dwarf_reader *r, Dwarf_Die *cudie)
 	return false;
 }
 
-int dwarf_reader__read_cu(struct dwarf_reader *r, const struct cu_info *ci, struct arena *arena)
+static int read_cu(struct dwarf_reader *r, const struct cu_info *ci, struct arena *arena)
 {
 	Dwarf_Die cudie;
 	int err;
@@ -226,18 +229,19 @@ int dwarf_reader__read_cu(struct dwarf_reader *r, const struct cu_info *ci, stru
 	r->arena = arena;
 	r->cu_off = ci->off;
 	r->cu_end = ci->off + ci->size;
+	r->first_die = ci->die_off - ci->off;
 	r->level = 0;
 	r->nimports = 0;
 	die_map__reset(&r->map);
 	if (!dwarf_offdie(r->dw, ci->die_off, &cudie))
 		return reader_fail(r, NULL, -EINVAL, "cannot read the CU DIE");
-	if (lang_excluded(r, &cudie))
-		return 0;	/* an empty CU */
 	r->cu = cudie.cu;
 	die_attrs__begin_cu(&r->attrs, r->cu,
 			    r->opts->info_lo ? (const unsigned char *)r->opts->info_lo + ci->off : NULL,
 			    r->opts->info_lo ? (const unsigned char *)r->opts->info_lo + ci->off + ci->size : NULL,
 			    r->opts->abbrev_lo, r->opts->abbrev_hi, r->opts->big_endian);
+	if (lang_excluded(r, &cudie))
+		return 0;	/* an empty CU */
 	err = visit(r, &cudie);
 	if (!err)
 		err = import_foreign(r);
@@ -280,6 +284,16 @@ static uint64_t *cu_hashes(struct dwarf_reader *r, struct arena *arena)
 	for (size_t i = 0; i < r->nrecs; i++)
 		r->stats.guarded += !out[i];
 	return out;
+}
+
+/* read_cu, counting the CUs during which libdw was asked about a DIE. */
+int dwarf_reader__read_cu(struct dwarf_reader *r, const struct cu_info *ci, struct arena *arena)
+{
+	unsigned long asks = r->attrs.libdw_asks;
+	int err = read_cu(r, ci, arena);
+
+	r->stats.libdw_cus += r->attrs.libdw_asks != asks;
+	return err;
 }
 
 int dwarf_reader__push_cu(struct dwarf_reader *r, const struct cu_info *ci, unsigned int cu,

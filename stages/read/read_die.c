@@ -177,6 +177,7 @@ const char *attr_string(struct dwarf_reader *r, Dwarf_Attribute *at)
 		if (at->form == DW_FORM_strp && (s = strp_name(r, at->valp)))
 			return s;
 	}
+	die_attrs__asked_libdw(&r->attrs);
 	return dwarf_formstring(at);
 }
 
@@ -270,7 +271,7 @@ int die_ref_at(struct dwarf_reader *r, Dwarf_Die *die, Dwarf_Attribute *found, u
 	 * integrated one, or one of an imported DIE, may be of another) */
 	if (at.cu == r->cu && local_ref_offset(r, &at, &off))
 		return die_ref_offset(r, die, off, ref);
-	if (!dwarf_formref_die(&at, &target))
+	if (!die_follow(r, &at, &target))
 		return reader_fail(r, die, -EINVAL, "bad type reference");
 	return ref_to(r, die, dwarf_dieoffset(&target), ref);
 }
@@ -281,22 +282,66 @@ bool die_attr(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name, Dwarf_A
 {
 	int k = die_attrs__attr(&r->attrs, die, name, at);
 
-	return k < 0 ? dwarf_attr(die, name, at) != NULL : k > 0;
+	if (k >= 0)
+		return k > 0;
+	die_attrs__asked_libdw(&r->attrs);
+	return dwarf_attr(die, name, at) != NULL;
 }
 
-/* dwarf_attr_integrate: the same, else through DW_AT_abstract_origin /
- * DW_AT_specification (libdw follows those, only when the DIE has one). */
+Dwarf_Die *die_follow(struct dwarf_reader *r, Dwarf_Attribute *at, Dwarf_Die *target)
+{
+	Dwarf_Off off;
+
+	if (at->cu == r->cu && r->attrs.start && local_ref_offset(r, at, &off) && off >= r->first_die &&
+	    off < (Dwarf_Off)(r->attrs.end - r->attrs.start)) {
+		memset(target, 0, sizeof(*target));
+		target->addr = (void *)(r->attrs.start + off);
+		target->cu = r->cu;
+		return target;
+	}
+	die_attrs__asked_libdw(&r->attrs);
+	return dwarf_formref_die(at, target);
+}
+
+/* The origin die names (DW_AT_abstract_origin, else DW_AT_specification,
+ * libdw's order) into *origin: 1, 0 none, -1 not known here. */
+static int die_origin(struct dwarf_reader *r, Dwarf_Die *die, Dwarf_Attribute *origin)
+{
+	int k = die_attrs__attr(&r->attrs, die, DW_AT_abstract_origin, origin);
+
+	return k ? k : die_attrs__attr(&r->attrs, die, DW_AT_specification, origin);
+}
+
+/*
+ * dwarf_attr_integrate: the attribute of die, else of the DIE its
+ * DW_AT_abstract_origin or DW_AT_specification names, and so on, 16 steps
+ * at most, as libdw goes. Each DIE's attributes through the reader's cache
+ * and each step by die_follow: libdw is asked only for what these decline
+ * (its own walk of a DIE reads and keeps that CU's abbreviations: 6 MB of
+ * its memory on the vmlinux, which made each reader begin its handle again
+ * every 256 CUs). A DIE without the attribute and without an origin is
+ * never a unit DIE here (libdw's only other case: a split unit's skeleton).
+ */
 bool die_attr_integrate(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name, Dwarf_Attribute *at)
 {
+	Dwarf_Die mem[2], *cur = die;
 	Dwarf_Attribute origin;
-	int k = die_attrs__attr(&r->attrs, die, name, at);
 
-	if (k > 0)
-		return true;
-	if (k == 0 && die_attrs__attr(&r->attrs, die, DW_AT_abstract_origin, &origin) == 0 &&
-	    die_attrs__attr(&r->attrs, die, DW_AT_specification, &origin) == 0)
-		return false;
-	return dwarf_attr_integrate(die, name, at) != NULL;
+	for (int step = 0; step <= 16; step++) {
+		int k = die_attrs__attr(&r->attrs, cur, name, at);
+
+		if (k > 0)
+			return true;
+		if (k == 0 && (k = die_origin(r, cur, &origin)) == 0)
+			return false;
+		if (k < 0) {
+			die_attrs__asked_libdw(&r->attrs);
+			return dwarf_attr_integrate(cur, name, at) != NULL;
+		}
+		if (!(cur = die_follow(r, &origin, &mem[step & 1])))
+			return false;
+	}
+	return false;
 }
 
 int die_ref(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name, uint32_t *ref)
@@ -360,18 +405,19 @@ bool is_annotation(int tag)
 	return tag == DW_TAG_LLVM_annotation || tag == DW_TAG_GNU_annotation;
 }
 
-/* If die is an annotation named `kind`, its value string. */
-const char *annotation_value(Dwarf_Die *die, const char *kind)
+/* If die is an annotation named `kind`, its value string (through the
+ * CU's plans, as every attribute the readers read most). */
+const char *annotation_value(struct dwarf_reader *r, Dwarf_Die *die, const char *kind)
 {
 	Dwarf_Attribute at;
 	const char *name;
 
-	if (!is_annotation(dwarf_tag(die)))
+	if (!is_annotation(die_tag(r, die)))
 		return NULL;
-	name = dwarf_diename(die);
-	if (!name || strcmp(name, kind) || !dwarf_attr(die, DW_AT_const_value, &at))
+	name = die_name_str(r, die);
+	if (!name || strcmp(name, kind) || !die_attr(r, die, DW_AT_const_value, &at))
 		return NULL;
-	return dwarf_formstring(&at);
+	return attr_string(r, &at);
 }
 
 /* DECL_TAG records for the btf_decl_tag annotations among die's children;
@@ -384,7 +430,7 @@ int add_decl_tags(struct dwarf_reader *r, Dwarf_Die *die, long target, int compo
 	if (!r->opts->decl_tag || first_child(r, die, &child) != 0)
 		return 0;
 	do {
-		const char *v = is_annotation(die_tag(r, &child)) ? annotation_value(&child, "btf_decl_tag") : NULL;
+		const char *v = is_annotation(die_tag(r, &child)) ? annotation_value(r, &child, "btf_decl_tag") : NULL;
 		long idx;
 		uint32_t name;
 

@@ -92,6 +92,8 @@ struct read_stats {
 	uint64_t memo_hits;	/* names found in the name cache or the pointer memo */
 	uint64_t imported;	/* DIEs of other CUs read into a CU (LTO, dwz) */
 	uint64_t guarded;	/* records kept from pre-deduplication (stages/read/type_guard.h) */
+	uint64_t libdw_cus;	/* CUs during which libdw was asked about a DIE
+				   (die_attrs__asked_libdw): its handle grew */
 };
 
 #define NAME_MEMO_BITS 16
@@ -137,6 +139,7 @@ struct dwarf_reader {
 	struct short_name *short_names;	/* SHORT_NAME_SIZE slots, allocated on first use */
 	struct arena *arena;
 	uint64_t cu_off, cu_end;
+	uint64_t first_die;	/* the unit DIE's offset in its unit (after the header) */
 	Dwarf_CU *cu;		/* the CU being read */
 	uint32_t *imports;	/* DIE offsets in other CUs this CU refers to */
 	size_t nimports, imports_cap;

@@ -99,6 +99,7 @@ static int param_reg(struct dwarf_reader *r, Dwarf_Attribute *at, int want)
 			return reg < 0 ? NO_REG : reg;
 		reg = NO_REG;
 	}
+	die_attrs__asked_libdw(&r->attrs);
 	pthread_mutex_lock(&getlocation_lock);
 	for (int k = 0; reg != want && (off = dwarf_getlocations(at, off, &base, &start, &end, &expr, &len)) > 0; k++) {
 		int cand = NO_REG;
@@ -129,7 +130,7 @@ static bool param_is_struct(struct dwarf_reader *r, Dwarf_Die *p)
 	for (int depth = 0; depth < 16; depth++) {
 		int tag;
 
-		if (!die_attr_integrate(r, &t, DW_AT_type, &at) || !dwarf_formref_die(&at, &t))
+		if (!die_attr_integrate(r, &t, DW_AT_type, &at) || !die_follow(r, &at, &t))
 			return false;
 		tag = die_tag(r, &t);
 		if (tag == DW_TAG_structure_type || tag == DW_TAG_class_type || tag == DW_TAG_interface_type)
@@ -194,7 +195,7 @@ static bool param_moved(struct dwarf_reader *r, Dwarf_Die *p, uint32_t i, const 
 	Dwarf_Attribute at;
 	Dwarf_Die o;
 
-	if (!aoffs || !die_attr(r, p, DW_AT_abstract_origin, &at) || !dwarf_formref_die(&at, &o))
+	if (!aoffs || !die_attr(r, p, DW_AT_abstract_origin, &at) || !die_follow(r, &at, &o))
 		return false;
 	return i >= na || dwarf_dieoffset(&o) != aoffs[i];
 }
@@ -261,7 +262,7 @@ static uint32_t func_decl_tags(struct dwarf_reader *r, Dwarf_Die *proto, struct 
 	do {
 		int tag = die_tag(r, &child);
 
-		if (is_annotation(tag) && (v = annotation_value(&child, "btf_decl_tag"))) {
+		if (is_annotation(tag) && (v = annotation_value(r, &child, "btf_decl_tag"))) {
 			if (out && intern_name(r, v, &out[n].name))
 				return n;
 			if (out)
@@ -272,7 +273,7 @@ static uint32_t func_decl_tags(struct dwarf_reader *r, Dwarf_Die *proto, struct 
 			continue;
 		if (first_child(r, &child, &ann) == 0) {
 			do {
-				if (!is_annotation(die_tag(r, &ann)) || !(v = annotation_value(&ann, "btf_decl_tag")))
+				if (!is_annotation(die_tag(r, &ann)) || !(v = annotation_value(r, &ann, "btf_decl_tag")))
 					continue;
 				if (out && intern_name(r, v, &out[n].name))
 					return n;
@@ -327,7 +328,7 @@ int read_function(struct dwarf_reader *r, Dwarf_Die *die)
 		return bare_candidate(r, name);
 	if ((err = die_ref_integrate(r, die, DW_AT_type, &ret)))
 		return err;
-	proto = die_attr(r, die, DW_AT_abstract_origin, &at) && dwarf_formref_die(&at, &origin) ? &origin : die;
+	proto = die_attr(r, die, DW_AT_abstract_origin, &at) && die_follow(r, &at, &origin) ? &origin : die;
 	n = count_params(r, die);
 	ntags = func_decl_tags(r, proto, NULL);
 	if (n > 0xfffe || ntags > 0xffff)

@@ -59,6 +59,10 @@ bool die_udata(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name, Dwarf_
  * cache of the current DIE's attributes (stages/read/die_attrs.h). */
 bool die_attr(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name, Dwarf_Attribute *at);
 bool die_attr_integrate(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name, Dwarf_Attribute *at);
+/* dwarf_formref_die(at, target): a reference in the CU being read, in one
+ * of the CU-relative forms, found from the CU's bytes without libdw (which
+ * looks the CU up and walks the DIE's abbreviation); others through libdw. */
+Dwarf_Die *die_follow(struct dwarf_reader *r, Dwarf_Attribute *at, Dwarf_Die *target);
 const char *die_name_str(struct dwarf_reader *r, Dwarf_Die *die);
 
 bool die_sdata(struct dwarf_reader *r, Dwarf_Die *die, unsigned int name, int64_t *v, bool *is_signed_form);
@@ -104,7 +108,7 @@ void *scratch_to_arena(struct dwarf_reader *r, size_t n, size_t elem);
 /* If die is an annotation (clang's DW_TAG_LLVM_annotation, GCC's
  * DW_TAG_GNU_annotation) named kind ("btf_decl_tag", "btf_type_tag"): its
  * value string, else NULL. */
-const char *annotation_value(Dwarf_Die *die, const char *kind);
+const char *annotation_value(struct dwarf_reader *r, Dwarf_Die *die, const char *kind);
 
 /* DECL_TAG records for the btf_decl_tag annotations among die's children
  * (read_dwarf.c); target is the record they tag, component its index or -1. */

@@ -95,8 +95,10 @@ static int member_offset(struct dwarf_reader *r, Dwarf_Die *m, struct member_att
 
 		storage = 0;
 		if (!attr_udata(a, MA_BYTE_SIZE, &a->byte_size, &storage) && (a->have & (1u << MA_TYPE)) &&
-		    dwarf_formref_die(&a->type, &type))
+		    die_follow(r, &a->type, &type)) {
+			die_attrs__asked_libdw(&r->attrs);
 			dwarf_aggregate_size(&type, &storage);
+		}
 		off += r->opts->big_endian ? boff : storage * 8 - boff - bsize;
 	}
 	*bit_off = (uint32_t)off;
@@ -164,7 +166,7 @@ static int read_member(struct dwarf_reader *r, Dwarf_Die *child, uint32_t i, boo
 	if ((nat = die_attrs__collect(&r->attrs, child, at)) >= 0) {
 		for (int k = 0; k < nat; k++)
 			member_attr(&at[k], &a);
-	} else if (dwarf_getattrs(child, member_attr, &a, 0) != 1) {
+	} else if (die_attrs__asked_libdw(&r->attrs), dwarf_getattrs(child, member_attr, &a, 0) != 1) {
 		return reader_fail(r, child, -EINVAL, "cannot read the member's attributes");
 	}
 	if (a.skip)

@@ -144,7 +144,7 @@ static int read_pointer(struct dwarf_reader *r, Dwarf_Die *die, unsigned int tag
 	if (!r->opts->type_tag || first_child(r, die, &child) != 0)
 		return 0;
 	do {
-		const char *v = annotation_value(&child, "btf_type_tag");
+		const char *v = annotation_value(r, &child, "btf_type_tag");
 		long tag;
 
 		if (!v)

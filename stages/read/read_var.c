@@ -41,10 +41,10 @@ static bool variable_addr(struct dwarf_reader *r, Dwarf_Die *die, uint64_t *addr
 	Dwarf_Attribute at;
 	Dwarf_Block blk;
 
-	if (!dwarf_attr(die, DW_AT_location, &at) || dwarf_formblock(&at, &blk) || blk.length < 2)
+	if (!die_attr(r, die, DW_AT_location, &at) || dwarf_formblock(&at, &blk) || blk.length < 2)
 		return false;
 	if (blk.data[0] == DW_OP_addrx || blk.data[0] == DW_OP_GNU_addr_index)
-		return variable_addrx(&at, addr);
+		return die_attrs__asked_libdw(&r->attrs), variable_addrx(&at, addr);
 	if (blk.length != 1 + n || blk.data[0] != DW_OP_addr || (n != 4 && n != 8))
 		return false;
 	*addr = 0;
@@ -57,12 +57,13 @@ static bool variable_addr(struct dwarf_reader *r, Dwarf_Die *die, uint64_t *addr
 }
 
 /* Byte size of die's type (following DW_AT_specification), 0 if unknown. */
-static uint64_t variable_size(Dwarf_Die *die)
+static uint64_t variable_size(struct dwarf_reader *r, Dwarf_Die *die)
 {
 	Dwarf_Attribute at;
 	Dwarf_Word size;
 	Dwarf_Die type;
 
+	die_attrs__asked_libdw(&r->attrs);
 	if (!dwarf_attr_integrate(die, DW_AT_type, &at) || !dwarf_formref_die(&at, &type) ||
 	    dwarf_aggregate_size(&type, &size))
 		return 0;
@@ -91,7 +92,7 @@ int read_variable(struct dwarf_reader *r, Dwarf_Die *die)
 	offset = addr - v->secs[slot].addr;
 	if (offset == 0 && !elf_vars__has_symbol(v, slot, addr, name_str))
 		return 0;	/* discarded by the linker, not the variable at the start */
-	size = variable_size(die);
+	size = variable_size(r, die);
 	if (size == 0 || size > UINT32_MAX || offset > UINT32_MAX)
 		return 0;
 	if ((err = die_ref_integrate(r, die, DW_AT_type, &type)))

@@ -33,6 +33,19 @@ for n in 1 3; do
 	BTFSTREAM_READER_DWARF_CUS=$n "$BTFSTREAM" -j2 "$TMP/many.elf" -o "$TMP/d.btf" && cmp -s "$TMP/j1.btf" "$TMP/d.btf"
 	ok $? "a fresh Dwarf every $n CUs per reader: byte-identical"
 done
+# by default a reader begins its Dwarf again only after 256 CUs during which
+# it asked libdw about a DIE (the readers decode DIEs themselves; libdw's
+# handle grows only with those CUs); --stats=json counts both
+json_num() { sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p" "$2"; }
+"$BTFSTREAM" -j2 --stats=json "$TMP/many.elf" -o "$TMP/d.btf" > "$TMP/d.json" && cmp -s "$TMP/j1.btf" "$TMP/d.btf"
+ok $? "--stats=json run: byte-identical"
+cus=$(json_num cus_read "$TMP/d.json"); asked=$(json_num libdw_cus "$TMP/d.json")
+renewed=$(json_num dwarf_renewals "$TMP/d.json")
+[ "$cus" = 25 ] && [ -n "$asked" ] && [ "$asked" -le "$cus" ] && [ "$renewed" = 0 ]
+ok $? "25 CUs read, $asked asked libdw, the handles kept ($renewed begun again)"
+BTFSTREAM_READER_DWARF_CUS=1 "$BTFSTREAM" -j1 --stats=json "$TMP/many.elf" -o "$TMP/d.btf" > "$TMP/d.json"
+[ "$(json_num dwarf_renewals "$TMP/d.json")" = 24 ]
+ok $? "a fixed period of 1 CU, one reader: begun again before each of the 24 CUs after its first"
 # several merge threads dedup batches at once and append them in turn
 # (stages/dedup/merge.h); -j16 picks its own count (four with 16 CPUs)
 for variant in "2 --batch-records 1" "3 --batch-records 7" "16 --batch-records 1" "0 -j16 --batch-records 3"; do

@@ -127,9 +127,21 @@ static void read_opts_from_input(struct pipeline *p)
 	}
 }
 
+/* .debug_info where the CU index may read its headers with pread: in the
+ * file as it is (not relocated in the mapping, not decompressed into it). */
+static const struct cu_index_file *index_file(const struct input *in, struct cu_index_file *cf)
+{
+	if (!in->fd_open || in->relocatable || in->image || !in->debug_info_off || !in->debug_info_size)
+		return NULL;
+	*cf = (struct cu_index_file){ .fd = in->fd, .off = in->debug_info_off, .size = in->debug_info_size,
+				      .big_endian = in->big_endian };
+	return cf;
+}
+
 static int stage_open(struct pipeline *p, struct run_stats *s)
 {
 	const struct pipeline_opts *o = p->opts;
+	struct cu_index_file cf;
 	struct stage_clock m;
 	int err;
 
@@ -143,7 +155,8 @@ static int stage_open(struct pipeline *p, struct run_stats *s)
 			return fail__set(&p->fail, err, "input: %s: %s", o->base, why);
 	}
 	if ((err = input__open(&p->in, o->input, &p->fail)) ||
-	    (err = cu_index__build(&p->idx, p->in.dwarf, o->input, &p->fail, index_progress, &p->in)) ||
+	    (err = cu_index__build(&p->idx, p->in.dwarf, index_file(&p->in, &cf), o->input, &p->fail, index_progress,
+				   &p->in)) ||
 	    (err = elf_vars__build(&p->vars, &p->in, o->features.global_var, &p->fail)) ||
 	    (err = elf_funcs__build(&p->funcs, &p->in, &p->fail)) ||
 	    (err = elf_kfuncs__build(&p->kfuncs, p->in.elf, p->in.big_endian, o->input, &p->fail)))

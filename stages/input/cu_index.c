@@ -1,6 +1,7 @@
 /* stages/input/cu_index.c: see cu_index.h. */
 #include "stages/input/cu_index.h"
 #include "stages/common/grow.h"
+#include "stages/input/unit_header.h"
 
 #include <dwarf.h>
 #include <errno.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #ifndef DW_LANG_Rust
 #define DW_LANG_Rust 0x001c
@@ -50,16 +52,70 @@ static uint64_t info_size(Dwarf *dw)
 /* CUs between two progress calls */
 #define PROGRESS_CUS 64
 
-int cu_index__build(struct cu_index *idx, Dwarf *dw, const char *path, struct fail *f,
-		    void (*progress)(void *ctx, uint64_t bytes), void *ctx)
+/* The header at off into b: the bytes read (fewer at the section's end),
+ * or -errno. */
+static ssize_t read_header(const struct cu_index_file *file, uint64_t off, unsigned char *b)
+{
+	size_t want = file->size - off < UNIT_HEADER_MAX ? (size_t)(file->size - off) : UNIT_HEADER_MAX, got = 0;
+
+	while (got < want) {
+		ssize_t n = pread(file->fd, b + got, want - got, (off_t)(file->off + off + got));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+/* Every unit from its header in the file: 1, 0 when a header is not one
+ * this reads as libdw would (idx emptied: libdw indexes), or -errno. Like
+ * libdw, a unit starts only where 5 bytes or more are left. */
+static int index_from_file(struct cu_index *idx, const struct cu_index_file *file, size_t *cap)
+{
+	unsigned char b[UNIT_HEADER_MAX];
+	struct unit_header h;
+	uint64_t off = 0;
+
+	while (off < file->size && file->size - off > 4) {
+		ssize_t got = read_header(file, off, b);
+		struct cu_info ci;
+
+		if (got < 0)
+			return (int)got;
+		if (!unit_header__parse(b, (size_t)got, file->big_endian, &h) || h.next > file->size - off ||
+		    h.die >= h.next) {
+			cu_index__free(idx);
+			*cap = 0;
+			return 0;
+		}
+		ci = (struct cu_info){ .off = off, .die_off = off + h.die, .size = h.next };
+		if (add_cu(idx, cap, &ci))
+			return -ENOMEM;
+		off += h.next;
+	}
+	return 1;
+}
+
+int cu_index__build(struct cu_index *idx, Dwarf *dw, const struct cu_index_file *file, const char *path,
+		    struct fail *f, void (*progress)(void *ctx, uint64_t bytes), void *ctx)
 {
 	Dwarf_Off off = 0, next;
 	uint64_t size = 0;	/* of .debug_info, once a unit is found */
 	size_t hsize, cap = 0;
 	Dwarf_Half version;
-	int r;
+	int r = 0;
 
 	memset(idx, 0, sizeof(*idx));
+	if (file && file->fd >= 0 && (r = index_from_file(idx, file, &cap)) != 0) {
+		if (r < 0)
+			return fail__set(f, r, "input: %s: cannot read the unit headers: %s", path, strerror(-r));
+		return idx->count ? 0 : fail__set(f, -ENODATA, "input: %s: no compile units in .debug_info", path);
+	}
 	while ((r = dwarf_next_unit(dw, off, &next, &hsize, &version, NULL, NULL, NULL, NULL, NULL)) == 0) {
 		struct cu_info ci = { .off = off, .die_off = off + hsize, .size = next - off };
 

@@ -36,11 +36,13 @@ static int map_file(struct input *in, struct fail *f)
 	/* Private and writable: libelf may convert data in place; nothing reaches the file. */
 	in->map = mmap(NULL, in->size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
 	err = errno;
-	close(fd);
 	if (in->map == MAP_FAILED) {
+		close(fd);
 		in->map = NULL;
 		return fail__set(f, -err, "input: %s: cannot map: %s", in->path, strerror(err));
 	}
+	in->fd = fd;	/* kept: the CU index reads unit headers with pread */
+	in->fd_open = true;
 	return 0;
 }
 
@@ -102,7 +104,7 @@ static void releasable_sections(struct input *in)
 				in->abbrev_off = sh.sh_offset, in->abbrev_size = sh.sh_size;
 		}
 		if (!strcmp(name, ".debug_info"))
-			in->debug_info_off = sh.sh_offset;
+			in->debug_info_off = sh.sh_offset, in->debug_info_size = sh.sh_size;
 		for (size_t i = 0; i < sizeof(aux) / sizeof(aux[0]) && in->naux < INPUT_MAX_AUX; i++)
 			if (!strcmp(name, aux[i])) {
 				in->aux_off[in->naux] = sh.sh_offset;
@@ -326,4 +328,7 @@ void input__close(struct input *in)
 	if (in->map)
 		munmap(in->map, in->size);
 	in->map = NULL;
+	if (in->fd_open)
+		close(in->fd);
+	in->fd_open = false;
 }

@@ -38,6 +38,9 @@ struct input {
 	unsigned int elf_class;	/* ELFCLASS32 / ELFCLASS64 */
 	unsigned int machine;	/* e_machine */
 	uint64_t debug_info_off;	/* file offset of .debug_info (0 if compressed) */
+	uint64_t debug_info_size;	/* ... its size */
+	int fd;			/* the file, open while fd_open (until input__close): */
+	bool fd_open;		/* bytes read with pread map no page (cu_index.h) */
 	uint64_t debug_str_off, debug_str_size;	/* .debug_str (0 if compressed or absent) */
 	uint64_t loclists_off, loclists_size;	/* .debug_loclists (the same) */
 	uint64_t loc_off, loc_size;		/* .debug_loc (the same) */

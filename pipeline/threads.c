@@ -96,9 +96,9 @@ static long reader_claim(struct reader_thread *t)
  * sets a fixed period instead (tests use 1).
  */
 #define READER_DWARF_CUS 256
-/* Under a budget of READER_TIGHT_BUDGET or less, every 64 CUs (at least):
- * the cgroup's peak on the vmlinux under --memory-limit 32M falls by 3 MiB
- * (47 -> 44), for ~10% more time. */
+/* Under a budget of READER_TIGHT_BUDGET or less, after 64 such CUs: when
+ * every CU asked libdw (before session 18), the cgroup's peak on the vmlinux
+ * under --memory-limit 32M fell by 3 MiB (47 -> 44), for ~10% more time. */
 #define READER_DWARF_CUS_TIGHT 64
 #define READER_TIGHT_BUDGET (48u << 20)
 #define READER_DWARF_REREAD 16

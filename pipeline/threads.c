@@ -83,10 +83,11 @@ static long reader_claim(struct reader_thread *t)
  * counted (read_stats.libdw_cus). A reader never goes back to a CU it has
  * read, so after READER_DWARF_CUS such CUs it ends its Dwarf and begins a
  * fresh one over its own Elf (on the Debian vmlinux, now never: a few
- * hundred CUs ask, ~12 MB per reader when every CU did). The new handle finds a CU by reading every unit header before it
- * (libdw has no other way); the kernel maps up to 64 KiB around each header
- * read, so they are read READER_HEADER_STEP CUs at a time, letting those
- * pages go after each step (not for pinned inputs, whose pages stay).
+ * hundred CUs ask, ~12 MB per reader when every CU did). The new handle
+ * finds a CU by reading every unit header before it (libdw has no other
+ * way); the kernel maps up to 64 KiB around each header read, so they are
+ * read READER_HEADER_STEP CUs at a time, letting those pages go after each
+ * step (not for pinned inputs, whose pages stay).
  * That re-reading costs as many header reads as there are CUs before the
  * current one, so with many small CUs (hundreds of thousands: generated
  * code, a fuzzer's input) a fixed period would make reading quadratic: the

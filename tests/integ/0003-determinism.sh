@@ -46,6 +46,32 @@ ok $? "25 CUs read, $asked asked libdw, the handles kept ($renewed begun again)"
 BTFSTREAM_READER_DWARF_CUS=1 "$BTFSTREAM" -j1 --stats=json "$TMP/many.elf" -o "$TMP/d.btf" > "$TMP/d.json"
 [ "$(json_num dwarf_renewals "$TMP/d.json")" = 24 ]
 ok $? "a fixed period of 1 CU, one reader: begun again before each of the 24 CUs after its first"
+# 70 CUs: with a global variable each (its size is libdw's dwarf_aggregate_size),
+# every CU asks libdw and, under a tight budget (a renewal after 64 such CUs),
+# the handle is begun again once; without variables no CU asks and it is kept
+mkdir -p "$TMP/cus"
+for k in $(seq 70); do
+	printf 'struct s%d { int a; long b; };\nstruct s%d v%d = { %d, 0 };\n' $k $k $k $k > "$TMP/cus/c$k.c"
+	printf 'struct t%d { int a; long b; };\nint f%d(struct t%d *p) { return p->a; }\n' $k $k $k > "$TMP/cus/d$k.c"
+done
+if gcc -g -O0 -shared -fPIC -o "$TMP/vars.so" "$TMP"/cus/c*.c 2> /dev/null &&
+   gcc -g -O0 -shared -fPIC -o "$TMP/novars.so" "$TMP"/cus/d*.c 2> /dev/null; then
+	"$BTFSTREAM" -j1 --memory-limit 16M --btf-features default,global_var --stats=json "$TMP/vars.so" -o "$TMP/v1.btf" \
+		> "$TMP/v.json" 2> /dev/null
+	[ "$(json_num libdw_cus "$TMP/v.json")" -ge 64 ] && [ "$(json_num dwarf_renewals "$TMP/v.json")" -ge 1 ]
+	ok $? "70 CUs whose variables ask libdw: begun again ($(json_num libdw_cus "$TMP/v.json") asked, $(json_num dwarf_renewals "$TMP/v.json") renewals)"
+	BTFSTREAM_READER_DWARF_CUS=1 "$BTFSTREAM" -j1 --btf-features default,global_var "$TMP/vars.so" -o "$TMP/v2.btf" &&
+		cmp -s "$TMP/v1.btf" "$TMP/v2.btf"
+	ok $? "... byte-identical to a renewal before every CU"
+	"$BTFSTREAM" -j1 --memory-limit 16M --stats=json "$TMP/novars.so" -o "$TMP/n.btf" > "$TMP/n.json" 2> /dev/null
+	[ "$(json_num cus_read "$TMP/n.json")" -ge 70 ] && [ "$(json_num libdw_cus "$TMP/n.json")" -lt 64 ] &&
+		[ "$(json_num dwarf_renewals "$TMP/n.json")" = 0 ]
+	ok $? "70 CUs that do not ask libdw: the handle kept ($(json_num libdw_cus "$TMP/n.json") asked)"
+else
+	skip "gcc cannot build the 70-CU inputs"
+	skip "gcc cannot build the 70-CU inputs"
+	skip "gcc cannot build the 70-CU inputs"
+fi
 # several merge threads dedup batches at once and append them in turn
 # (stages/dedup/merge.h); -j16 picks its own count (four with 16 CPUs)
 for variant in "2 --batch-records 1" "3 --batch-records 7" "16 --batch-records 1" "0 -j16 --batch-records 3"; do

@@ -110,7 +110,7 @@ static int index_bases(struct elf_funcs *ef)
 	ef->mask = size - 1;
 	for (uint32_t i = 0, end; i < ef->count; i = end) {
 		const struct elf_func *f = &ef->syms[i];
-		uint32_t h = hash_base(f->name, f->base_len) & ef->mask;
+		uint32_t hash = hash_base(f->name, f->base_len), h = hash & ef->mask;
 
 		for (end = i + 1; end < ef->count && !cmp_base(f->name, f->base_len, ef->syms[end].name,
 							     ef->syms[end].base_len); end++)
@@ -119,6 +119,7 @@ static int index_bases(struct elf_funcs *ef)
 			h = (h + 1) & ef->mask;
 		ef->slots[h].first1 = i + 1;
 		ef->slots[h].n = end - i;
+		ef->slots[h].hash = hash;
 	}
 	return 0;
 }
@@ -174,14 +175,16 @@ int elf_funcs__build(struct elf_funcs *ef, const struct input *in, struct fail *
 
 bool elf_funcs__find(const struct elf_funcs *ef, const char *name, size_t len, uint32_t *first, uint32_t *n)
 {
+	uint32_t hash = hash_base(name, len);
+
 	*first = 0;
 	*n = 0;
 	if (!ef->slots)
 		return false;
-	for (uint32_t h = hash_base(name, len) & ef->mask; ef->slots[h].first1; h = (h + 1) & ef->mask) {
+	for (uint32_t h = hash & ef->mask; ef->slots[h].first1; h = (h + 1) & ef->mask) {
 		const struct elf_func *f = &ef->syms[ef->slots[h].first1 - 1];
 
-		if (!cmp_base(f->name, f->base_len, name, len)) {
+		if (ef->slots[h].hash == hash && !cmp_base(f->name, f->base_len, name, len)) {
 			*first = ef->slots[h].first1 - 1;
 			*n = ef->slots[h].n;
 			return true;

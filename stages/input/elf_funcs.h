@@ -29,8 +29,11 @@ struct elf_funcs {
 	uint32_t count;
 	/* base name -> its run in syms: (first + 1, n) per slot, 0 empty; open
 	 * addressing by a hash of the base name (a binary search read a dozen
-	 * names, each a cache miss, for every function of every CU) */
-	struct { uint32_t first1, n; } *slots;
+	 * names, each a cache miss, for every function of every CU). Each slot
+	 * keeps the whole hash: a probe compares names only when it matches, so
+	 * a name without a symbol (a third of the lookups on the vmlinux) and
+	 * the slots probed past read neither syms nor .strtab */
+	struct { uint32_t first1, n, hash; } *slots;
 	uint32_t mask;		/* slots - 1, a power of two minus one */
 };
 

@@ -519,7 +519,7 @@ void *scratch_to_arena(struct dwarf_reader *r, size_t n, size_t elem)
 
 	if (!n)
 		return NULL;
-	if ((p = arena__alloc(r->arena, n * elem)))
+	if ((p = arena__alloc_raw(r->arena, n * elem)))
 		memcpy(p, r->scratch, n * elem);
 	return p;
 }

@@ -2,6 +2,7 @@
 #include "stages/record/arena.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,7 +14,7 @@ struct arena_block {
 	char data[];
 };
 
-void *arena__alloc(struct arena *a, size_t size)
+void *arena__alloc_raw(struct arena *a, size_t size)
 {
 	struct arena_block *b;
 	void *p;
@@ -35,7 +36,17 @@ void *arena__alloc(struct arena *a, size_t size)
 	}
 	p = a->head->data + a->used;
 	a->used += size;
-	memset(p, 0, size);
+	if (size)	/* the padding past the caller's bytes is zero, as in arena__alloc */
+		((uint64_t *)p)[size / 8 - 1] = 0;
+	return p;
+}
+
+void *arena__alloc(struct arena *a, size_t size)
+{
+	void *p = arena__alloc_raw(a, size);
+
+	if (p)
+		memset(p, 0, (size + 7) & ~(size_t)7);
 	return p;
 }
 

@@ -19,6 +19,9 @@ struct arena {
 
 /* Returns zeroed memory aligned to 8 bytes, or NULL (errno ENOMEM). */
 void *arena__alloc(struct arena *a, size_t size);
+/* The same, not zeroed (but for the padding up to 8 bytes): for a caller
+ * that fills all of it at once. */
+void *arena__alloc_raw(struct arena *a, size_t size);
 /* Frees every block; the arena is empty and reusable afterwards. */
 void arena__free(struct arena *a);
 

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #ifndef EM_AARCH64
 #define EM_AARCH64 183
@@ -140,46 +141,91 @@ static uint64_t sym_value(const struct input *in, const GElf_Sym *sym, const boo
  * it does not take (BTFSTREAM_RELOC_GENERAL=1: none, for the tests that
  * compare the two).
  */
-static int apply_rela64_native(struct input *in, Elf_Data *data, Elf_Data *syms, size_t n, const GElf_Shdr *tsh,
-			       const char *tname, const bool *alloc, size_t nsec, struct fail *f)
+#define RELA64_CHUNK 2048	/* relocations read at once (48 KiB) */
+
+struct rela64_run {
+	struct input *in;
+	const Elf64_Sym *symtab;
+	size_t nsyms;
+	const GElf_Shdr *tsh;
+	const char *tname;
+	const bool *alloc;
+	size_t nsec;
+	uint64_t last_sym, last_value;
+};
+
+static int apply_rela64_one(struct rela64_run *run, const Elf64_Rela *rel, size_t i, struct fail *f)
+{
+	uint64_t symi = ELF64_R_SYM(rel->r_info), off = rel->r_offset, value;
+	int width = checked_width(run->in, (unsigned int)ELF64_R_TYPE(rel->r_info), off, run->tsh, run->tname, i, f);
+	unsigned char *target = (unsigned char *)run->in->map + run->tsh->sh_offset;
+
+	if (width <= 0)
+		return width;
+	if (symi >= run->nsyms)
+		return out_of_bounds(run->in, i, run->tname, f);
+	if (symi != run->last_sym) {
+		GElf_Sym sym;
+
+		memcpy(&sym, &run->symtab[symi], sizeof(sym));
+		run->last_value = sym_value(run->in, &sym, run->alloc, run->nsec);
+		run->last_sym = symi;
+	}
+	value = (uint64_t)rel->r_addend + run->last_value;
+	if (width == 8) {
+		memcpy(target + off, &value, 8);
+	} else {
+		uint32_t v32 = (uint32_t)value;
+
+		memcpy(target + off, &v32, 4);
+	}
+	return 0;
+}
+
+/* Entries [i, i + k) of the section: read with pread into buf when there is
+ * one (the input's file is open, rsh->sh_offset is where they lie), else
+ * those of the mapping. The relocations of a module are more bytes than its
+ * .debug_info (95 MB against 56 over 224 Debian modules): read through the
+ * mapping, each page of them is a page fault, on an input nothing else reads
+ * them from. */
+static const Elf64_Rela *rela64_chunk(const struct input *in, const Elf64_Rela *mapped, const GElf_Shdr *rsh,
+				      size_t i, size_t k, Elf64_Rela *buf)
+{
+	size_t bytes = k * sizeof(*buf);
+
+	if (buf && pread(in->fd, buf, bytes, (off_t)(rsh->sh_offset + i * sizeof(*buf))) == (ssize_t)bytes)
+		return buf;
+	return mapped + i;
+}
+
+static int apply_rela64_native(struct input *in, Elf_Data *data, Elf_Data *syms, size_t n, const GElf_Shdr *rsh,
+			       const GElf_Shdr *tsh, const char *tname, const bool *alloc, size_t nsec,
+			       Elf64_Rela *buf, struct fail *f)
 {
 	const bool host_big = __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__;
 	const Elf64_Rela *rel = data->d_buf;
-	const Elf64_Sym *symtab = syms->d_buf;
 	const char *general = getenv("BTFSTREAM_RELOC_GENERAL");
-	size_t nsyms = syms->d_size / sizeof(Elf64_Sym);
-	unsigned char *target = (unsigned char *)in->map + tsh->sh_offset;
-	uint64_t last_sym = UINT64_MAX, last_value = 0;
+	struct rela64_run run = {
+		.in = in, .symtab = syms->d_buf, .nsyms = syms->d_size / sizeof(Elf64_Sym), .tsh = tsh,
+		.tname = tname, .alloc = alloc, .nsec = nsec, .last_sym = UINT64_MAX,
+	};
 
 	if ((general && *general && strcmp(general, "0")) || in->big_endian != host_big ||
 	    n > data->d_size / sizeof(*rel) || (uintptr_t)rel % _Alignof(Elf64_Rela) ||
-	    (uintptr_t)symtab % _Alignof(Elf64_Sym))
+	    (uintptr_t)run.symtab % _Alignof(Elf64_Sym))
 		return 1;
-	for (size_t i = 0; i < n; i++) {
-		uint64_t symi = ELF64_R_SYM(rel[i].r_info), off = rel[i].r_offset, value;
-		int width = checked_width(in, (unsigned int)ELF64_R_TYPE(rel[i].r_info), off, tsh, tname, i, f);
+	if (!in->fd_open || rsh->sh_type != SHT_RELA || rsh->sh_offset > in->size ||
+	    (const char *)rel != (const char *)in->map + rsh->sh_offset)
+		buf = NULL;	/* not the file's bytes as they lie: read them where libelf has them */
+	for (size_t i = 0; i < n; i += RELA64_CHUNK) {
+		size_t k = n - i < RELA64_CHUNK ? n - i : RELA64_CHUNK;
+		const Elf64_Rela *chunk = rela64_chunk(in, rel, rsh, i, k, buf);
 
-		if (width <= 0) {
-			if (width < 0)
-				return width;
-			continue;
-		}
-		if (symi >= nsyms)
-			return out_of_bounds(in, i, tname, f);
-		if (symi != last_sym) {
-			GElf_Sym sym;
+		for (size_t j = 0; j < k; j++) {
+			int err = apply_rela64_one(&run, &chunk[j], i + j, f);
 
-			memcpy(&sym, &symtab[symi], sizeof(sym));
-			last_value = sym_value(in, &sym, alloc, nsec);
-			last_sym = symi;
-		}
-		value = (uint64_t)rel[i].r_addend + last_value;
-		if (width == 8) {
-			memcpy(target + off, &value, 8);
-		} else {
-			uint32_t v32 = (uint32_t)value;
-
-			memcpy(target + off, &v32, 4);
+			if (err < 0)
+				return err;
 		}
 	}
 	return 0;
@@ -187,7 +233,8 @@ static int apply_rela64_native(struct input *in, Elf_Data *data, Elf_Data *syms,
 
 /* One relocation section (SHT_RELA or SHT_REL) against target. */
 static int apply_section(struct input *in, Elf_Scn *rscn, const GElf_Shdr *rsh, const GElf_Shdr *tsh,
-			 const char *tname, Elf_Data *syms, const bool *alloc, size_t nsec, struct fail *f)
+			 const char *tname, Elf_Data *syms, const bool *alloc, size_t nsec, Elf64_Rela *buf,
+			 struct fail *f)
 {
 	Elf_Data *data = elf_getdata(rscn, NULL);
 	size_t n = rsh->sh_entsize ? rsh->sh_size / rsh->sh_entsize : 0;
@@ -198,7 +245,7 @@ static int apply_section(struct input *in, Elf_Scn *rscn, const GElf_Shdr *rsh, 
 		return fail__set(f, -EINVAL, "input: %s: corrupt relocations for %s", in->path, tname);
 	rela64 = is64 && rsh->sh_type == SHT_RELA && data->d_type == ELF_T_RELA;
 	if (rela64 && sym64) {
-		int err = apply_rela64_native(in, data, syms, n, tsh, tname, alloc, nsec, f);
+		int err = apply_rela64_native(in, data, syms, n, rsh, tsh, tname, alloc, nsec, buf, f);
 
 		if (err <= 0)
 			return err;
@@ -230,6 +277,7 @@ int reloc__apply(struct input *in, struct fail *f)
 {
 	Elf_Scn *scn = NULL, *symscn = NULL;
 	size_t shstrndx, nsec = 0;
+	Elf64_Rela *buf;
 	bool *alloc;
 	Elf_Data *syms;
 	GElf_Shdr sh;
@@ -246,6 +294,7 @@ int reloc__apply(struct input *in, struct fail *f)
 		return fail__set(f, -EINVAL, "input: %s: relocatable file without a symbol table", in->path);
 	if (elf_getshdrnum(in->elf, &nsec) < 0 || !(alloc = calloc(nsec ? nsec : 1, sizeof(*alloc))))
 		return fail__set(f, -ENOMEM, "input: %s: out of memory", in->path);
+	buf = in->fd_open ? malloc(RELA64_CHUNK * sizeof(*buf)) : NULL;	/* none: read in the mapping */
 	for (size_t i = 0; i < nsec; i++) {
 		Elf_Scn *s = elf_getscn(in->elf, i);
 
@@ -263,11 +312,13 @@ int reloc__apply(struct input *in, struct fail *f)
 			continue;
 		if (tsh.sh_flags & SHF_COMPRESSED) {
 			free(alloc);
+			free(buf);
 			return fail__set(f, -ENOTSUP, "input: %s: relocations against compressed %s are not supported",
 					 in->path, tname);
 		}
-		if ((err = apply_section(in, scn, &sh, &tsh, tname, syms, alloc, nsec, f))) {
+		if ((err = apply_section(in, scn, &sh, &tsh, tname, syms, alloc, nsec, buf, f))) {
 			free(alloc);
+			free(buf);
 			return err;
 		}
 		/* applied: nothing reads it again (more than half of a
@@ -275,5 +326,6 @@ int reloc__apply(struct input *in, struct fail *f)
 		input__release_range(in, sh.sh_offset, sh.sh_size);
 	}
 	free(alloc);
+	free(buf);
 	return 0;
 }

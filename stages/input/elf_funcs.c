@@ -103,7 +103,7 @@ static int index_bases(struct elf_funcs *ef)
 	for (uint32_t i = 0; i < ef->count; i++)
 		runs += i == 0 || cmp_base(ef->syms[i - 1].name, ef->syms[i - 1].base_len, ef->syms[i].name,
 					   ef->syms[i].base_len) != 0;
-	while (size < 2 * runs)
+	while (size < runs + runs / 3)	/* at most 3/4 full: a probe past a slot reads its hash only */
 		size *= 2;
 	if (!(ef->slots = calloc(size, sizeof(*ef->slots))))
 		return -ENOMEM;

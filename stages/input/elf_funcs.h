@@ -19,8 +19,8 @@
 
 struct elf_func {
 	const char *name;	/* full symbol name, in the input mapping */
-	uint32_t base_len;	/* length of the name up to the first '.' */
 	uint64_t addr;
+	uint32_t base_len;	/* length of the name up to the first '.' */
 	bool suffixed;		/* the name has a '.' suffix (a clone or a part) */
 };
 

@@ -671,8 +671,7 @@ int main(int argc, char **argv)
 	if (c.trace && (check_output_folder(c.trace, false) || start_trace(c.trace)))
 		return 1;
 	o->exit_after = true;	/* main exits right after: nothing to free */
-	memset(&stats, 0, sizeof(stats));
-	err = pipeline__run(o, c.stats_fmt ? &stats : NULL);
+	err = pipeline__run(o, c.stats_fmt ? &stats : NULL);	/* (stats read only with --stats) */
 	if (c.trace && finish_trace(c.trace, o->input, err))
 		err = -EIO;
 	stats.features = features__describe(&o->features);

@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "stages/common/btf_refs.h"
-#include "stages/common/elf_btf.h"
 #include "stages/common/grow.h"
 
 /* Old offset -> new offset, open addressing: an entry is (old << 32 | new),
@@ -124,6 +123,8 @@ static char *compact_raw(struct compactor *c, size_t type_len, size_t *size)
 		err = place_type(c, (struct btf_type *)(raw + pos));
 		pos += k;
 	}
+	if (!err && (uint64_t)pos + c->len > UINT32_MAX)	/* (btf__new takes a 32-bit size) */
+		err = -E2BIG;
 	h.type_len = (uint32_t)type_len;
 	h.str_off = (uint32_t)type_len;
 	h.str_len = c->len;
@@ -155,7 +156,7 @@ struct btf *str_compact(const struct btf *btf)
 	c.strs[0] = '\0';
 	c.len = 1;
 	if ((raw = compact_raw(&c, type_len, &size)))
-		out = elf_btf__from_bytes(raw, size, NULL);
+		out = btf__new(raw, (__u32)size);
 out:
 	e = errno;
 	free(raw);

@@ -445,10 +445,8 @@ static int stage_dedup(struct pipeline *p, struct run_stats *s)
 	s->split_late = p->split_late && !err;
 	s->split_shared = p->sl.shared;
 	s->split_own = p->sl.own;
-	stats__sample_memory(s);
 	if (!err)
 		err = dedup_split(p, s);
-	stats__sample_memory(s);
 	if (!err)
 		err = p->split_late ? split_late_end(p)
 				    : dedup__compact(&p->btf, leave_to_exit(p->opts) && !p->opts->memory_limit
@@ -613,7 +611,6 @@ static int run_stages(struct pipeline *p, struct run_stats *s)
 		err = stage_distill(p, s);
 	if (!err)
 		err = stage_emit(p, s);
-	stats__sample_memory(s);
 	return err;
 }
 

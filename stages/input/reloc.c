@@ -149,6 +149,7 @@ struct rela64_run {
 	const Elf64_Sym *symtab;
 	size_t nsyms;
 	const GElf_Shdr *tsh;
+	unsigned char *target;		/* the relocated section in the mapping */
 	const char *tname;
 	const bool *alloc;
 	size_t nsec;
@@ -159,7 +160,6 @@ static int apply_rela64_one(struct rela64_run *run, const Elf64_Rela *rel, size_
 {
 	uint64_t symi = ELF64_R_SYM(rel->r_info), off = rel->r_offset, value;
 	int width = checked_width(run->in, (unsigned int)ELF64_R_TYPE(rel->r_info), off, run->tsh, run->tname, i, f);
-	unsigned char *target = (unsigned char *)run->in->map + run->tsh->sh_offset;
 
 	if (width <= 0)
 		return width;
@@ -174,11 +174,11 @@ static int apply_rela64_one(struct rela64_run *run, const Elf64_Rela *rel, size_
 	}
 	value = (uint64_t)rel->r_addend + run->last_value;
 	if (width == 8) {
-		memcpy(target + off, &value, 8);
+		memcpy(run->target + off, &value, 8);
 	} else {
 		uint32_t v32 = (uint32_t)value;
 
-		memcpy(target + off, &v32, 4);
+		memcpy(run->target + off, &v32, 4);
 	}
 	return 0;
 }
@@ -209,7 +209,8 @@ static int apply_rela64_native(struct input *in, Elf_Data *data, Elf_Data *syms,
 	const char *general = getenv("BTFSTREAM_RELOC_GENERAL");
 	struct rela64_run run = {
 		.in = in, .symtab = syms->d_buf, .nsyms = syms->d_size / sizeof(Elf64_Sym), .tsh = tsh,
-		.tname = tname, .alloc = alloc, .nsec = nsec, .last_sym = UINT64_MAX,
+		.target = (unsigned char *)in->map + tsh->sh_offset, .tname = tname, .alloc = alloc, .nsec = nsec,
+		.last_sym = UINT64_MAX,
 	};
 
 	if ((general && *general && strcmp(general, "0")) || in->big_endian != host_big ||

@@ -89,6 +89,28 @@ static bool predup_wanted(void)
 	return e && !strcmp(e, "1");
 }
 
+/* The location lists: read with pread where the file holds them as the
+ * readers need them (neither relocated in the mapping nor decompressed
+ * into it); in the mapping otherwise (stages/read/sec_window.h says why). */
+static void read_locations(const struct input *in, struct param_loc_sections *locs)
+{
+	const unsigned char *map = in->map;
+	bool from_file = in->fd_open && !in->relocatable && !in->image;
+
+	if (in->loclists_size && from_file)
+		locs->loclists_file = (struct sec_file){ in->fd, in->loclists_off, in->loclists_size };
+	else if (in->loclists_size) {
+		locs->loclists = map + in->loclists_off;
+		locs->loclists_end = locs->loclists + in->loclists_size;
+	}
+	if (in->loc_size && from_file)
+		locs->loc_file = (struct sec_file){ in->fd, in->loc_off, in->loc_size };
+	else if (in->loc_size) {
+		locs->loc = map + in->loc_off;
+		locs->loc_end = locs->loc + in->loc_size;
+	}
+}
+
 /* The readers' view of the input: byte order, word size, machine, the
  * sections they read directly, the features that shape their records. */
 static void read_opts_from_input(struct pipeline *p)
@@ -117,14 +139,7 @@ static void read_opts_from_input(struct pipeline *p)
 		p->read.debug_str = map + in->debug_str_off;
 		p->read.debug_str_size = in->debug_str_size;
 	}
-	if (in->loclists_size) {
-		p->read.locs.loclists = (const unsigned char *)map + in->loclists_off;
-		p->read.locs.loclists_end = p->read.locs.loclists + in->loclists_size;
-	}
-	if (in->loc_size) {
-		p->read.locs.loc = (const unsigned char *)map + in->loc_off;
-		p->read.locs.loc_end = p->read.locs.loc + in->loc_size;
-	}
+	read_locations(in, &p->read.locs);
 }
 
 /* .debug_info where the CU index may read its headers with pread: in the

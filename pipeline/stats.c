@@ -225,6 +225,9 @@ void stats__print_table(const struct run_stats *s, FILE *out)
 		(unsigned long long)s->max_cu_arena_bytes >> 10);
 	fprintf(out, "libdw: asked about DIEs during %llu of %llu CUs; a reader's handle begun again %llu times\n",
 		(unsigned long long)s->libdw_cus, (unsigned long long)s->cus_read, (unsigned long long)s->dwarf_renewals);
+	if (s->loc_preads)
+		fprintf(out, "location lists: read with pread, %llu reads of %llu KiB, none mapped (stages/read/sec_window.h)\n",
+			(unsigned long long)s->loc_preads, (unsigned long long)s->loc_pread_bytes >> 10);
 	print_input_lines(s, out);
 }
 
@@ -235,6 +238,8 @@ static void print_json_stages_counts(const struct run_stats *s, FILE *out)
 		(unsigned long long)s->compactions);
 	fprintf(out, "\"cus_read\":%llu,\"libdw_cus\":%llu,\"dwarf_renewals\":%llu,", (unsigned long long)s->cus_read,
 		(unsigned long long)s->libdw_cus, (unsigned long long)s->dwarf_renewals);
+	fprintf(out, "\"loc_preads\":%llu,\"loc_pread_bytes\":%llu,", (unsigned long long)s->loc_preads,
+		(unsigned long long)s->loc_pread_bytes);
 	fprintf(out, "\"batch_strings\":{\"bare\":%llu,\"base\":%llu,\"hashed\":%llu},\"libbpf_checks_names\":%s,",
 		(unsigned long long)s->batch_strings[0], (unsigned long long)s->batch_strings[1],
 		(unsigned long long)s->batch_strings[2], s->libbpf_checks_names ? "true" : "false");

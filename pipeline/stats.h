@@ -45,6 +45,7 @@ struct run_stats {
 	uint64_t cus_read;		/* CUs the readers read */
 	uint64_t libdw_cus;		/* ... during which libdw was asked about a DIE */
 	uint64_t dwarf_renewals;	/* times a reader's libdw handle was begun again */
+	uint64_t loc_preads, loc_pread_bytes;	/* location lists read with pread (param_loc.h) */
 	bool split;			/* split BTF (--base) */
 	bool split_late;		/* ... made at the end (stages/dedup/split_late.h) */
 	uint64_t split_shared, split_own;	/* its strings the base has, and has not */

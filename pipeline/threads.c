@@ -525,6 +525,8 @@ static void stats_readers(struct run_threads *rt, struct run_stats *s, struct st
 		s->cus_read += t->rd.stats.cus;
 		s->libdw_cus += t->rd.stats.libdw_cus;
 		s->dwarf_renewals += t->dwarf_renewals;
+		s->loc_preads += t->rd.loc_windows.loclists.reads + t->rd.loc_windows.loc.reads;
+		s->loc_pread_bytes += t->rd.loc_windows.loclists.bytes + t->rd.loc_windows.loc.bytes;
 		all->items += st->items;
 		all->bytes += st->bytes;
 		all->blocked_full_ns += st->blocked_full_ns;

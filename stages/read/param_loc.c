@@ -15,6 +15,7 @@
 struct cursor {
 	const unsigned char *p, *end;
 	bool bad;
+	bool hit_end;	/* a list ran into end (which may not be the section's) */
 };
 
 static uint64_t uleb(struct cursor *c)
@@ -126,8 +127,10 @@ static int entry_reg(struct cursor *c, uint64_t len, int k, struct scan *st)
 {
 	int reg;
 
-	if (c->bad || len > (uint64_t)(c->end - c->p))
+	if (c->bad || len > (uint64_t)(c->end - c->p)) {
+		c->hit_end = true;
 		return PARAM_LOC_ASK_LIBDW;
+	}
 	reg = expr_reg(c->p, len, k == 0);
 	c->p += len;
 	if (reg == PARAM_LOC_ASK_LIBDW)
@@ -145,8 +148,10 @@ static int loclists_reg(struct cursor *c, const struct param_loc_cu *cu, struct 
 		uint64_t len;
 		int r;
 
-		if (c->p >= c->end)
+		if (c->p >= c->end) {
+			c->hit_end = true;
 			return PARAM_LOC_ASK_LIBDW;
+		}
 		kind = *c->p++;
 		switch (kind) {
 		case DW_LLE_end_of_list:
@@ -193,8 +198,10 @@ static int loc_reg(struct cursor *c, const struct param_loc_cu *cu, struct scan 
 		uint64_t len;
 		int r;
 
-		if (c->bad)
+		if (c->bad) {
+			c->hit_end = true;
 			return PARAM_LOC_ASK_LIBDW;
+		}
 		if (start == 0 && end == 0)
 			return st->cand;
 		if (start == all_ones)	/* base address selection */
@@ -205,12 +212,46 @@ static int loc_reg(struct cursor *c, const struct param_loc_cu *cu, struct scan 
 	}
 }
 
-int param_loc__reg(const struct param_loc_sections *s, const struct param_loc_cu *cu, const Dwarf_Attribute *at,
-		   int expected)
+typedef int list_fn(struct cursor *c, const struct param_loc_cu *cu, struct scan *st);
+
+/* The list at off of a section: in the mapping [lo, hi) when lo is set,
+ * else read through the window w from the file (the bytes it holds first,
+ * more while a list runs into the end of what it holds). */
+static int list_reg(const unsigned char *lo, const unsigned char *hi, struct sec_window *w,
+		    const struct sec_file *f, uint64_t off, list_fn *parse, const struct param_loc_cu *cu,
+		    int expected)
+{
+	struct scan st = { expected, PARAM_LOC_NO_REG };
+	size_t want = PARAM_LOC_LIST_BYTES;
+	struct cursor c = { NULL, NULL, false, false };
+	int reg, at_end;
+
+	if (lo) {
+		if (off >= (uint64_t)(hi - lo))
+			return PARAM_LOC_ASK_LIBDW;
+		c = (struct cursor){ lo + off, hi, false, false };
+		return parse(&c, cu, &st);
+	}
+	for (;;) {
+		const unsigned char *p = sec_window__at(w, f, off, want, &c.end, &at_end);
+
+		if (!p)
+			return PARAM_LOC_ASK_LIBDW;
+		c.p = p;
+		c.bad = c.hit_end = false;
+		st = (struct scan){ expected, PARAM_LOC_NO_REG };
+		reg = parse(&c, cu, &st);
+		if (reg != PARAM_LOC_ASK_LIBDW || !c.hit_end || at_end)
+			return reg;
+		want = (size_t)(c.end - p) * 2;
+	}
+}
+
+int param_loc__reg(const struct param_loc_sections *s, struct param_loc_windows *w, const struct param_loc_cu *cu,
+		   const Dwarf_Attribute *at, int expected)
 {
 	const unsigned char *v = at->valp;
-	struct scan st = { expected, PARAM_LOC_NO_REG };
-	struct cursor c = { NULL, NULL, false };
+	struct cursor c = { NULL, NULL, false, false };
 	uint64_t off, len;
 	Dwarf_Block blk;
 
@@ -239,14 +280,12 @@ int param_loc__reg(const struct param_loc_sections *s, const struct param_loc_cu
 	c.p = v;
 	c.end = v + len;
 	off = fixed(&c, (unsigned int)len, cu->big_endian);
-	if (cu->version >= 5) {
-		if (!s->loclists || off >= (uint64_t)(s->loclists_end - s->loclists))
-			return PARAM_LOC_ASK_LIBDW;
-		c = (struct cursor){ s->loclists + off, s->loclists_end, false };
-		return loclists_reg(&c, cu, &st);
-	}
-	if (!s->loc || off >= (uint64_t)(s->loc_end - s->loc))
-		return PARAM_LOC_ASK_LIBDW;
-	c = (struct cursor){ s->loc + off, s->loc_end, false };
-	return loc_reg(&c, cu, &st);
+	if (cu->version >= 5)
+		return s->loclists || s->loclists_file.size
+			? list_reg(s->loclists, s->loclists_end, &w->loclists, &s->loclists_file, off,
+				   loclists_reg, cu, expected)
+			: PARAM_LOC_ASK_LIBDW;
+	return s->loc || s->loc_file.size
+		? list_reg(s->loc, s->loc_end, &w->loc, &s->loc_file, off, loc_reg, cu, expected)
+		: PARAM_LOC_ASK_LIBDW;
 }

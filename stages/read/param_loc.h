@@ -23,7 +23,13 @@
  * no length for, bytes running past the section, an operation it cannot
  * step over): the caller then asks libdw, which reads everything.
  *
- * Pure function of its arguments; any thread.
+ * The lists are read from the mapping, or, where pipeline.c says the file
+ * holds the bytes as they are, with pread through the reader's windows
+ * (stages/read/sec_window.h: a fault in the mapping maps far more than a
+ * list). A list read partly (it runs past what the window holds) is read
+ * again with more.
+ *
+ * Any thread; the windows are the calling reader's own.
  */
 #ifndef BTFSTREAM_PARAM_LOC_H
 #define BTFSTREAM_PARAM_LOC_H
@@ -32,14 +38,27 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "stages/read/sec_window.h"
+
 #define PARAM_LOC_NO_REG (-1)
 #define PARAM_LOC_ASK_LIBDW (-2)
 #define PARAM_LOC_OTHER 0x10000	/* a candidate that is no DW_OP_regN */
 
+/* Where the lists are: in the mapping (the pointers), else in the file (the
+ * sec_files, read with pread), else nowhere (libdw is asked). */
 struct param_loc_sections {
 	const unsigned char *loclists, *loclists_end;	/* .debug_loclists (DWARF 5); NULL: none */
 	const unsigned char *loc, *loc_end;		/* .debug_loc (DWARF 2-4); NULL: none */
+	struct sec_file loclists_file, loc_file;	/* the same sections in the file */
 };
+
+/* A reader's windows on the sections in the file (zeroed to start). */
+struct param_loc_windows {
+	struct sec_window loclists, loc;
+};
+
+/* Bytes a list is first looked for in a window (most are a few dozen). */
+#define PARAM_LOC_LIST_BYTES 256
 
 struct param_loc_cu {
 	uint8_t version, address_size, offset_size;
@@ -49,7 +68,7 @@ struct param_loc_cu {
 /* expected: the DWARF register the ABI puts the parameter in. Returns a
  * register (DWARF number), PARAM_LOC_OTHER, PARAM_LOC_NO_REG, or
  * PARAM_LOC_ASK_LIBDW. */
-int param_loc__reg(const struct param_loc_sections *s, const struct param_loc_cu *cu, const Dwarf_Attribute *at,
-		   int expected);
+int param_loc__reg(const struct param_loc_sections *s, struct param_loc_windows *w, const struct param_loc_cu *cu,
+		   const Dwarf_Attribute *at, int expected);
 
 #endif

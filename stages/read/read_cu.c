@@ -359,6 +359,8 @@ void dwarf_reader__fini(struct dwarf_reader *r)
 	r->hash_tmp_cap = 0;
 	free(r->nested);
 	free(r->tagged);
+	sec_window__fini(&r->loc_windows.loclists);
+	sec_window__fini(&r->loc_windows.loc);
 	r->tagged = NULL;
 	r->ntagged = r->tagged_cap = 0;
 	r->scratch = NULL;

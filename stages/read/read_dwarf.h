@@ -74,7 +74,7 @@ struct read_opts {
 	 * read from it without libdw); NULL otherwise */
 	const char *debug_str;
 	size_t debug_str_size;
-	struct param_loc_sections locs;	/* location lists in the mapping (stages/read/param_loc.h) */
+	struct param_loc_sections locs;	/* location lists in the mapping or the file (stages/read/param_loc.h) */
 	bool type_hashes;	/* each CU_BEGIN carries, in the CU's arena, the records'
 				 * structural hashes (payload: uint64_t[extra], stages/read/type_hash.h;
 				 * 0: kept from pre-deduplication, type_guard.h) and right after them
@@ -161,6 +161,7 @@ struct dwarf_reader {
 	bool struct_tagged;	/* the struct being read has annotation children */
 	unsigned int level;	/* DIE tree depth of the children being visited */
 	struct die_attrs attrs;	/* plans for walking attributes (stages/read/die_attrs.h) */
+	struct param_loc_windows loc_windows;	/* location lists read with pread (param_loc.h) */
 	struct read_stats stats;
 };
 

@@ -95,7 +95,7 @@ static int param_reg(struct dwarf_reader *r, Dwarf_Attribute *at, int want)
 			.offset_size = r->attrs.offset_size, .big_endian = r->opts->big_endian,
 		};
 
-		if ((reg = param_loc__reg(&r->opts->locs, &cu, at, want)) != PARAM_LOC_ASK_LIBDW)
+		if ((reg = param_loc__reg(&r->opts->locs, &r->loc_windows, &cu, at, want)) != PARAM_LOC_ASK_LIBDW)
 			return reg < 0 ? NO_REG : reg;
 		reg = NO_REG;
 	}

@@ -4,11 +4,15 @@
  * the btfstream binary (both -O2 -g: location lists, DW_OP_entry_value,
  * DW_OP_stack_value), the register param_loc__reg finds must be the one
  * libdw's dwarf_getlocations gives by the same rule (stages/read/param_loc.h),
- * expecting rdi and then rsi, whenever param_loc__reg does not decline.
+ * expecting rdi and then rsi, whenever param_loc__reg does not decline; and
+ * the same with the lists read from the file with pread (sec_window.h) as
+ * from the mapping. Hand-made lists check the rule's corners, a list running
+ * past what a window holds, and a section running past its file.
  */
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "stages/read/param_loc.h"
@@ -17,6 +21,13 @@
 
 struct tally {
 	unsigned long seen, answered, declined, wrong, regs, lists, expected;
+	unsigned long file_differs;	/* read with pread, another answer than from the mapping */
+};
+
+/* The same sections, read from the file with pread (param_loc.h). */
+struct from_file {
+	struct param_loc_sections s;
+	struct param_loc_windows w;
 };
 
 /* A candidate by the rule: DW_OP_regN is N; inside DW_OP_entry_value any
@@ -59,16 +70,20 @@ static int libdw_reg(Dwarf_Attribute *at, int expected)
 	return reg;
 }
 
-static void walk(const struct param_loc_sections *s, const struct param_loc_cu *cu, Dwarf_Die *die,
-		 struct tally *t, int depth)
+static void walk(const struct param_loc_sections *s, struct from_file *ff, const struct param_loc_cu *cu,
+		 Dwarf_Die *die, struct tally *t, int depth)
 {
+	struct param_loc_windows none = { 0 };
 	Dwarf_Attribute at;
 	Dwarf_Die child;
 
 	/* x86-64's first two argument registers, rdi and rsi, as expected */
 	for (int expected = 5; expected >= 4 && dwarf_attr(die, DW_AT_location, &at); expected--) {
-		int mine = param_loc__reg(s, cu, &at, expected), theirs = libdw_reg(&at, expected);
+		int mine = param_loc__reg(s, &none, cu, &at, expected), theirs = libdw_reg(&at, expected);
 
+		if (param_loc__reg(&ff->s, &ff->w, cu, &at, expected) != mine && t->file_differs++ < 5)
+			diag("DIE 0x%llx, expecting %d: read with pread, another answer than %d",
+			     (unsigned long long)dwarf_dieoffset(die), expected, mine);
 		t->seen++;
 		t->lists += at.form == DW_FORM_sec_offset;
 		if (mine == PARAM_LOC_ASK_LIBDW) {
@@ -84,13 +99,33 @@ static void walk(const struct param_loc_sections *s, const struct param_loc_cu *
 	}
 	if (depth < 64 && dwarf_child(die, &child) == 0)
 		do
-			walk(s, cu, &child, t, depth + 1);
+			walk(s, ff, cu, &child, t, depth + 1);
 		while (dwarf_siblingof(&child, &child) == 0);
+}
+
+/* The file place of section want (uncompressed), as pipeline.c gives it. */
+static struct sec_file file_section(const struct dwarf_file *f, const char *want)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+
+	if (elf_getshdrstrndx(f->elf, &shstrndx))
+		return (struct sec_file){ 0 };
+	while ((scn = elf_nextscn(f->elf, scn))) {
+		const char *name;
+		GElf_Shdr sh;
+
+		if (gelf_getshdr(scn, &sh) && (name = elf_strptr(f->elf, shstrndx, sh.sh_name)) && !strcmp(name, want) &&
+		    !(sh.sh_flags & SHF_COMPRESSED))
+			return (struct sec_file){ f->fd, sh.sh_offset, sh.sh_size };
+	}
+	return (struct sec_file){ 0 };
 }
 
 static bool check_file(const char *path, struct tally *t)
 {
 	struct param_loc_sections s = { 0 };
+	struct from_file ff = { 0 };
 	struct dwarf_file f;
 	Dwarf_Off off = 0, next;
 	size_t hsize, n;
@@ -105,14 +140,18 @@ static bool check_file(const char *path, struct tally *t)
 		s.loclists_end = s.loclists + n;
 	if ((s.loc = dwarf_file__section(&f, ".debug_loc", &n)))
 		s.loc_end = s.loc + n;
+	ff.s.loclists_file = file_section(&f, ".debug_loclists");
+	ff.s.loc_file = file_section(&f, ".debug_loc");
 	while (dwarf_next_unit(dw, off, &next, &hsize, &version, NULL, &asize, &osize, NULL, NULL) == 0) {
 		struct param_loc_cu cu = { .version = (uint8_t)version, .address_size = asize, .offset_size = osize };
 		Dwarf_Die cudie;
 
 		if (dwarf_offdie(dw, off + hsize, &cudie))
-			walk(&s, &cu, &cudie, t, 0);
+			walk(&s, &ff, &cu, &cudie, t, 0);
 		off = next;
 	}
+	sec_window__fini(&ff.w.loclists);
+	sec_window__fini(&ff.w.loc);
 	dwarf_file__close(&f);
 	return true;
 }
@@ -138,7 +177,71 @@ static int on_list(const unsigned char *exprs[], const size_t lens[], int n, int
 	list[len++] = DW_LLE_end_of_list;
 	s.loclists = list;
 	s.loclists_end = list + len;
-	return param_loc__reg(&s, &cu, &at, expected);
+	return param_loc__reg(&s, &(struct param_loc_windows){ 0 }, &cu, &at, expected);
+}
+
+/* Appends to list[*len] one entry of the offset_pair kind with expression
+ * expr (n bytes). */
+static void add_entry(unsigned char *list, size_t *len, const unsigned char *expr, size_t n)
+{
+	list[(*len)++] = DW_LLE_offset_pair;
+	list[(*len)++] = 0;
+	list[(*len)++] = 4;
+	list[(*len)++] = (unsigned char)n;
+	for (size_t k = 0; k < n; k++)
+		list[(*len)++] = expr[k];
+}
+
+/* A DW_FORM_sec_offset value (4 bytes, little-endian). */
+static void set_off(unsigned char off[4], size_t v)
+{
+	for (int i = 0; i < 4; i++)
+		off[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* Lists read with pread: a short one at the start of a section, then a
+ * long one (its answer in its last entry) that begins inside the window
+ * the first read left and ends past it; then the same section claiming
+ * more bytes than its file has. */
+static void windows(void)
+{
+	static const unsigned char r5[] = { DW_OP_reg5 }, deref[] = { DW_OP_breg7, 8, DW_OP_deref };
+	static const unsigned char ev_r4[] = { DW_OP_entry_value, 1, DW_OP_reg4, DW_OP_stack_value };
+	size_t size = SEC_WINDOW_CHUNK + 4096, len = 0, far = SEC_WINDOW_CHUNK - 300;
+	unsigned char *sec = calloc(1, size), off[4];
+	struct param_loc_cu cu = { .version = 5, .address_size = 8, .offset_size = 4 };
+	Dwarf_Attribute at = { .code = DW_AT_location, .form = DW_FORM_sec_offset, .valp = off };
+	struct from_file ff = { 0 };
+	FILE *tmp = tmpfile();
+
+	add_entry(sec, &len, r5, sizeof(r5));
+	sec[len++] = DW_LLE_end_of_list;
+	len = far;
+	for (int i = 0; i < 60; i++)
+		add_entry(sec, &len, deref, sizeof(deref));
+	add_entry(sec, &len, ev_r4, sizeof(ev_r4));
+	sec[len++] = DW_LLE_end_of_list;
+	if (!tmp || !sec || fwrite(sec, 1, size, tmp) != size || fflush(tmp)) {
+		ok(0, "a file of location lists written");
+		return;
+	}
+	ff.s.loclists_file = (struct sec_file){ fileno(tmp), 0, size };
+	set_off(off, 0);
+	is_int(param_loc__reg(&ff.s, &ff.w, &cu, &at, 5), 5, "with pread: RDI in the first list");
+	set_off(off, far);
+	is_int(param_loc__reg(&ff.s, &ff.w, &cu, &at, 4), 4,
+	       "with pread: a list past the end of the window read first, RSI in its last entry");
+	is_int((int)ff.w.loclists.reads, 2, "two reads: the first window, then again from the long list");
+	is_int(param_loc__reg(&ff.s, &ff.w, &cu, &at, 4), 4, "asked again: the same answer");
+	is_int((int)ff.w.loclists.reads, 2, "from the window it holds");
+	sec_window__fini(&ff.w.loclists);
+	ff.s.loclists_file.size = size + 8192;
+	set_off(off, size + 100);
+	is_int(param_loc__reg(&ff.s, &ff.w, &cu, &at, 4), PARAM_LOC_ASK_LIBDW,
+	       "a section said to run past its file: libdw is asked, nothing read past the end");
+	sec_window__fini(&ff.w.loclists);
+	fclose(tmp);
+	free(sec);
 }
 
 /* The rule on cases the compilers here may not make (pahole v1.31's scan). */
@@ -170,6 +273,7 @@ int main(void)
 
 	elf_version(EV_CURRENT);
 	synthetic();
+	windows();
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		if (files[i])
 			ok(check_file(files[i], &t), "%s: has DWARF", files[i]);
@@ -179,6 +283,7 @@ int main(void)
 	   "(%lu the expected one)", t.expected);
 	ok(t.answered * 10 > t.seen * 9, "at least 90%% are answered without libdw");
 	is_int((int)t.wrong, 0, "every answer is libdw's");
+	is_int((int)t.file_differs, 0, "read with pread, every answer is the one from the mapping");
 	done_testing();
 	return exit_status();
 }

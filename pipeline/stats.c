@@ -148,6 +148,9 @@ static void print_projection(const struct run_stats *s, FILE *out)
 /* What a module's run did with its base and its relocated input. */
 static void print_input_lines(const struct run_stats *s, FILE *out)
 {
+	if (s->loc_preads)
+		fprintf(out, "location lists: read with pread, %llu reads of %llu KiB, none mapped (stages/read/sec_window.h)\n",
+			(unsigned long long)s->loc_preads, (unsigned long long)s->loc_pread_bytes >> 10);
 	if (s->split_late)
 		fprintf(out, "split BTF: made at the end on the base extended with the module's strings (%llu the base has,"
 			     " %llu its own): no index of the base's strings (stages/dedup/split_late.h)\n",
@@ -225,9 +228,6 @@ void stats__print_table(const struct run_stats *s, FILE *out)
 		(unsigned long long)s->max_cu_arena_bytes >> 10);
 	fprintf(out, "libdw: asked about DIEs during %llu of %llu CUs; a reader's handle begun again %llu times\n",
 		(unsigned long long)s->libdw_cus, (unsigned long long)s->cus_read, (unsigned long long)s->dwarf_renewals);
-	if (s->loc_preads)
-		fprintf(out, "location lists: read with pread, %llu reads of %llu KiB, none mapped (stages/read/sec_window.h)\n",
-			(unsigned long long)s->loc_preads, (unsigned long long)s->loc_pread_bytes >> 10);
 	print_input_lines(s, out);
 }
 

@@ -61,7 +61,13 @@ ok $? "one reader read every CU, no token taken"
 printf '++' >&7
 MAKEFLAGS="-j3 --jobserver-auth=fifo:$fifo" "$BTFSTREAM" -j3 "$vmlinux" -o "$TMP/sig.btf" &
 pid=$!
-sleep 1.5
+# mid-run: once the third reader runs (it holds the second token); a fixed
+# sleep raced with a run that now ends in ~1.3 s
+for _ in $(seq 200); do
+	grep -qx btfs-read2 /proc/$pid/task/*/comm 2> /dev/null && break
+	sleep 0.02
+done
+sleep 0.2
 kill -TERM $pid; wait $pid; rc=$?
 back=$(tokens_back)
 [ $rc = 143 ] && [ "$back" = "++" ]; ok $? "SIGTERM mid-run (exit $rc): both tokens back in the fifo ('$back')"

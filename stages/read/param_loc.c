@@ -5,6 +5,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifndef DW_FORM_loclistx
+#define DW_FORM_loclistx 0x22
+#endif
 #ifndef DW_OP_entry_value
 #define DW_OP_entry_value 0xa3
 #endif
@@ -214,37 +217,78 @@ static int loc_reg(struct cursor *c, const struct param_loc_cu *cu, struct scan 
 
 typedef int list_fn(struct cursor *c, const struct param_loc_cu *cu, struct scan *st);
 
-/* The list at off of a section: in the mapping [lo, hi) when lo is set,
- * else read through the window w from the file (the bytes it holds first,
- * more while a list runs into the end of what it holds). */
+/* n bytes of a section at off: in the mapping [lo, hi) when lo is set, else
+ * through the window w from the file; NULL if they are not all there. With
+ * *end set past the last byte held and *at_end whether that is the
+ * section's end. */
+static const unsigned char *section_at(const unsigned char *lo, const unsigned char *hi, struct sec_window *w,
+				       const struct sec_file *f, uint64_t off, size_t n, const unsigned char **end,
+				       int *at_end)
+{
+	const unsigned char *p;
+
+	if (lo) {
+		if (off >= (uint64_t)(hi - lo) || n > (uint64_t)(hi - lo) - off)
+			return NULL;
+		*end = hi;
+		*at_end = 1;
+		return lo + off;
+	}
+	p = sec_window__at(w, f, off, n, end, at_end);
+	return p && (size_t)(*end - p) >= n ? p : NULL;
+}
+
+/* The list at off of a section (section_at's lo, hi, w, f): parsed from
+ * what is there (mapped, or PARAM_LOC_LIST_BYTES and whatever more the
+ * window holds), read again with twice as much while it runs into the end
+ * of what the window holds. */
 static int list_reg(const unsigned char *lo, const unsigned char *hi, struct sec_window *w,
 		    const struct sec_file *f, uint64_t off, list_fn *parse, const struct param_loc_cu *cu,
 		    int expected)
 {
-	struct scan st = { expected, PARAM_LOC_NO_REG };
 	size_t want = PARAM_LOC_LIST_BYTES;
-	struct cursor c = { NULL, NULL, false, false };
-	int reg, at_end;
 
-	if (lo) {
-		if (off >= (uint64_t)(hi - lo))
-			return PARAM_LOC_ASK_LIBDW;
-		c = (struct cursor){ lo + off, hi, false, false };
-		return parse(&c, cu, &st);
-	}
 	for (;;) {
-		const unsigned char *p = sec_window__at(w, f, off, want, &c.end, &at_end);
+		struct scan st = { expected, PARAM_LOC_NO_REG };
+		struct cursor c = { NULL, NULL, false, false };
+		const unsigned char *start;
+		int reg, at_end = 1;
 
-		if (!p)
+		if (lo) {
+			if (off >= (uint64_t)(hi - lo))
+				return PARAM_LOC_ASK_LIBDW;
+			start = lo + off;
+			c.end = hi;
+		} else if (!(start = sec_window__at(w, f, off, want, &c.end, &at_end))) {
 			return PARAM_LOC_ASK_LIBDW;
-		c.p = p;
-		c.bad = c.hit_end = false;
-		st = (struct scan){ expected, PARAM_LOC_NO_REG };
+		}
+		c.p = start;
 		reg = parse(&c, cu, &st);
 		if (reg != PARAM_LOC_ASK_LIBDW || !c.hit_end || at_end)
 			return reg;
-		want = (size_t)(c.end - p) * 2;
+		want = (size_t)(c.end - start) * 2;
 	}
+}
+
+/* DW_FORM_loclistx: the offset of list index in the CU's table at
+ * DW_AT_loclists_base (each entry relative to the base), or UINT64_MAX. */
+static uint64_t loclistx_offset(const struct param_loc_sections *s, struct param_loc_windows *w,
+				const struct param_loc_cu *cu, uint64_t index)
+{
+	const unsigned char *p, *end;
+	struct cursor c;
+	uint64_t rel;
+	int at_end;
+
+	if (!cu->loclists_base || index > (UINT64_MAX - cu->loclists_base) / cu->offset_size)
+		return UINT64_MAX;
+	p = section_at(s->loclists, s->loclists_end, &w->loclists, &s->loclists_file,
+		       cu->loclists_base + index * cu->offset_size, cu->offset_size, &end, &at_end);
+	if (!p)
+		return UINT64_MAX;
+	c = (struct cursor){ p, end, false, false };
+	rel = fixed(&c, cu->offset_size, cu->big_endian);
+	return c.bad || rel > UINT64_MAX - cu->loclists_base ? UINT64_MAX : cu->loclists_base + rel;
 }
 
 int param_loc__reg(const struct param_loc_sections *s, struct param_loc_windows *w, const struct param_loc_cu *cu,
@@ -266,6 +310,13 @@ int param_loc__reg(const struct param_loc_sections *s, struct param_loc_windows 
 		if (dwarf_formblock((Dwarf_Attribute *)at, &blk) != 0)
 			return PARAM_LOC_ASK_LIBDW;
 		return expr_reg(blk.data, blk.length, true);
+	case DW_FORM_loclistx:
+		c = (struct cursor){ v, v + 10, false, false };	/* a ULEB128 of 64 bits */
+		off = uleb(&c);
+		if (c.bad || cu->version < 5 || (off = loclistx_offset(s, w, cu, off)) == UINT64_MAX)
+			return PARAM_LOC_ASK_LIBDW;
+		return list_reg(s->loclists, s->loclists_end, &w->loclists, &s->loclists_file, off, loclists_reg,
+				cu, expected);
 	case DW_FORM_sec_offset:
 		len = cu->offset_size;
 		break;

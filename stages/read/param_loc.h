@@ -18,10 +18,15 @@
  * where the ABI puts it), else the last candidate, else PARAM_LOC_NO_REG (no
  * register: the parameter counts as optimised away).
  *
+ * A list is found by its offset (DW_FORM_sec_offset: GCC) or by its index
+ * in the CU's table of offsets at DW_AT_loclists_base (DW_FORM_loclistx:
+ * clang). Through libdw the vmlinux at -j2 took 23% more CPU and 9 MB more
+ * peak RSS (docs/design.md, "Session 20").
+ *
  * param_loc__reg declines (PARAM_LOC_ASK_LIBDW) for anything else: a list in
- * a form or layout it does not know (DW_FORM_loclistx, a list kind it has
- * no length for, bytes running past the section, an operation it cannot
- * step over): the caller then asks libdw, which reads everything.
+ * a form or layout it does not know (DW_FORM_loclistx without a base, a list
+ * kind it has no length for, bytes running past the section, an operation it
+ * cannot step over): the caller then asks libdw, which reads everything.
  *
  * The lists are read from the mapping, or, where pipeline.c says the file
  * holds the bytes as they are, with pread through the reader's windows
@@ -63,6 +68,7 @@ struct param_loc_windows {
 struct param_loc_cu {
 	uint8_t version, address_size, offset_size;
 	bool big_endian;
+	uint64_t loclists_base;	/* the CU's DW_AT_loclists_base (DW_FORM_loclistx); 0: none */
 };
 
 /* expected: the DWARF register the ABI puts the parameter in. Returns a

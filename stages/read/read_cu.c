@@ -218,6 +218,18 @@ static bool lang_excluded(struct dwarf_reader *r, Dwarf_Die *cudie)
 	return false;
 }
 
+/* The CU's DW_AT_loclists_base: where its DW_FORM_loclistx lists (clang's)
+ * find their offsets (stages/read/param_loc.h); 0 if none. */
+static uint64_t cu_loclists_base(struct dwarf_reader *r, Dwarf_Die *cudie)
+{
+	Dwarf_Attribute at;
+	Dwarf_Word base;
+
+	if (r->attrs.version < 5 || !die_attr(r, cudie, DW_AT_loclists_base, &at) || dwarf_formudata(&at, &base))
+		return 0;
+	return base;
+}
+
 static int read_cu(struct dwarf_reader *r, const struct cu_info *ci, struct arena *arena)
 {
 	Dwarf_Die cudie;
@@ -242,6 +254,7 @@ static int read_cu(struct dwarf_reader *r, const struct cu_info *ci, struct aren
 			    r->opts->abbrev_lo, r->opts->abbrev_hi, r->opts->big_endian);
 	if (lang_excluded(r, &cudie))
 		return 0;	/* an empty CU */
+	r->loclists_base = cu_loclists_base(r, &cudie);
 	err = visit(r, &cudie);
 	if (!err)
 		err = import_foreign(r);

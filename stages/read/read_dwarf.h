@@ -141,6 +141,7 @@ struct dwarf_reader {
 	uint64_t cu_off, cu_end;
 	uint64_t first_die;	/* the unit DIE's offset in its unit (after the header) */
 	Dwarf_CU *cu;		/* the CU being read */
+	uint64_t loclists_base;	/* its DW_AT_loclists_base, 0 if none */
 	uint32_t *imports;	/* DIE offsets in other CUs this CU refers to */
 	size_t nimports, imports_cap;
 	void *scratch;		/* a list (members, values, params) while it is read */

@@ -93,6 +93,7 @@ static int param_reg(struct dwarf_reader *r, Dwarf_Attribute *at, int want)
 		struct param_loc_cu cu = {
 			.version = r->attrs.version, .address_size = r->attrs.address_size,
 			.offset_size = r->attrs.offset_size, .big_endian = r->opts->big_endian,
+			.loclists_base = r->loclists_base,
 		};
 
 		if ((reg = param_loc__reg(&r->opts->locs, &r->loc_windows, &cu, at, want)) != PARAM_LOC_ASK_LIBDW)

@@ -22,6 +22,7 @@
 struct tally {
 	unsigned long seen, answered, declined, wrong, regs, lists, expected;
 	unsigned long file_differs;	/* read with pread, another answer than from the mapping */
+	unsigned long indexed, indexed_answered;	/* DW_FORM_loclistx (clang) */
 };
 
 /* The same sections, read from the file with pread (param_loc.h). */
@@ -85,7 +86,9 @@ static void walk(const struct param_loc_sections *s, struct from_file *ff, const
 			diag("DIE 0x%llx, expecting %d: read with pread, another answer than %d",
 			     (unsigned long long)dwarf_dieoffset(die), expected, mine);
 		t->seen++;
-		t->lists += at.form == DW_FORM_sec_offset;
+		t->lists += at.form == DW_FORM_sec_offset || at.form == DW_FORM_loclistx;
+		t->indexed += at.form == DW_FORM_loclistx;
+		t->indexed_answered += at.form == DW_FORM_loclistx && mine != PARAM_LOC_ASK_LIBDW;
 		if (mine == PARAM_LOC_ASK_LIBDW) {
 			t->declined++;
 		} else {
@@ -144,10 +147,17 @@ static bool check_file(const char *path, struct tally *t)
 	ff.s.loc_file = file_section(&f, ".debug_loc");
 	while (dwarf_next_unit(dw, off, &next, &hsize, &version, NULL, &asize, &osize, NULL, NULL) == 0) {
 		struct param_loc_cu cu = { .version = (uint8_t)version, .address_size = asize, .offset_size = osize };
+		Dwarf_Attribute base;
+		Dwarf_Word b;
 		Dwarf_Die cudie;
 
-		if (dwarf_offdie(dw, off + hsize, &cudie))
-			walk(&s, &ff, &cu, &cudie, t, 0);
+		if (!dwarf_offdie(dw, off + hsize, &cudie)) {
+			off = next;
+			continue;
+		}
+		if (dwarf_attr(&cudie, DW_AT_loclists_base, &base) && dwarf_formudata(&base, &b) == 0)
+			cu.loclists_base = b;
+		walk(&s, &ff, &cu, &cudie, t, 0);
 		off = next;
 	}
 	sec_window__fini(&ff.w.loclists);
@@ -266,9 +276,31 @@ static void synthetic(void)
 	       "an expression of several operations gives nothing");
 }
 
+/* The function fixtures built with clang into path (its location lists are
+ * DW_FORM_loclistx); false if there is no clang or no fixtures here (the
+ * tests run from the top of the tree). */
+static bool clang_build(char *path, size_t size)
+{
+	char cmd[512];
+	int fd;
+
+	snprintf(path, size, "%s/btfstream-param-loc-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if ((fd = mkstemp(path)) < 0)
+		return false;
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "cd tests/fixtures/funcs 2> /dev/null && command -v clang > /dev/null && "
+		 "clang -w -g -O2 -fno-inline-small-functions a.c b.c kfuncs.c clones.c -o '%s' 2> /dev/null", path);
+	if (system(cmd) == 0)
+		return true;
+	unlink(path);
+	return false;
+}
+
 int main(void)
 {
-	const char *files[] = { "/proc/self/exe", getenv("BTFSTREAM") };
+	char clang_elf[256];
+	bool clang = clang_build(clang_elf, sizeof(clang_elf));
+	const char *files[] = { "/proc/self/exe", getenv("BTFSTREAM"), clang ? clang_elf : NULL };
 	struct tally t = { 0 };
 
 	elf_version(EV_CURRENT);
@@ -277,6 +309,13 @@ int main(void)
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		if (files[i])
 			ok(check_file(files[i], &t), "%s: has DWARF", files[i]);
+	if (clang) {
+		ok(t.indexed > 10 && t.indexed_answered == t.indexed,
+		   "clang's DW_FORM_loclistx lists: %lu, all answered without libdw (%lu)", t.indexed, t.indexed_answered);
+		unlink(clang_elf);
+	} else {
+		skip("no clang or no tests/fixtures/funcs here: DW_FORM_loclistx not checked");
+	}
 	diag("%lu locations (%lu lists): %lu answered (%lu in a register), %lu declined", t.seen, t.lists, t.answered,
 	     t.regs, t.declined);
 	ok(t.lists > 50 && t.regs > 20 && t.expected > 10, "there are location lists and registers to compare "

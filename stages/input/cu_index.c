@@ -1,6 +1,7 @@
 /* stages/input/cu_index.c: see cu_index.h. */
 #include "stages/input/cu_index.h"
 #include "stages/common/grow.h"
+#include "stages/common/pread_full.h"
 #include "stages/input/unit_header.h"
 
 #include <dwarf.h>
@@ -56,20 +57,9 @@ static uint64_t info_size(Dwarf *dw)
  * or -errno. */
 static ssize_t read_header(const struct cu_index_file *file, uint64_t off, unsigned char *b)
 {
-	size_t want = file->size - off < UNIT_HEADER_MAX ? (size_t)(file->size - off) : UNIT_HEADER_MAX, got = 0;
+	size_t want = file->size - off < UNIT_HEADER_MAX ? (size_t)(file->size - off) : UNIT_HEADER_MAX;
 
-	while (got < want) {
-		ssize_t n = pread(file->fd, b + got, want - got, (off_t)(file->off + off + got));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	return (ssize_t)got;
+	return pread_full(file->fd, b, want, (off_t)(file->off + off));
 }
 
 /* Every unit from its header in the file: 1, 0 when a header is not one

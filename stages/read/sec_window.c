@@ -3,13 +3,14 @@
 
 #include <errno.h>
 #include <stdlib.h>
-#include <unistd.h>
+
+#include "stages/common/pread_full.h"
 
 /* Reads [off, off + n) of the section into the buffer; 0 or -errno. A short
  * read (the file shorter than its section headers say) keeps what came. */
 static int fill(struct sec_window *w, const struct sec_file *s, uint64_t off, size_t n)
 {
-	size_t got = 0;
+	ssize_t got;
 
 	if (n > w->cap) {
 		unsigned char *b = realloc(w->buf, n);
@@ -20,20 +21,11 @@ static int fill(struct sec_window *w, const struct sec_file *s, uint64_t off, si
 		w->cap = n;
 	}
 	w->lo = w->hi = off;
-	while (got < n) {
-		ssize_t r = pread(s->fd, w->buf + got, n - got, (off_t)(s->off + off + got));
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
+	if ((got = pread_full(s->fd, w->buf, n, (off_t)(s->off + off))) < 0)
+		return (int)got;
 	w->reads++;
-	w->bytes += got;
-	w->hi = off + got;
+	w->bytes += (uint64_t)got;
+	w->hi = off + (uint64_t)got;
 	return got ? 0 : -EIO;
 }
 

@@ -252,16 +252,12 @@ static int list_reg(const unsigned char *lo, const unsigned char *hi, struct sec
 		struct scan st = { expected, PARAM_LOC_NO_REG };
 		struct cursor c = { NULL, NULL, false, false };
 		const unsigned char *start;
-		int reg, at_end = 1;
+		int reg, at_end;
 
-		if (lo) {
-			if (off >= (uint64_t)(hi - lo))
-				return PARAM_LOC_ASK_LIBDW;
-			start = lo + off;
-			c.end = hi;
-		} else if (!(start = sec_window__at(w, f, off, want, &c.end, &at_end))) {
+		start = lo ? section_at(lo, hi, w, f, off, 1, &c.end, &at_end)
+			   : sec_window__at(w, f, off, want, &c.end, &at_end);
+		if (!start)
 			return PARAM_LOC_ASK_LIBDW;
-		}
 		c.p = start;
 		reg = parse(&c, cu, &st);
 		if (reg != PARAM_LOC_ASK_LIBDW || !c.hit_end || at_end)

@@ -238,6 +238,11 @@ static int dedup_batch(struct btf_batch *b, enum batch_strings way, struct dedup
 		return err;
 	d->types_in = btf__type_cnt(p.bb) - 1;
 	err = btf__dedup(p.bb, NULL);
+	/* libbpf reports any failure to set its dedup up (btf_dedup_new: its
+	 * allocations, with no options passed the only way to fail there) as
+	 * -EINVAL; the batch itself was checked when it was parsed */
+	if (err == -EINVAL)
+		err = -ENOMEM;
 	n = btf__type_cnt(p.bb);
 	first = n - b->nanchors;
 	if (!err)

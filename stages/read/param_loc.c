@@ -327,12 +327,9 @@ int param_loc__reg(const struct param_loc_sections *s, struct param_loc_windows 
 	c.p = v;
 	c.end = v + len;
 	off = fixed(&c, (unsigned int)len, cu->big_endian);
+	/* (a section neither mapped nor in the file: the window reads nothing) */
 	if (cu->version >= 5)
-		return s->loclists || s->loclists_file.size
-			? list_reg(s->loclists, s->loclists_end, &w->loclists, &s->loclists_file, off,
-				   loclists_reg, cu, expected)
-			: PARAM_LOC_ASK_LIBDW;
-	return s->loc || s->loc_file.size
-		? list_reg(s->loc, s->loc_end, &w->loc, &s->loc_file, off, loc_reg, cu, expected)
-		: PARAM_LOC_ASK_LIBDW;
+		return list_reg(s->loclists, s->loclists_end, &w->loclists, &s->loclists_file, off, loclists_reg, cu,
+				expected);
+	return list_reg(s->loc, s->loc_end, &w->loc, &s->loc_file, off, loc_reg, cu, expected);
 }

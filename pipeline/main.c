@@ -11,6 +11,7 @@
 
 #include "pipeline/batch.h"
 #include "pipeline/cgroup_memory.h"
+#include "pipeline/huge_heap.h"
 #include "pipeline/jobserver.h"
 #include "pipeline/diff/diff.h"
 #include "stages/common/interrupt.h"
@@ -287,6 +288,7 @@ struct cli {
 	bool no_memory_limit;		/* --memory-limit none: not even the cgroup's */
 	char budget_from[4200];		/* the cgroup file a budget came from */
 	struct feature_op *fops;	/* argc entries */
+	char **argv;			/* main's argv before getopt reordered it */
 	int nfops;
 };
 
@@ -626,6 +628,25 @@ static void setup_process(void)
 	libbpf_caps__get();
 }
 
+/* --stats: the pipeline's figures with how this process was set up. */
+static void report_stats(const struct cli *c, struct run_stats *stats)
+{
+	const struct pipeline_opts *o = &c->o;
+
+	stats->features = features__describe(&o->features);
+	stats->heap = huge_heap__describe();
+	stats->memory_limit_from = o->memory_limit_from;
+	if (o->js) {
+		stats->jobserver = o->js->desc;
+		stats->tokens_max = atomic_load(&o->js->held_max);
+		stats->tokens_taken = atomic_load(&o->js->taken);
+	}
+	if (!strcmp(c->stats_fmt, "json"))
+		stats__print_json(stats, stdout);
+	else
+		stats__print_table(stats, stdout);
+}
+
 int main(int argc, char **argv)
 {
 	struct cli c = { .o = { .sz = sizeof(c.o) } };
@@ -636,17 +657,21 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "diff"))
 		return diff__main(argc - 1, argv + 1, stdout);
 	setup_process();
-	if (!(c.fops = calloc(argc, sizeof(*c.fops)))) {
+	if (!(c.fops = calloc(argc, sizeof(*c.fops))) || !(c.argv = calloc(argc + 1, sizeof(*c.argv)))) {
 		pr_warn("btfstream: out of memory");
 		return 1;
 	}
 	features__default(&o->features);
+	memcpy(c.argv, argv, (size_t)argc * sizeof(*argv));	/* as given: getopt reorders argv */
 	err = parse_args(argc, argv, &c);
 	free(c.fops);	/* applied by parse_args */
 	if (err >= 0)
 		return err;
-	use_jobserver(&c);
 	budget_from_cgroup(&c, c.modules_dir || optind + 1 < argc ? batch__workers(o->jobs, SIZE_MAX) : 1);
+	huge_heap__reexec(c.argv, o->memory_limit != 0);	/* before any thread, file or token */
+	o->huge_pages = huge_heap__on();
+	pr_info("btfstream: heap: %s", huge_heap__describe());
+	use_jobserver(&c);
 	set_malloc_policy(o, c.modules_dir || optind + 1 < argc);
 	if ((c.modules_dir || optind + 1 < argc) && o->output && check_output_folder(o->output, true))
 		return 1;
@@ -674,18 +699,7 @@ int main(int argc, char **argv)
 	err = pipeline__run(o, c.stats_fmt ? &stats : NULL);	/* (stats read only with --stats) */
 	if (c.trace && finish_trace(c.trace, o->input, err))
 		err = -EIO;
-	stats.features = features__describe(&o->features);
-	stats.memory_limit_from = o->memory_limit_from;
-	if (o->js) {
-		stats.jobserver = o->js->desc;
-		stats.tokens_max = atomic_load(&o->js->held_max);
-		stats.tokens_taken = atomic_load(&o->js->taken);
-	}
-	if (c.stats_fmt && !err) {
-		if (!strcmp(c.stats_fmt, "json"))
-			stats__print_json(&stats, stdout);
-		else
-			stats__print_table(&stats, stdout);
-	}
+	if (c.stats_fmt && !err)
+		report_stats(&c, &stats);
 	exit(err ? 1 : 0);
 }

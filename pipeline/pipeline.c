@@ -249,6 +249,7 @@ static int setup_threads(struct pipeline *p, struct run_size *rs)
 			     run_threads__batch_images(rs->merge_threads)))
 		return fail__set(&p->fail, -ENOMEM, "write: %s: out of memory", o->input);
 	p->writer.predup = p->read.type_hashes;
+	p->writer.huge_images = o->huge_pages;
 	return 0;
 }
 

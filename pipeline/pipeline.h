@@ -47,6 +47,8 @@ struct pipeline_opts {
 					 * gen-btf.sh distills later, in resolve_btfids) */
 	uint32_t lang_exclude[PIPELINE_MAX_LANG_EXCLUDE];	/* DW_LANG_* to skip */
 	unsigned int n_lang_exclude;
+	bool huge_pages;		/* the heap is in huge pages (pipeline/huge_heap.h):
+					 * the batch images ask for them too */
 	bool exit_after;		/* the process ends right after this run: its
 					 * memory is left to the kernel, not freed
 					 * (pipeline__run; not in sanitizer builds) */

@@ -16,23 +16,33 @@ uint64_t stats__now_ns(void) { return clock__ns(CLOCK_MONOTONIC); }
 uint64_t stats__thread_cpu_ns(void) { return clock__thread_cpu_ns(); }
 uint64_t stats__process_cpu_ns(void) { return clock__ns(CLOCK_PROCESS_CPUTIME_ID); }
 
+/* The largest value of a "Field: N kB" line of a /proc file into *peak. */
+static void sample_kb(const char *path, const char *field, uint64_t *peak)
+{
+	size_t flen = strlen(field);
+	char line[256];
+	FILE *f;
+
+	if (!(f = fopen(path, "re")))
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long kb;
+
+		if (!strncmp(line, field, flen) && line[flen] == ':' &&
+		    sscanf(line + flen + 1, "%llu kB", &kb) == 1 && kb > *peak)
+			*peak = kb;
+	}
+	fclose(f);
+}
+
 void stats__sample_memory(struct run_stats *s)
 {
-	char line[256];
 	struct rusage ru;
-	FILE *f;
 
 	if (s->unsampled)
 		return;
-	if ((f = fopen("/proc/self/status", "r"))) {
-		while (fgets(line, sizeof(line), f)) {
-			unsigned long long kb;
-
-			if (sscanf(line, "RssAnon: %llu kB", &kb) == 1 && kb > s->peak_anon_kb)
-				s->peak_anon_kb = kb;
-		}
-		fclose(f);
-	}
+	sample_kb("/proc/self/status", "RssAnon", &s->peak_anon_kb);
+	sample_kb("/proc/self/smaps_rollup", "AnonHugePages", &s->peak_huge_kb);
 	if (getrusage(RUSAGE_SELF, &ru) == 0 && (uint64_t)ru.ru_maxrss > s->peak_rss_kb)
 		s->peak_rss_kb = ru.ru_maxrss;
 }
@@ -168,6 +178,23 @@ static void print_input_lines(const struct run_stats *s, FILE *out)
 		fprintf(out, "relocated input: written units kept (%s)\n", s->units_kept ? s->units_kept : "");
 }
 
+/* How this process was set up: its memory budget, jobserver and heap pages. */
+static void print_process_lines(const struct run_stats *s, FILE *out)
+{
+	if (s->memory_limit)
+		fprintf(out, "memory budget: %llu MiB, from %s\n", (unsigned long long)s->memory_limit >> 20,
+			s->memory_limit_from ? s->memory_limit_from : "--memory-limit");
+	else
+		fprintf(out, "memory budget: none (no --memory-limit, no memory cgroup limit)\n");
+	if (s->jobserver)
+		fprintf(out, "jobserver: %s: at most %u token%s held at once (readers beyond the first), %llu taken\n",
+			s->jobserver, s->tokens_max, s->tokens_max == 1 ? "" : "s", (unsigned long long)s->tokens_taken);
+	else
+		fprintf(out, "jobserver: none\n");
+	fprintf(out, "heap: %s; at most %llu KiB in huge pages (pipeline/huge_heap.h)\n", s->heap ? s->heap : "",
+		(unsigned long long)s->peak_huge_kb);
+}
+
 void stats__print_table(const struct run_stats *s, FILE *out)
 {
 	fprintf(out, "%-12s %10s %10s %12s %-8s %12s %11s %11s %9s\n", "stage", "wall ms", "cpu ms",
@@ -207,16 +234,7 @@ void stats__print_table(const struct run_stats *s, FILE *out)
 	if (s->distilled_base_types)
 		fprintf(out, "distilled base: %llu types (.BTF.base, stages/distill/distill.h)\n",
 			(unsigned long long)s->distilled_base_types);
-	if (s->memory_limit)
-		fprintf(out, "memory budget: %llu MiB, from %s\n", (unsigned long long)s->memory_limit >> 20,
-			s->memory_limit_from ? s->memory_limit_from : "--memory-limit");
-	else
-		fprintf(out, "memory budget: none (no --memory-limit, no memory cgroup limit)\n");
-	if (s->jobserver)
-		fprintf(out, "jobserver: %s: at most %u token%s held at once (readers beyond the first), %llu taken\n",
-			s->jobserver, s->tokens_max, s->tokens_max == 1 ? "" : "s", (unsigned long long)s->tokens_taken);
-	else
-		fprintf(out, "jobserver: none\n");
+	print_process_lines(s, out);
 	fprintf(out, "features: %s\n", s->features ? s->features : "");
 	fprintf(out, "functions: %llu names;", (unsigned long long)s->funcs.names);
 	for (int v = 0; v < FV_COUNT; v++)
@@ -277,6 +295,9 @@ void stats__print_json(const struct run_stats *s, FILE *out)
 	json__str(out, s->memory_limit ? (s->memory_limit_from ? s->memory_limit_from : "--memory-limit") : "");
 	fprintf(out, ",\"jobserver\":");
 	json__str(out, s->jobserver ? s->jobserver : "");
+	fprintf(out, ",\"heap\":");
+	json__str(out, s->heap ? s->heap : "");
+	fprintf(out, ",\"peak_huge_kb\":%llu", (unsigned long long)s->peak_huge_kb);
 	fprintf(out, ",\"features\":");
 	json__str(out, s->features ? s->features : "");
 	fputc(',', out);

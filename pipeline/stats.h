@@ -35,6 +35,7 @@ struct run_stats {
 	uint64_t wall_ns, cpu_ns;
 	uint64_t peak_rss_kb;		/* getrusage ru_maxrss */
 	uint64_t peak_anon_kb;		/* max RssAnon sampled at stage boundaries */
+	uint64_t peak_huge_kb;		/* max AnonHugePages (smaps_rollup) sampled there */
 	bool unsampled;			/* no caller reads them: peak_* not sampled */
 	uint64_t types_read;		/* type records the readers sent */
 	uint64_t types_before_dedup, types_after_dedup;
@@ -62,6 +63,7 @@ struct run_stats {
 	const char *jobserver;		/* "fds R,W", "fifo:PATH"; NULL: none (set by the CLI) */
 	unsigned int tokens_max;	/* jobserver tokens held at once, at most */
 	uint64_t tokens_taken;		/* ... taken in all */
+	const char *heap;		/* pipeline/huge_heap.h's description (set by the CLI) */
 	bool predup;			/* pre-deduplication on (BTFSTREAM_PREDUP=1) */
 	uint64_t predup_matched;	/* records that matched a type of their batch (stages/write/predup.h) */
 	uint64_t predup_checks, predup_failed;	/* candidate checks, ... that failed */
@@ -80,8 +82,9 @@ struct run_stats {
 uint64_t stats__now_ns(void);		/* CLOCK_MONOTONIC */
 uint64_t stats__thread_cpu_ns(void);	/* CLOCK_THREAD_CPUTIME_ID of the caller */
 uint64_t stats__process_cpu_ns(void);	/* user + sys of the whole process so far */
-/* Sample RssAnon of the process into s->peak_anon_kb (and ru_maxrss into
- * s->peak_rss_kb); nothing if s->unsampled. Main thread only. */
+/* Sample RssAnon of the process into s->peak_anon_kb, AnonHugePages into
+ * s->peak_huge_kb (and ru_maxrss into s->peak_rss_kb); nothing if
+ * s->unsampled. Main thread only. */
 void stats__sample_memory(struct run_stats *s);
 /* Append a stage row; returns it (zeroed but for name), or NULL if full. */
 struct stage_stat *stats__add(struct run_stats *s, const char *name);

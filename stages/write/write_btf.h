@@ -115,6 +115,7 @@ struct btf_writer {
 	/* pre-deduplication (stages/write/predup.h): a CU's records are held
 	 * until its last one, matched, then the others written */
 	bool predup;			/* on (set after init; the readers send hashes) */
+	bool huge_images;		/* batch images ask for huge pages (set after init) */
 	struct predup pd;
 	struct type_rec *cu_recs;	/* the current CU's type records */
 	size_t cu_recs_cap;

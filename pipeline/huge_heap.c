@@ -1,6 +1,7 @@
 /* pipeline/huge_heap.c: see huge_heap.h. */
 #include "pipeline/huge_heap.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +86,26 @@ static bool kernel_wants_madvise(char *why, size_t wlen)
 	return false;
 }
 
+/* malloc is glibc's own: the tunable acts on nothing else. A preloaded
+ * library (valgrind's, a test's, another allocator) may own it, and a
+ * second start would leave valgrind behind; a sanitizer's runtime owns it
+ * in the binary itself. False with why otherwise. */
+static bool malloc_is_glibcs(char *why, size_t wlen)
+{
+	const char *preload = getenv("LD_PRELOAD");
+	Dl_info where;
+
+	if (preload && *preload) {
+		snprintf(why, wlen, "LD_PRELOAD is set (a preloaded library may own malloc)");
+		return false;
+	}
+	if (dladdr((void *)malloc, &where) && where.dli_fname && !strstr(where.dli_fname, "libc.so")) {
+		snprintf(why, wlen, "malloc is not glibc's (it is in %s)", where.dli_fname);
+		return false;
+	}
+	return true;
+}
+
 /* GLIBC_TUNABLES with the tunable on, in the environment; false if out of memory. */
 static bool add_tunable(void)
 {
@@ -145,7 +166,7 @@ void huge_heap__reexec(char *const *argv, bool budget)
 		snprintf(why, wlen, "a memory budget is in force");
 		return;
 	}
-	if (!kernel_wants_madvise(why, wlen) || !glibc_reads_it(why, wlen))
+	if (!malloc_is_glibcs(why, wlen) || !kernel_wants_madvise(why, wlen) || !glibc_reads_it(why, wlen))
 		return;
 	if ((old = getenv("GLIBC_TUNABLES")) && !(old = strdup(old))) {
 		snprintf(why, wlen, "out of memory");

@@ -15,7 +15,11 @@
  *     choice wins; it also ends the re-execution);
  *   - no memory budget is in force (--memory-limit, or a memory cgroup's
  *     limit: a huge page is resident whole, and a budget is about RSS);
- *   - BTFSTREAM_HUGE_HEAP is not "0".
+ *   - BTFSTREAM_HUGE_HEAP is not "0";
+ *   - malloc is glibc's: LD_PRELOAD is unset or empty (valgrind, a test's
+ *     allocation failures or another allocator may own malloc, and valgrind
+ *     would not follow the second start), and malloc is in libc.so (not a
+ *     sanitizer's runtime in the binary).
  * If the execv fails, the run goes on with 4 KiB pages.
  *
  * Main thread only, before any other thread exists.

@@ -657,6 +657,7 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "diff"))
 		return diff__main(argc - 1, argv + 1, stdout);
 	setup_process();
+	log__hold();	/* until the second start is decided: each line once (huge_heap.h) */
 	if (!(c.fops = calloc(argc, sizeof(*c.fops))) || !(c.argv = calloc(argc + 1, sizeof(*c.argv)))) {
 		pr_warn("btfstream: out of memory");
 		return 1;
@@ -669,6 +670,7 @@ int main(int argc, char **argv)
 		return err;
 	budget_from_cgroup(&c, c.modules_dir || optind + 1 < argc ? batch__workers(o->jobs, SIZE_MAX) : 1);
 	huge_heap__reexec(c.argv, o->memory_limit != 0);	/* before any thread, file or token */
+	log__release();
 	o->huge_pages = huge_heap__on();
 	pr_info("btfstream: heap: %s", huge_heap__describe());
 	use_jobserver(&c);

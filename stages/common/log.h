@@ -26,6 +26,15 @@ void log__printf(enum log_level level, const char *fmt, ...) __attribute__((form
  * output (function skip reasons), which pahole prints there. */
 void log__printf_out(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Lines logged between log__hold and log__release are kept in memory and
+ * written, in order, at log__release (or at exit, whichever comes first).
+ * For the start of the process, which may run itself again before it does
+ * anything (pipeline/huge_heap.h): an execv drops what is held, so each
+ * line is printed once, by the process that goes on. Main thread only,
+ * before any other thread exists. */
+void log__hold(void);
+void log__release(void);
+
 #define pr_warn(...) log__printf(LOG_WARN, __VA_ARGS__)
 #define pr_info(...) log__printf(LOG_INFO, __VA_ARGS__)
 #define pr_debug(...) log__printf(LOG_DEBUG, __VA_ARGS__)

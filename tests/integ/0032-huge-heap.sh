@@ -40,6 +40,15 @@ line=$(GLIBC_TUNABLES=glibc.malloc.hugetlb=0 heap_line "$TMP/user.btf")
 [[ $line == "4 KiB pages: GLIBC_TUNABLES sets glibc.malloc.hugetlb=0;"* ]]
 ok $? "the user's glibc.malloc.hugetlb=0 wins ($line)"
 
+# What is printed before the second start is printed once, by the process
+# that goes on (log.h: held until then), and an error before it still is.
+n=$("$BTFSTREAM" -v --btf_features=nosuch "$TMP/many" -o "$TMP/v.btf" 2>&1 | grep -c "unknown feature 'nosuch'")
+[ "$n" = 1 ]
+ok $? "a line logged before the second start is printed once ($n)"
+err=$("$BTFSTREAM" --nosuch "$TMP/many" 2>&1); rc=$?
+[ $rc = 2 ] && [ "$err" = "btfstream: unknown option '--nosuch'; see btfstream --help" ]
+ok $? "an error before it is printed, once, exit 2 ($rc: $err)"
+
 line=$(heap_line "$TMP/on.btf")
 diag "default: $line"
 if [ "$sanitized" != 0 ]; then

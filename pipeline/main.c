@@ -659,6 +659,7 @@ int main(int argc, char **argv)
 	setup_process();
 	log__hold();	/* until the second start is decided: each line once (huge_heap.h) */
 	if (!(c.fops = calloc(argc, sizeof(*c.fops))) || !(c.argv = calloc(argc + 1, sizeof(*c.argv)))) {
+		free(c.fops);
 		pr_warn("btfstream: out of memory");
 		return 1;
 	}
@@ -666,10 +667,14 @@ int main(int argc, char **argv)
 	memcpy(c.argv, argv, (size_t)argc * sizeof(*argv));	/* as given: getopt reorders argv */
 	err = parse_args(argc, argv, &c);
 	free(c.fops);	/* applied by parse_args */
-	if (err >= 0)
+	if (err >= 0) {
+		free(c.argv);
 		return err;
+	}
 	budget_from_cgroup(&c, c.modules_dir || optind + 1 < argc ? batch__workers(o->jobs, SIZE_MAX) : 1);
 	huge_heap__reexec(c.argv, o->memory_limit != 0);	/* before any thread, file or token */
+	free(c.argv);	/* (the second start was decided) */
+	c.argv = NULL;
 	log__release();
 	o->huge_pages = huge_heap__on();
 	pr_info("btfstream: heap: %s", huge_heap__describe());

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #ifdef __GLIBC__
 #include <gnu/libc-version.h>
@@ -106,6 +108,24 @@ static bool malloc_is_glibcs(char *why, size_t wlen)
 	return true;
 }
 
+/* /proc/self/exe is this program: not so when it was started through the
+ * dynamic loader ("ld-linux-x86-64.so.2 btfstream ..."), where the loader
+ * is what /proc/self/exe names and would take the first argument for the
+ * program. The loader sets AT_EXECFN to the program's path; false with why
+ * when that file is not the one /proc/self/exe names. */
+static bool exe_is_program(char *why, size_t wlen)
+{
+	const char *execfn = (const char *)getauxval(AT_EXECFN);
+	struct stat prog, exe;
+
+	if (execfn && !stat(execfn, &prog) && !stat("/proc/self/exe", &exe) && prog.st_dev == exe.st_dev &&
+	    prog.st_ino == exe.st_ino)
+		return true;
+	snprintf(why, wlen, "/proc/self/exe is not %s (started through the dynamic loader?)",
+		 execfn ? execfn : "this program");
+	return false;
+}
+
 /* GLIBC_TUNABLES with the tunable on, in the environment; false if out of memory. */
 static bool add_tunable(void)
 {
@@ -166,7 +186,8 @@ void huge_heap__reexec(char *const *argv, bool budget)
 		snprintf(why, wlen, "a memory budget is in force");
 		return;
 	}
-	if (!malloc_is_glibcs(why, wlen) || !kernel_wants_madvise(why, wlen) || !glibc_reads_it(why, wlen))
+	if (!malloc_is_glibcs(why, wlen) || !kernel_wants_madvise(why, wlen) || !glibc_reads_it(why, wlen) ||
+	    !exe_is_program(why, wlen))
 		return;
 	if ((old = getenv("GLIBC_TUNABLES")) && !(old = strdup(old))) {
 		snprintf(why, wlen, "out of memory");

@@ -19,7 +19,10 @@
  *   - malloc is glibc's: LD_PRELOAD is unset or empty (valgrind, a test's
  *     allocation failures or another allocator may own malloc, and valgrind
  *     would not follow the second start), and malloc is in libc.so (not a
- *     sanitizer's runtime in the binary).
+ *     sanitizer's runtime in the binary);
+ *   - /proc/self/exe is the program (AT_EXECFN names the same file): not
+ *     when started through the dynamic loader, which /proc/self/exe then
+ *     names.
  * If the execv fails, the run goes on with 4 KiB pages.
  *
  * Main thread only, before any other thread exists.

@@ -70,6 +70,16 @@ if [ -z "$glibc" ] || [ "$(printf '%s\n' 2.35 "$glibc" | sort -V | head -n 1)" !
 	ok $? "glibc ${glibc:-?}: 4 KiB pages, and why"
 	done_testing
 fi
+# Started through the dynamic loader, /proc/self/exe is the loader: no
+# second start (it would take the first argument for the program).
+ldso=$(ldd "$BTFSTREAM" | awk '$1 ~ /^\/.*ld-linux/ { print $1 }')
+if [ -x "$ldso" ]; then
+	loader=$("$ldso" "$BTFSTREAM" --stats "$TMP/many" -o "$TMP/ldso.btf" | sed -n 's/^heap: //p')
+	[[ $loader == "4 KiB pages: /proc/self/exe is not $BTFSTREAM"* ]] && cmp -s "$TMP/ref.btf" "$TMP/ldso.btf"
+	ok $? "through $ldso: no second start, same bytes ($loader)"
+else
+	skip "no dynamic loader path in ldd's output"
+fi
 [[ $line == "2 MiB pages on request (GLIBC_TUNABLES=glibc.malloc.hugetlb=1);"* ]]
 ok $? "THP mode madvise, glibc $glibc: run again with glibc.malloc.hugetlb=1"
 cmp -s "$TMP/ref.btf" "$TMP/on.btf"

@@ -1,11 +1,12 @@
 /* stages/input/elf_funcs.c: see elf_funcs.h. */
 #include "stages/input/elf_funcs.h"
 
+#include "stages/input/elf_syms.h"
 #include "stages/input/reloc.h"
 #include "stages/common/grow.h"
 
 #include <errno.h>
-#include <gelf.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -124,52 +125,36 @@ static int index_bases(struct elf_funcs *ef)
 	return 0;
 }
 
-static Elf_Scn *find_symtab(Elf *elf, GElf_Shdr *sh)
-{
-	Elf_Scn *scn = NULL;
-
-	while ((scn = elf_nextscn(elf, scn)))
-		if (gelf_getshdr(scn, sh) && sh->sh_type == SHT_SYMTAB)
-			return scn;
-	return NULL;
-}
-
 int elf_funcs__build(struct elf_funcs *ef, const struct input *in, struct fail *f)
 {
-	Elf *elf = in->elf;
-	const char *path = in->path;
-	Elf_Data *data;
-	GElf_Shdr sh;
-	Elf_Scn *scn;
-	size_t n, cap = 0;
+	struct elf_syms syms;
+	size_t cap = 0;
 
 	memset(ef, 0, sizeof(*ef));
-	scn = find_symtab(elf, &sh);
-	if (!scn || !sh.sh_entsize || !(data = elf_getdata(scn, NULL)))
+	if (!elf_syms__open(&syms, in->elf))
 		return 0;
-	n = sh.sh_size / sh.sh_entsize;
-	for (size_t i = 0; i < n; i++) {
-		const char *name, *dot;
-		GElf_Sym sym;
+	for (size_t i = 0; i < syms.count; i++) {
+		struct elf_sym sym;
+		const char *dot;
 
-		if (!gelf_getsym(data, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
-		    sym.st_shndx == SHN_UNDEF)
-			continue;
-		name = elf_strptr(elf, sh.sh_link, sym.st_name);
-		if (!name || !*name)
+		elf_syms__get(&syms, i, &sym);
+		if (sym.type != STT_FUNC || sym.shndx == SHN_UNDEF || !sym.name || !*sym.name)
 			continue;
 		if (GROW(ef->syms, cap, ef->count + 1, 4096))
-			return fail__set(f, -ENOMEM, "input: %s: out of memory", path);
-		dot = strchr(name, '.');
+			return fail__set(f, -ENOMEM, "input: %s: out of memory", in->path);
+		dot = strchr(sym.name, '.');
 		ef->syms[ef->count++] = (struct elf_func){
-			.name = name,
-			.base_len = (uint32_t)(dot ? (size_t)(dot - name) : strlen(name)),
-			.addr = sym.st_value + reloc__section_base(in, sym.st_shndx),
+			.name = sym.name,
+			.base_len = (uint32_t)(dot ? (size_t)(dot - sym.name) : strlen(sym.name)),
+			.addr = sym.value + reloc__section_base(in, sym.shndx),
 			.suffixed = dot != NULL,
 		};
 	}
-	if (group_by_base(ef) || index_bases(ef))
-		return fail__set(f, -ENOMEM, "input: %s: out of memory", path);
+	/* the names copied in their sorted order: a base name's symbols side
+	 * by side, and .strtab free to go (stages/input/elf_syms.h) */
+	if (group_by_base(ef) || index_bases(ef) ||
+	    elf_syms__own_names(ef->syms, ef->count, sizeof(*ef->syms), offsetof(struct elf_func, name), &ef->names))
+		return fail__set(f, -ENOMEM, "input: %s: out of memory", in->path);
 	return 0;
 }
 
@@ -197,5 +182,6 @@ void elf_funcs__free(struct elf_funcs *ef)
 {
 	free(ef->syms);
 	free(ef->slots);
+	free(ef->names);
 	memset(ef, 0, sizeof(*ef));
 }

@@ -18,7 +18,7 @@
 #include "stages/input/input.h"
 
 struct elf_func {
-	const char *name;	/* full symbol name, in the input mapping */
+	const char *name;	/* full symbol name, in elf_funcs.names */
 	uint64_t addr;
 	uint32_t base_len;	/* length of the name up to the first '.' */
 	bool suffixed;		/* the name has a '.' suffix (a clone or a part) */
@@ -35,6 +35,7 @@ struct elf_funcs {
 	 * the slots probed past read neither syms nor .strtab */
 	struct { uint32_t first1, n, hash; } *slots;
 	uint32_t mask;		/* slots - 1, a power of two minus one */
+	char *names;		/* the symbols' names, copied out of .strtab in syms order */
 };
 
 /* Collects the STT_FUNC symbols of .symtab. A file without .symtab has none.

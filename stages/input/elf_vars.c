@@ -1,11 +1,12 @@
 /* stages/input/elf_vars.c: see elf_vars.h. */
 #include "stages/input/elf_vars.h"
 
+#include "stages/input/elf_syms.h"
 #include "stages/input/reloc.h"
 #include "stages/common/grow.h"
 
 #include <errno.h>
-#include <gelf.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,14 +45,12 @@ static int add_section(struct elf_vars *v, size_t *cap, uint64_t addr, const GEl
 	return 0;
 }
 
-static int collect_sections(struct elf_vars *v, const struct input *in, bool global, Elf_Scn **symtab,
-			    GElf_Shdr *symsh)
+static int collect_sections(struct elf_vars *v, const struct input *in, bool global)
 {
 	Elf *elf = in->elf;
 	Elf_Scn *scn = NULL;
 	size_t shstrndx, cap = 0;
 
-	*symtab = NULL;
 	if (elf_getshdrstrndx(elf, &shstrndx) < 0)
 		return 0;
 	while ((scn = elf_nextscn(elf, scn))) {
@@ -60,10 +59,6 @@ static int collect_sections(struct elf_vars *v, const struct input *in, bool glo
 
 		if (!gelf_getshdr(scn, &sh))
 			continue;
-		if (sh.sh_type == SHT_SYMTAB) {
-			*symtab = scn;
-			*symsh = sh;
-		}
 		/* variables live in loaded sections; .debug_* also start at 0 */
 		if ((sh.sh_type != SHT_PROGBITS && sh.sh_type != SHT_NOBITS) || !sh.sh_size ||
 		    !(sh.sh_flags & SHF_ALLOC))
@@ -88,39 +83,36 @@ static bool slot_of_ndx(const struct elf_vars *v, size_t ndx)
 	return false;
 }
 
-static int collect_symbols(struct elf_vars *v, const struct input *in, Elf_Scn *symtab, const GElf_Shdr *sh)
+/* The STT_OBJECT symbols in the collected sections, their names copied
+ * (.strtab's pages may go: stages/input/elf_syms.h). */
+static int collect_symbols(struct elf_vars *v, const struct input *in, const struct elf_syms *syms)
 {
-	Elf *elf = in->elf;
-	Elf_Data *data = elf_getdata(symtab, NULL);
-	size_t n = sh->sh_entsize ? sh->sh_size / sh->sh_entsize : 0, cap = 0;
+	size_t cap = 0;
 
-	for (size_t i = 0; data && i < n; i++) {
-		const char *name;
-		GElf_Sym sym;
+	for (size_t i = 0; i < syms->count; i++) {
+		struct elf_sym sym;
 
-		if (!gelf_getsym(data, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_OBJECT ||
-		    !slot_of_ndx(v, sym.st_shndx) || !(name = elf_strptr(elf, sh->sh_link, sym.st_name)))
+		elf_syms__get(syms, i, &sym);
+		if (sym.type != STT_OBJECT || !slot_of_ndx(v, sym.shndx) || !sym.name)
 			continue;
 		if (GROW(v->syms, cap, v->nsyms + 1, 1024))
 			return -ENOMEM;
-		v->syms[v->nsyms++] = (struct var_sym){ sym.st_value + reloc__section_base(in, sym.st_shndx),
-							 sym.st_shndx, name };
+		v->syms[v->nsyms++] = (struct var_sym){ sym.value + reloc__section_base(in, sym.shndx), sym.shndx,
+							 sym.name };
 	}
 	if (v->nsyms)
 		qsort(v->syms, v->nsyms, sizeof(*v->syms), cmp_sym);
-	return 0;
+	return elf_syms__own_names(v->syms, v->nsyms, sizeof(*v->syms), offsetof(struct var_sym, name), &v->names);
 }
 
 int elf_vars__build(struct elf_vars *v, const struct input *in, bool global, struct fail *f)
 {
-	const char *path = in->path;
-	Elf_Scn *symtab;
-	GElf_Shdr symsh = { 0 };
+	struct elf_syms syms;
 
 	memset(v, 0, sizeof(*v));
-	if (collect_sections(v, in, global, &symtab, &symsh) ||
-	    (symtab && collect_symbols(v, in, symtab, &symsh)))
-		return fail__set(f, -ENOMEM, "input: %s: out of memory", path);
+	if (collect_sections(v, in, global) ||
+	    (v->nsecs && elf_syms__open(&syms, in->elf) && collect_symbols(v, in, &syms)))
+		return fail__set(f, -ENOMEM, "input: %s: out of memory", in->path);
 	return 0;
 }
 
@@ -163,5 +155,6 @@ void elf_vars__free(struct elf_vars *v)
 {
 	free(v->secs);
 	free(v->syms);
+	free(v->names);
 	memset(v, 0, sizeof(*v));
 }

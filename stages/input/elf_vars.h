@@ -35,7 +35,7 @@ struct var_section {
 struct var_sym {
 	uint64_t addr;
 	uint32_t shndx;
-	const char *name;	/* in the input mapping */
+	const char *name;	/* in elf_vars.names */
 };
 
 struct elf_vars {
@@ -43,6 +43,7 @@ struct elf_vars {
 	uint32_t nsecs;
 	struct var_sym *syms;		/* STT_OBJECT symbols in them, sorted by addr */
 	uint32_t nsyms;
+	char *names;			/* the symbols' names, copied out of .strtab */
 };
 
 /* Collect the sections (every PROGBITS/NOBITS one with global, else just the

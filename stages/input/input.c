@@ -72,10 +72,30 @@ static int check_sections(struct input *in, struct fail *f)
 }
 
 /* Where the uncompressed sections whose pages can be released lie:
- * .debug_info, the location and range lists, the abbreviations, and the
- * symbol table (read once, before the readers start, into elf_funcs and
- * elf_vars, which keep names in .strtab, not .symtab: 2.8 MB of the Debian
- * vmlinux's pages stayed resident for nothing). */
+ * .debug_info, the location and range lists, the abbreviations, the symbol
+ * table and its string table (read once, before the readers start, into
+ * elf_funcs and elf_vars, which keep copies of the names they need: 2.8 MB
+ * of .symtab's and 2.2 MB of .strtab's pages stayed resident for nothing on
+ * the Debian vmlinux). */
+static void add_aux(struct input *in, uint64_t off, uint64_t size)
+{
+	if (in->naux < INPUT_MAX_AUX) {
+		in->aux_off[in->naux] = off;
+		in->aux_size[in->naux++] = size;
+	}
+}
+
+/* The symbol table's string table, by its link (its name is no promise). */
+static void releasable_link(struct input *in, size_t ndx)
+{
+	Elf_Scn *scn = elf_getscn(in->elf, ndx);
+	GElf_Shdr sh;
+
+	if (scn && gelf_getshdr(scn, &sh) && sh.sh_type == SHT_STRTAB && !(sh.sh_flags & SHF_COMPRESSED) &&
+	    sh.sh_offset <= in->size && sh.sh_size <= in->size - sh.sh_offset)
+		add_aux(in, sh.sh_offset, sh.sh_size);
+}
+
 static void releasable_sections(struct input *in)
 {
 	static const char *const aux[] = { ".debug_loclists", ".debug_rnglists", ".debug_loc", ".debug_ranges",
@@ -91,6 +111,8 @@ static void releasable_sections(struct input *in)
 
 		if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(in->elf, shstrndx, sh.sh_name)))
 			continue;
+		if (sh.sh_type == SHT_SYMTAB)
+			releasable_link(in, sh.sh_link);
 		if ((sh.sh_flags & SHF_COMPRESSED) || sh.sh_type == SHT_NOBITS)
 			continue;
 		if (sh.sh_offset + sh.sh_size <= in->size) {
@@ -105,11 +127,9 @@ static void releasable_sections(struct input *in)
 		}
 		if (!strcmp(name, ".debug_info"))
 			in->debug_info_off = sh.sh_offset, in->debug_info_size = sh.sh_size;
-		for (size_t i = 0; i < sizeof(aux) / sizeof(aux[0]) && in->naux < INPUT_MAX_AUX; i++)
-			if (!strcmp(name, aux[i])) {
-				in->aux_off[in->naux] = sh.sh_offset;
-				in->aux_size[in->naux++] = sh.sh_size;
-			}
+		for (size_t i = 0; i < sizeof(aux) / sizeof(aux[0]); i++)
+			if (!strcmp(name, aux[i]))
+				add_aux(in, sh.sh_offset, sh.sh_size);
 	}
 }
 

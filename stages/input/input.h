@@ -52,8 +52,8 @@ struct input {
 					   written by the main thread (the writer) only,
 					   read by any; both atomically, through the
 					   functions below (input__released) */
-#define INPUT_MAX_AUX 6
-	uint64_t aux_off[INPUT_MAX_AUX], aux_size[INPUT_MAX_AUX];	/* .debug_loclists/rnglists/loc/ranges/abbrev, .symtab */
+#define INPUT_MAX_AUX 8
+	uint64_t aux_off[INPUT_MAX_AUX], aux_size[INPUT_MAX_AUX];	/* .debug_loclists/rnglists/loc/ranges/abbrev, .symtab and its strings */
 	unsigned int naux;
 };
 

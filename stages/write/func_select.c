@@ -180,7 +180,7 @@ static bool cold_or_part(const struct elf_func *sym)
 {
 	const char *suffix = sym->name + sym->base_len;
 
-	return strstr(suffix, ".cold") || strstr(suffix, ".part");
+	return sym->suffixed && (strstr(suffix, ".cold") || strstr(suffix, ".part"));
 }
 
 /* The name's symbols, .cold/.part pieces left out: how many, and whether

@@ -7,6 +7,7 @@
 #ifndef BTFSTREAM_U32_SET_H
 #define BTFSTREAM_U32_SET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -19,18 +20,8 @@ static inline int u32_set__cmp(const void *a, const void *b)
 }
 
 /* Sorts v[0..n) and moves each value's first copy to the front; returns how
- * many distinct values there are. */
-static inline size_t u32_set__sort_unique(uint32_t *v, size_t n)
-{
-	size_t k = 0;
-
-	if (n > 1)
-		qsort(v, n, sizeof(*v), u32_set__cmp);
-	for (size_t i = 0; i < n; i++)
-		if (!k || v[k - 1] != v[i])
-			v[k++] = v[i];
-	return k;
-}
+ * many distinct values there are (stages/common/u32_set.c: a radix sort). */
+size_t u32_set__sort_unique(uint32_t *v, size_t n);
 
 /* The index of x in the set v[0..n) (as u32_set__sort_unique leaves it), or
  * -1 if x is not in it. */

@@ -150,10 +150,12 @@ int elf_funcs__build(struct elf_funcs *ef, const struct input *in, struct fail *
 			.suffixed = dot != NULL,
 		};
 	}
-	/* the names copied in their sorted order: a base name's symbols side
-	 * by side, and .strtab free to go (stages/input/elf_syms.h) */
-	if (group_by_base(ef) || index_bases(ef) ||
-	    elf_syms__own_names(ef->syms, ef->count, sizeof(*ef->syms), offsetof(struct elf_func, name), &ef->names))
+	/* the names copied in their sorted order, before the index compares
+	 * neighbours: a base name's symbols side by side in memory, not all
+	 * over .strtab, which is then free to go (stages/input/elf_syms.h) */
+	if (group_by_base(ef) ||
+	    elf_syms__own_names(ef->syms, ef->count, sizeof(*ef->syms), offsetof(struct elf_func, name), &ef->names) ||
+	    index_bases(ef))
 		return fail__set(f, -ENOMEM, "input: %s: out of memory", in->path);
 	return 0;
 }

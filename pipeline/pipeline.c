@@ -24,6 +24,7 @@
 
 #include "pipeline/sizing.h"
 #include "pipeline/threads.h"
+#include "stages/common/libbpf_caps.h"
 #include "stages/common/log.h"
 #include "stages/common/trace.h"
 #include "stages/dedup/base_prune.h"
@@ -223,6 +224,12 @@ static int make_strtab(struct pipeline *p)
 	return p->strtab ? 0 : fail__set(&p->fail, -ENOMEM, "read: %s: out of memory", p->opts->input);
 }
 
+/* The merge thread's view of the strtab (stages/record/batch.h). */
+static const char *batch_name_str(const void *strtab, uint32_t id, size_t *len)
+{
+	return strtab__str(strtab, id, len);
+}
+
 static int setup_threads(struct pipeline *p, struct run_size *rs)
 {
 	const struct pipeline_opts *o = p->opts;
@@ -250,6 +257,15 @@ static int setup_threads(struct pipeline *p, struct run_size *rs)
 		return fail__set(&p->fail, -ENOMEM, "write: %s: out of memory", o->input);
 	p->writer.predup = p->read.type_hashes;
 	p->writer.huge_images = o->huge_pages;
+	/* names as strtab ids where libbpf only compares them (bare batch
+	 * strings, on a libbpf that takes them: one that checks names refuses a
+	 * bare batch, which is then hashed, and needs offsets for that); not
+	 * with pre-dedup, which compares written offsets (stages/write/predup.c) */
+	if (p->merger.strings == BATCH_STRINGS_BARE && !libbpf_caps__get()->names_checked && !p->writer.predup &&
+	    !getenv("BTFSTREAM_BATCH_NAME_OFFSETS")) {
+		p->writer.names_as_ids = true;
+		p->merger.names = (struct batch_names){ batch_name_str, p->strtab };
+	}
 	return 0;
 }
 

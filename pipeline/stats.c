@@ -222,9 +222,11 @@ void stats__print_table(const struct run_stats *s, FILE *out)
 		     " (stages/dedup/merge_compact.h)\n", (unsigned long long)s->accumulated_types,
 		(unsigned long long)s->compactions, s->compactions == 1 ? "" : "s");
 	fprintf(out, "batch strings: %llu set aside behind a bare \"\", %llu on a strings-only base, %llu hashed"
-		     " by libbpf (libbpf %s names: stages/dedup/merge.c)\n", (unsigned long long)s->batch_strings[0],
-		(unsigned long long)s->batch_strings[1], (unsigned long long)s->batch_strings[2],
-		s->libbpf_checks_names ? "checks" : "does not check");
+		     " by libbpf (libbpf %s names: stages/dedup/merge.c); names %s\n",
+		(unsigned long long)s->batch_strings[0], (unsigned long long)s->batch_strings[1],
+		(unsigned long long)s->batch_strings[2], s->libbpf_checks_names ? "checks" : "does not check",
+		s->batch_names_ids ? "as strtab ids, strings made after each dedup (stages/dedup/batch_names.h)"
+				   : "as offsets");
 	fprintf(out, "batch images: %llu mapped, %llu reused; the writer waited %.1f ms for one"
 		     " (stages/record/image_pool.h)\n", (unsigned long long)s->images_made,
 		(unsigned long long)s->images_reused, ms(s->image_wait_ns));
@@ -258,9 +260,11 @@ static void print_json_stages_counts(const struct run_stats *s, FILE *out)
 		(unsigned long long)s->libdw_cus, (unsigned long long)s->dwarf_renewals);
 	fprintf(out, "\"loc_preads\":%llu,\"loc_pread_bytes\":%llu,", (unsigned long long)s->loc_preads,
 		(unsigned long long)s->loc_pread_bytes);
-	fprintf(out, "\"batch_strings\":{\"bare\":%llu,\"base\":%llu,\"hashed\":%llu},\"libbpf_checks_names\":%s,",
+	fprintf(out, "\"batch_strings\":{\"bare\":%llu,\"base\":%llu,\"hashed\":%llu},\"libbpf_checks_names\":%s,"
+		     "\"batch_names\":\"%s\",",
 		(unsigned long long)s->batch_strings[0], (unsigned long long)s->batch_strings[1],
-		(unsigned long long)s->batch_strings[2], s->libbpf_checks_names ? "true" : "false");
+		(unsigned long long)s->batch_strings[2], s->libbpf_checks_names ? "true" : "false",
+		s->batch_names_ids ? "ids" : "offsets");
 	fprintf(out, "\"split\":%s,\"split_late\":%s,\"split_shared_strings\":%llu,\"split_own_strings\":%llu,",
 		s->split ? "true" : "false", s->split_late ? "true" : "false", (unsigned long long)s->split_shared,
 		(unsigned long long)s->split_own);

@@ -76,6 +76,7 @@ struct run_stats {
 	uint64_t compactions;		/* times it was deduped again on the way (stages/dedup/merge_compact.h) */
 	uint64_t batch_strings[3];	/* batches whose strings went bare, on a base, hashed (merge.h) */
 	bool libbpf_checks_names;	/* the probe's answer (stages/common/libbpf_caps.h) */
+	bool batch_names_ids;		/* batches named types by strtab ids (stages/dedup/batch_names.h) */
 	const char *features;		/* the --btf_features in effect, "a,b,..." (set by the CLI) */
 };
 

@@ -586,6 +586,7 @@ void run_threads__stats(struct run_threads *rt, struct run_stats *s, uint64_t wr
 	for (int i = 0; i < BATCH_STRINGS_WAYS; i++)
 		s->batch_strings[i] = ms.strings_ways[i];
 	s->libbpf_checks_names = libbpf_caps__get()->names_checked;
+	s->batch_names_ids = ms.names_as_ids;
 	s->merge_threads = rt->nmergers;
 	s->merge_serial_ns = ms.append_ns;
 }

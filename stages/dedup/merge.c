@@ -1,6 +1,8 @@
 /* stages/dedup/merge.c: see merge.h. */
 #include "stages/dedup/merge.h"
 
+#include "stages/dedup/batch_names.h"
+
 #include <bpf/btf.h>
 #include <errno.h>
 #include <linux/btf.h>
@@ -15,6 +17,7 @@
 #include "stages/common/libbpf_caps.h"
 #include "stages/common/trace.h"
 #include "queue/ring_mpsc.h"
+#include "stages/dedup/batch_names.h"
 #include "stages/dedup/btf_append.h"
 #include "stages/dedup/merge_compact.h"
 #include "stages/dedup/raw_btf.h"
@@ -152,7 +155,7 @@ static struct btf *parse_with_strings(struct btf_batch *b, uint32_t str_len, str
  * - hashed: the batch whole, libbpf hashes its strings (what any of the
  *   others falls back to if libbpf refuses it). Frees b->raw.
  */
-static int batch_btf(struct btf_batch *b, enum batch_strings way, struct batch_parse *p)
+static int batch_btf(struct btf_batch *b, enum batch_strings way, bool id_names, struct batch_parse *p)
 {
 	struct btf_header *h = (struct btf_header *)b->raw;
 
@@ -178,10 +181,10 @@ static int batch_btf(struct btf_batch *b, enum batch_strings way, struct batch_p
 			*p = (struct batch_parse){ 0 };
 		}
 	}
-	if (!p->bb)
+	if (!p->bb && !id_names)	/* (names that are strtab ids are not offsets libbpf could hash) */
 		p->bb = btf__new(b->raw, b->size);
 	btf_batch__free_raw(b);
-	return p->bb ? 0 : -errno;
+	return p->bb ? 0 : errno ? -errno : -ENOMEM;
 }
 
 static void batch_parse__free(struct batch_parse *p)
@@ -194,13 +197,18 @@ static void batch_parse__free(struct batch_parse *p)
 
 /* The deduped batch without its anchors (its last n types, each a bare
  * 12-byte TYPEDEF) as one BTF again: its types, then its strings (those
- * batch_btf set aside, if it did). */
-static struct btf *cut_anchors(const struct batch_parse *p, uint32_t nanchors)
+ * batch_btf set aside, if it did); or, when its names are strtab ids (names
+ * not NULL: batch_names.h), a string section made for the types left. */
+static struct btf *cut_anchors(const struct batch_parse *p, uint32_t nanchors, const struct batch_names *names)
 {
 	size_t cut = (size_t)nanchors * sizeof(struct btf_type);
 	const struct btf_header *hdr;
 	const char *raw;
+	struct btf *out;
+	char *types, *strs = NULL;
+	uint32_t tlen, slen = 0;
 	__u32 rsize;
+	int err;
 
 	raw = btf__raw_data(p->bb, &rsize);
 	if (!raw)
@@ -208,9 +216,21 @@ static struct btf *cut_anchors(const struct batch_parse *p, uint32_t nanchors)
 	hdr = (const struct btf_header *)raw;
 	if (hdr->type_len < cut || (p->strs && hdr->str_len != p->own_str_len))	/* no string may have been added */
 		return errno = EPROTO, NULL;
-	return raw_btf__new(raw + hdr->hdr_len + hdr->type_off, hdr->type_len - (uint32_t)cut,
-			    p->strs ? p->strs : raw + hdr->hdr_len + hdr->str_off,
-			    p->strs ? p->str_len : hdr->str_len);
+	tlen = hdr->type_len - (uint32_t)cut;
+	if (!names || !p->strs)
+		return raw_btf__new(raw + hdr->hdr_len + hdr->type_off, tlen, p->strs ? p->strs : raw + hdr->hdr_len + hdr->str_off,
+				    p->strs ? p->str_len : hdr->str_len);
+	if (!(types = malloc(tlen ? tlen : 1)))
+		return errno = ENOMEM, NULL;
+	memcpy(types, raw + hdr->hdr_len + hdr->type_off, tlen);
+	err = batch_names__strings(types, tlen, names, &strs, &slen);	/* (strs NULL on failure) */
+	out = err ? NULL : raw_btf__new(types, tlen, strs, slen);	/* (copies both) */
+	err = err ? -err : errno;
+	free(types);
+	free(strs);
+	if (!out)
+		errno = err;
+	return out;
 }
 
 /* A batch after its own dedup, waiting for its turn to be appended. */
@@ -225,7 +245,8 @@ struct deduped {
 
 /* The part of a batch's merge that needs nothing but the batch: any merge
  * thread, beside the others. Unmaps b->raw. */
-static int dedup_batch(struct btf_batch *b, enum batch_strings way, struct deduped *d)
+static int dedup_batch(struct btf_batch *b, enum batch_strings way, const struct batch_names *names,
+		       struct deduped *d)
 {
 	struct batch_parse p;
 	uint32_t n, first;
@@ -234,7 +255,7 @@ static int dedup_batch(struct btf_batch *b, enum batch_strings way, struct dedup
 	*d = (struct deduped){ .nanchors = b->nanchors, .raw_bytes = b->size };
 	if (!(d->ids = calloc(b->nanchors + 1, sizeof(*d->ids))))
 		return -ENOMEM;
-	if ((err = batch_btf(b, way, &p)))
+	if ((err = batch_btf(b, way, names != NULL, &p)))
 		return err;
 	d->types_in = btf__type_cnt(p.bb) - 1;
 	err = btf__dedup(p.bb, NULL);
@@ -248,7 +269,7 @@ static int dedup_batch(struct btf_batch *b, enum batch_strings way, struct dedup
 	if (!err)
 		err = read_anchors(p.bb, b, first, d->ids);
 	if (!err && first > 1) {
-		d->trimmed = cut_anchors(&p, b->nanchors);
+		d->trimmed = cut_anchors(&p, b->nanchors, names);
 		err = d->trimmed ? 0 : -errno;
 		d->types_out = first - 1;
 	}
@@ -339,7 +360,7 @@ int merger__run(struct merger *m, struct ring_mpsc *in)
 		if (err || fail__is_set(m->fail))
 			e = -ECANCELED;
 		else
-			e = dedup_batch(b, m->strings, &d);
+			e = dedup_batch(b, m->strings, m->names.str ? &m->names : NULL, &d);
 		btf_batch__free(b);
 		if ((e = take_turn(m, index, &d, e)) && e != -ECANCELED && !err) {
 			err = e;
@@ -380,4 +401,5 @@ void merger__stats(const struct merger *m, struct merger_stats *s)
 	*s = (struct merger_stats){ m->batches, m->types_in, m->types_out, m->raw_bytes, m->compactions,
 				    m->append_ns, { 0 } };
 	memcpy(s->strings_ways, m->strings_ways, sizeof(s->strings_ways));
+	s->names_as_ids = m->names.str != NULL;
 }

@@ -46,6 +46,8 @@ struct merger {
 	uint32_t next_batch;		/* the batch whose turn it is to be appended */
 	uint64_t append_ns;		/* CPU time in turns (the serial part) */
 	struct btf *btf;	/* the accumulated BTF (merger__take) */
+	struct batch_names names;	/* .str set: the batches' names are ids (bare strings
+					 * only: stages/dedup/batch_names.h); NULL: offsets */
 	const struct base_strs *base_strs;	/* the base's string index (batch mode), or NULL:
 						 * the first batch is made split BTF from bytes */
 	struct anchor_ids fin;	/* the anchors' final ids (merger__take) */
@@ -84,6 +86,7 @@ struct merger_stats {
 	uint64_t batches, types_in, types_out, raw_bytes, compactions;
 	uint64_t append_ns;	/* CPU in turns: appends and compactions, one thread at a time */
 	uint64_t strings_ways[BATCH_STRINGS_WAYS];	/* batches by the way their strings went */
+	bool names_as_ids;	/* the batches' names were strtab ids (batch_names.h) */
 };
 
 /* Its counts so far. Main thread, once the merge thread is joined. */

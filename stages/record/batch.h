@@ -10,6 +10,13 @@
  * last nanchors types are anchors: TYPEDEFs pointing at the types whose ids
  * must outlive the batch (function prototypes' types, VARs of DATASECs).
  *
+ * A batch's name fields are offsets into its own string section, or, when
+ * the writer was told so (btf_writer.names_as_ids; only with "bare" batch
+ * strings: stages/dedup/merge.h), strtab ids, with no string section but
+ * "": the merge thread then makes strings for the types its dedup keeps,
+ * looking the ids up through a struct batch_names (stages/dedup/batch_names.h).
+ * The anchors' names are then BATCH_NAME_ANCHOR + their index.
+ *
  * The merger writes each anchor's final id (in the accumulated BTF) into an
  * anchor_ids it owns; at the end it hands that over with the BTF, and the
  * writer's end of stream (stages/write/write_end.h) reads it. The writer
@@ -31,6 +38,16 @@ struct btf_batch {
 	struct image_pool *pool;	/* raw goes back there (image_pool.h); NULL: unmapped */
 	uint32_t nanchors;	/* the last nanchors types are the anchors */
 	uint64_t records;	/* type records in the batch, anchors not counted */
+};
+
+#define BATCH_NAME_ANCHOR 0x80000000u	/* names as ids: the anchors' are from here up */
+
+/* How the merge thread looks a name id up: its bytes and length, or NULL
+ * for an id that has none. Any merge thread calls it, for ids that came in
+ * a batch (the driver passes the strtab's lookup: strtab/strtab.h). */
+struct batch_names {
+	const char *(*str)(const void *ctx, uint32_t id, size_t *len);
+	const void *ctx;
 };
 
 /* Lets go of b->raw (back to b->pool, or unmapped) and frees b (NULL is

@@ -45,15 +45,16 @@ int btf_writer__init(struct btf_writer *w, struct strtab *strtab, const char *pa
 	return 0;
 }
 
-/* Offset of strtab id in the string section, placing the string on first use. */
+/* Offset of strtab id in the string section, placing the string on first
+ * use; with names_as_ids, the id itself (stages/record/batch.h). */
 static int str_offset(struct btf_writer *w, uint32_t id, uint32_t *off)
 {
 	const char *s;
 	size_t len;
 
-	if (id == 0) {
-		*off = 0;
-		return 0;
+	if (id == 0 || w->names_as_ids) {
+		*off = id;
+		return id < BATCH_NAME_ANCHOR ? 0 : -E2BIG;
 	}
 	if (GROW_ZEROED(w->str_off, w->str_off_cap, (size_t)id + 1, 1u << 16))
 		return -ENOMEM;
@@ -269,7 +270,13 @@ static int write_type(struct btf_writer *w, const struct type_rec *r)
 static int anchor_name(struct btf_writer *w, uint32_t i, uint32_t *off)
 {
 	char name[24];
-	int len = snprintf(name, sizeof(name), "~anchor%u", i);
+	int len;
+
+	if (w->names_as_ids) {	/* unique, and never a strtab id */
+		*off = BATCH_NAME_ANCHOR + i;
+		return i < BATCH_NAME_ANCHOR ? 0 : -E2BIG;
+	}
+	len = snprintf(name, sizeof(name), "~anchor%u", i);
 
 	if (GROW(w->strs, w->scap, w->slen + len + 1, STRS_FIRST))
 		return -ENOMEM;

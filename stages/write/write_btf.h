@@ -116,6 +116,8 @@ struct btf_writer {
 	 * until its last one, matched, then the others written */
 	bool predup;			/* on (set after init; the readers send hashes) */
 	bool huge_images;		/* batch images ask for huge pages (set after init) */
+	bool names_as_ids;		/* names are strtab ids, no string section (set after
+					   init, not with predup: stages/record/batch.h) */
 	struct predup pd;
 	struct type_rec *cu_recs;	/* the current CU's type records */
 	size_t cu_recs_cap;

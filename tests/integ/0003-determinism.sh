@@ -23,6 +23,23 @@ for variant in "-j2 --batch-records 1" "-j2"; do
 		cmp -s "$TMP/j1.btf" "$TMP/m.btf" && grep -q '^batch strings: 0 set aside behind a bare "", [1-9]' "$TMP/m.stats"
 	ok $? "$variant, batch strings on a strings-only base: byte-identical"
 done
+# batches naming their types by offsets into strings of their own instead
+# of by strtab ids (stages/dedup/batch_names.h; the default where libbpf
+# does not check names, which --stats says): same bytes
+"$BTFSTREAM" -j2 --stats "$TMP/many.elf" -o "$TMP/n.btf" > "$TMP/n.stats" && cmp -s "$TMP/j1.btf" "$TMP/n.btf"
+ok $? "-j2 --stats: byte-identical"
+if grep -q '^batch strings: .*(libbpf does not check names' "$TMP/n.stats"; then
+	grep -q '^batch strings: .*; names as strtab ids' "$TMP/n.stats"
+	ok $? "names as strtab ids where libbpf does not check them ($(grep '^batch strings' "$TMP/n.stats"))"
+else
+	grep -q '^batch strings: .*; names as offsets' "$TMP/n.stats"
+	ok $? "names as offsets where libbpf checks them ($(grep '^batch strings' "$TMP/n.stats"))"
+fi
+for variant in "-j2 --batch-records 1" "-j2" "-j1 --memory-limit 1M"; do
+	BTFSTREAM_BATCH_NAME_OFFSETS=1 "$BTFSTREAM" $variant --stats "$TMP/many.elf" -o "$TMP/n.btf" > "$TMP/n.stats" &&
+		cmp -s "$TMP/j1.btf" "$TMP/n.btf" && grep -q '^batch strings: .*; names as offsets' "$TMP/n.stats"
+	ok $? "$variant, batch names as offsets (BTFSTREAM_BATCH_NAME_OFFSETS=1): byte-identical"
+done
 # the final string compaction done by libbpf (btf__add_btf) instead of
 # stages/dedup/str_compact.c: same bytes
 BTFSTREAM_LIBBPF_COMPACT=1 "$BTFSTREAM" -j2 "$TMP/many.elf" -o "$TMP/c.btf" && cmp -s "$TMP/j1.btf" "$TMP/c.btf"

@@ -1,0 +1,35 @@
+/* stages/dedup/batch_names.h: a deduped batch's names, from strtab ids to strings.
+ *
+ * With libbpf that does not check names (1.1, Debian 12's: "bare" batch
+ * strings, merge.c), libbpf's dedup reads a batch's name offsets only to
+ * compare them, and one string is one strtab id. So the writer puts each
+ * name's strtab id where the offset goes (stages/write/write_btf.c) and
+ * writes no string section at all: placing every name of the batch's ~128K
+ * records in a string section of its own was ~45 ms of the writer, on the
+ * serial path. Only the types left after the dedup (a few thousand a batch)
+ * need strings, to be appended to the accumulated BTF: batch_names__strings
+ * makes their string section, each name once, in the order of first use,
+ * and rewrites their name fields to offsets into it.
+ *
+ * Ids from BATCH_NAME_ANCHOR up are the anchors' own names (unique, never
+ * looked up: the anchors are cut before this). Any thread; names are only
+ * looked up (stages/record/batch.h, struct batch_names).
+ */
+#ifndef BTFSTREAM_BATCH_NAMES_H
+#define BTFSTREAM_BATCH_NAMES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stages/record/batch.h"
+
+/*
+ * types[0..tlen): BTF types whose name fields hold name ids. Rewrites them
+ * in place to offsets into a new string section, returned in *strs (malloc'd,
+ * "" first; the caller frees it) of *slen bytes. Returns 0, -ENOMEM, or
+ * -EPROTO (a kind it cannot walk, a type running past tlen, an id names
+ * does not have).
+ */
+int batch_names__strings(void *types, uint32_t tlen, const struct batch_names *names, char **strs, uint32_t *slen);
+
+#endif

@@ -45,17 +45,13 @@ int btf_writer__init(struct btf_writer *w, struct strtab *strtab, const char *pa
 	return 0;
 }
 
-/* Offset of strtab id in the string section, placing the string on first
- * use; with names_as_ids, the id itself (stages/record/batch.h). */
-static int str_offset(struct btf_writer *w, uint32_t id, uint32_t *off)
+/* Offset of strtab id (not 0) in the string section, placing the string on
+ * first use. */
+static int str_place(struct btf_writer *w, uint32_t id, uint32_t *off)
 {
 	const char *s;
 	size_t len;
 
-	if (id == 0 || w->names_as_ids) {
-		*off = id;
-		return id < BATCH_NAME_ANCHOR ? 0 : -E2BIG;
-	}
 	if (GROW_ZEROED(w->str_off, w->str_off_cap, (size_t)id + 1, 1u << 16))
 		return -ENOMEM;
 	if (w->str_off[id]) {
@@ -74,6 +70,18 @@ static int str_offset(struct btf_writer *w, uint32_t id, uint32_t *off)
 	w->str_off[id] = *off = (uint32_t)w->slen;
 	w->slen += len + 1;
 	return 0;
+}
+
+/* A name's field in the batch: the offset of strtab id, or, with
+ * names_as_ids, the id itself (stages/record/batch.h); inline, as it runs
+ * for every name of every record (~9 M on the vmlinux). */
+static inline int str_offset(struct btf_writer *w, uint32_t id, uint32_t *off)
+{
+	if (id == 0 || w->names_as_ids) {
+		*off = id;
+		return id < BATCH_NAME_ANCHOR ? 0 : -E2BIG;
+	}
+	return str_place(w, id, off);
 }
 
 /* Type id of a CU-local ref of the current CU. */

@@ -21,6 +21,7 @@
 #define TRACE_WAIT_MIN_NS 1000		/* shorter waits are not slices of --trace */
 #define AUX_RELEASE_CUS 64		/* release location/range list pages this often */
 #define RELEASE_BYTES (1u << 20)	/* release .debug_info behind the writer by this much */
+#define RELEASE_THREAD_MIN (8u << 20)	/* .debug_info for which the releaser gets a thread */
 
 struct reader_thread {
 	struct run_threads *rt;
@@ -256,19 +257,23 @@ static int writer_wait_owner(struct run_threads *rt, unsigned int cu)
 static void writer_cu_done(struct run_threads *rt, unsigned int cu)
 {
 	uint64_t end;
+	bool aux;
 
 	pthread_mutex_lock(&rt->lock);
 	rt->consumed++;
 	pthread_cond_broadcast(&rt->cond);
 	pthread_mutex_unlock(&rt->lock);
 	/* CUs done with: let their input pages go, a MiB at a time (each
-	 * madvise interrupts the readers' cores to flush their TLBs) */
+	 * madvise interrupts the readers' cores to flush their TLBs), by the
+	 * releaser thread (pipeline/releaser.h) */
 	input__release_unit(rt->in, rt->idx->cus[cu].off, rt->idx->cus[cu].size);
 	end = rt->in->debug_info_off + rt->idx->cus[cu].off + rt->idx->cus[cu].size;
-	if (rt->in->debug_info_off && end - input__released(rt->in) >= RELEASE_BYTES)
-		input__release_until(rt->in, end);
-	if (cu % AUX_RELEASE_CUS == AUX_RELEASE_CUS - 1)
-		input__release_aux(rt->in);
+	aux = cu % AUX_RELEASE_CUS == AUX_RELEASE_CUS - 1;
+	if (rt->in->debug_info_off && end - rt->release_posted >= RELEASE_BYTES)
+		rt->release_posted = end;
+	else if (!aux)
+		return;
+	releaser__post(&rt->rel, rt->release_posted, aux);
 }
 
 static void free_arena(struct run_threads *rt, struct arena *a)
@@ -428,6 +433,10 @@ int run_threads__start(struct run_threads *rt, struct merger *m)
 
 	rt->merger = m;
 	rt->read_wall0 = stats__now_ns();
+	rt->release_posted = input__released(rt->in);
+	/* (or the writer lets pages go itself: a module's are kept, see
+	 * input.h, and a small input's few are not worth a thread) */
+	releaser__start(&rt->rel, rt->in, !rt->in->pinned && rt->in->debug_info_size >= RELEASE_THREAD_MIN);
 	for (unsigned int i = 0; i < rt->nmergers; i++) {
 		if ((err = pthread_create(&rt->merge_tid[i], NULL, merge_main, rt))) {
 			run_threads__abort(rt);
@@ -463,6 +472,7 @@ void run_threads__stop(struct run_threads *rt, bool failed)
 	for (unsigned int i = 0; i < rt->mergers_started; i++)
 		pthread_join(rt->merge_tid[i], NULL);
 	rt->mergers_started = 0;
+	releaser__stop(&rt->rel);
 }
 
 void run_threads__free(struct run_threads *rt)
@@ -569,6 +579,12 @@ void run_threads__stats(struct run_threads *rt, struct run_stats *s, uint64_t wr
 	ring_mpsc__stats(&rt->batch_ring, &rs);
 	if (st)
 		st->blocked_full_ns = rs.push_blocked_ns;
+	if (rt->rel.calls && (st = stats__add(s, "release"))) {
+		st->wall_ns = rt->rel.wall_ns;
+		st->cpu_ns = rt->rel.cpu_ns;
+		st->items = rt->rel.calls;
+		st->items_what = "rounds";
+	}
 	merger__stats(rt->merger, &ms);
 	st = stats__add(s, "merge");
 	if (st) {

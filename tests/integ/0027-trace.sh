@@ -2,7 +2,9 @@
 # --trace FILE (stages/common/trace.h): the run as Chrome trace-event JSON.
 # On the Debian vmlinux at -j2: valid JSON; a named track per thread (two
 # readers, the writer on the main thread, the merge thread, the thread that
-# frees the read side: an input this big); one "read CU" and one "write CU" slice per CU, one
+# lets the input's pages go beside the writer and the one that frees the
+# read side: an input this big, with a slice per round --stats counts); one
+# "read CU" and one "write CU" slice per CU, one
 # "merge batch" slice per batch (the counts --stats gives), the stages of the
 # serial tail on the main thread, waits; every slice inside the run; with
 # two merge threads, a track each and every batch on one. The output bytes
@@ -32,8 +34,10 @@ by_name = Counter(e["name"] for e in slices)
 stage = {s["name"]: s for s in stats["stages"]}
 def check(cond, what):
     print(("ok " if cond else "not ok ") + what)
-check(sorted(names.values()) == sorted(["read 0", "read 1", "main (writer)", "merge", "free"]),
+check(sorted(names.values()) == sorted(["read 0", "read 1", "main (writer)", "merge", "release", "free"]),
       "tracks: %s" % sorted(names.values()))
+check(count[("release", "let input pages go")] == stage["release"]["items"] > 0,
+      "a 'let input pages go' slice per round on the release track (%d)" % count[("release", "let input pages go")])
 check(by_name["read CU"] == stage["cu_index"]["items"], "a 'read CU' slice per CU (%d)" % by_name["read CU"])
 check(count[("main (writer)", "write CU")] == stage["cu_index"]["items"],
       "a 'write CU' slice per CU on the writer's track (%d)" % count[("main (writer)", "write CU")])
@@ -52,7 +56,7 @@ EOF
 while read -r verdict rest; do
 	[ "$verdict" = ok ]; ok $? "trace: $rest"
 done < "$TMP/check.txt"
-[ "$(grep -c . "$TMP/check.txt")" = 9 ]; ok $? "the checker ran every check"
+[ "$(grep -c . "$TMP/check.txt")" = 10 ]; ok $? "the checker ran every check"
 
 # two merge threads (stages/dedup/merge.h): a track each, every batch
 # merged once on one of them, appended in turn; the same bytes

@@ -29,16 +29,6 @@ for args in "-j1 --memory-limit 16M" "-j2 --batch-records 1000000"; do
 	ok $? "$args: the same bytes"
 done
 
-moddir=$(cd "$TOP" && scripts/fetch-kernel.sh --modules | tail -n 1) || moddir=""
-if [ -n "$moddir" ]; then
-	"$BTFSTREAM" -j2 --base "$TMP/ref.btf" -o "$TMP/m-ref" --modules "$moddir" 2> /dev/null
-	ok $? "reference: the modules, split BTF"
-	BTFSTREAM_PREDUP=1 "$BTFSTREAM" -j2 --base "$TMP/ref.btf" -o "$TMP/m-p" --modules "$moddir" 2> /dev/null
-	ok $? "BTFSTREAM_PREDUP=1 converts them"
-	diff -r -q "$TMP/m-ref" "$TMP/m-p" > "$TMP/diff"; ok $? "$(ls "$TMP/m-p" | wc -l) modules: the same bytes" ||
-		sed 's/^/# /' "$TMP/diff" | head
-else
-	skip "no modules fetched"; skip "no modules fetched"; skip "no modules fetched"
-fi
+same_modules "$TMP/ref.btf" "" BTFSTREAM_PREDUP=1
 
 done_testing

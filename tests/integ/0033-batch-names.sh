@@ -27,16 +27,6 @@ cmp -s "$TMP/ref.btf" "$TMP/d.btf"; ok $? "the same bytes"
 "$BTFSTREAM" -j1 --memory-limit 16M "$vmlinux" -o "$TMP/v.btf" && cmp -s "$TMP/ref.btf" "$TMP/v.btf"
 ok $? "-j1 --memory-limit 16M: the same bytes"
 
-moddir=$(cd "$TOP" && scripts/fetch-kernel.sh --modules | tail -n 1) || moddir=""
-if [ -n "$moddir" ]; then
-	BTFSTREAM_BATCH_NAME_OFFSETS=1 "$BTFSTREAM" -j2 --base "$TMP/ref.btf" -o "$TMP/m-ref" --modules "$moddir" 2> /dev/null
-	ok $? "reference: the modules, names as offsets"
-	"$BTFSTREAM" -j2 --base "$TMP/ref.btf" -o "$TMP/m-d" --modules "$moddir" 2> /dev/null
-	ok $? "the default converts them"
-	diff -r -q "$TMP/m-ref" "$TMP/m-d" > "$TMP/diff"; ok $? "$(ls "$TMP/m-d" | wc -l) modules: the same bytes" ||
-		sed 's/^/# /' "$TMP/diff" | head
-else
-	skip "no modules fetched"; skip "no modules fetched"; skip "no modules fetched"
-fi
+same_modules "$TMP/ref.btf" BTFSTREAM_BATCH_NAME_OFFSETS=1 ""
 
 done_testing

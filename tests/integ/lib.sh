@@ -21,6 +21,24 @@ done_testing() { echo "1..$_n"; [ "$_failed" -eq 0 ]; exit $?; }
 skip_all() { echo "1..0 # SKIP $1"; exit 0; }
 
 # The pahole command the kernel build runs, with the output file last.
+# same_modules BASE REF_ENV NEW_ENV: the modules the tests fetch, in batch
+# mode on BASE, converted with REF_ENV (VAR=VALUE, or "" for none) in the
+# environment, the reference, then with NEW_ENV: three checks, the last
+# that the bytes are the same; three skips when no modules were fetched.
+same_modules() {
+	_moddir=$(cd "$TOP" && scripts/fetch-kernel.sh --modules | tail -n 1) || _moddir=""
+	if [ -z "$_moddir" ]; then
+		skip "no modules fetched"; skip "no modules fetched"; skip "no modules fetched"
+		return
+	fi
+	env ${2:+"$2"} "$BTFSTREAM" -j2 --base "$1" -o "$TMP/m-ref" --modules "$_moddir" 2> /dev/null
+	ok $? "reference: the modules, split BTF${2:+, $2}"
+	env ${3:+"$3"} "$BTFSTREAM" -j2 --base "$1" -o "$TMP/m-new" --modules "$_moddir" 2> /dev/null
+	ok $? "the modules, ${3:-by default}"
+	diff -r -q "$TMP/m-ref" "$TMP/m-new" > "$TMP/diff"; ok $? "$(ls "$TMP/m-new" | wc -l) modules: the same bytes" ||
+		sed 's/^/# /' "$TMP/diff" | head
+}
+
 pahole_ref() {	# pahole_ref INPUT OUTPUT
 	pahole -J --btf_gen_floats --lang_exclude=rust --btf_encode_detached="$2" "$1" > /dev/null
 }

@@ -26,7 +26,7 @@ static void *releaser_main(void *arg)
 	trace__thread("release", -1);
 	pthread_mutex_lock(&r->lock);
 	for (;;) {
-		uint64_t to;
+		uint64_t to, t0;
 		bool aux;
 
 		while (!r->stop && r->to == done && !r->aux)
@@ -37,8 +37,7 @@ static void *releaser_main(void *arg)
 		aux = r->aux;
 		r->aux = false;
 		pthread_mutex_unlock(&r->lock);
-		uint64_t t0 = trace__now();
-
+		t0 = trace__now();
 		release(r, to, aux);
 		r->calls++;
 		trace__slice("let input pages go", t0, trace__now(), "to", (int64_t)to);

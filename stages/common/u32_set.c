@@ -9,6 +9,7 @@
  */
 #include "stages/common/u32_set.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #define DIGIT_BITS 11

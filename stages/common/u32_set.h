@@ -7,7 +7,6 @@
 #ifndef BTFSTREAM_U32_SET_H
 #define BTFSTREAM_U32_SET_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>

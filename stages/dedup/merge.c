@@ -1,8 +1,6 @@
 /* stages/dedup/merge.c: see merge.h. */
 #include "stages/dedup/merge.h"
 
-#include "stages/dedup/batch_names.h"
-
 #include <bpf/btf.h>
 #include <errno.h>
 #include <linux/btf.h>

@@ -38,7 +38,7 @@ int btf_writer__init(struct btf_writer *w, struct strtab *strtab, const char *pa
 	w->image_hint = 1 << 20;
 	name_order__init(&w->names, strtab);
 	image_pool__init(&w->pool, images, batch_ring_closed, out);
-	if (GROW(w->strs, w->scap, 1, STRS_FIRST))
+	if (GROW(w->strs, w->scap, 1, 64))	/* (STRS_FIRST once a name is placed: none with names as ids) */
 		return -ENOMEM;
 	w->strs[0] = '\0';
 	w->slen = 1;

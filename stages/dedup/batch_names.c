@@ -34,11 +34,12 @@ static long count_names(const unsigned char *types, uint32_t tlen)
 		const struct btf_type *t = (const struct btf_type *)(types + at);
 		size_t size;
 
+		struct btf_strs it;
+
 		if (tlen - at < sizeof(*t) || !(size = btf_refs__type_bytes(t)) || size > tlen - at)
 			return -EPROTO;
-		n += 1 + (BTF_INFO_KIND(t->info) == BTF_KIND_STRUCT || BTF_INFO_KIND(t->info) == BTF_KIND_UNION ||
-			  BTF_INFO_KIND(t->info) == BTF_KIND_ENUM || BTF_INFO_KIND(t->info) == BTF_KIND_ENUM64 ||
-			  BTF_INFO_KIND(t->info) == BTF_KIND_FUNC_PROTO ? BTF_INFO_VLEN(t->info) : 0);
+		btf_strs__init(&it, (struct btf_type *)t);	/* (only counts) */
+		n += it.count;
 		at += (uint32_t)size;
 	}
 	return n;

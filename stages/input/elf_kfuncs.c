@@ -1,5 +1,6 @@
 /* stages/input/elf_kfuncs.c: see elf_kfuncs.h. */
 #include "stages/input/elf_kfuncs.h"
+#include "stages/input/elf_syms.h"
 #include "stages/common/grow.h"
 
 #include <ctype.h>
@@ -35,13 +36,11 @@ static bool read_u32(const struct ids_section *s, uint64_t addr, uint32_t *v)
 	return true;
 }
 
-static bool find_ids(Elf *elf, struct ids_section *s, Elf_Scn **symscn, GElf_Shdr *symsh)
+static bool find_ids(Elf *elf, struct ids_section *s)
 {
 	Elf_Scn *scn = NULL;
 	size_t shstrndx;
-	bool found = false;
 
-	*symscn = NULL;
 	if (elf_getshdrstrndx(elf, &shstrndx) < 0)
 		return false;
 	while ((scn = elf_nextscn(elf, scn))) {
@@ -51,10 +50,6 @@ static bool find_ids(Elf *elf, struct ids_section *s, Elf_Scn **symscn, GElf_Shd
 
 		if (!gelf_getshdr(scn, &sh))
 			continue;
-		if (sh.sh_type == SHT_SYMTAB) {
-			*symscn = scn;
-			*symsh = sh;
-		}
 		name = elf_strptr(elf, shstrndx, sh.sh_name);
 		if (name && !strcmp(name, KFUNCS_SECTION) && sh.sh_type == SHT_PROGBITS &&
 		    (d = elf_rawdata(scn, NULL))) {
@@ -62,10 +57,10 @@ static bool find_ids(Elf *elf, struct ids_section *s, Elf_Scn **symscn, GElf_Shd
 			s->addr = sh.sh_addr;
 			s->data = d->d_buf;
 			s->size = d->d_size;
-			found = true;
+			return true;
 		}
 	}
-	return found && *symscn;
+	return false;
 }
 
 /* "__BTF_ID__func__NAME__123" -> "NAME", or NULL. */
@@ -95,31 +90,30 @@ static bool in_ranges(const struct range *r, size_t n, uint64_t addr)
 }
 
 /* Two passes over the symbols: the kfunc set8 ranges, then their functions. */
-static int collect(struct elf_kfuncs *k, Elf *elf, const struct ids_section *s, Elf_Data *syms, const GElf_Shdr *sh)
+static int collect(struct elf_kfuncs *k, const struct ids_section *s, const struct elf_syms *syms)
 {
-	size_t n = sh->sh_size / sh->sh_entsize, nr = 0, cap = 0, kcap = 0;
+	size_t nr = 0, cap = 0, kcap = 0;
 	struct range *ranges = NULL;
 	int err = 0;
 
 	for (int pass = 0; pass < 2 && !err; pass++) {
-		for (size_t i = 0; i < n && !err; i++) {
+		for (size_t i = 0; i < syms->count && !err; i++) {
 			uint32_t flags;
-			const char *name;
-			GElf_Sym sym;
+			struct elf_sym sym;
 
-			if (!gelf_getsym(syms, (int)i, &sym) || sym.st_shndx != s->ndx ||
-			    !(name = elf_strptr(elf, sh->sh_link, sym.st_name)))
+			elf_syms__get(syms, i, &sym);
+			if (sym.shndx != s->ndx || !sym.name)
 				continue;
-			if (pass == 0 && !strncmp(name, SET8_PREFIX, strlen(SET8_PREFIX)) &&
-			    read_u32(s, sym.st_value + 4, &flags) && (flags & BTF_SET8_KFUNCS)) {
+			if (pass == 0 && !strncmp(sym.name, SET8_PREFIX, strlen(SET8_PREFIX)) &&
+			    read_u32(s, sym.value + 4, &flags) && (flags & BTF_SET8_KFUNCS)) {
 				if (GROW(ranges, cap, nr + 1, 64)) {
 					err = -ENOMEM;
 					break;
 				}
-				ranges[nr++] = (struct range){ sym.st_value, sym.st_value + sym.st_size };
-			} else if (pass == 1 && !strncmp(name, FUNC_PREFIX, strlen(FUNC_PREFIX)) &&
-				   in_ranges(ranges, nr, sym.st_value) && read_u32(s, sym.st_value + 4, &flags)) {
-				char *fn = kfunc_name(name);
+				ranges[nr++] = (struct range){ sym.value, sym.value + sym.size };
+			} else if (pass == 1 && !strncmp(sym.name, FUNC_PREFIX, strlen(FUNC_PREFIX)) &&
+				   in_ranges(ranges, nr, sym.value) && read_u32(s, sym.value + 4, &flags)) {
+				char *fn = kfunc_name(sym.name);
 
 				if (!fn)
 					continue;
@@ -139,15 +133,13 @@ static int collect(struct elf_kfuncs *k, Elf *elf, const struct ids_section *s, 
 int elf_kfuncs__build(struct elf_kfuncs *k, Elf *elf, bool big_endian, const char *path, struct fail *f)
 {
 	struct ids_section s = { .big_endian = big_endian };
-	Elf_Scn *symscn;
-	GElf_Shdr symsh = { 0 };
-	Elf_Data *syms;
+	struct elf_syms syms;
 	uint32_t out = 0;
 
 	memset(k, 0, sizeof(*k));
-	if (!find_ids(elf, &s, &symscn, &symsh) || !symsh.sh_entsize || !(syms = elf_getdata(symscn, NULL)))
+	if (!find_ids(elf, &s) || !elf_syms__open(&syms, elf))
 		return 0;
-	if (collect(k, elf, &s, syms, &symsh))
+	if (collect(k, &s, &syms))
 		return fail__set(f, -ENOMEM, "input: %s: out of memory", path);
 	if (k->count)
 		qsort(k->list, k->count, sizeof(*k->list), cmp_kfunc);

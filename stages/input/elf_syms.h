@@ -10,6 +10,7 @@
  * (every offset inside it then starts a terminated string); when it does
  * not, each name goes through elf_strptr, which says NULL for a bad one.
  *
+ * elf_funcs, elf_vars and elf_kfuncs read their symbols through it.
  * elf_syms__own_names then copies the names a table kept into one block of
  * its own, so that .strtab's pages can go once the tables are built
  * (stages/input/input.c releases them with .symtab's).

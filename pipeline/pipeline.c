@@ -69,6 +69,8 @@ struct pipeline {
 	pthread_t cleanup_tid;		/* frees the read side during dedup */
 	struct btf *uncompacted;	/* the final dedup's BTF before its strings were
 					   compacted, left to the process's end (leave_to_exit) */
+	struct btf *acc_strs;		/* under btf (and uncompacted) until the compaction:
+					   the accumulated strings (stages/dedup/acc_btf.h) */
 	bool cleanup_started;
 };
 
@@ -264,7 +266,7 @@ static int setup_threads(struct pipeline *p, struct run_size *rs)
 	if (p->merger.strings == BATCH_STRINGS_BARE && !libbpf_caps__get()->names_checked && !p->writer.predup &&
 	    !getenv("BTFSTREAM_BATCH_NAME_OFFSETS")) {
 		p->writer.names_as_ids = true;
-		p->merger.names = (struct batch_names){ batch_name_str, p->strtab };
+		merger__names_as_ids(&p->merger, (struct batch_names){ batch_name_str, p->strtab }, !p->split_late);
 	}
 	return 0;
 }
@@ -360,9 +362,12 @@ static int stage_funcs(struct pipeline *p, struct run_stats *s)
 	int err;
 
 	stats__clock_start(&m, "funcs");
-	p->btf = merger__take(&p->merger, &p->fin);
+	if ((err = merger__take(&p->merger, &p->fin, &p->btf, &p->acc_strs)))
+		fail__set(&p->fail, err, "dedup: %s: cannot make the accumulated BTF: %s", p->opts->input,
+			  strerror(-err));
 	s->accumulated_types = p->btf ? btf__type_cnt(p->btf) - 1 : 0;
-	err = btf_writer__end_stream(&p->writer, p->btf, &p->fin, &eo, &s->funcs);
+	if (!err)
+		err = btf_writer__end_stream(&p->writer, p->btf, &p->fin, &eo, &s->funcs);
 	stats__clock_stop(&m, s, s->funcs.verdicts[FV_EMITTED], "FUNCs");
 	btf_writer__fini(&p->writer);
 	anchor_ids__free(&p->fin);
@@ -484,6 +489,10 @@ static int stage_dedup(struct pipeline *p, struct run_stats *s)
 				    : dedup__compact(&p->btf, leave_to_exit(p->opts) && !p->opts->memory_limit
 								? &p->uncompacted : NULL,
 						     p->opts->input, &p->fail);
+	if (!err && !p->uncompacted) {	/* (the compacted BTF has its own strings) */
+		btf__free(p->acc_strs);
+		p->acc_strs = NULL;
+	}
 	s->types_after_dedup = btf__type_cnt(p->btf) - (p->base ? btf__type_cnt(p->base) : 1);
 	stats__clock_stop(&m, s, s->types_after_dedup, "types");
 	stats__sample_memory(s);
@@ -663,6 +672,7 @@ static void free_all(struct pipeline *p, int err)
 	anchor_ids__free(&p->fin);
 	btf__free(p->btf);	/* (on the extended base, after a failure: before it) */
 	btf__free(p->uncompacted);
+	btf__free(p->acc_strs);
 	btf__free(p->dist_base);
 	base_prune__free(p->prune);
 	split_late__fini(&p->sl);

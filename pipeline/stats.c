@@ -225,8 +225,9 @@ void stats__print_table(const struct run_stats *s, FILE *out)
 	else
 		fprintf(out, "pre-dedup: off (BTFSTREAM_PREDUP=1 turns it on, docs/design.md)\n");
 	fprintf(out, "accumulated BTF: %llu types before the final dedup; deduped again %llu time%s on the way"
-		     " (stages/dedup/merge_compact.h)\n", (unsigned long long)s->accumulated_types,
-		(unsigned long long)s->compactions, s->compactions == 1 ? "" : "s");
+		     " (stages/dedup/merge_compact.h); kept as %s (stages/dedup/acc_btf.h)\n",
+		(unsigned long long)s->accumulated_types, (unsigned long long)s->compactions,
+		s->compactions == 1 ? "" : "s", s->accumulated_as ? s->accumulated_as : "libbpf's BTF");
 	fprintf(out, "batch strings: %llu set aside behind a bare \"\", %llu on a strings-only base, %llu hashed"
 		     " by libbpf (libbpf %s names: stages/dedup/merge.c); names %s\n",
 		(unsigned long long)s->batch_strings[0], (unsigned long long)s->batch_strings[1],
@@ -260,8 +261,9 @@ void stats__print_table(const struct run_stats *s, FILE *out)
 /* The counters of the merge, split, relocation and pre-dedup steps. */
 static void print_json_stages_counts(const struct run_stats *s, FILE *out)
 {
-	fprintf(out, "\"accumulated_types\":%llu,\"compactions\":%llu,", (unsigned long long)s->accumulated_types,
-		(unsigned long long)s->compactions);
+	fprintf(out, "\"accumulated_types\":%llu,\"compactions\":%llu,\"accumulated_as\":\"%s\",",
+		(unsigned long long)s->accumulated_types, (unsigned long long)s->compactions,
+		s->accumulated_as ? s->accumulated_as : "libbpf's BTF");
 	fprintf(out, "\"cus_read\":%llu,\"libdw_cus\":%llu,\"dwarf_renewals\":%llu,", (unsigned long long)s->cus_read,
 		(unsigned long long)s->libdw_cus, (unsigned long long)s->dwarf_renewals);
 	fprintf(out, "\"loc_preads\":%llu,\"loc_pread_bytes\":%llu,", (unsigned long long)s->loc_preads,

@@ -77,6 +77,7 @@ struct run_stats {
 	uint64_t batch_strings[3];	/* batches whose strings went bare, on a base, hashed (merge.h) */
 	bool libbpf_checks_names;	/* the probe's answer (stages/common/libbpf_caps.h) */
 	bool batch_names_ids;		/* batches named types by strtab ids (stages/dedup/batch_names.h) */
+	const char *accumulated_as;	/* "bytes", "bytes, then libbpf's BTF", "libbpf's BTF" (acc_btf.h) */
 	const char *features;		/* the --btf_features in effect, "a,b,..." (set by the CLI) */
 };
 

@@ -603,6 +603,7 @@ void run_threads__stats(struct run_threads *rt, struct run_stats *s, uint64_t wr
 		s->batch_strings[i] = ms.strings_ways[i];
 	s->libbpf_checks_names = libbpf_caps__get()->names_checked;
 	s->batch_names_ids = ms.names_as_ids;
+	s->accumulated_as = !ms.acc_bytes ? "libbpf's BTF" : ms.acc_bytes_ended ? "bytes, then libbpf's BTF" : "bytes";
 	s->merge_threads = rt->nmergers;
 	s->merge_serial_ns = ms.append_ns;
 }

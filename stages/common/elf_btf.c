@@ -151,7 +151,9 @@ static int bytes_file(const void *data, size_t size, char *path, size_t cap, boo
 	return fd;
 }
 
-struct btf *elf_btf__from_bytes(const void *data, size_t size, struct btf *base)
+/* elf_btf__from_bytes; owned: data is malloc'd, freed here as early as it
+ * can be. */
+static struct btf *from_bytes(const void *data, size_t size, struct btf *base, bool owned)
 {
 	struct btf *(*new_split)(const void *data, uint32_t size, struct btf *base);
 	char path[4096];
@@ -160,18 +162,38 @@ struct btf *elf_btf__from_bytes(const void *data, size_t size, struct btf *base)
 	int slot, fd, e;
 
 	if (!base)
-		return btf__new(data, (__u32)size);
-	if ((new_split = libbpf_caps__get()->new_split))
-		return new_split(data, (uint32_t)size, base);
-	/* libbpf 1.1 parses split BTF only from a file (it exports
-	 * btf__new_split from 1.4 on: libbpf_caps.h) */
-	if ((fd = bytes_file(data, size, path, sizeof(path), &named, &slot)) < 0)
-		return NULL;
-	btf = btf__parse_raw_split(path, base);
-	e = btf ? 0 : errno;
-	drop_file(fd, path, named, slot);
+		btf = btf__new(data, (__u32)size);
+	else if ((new_split = libbpf_caps__get()->new_split))
+		btf = new_split(data, (uint32_t)size, base);
+	else {	/* libbpf 1.1 parses split BTF only from a file (it exports
+		 * btf__new_split from 1.4 on: libbpf_caps.h) */
+		fd = bytes_file(data, size, path, sizeof(path), &named, &slot);
+		e = errno;
+		if (owned)
+			free((void *)data);
+		if (fd < 0)
+			return errno = e, NULL;
+		btf = btf__parse_raw_split(path, base);
+		e = btf ? 0 : errno;
+		drop_file(fd, path, named, slot);
+		errno = e;
+		return btf;
+	}
+	e = errno;
+	if (owned)
+		free((void *)data);
 	errno = e;
 	return btf;
+}
+
+struct btf *elf_btf__from_bytes(const void *data, size_t size, struct btf *base)
+{
+	return from_bytes(data, size, base, false);
+}
+
+struct btf *elf_btf__from_owned_bytes(void *data, size_t size, struct btf *base)
+{
+	return from_bytes(data, size, base, true);
 }
 
 /*

@@ -34,6 +34,11 @@ int elf_btf__section(const char *path, const char *name, void **data, size_t *si
  * /proc/self/fd, or without /proc a file in $TMPDIR or /tmp, which a
  * signal's handler removes; NULL with errno set). */
 struct btf *elf_btf__from_bytes(const void *data, size_t size, struct btf *base);
+/* The same for malloc'd data, freed as soon as the bytes are elsewhere
+ * (in the file, before libbpf reads them back; or once libbpf has its
+ * copy), so that two copies at most are alive at once. Frees data on
+ * failure too. */
+struct btf *elf_btf__from_owned_bytes(void *data, size_t size, struct btf *base);
 
 /* The BTF of path: its .BTF if it is an ELF file, else the file as raw BTF;
  * split on base if base is not NULL. */

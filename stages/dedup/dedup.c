@@ -3,6 +3,7 @@
 
 #include <bpf/btf.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,12 +37,15 @@ static int copy_split(struct btf *fresh, const struct btf *src)
 int dedup__compact(struct btf **btf, struct btf **old, const char *path, struct fail *f)
 {
 	const struct btf *base = btf__base_btf(*btf);
-	struct btf *fresh = base ? btf__new_empty_split((struct btf *)base) : btf__new_empty();
+	/* a base of no types holds only strings (stages/dedup/acc_btf.h): the
+	 * result is a BTF of its own, the ids the same */
+	bool types_base = base && btf__type_cnt(base) > 1;
+	struct btf *fresh = types_base ? btf__new_empty_split((struct btf *)base) : btf__new_empty();
 	int err;
 
 	if (!fresh)
 		return fail__set(f, -ENOMEM, "dedup: %s: out of memory", path);
-	if (base)
+	if (types_base || (base && getenv("BTFSTREAM_LIBBPF_COMPACT")))
 		err = copy_split(fresh, *btf);
 	else if (btf__type_cnt(*btf) > 1 && !getenv("BTFSTREAM_LIBBPF_COMPACT")) {
 		btf__free(fresh);

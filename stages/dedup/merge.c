@@ -15,6 +15,7 @@
 #include "stages/common/libbpf_caps.h"
 #include "stages/common/trace.h"
 #include "queue/ring_mpsc.h"
+#include "stages/dedup/acc_btf.h"
 #include "stages/dedup/batch_names.h"
 #include "stages/dedup/btf_append.h"
 #include "stages/dedup/merge_compact.h"
@@ -66,11 +67,16 @@ void merger__budget(struct merger *m, size_t bytes)
 static int maybe_compact(struct merger *m)
 {
 	uint64_t t0 = trace__now();
-	uint32_t n = btf__type_cnt(m->btf);
+	uint32_t n = m->raw ? m->acc.ntypes + 1 : btf__type_cnt(m->btf);
 	int err;
 
-	if (!m->compact_at || n <= m->compact_at || btf__base_btf(m->btf))
+	if (!m->compact_at || n <= m->compact_at || (!m->raw && btf__base_btf(m->btf)))
 		return 0;
+	if (m->raw) {	/* libbpf's way from here on: the compaction is libbpf's dedup */
+		if (!(m->btf = acc_btf__take_whole(&m->acc)))
+			return -errno;
+		m->raw = false;
+	}
 	if ((err = merge_compact__run(&m->btf, &m->fin)))
 		return err;
 	m->compactions++;
@@ -193,38 +199,65 @@ static void batch_parse__free(struct batch_parse *p)
 	*p = (struct batch_parse){ 0 };
 }
 
-/* The deduped batch without its anchors (its last n types, each a bare
- * 12-byte TYPEDEF) as one BTF again: its types, then its strings (those
- * batch_btf set aside, if it did); or, when its names are strtab ids (names
- * not NULL: batch_names.h), a string section made for the types left. */
-static struct btf *cut_anchors(const struct batch_parse *p, uint32_t nanchors, const struct batch_names *names)
+/* Where the deduped batch's types end: before its anchors (its last n
+ * types, each a bare 12-byte TYPEDEF); NULL with errno set when libbpf
+ * added a string (it may not have) or the anchors are not there. */
+static const char *deduped_types(const struct batch_parse *p, uint32_t nanchors, uint32_t *tlen,
+				 const struct btf_header **hdr)
 {
 	size_t cut = (size_t)nanchors * sizeof(struct btf_type);
-	const struct btf_header *hdr;
 	const char *raw;
-	struct btf *out;
-	char *types, *strs = NULL;
-	uint32_t tlen, slen = 0;
 	__u32 rsize;
-	int err;
 
-	raw = btf__raw_data(p->bb, &rsize);
-	if (!raw)
+	if (!(raw = btf__raw_data(p->bb, &rsize)))
 		return NULL;
-	hdr = (const struct btf_header *)raw;
-	if (hdr->type_len < cut || (p->strs && hdr->str_len != p->own_str_len))	/* no string may have been added */
+	*hdr = (const struct btf_header *)raw;
+	if ((*hdr)->type_len < cut || (p->strs && (*hdr)->str_len != p->own_str_len))
 		return errno = EPROTO, NULL;
-	tlen = hdr->type_len - (uint32_t)cut;
-	if (!names || !p->strs)
-		return raw_btf__new(raw + hdr->hdr_len + hdr->type_off, tlen, p->strs ? p->strs : raw + hdr->hdr_len + hdr->str_off,
-				    p->strs ? p->str_len : hdr->str_len);
-	if (!(types = malloc(tlen ? tlen : 1)))
-		return errno = ENOMEM, NULL;
-	memcpy(types, raw + hdr->hdr_len + hdr->type_off, tlen);
-	err = batch_names__strings(types, tlen, names, &strs, &slen);	/* (strs NULL on failure) */
+	*tlen = (*hdr)->type_len - (uint32_t)cut;
+	return raw + (*hdr)->hdr_len + (*hdr)->type_off;
+}
+
+/* The deduped batch without its anchors as one BTF again: its types, then
+ * its strings (those batch_btf set aside, if it did). */
+static struct btf *cut_anchors(const struct batch_parse *p, uint32_t nanchors)
+{
+	const struct btf_header *hdr;
+	const char *types;
+	uint32_t tlen;
+
+	if (!(types = deduped_types(p, nanchors, &tlen, &hdr)))
+		return NULL;
+	return raw_btf__new(types, tlen, p->strs ? p->strs : (const char *)hdr + hdr->hdr_len + hdr->str_off,
+			    p->strs ? p->str_len : hdr->str_len);
+}
+
+/* When the names are strtab ids (batch_names.h): the deduped batch's types
+ * without the anchors, copied as they are (*types, malloc'd). 0 or -errno. */
+static int cut_anchors_raw(const struct batch_parse *p, uint32_t nanchors, void **types, uint32_t *tlen)
+{
+	const struct btf_header *hdr;
+	const char *from = deduped_types(p, nanchors, tlen, &hdr);
+
+	if (!from)
+		return -errno;
+	if (!(*types = malloc(*tlen ? *tlen : 1)))
+		return -ENOMEM;
+	memcpy(*types, from, *tlen);
+	return 0;
+}
+
+/* Types whose names are strtab ids as a BTF with a string section made for
+ * them (batch_names.h), for the libbpf way of appending. Rewrites types. */
+static struct btf *named_btf(void *types, uint32_t tlen, const struct batch_names *names)
+{
+	char *strs = NULL;
+	uint32_t slen = 0;
+	struct btf *out;
+	int err = batch_names__strings(types, tlen, names, &strs, &slen);	/* (strs NULL on failure) */
+
 	out = err ? NULL : raw_btf__new(types, tlen, strs, slen);	/* (copies both) */
 	err = err ? -err : errno;
-	free(types);
 	free(strs);
 	if (!out)
 		errno = err;
@@ -234,6 +267,8 @@ static struct btf *cut_anchors(const struct batch_parse *p, uint32_t nanchors, c
 /* A batch after its own dedup, waiting for its turn to be appended. */
 struct deduped {
 	struct btf *trimmed;	/* its types without the anchors; NULL: none */
+	void *types;		/* or, names as ids, those types' bytes (tlen) */
+	uint32_t tlen;
 	uint32_t *ids;		/* anchors: the deduped batch id, 0 for void */
 	uint32_t nanchors;
 	uint32_t types_in, types_out;
@@ -267,8 +302,10 @@ static int dedup_batch(struct btf_batch *b, enum batch_strings way, const struct
 	if (!err)
 		err = read_anchors(p.bb, b, first, d->ids);
 	if (!err && first > 1) {
-		d->trimmed = cut_anchors(&p, b->nanchors, names);
-		err = d->trimmed ? 0 : -errno;
+		if (names)
+			err = cut_anchors_raw(&p, b->nanchors, &d->types, &d->tlen);
+		else
+			err = (d->trimmed = cut_anchors(&p, b->nanchors)) ? 0 : -errno;
 		d->types_out = first - 1;
 	}
 	d->strings = p.strs_base ? BATCH_STRINGS_BASE : p.strs ? BATCH_STRINGS_BARE : BATCH_STRINGS_HASHED;
@@ -281,17 +318,20 @@ static int dedup_batch(struct btf_batch *b, enum batch_strings way, const struct
  * order, one merge thread at a time (its turn). */
 static int append_batch(struct merger *m, uint32_t index, struct deduped *d)
 {
-	int start = 1;
-	uint32_t *ids = anchor_ids__add(&m->fin, index, d->nanchors);
+	int start = 1, err = 0;
+	uint32_t *ids = anchor_ids__add(&m->fin, index, d->nanchors), first;
 
 	if (!ids)
 		return -ENOMEM;
-	if (d->trimmed) {
-		int err = btf_append__types_split(&m->btf, d->trimmed, m->base_strs, &start);
-
-		if (err)
-			return err;
-	}
+	if (d->types && m->raw) {
+		err = acc_btf__append(&m->acc, d->types, d->tlen, &first);
+		start = (int)first;
+	} else if (d->types && !(d->trimmed = named_btf(d->types, d->tlen, &m->names)))
+		err = -errno;
+	if (!err && d->trimmed)
+		err = btf_append__types_split(&m->btf, d->trimmed, m->base_strs, &start);
+	if (err)
+		return err;
 	for (uint32_t i = 0; i < d->nanchors; i++)
 		ids[i] = d->ids[i] ? d->ids[i] + (uint32_t)start - 1 : 0;
 	m->types_in += d->types_in;
@@ -304,8 +344,10 @@ static int append_batch(struct merger *m, uint32_t index, struct deduped *d)
 static void deduped_free(struct deduped *d)
 {
 	btf__free(d->trimmed);
+	free(d->types);
 	free(d->ids);
 	d->trimmed = NULL;
+	d->types = NULL;
 	d->ids = NULL;
 }
 
@@ -371,20 +413,38 @@ int merger__run(struct merger *m, struct ring_mpsc *in)
 	return err;
 }
 
-struct btf *merger__take(struct merger *m, struct anchor_ids *fin)
+void merger__names_as_ids(struct merger *m, struct batch_names names, bool raw)
 {
-	struct btf *btf = m->btf;
+	m->names = names;
+	if (!raw || btf__base_btf(m->btf) || getenv("BTFSTREAM_ACC_LIBBPF"))
+		return;
+	btf__free(m->btf);	/* (empty) */
+	m->btf = NULL;
+	acc_btf__init(&m->acc, names);
+	m->raw = m->raw_chosen = true;
+}
+
+int merger__take(struct merger *m, struct anchor_ids *fin, struct btf **btf, struct btf **strs)
+{
+	int err = 0;
 
 	*fin = m->fin;
 	memset(&m->fin, 0, sizeof(m->fin));
+	*strs = NULL;
+	if (m->raw) {
+		err = acc_btf__take(&m->acc, btf, strs);
+		m->raw = false;
+	} else
+		*btf = m->btf;
 	m->btf = NULL;
-	return btf;
+	return err;
 }
 
 void merger__fini(struct merger *m)
 {
 	btf__free(m->btf);
 	m->btf = NULL;
+	acc_btf__fini(&m->acc);
 	anchor_ids__free(&m->fin);
 	if (m->locks) {
 		pthread_cond_destroy(&m->turn);
@@ -400,4 +460,6 @@ void merger__stats(const struct merger *m, struct merger_stats *s)
 				    m->append_ns, { 0 } };
 	memcpy(s->strings_ways, m->strings_ways, sizeof(s->strings_ways));
 	s->names_as_ids = m->names.str != NULL;
+	s->acc_bytes = m->raw_chosen;
+	s->acc_bytes_ended = m->raw_chosen && !m->raw;
 }

@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "stages/common/fail.h"
+#include "stages/dedup/acc_btf.h"
 #include "stages/record/batch.h"
 
 struct base_strs;
@@ -45,7 +46,10 @@ struct merger {
 	bool locks;			/* the three above are initialised */
 	uint32_t next_batch;		/* the batch whose turn it is to be appended */
 	uint64_t append_ns;		/* CPU time in turns (the serial part) */
-	struct btf *btf;	/* the accumulated BTF (merger__take) */
+	struct btf *btf;	/* the accumulated BTF (merger__take), unless raw */
+	struct acc_btf acc;	/* raw: the accumulated BTF as bytes (acc_btf.h) */
+	bool raw;
+	bool raw_chosen;	/* raw was set (a compaction may have ended it) */
 	struct batch_names names;	/* .str set: the batches' names are ids (bare strings
 					 * only: stages/dedup/batch_names.h); NULL: offsets */
 	const struct base_strs *base_strs;	/* the base's string index (batch mode), or NULL:
@@ -77,9 +81,17 @@ void merger__budget(struct merger *m, size_t bytes);
  * passes their turns; its own failure also closes in, so the writer's
  * next push fails and the writer stops. Returns 0 or -errno. */
 int merger__run(struct merger *m, struct ring_mpsc *in);
-/* Once the merge thread is joined: the accumulated BTF (the caller frees
- * it, btf__free) and, in *fin, the anchors' final ids (anchor_ids__free). */
-struct btf *merger__take(struct merger *m, struct anchor_ids *fin);
+/* The batches' names are strtab ids (stages/dedup/batch_names.h): set before
+ * the merge threads start. With raw, and no base, the accumulated BTF is
+ * kept as bytes until merger__take (stages/dedup/acc_btf.h; libbpf's way
+ * again from a compaction on, or always with BTFSTREAM_ACC_LIBBPF=1). */
+void merger__names_as_ids(struct merger *m, struct batch_names names, bool raw);
+/* Once the merge thread is joined: the accumulated BTF in *btf and, in
+ * *fin, the anchors' final ids (anchor_ids__free). *btf may be split BTF on
+ * *strs, a BTF of no types holding its strings (acc_btf.h), or *strs is
+ * NULL; the caller frees *btf (btf__free), then *strs. Returns 0, or
+ * -errno when the kept bytes could not be made a BTF (*btf NULL). */
+int merger__take(struct merger *m, struct anchor_ids *fin, struct btf **btf, struct btf **strs);
 void merger__fini(struct merger *m);	/* frees what was not taken */
 
 struct merger_stats {
@@ -87,6 +99,8 @@ struct merger_stats {
 	uint64_t append_ns;	/* CPU in turns: appends and compactions, one thread at a time */
 	uint64_t strings_ways[BATCH_STRINGS_WAYS];	/* batches by the way their strings went */
 	bool names_as_ids;	/* the batches' names were strtab ids (batch_names.h) */
+	bool acc_bytes;		/* the accumulated BTF was kept as bytes (acc_btf.h) */
+	bool acc_bytes_ended;	/* ... until a compaction made it libbpf's */
 };
 
 /* Its counts so far. Main thread, once the merge thread is joined. */

@@ -1,0 +1,220 @@
+/* stages/dedup/acc_btf.c: see acc_btf.h. */
+#include "stages/dedup/acc_btf.h"
+
+#include <bpf/btf.h>
+#include <errno.h>
+#include <linux/btf.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stages/common/btf_refs.h"
+#include "stages/common/grow.h"
+#include "stages/common/elf_btf.h"
+
+/* Both buffers begin with room for a BTF header, so that each becomes raw
+ * BTF in place at the end, not through another copy. */
+#define HDR sizeof(struct btf_header)
+
+void acc_btf__init(struct acc_btf *a, struct batch_names names)
+{
+	memset(a, 0, sizeof(*a));
+	a->names = names;
+}
+
+/* *name (a strtab id) to its offset, the string placed on first use. */
+static int place(struct acc_btf *a, uint32_t *name)
+{
+	uint32_t id = *name;
+	const char *s;
+	size_t n;
+
+	if (!id)
+		return 0;
+	if (id < a->ncap && a->off[id]) {
+		*name = a->off[id] - 1;
+		return 0;
+	}
+	if (id >= BATCH_NAME_ANCHOR || !(s = a->names.str(a->names.ctx, id, &n)))
+		return -EPROTO;
+	if (a->slen + n + 1 >= UINT32_MAX)
+		return -E2BIG;
+	if (GROW_ZEROED(a->off, a->ncap, (size_t)id + 1, 1u << 16) || GROW(a->order, a->ocap, a->nstrs + 1, 1u << 14))
+		return -ENOMEM;
+	a->order[a->nstrs++] = id;
+	a->off[id] = (uint32_t)a->slen + 1;
+	*name = (uint32_t)a->slen;
+	a->slen += n + 1;
+	return 0;
+}
+
+/* t's ids moved by shift (void stays void), its names made offsets. */
+static int rewrite(struct acc_btf *a, struct btf_type *t, uint32_t shift)
+{
+	struct btf_strs names;
+	struct btf_refs refs;
+	uint32_t *p;
+	int err = 0;
+
+	btf_refs__init(&refs, t);
+	while ((p = btf_refs__next(&refs)))
+		if (*p)
+			*p += shift;
+	btf_strs__init(&names, t);
+	while (!err && (p = btf_strs__next(&names)))
+		err = place(a, p);
+	return err;
+}
+
+/* Room for need bytes of the type section, growing by a quarter (libbpf's
+ * step), not doubling: the last doubling left up to 4 MiB of the Debian
+ * vmlinux's ~6.6 MiB unused, in huge pages that count as resident. */
+static int types_room(struct acc_btf *a, size_t need)
+{
+	size_t cap = a->tcap + a->tcap / 4;
+	void *p;
+
+	if (need <= a->tcap)
+		return 0;
+	if (cap < need)
+		cap = need;
+	if (cap < (1u << 20))
+		cap = 1u << 20;
+	if (!(p = realloc(a->types, cap)))
+		return -ENOMEM;
+	a->types = p;
+	a->tcap = cap;
+	return 0;
+}
+
+int acc_btf__append(struct acc_btf *a, const void *types, uint32_t tlen, uint32_t *start)
+{
+	size_t at = a->tlen;
+	uint32_t n = 0;
+	int err = 0;
+
+	*start = a->ntypes + 1;
+	if (!a->slen)	/* the string section begins with "" */
+		a->slen = 1;
+	if (a->tlen + tlen > UINT32_MAX)
+		return -E2BIG;
+	if (types_room(a, HDR + a->tlen + tlen))
+		return -ENOMEM;
+	if (tlen)
+		memcpy(a->types + HDR + at, types, tlen);
+	for (uint32_t pos = 0; !err && pos < tlen; n++) {
+		struct btf_type *t = (struct btf_type *)(a->types + HDR + at + pos);
+		size_t size = tlen - pos >= sizeof(*t) ? btf_refs__type_bytes(t) : 0;
+
+		if (!size || size > tlen - pos || !btf_refs__known(t))
+			return -EPROTO;
+		err = rewrite(a, t, a->ntypes);
+		pos += (uint32_t)size;
+	}
+	if (err)
+		return err;
+	a->tlen += tlen;
+	a->ntypes += n;
+	return 0;
+}
+
+/* buf (malloc'd, HDR bytes of room first) as raw BTF of tlen bytes of types
+ * and slen of strings, split on base if not NULL; buf is freed. */
+static struct btf *parse(void *buf, size_t tlen, size_t slen, struct btf *base)
+{
+	struct btf_header h = {
+		.magic = BTF_MAGIC, .version = BTF_VERSION, .hdr_len = HDR,
+		.type_len = (uint32_t)tlen, .str_off = (uint32_t)tlen, .str_len = (uint32_t)slen,
+	};
+
+	if (!buf)
+		return errno = ENOMEM, NULL;
+	memcpy(buf, &h, HDR);
+	return elf_btf__from_owned_bytes(buf, HDR + tlen + slen, base);
+}
+
+/* The string section, at buf + at: "", then each string in the order placed. */
+static int write_strings(const struct acc_btf *a, char *buf, size_t at)
+{
+	const char *s;
+	size_t n;
+
+	buf[at++] = '\0';
+	for (uint32_t i = 0; i < a->nstrs; i++) {
+		if (!(s = a->names.str(a->names.ctx, a->order[i], &n)))
+			return -EPROTO;
+		memcpy(buf + at, s, n + 1);
+		at += n + 1;
+	}
+	return 0;
+}
+
+/* The strings as raw BTF of no types (*buf, HDR bytes of room first). */
+static int strings_image(struct acc_btf *a, char **buf)
+{
+	int err;
+
+	if (!a->slen)
+		a->slen = 1;
+	if (!(*buf = malloc(HDR + a->slen)))
+		return -ENOMEM;
+	if ((err = write_strings(a, *buf, HDR))) {
+		free(*buf);
+		*buf = NULL;
+	}
+	return err;
+}
+
+int acc_btf__take(struct acc_btf *a, struct btf **btf, struct btf **strs)
+{
+	char *buf = NULL;
+	int err = GROW(a->types, a->tcap, HDR, 1) ? -ENOMEM : 0;
+
+	*btf = NULL;
+	*strs = NULL;
+	free(a->off);
+	a->off = NULL;
+	if (!err && !(err = strings_image(a, &buf))) {
+		*strs = parse(buf, 0, a->slen, NULL);	/* (frees buf) */
+		err = *strs ? 0 : -errno;
+	}
+	if (!err) {
+		*btf = parse(a->types, a->tlen, 0, *strs);
+		a->types = NULL;
+		err = *btf ? 0 : -errno;
+	}
+	if (err) {
+		btf__free(*strs);
+		*strs = NULL;
+	}
+	acc_btf__fini(a);
+	return err;
+}
+
+struct btf *acc_btf__take_whole(struct acc_btf *a)
+{
+	struct btf *btf = NULL;
+	int e = 0;
+
+	if (!a->slen)
+		a->slen = 1;
+	if (GROW(a->types, a->tcap, HDR + a->tlen + a->slen, 1))
+		e = ENOMEM;
+	else if (write_strings(a, (char *)a->types, HDR + a->tlen))
+		e = EPROTO;
+	if (!e) {
+		btf = parse(a->types, a->tlen, a->slen, NULL);
+		a->types = NULL;
+		e = btf ? 0 : errno;
+	}
+	acc_btf__fini(a);
+	errno = e;
+	return btf;
+}
+
+void acc_btf__fini(struct acc_btf *a)
+{
+	free(a->types);
+	free(a->order);
+	free(a->off);
+	acc_btf__init(a, a->names);
+}

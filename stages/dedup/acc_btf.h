@@ -1,0 +1,73 @@
+/* stages/dedup/acc_btf.h: the accumulated BTF kept as raw bytes while the
+ * batches come, names placed once.
+ *
+ * When the batches' names are strtab ids (stages/dedup/batch_names.h) and
+ * there is no base, the merger appends each deduped batch here instead of
+ * to a libbpf BTF: its types are copied, their ids moved past the types
+ * already here, and each name id becomes an offset into one string section,
+ * the string placed the first time its id is seen (an array indexed by id,
+ * no hashing). The section's bytes are written only at the end, from the
+ * strtab, which holds them anyway: until then it is a list of ids. The
+ * other way, libbpf's btf__add_type looks every name of every type up in
+ * its string set again (~1 million lookups over the Debian vmlinux's
+ * batches) and needs a libbpf BTF of each batch, with strings, to copy from.
+ *
+ * acc_btf__take hands the result to libbpf once, as split BTF with no
+ * strings of its own on a base of no types that holds the strings: libbpf
+ * then counts the strings as deduplicated (as it does for a BTF built with
+ * its add API), so the final dedup does not hash them again, and the type
+ * ids are those of a BTF without a base (the base has only void). Each
+ * buffer becomes raw BTF in place (room for the header kept in front) and
+ * is freed as soon as libbpf has the bytes. acc_btf__take_whole gives one
+ * BTF holding both, for the compaction under a memory budget
+ * (stages/dedup/merge_compact.h), which is libbpf's dedup.
+ *
+ * The merger's turn only (one thread at a time), and the main thread once
+ * the merge threads are joined; names.str is called for ids that came in
+ * a batch, so the strtab must outlive the take.
+ */
+#ifndef BTFSTREAM_ACC_BTF_H
+#define BTFSTREAM_ACC_BTF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stages/record/batch.h"
+
+struct btf;
+
+struct acc_btf {
+	unsigned char *types;	/* the type section so far */
+	size_t tlen, tcap;
+	uint32_t *order;	/* the strings placed, as strtab ids, in order */
+	uint32_t nstrs;
+	size_t ocap;
+	size_t slen;		/* the string section's size so far ("" first) */
+	uint32_t *off;		/* strtab id -> offset in the section + 1; 0: not placed */
+	size_t ncap;
+	uint32_t ntypes;
+	struct batch_names names;
+};
+
+void acc_btf__init(struct acc_btf *a, struct batch_names names);
+
+/* Appends types[0..tlen) (a deduped batch: ids from 1 among themselves,
+ * names strtab ids); *start is the id the first of them gets. Returns 0,
+ * -ENOMEM, -E2BIG (the sections past 4 GiB), or -EPROTO (a kind it cannot
+ * walk, a type running past tlen, an id with no string); after a failure
+ * nothing was appended. */
+int acc_btf__append(struct acc_btf *a, const void *types, uint32_t tlen, uint32_t *start);
+
+/* The types as split BTF on *strs (a BTF of no types whose string section
+ * is the accumulated one; the caller frees *btf before *strs). Frees what
+ * a holds either way. Returns 0 or -errno. */
+int acc_btf__take(struct acc_btf *a, struct btf **btf, struct btf **strs);
+
+/* The types and strings as one BTF (its strings not yet counted as
+ * deduplicated by libbpf), or NULL with errno set. Frees what a holds
+ * either way. */
+struct btf *acc_btf__take_whole(struct acc_btf *a);
+
+void acc_btf__fini(struct acc_btf *a);
+
+#endif

@@ -359,10 +359,15 @@ static int stage_funcs(struct pipeline *p, struct run_stats *s)
 		.report_path = p->opts->funcs_report,
 	};
 	struct stage_clock m;
+	uint64_t t0;
 	int err;
 
 	stats__clock_start(&m, "funcs");
-	if ((err = merger__take(&p->merger, &p->fin, &p->btf, &p->acc_strs)))
+	t0 = trace__now();
+	err = merger__take(&p->merger, &p->fin, &p->btf, &p->acc_strs);
+	if (trace__now() - t0 > 100000)	/* (made by the merge thread unless it could not) */
+		trace__slice("funcs: the accumulated BTF to libbpf", t0, trace__now(), NULL, 0);
+	if (err)
 		fail__set(&p->fail, err, "dedup: %s: cannot make the accumulated BTF: %s", p->opts->input,
 			  strerror(-err));
 	s->accumulated_types = p->btf ? btf__type_cnt(p->btf) - 1 : 0;

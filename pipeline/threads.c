@@ -437,6 +437,7 @@ int run_threads__start(struct run_threads *rt, struct merger *m)
 	/* (or the writer lets pages go itself: a module's are kept, see
 	 * input.h, and a small input's few are not worth a thread) */
 	releaser__start(&rt->rel, rt->in, !rt->in->pinned && rt->in->debug_info_size >= RELEASE_THREAD_MIN);
+	merger__threads(m, rt->nmergers);	/* (a failure to start one fails the run) */
 	for (unsigned int i = 0; i < rt->nmergers; i++) {
 		if ((err = pthread_create(&rt->merge_tid[i], NULL, merge_main, rt))) {
 			run_threads__abort(rt);

@@ -378,6 +378,41 @@ static int take_turn(struct merger *m, uint32_t index, struct deduped *d, int er
 	return err;
 }
 
+void merger__threads(struct merger *m, unsigned int n)
+{
+	m->running = n;
+}
+
+/* The raw accumulated BTF handed to libbpf (acc_btf__take), its ends in
+ * m->btf and m->acc_strs. Returns 0 or -errno. */
+static int end_raw(struct merger *m)
+{
+	uint64_t t0 = trace__now();
+	int err = acc_btf__take(&m->acc, &m->btf, &m->acc_strs);
+
+	m->raw = false;
+	trace__slice("the accumulated BTF to libbpf", t0, trace__now(), "types", m->btf ? btf__type_cnt(m->btf) : 0);
+	return err;
+}
+
+/* After a merge thread's last batch: the last one done ends the raw BTF,
+ * its time counted with the turns (serial). */
+static void done(struct merger *m, int err)
+{
+	uint64_t c0;
+	bool last;
+
+	pthread_mutex_lock(&m->lock);
+	last = m->running && --m->running == 0;
+	if (last && m->raw && !err && !fail__is_set(m->fail)) {
+		c0 = clock__thread_cpu_ns();
+		if ((err = end_raw(m)))
+			fail__set(m->fail, err, "dedup: %s: cannot make the accumulated BTF: %s", m->path, strerror(-err));
+		m->append_ns += clock__thread_cpu_ns() - c0;
+	}
+	pthread_mutex_unlock(&m->lock);
+}
+
 int merger__run(struct merger *m, struct ring_mpsc *in)
 {
 	struct btf_batch *b;
@@ -410,6 +445,7 @@ int merger__run(struct merger *m, struct ring_mpsc *in)
 		PROBE_STAGE_END("merge_batch");
 		trace__slice("merge batch", t0, trace__now(), "batch", index);
 	}
+	done(m, err);
 	return err;
 }
 
@@ -430,20 +466,21 @@ int merger__take(struct merger *m, struct anchor_ids *fin, struct btf **btf, str
 
 	*fin = m->fin;
 	memset(&m->fin, 0, sizeof(m->fin));
-	*strs = NULL;
-	if (m->raw) {
-		err = acc_btf__take(&m->acc, btf, strs);
-		m->raw = false;
-	} else
-		*btf = m->btf;
+	if (m->raw)
+		err = end_raw(m);
+	*btf = m->btf;
+	*strs = m->acc_strs;
 	m->btf = NULL;
+	m->acc_strs = NULL;
 	return err;
 }
 
 void merger__fini(struct merger *m)
 {
 	btf__free(m->btf);
+	btf__free(m->acc_strs);
 	m->btf = NULL;
+	m->acc_strs = NULL;
 	acc_btf__fini(&m->acc);
 	anchor_ids__free(&m->fin);
 	if (m->locks) {

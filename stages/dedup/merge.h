@@ -50,6 +50,8 @@ struct merger {
 	struct acc_btf acc;	/* raw: the accumulated BTF as bytes (acc_btf.h) */
 	bool raw;
 	bool raw_chosen;	/* raw was set (a compaction may have ended it) */
+	struct btf *acc_strs;	/* the strings under btf once raw ended at the stream's end */
+	unsigned int running;	/* merge threads not yet done (merger__threads) */
 	struct batch_names names;	/* .str set: the batches' names are ids (bare strings
 					 * only: stages/dedup/batch_names.h); NULL: offsets */
 	const struct base_strs *base_strs;	/* the base's string index (batch mode), or NULL:
@@ -75,6 +77,11 @@ int merger__init(struct merger *m, struct btf *base, const char *path, struct fa
  * whenever it outgrows its share (stages/dedup/merge_compact.h). Before the
  * merge thread starts. */
 void merger__budget(struct merger *m, size_t bytes);
+/* How many merge threads will run merger__run: the last of them to be done
+ * hands a raw accumulated BTF to libbpf (acc_btf__take) while the main
+ * thread still orders the functions. Before they start; without it
+ * merger__take does that. */
+void merger__threads(struct merger *m, unsigned int n);
 /* A merge thread's body (any number of them at once): merges and frees
  * every batch it pops from in until in is closed and empty. After a
  * failure (its own, or any stage's: f is set) it only frees them and

@@ -76,6 +76,7 @@ static int maybe_compact(struct merger *m)
 		if (!(m->btf = acc_btf__take_whole(&m->acc)))
 			return -errno;
 		m->raw = false;
+		m->raw_compacted = true;
 	}
 	if ((err = merge_compact__run(&m->btf, &m->fin)))
 		return err;
@@ -498,5 +499,5 @@ void merger__stats(const struct merger *m, struct merger_stats *s)
 	memcpy(s->strings_ways, m->strings_ways, sizeof(s->strings_ways));
 	s->names_as_ids = m->names.str != NULL;
 	s->acc_bytes = m->raw_chosen;
-	s->acc_bytes_ended = m->raw_chosen && !m->raw;
+	s->acc_bytes_ended = m->raw_compacted;
 }

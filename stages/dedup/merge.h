@@ -49,7 +49,8 @@ struct merger {
 	struct btf *btf;	/* the accumulated BTF (merger__take), unless raw */
 	struct acc_btf acc;	/* raw: the accumulated BTF as bytes (acc_btf.h) */
 	bool raw;
-	bool raw_chosen;	/* raw was set (a compaction may have ended it) */
+	bool raw_chosen;	/* raw was set */
+	bool raw_compacted;	/* ... and a compaction ended it (libbpf's way after) */
 	struct btf *acc_strs;	/* the strings under btf once raw ended at the stream's end */
 	unsigned int running;	/* merge threads not yet done (merger__threads) */
 	struct batch_names names;	/* .str set: the batches' names are ids (bare strings

@@ -7,6 +7,7 @@
  * strings in the same order. Then the refusals, and a run with no types. */
 #include "stages/dedup/acc_btf.h"
 #include "tests/tap.h"
+#include "tests/unit/word_names.h"
 
 #include <bpf/btf.h>
 #include <errno.h>
@@ -21,16 +22,8 @@
 static const char *const words[] = { "", "int", "list", "next", "val", "e", "A", "B", "fn", "x" };
 #define NWORDS (sizeof(words) / sizeof(words[0]))
 
-static const char *lookup(const void *ctx, uint32_t id, size_t *len)
-{
-	(void)ctx;
-	if (id >= NWORDS)
-		return NULL;
-	*len = strlen(words[id]);
-	return words[id];
-}
-
-static const struct batch_names names = { lookup, NULL };
+static const struct word_list word_list = { words, NWORDS };
+static const struct batch_names names = { word_names__str, &word_list };
 
 /* [1] INT int, [2] STRUCT list { next: [3], val: [1] }, [3] PTR -> [2]. */
 static uint32_t batch1(uint32_t *w0)

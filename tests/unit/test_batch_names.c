@@ -5,6 +5,7 @@
  * (an anchor's name, an id with no string, a type running past the end). */
 #include "stages/dedup/batch_names.h"
 #include "tests/tap.h"
+#include "tests/unit/word_names.h"
 
 #include <errno.h>
 #include <linux/btf.h>
@@ -14,16 +15,8 @@
 static const char *const words[] = { "", "foo", "a", "b", "e", "x", "p", "ret" };
 #define NWORDS (sizeof(words) / sizeof(words[0]))
 
-static const char *lookup(const void *ctx, uint32_t id, size_t *len)
-{
-	(void)ctx;
-	if (id >= NWORDS)
-		return NULL;
-	*len = strlen(words[id]);
-	return words[id];
-}
-
-static const struct batch_names names = { lookup, NULL };
+static const struct word_list word_list = { words, NWORDS };
+static const struct batch_names names = { word_names__str, &word_list };
 
 /* STRUCT foo { a; b; }, ENUM e { x, a }, FUNC_PROTO (a, p), TYPEDEF ret,
  * as ids; returns the bytes written into buf. */

@@ -55,7 +55,8 @@ void acc_btf__init(struct acc_btf *a, struct batch_names names);
  * names strtab ids); *start is the id the first of them gets. Returns 0,
  * -ENOMEM, -E2BIG (the sections past 4 GiB), or -EPROTO (a kind it cannot
  * walk, a type running past tlen, an id with no string); after a failure
- * nothing was appended. */
+ * none of the types is appended (names placed on the way stay placed) and
+ * the run is to be failed. */
 int acc_btf__append(struct acc_btf *a, const void *types, uint32_t tlen, uint32_t *start);
 
 /* The types as split BTF on *strs (a BTF of no types whose string section

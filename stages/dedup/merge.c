@@ -452,8 +452,10 @@ int merger__run(struct merger *m, struct ring_mpsc *in)
 
 void merger__names_as_ids(struct merger *m, struct batch_names names, bool raw)
 {
+	const char *e = getenv("BTFSTREAM_ACC_LIBBPF");	/* =1: libbpf's way (comparisons) */
+
 	m->names = names;
-	if (!raw || btf__base_btf(m->btf) || getenv("BTFSTREAM_ACC_LIBBPF"))
+	if (!raw || btf__base_btf(m->btf) || (e && *e && strcmp(e, "0")))
 		return;
 	btf__free(m->btf);	/* (empty) */
 	m->btf = NULL;

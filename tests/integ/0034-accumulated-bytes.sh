@@ -23,6 +23,12 @@ fi
 grep -q '^accumulated BTF: .*kept as bytes (' "$TMP/many.stats"; ok $? "--stats: kept as bytes" ||
 	grep '^accumulated' "$TMP/many.stats" | sed 's/^/# /'
 cmp -s "$TMP/many-ref.btf" "$TMP/many.btf"; ok $? "the same bytes"
+# no type but void: nothing appended, the functions added after the hand-over
+echo 'void f(void) {}' > "$TMP/f.c" && gcc -g -c "$TMP/f.c" -o "$TMP/f.o" &&
+	"$BTFSTREAM" "$TMP/f.o" -o "$TMP/f.btf" && BTFSTREAM_ACC_LIBBPF=1 "$BTFSTREAM" "$TMP/f.o" -o "$TMP/f-ref.btf" &&
+	cmp -s "$TMP/f.btf" "$TMP/f-ref.btf" &&
+	{ ! command -v bpftool > /dev/null || [ "$(bpftool btf dump file "$TMP/f.btf" | grep -c "^\[")" = 2 ]; }
+ok $? "an object with one function and no types: its FUNC_PROTO and FUNC, the same bytes"
 
 [ -n "${BTFSTREAM_SKIP_KERNEL:-}" ] && { skip "BTFSTREAM_SKIP_KERNEL is set"; done_testing; exit 0; }
 vmlinux=$(cd "$TOP" && scripts/fetch-kernel.sh) || { skip "cannot fetch the Debian kernel debug package"; done_testing; exit 0; }

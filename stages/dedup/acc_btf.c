@@ -21,32 +21,6 @@ void acc_btf__init(struct acc_btf *a, struct batch_names names)
 	a->names = names;
 }
 
-/* *name (a strtab id) to its offset, the string placed on first use. */
-static int place(struct acc_btf *a, uint32_t *name)
-{
-	uint32_t id = *name;
-	const char *s;
-	size_t n;
-
-	if (!id)
-		return 0;
-	if (id < a->ncap && a->off[id]) {
-		*name = a->off[id] - 1;
-		return 0;
-	}
-	if (id >= BATCH_NAME_ANCHOR || !(s = a->names.str(a->names.ctx, id, &n)))
-		return -EPROTO;
-	if (a->slen + n + 1 >= UINT32_MAX)
-		return -E2BIG;
-	if (GROW_ZEROED(a->off, a->ncap, (size_t)id + 1, 1u << 16) || GROW(a->order, a->ocap, a->nstrs + 1, 1u << 14))
-		return -ENOMEM;
-	a->order[a->nstrs++] = id;
-	a->off[id] = (uint32_t)a->slen + 1;
-	*name = (uint32_t)a->slen;
-	a->slen += n + 1;
-	return 0;
-}
-
 /* t's ids moved by shift (void stays void), its names made offsets. */
 static int rewrite(struct acc_btf *a, struct btf_type *t, uint32_t shift)
 {
@@ -61,7 +35,7 @@ static int rewrite(struct acc_btf *a, struct btf_type *t, uint32_t shift)
 			*p += shift;
 	btf_strs__init(&names, t);
 	while (!err && (p = btf_strs__next(&names)))
-		err = place(a, p);
+		err = name_places__place(&a->places, &a->names, p);
 	return err;
 }
 
@@ -93,8 +67,6 @@ int acc_btf__append(struct acc_btf *a, const void *types, uint32_t tlen, uint32_
 	int err = 0;
 
 	*start = a->ntypes + 1;
-	if (!a->slen)	/* the string section begins with "" */
-		a->slen = 1;
 	if (a->tlen + tlen > UINT32_MAX)
 		return -E2BIG;
 	if (types_room(a, HDR + a->tlen + tlen))
@@ -132,32 +104,16 @@ static struct btf *parse(void *buf, size_t tlen, size_t slen, struct btf *base)
 	return elf_btf__from_owned_bytes(buf, HDR + tlen + slen, base);
 }
 
-/* The string section, at buf + at: "", then each string in the order placed. */
-static int write_strings(const struct acc_btf *a, char *buf, size_t at)
-{
-	const char *s;
-	size_t n;
-
-	buf[at++] = '\0';
-	for (uint32_t i = 0; i < a->nstrs; i++) {
-		if (!(s = a->names.str(a->names.ctx, a->order[i], &n)))
-			return -EPROTO;
-		memcpy(buf + at, s, n + 1);
-		at += n + 1;
-	}
-	return 0;
-}
-
 /* The strings as raw BTF of no types (*buf, HDR bytes of room first). */
 static int strings_image(struct acc_btf *a, char **buf)
 {
 	int err;
 
-	if (!a->slen)
-		a->slen = 1;
-	if (!(*buf = malloc(HDR + a->slen)))
+	if (!a->places.len)
+		a->places.len = 1;
+	if (!(*buf = malloc(HDR + a->places.len)))
 		return -ENOMEM;
-	if ((err = write_strings(a, *buf, HDR))) {
+	if ((err = name_places__write(&a->places, &a->names, *buf + HDR))) {
 		free(*buf);
 		*buf = NULL;
 	}
@@ -171,10 +127,8 @@ int acc_btf__take(struct acc_btf *a, struct btf **btf, struct btf **strs)
 
 	*btf = NULL;
 	*strs = NULL;
-	free(a->off);
-	a->off = NULL;
 	if (!err && !(err = strings_image(a, &buf))) {
-		*strs = parse(buf, 0, a->slen, NULL);	/* (frees buf) */
+		*strs = parse(buf, 0, a->places.len, NULL);	/* (frees buf) */
 		err = *strs ? 0 : -errno;
 	}
 	if (!err) {
@@ -195,14 +149,14 @@ struct btf *acc_btf__take_whole(struct acc_btf *a)
 	struct btf *btf = NULL;
 	int e = 0;
 
-	if (!a->slen)
-		a->slen = 1;
-	if (GROW(a->types, a->tcap, HDR + a->tlen + a->slen, 1))
+	if (!a->places.len)
+		a->places.len = 1;
+	if (GROW(a->types, a->tcap, HDR + a->tlen + a->places.len, 1))
 		e = ENOMEM;
-	else if (write_strings(a, (char *)a->types, HDR + a->tlen))
+	else if (name_places__write(&a->places, &a->names, (char *)a->types + HDR + a->tlen))
 		e = EPROTO;
 	if (!e) {
-		btf = parse(a->types, a->tlen, a->slen, NULL);
+		btf = parse(a->types, a->tlen, a->places.len, NULL);
 		a->types = NULL;
 		e = btf ? 0 : errno;
 	}
@@ -214,7 +168,6 @@ struct btf *acc_btf__take_whole(struct acc_btf *a)
 void acc_btf__fini(struct acc_btf *a)
 {
 	free(a->types);
-	free(a->order);
-	free(a->off);
+	name_places__fini(&a->places);
 	acc_btf__init(a, a->names);
 }

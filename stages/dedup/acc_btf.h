@@ -32,6 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "stages/dedup/batch_names.h"
 #include "stages/record/batch.h"
 
 struct btf;
@@ -39,12 +40,7 @@ struct btf;
 struct acc_btf {
 	unsigned char *types;	/* the type section so far */
 	size_t tlen, tcap;
-	uint32_t *order;	/* the strings placed, as strtab ids, in order */
-	uint32_t nstrs;
-	size_t ocap;
-	size_t slen;		/* the string section's size so far ("" first) */
-	uint32_t *off;		/* strtab id -> offset in the section + 1; 0: not placed */
-	size_t ncap;
+	struct name_places places;	/* the string section, as ids until the end */
 	uint32_t ntypes;
 	struct batch_names names;
 };

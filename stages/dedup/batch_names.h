@@ -24,6 +24,31 @@
 #include "stages/record/batch.h"
 
 /*
+ * Name ids placed in a string section of their own, each the first time it
+ * is seen: its offset kept in an array indexed by id (no hashing), the ids
+ * kept in the order placed, the bytes written from names at the end. What
+ * batch_names__strings and the accumulated BTF (acc_btf.h) both make. One
+ * thread; zeroed to begin.
+ */
+struct name_places {
+	uint32_t *off;		/* id -> offset + 1; 0: not placed */
+	size_t ncap;
+	uint32_t *order;	/* the ids placed, in order */
+	uint32_t n;
+	size_t ocap;
+	size_t len;		/* the section's bytes so far: "" first, once anything is placed */
+};
+
+/* *name (an id) to its offset, placing the string on first use; 0 stays 0.
+ * 0, -ENOMEM, -E2BIG (past 4 GiB), -EPROTO (an anchor's id, an id names
+ * has no string for). */
+int name_places__place(struct name_places *p, const struct batch_names *names, uint32_t *name);
+/* The section's len bytes ("" when nothing was placed: len 1) into buf;
+ * -EPROTO if names no longer has an id's string. */
+int name_places__write(struct name_places *p, const struct batch_names *names, char *buf);
+void name_places__fini(struct name_places *p);
+
+/*
  * types[0..tlen): BTF types whose name fields hold name ids. Rewrites them
  * in place to offsets into a new string section, returned in *strs (malloc'd,
  * "" first; the caller frees it) of *slen bytes. Returns 0, -ENOMEM, or

@@ -92,6 +92,17 @@ static bool predup_wanted(void)
 	return e && !strcmp(e, "1");
 }
 
+/* A CU's types cross the queue as BTF bytes the reader encoded (record.h,
+ * CU_BEGIN), so the writer copies a block per CU and rewrites its ids; with
+ * BTFSTREAM_RECORDS=1 as one record each, which the writer encodes (the
+ * tests compare the two; pre-deduplication needs the records). */
+static bool btf_bytes_wanted(void)
+{
+	const char *e = getenv("BTFSTREAM_RECORDS");
+
+	return !e || strcmp(e, "1");
+}
+
 /* The location lists: read with pread where the file holds them as the
  * readers need them (neither relocated in the mapping nor decompressed
  * into it); in the mapping otherwise (stages/read/sec_window.h says why). */
@@ -130,6 +141,7 @@ static void read_opts_from_input(struct pipeline *p)
 		.lang_exclude = p->opts->lang_exclude, .n_lang_exclude = p->opts->n_lang_exclude,
 		.type_hashes = predup_wanted(),
 	};
+	p->read.btf_bytes = !p->read.type_hashes && btf_bytes_wanted();
 	if (in->debug_info_off) {
 		p->read.info_lo = map + in->debug_info_off;
 		p->read.info_hi = p->read.info_lo + p->idx.bytes;
@@ -291,6 +303,7 @@ static void writer_stats(struct pipeline *p, struct run_stats *s)
 
 	run_threads__read_stats(&p->threads, &rs);
 	s->types_read = p->writer.records;
+	s->cu_types_bytes = p->read.btf_bytes;
 	s->predup = p->writer.predup;
 	s->predup_matched = p->writer.pd.matched;
 	s->predup_checks = p->writer.pd.checks;

@@ -224,6 +224,9 @@ void stats__print_table(const struct run_stats *s, FILE *out)
 			(unsigned long long)s->predup_failed, (unsigned long long)s->predup_guarded);
 	else
 		fprintf(out, "pre-dedup: off (BTFSTREAM_PREDUP=1 turns it on, docs/design.md)\n");
+	fprintf(out, "queue: a CU's types as %s\n", s->cu_types_bytes ?
+		"BTF bytes its reader encoded, ids rewritten by the writer (stages/record/rec_btf.h)" :
+		"one record each, encoded by the writer (BTFSTREAM_RECORDS=1, or pre-dedup)");
 	fprintf(out, "accumulated BTF: %llu types before the final dedup; deduped again %llu time%s on the way"
 		     " (stages/dedup/merge_compact.h); kept as %s (stages/dedup/acc_btf.h)\n",
 		(unsigned long long)s->accumulated_types, (unsigned long long)s->compactions,
@@ -282,6 +285,7 @@ static void print_json_stages_counts(const struct run_stats *s, FILE *out)
 		(unsigned long long)s->rela_unmapped, (unsigned long long)s->units_let_go);
 	fprintf(out, "\"batch_images\":{\"mapped\":%llu,\"reused\":%llu,\"wait_ms\":%.1f},",
 		(unsigned long long)s->images_made, (unsigned long long)s->images_reused, ms(s->image_wait_ns));
+	fprintf(out, "\"cu_types_as\":\"%s\",", s->cu_types_bytes ? "bytes" : "records");
 	fprintf(out, "\"predup_matched\":%llu,\"predup_checks\":%llu,\"predup_failed\":%llu,\"predup_guarded\":%llu,",
 		(unsigned long long)s->predup_matched, (unsigned long long)s->predup_checks,
 		(unsigned long long)s->predup_failed, (unsigned long long)s->predup_guarded);

@@ -15,11 +15,14 @@
 #include <dwarf.h>
 #include <errno.h>
 #include <linux/btf.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "queue/ring_mpsc.h"
+#include "stages/common/grow.h"
 #include "stages/common/probes.h"
+#include "stages/record/rec_btf.h"
 #include "stages/read/read_internal.h"
 #include "stages/read/type_hash.h"
 
@@ -238,6 +241,10 @@ static int read_cu(struct dwarf_reader *r, const struct cu_info *ci, struct aren
 	r->nrecs = 0;
 	r->nfuncs = 0;
 	r->int_ref = REF_VOID;
+	if (r->opts->btf_bytes && !r->opts->type_hashes) {	/* encode_cu copies what leaves */
+		arena__reset(&r->own);
+		arena = &r->own;
+	}
 	r->arena = arena;
 	r->cu_off = ci->off;
 	r->cu_end = ci->off + ci->size;
@@ -309,9 +316,61 @@ int dwarf_reader__read_cu(struct dwarf_reader *r, const struct cu_info *ci, stru
 	return err;
 }
 
+/* Bytes of a function candidate's payload: its parameters, then its tags. */
+static size_t func_payload(const struct type_rec *f)
+{
+	return f->payload ? ((size_t)f->vlen + (f->elem & 0xffff)) * sizeof(struct rec_param) : 0;
+}
+
+/* The CU's records as BTF bytes in its arena (begin's payload and size),
+ * its candidates' payloads moved there too (the rest of what was read in
+ * r->own stays behind), and the place of each VAR in r->places: how many,
+ * or -errno. */
+static long encode_cu(struct dwarf_reader *r, struct arena *arena, struct type_rec *begin)
+{
+	size_t bytes = 0, nplaces = 0, fbytes = 0;
+	unsigned char *p;
+
+	for (size_t i = 0; i < r->nrecs; i++) {
+		bytes += rec_btf__size(&r->recs[i]);
+		nplaces += r->recs[i].kind == BTF_KIND_VAR;
+	}
+	for (size_t i = 0; i < r->nfuncs; i++)
+		fbytes += func_payload(&r->funcs[i]);
+	if (bytes > UINT32_MAX)
+		return -E2BIG;
+	if ((nplaces && GROW(r->places, r->places_cap, nplaces, 64)) ||
+	    !(p = arena__alloc_raw(arena, bytes + fbytes + 1)))
+		return -ENOMEM;
+	begin->kflag = 1;
+	begin->payload = p;
+	begin->size_type = (uint32_t)bytes;
+	nplaces = 0;
+	for (size_t i = 0; i < r->nrecs; i++) {
+		const struct type_rec *t = &r->recs[i];
+
+		if (rec_btf__encode(t, p))
+			return -EINVAL;
+		p += rec_btf__size(t);
+		if (t->kind == BTF_KIND_VAR)
+			r->places[nplaces++] = (struct type_rec){ .kind = REC_VAR_PLACE, .elem = (uint32_t)i + 1,
+								  .extra = t->elem, .index = t->index, .vlen = t->vlen };
+	}
+	for (size_t i = 0; i < r->nfuncs; i++) {
+		size_t n = func_payload(&r->funcs[i]);
+
+		if (!n)
+			continue;
+		r->funcs[i].payload = memcpy(p, r->funcs[i].payload, n);
+		p += n;
+	}
+	return (long)nplaces;
+}
+
 int dwarf_reader__push_cu(struct dwarf_reader *r, const struct cu_info *ci, unsigned int cu,
 			  struct ring_mpsc *out)
 {
+	long nplaces = -1;
 	struct type_rec begin = { .kind = REC_CU_BEGIN, .elem = cu }, end = { .kind = REC_CU_END, .elem = cu };
 	struct arena *arena = calloc(1, sizeof(*arena));
 	int err = 0;
@@ -331,11 +390,17 @@ int dwarf_reader__push_cu(struct dwarf_reader *r, const struct cu_info *ci, unsi
 	if (!err && r->opts->type_hashes && r->nrecs && !(begin.payload = cu_hashes(r, arena)))
 		err = fail__set(r->fail, -ENOMEM, "read: %s: CU 0x%llx: out of memory", r->path,
 				(unsigned long long)ci->off);
+	if (!err && r->opts->btf_bytes && !r->opts->type_hashes && (nplaces = encode_cu(r, arena, &begin)) < 0)
+		err = fail__set(r->fail, (int)nplaces, "read: %s: CU 0x%llx: %s", r->path, (unsigned long long)ci->off,
+				nplaces == -ENOMEM ? "out of memory" : "cannot encode its types");
 	end.payload = arena;
 	/* the CU as one message: the writer, which needs whole CUs, is woken
 	 * once for it (a ring that has room takes it with one commit) */
 	struct ring_mpsc_part parts[] = {
-		{ &begin, 1 }, { r->recs, r->nrecs }, { r->funcs, r->nfuncs }, { &end, 1 },
+		{ &begin, 1 },
+		nplaces >= 0 ? (struct ring_mpsc_part){ r->places, (size_t)nplaces }
+			     : (struct ring_mpsc_part){ r->recs, r->nrecs },
+		{ r->funcs, r->nfuncs }, { &end, 1 },
 	};
 
 	if (!err && ring_mpsc__push_parts(out, parts, sizeof(parts) / sizeof(parts[0])))
@@ -351,6 +416,10 @@ void dwarf_reader__fini(struct dwarf_reader *r)
 {
 	free(r->recs);
 	free(r->funcs);
+	free(r->places);
+	arena__free(&r->own);
+	r->places = NULL;
+	r->places_cap = 0;
 	r->recs = r->funcs = NULL;
 	r->nrecs = r->cap = r->nfuncs = r->funcs_cap = 0;
 	die_map__free(&r->map);

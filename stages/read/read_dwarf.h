@@ -75,6 +75,8 @@ struct read_opts {
 	const char *debug_str;
 	size_t debug_str_size;
 	struct param_loc_sections locs;	/* location lists in the mapping or the file (stages/read/param_loc.h) */
+	bool btf_bytes;		/* send a CU's types encoded (stages/record/rec_btf.h) in its
+				 * arena, not as records (record.h, CU_BEGIN; not with type_hashes) */
 	bool type_hashes;	/* each CU_BEGIN carries, in the CU's arena, the records'
 				 * structural hashes (payload: uint64_t[extra], stages/read/type_hash.h;
 				 * 0: kept from pre-deduplication, type_guard.h) and right after them
@@ -163,6 +165,10 @@ struct dwarf_reader {
 	unsigned int level;	/* DIE tree depth of the children being visited */
 	struct die_attrs attrs;	/* plans for walking attributes (stages/read/die_attrs.h) */
 	struct param_loc_windows loc_windows;	/* location lists read with pread (param_loc.h) */
+	struct arena own;	/* with opts->btf_bytes, the payloads while a CU is read: the
+				   CU's arena then gets its bytes and its candidates' only */
+	struct type_rec *places;	/* REC_VAR_PLACE records of a CU sent as bytes */
+	size_t places_cap;
 	struct read_stats stats;
 };
 
@@ -175,7 +181,8 @@ int dwarf_reader__read_cu(struct dwarf_reader *r, const struct cu_info *ci, stru
  * of a language in opts->lang_exclude gives nothing) and pushes it into
  * out, framed:
  *   CU_BEGIN (extra = records, elem = cu, index = its "int")
- *   its type records, its function candidates,
+ *   its type records (with opts->btf_bytes: none, but their bytes in the
+ *   arena, and a REC_VAR_PLACE record for each VAR), its function candidates,
  *   CU_END (elem = cu, payload = the arena, which the consumer frees:
  *           arena__free, then free).
  * Returns 0, -EPIPE if out was closed (another thread failed), or -errno

@@ -62,3 +62,20 @@ void arena__free(struct arena *a)
 	a->used = 0;
 	a->total = 0;
 }
+
+void arena__reset(struct arena *a)
+{
+	struct arena_block *b = a->head;
+	size_t total = a->total;
+
+	a->used = 0;
+	if (!b || !b->next)
+		return;
+	arena__free(a);
+	if (!(b = malloc(sizeof(*b) + total)))
+		return;	/* the next allocation mallocs again */
+	b->next = NULL;
+	b->size = total;
+	a->head = b;
+	a->total = total;
+}

@@ -24,6 +24,10 @@
 /* kinds: BTF_KIND_* from <linux/btf.h>, plus two markers framing a CU:
  * CU_BEGIN: extra = number of type records that follow, elem = CU index,
  *           index = ref of the CU's "int" base type (REF_VOID if none);
+ *           with kflag 1 (read_opts.btf_bytes), the CU's types do not follow
+ *           as records: payload holds them encoded (stages/record/rec_btf.h),
+ *           size_type bytes in the CU's arena, and a REC_VAR_PLACE record
+ *           follows for each VAR among them, in order;
  * CU_END:   elem = CU index, payload = the CU's struct arena, which the
  *           consumer frees (arena__free + free) once it is done with the CU. */
 #define REC_CU_BEGIN 0xfeu
@@ -36,6 +40,10 @@
  *   decl tags, stored after the parameters as rec_param {value strtab id,
  *   component index (-1: the function)}. */
 #define REC_FUNC 0xfdu
+/* Where the VAR that is type record elem (1-based) of a CU sent as bytes
+ * lies: extra = offset in its section, index = size, vlen = the section's
+ * slot (as a VAR record carries them, below). Not a type. */
+#define REC_VAR_PLACE 0xfcu
 
 #define FUNC_UNNAMED_PARAM	(1u << 0)	/* a parameter has no name */
 #define FUNC_OPTIMIZED_PARAM	(1u << 1)	/* a parameter has no register location */

@@ -11,6 +11,7 @@
 
 #include "queue/ring_mpsc.h"
 #include "stages/record/arena.h"
+#include "stages/record/rec_btf.h"
 #include "stages/record/rec_refs.h"
 #include "strtab/strtab.h"
 #include "stages/common/grow.h"
@@ -84,20 +85,23 @@ static inline int str_offset(struct btf_writer *w, uint32_t id, uint32_t *off)
 	return str_place(w, id, off);
 }
 
-/* Type id of a CU-local ref of the current CU. */
-static int type_id(struct btf_writer *w, uint32_t ref, uint32_t *id)
+/* Type id of a CU-local ref of the current CU (inline: it runs for every
+ * ref of every type, ~7 M on the vmlinux). */
+static inline int type_id(struct btf_writer *w, uint32_t ref, uint32_t *id)
 {
+	if (ref - 1u < w->cu_nrecs) {	/* 1..n (REF_VOID wraps past n) */
+		*id = w->cu_bytes ? w->cu_base + ref - 1 : w->cu_map[ref - 1];
+		return 0;
+	}
 	if (ref == REF_VOID) {
 		*id = 0;
-	} else if (ref == REF_INDEX_TYPE) {
-		*id = w->cu_index_type;
-		if (!w->index_type)
-			w->cu_needs_index = 1;
-	} else if (ref <= w->cu_nrecs) {
-		*id = w->cu_map[ref - 1];
-	} else {
-		return -EINVAL;
+		return 0;
 	}
+	if (ref != REF_INDEX_TYPE)
+		return -EINVAL;
+	*id = w->cu_index_type;
+	if (!w->index_type)
+		w->cu_needs_index = 1;
 	return 0;
 }
 
@@ -150,65 +154,89 @@ static void *type_space(struct btf_writer *w, size_t bytes)
 	return p;
 }
 
-static size_t extra_bytes(const struct type_rec *r)
+/* The names and refs of the vlen members of a struct or union at m, in
+ * place. */
+static inline int fix_members(struct btf_writer *w, struct btf_member *m, uint32_t vlen)
 {
-	switch (r->kind) {
+	int err;
+
+	for (; vlen--; m++)
+		if ((err = str_offset(w, m->name_off, &m->name_off)) || (err = type_id(w, m->type, &m->type)))
+			return err;
+	return 0;
+}
+
+/* The names (and with params, the refs) of vlen entries of `step` bytes
+ * at p, each beginning with its name (enumerators, parameters), in place. */
+static inline int fix_named(struct btf_writer *w, unsigned char *p, uint32_t vlen, size_t step, bool params)
+{
+	int err;
+
+	for (; vlen--; p += step) {
+		uint32_t *name = (uint32_t *)p;
+
+		if ((err = str_offset(w, *name, name)) || (params && (err = type_id(w, name[1], &name[1]))))
+			return err;
+	}
+	return 0;
+}
+
+/* The names and refs of the type at t, as a record or a reader left them
+ * (stages/record/rec_btf.h), made the batch's, in place: names in the order
+ * they are met (the string section's order when names are placed). Returns
+ * the bytes the type takes, 0 if that is more than avail (or a kind the
+ * records never carry), or -errno. */
+static inline long fix_type(struct btf_writer *w, struct btf_type *t, size_t avail)
+{
+	uint32_t kind = BTF_INFO_KIND(t->info), vlen = BTF_INFO_VLEN(t->info);
+	size_t size = sizeof(*t);
+	void *p = t + 1;
+	int err;
+
+	if ((err = str_offset(w, t->name_off, &t->name_off)) ||
+	    (!rec__has_size((uint8_t)kind) && (err = type_id(w, t->type, &t->type))))
+		return err;
+	switch (kind) {
 	case BTF_KIND_INT:
 	case BTF_KIND_VAR:
 	case BTF_KIND_DECL_TAG:
-		return 4;
-	case BTF_KIND_ARRAY:
-		return sizeof(struct btf_array);
+		size += 4;
+		break;
+	case BTF_KIND_ARRAY: {
+		struct btf_array *a = p;
+
+		size += sizeof(*a);
+		if (size <= avail &&
+		    ((err = type_id(w, a->type, &a->type)) || (err = type_id(w, a->index_type, &a->index_type))))
+			return err;
+		break;
+	}
 	case BTF_KIND_STRUCT:
 	case BTF_KIND_UNION:
-		return r->vlen * sizeof(struct btf_member);
+		size += (size_t)vlen * sizeof(struct btf_member);
+		if (size <= avail && (err = fix_members(w, p, vlen)))
+			return err;
+		break;
 	case BTF_KIND_ENUM:
-		return r->vlen * sizeof(struct btf_enum);
-	case BTF_KIND_ENUM64:
-		return r->vlen * sizeof(struct btf_enum64);
+	case BTF_KIND_ENUM64: {
+		size_t step = kind == BTF_KIND_ENUM ? sizeof(struct btf_enum) : sizeof(struct btf_enum64);
+
+		size += (size_t)vlen * step;
+		if (size <= avail && (err = fix_named(w, p, vlen, step, false)))
+			return err;
+		break;
+	}
 	case BTF_KIND_FUNC_PROTO:
-		return r->vlen * sizeof(struct btf_param);
-	default:	/* DATASECs are made after the merge (stages/write/datasec.c) */
+		size += (size_t)vlen * sizeof(struct btf_param);
+		if (size <= avail && (err = fix_named(w, p, vlen, sizeof(struct btf_param), true)))
+			return err;
+		break;
+	case BTF_KIND_DATASEC:	/* made after the merge (stages/write/datasec.c) */
 		return 0;
+	default:
+		break;
 	}
-}
-
-
-/* The vlen part of r, converted in place at p. */
-static int write_vlen(struct btf_writer *w, const struct type_rec *r, void *p)
-{
-	int err = 0;
-
-	for (uint32_t i = 0; i < r->vlen && !err; i++) {
-		if (r->kind == BTF_KIND_STRUCT || r->kind == BTF_KIND_UNION) {
-			const struct rec_member *m = (const struct rec_member *)r->payload + i;
-			struct btf_member *b = (struct btf_member *)p + i;
-
-			b->offset = m->offset;
-			err = str_offset(w, m->name, &b->name_off) ?: type_id(w, m->type, &b->type);
-		} else if (r->kind == BTF_KIND_ENUM) {
-			const struct rec_enum_val *v = (const struct rec_enum_val *)r->payload + i;
-			struct btf_enum *b = (struct btf_enum *)p + i;
-
-			b->val = (int32_t)v->val_lo;
-			err = str_offset(w, v->name, &b->name_off);
-		} else if (r->kind == BTF_KIND_ENUM64) {
-			const struct rec_enum_val *v = (const struct rec_enum_val *)r->payload + i;
-			struct btf_enum64 *b = (struct btf_enum64 *)p + i;
-
-			b->val_lo32 = v->val_lo;
-			b->val_hi32 = v->val_hi;
-			err = str_offset(w, v->name, &b->name_off);
-		} else if (r->kind == BTF_KIND_FUNC_PROTO) {
-			const struct rec_param *a = (const struct rec_param *)r->payload + i;
-			struct btf_param *b = (struct btf_param *)p + i;
-
-			err = str_offset(w, a->name, &b->name_off) ?: type_id(w, a->type, &b->type);
-		} else {
-			return -EINVAL;
-		}
-	}
-	return err;
+	return size <= avail ? (long)size : 0;
 }
 
 /* Remember batch id `id` for an anchor (see write_btf.h). */
@@ -237,40 +265,73 @@ static int add_secinfo(struct btf_writer *w, uint32_t id, uint32_t offset, uint3
 
 static int write_type(struct btf_writer *w, const struct type_rec *r)
 {
-	size_t extra = extra_bytes(r);
-	struct btf_type *t;
-	void *p;
-	int err;
+	struct btf_type *t = type_space(w, rec_btf__size(r));
+	long size;
 
-	t = type_space(w, sizeof(*t) + extra);
 	if (!t)
 		return -ENOMEM;
-	p = t + 1;
-	t->info = (uint32_t)r->kflag << 31 | (uint32_t)r->kind << 24 | r->vlen;
-	if ((err = str_offset(w, r->name, &t->name_off)))
-		return err;
-	if (rec__has_size(r->kind))
-		t->size = r->size_type;
-	else if ((err = type_id(w, r->size_type, &t->type)))
-		return err;
-	switch (r->kind) {
-	case BTF_KIND_INT:
-	case BTF_KIND_DECL_TAG:
-		*(uint32_t *)p = r->extra;
-		return 0;
-	case BTF_KIND_VAR:
-		*(uint32_t *)p = r->extra;
-		t->info = (uint32_t)BTF_KIND_VAR << 24;	/* vlen carried the slot */
-		return add_secinfo(w, w->next_id, r->elem, r->index, r->vlen);
-	case BTF_KIND_ARRAY: {
-		struct btf_array *a = p;
+	if (rec_btf__encode(r, t))
+		return -EINVAL;
+	if ((size = fix_type(w, t, rec_btf__size(r))) <= 0)
+		return size < 0 ? (int)size : -EINVAL;
+	return r->kind == BTF_KIND_VAR ? add_secinfo(w, w->next_id, r->elem, r->index, r->vlen) : 0;
+}
 
-		a->nelems = r->extra;
-		return type_id(w, r->elem, &a->type) ?: type_id(w, r->index, &a->index_type);
+/* The CU's "int" as the template every later batch starts with a copy of. */
+static int take_index_template(struct btf_writer *w, const struct btf_type *t)
+{
+	uint32_t enc;
+
+	if (BTF_INFO_KIND(t->info) != BTF_KIND_INT)
+		return -EPROTO;
+	memcpy(&enc, t + 1, sizeof(enc));
+	w->index_tmpl = (struct type_rec){ .kind = BTF_KIND_INT, .kflag = (uint8_t)BTF_INFO_KFLAG(t->info),
+					   .vlen = (uint16_t)BTF_INFO_VLEN(t->info), .name = t->name_off,
+					   .size_type = t->size, .extra = enc };
+	w->index_decided = 1;
+	return 0;
+}
+
+/* A CU whose types a reader sent as bytes (record.h, CU_BEGIN with kflag):
+ * one copy into the batch, then its names and refs made the batch's in
+ * place, type by type (its ids are the next ones, in order). */
+static int write_cu_bytes(struct btf_writer *w, const struct type_rec *begin)
+{
+	size_t len = begin->size_type, off = 0;
+	unsigned char *dst = type_space(w, len);
+	int err;
+
+	if (!dst)
+		return -ENOMEM;
+	if (len)
+		memcpy(dst, begin->payload, len);
+	for (uint32_t i = 0; i < w->cu_nrecs; i++) {
+		struct btf_type *t = (struct btf_type *)(dst + off);
+		long size;
+
+		if (len - off < sizeof(*t))
+			return -EPROTO;
+		if (w->index_rec == i + 1 && (err = take_index_template(w, t)))
+			return err;
+		if ((size = fix_type(w, t, len - off)) <= 0)
+			return size < 0 ? (int)size : -EPROTO;
+		off += (size_t)size;
 	}
-	default:
-		return r->vlen ? write_vlen(w, r, p) : 0;
-	}
+	if (off != len)
+		return -EPROTO;
+	w->cu_seen = w->cu_nrecs;
+	w->records += w->cu_nrecs;
+	w->batch_recs += w->cu_nrecs;
+	w->next_id += w->cu_nrecs;
+	return 0;
+}
+
+/* Where a VAR of a CU sent as bytes lies (record.h, REC_VAR_PLACE). */
+static int place_var(struct btf_writer *w, const struct type_rec *r)
+{
+	if (!w->cu_bytes || !r->elem || r->elem > w->cu_nrecs)
+		return -EPROTO;
+	return add_secinfo(w, w->cu_base + r->elem - 1, r->extra, r->index, r->vlen);
 }
 
 /* A name for anchor i, straight into the batch's string section: anchors
@@ -403,9 +464,10 @@ static int begin_cu(struct btf_writer *w, const struct type_rec *r)
 	w->cu = r->elem;
 	w->cu_base = w->next_id;
 	w->cu_nrecs = r->extra;
-	w->cu_hash = r->payload;
-	if (GROW(w->cu_recs, w->cu_recs_cap, (size_t)w->cu_nrecs + 1, ARRAY_FIRST) ||
-	    GROW(w->cu_map, w->cu_map_cap, (size_t)w->cu_nrecs + 1, ARRAY_FIRST))
+	w->cu_bytes = r->kflag;
+	w->cu_hash = w->cu_bytes ? NULL : r->payload;
+	if (!w->cu_bytes && (GROW(w->cu_recs, w->cu_recs_cap, (size_t)w->cu_nrecs + 1, ARRAY_FIRST) ||
+			     GROW(w->cu_map, w->cu_map_cap, (size_t)w->cu_nrecs + 1, ARRAY_FIRST)))
 		return -ENOMEM;
 	w->cu_seen = 0;
 	w->cu_needs_index = 0;
@@ -415,7 +477,7 @@ static int begin_cu(struct btf_writer *w, const struct type_rec *r)
 		w->index_rec = r->index;	/* its record is kept as the template */
 	}
 	w->cu_index_type = w->index_type ? w->index_type : w->cu_base + w->cu_nrecs;
-	return 0;
+	return w->cu_bytes ? write_cu_bytes(w, r) : 0;
 }
 
 void btf_writer__input(struct btf_writer *w, uint64_t done, uint64_t total)
@@ -597,7 +659,9 @@ int btf_writer__add(struct btf_writer *w, const struct type_rec *r)
 		err = begin_cu(w, r);
 	else if (r->kind == REC_CU_END)
 		err = end_cu(w);
-	else if (w->cu_seen >= w->cu_nrecs)
+	else if (r->kind == REC_VAR_PLACE)
+		err = place_var(w, r);
+	else if (w->cu_seen >= w->cu_nrecs || w->cu_bytes)
 		err = -EPROTO;
 	else {
 		if (w->index_rec && w->cu_seen + 1 == w->index_rec) {

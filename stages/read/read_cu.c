@@ -417,6 +417,9 @@ void dwarf_reader__fini(struct dwarf_reader *r)
 	free(r->recs);
 	free(r->funcs);
 	free(r->places);
+	free(r->fkids[0].kid);
+	free(r->fkids[1].kid);
+	memset(r->fkids, 0, sizeof(r->fkids));
 	arena__free(&r->own);
 	r->places = NULL;
 	r->places_cap = 0;

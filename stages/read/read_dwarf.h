@@ -83,6 +83,18 @@ struct read_opts {
 				 * the order to match them in (uint32_t[extra], type_order.h) */
 };
 
+/* The children of a function DIE its reading looks at, with their tags. */
+struct func_kid {
+	Dwarf_Die die;
+	int tag;
+};
+
+struct func_kids {
+	struct func_kid *kid;
+	uint32_t n;
+	size_t cap;
+};
+
 struct read_stats {
 	uint64_t cus;
 	uint64_t dies;		/* DIEs visited */
@@ -167,6 +179,7 @@ struct dwarf_reader {
 	struct param_loc_windows loc_windows;	/* location lists read with pread (param_loc.h) */
 	struct arena own;	/* with opts->btf_bytes, the payloads while a CU is read: the
 				   CU's arena then gets its bytes and its candidates' only */
+	struct func_kids fkids[2];	/* a function's and its abstract instance's children (read_func.c) */
 	struct type_rec *places;	/* REC_VAR_PLACE records of a CU sent as bytes */
 	size_t places_cap;
 	struct read_stats stats;

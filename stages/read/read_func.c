@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "stages/input/elf_funcs.h"
+#include "stages/common/grow.h"
 #include "stages/read/read_internal.h"
 
 #define NO_REG (-1)
@@ -161,29 +162,48 @@ static void check_param(struct dwarf_reader *r, Dwarf_Die *p, uint32_t i, bool *
 		*unexpected = true;
 }
 
-static uint32_t count_params(struct dwarf_reader *r, Dwarf_Die *die)
+/* The children of d a function's reading looks at (its parameters, a
+ * "..." and annotations), in order, into r->fkids[slot]: one walk over
+ * them, which may be long (a function's variables, blocks and call sites
+ * lie among them), where counting, reading and tagging the parameters took
+ * three or four. */
+static int list_kids(struct dwarf_reader *r, Dwarf_Die *d, int slot)
 {
+	struct func_kids *k = &r->fkids[slot];
 	Dwarf_Die child;
+
+	k->n = 0;
+	if (first_child(r, d, &child) != 0)
+		return 0;
+	do {
+		int tag = die_tag(r, &child);
+
+		if (tag != DW_TAG_formal_parameter && tag != DW_TAG_unspecified_parameters && !is_annotation(tag))
+			continue;
+		if (GROW(k->kid, k->cap, (size_t)k->n + 1, 16))
+			return -ENOMEM;
+		k->kid[k->n++] = (struct func_kid){ child, tag };
+	} while (next_sibling(r, &child) == 0);
+	return 0;
+}
+
+static uint32_t count_params(const struct func_kids *k)
+{
 	uint32_t n = 0;
 
-	if (first_child(r, die, &child) == 0)
-		do
-			n += die_tag(r, &child) == DW_TAG_formal_parameter;
-		while (next_sibling(r, &child) == 0);
+	for (uint32_t i = 0; i < k->n; i++)
+		n += k->kid[i].tag == DW_TAG_formal_parameter;
 	return n;
 }
 
-/* The DIE offsets of proto's formal parameters, in order (at most max). */
-static uint32_t param_offsets(struct dwarf_reader *r, Dwarf_Die *proto, Dwarf_Off *offs, uint32_t max)
+/* The DIE offsets of the formal parameters among k, in order (at most max). */
+static uint32_t param_offsets(const struct func_kids *k, Dwarf_Off *offs, uint32_t max)
 {
-	Dwarf_Die child;
 	uint32_t n = 0;
 
-	if (first_child(r, proto, &child) == 0)
-		do
-			if (die_tag(r, &child) == DW_TAG_formal_parameter && n < max)
-				offs[n++] = dwarf_dieoffset(&child);
-		while (next_sibling(r, &child) == 0);
+	for (uint32_t i = 0; i < k->n && n < max; i++)
+		if (k->kid[i].tag == DW_TAG_formal_parameter)
+			offs[n++] = dwarf_dieoffset((Dwarf_Die *)&k->kid[i].die);
 	return n;
 }
 
@@ -204,45 +224,42 @@ static bool param_moved(struct dwarf_reader *r, Dwarf_Die *p, uint32_t i, const 
 /* die's own parameters (at most *n), names and types through their
  * abstract origins, with FUNC_VARIADIC, FUNC_UNNAMED_PARAM, FUNC_REORDERED
  * and the calling convention flags; proto: die's abstract instance, or die. */
-static int read_params(struct dwarf_reader *r, Dwarf_Die *die, Dwarf_Die *proto, struct rec_param *params,
-		       uint32_t *n, uint32_t *flags)
+static int read_params(struct dwarf_reader *r, const struct func_kids *kids, const struct func_kids *proto,
+		       struct rec_param *params, uint32_t *n, uint32_t *flags)
 {
 	bool unexpected = false, has_struct = false;
 	Dwarf_Attribute at;
 	Dwarf_Off *aoffs = NULL;
 	uint32_t i = 0, na = 0;
-	Dwarf_Die child;
 	int err;
 
-	if (proto != die) {
+	if (proto != kids) {
 		if (!(aoffs = arena__alloc(r->arena, (*n + 1) * sizeof(*aoffs))))
 			return -ENOMEM;
-		na = param_offsets(r, proto, aoffs, *n);
+		na = param_offsets(proto, aoffs, *n);
 	}
+	for (uint32_t k = 0; k < kids->n; k++) {
+		Dwarf_Die child = kids->kid[k].die;
+		int tag = kids->kid[k].tag;
 
-	if (first_child(r, die, &child) == 0) {
-		do {
-			int tag = die_tag(r, &child);
-
-			if (tag == DW_TAG_unspecified_parameters)
-				*flags |= FUNC_VARIADIC;
-			if (tag != DW_TAG_formal_parameter || i == *n)
-				continue;
-			if (intern_name(r, die_name_str(r, &child), &params[i].name))
-				return -ENOMEM;
-			if (!params[i].name)
-				*flags |= FUNC_UNNAMED_PARAM;
-			if ((err = die_ref_integrate(r, &child, DW_AT_type, &params[i].type)))
-				return err;
-			has_struct |= param_is_struct(r, &child);
-			/* a parameter the code receives (it has a location), at
-			 * another place than in the source prototype: reordered
-			 * (one it does not receive lies about nothing it reads) */
-			check_param(r, &child, i, &unexpected, flags);
-			if (aoffs && die_attr(r, &child, DW_AT_location, &at) && param_moved(r, &child, i, aoffs, na))
-				*flags |= FUNC_REORDERED;
-			i++;
-		} while (next_sibling(r, &child) == 0);
+		if (tag == DW_TAG_unspecified_parameters)
+			*flags |= FUNC_VARIADIC;
+		if (tag != DW_TAG_formal_parameter || i == *n)
+			continue;
+		if (intern_name(r, die_name_str(r, &child), &params[i].name))
+			return -ENOMEM;
+		if (!params[i].name)
+			*flags |= FUNC_UNNAMED_PARAM;
+		if ((err = die_ref_integrate(r, &child, DW_AT_type, &params[i].type)))
+			return err;
+		has_struct |= param_is_struct(r, &child);
+		/* a parameter the code receives (it has a location), at
+		 * another place than in the source prototype: reordered
+		 * (one it does not receive lies about nothing it reads) */
+		check_param(r, &child, i, &unexpected, flags);
+		if (aoffs && die_attr(r, &child, DW_AT_location, &at) && param_moved(r, &child, i, aoffs, na))
+			*flags |= FUNC_REORDERED;
+		i++;
 	}
 	*n = i;
 	if (unexpected && !has_struct)
@@ -250,18 +267,20 @@ static int read_params(struct dwarf_reader *r, Dwarf_Die *die, Dwarf_Die *proto,
 	return 0;
 }
 
-/* The decl tags of proto (component -1) and of its parameters (their
- * index): counted when out is NULL, else written to out. */
-static uint32_t func_decl_tags(struct dwarf_reader *r, Dwarf_Die *proto, struct rec_param *out)
+/* The decl tags of the function (component -1) and of its parameters
+ * (their index) among proto's children: counted when out is NULL, else
+ * written to out. */
+static uint32_t func_decl_tags(struct dwarf_reader *r, const struct func_kids *proto, struct rec_param *out)
 {
-	Dwarf_Die child, ann;
 	uint32_t n = 0, param = 0;
+	Dwarf_Die ann;
 	const char *v;
 
-	if (!r->opts->decl_tag || first_child(r, proto, &child) != 0)
+	if (!r->opts->decl_tag)
 		return 0;
-	do {
-		int tag = die_tag(r, &child);
+	for (uint32_t k = 0; k < proto->n; k++) {
+		Dwarf_Die child = proto->kid[k].die;
+		int tag = proto->kid[k].tag;
 
 		if (is_annotation(tag) && (v = annotation_value(r, &child, "btf_decl_tag"))) {
 			if (out && intern_name(r, v, &out[n].name))
@@ -284,7 +303,7 @@ static uint32_t func_decl_tags(struct dwarf_reader *r, Dwarf_Die *proto, struct 
 			} while (next_sibling(r, &ann) == 0);
 		}
 		param++;
-	} while (next_sibling(r, &child) == 0);
+	}
 	return n;
 }
 
@@ -302,13 +321,30 @@ static int bare_candidate(struct dwarf_reader *r, uint32_t name)
 	return 0;
 }
 
+/* The children of die (*kids) and of its abstract instance (*proto: the
+ * same list if it has none) that read_function looks at. */
+static int function_kids(struct dwarf_reader *r, Dwarf_Die *die, const struct func_kids **kids,
+			 const struct func_kids **proto)
+{
+	Dwarf_Attribute at;
+	Dwarf_Die origin;
+	bool has_origin = die_attr(r, die, DW_AT_abstract_origin, &at) && die_follow(r, &at, &origin);
+	int err;
+
+	if ((err = list_kids(r, die, 0)) || (has_origin && (err = list_kids(r, &origin, 1))))
+		return err;
+	*kids = &r->fkids[0];
+	*proto = has_origin ? &r->fkids[1] : *kids;
+	return 0;
+}
+
 int read_function(struct dwarf_reader *r, Dwarf_Die *die)
 {
+	const struct func_kids *kids, *proto_kids;
 	struct rec_param *params = NULL;
 	uint32_t name, ret, n, ntags, flags = 0;
 	Dwarf_Word cc = 0;
 	Dwarf_Attribute at;
-	Dwarf_Die origin, *proto;
 	const char *name_str;
 	uint32_t sym_first, sym_n;
 	bool external = false;
@@ -329,14 +365,15 @@ int read_function(struct dwarf_reader *r, Dwarf_Die *die)
 		return bare_candidate(r, name);
 	if ((err = die_ref_integrate(r, die, DW_AT_type, &ret)))
 		return err;
-	proto = die_attr(r, die, DW_AT_abstract_origin, &at) && die_follow(r, &at, &origin) ? &origin : die;
-	n = count_params(r, die);
-	ntags = func_decl_tags(r, proto, NULL);
+	if ((err = function_kids(r, die, &kids, &proto_kids)))
+		return err;
+	n = count_params(kids);
+	ntags = func_decl_tags(r, proto_kids, NULL);
 	if (n > 0xfffe || ntags > 0xffff)
 		return reader_fail(r, die, -E2BIG, "function with more than 65534 parameters or tags");
 	if (!(params = arena__alloc(r->arena, (n + 1 + ntags) * sizeof(*params))))
 		return -ENOMEM;
-	if ((err = read_params(r, die, proto, params, &n, &flags)))
+	if ((err = read_params(r, kids, proto_kids, params, &n, &flags)))
 		return err;
 	if (die_attr_integrate(r, die, DW_AT_external, &at))
 		dwarf_formflag(&at, &external);
@@ -345,7 +382,7 @@ int read_function(struct dwarf_reader *r, Dwarf_Die *die)
 		flags |= FUNC_NOCALL;
 	if (flags & FUNC_VARIADIC)
 		n++;	/* params[n-1] stays {0, REF_VOID} */
-	if (ntags && func_decl_tags(r, proto, params + n) != ntags)
+	if (ntags && func_decl_tags(r, proto_kids, params + n) != ntags)
 		return -ENOMEM;
 	if ((idx = add_func_rec(r)) < 0)
 		return -ENOMEM;

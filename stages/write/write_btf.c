@@ -154,28 +154,30 @@ static void *type_space(struct btf_writer *w, size_t bytes)
 	return p;
 }
 
-/* The names and refs of the vlen members of a struct or union at m, in
- * place. */
-static inline int fix_members(struct btf_writer *w, struct btf_member *m, uint32_t vlen)
+/* The refs (and with names, the names) of the vlen members of a struct or
+ * union at m, in place. */
+static inline __attribute__((always_inline)) int fix_members(struct btf_writer *w, struct btf_member *m,
+							    uint32_t vlen, bool names)
 {
 	int err;
 
 	for (; vlen--; m++)
-		if ((err = str_offset(w, m->name_off, &m->name_off)) || (err = type_id(w, m->type, &m->type)))
+		if ((names && (err = str_offset(w, m->name_off, &m->name_off))) || (err = type_id(w, m->type, &m->type)))
 			return err;
 	return 0;
 }
 
 /* The names (and with params, the refs) of vlen entries of `step` bytes
  * at p, each beginning with its name (enumerators, parameters), in place. */
-static inline int fix_named(struct btf_writer *w, unsigned char *p, uint32_t vlen, size_t step, bool params)
+static inline __attribute__((always_inline)) int fix_named(struct btf_writer *w, unsigned char *p, uint32_t vlen,
+							  size_t step, bool params, bool names)
 {
 	int err;
 
-	for (; vlen--; p += step) {
+	for (; vlen-- && (names || params); p += step) {
 		uint32_t *name = (uint32_t *)p;
 
-		if ((err = str_offset(w, *name, name)) || (params && (err = type_id(w, name[1], &name[1]))))
+		if ((names && (err = str_offset(w, *name, name))) || (params && (err = type_id(w, name[1], &name[1]))))
 			return err;
 	}
 	return 0;
@@ -183,17 +185,20 @@ static inline int fix_named(struct btf_writer *w, unsigned char *p, uint32_t vle
 
 /* The names and refs of the type at t, as a record or a reader left them
  * (stages/record/rec_btf.h), made the batch's, in place: names in the order
- * they are met (the string section's order when names are placed). Returns
- * the bytes the type takes, 0 if that is more than avail (or a kind the
- * records never carry), or -errno. */
-static inline long fix_type(struct btf_writer *w, struct btf_type *t, size_t avail)
+ * they are met (the string section's order when names are placed). names
+ * false: the names stay what they are (strtab ids the batch keeps; a
+ * constant, so each caller gets a walk of its own). Returns the bytes the
+ * type takes, 0 if that is more than avail (or a kind the records never
+ * carry), or -errno. */
+static inline __attribute__((always_inline)) long fix_type(struct btf_writer *w, struct btf_type *t, size_t avail,
+							   bool names)
 {
 	uint32_t kind = BTF_INFO_KIND(t->info), vlen = BTF_INFO_VLEN(t->info);
 	size_t size = sizeof(*t);
 	void *p = t + 1;
 	int err;
 
-	if ((err = str_offset(w, t->name_off, &t->name_off)) ||
+	if ((names && (err = str_offset(w, t->name_off, &t->name_off))) ||
 	    (!rec__has_size((uint8_t)kind) && (err = type_id(w, t->type, &t->type))))
 		return err;
 	switch (kind) {
@@ -214,7 +219,7 @@ static inline long fix_type(struct btf_writer *w, struct btf_type *t, size_t ava
 	case BTF_KIND_STRUCT:
 	case BTF_KIND_UNION:
 		size += (size_t)vlen * sizeof(struct btf_member);
-		if (size <= avail && (err = fix_members(w, p, vlen)))
+		if (size <= avail && (err = fix_members(w, p, vlen, names)))
 			return err;
 		break;
 	case BTF_KIND_ENUM:
@@ -222,13 +227,13 @@ static inline long fix_type(struct btf_writer *w, struct btf_type *t, size_t ava
 		size_t step = kind == BTF_KIND_ENUM ? sizeof(struct btf_enum) : sizeof(struct btf_enum64);
 
 		size += (size_t)vlen * step;
-		if (size <= avail && (err = fix_named(w, p, vlen, step, false)))
+		if (size <= avail && (err = fix_named(w, p, vlen, step, false, names)))
 			return err;
 		break;
 	}
 	case BTF_KIND_FUNC_PROTO:
 		size += (size_t)vlen * sizeof(struct btf_param);
-		if (size <= avail && (err = fix_named(w, p, vlen, sizeof(struct btf_param), true)))
+		if (size <= avail && (err = fix_named(w, p, vlen, sizeof(struct btf_param), true, names)))
 			return err;
 		break;
 	case BTF_KIND_DATASEC:	/* made after the merge (stages/write/datasec.c) */
@@ -272,7 +277,7 @@ static int write_type(struct btf_writer *w, const struct type_rec *r)
 		return -ENOMEM;
 	if (rec_btf__encode(r, t))
 		return -EINVAL;
-	if ((size = fix_type(w, t, rec_btf__size(r))) <= 0)
+	if ((size = fix_type(w, t, rec_btf__size(r), true)) <= 0)
 		return size < 0 ? (int)size : -EINVAL;
 	return r->kind == BTF_KIND_VAR ? add_secinfo(w, w->next_id, r->elem, r->index, r->vlen) : 0;
 }
@@ -292,19 +297,15 @@ static int take_index_template(struct btf_writer *w, const struct btf_type *t)
 	return 0;
 }
 
-/* A CU whose types a reader sent as bytes (record.h, CU_BEGIN with kflag):
- * one copy into the batch, then its names and refs made the batch's in
- * place, type by type (its ids are the next ones, in order). */
-static int write_cu_bytes(struct btf_writer *w, const struct type_rec *begin)
+/* The types copied to dst (len bytes), type by type: refs, and with
+ * names the names, made the batch's (fix_type); the index type's template
+ * taken. */
+static inline __attribute__((always_inline)) int fix_types(struct btf_writer *w, unsigned char *dst, size_t len,
+							   bool names)
 {
-	size_t len = begin->size_type, off = 0;
-	unsigned char *dst = type_space(w, len);
+	size_t off = 0;
 	int err;
 
-	if (!dst)
-		return -ENOMEM;
-	if (len)
-		memcpy(dst, begin->payload, len);
 	for (uint32_t i = 0; i < w->cu_nrecs; i++) {
 		struct btf_type *t = (struct btf_type *)(dst + off);
 		long size;
@@ -313,12 +314,35 @@ static int write_cu_bytes(struct btf_writer *w, const struct type_rec *begin)
 			return -EPROTO;
 		if (w->index_rec == i + 1 && (err = take_index_template(w, t)))
 			return err;
-		if ((size = fix_type(w, t, len - off)) <= 0)
+		if ((size = fix_type(w, t, len - off, names)) <= 0)
 			return size < 0 ? (int)size : -EPROTO;
 		off += (size_t)size;
 	}
-	if (off != len)
-		return -EPROTO;
+	return off == len ? 0 : -EPROTO;
+}
+
+/* A CU whose types a reader sent as bytes (record.h, CU_BEGIN with kflag):
+ * one copy into the batch, then its names and refs made the batch's in
+ * place, type by type (its ids are the next ones, in order). Where names
+ * stay strtab ids, every name of the CU is one handed out before the CU
+ * was sent, below strtab__id_limit: if that is below the anchors' names,
+ * the walk touches the refs only. */
+static int write_cu_bytes(struct btf_writer *w, const struct type_rec *begin)
+{
+	size_t len = begin->size_type;
+	unsigned char *dst = type_space(w, len);
+	int err;
+
+	if (!dst)
+		return -ENOMEM;
+	if (len)
+		memcpy(dst, begin->payload, len);
+	if (w->names_as_ids && strtab__id_limit(w->strtab) <= BATCH_NAME_ANCHOR)
+		err = fix_types(w, dst, len, false);
+	else
+		err = fix_types(w, dst, len, true);
+	if (err)
+		return err;
 	w->cu_seen = w->cu_nrecs;
 	w->records += w->cu_nrecs;
 	w->batch_recs += w->cu_nrecs;

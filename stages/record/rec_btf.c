@@ -5,8 +5,9 @@
 #include <linux/btf.h>
 #include <string.h>
 
-/* Bytes after struct btf_type for a type of this kind with vlen entries;
- * SIZE_MAX for a kind the records never carry. */
+/* Bytes after struct btf_type for a type of this kind with vlen entries
+ * (none for a DATASEC: the records never carry one, they are made after
+ * the merge, stages/write/datasec.c). */
 static size_t tail_bytes(uint32_t kind, uint32_t vlen)
 {
 	switch (kind) {
@@ -25,8 +26,6 @@ static size_t tail_bytes(uint32_t kind, uint32_t vlen)
 		return (size_t)vlen * sizeof(struct btf_enum64);
 	case BTF_KIND_FUNC_PROTO:
 		return (size_t)vlen * sizeof(struct btf_param);
-	case BTF_KIND_DATASEC:	/* made after the merge (stages/write/datasec.c) */
-		return SIZE_MAX;
 	default:
 		return 0;
 	}
@@ -34,9 +33,7 @@ static size_t tail_bytes(uint32_t kind, uint32_t vlen)
 
 size_t rec_btf__size(const struct type_rec *r)
 {
-	size_t tail = tail_bytes(r->kind, r->kind == BTF_KIND_VAR ? 0 : r->vlen);
-
-	return sizeof(struct btf_type) + (tail == SIZE_MAX ? 0 : tail);
+	return sizeof(struct btf_type) + tail_bytes(r->kind, r->kind == BTF_KIND_VAR ? 0 : r->vlen);
 }
 
 /* The vlen entries of r at p, ids raw. */

@@ -233,6 +233,13 @@ static uint64_t cu_loclists_base(struct dwarf_reader *r, Dwarf_Die *cudie)
 	return base;
 }
 
+/* Does r send a CU's types as bytes (read_opts.btf_bytes, which pre-dedup's
+ * hashes, made from the records, override)? */
+static bool sends_bytes(const struct dwarf_reader *r)
+{
+	return r->opts->btf_bytes && !r->opts->type_hashes;
+}
+
 static int read_cu(struct dwarf_reader *r, const struct cu_info *ci, struct arena *arena)
 {
 	Dwarf_Die cudie;
@@ -241,7 +248,7 @@ static int read_cu(struct dwarf_reader *r, const struct cu_info *ci, struct aren
 	r->nrecs = 0;
 	r->nfuncs = 0;
 	r->int_ref = REF_VOID;
-	if (r->opts->btf_bytes && !r->opts->type_hashes) {	/* encode_cu copies what leaves */
+	if (sends_bytes(r)) {	/* encode_cu copies what leaves */
 		arena__reset(&r->own);
 		arena = &r->own;
 	}
@@ -390,7 +397,7 @@ int dwarf_reader__push_cu(struct dwarf_reader *r, const struct cu_info *ci, unsi
 	if (!err && r->opts->type_hashes && r->nrecs && !(begin.payload = cu_hashes(r, arena)))
 		err = fail__set(r->fail, -ENOMEM, "read: %s: CU 0x%llx: out of memory", r->path,
 				(unsigned long long)ci->off);
-	if (!err && r->opts->btf_bytes && !r->opts->type_hashes && (nplaces = encode_cu(r, arena, &begin)) < 0)
+	if (!err && sends_bytes(r) && (nplaces = encode_cu(r, arena, &begin)) < 0)
 		err = fail__set(r->fail, (int)nplaces, "read: %s: CU 0x%llx: %s", r->path, (unsigned long long)ci->off,
 				nplaces == -ENOMEM ? "out of memory" : "cannot encode its types");
 	end.payload = arena;

@@ -350,12 +350,15 @@ static int write_cu_bytes(struct btf_writer *w, const struct type_rec *begin)
 	return 0;
 }
 
-/* Where a VAR of a CU sent as bytes lies (record.h, REC_VAR_PLACE). */
+/* Where a VAR of a CU sent as bytes lies (record.h, REC_VAR_PLACE): its
+ * id is its ref's (type_id). */
 static int place_var(struct btf_writer *w, const struct type_rec *r)
 {
-	if (!w->cu_bytes || !r->elem || r->elem > w->cu_nrecs)
+	uint32_t id;
+
+	if (!w->cu_bytes || !r->elem || r->elem > w->cu_nrecs || type_id(w, r->elem, &id))
 		return -EPROTO;
-	return add_secinfo(w, w->cu_base + r->elem - 1, r->extra, r->index, r->vlen);
+	return add_secinfo(w, id, r->extra, r->index, r->vlen);
 }
 
 /* A name for anchor i, straight into the batch's string section: anchors

@@ -92,6 +92,16 @@ static bool predup_wanted(void)
 	return e && !strcmp(e, "1");
 }
 
+/* Exact copies of a batch's types left out by the writer
+ * (stages/write/exact_dup.h): on unless BTFSTREAM_EXACT=0. Same bytes
+ * either way (the tests compare the two). */
+static bool exact_wanted(void)
+{
+	const char *e = getenv("BTFSTREAM_EXACT");
+
+	return !e || strcmp(e, "0");
+}
+
 /* A CU's types cross the queue as BTF bytes the reader encoded (record.h,
  * CU_BEGIN), so the writer copies a block per CU and rewrites its ids; with
  * BTFSTREAM_RECORDS=1 as one record each, which the writer encodes (the
@@ -280,6 +290,9 @@ static int setup_threads(struct pipeline *p, struct run_size *rs)
 		p->writer.names_as_ids = true;
 		merger__names_as_ids(&p->merger, (struct batch_names){ batch_name_str, p->strtab }, !p->split_late);
 	}
+	/* exact copies left out where the writer compares names as ids (the
+	 * readers' threads start later: they see this) */
+	p->read.type_order = p->read.btf_bytes && p->writer.names_as_ids && exact_wanted();
 	return 0;
 }
 
@@ -304,6 +317,8 @@ static void writer_stats(struct pipeline *p, struct run_stats *s)
 	run_threads__read_stats(&p->threads, &rs);
 	s->types_read = p->writer.records;
 	s->cu_types_bytes = p->read.btf_bytes;
+	s->exact = p->read.type_order;
+	s->exact_dropped = p->writer.xd.dropped;
 	s->predup = p->writer.predup;
 	s->predup_matched = p->writer.pd.matched;
 	s->predup_checks = p->writer.pd.checks;

@@ -201,6 +201,18 @@ static void print_process_lines(const struct run_stats *s, FILE *out)
 		(unsigned long long)s->peak_huge_kb);
 }
 
+/* The writer's exact copies (stages/write/exact_dup.h). */
+static void print_exact(const struct run_stats *s, FILE *out)
+{
+	if (s->exact)
+		fprintf(out, "exact copies: %llu of %llu records left out, an earlier type of their batch with the same"
+			     " bytes standing for each (stages/write/exact_dup.h)\n",
+			(unsigned long long)s->exact_dropped, (unsigned long long)s->types_read);
+	else
+		fprintf(out, "exact copies: all written (BTFSTREAM_EXACT=0, names as offsets, or CUs not sent as"
+			     " bytes)\n");
+}
+
 void stats__print_table(const struct run_stats *s, FILE *out)
 {
 	fprintf(out, "%-12s %10s %10s %12s %-8s %12s %11s %11s %9s\n", "stage", "wall ms", "cpu ms",
@@ -224,6 +236,7 @@ void stats__print_table(const struct run_stats *s, FILE *out)
 			(unsigned long long)s->predup_failed, (unsigned long long)s->predup_guarded);
 	else
 		fprintf(out, "pre-dedup: off (BTFSTREAM_PREDUP=1 turns it on, docs/design.md)\n");
+	print_exact(s, out);
 	fprintf(out, "queue: a CU's types as %s\n", s->cu_types_bytes ?
 		"BTF bytes its reader encoded, ids rewritten by the writer (stages/record/rec_btf.h)" :
 		"one record each, encoded by the writer (BTFSTREAM_RECORDS=1, or pre-dedup)");
@@ -286,6 +299,8 @@ static void print_json_stages_counts(const struct run_stats *s, FILE *out)
 	fprintf(out, "\"batch_images\":{\"mapped\":%llu,\"reused\":%llu,\"wait_ms\":%.1f},",
 		(unsigned long long)s->images_made, (unsigned long long)s->images_reused, ms(s->image_wait_ns));
 	fprintf(out, "\"cu_types_as\":\"%s\",", s->cu_types_bytes ? "bytes" : "records");
+	fprintf(out, "\"exact\":%s,\"exact_dropped\":%llu,", s->exact ? "true" : "false",
+		(unsigned long long)s->exact_dropped);
 	fprintf(out, "\"predup_matched\":%llu,\"predup_checks\":%llu,\"predup_failed\":%llu,\"predup_guarded\":%llu,",
 		(unsigned long long)s->predup_matched, (unsigned long long)s->predup_checks,
 		(unsigned long long)s->predup_failed, (unsigned long long)s->predup_guarded);

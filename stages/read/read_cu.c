@@ -330,32 +330,40 @@ static size_t func_payload(const struct type_rec *f)
 }
 
 /* The CU's records as BTF bytes in its arena (begin's payload and size),
- * its candidates' payloads moved there too (the rest of what was read in
- * r->own stays behind), and the place of each VAR in r->places: how many,
- * or -errno. */
+ * with opts->type_order each one's offset and an order to decide them in
+ * after them (begin's vlen 1: record.h), its candidates' payloads moved
+ * there too (the rest of what was read in r->own stays behind), and the
+ * place of each VAR in r->places: how many, or -errno. */
 static long encode_cu(struct dwarf_reader *r, struct arena *arena, struct type_rec *begin)
 {
-	size_t bytes = 0, nplaces = 0, fbytes = 0;
-	unsigned char *p;
+	size_t bytes = 0, nplaces = 0, fbytes = 0, obytes = 0, n = r->nrecs;
+	unsigned char *p, *block;
+	uint32_t *off = NULL;
 
-	for (size_t i = 0; i < r->nrecs; i++) {
+	for (size_t i = 0; i < n; i++) {
 		bytes += rec_btf__size(&r->recs[i]);
 		nplaces += r->recs[i].kind == BTF_KIND_VAR;
 	}
 	for (size_t i = 0; i < r->nfuncs; i++)
 		fbytes += func_payload(&r->funcs[i]);
+	if (r->opts->type_order)
+		obytes = (2 * n + 1) * sizeof(*off);
 	if (bytes > UINT32_MAX)
 		return -E2BIG;
 	if ((nplaces && GROW(r->places, r->places_cap, nplaces, 64)) ||
-	    !(p = arena__alloc_raw(arena, bytes + fbytes + 1)))
+	    !(block = p = arena__alloc_raw(arena, bytes + obytes + fbytes + 1)))
 		return -ENOMEM;
 	begin->kflag = 1;
 	begin->payload = p;
 	begin->size_type = (uint32_t)bytes;
+	if (obytes)
+		off = (uint32_t *)(block + bytes);	/* (bytes: a multiple of 4) */
 	nplaces = 0;
-	for (size_t i = 0; i < r->nrecs; i++) {
+	for (size_t i = 0; i < n; i++) {
 		const struct type_rec *t = &r->recs[i];
 
+		if (off)
+			off[i] = (uint32_t)(p - block);
 		if (rec_btf__encode(t, p))
 			return -EINVAL;
 		p += rec_btf__size(t);
@@ -363,13 +371,20 @@ static long encode_cu(struct dwarf_reader *r, struct arena *arena, struct type_r
 			r->places[nplaces++] = (struct type_rec){ .kind = REC_VAR_PLACE, .elem = (uint32_t)i + 1,
 								  .extra = t->elem, .index = t->index, .vlen = t->vlen };
 	}
+	if (off) {
+		off[n] = (uint32_t)bytes;
+		if (rec_order__cu(block, off, (uint32_t)n, off + n + 1, &r->rec_order))
+			return -ENOMEM;
+		begin->vlen = 1;
+		p += obytes;
+	}
 	for (size_t i = 0; i < r->nfuncs; i++) {
-		size_t n = func_payload(&r->funcs[i]);
+		size_t fn = func_payload(&r->funcs[i]);
 
-		if (!n)
+		if (!fn)
 			continue;
-		r->funcs[i].payload = memcpy(p, r->funcs[i].payload, n);
-		p += n;
+		r->funcs[i].payload = memcpy(p, r->funcs[i].payload, fn);
+		p += fn;
 	}
 	return (long)nplaces;
 }
@@ -446,6 +461,7 @@ void dwarf_reader__fini(struct dwarf_reader *r)
 	free(r->hash_tmp);
 	type_guard__free(&r->guard);
 	type_order__free(&r->order);
+	rec_order__free(&r->rec_order);
 	type_hash__free(&r->closure);
 	r->hash_tmp = NULL;
 	r->hash_tmp_cap = 0;

@@ -34,6 +34,7 @@
 #include "stages/read/type_guard.h"
 #include "stages/read/type_hash.h"
 #include "stages/read/type_order.h"
+#include "stages/record/rec_order.h"
 #include "stages/record/arena.h"
 #include "stages/input/cu_index.h"
 #include "stages/read/die_attrs.h"
@@ -77,6 +78,8 @@ struct read_opts {
 	struct param_loc_sections locs;	/* location lists in the mapping or the file (stages/read/param_loc.h) */
 	bool btf_bytes;		/* send a CU's types encoded (stages/record/rec_btf.h) in its
 				 * arena, not as records (record.h, CU_BEGIN; not with type_hashes) */
+	bool type_order;	/* with btf_bytes: each type's offset and an order to decide
+				 * them in follow the bytes (record.h, CU_BEGIN; rec_order.h) */
 	bool type_hashes;	/* each CU_BEGIN carries, in the CU's arena, the records'
 				 * structural hashes (payload: uint64_t[extra], stages/read/type_hash.h;
 				 * 0: kept from pre-deduplication, type_guard.h) and right after them
@@ -166,6 +169,7 @@ struct dwarf_reader {
 	size_t hash_tmp_cap;	/* words */
 	struct type_guard_scratch guard;	/* type_guard__mark's */
 	struct type_order_scratch order;	/* type_order__cu's */
+	struct rec_order_scratch rec_order;	/* rec_order__cu's */
 	struct type_hash_scratch closure;	/* type_hash__closure's */
 	uint32_t *nested;	/* offsets of type DIEs nested in a struct (C++) */
 	size_t nnested, nested_cap;

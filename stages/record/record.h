@@ -27,7 +27,10 @@
  *           with kflag 1 (read_opts.btf_bytes), the CU's types do not follow
  *           as records: payload holds them encoded (stages/record/rec_btf.h),
  *           size_type bytes in the CU's arena, and a REC_VAR_PLACE record
- *           follows for each VAR among them, in order;
+ *           follows for each VAR among them, in order; with vlen 1 too
+ *           (read_opts.type_order), right after those bytes: uint32_t
+ *           off[extra + 1] (where each type starts, then the bytes' end)
+ *           and uint32_t order[extra] (rec_order.h);
  * CU_END:   elem = CU index, payload = the CU's struct arena, which the
  *           consumer frees (arena__free + free) once it is done with the CU. */
 #define REC_CU_BEGIN 0xfeu

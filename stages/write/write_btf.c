@@ -1,5 +1,6 @@
 /* stages/write/write_btf.c: see write_btf.h. */
 #include "stages/write/write_btf.h"
+#include "stages/write/write_fix.h"
 
 #include <bpf/btf.h>
 #include <errno.h>
@@ -18,7 +19,6 @@
 #include "stages/common/u32_set.h"
 
 #define STRS_FIRST (1u << 20)	/* bytes of string section to start with */
-#define ARRAY_FIRST 1024	/* elements of the writer's other arrays */
 
 /* The merge thread stopped (or the run did): no image will come back. */
 static bool batch_ring_closed(void *ring)
@@ -48,7 +48,7 @@ int btf_writer__init(struct btf_writer *w, struct strtab *strtab, const char *pa
 
 /* Offset of strtab id (not 0) in the string section, placing the string on
  * first use. */
-static int str_place(struct btf_writer *w, uint32_t id, uint32_t *off)
+int btf_writer__str_place(struct btf_writer *w, uint32_t id, uint32_t *off)
 {
 	const char *s;
 	size_t len;
@@ -73,38 +73,6 @@ static int str_place(struct btf_writer *w, uint32_t id, uint32_t *off)
 	return 0;
 }
 
-/* A name's field in the batch: the offset of strtab id, or, with
- * names_as_ids, the id itself (stages/record/batch.h); inline, as it runs
- * for every name of every record (~9 M on the vmlinux). */
-static inline int str_offset(struct btf_writer *w, uint32_t id, uint32_t *off)
-{
-	if (id == 0 || w->names_as_ids) {
-		*off = id;
-		return id < BATCH_NAME_ANCHOR ? 0 : -E2BIG;
-	}
-	return str_place(w, id, off);
-}
-
-/* Type id of a CU-local ref of the current CU (inline: it runs for every
- * ref of every type, ~7 M on the vmlinux). */
-static inline int type_id(struct btf_writer *w, uint32_t ref, uint32_t *id)
-{
-	if (ref - 1u < w->cu_nrecs) {	/* 1..n (REF_VOID wraps past n) */
-		*id = w->cu_bytes ? w->cu_base + ref - 1 : w->cu_map[ref - 1];
-		return 0;
-	}
-	if (ref == REF_VOID) {
-		*id = 0;
-		return 0;
-	}
-	if (ref != REF_INDEX_TYPE)
-		return -EINVAL;
-	*id = w->cu_index_type;
-	if (!w->index_type)
-		w->cu_needs_index = 1;
-	return 0;
-}
-
 /*
  * A batch's image is its BTF header (written last), its types, then its
  * strings (copied in at the end). It is a mapping of its own, not malloc's:
@@ -116,7 +84,6 @@ static inline int type_id(struct btf_writer *w, uint32_t ref, uint32_t *id)
  * With the heap in huge pages (pipeline/huge_heap.h) a new mapping asks
  * for them too: the first images' 4 KiB faults were ~1,200 on the vmlinux.
  */
-#define IMAGE_HDR sizeof(struct btf_header)
 
 static int image_grow(struct btf_writer *w, size_t need)
 {
@@ -143,7 +110,7 @@ static int image_grow(struct btf_writer *w, size_t need)
 	return 0;
 }
 
-static void *type_space(struct btf_writer *w, size_t bytes)
+void *btf_writer__type_space(struct btf_writer *w, size_t bytes)
 {
 	void *p;
 
@@ -152,96 +119,6 @@ static void *type_space(struct btf_writer *w, size_t bytes)
 	p = w->types + IMAGE_HDR + w->tlen;
 	w->tlen += bytes;
 	return p;
-}
-
-/* The refs (and with names, the names) of the vlen members of a struct or
- * union at m, in place. */
-static inline __attribute__((always_inline)) int fix_members(struct btf_writer *w, struct btf_member *m,
-							    uint32_t vlen, bool names)
-{
-	int err;
-
-	for (; vlen--; m++)
-		if ((names && (err = str_offset(w, m->name_off, &m->name_off))) || (err = type_id(w, m->type, &m->type)))
-			return err;
-	return 0;
-}
-
-/* The names (and with params, the refs) of vlen entries of `step` bytes
- * at p, each beginning with its name (enumerators, parameters), in place. */
-static inline __attribute__((always_inline)) int fix_named(struct btf_writer *w, unsigned char *p, uint32_t vlen,
-							  size_t step, bool params, bool names)
-{
-	int err;
-
-	for (; vlen-- && (names || params); p += step) {
-		uint32_t *name = (uint32_t *)p;
-
-		if ((names && (err = str_offset(w, *name, name))) || (params && (err = type_id(w, name[1], &name[1]))))
-			return err;
-	}
-	return 0;
-}
-
-/* The names and refs of the type at t, as a record or a reader left them
- * (stages/record/rec_btf.h), made the batch's, in place: names in the order
- * they are met (the string section's order when names are placed). names
- * false: the names stay what they are (strtab ids the batch keeps; a
- * constant, so each caller gets a walk of its own). Returns the bytes the
- * type takes, 0 if that is more than avail (or a kind the records never
- * carry), or -errno. */
-static inline __attribute__((always_inline)) long fix_type(struct btf_writer *w, struct btf_type *t, size_t avail,
-							   bool names)
-{
-	uint32_t kind = BTF_INFO_KIND(t->info), vlen = BTF_INFO_VLEN(t->info);
-	size_t size = sizeof(*t);
-	void *p = t + 1;
-	int err;
-
-	if ((names && (err = str_offset(w, t->name_off, &t->name_off))) ||
-	    (!rec__has_size((uint8_t)kind) && (err = type_id(w, t->type, &t->type))))
-		return err;
-	switch (kind) {
-	case BTF_KIND_INT:
-	case BTF_KIND_VAR:
-	case BTF_KIND_DECL_TAG:
-		size += 4;
-		break;
-	case BTF_KIND_ARRAY: {
-		struct btf_array *a = p;
-
-		size += sizeof(*a);
-		if (size <= avail &&
-		    ((err = type_id(w, a->type, &a->type)) || (err = type_id(w, a->index_type, &a->index_type))))
-			return err;
-		break;
-	}
-	case BTF_KIND_STRUCT:
-	case BTF_KIND_UNION:
-		size += (size_t)vlen * sizeof(struct btf_member);
-		if (size <= avail && (err = fix_members(w, p, vlen, names)))
-			return err;
-		break;
-	case BTF_KIND_ENUM:
-	case BTF_KIND_ENUM64: {
-		size_t step = kind == BTF_KIND_ENUM ? sizeof(struct btf_enum) : sizeof(struct btf_enum64);
-
-		size += (size_t)vlen * step;
-		if (size <= avail && (err = fix_named(w, p, vlen, step, false, names)))
-			return err;
-		break;
-	}
-	case BTF_KIND_FUNC_PROTO:
-		size += (size_t)vlen * sizeof(struct btf_param);
-		if (size <= avail && (err = fix_named(w, p, vlen, sizeof(struct btf_param), true, names)))
-			return err;
-		break;
-	case BTF_KIND_DATASEC:	/* made after the merge (stages/write/datasec.c) */
-		return 0;
-	default:
-		break;
-	}
-	return size <= avail ? (long)size : 0;
 }
 
 /* Remember batch id `id` for an anchor (see write_btf.h). */
@@ -270,7 +147,7 @@ static int add_secinfo(struct btf_writer *w, uint32_t id, uint32_t offset, uint3
 
 static int write_type(struct btf_writer *w, const struct type_rec *r)
 {
-	struct btf_type *t = type_space(w, rec_btf__size(r));
+	struct btf_type *t = btf_writer__type_space(w, rec_btf__size(r));
 	long size;
 
 	if (!t)
@@ -330,7 +207,7 @@ static inline __attribute__((always_inline)) int fix_types(struct btf_writer *w,
 static int write_cu_bytes(struct btf_writer *w, const struct type_rec *begin)
 {
 	size_t len = begin->size_type;
-	unsigned char *dst = type_space(w, len);
+	unsigned char *dst = btf_writer__type_space(w, len);
 	int err;
 
 	if (!dst)
@@ -396,7 +273,7 @@ static int write_anchors(struct btf_writer *w, struct btf_batch *b)
 		memcpy(ba->ids, w->anchors, n * sizeof(*w->anchors));
 	ba->n = b->nanchors = (uint32_t)n;
 	for (size_t i = 0; i < n; i++) {
-		struct btf_type *t = type_space(w, sizeof(*t));
+		struct btf_type *t = btf_writer__type_space(w, sizeof(*t));
 
 		if (!t)
 			return -ENOMEM;
@@ -444,6 +321,7 @@ static int start_batch(struct btf_writer *w)
 	w->next_id = 1;
 	w->batch_recs = 0;
 	predup__reset(&w->pd);
+	exact_dup__reset(&w->xd);
 	w->index_type = 0;
 	if (!w->index_decided)
 		return 0;
@@ -504,7 +382,11 @@ static int begin_cu(struct btf_writer *w, const struct type_rec *r)
 		w->index_rec = r->index;	/* its record is kept as the template */
 	}
 	w->cu_index_type = w->index_type ? w->index_type : w->cu_base + w->cu_nrecs;
-	return w->cu_bytes ? write_cu_bytes(w, r) : 0;
+	w->cu_direct = w->cu_bytes && !(r->vlen && w->index_type && !w->index_rec && w->names_as_ids &&
+					 strtab__id_limit(w->strtab) <= BATCH_NAME_ANCHOR);
+	if (!w->cu_bytes)
+		return 0;
+	return w->cu_direct ? write_cu_bytes(w, r) : btf_writer__write_cu_exact(w, r);
 }
 
 void btf_writer__input(struct btf_writer *w, uint64_t done, uint64_t total)
@@ -771,5 +653,7 @@ void btf_writer__fini(struct btf_writer *w)
 	free(w->cu_recs);
 	free(w->cu_map);
 	predup__fini(&w->pd);
+	exact_dup__fini(&w->xd);
+	free(w->cu_class);
 	memset(w, 0, sizeof(*w));
 }

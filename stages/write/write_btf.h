@@ -28,6 +28,7 @@
 #include "stages/record/batch.h"
 #include "stages/record/image_pool.h"
 #include "stages/record/record.h"
+#include "stages/write/exact_dup.h"
 #include "stages/write/func_cand.h"
 #include "stages/write/name_order.h"
 #include "stages/write/predup.h"
@@ -121,10 +122,19 @@ struct btf_writer {
 	struct predup pd;
 	struct type_rec *cu_recs;	/* the current CU's type records */
 	size_t cu_recs_cap;
-	bool cu_bytes;			/* the current CU came as bytes (record.h): its
-					   refs are its first id + ref - 1, cu_map unused */
+	bool cu_bytes;			/* the current CU came as bytes (record.h) */
+	bool cu_direct;			/* its refs are its first id + ref - 1, cu_map unused
+					   (bytes, every record written) */
 	uint32_t *cu_map;		/* CU ref - 1 -> batch id */
 	size_t cu_map_cap;
+
+	/* exact duplicates (stages/write/exact_dup.h): a CU sent as bytes, once
+	 * the index type is decided, is written record by record, and a record
+	 * whose resolved bytes are already in the batch is not written */
+	struct exact_dup xd;
+	const uint32_t *cu_off;		/* where each of the CU's types starts (record.h) */
+	uint8_t *cu_class;		/* per CU record: what became of it (write_btf.c) */
+	size_t cu_class_cap;
 	const uint64_t *cu_hash;	/* the readers' hashes (CU_BEGIN's payload), or NULL */
 };
 

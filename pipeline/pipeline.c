@@ -290,9 +290,12 @@ static int setup_threads(struct pipeline *p, struct run_size *rs)
 		p->writer.names_as_ids = true;
 		merger__names_as_ids(&p->merger, (struct batch_names){ batch_name_str, p->strtab }, !p->split_late);
 	}
-	/* exact copies left out where the writer compares names as ids (the
-	 * readers' threads start later: they see this) */
-	p->read.type_order = p->read.btf_bytes && p->writer.names_as_ids && exact_wanted();
+	/* exact copies left out where the writer compares names as ids; the
+	 * order to decide a CU's types in made by its reader, unless one
+	 * reader is the run's path (the writer then has time for it). The
+	 * readers' threads start later: they see this. */
+	p->writer.exact = p->read.btf_bytes && p->writer.names_as_ids && exact_wanted();
+	p->read.type_order = p->writer.exact && rs->readers > 1;
 	return 0;
 }
 
@@ -317,7 +320,8 @@ static void writer_stats(struct pipeline *p, struct run_stats *s)
 	run_threads__read_stats(&p->threads, &rs);
 	s->types_read = p->writer.records;
 	s->cu_types_bytes = p->read.btf_bytes;
-	s->exact = p->read.type_order;
+	s->exact = p->writer.exact;
+	s->exact_order_read = p->read.type_order;
 	s->exact_dropped = p->writer.xd.dropped;
 	s->predup = p->writer.predup;
 	s->predup_matched = p->writer.pd.matched;

@@ -206,8 +206,9 @@ static void print_exact(const struct run_stats *s, FILE *out)
 {
 	if (s->exact)
 		fprintf(out, "exact copies: %llu of %llu records left out, an earlier type of their batch with the same"
-			     " bytes standing for each (stages/write/exact_dup.h)\n",
-			(unsigned long long)s->exact_dropped, (unsigned long long)s->types_read);
+			     " bytes standing for each (stages/write/exact_dup.h); the order to decide them in made by %s\n",
+			(unsigned long long)s->exact_dropped, (unsigned long long)s->types_read,
+			s->exact_order_read ? "the readers" : "the writer (one reader)");
 	else
 		fprintf(out, "exact copies: all written (BTFSTREAM_EXACT=0, names as offsets, or CUs not sent as"
 			     " bytes)\n");
@@ -299,8 +300,8 @@ static void print_json_stages_counts(const struct run_stats *s, FILE *out)
 	fprintf(out, "\"batch_images\":{\"mapped\":%llu,\"reused\":%llu,\"wait_ms\":%.1f},",
 		(unsigned long long)s->images_made, (unsigned long long)s->images_reused, ms(s->image_wait_ns));
 	fprintf(out, "\"cu_types_as\":\"%s\",", s->cu_types_bytes ? "bytes" : "records");
-	fprintf(out, "\"exact\":%s,\"exact_dropped\":%llu,", s->exact ? "true" : "false",
-		(unsigned long long)s->exact_dropped);
+	fprintf(out, "\"exact\":%s,\"exact_dropped\":%llu,\"exact_order\":\"%s\",", s->exact ? "true" : "false",
+		(unsigned long long)s->exact_dropped, s->exact_order_read ? "readers" : "writer");
 	fprintf(out, "\"predup_matched\":%llu,\"predup_checks\":%llu,\"predup_failed\":%llu,\"predup_guarded\":%llu,",
 		(unsigned long long)s->predup_matched, (unsigned long long)s->predup_checks,
 		(unsigned long long)s->predup_failed, (unsigned long long)s->predup_guarded);

@@ -67,6 +67,7 @@ struct run_stats {
 	bool cu_types_bytes;		/* a CU's types crossed the queue as BTF bytes (stages/record/rec_btf.h) */
 	bool exact;			/* exact copies left out by the writer (stages/write/exact_dup.h) */
 	uint64_t exact_dropped;		/* ... records an earlier type of their batch stood for */
+	bool exact_order_read;		/* ... the order to decide them in made by the readers */
 	bool predup;			/* pre-deduplication on (BTFSTREAM_PREDUP=1) */
 	uint64_t predup_matched;	/* records that matched a type of their batch (stages/write/predup.h) */
 	uint64_t predup_checks, predup_failed;	/* candidate checks, ... that failed */

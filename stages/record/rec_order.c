@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stages/common/btf_refs.h"
 #include "stages/common/grow.h"
 
 /* next[i]: 0 not reached yet; while on the walk's path, the next ref to
@@ -52,6 +53,23 @@ static void walk(struct rec_order_scratch *s, const unsigned char *block, const 
 		if (sp && (st & ON_CYCLE))
 			s->next[s->stack[sp - 1]] |= ON_CYCLE;
 	}
+}
+
+int rec_order__offsets(const unsigned char *block, size_t len, uint32_t n, uint32_t *off)
+{
+	size_t at = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		size_t size;
+
+		if (len - at < sizeof(struct btf_type) ||
+		    !(size = btf_refs__type_bytes((const struct btf_type *)(block + at))) || size > len - at)
+			return -EPROTO;
+		off[i] = (uint32_t)at;
+		at += size;
+	}
+	off[n] = (uint32_t)at;
+	return at == len ? 0 : -EPROTO;
 }
 
 int rec_order__cu(const unsigned char *block, const uint32_t *off, uint32_t n, uint32_t *order,

@@ -70,6 +70,10 @@ struct rec_order_scratch {	/* grown to the largest CU, reused */
 	size_t cap;
 };
 
+/* off[0..n]: where each of the n types in the len bytes at block starts,
+ * then len. 0, or -EPROTO if the bytes do not hold n types. */
+int rec_order__offsets(const unsigned char *block, size_t len, uint32_t n, uint32_t *off);
+
 /* order[0..n): the n records of block (record i at off[i]), each after
  * those it refers to, | REC_ORDER_CYCLIC where marked. 0 or -ENOMEM. */
 int rec_order__cu(const unsigned char *block, const uint32_t *off, uint32_t n, uint32_t *order,

@@ -382,7 +382,7 @@ static int begin_cu(struct btf_writer *w, const struct type_rec *r)
 		w->index_rec = r->index;	/* its record is kept as the template */
 	}
 	w->cu_index_type = w->index_type ? w->index_type : w->cu_base + w->cu_nrecs;
-	w->cu_direct = w->cu_bytes && !(r->vlen && w->index_type && !w->index_rec && w->names_as_ids &&
+	w->cu_direct = w->cu_bytes && !(w->exact && w->index_type && !w->index_rec && w->names_as_ids &&
 					 strtab__id_limit(w->strtab) <= BATCH_NAME_ANCHOR);
 	if (!w->cu_bytes)
 		return 0;
@@ -655,5 +655,7 @@ void btf_writer__fini(struct btf_writer *w)
 	predup__fini(&w->pd);
 	exact_dup__fini(&w->xd);
 	free(w->cu_class);
+	free(w->own_order);
+	rec_order__free(&w->order_scratch);
 	memset(w, 0, sizeof(*w));
 }

@@ -27,6 +27,7 @@
 #include "stages/common/fail.h"
 #include "stages/record/batch.h"
 #include "stages/record/image_pool.h"
+#include "stages/record/rec_order.h"
 #include "stages/record/record.h"
 #include "stages/write/exact_dup.h"
 #include "stages/write/func_cand.h"
@@ -132,7 +133,12 @@ struct btf_writer {
 	 * the index type is decided, is written record by record, and a record
 	 * whose resolved bytes are already in the batch is not written */
 	struct exact_dup xd;
-	const uint32_t *cu_off;		/* where each of the CU's types starts (record.h) */
+	bool exact;			/* on (set after init) */
+	const uint32_t *cu_off;		/* where each of the CU's types starts, then their
+					   order (record.h, CU_BEGIN; or own_order) */
+	uint32_t *own_order;		/* offsets and order made here for a CU sent without */
+	size_t own_order_cap;
+	struct rec_order_scratch order_scratch;
 	uint8_t *cu_class;		/* per CU record: what became of it (write_btf.c) */
 	size_t cu_class_cap;
 	const uint64_t *cu_hash;	/* the readers' hashes (CU_BEGIN's payload), or NULL */

@@ -88,37 +88,81 @@ static int exact_pass(struct btf_writer *w, unsigned char *blk, const uint32_t *
 	return 0;
 }
 
-/* The records not dropped, in order, copied to dst (the batch's type
- * section at base), their refs made the batch's, and those not cyclic put
- * in the table for the CUs after. Returns the bytes written or -errno. */
+/* The run of records at run_from, *run bytes, moved down to end at out. */
+static void move_run(unsigned char *blk, size_t out, size_t run_from, size_t *run)
+{
+	if (*run && out - *run != run_from)
+		memmove(blk + out - *run, blk + run_from, *run);
+	*run = 0;
+}
+
+/* The records not dropped, their refs made the batch's, moved down over
+ * those dropped (a run at a time: blk is the batch's type section at
+ * base), and those not cyclic put in the table for the CUs after. Returns
+ * the bytes written or -errno. */
 static long exact_write(struct btf_writer *w, unsigned char *blk, size_t base)
 {
-	size_t out = 0;
+	size_t out = 0, run_from = 0, run = 0;	/* records made the batch's, not yet moved down */
 
 	for (uint32_t i = 0; i < w->cu_nrecs; i++) {
 		size_t size = w->cu_off[i + 1] - w->cu_off[i];
-		struct btf_type *t = (struct btf_type *)(blk + out);
+		struct btf_type *t = (struct btf_type *)(blk + w->cu_off[i]);
 		uint8_t c = w->cu_class[i];
 
-		if (c == EXACT_DROPPED)
+		if (c == EXACT_DROPPED) {
+			move_run(blk, out, run_from, &run);
 			continue;
-		if (t != (void *)(blk + w->cu_off[i]))
-			memmove(t, blk + w->cu_off[i], size);
+		}
 		if (c != EXACT_NEW_FIXED && fix_type(w, t, size, false) != (long)size)
 			return -EPROTO;
-		if (c != EXACT_CYCLIC &&
-		    exact_dup__add(&w->xd, (const unsigned char *)w->types + IMAGE_HDR, (uint32_t)(base + out),
+		if (!run)
+			run_from = w->cu_off[i];
+		run += size;
+		out += size;
+		if (c == EXACT_CYCLIC)
+			continue;
+		move_run(blk, out, run_from, &run);
+		if (exact_dup__add(&w->xd, (const unsigned char *)w->types + IMAGE_HDR, (uint32_t)(base + out - size),
 				   (uint32_t)size, w->cu_map[i]))
 			return -ENOMEM;
-		out += size;
 	}
+	move_run(blk, out, run_from, &run);
 	return (long)out;
 }
 
-/* A CU sent as bytes with its order (record.h, CU_BEGIN's vlen), without
- * the exact copies of types already in the batch (exact_dup.h): decided in
- * that order (a type after those it refers to), then written in the CU's
- * order without the copies. Only where names stay strtab ids and the index
+/* The offsets and order the reader sent after the bytes (record.h,
+ * CU_BEGIN's vlen 1), checked to hold types. */
+static int sent_order(struct btf_writer *w, const struct type_rec *begin)
+{
+	uint32_t n = w->cu_nrecs;
+
+	w->cu_off = (const uint32_t *)((const unsigned char *)begin->payload + begin->size_type);
+	for (uint32_t i = 0; i < n; i++)
+		if (w->cu_off[i + 1] <= w->cu_off[i] || w->cu_off[i + 1] - w->cu_off[i] < sizeof(struct btf_type))
+			return -EPROTO;
+	return w->cu_off[n] == begin->size_type ? 0 : -EPROTO;
+}
+
+/* The offsets and order made here, for a reader that sent none (one
+ * reader: its thread is then the run's path, this one has time). */
+static int own_order(struct btf_writer *w, const unsigned char *blk, size_t len)
+{
+	uint32_t n = w->cu_nrecs;
+	int err;
+
+	if (GROW(w->own_order, w->own_order_cap, 2 * (size_t)n + 1, ARRAY_FIRST))
+		return -ENOMEM;
+	if ((err = rec_order__offsets(blk, len, n, w->own_order)) ||
+	    (err = rec_order__cu(blk, w->own_order, n, w->own_order + n + 1, &w->order_scratch)))
+		return err;
+	w->cu_off = w->own_order;
+	return 0;
+}
+
+/* A CU sent as bytes, without the exact copies of types already in the
+ * batch (exact_dup.h): decided in rec_order's order (a type after those it
+ * refers to; the reader's, or made here), then written in the CU's order
+ * without the copies. Only where names stay strtab ids and the index
  * type is decided (begin_cu). */
 int btf_writer__write_cu_exact(struct btf_writer *w, const struct type_rec *begin)
 {
@@ -135,13 +179,8 @@ int btf_writer__write_cu_exact(struct btf_writer *w, const struct type_rec *begi
 	 * reads this thread's cache, not the reader's */
 	if (len)
 		memcpy(blk, begin->payload, len);
-	w->cu_off = (const uint32_t *)((const unsigned char *)begin->payload + len);
-	for (uint32_t i = 0; i < n; i++)
-		if (w->cu_off[i + 1] <= w->cu_off[i] || w->cu_off[i + 1] - w->cu_off[i] < sizeof(struct btf_type))
-			return -EPROTO;
-	if (w->cu_off[n] != len)
-		return -EPROTO;
-	if ((err = exact_pass(w, blk, w->cu_off + n + 1)))
+	if ((err = begin->vlen ? sent_order(w, begin) : own_order(w, blk, len)) ||
+	    (err = exact_pass(w, blk, w->cu_off + n + 1)))
 		return err;
 	for (uint32_t i = 0; i < n; i++)
 		if (w->cu_class[i] != EXACT_DROPPED)

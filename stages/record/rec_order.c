@@ -9,49 +9,53 @@
 #include "stages/common/btf_refs.h"
 #include "stages/common/grow.h"
 
-/* next[i]: 0 not reached yet; while on the walk's path, the next ref to
- * look at + 1, with ON_CYCLE once it is known to be marked; then one of: */
-#define DONE 0xffffffffu
-#define DONE_CYCLIC 0xfffffffeu
-#define ON_CYCLE (1u << 30)
-#define NEXT_REF(st) (((st) & ~ON_CYCLE) - 1)
+/* state[i]: not reached yet, on the walk's path, or done (marked or not). */
+enum { UNSEEN, ON_PATH, DONE, DONE_CYCLIC };
+
+/* A record on the walk's path: where its refs lie, the next to look at,
+ * and whether it is marked so far. */
+struct rec_order_frame {
+	struct rec_refs refs;
+	uint32_t i, k, cyclic;
+};
+
+static struct rec_order_frame enter(const unsigned char *block, const uint32_t *off, uint8_t *state, uint32_t i)
+{
+	state[i] = ON_PATH;
+	return (struct rec_order_frame){ rec_order__refs((const struct btf_type *)(block + off[i])), i, 0, 0 };
+}
 
 /* The walk from root; appends to order at *nout. */
 static void walk(struct rec_order_scratch *s, const unsigned char *block, const uint32_t *off, uint32_t n,
 		 uint32_t root, uint32_t *order, uint32_t *nout)
 {
+	struct rec_order_frame *stack = s->stack;
+	uint8_t *state = s->state;
 	uint32_t sp = 0;
 
-	s->stack[sp++] = root;
-	s->next[root] = 1;
+	stack[sp++] = enter(block, off, state, root);
 	while (sp) {
-		uint32_t i = s->stack[sp - 1], st = s->next[i], k = NEXT_REF(st), *r;
-		struct rec_refs refs = rec_order__refs((const struct btf_type *)(block + off[i]));
-		bool pushed = false;
+		struct rec_order_frame *f = &stack[sp - 1];
+		uint32_t *r;
 
-		while (!pushed && (r = rec_order__ref(&refs, k++)) != NULL) {
-			uint32_t c = *r - 1u, cs;
+		while ((r = rec_order__ref(&f->refs, f->k)) != NULL) {
+			uint32_t c = *r - 1u;
 
+			f->k++;
 			if (c >= n)	/* void, the index type, or no record */
 				continue;
-			cs = s->next[c];
-			if (!cs) {
-				s->next[c] = 1;
-				s->stack[sp++] = c;
-				pushed = true;
-			} else if (cs != DONE) {	/* on the path, or marked */
-				st |= ON_CYCLE;
-			}
+			if (state[c] == UNSEEN)
+				break;
+			f->cyclic |= state[c] != DONE;	/* on the path, or marked */
 		}
-		if (pushed) {
-			s->next[i] = (k + 1) | (st & ON_CYCLE);
+		if (r) {
+			stack[sp++] = enter(block, off, state, *r - 1u);
 			continue;
 		}
-		sp--;
-		s->next[i] = st & ON_CYCLE ? DONE_CYCLIC : DONE;
-		order[(*nout)++] = i | (st & ON_CYCLE ? REC_ORDER_CYCLIC : 0);
-		if (sp && (st & ON_CYCLE))
-			s->next[s->stack[sp - 1]] |= ON_CYCLE;
+		state[f->i] = f->cyclic ? DONE_CYCLIC : DONE;
+		order[(*nout)++] = f->i | (f->cyclic ? REC_ORDER_CYCLIC : 0);
+		if (--sp && f->cyclic)
+			stack[sp - 1].cyclic = 1;
 	}
 }
 
@@ -77,28 +81,28 @@ int rec_order__cu(const unsigned char *block, const uint32_t *off, uint32_t n, u
 {
 	uint32_t nout = 0;
 
-	if (n >= ON_CYCLE)
+	if (n >= REC_ORDER_CYCLIC)
 		return -E2BIG;
 	if (n > s->cap) {
 		size_t cap = s->cap;
 
-		if (grow__to((void **)&s->next, &cap, n, sizeof(*s->next), 1024))
+		if (grow__to((void **)&s->state, &cap, n, sizeof(*s->state), 1024))
 			return -ENOMEM;
 		cap = s->cap;
 		if (grow__to((void **)&s->stack, &cap, n, sizeof(*s->stack), 1024))
 			return -ENOMEM;
 		s->cap = cap;
 	}
-	memset(s->next, 0, (size_t)n * sizeof(*s->next));
+	memset(s->state, UNSEEN, n);
 	for (uint32_t i = 0; i < n; i++)
-		if (!s->next[i])
+		if (s->state[i] == UNSEEN)
 			walk(s, block, off, n, i, order, &nout);
 	return 0;
 }
 
 void rec_order__free(struct rec_order_scratch *s)
 {
-	free(s->next);
+	free(s->state);
 	free(s->stack);
 	memset(s, 0, sizeof(*s));
 }

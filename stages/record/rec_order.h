@@ -65,8 +65,11 @@ static inline uint32_t *rec_order__ref(const struct rec_refs *r, uint32_t k)
 	return k < r->count ? r->at + (size_t)k * r->stride : NULL;
 }
 
+struct rec_order_frame;
+
 struct rec_order_scratch {	/* grown to the largest CU, reused */
-	uint32_t *next, *stack;
+	uint8_t *state;
+	struct rec_order_frame *stack;
 	size_t cap;
 };
 

@@ -361,12 +361,13 @@ static long encode_cu(struct dwarf_reader *r, struct arena *arena, struct type_r
 	nplaces = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct type_rec *t = &r->recs[i];
+		long size;
 
 		if (off)
 			off[i] = (uint32_t)(p - block);
-		if (rec_btf__encode(t, p))
+		if ((size = rec_btf__encode(t, p)) < 0)
 			return -EINVAL;
-		p += rec_btf__size(t);
+		p += size;
 		if (t->kind == BTF_KIND_VAR)
 			r->places[nplaces++] = (struct type_rec){ .kind = REC_VAR_PLACE, .elem = (uint32_t)i + 1,
 								  .extra = t->elem, .index = t->index, .vlen = t->vlen };

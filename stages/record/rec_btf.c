@@ -63,7 +63,7 @@ static int encode_vlen(const struct type_rec *r, void *p)
 	return 0;
 }
 
-int rec_btf__encode(const struct type_rec *r, void *out)
+long rec_btf__encode(const struct type_rec *r, void *out)
 {
 	struct btf_type *t = out;
 	void *p = t + 1;
@@ -75,16 +75,16 @@ int rec_btf__encode(const struct type_rec *r, void *out)
 	case BTF_KIND_INT:
 	case BTF_KIND_DECL_TAG:
 		memcpy(p, &r->extra, 4);
-		return 0;
+		return sizeof(*t) + 4;
 	case BTF_KIND_VAR:	/* vlen carried the section slot */
 		t->info = (uint32_t)BTF_KIND_VAR << 24;
 		memcpy(p, &r->extra, 4);
-		return 0;
+		return sizeof(*t) + 4;
 	case BTF_KIND_ARRAY:
 		*(struct btf_array *)p = (struct btf_array){ .type = r->elem, .index_type = r->index,
 							     .nelems = r->extra };
-		return 0;
+		return sizeof(*t) + sizeof(struct btf_array);
 	default:
-		return r->vlen ? encode_vlen(r, p) : 0;
+		return r->vlen && encode_vlen(r, p) ? -EINVAL : (long)rec_btf__size(r);
 	}
 }

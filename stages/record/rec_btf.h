@@ -26,8 +26,9 @@
 /* Bytes r takes in BTF (struct btf_type and what follows it). */
 size_t rec_btf__size(const struct type_rec *r);
 
-/* Writes r's rec_btf__size(r) bytes at out (4-byte aligned). 0, or -EINVAL
- * for a record of a kind that carries no vlen entries but has some. */
-int rec_btf__encode(const struct type_rec *r, void *out);
+/* Writes r's rec_btf__size(r) bytes at out (4-byte aligned). Returns that
+ * size, or -EINVAL for a record of a kind that carries no vlen entries but
+ * has some. */
+long rec_btf__encode(const struct type_rec *r, void *out);
 
 #endif

@@ -152,7 +152,7 @@ static int write_type(struct btf_writer *w, const struct type_rec *r)
 
 	if (!t)
 		return -ENOMEM;
-	if (rec_btf__encode(r, t))
+	if (rec_btf__encode(r, t) < 0)
 		return -EINVAL;
 	if ((size = fix_type(w, t, rec_btf__size(r), true)) <= 0)
 		return size < 0 ? (int)size : -EINVAL;

@@ -81,6 +81,8 @@ int rec_order__cu(const unsigned char *block, const uint32_t *off, uint32_t n, u
 {
 	uint32_t nout = 0;
 
+	if (!n)
+		return 0;
 	if (n >= REC_ORDER_CYCLIC)
 		return -E2BIG;
 	if (n > s->cap) {

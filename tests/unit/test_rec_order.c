@@ -217,6 +217,7 @@ static void small_cases(void)
 	   "a self-reference is marked, so is what leads to it; int before the array of it");
 	ok(!rec_order__cu(c.buf, c.off, 0, order, &s), "an empty CU");
 	rec_order__free(&s);
+	ok(!rec_order__cu(c.buf, c.off, 0, order, &s), "an empty CU first, on a scratch never grown");
 }
 
 static void deep_chain(void)

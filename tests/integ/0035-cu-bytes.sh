@@ -11,13 +11,7 @@
 . "$(dirname "$0")/lib.sh"
 
 echo "# 0035: a CU's types as bytes against one record each (about a minute)" >&2
-same() {	# same WHAT ARGS...: the default and BTFSTREAM_RECORDS=1 give the same bytes
-	local what=$1
-	shift
-	BTFSTREAM_RECORDS=1 "$BTFSTREAM" "$@" -o "$TMP/rec.out" && "$BTFSTREAM" "$@" -o "$TMP/bytes.out" &&
-		cmp -s "$TMP/rec.out" "$TMP/bytes.out"
-	ok $? "$what: the same bytes either way"
-}
+same() { same_with BTFSTREAM_RECORDS=1 "$@"; }	# the default and BTFSTREAM_RECORDS=1 give the same bytes
 
 build_many_elf "$TMP/many.elf"; ok $? "a 25-CU ELF from the fixtures"
 "$BTFSTREAM" --stats "$TMP/many.elf" -o "$TMP/s.btf" > "$TMP/s.stats"
@@ -29,29 +23,14 @@ ok $? "--stats=json: cu_types_as"
 BTFSTREAM_PREDUP=1 "$BTFSTREAM" --stats "$TMP/many.elf" -o "$TMP/p.btf" > "$TMP/p.stats" &&
 	grep -q "^queue: a CU's types as one record each" "$TMP/p.stats" && cmp -s "$TMP/s.btf" "$TMP/p.btf"
 ok $? "pre-dedup takes the records, the same bytes"
-same "25 CUs, -j1" -j1 "$TMP/many.elf"
-same "25 CUs, -j3" -j3 "$TMP/many.elf"
-same "25 CUs, 1-CU batches" --batch-records 1 "$TMP/many.elf"
-same "25 CUs, tags and all features" --btf-features=all "$TMP/many.elf"
-(cd "$FIXTURES" && gcc -w -g -O0 percpu.c -Wl,-T,percpu.lds -o "$TMP/v.elf"); ok $? "the per-CPU fixture builds"
-same "per-CPU variables" "$TMP/v.elf"
-same "every global variable" --btf-features=+global_var "$TMP/v.elf"
-(cd "$FIXTURES" && gcc -w -g -O0 -fno-eliminate-unused-debug-types kinds.c -o "$TMP/base.elf") &&
-	"$BTFSTREAM" "$TMP/base.elf" -o "$TMP/base.btf" &&
-	(cd "$FIXTURES/module" && gcc -g -gdwarf-5 -O2 -c mod.c -o "$TMP/mod.o")
-ok $? "a base and a module object"
-same "a module, split BTF" --base "$TMP/base.btf" "$TMP/mod.o"
+same_on_fixtures
 
-[ -n "${BTFSTREAM_SKIP_KERNEL:-}" ] && { skip "BTFSTREAM_SKIP_KERNEL is set"; done_testing; exit 0; }
-mapfile -t paths < <(cd "$TOP" && scripts/fetch-kernel.sh --modules) ||
-	{ skip "cannot fetch the Debian kernel debug package"; done_testing; exit 0; }
-vmlinux=${paths[0]} moddir=${paths[1]}
+kernel_or_done
 same "the vmlinux, -j2" -j2 "$vmlinux"
-cp "$TMP/bytes.out" "$TMP/vmlinux.btf"
+cp "$TMP/default.out" "$TMP/vmlinux.btf"
 "$BTFSTREAM" -j2 --memory-limit 16M "$vmlinux" -o "$TMP/m.btf" && cmp -s "$TMP/vmlinux.btf" "$TMP/m.btf"
 ok $? "the vmlinux under --memory-limit 16M: the same bytes"
 mkdir -p "$TMP/mods-rec" "$TMP/mods-bytes"
-mods=("$moddir/kernel/fs/xfs/xfs.ko" "$moddir/kernel/drivers/net/veth.ko" "$moddir/kernel/net/netfilter/nf_tables.ko")
 BTFSTREAM_RECORDS=1 "$BTFSTREAM" -j2 --base "$TMP/vmlinux.btf" -o "$TMP/mods-rec" "${mods[@]}" &&
 	"$BTFSTREAM" -j2 --base "$TMP/vmlinux.btf" -o "$TMP/mods-bytes" "${mods[@]}" &&
 	diff -r "$TMP/mods-rec" "$TMP/mods-bytes" > /dev/null

@@ -45,6 +45,39 @@ pahole_ref() {	# pahole_ref INPUT OUTPUT
 
 # A 25-CU ELF from the fixtures, each compiled 12 times under other names
 # and linked (for the tests of what must not change the bytes).
+same_with() {	# same_with VAR=VALUE WHAT ARGS...: btfstream ARGS with VAR=VALUE and without give the same bytes ($TMP/default.out)
+	local env=$1 what=$2
+	shift 2
+	env "$env" "$BTFSTREAM" "$@" -o "$TMP/with.out" && "$BTFSTREAM" "$@" -o "$TMP/default.out" &&
+		cmp -s "$TMP/with.out" "$TMP/default.out"
+	ok $? "$what: the same bytes either way"
+}
+same_on_fixtures() {	# same_on_fixtures: the test's own `same` on $TMP/many.elf four ways, the variables fixture, a module
+	same "25 CUs, -j1" -j1 "$TMP/many.elf"
+	same "25 CUs, -j3" -j3 "$TMP/many.elf"
+	same "25 CUs, 1-CU batches" --batch-records 1 "$TMP/many.elf"
+	same "25 CUs, tags and all features" --btf-features=all "$TMP/many.elf"
+	build_percpu_elf "$TMP/v.elf"; ok $? "the per-CPU fixture builds"
+	same "per-CPU variables" "$TMP/v.elf"
+	same "every global variable" --btf-features=+global_var "$TMP/v.elf"
+	build_base_and_module "$TMP/base.btf" "$TMP/mod.o"; ok $? "a base and a module object"
+	same "a module, split BTF" --base "$TMP/base.btf" "$TMP/mod.o"
+}
+kernel_or_done() {	# kernel_or_done: sets vmlinux, moddir and mods (xfs, veth, nf_tables), or ends the test with a skip
+	[ -n "${BTFSTREAM_SKIP_KERNEL:-}" ] && { skip "BTFSTREAM_SKIP_KERNEL is set"; done_testing; }
+	mapfile -t paths < <(cd "$TOP" && scripts/fetch-kernel.sh --modules) ||
+		{ skip "cannot fetch the Debian kernel debug package"; done_testing; }
+	vmlinux=${paths[0]} moddir=${paths[1]}
+	mods=("$moddir/kernel/fs/xfs/xfs.ko" "$moddir/kernel/drivers/net/veth.ko" "$moddir/kernel/net/netfilter/nf_tables.ko")
+}
+build_percpu_elf() {	# build_percpu_elf OUT: the per-CPU variables fixture, linked with its section
+	(cd "$FIXTURES" && gcc -w -g -O0 percpu.c -Wl,-T,percpu.lds -o "$1")
+}
+build_base_and_module() {	# build_base_and_module BASE_BTF MODULE_O: a base's BTF and a module object for it
+	(cd "$FIXTURES" && gcc -w -g -O0 -fno-eliminate-unused-debug-types kinds.c -o "$TMP/base.elf") &&
+		"$BTFSTREAM" "$TMP/base.elf" -o "$1" &&
+		(cd "$FIXTURES/module" && gcc -g -gdwarf-5 -O2 -c mod.c -o "$2")
+}
 build_many_elf() {	# build_many_elf OUT: 0, or gcc's failure
 	local i
 	for i in $(seq 1 12); do

@@ -11,6 +11,7 @@
  */
 #include "stages/dedup/base_prune.h"
 #include "tests/tap.h"
+#include "tests/unit/xorshift.h"
 
 #include <bpf/btf.h>
 #include <stdint.h>
@@ -42,10 +43,7 @@ static uint64_t rng = 0x2545f4914f6cdd1dull;
 
 static uint32_t next_rand(uint32_t n)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng % n);
+	return (uint32_t)(xorshift64(&rng) % n);
 }
 
 static const char *gen_name(uint32_t k)

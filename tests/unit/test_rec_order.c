@@ -9,6 +9,7 @@
 #include "stages/record/rec_order.h"
 #include "stages/record/record.h"
 #include "tests/tap.h"
+#include "tests/unit/xorshift.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -18,10 +19,7 @@ static uint64_t rng = 0x9E3779B97F4A7C15ull;
 
 static uint32_t next(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng >> 16);
+	return (uint32_t)(xorshift64(&rng) >> 16);
 }
 
 struct cu {
@@ -247,31 +245,31 @@ static void deep_chain(void)
 	free(order);
 }
 
-static void refs_view(void)
+/* How many of a record's refs, as rec_order__ref gives them, are r's in
+ * order (stopping at the first that differs). */
+static int refs_matching(int kind, const uint32_t *r, uint32_t k)
 {
 	static struct cu c;
-	uint32_t r[4] = { 2, 3, 4, 5 }, *p;
 	struct rec_refs refs;
-	int k;
+	uint32_t *p;
+	int n;
 
 	c.len = c.n = 0;
-	add(&c, BTF_KIND_FUNC_PROTO, r, 3);
+	add(&c, kind, r, k);
 	refs = rec_order__refs((const struct btf_type *)c.buf);
-	for (k = 0; (p = rec_order__ref(&refs, (uint32_t)k)) != NULL; k++)
-		if (*p != r[k])
-			break;
-	is_int(k, 3, "a prototype's refs: the return, then each parameter's");
-	c.len = c.n = 0;
-	add(&c, BTF_KIND_STRUCT, r, 4);
-	refs = rec_order__refs((const struct btf_type *)c.buf);
-	for (k = 0; (p = rec_order__ref(&refs, (uint32_t)k)) != NULL; k++)
-		if (*p != r[k])
-			break;
-	is_int(k, 4, "a struct's refs: each member's type");
-	c.len = c.n = 0;
-	add(&c, BTF_KIND_INT, r, 0);
-	refs = rec_order__refs((const struct btf_type *)c.buf);
-	ok(!rec_order__ref(&refs, 0), "an int has none");
+	for (n = 0; (p = rec_order__ref(&refs, (uint32_t)n)) != NULL && *p == r[n]; n++)
+		;
+	return p ? -1 : n;
+}
+
+static void refs_view(void)
+{
+	uint32_t r[4] = { 2, 3, 4, 5 };
+
+	is_int(refs_matching(BTF_KIND_FUNC_PROTO, r, 3), 3, "a prototype's refs: the return, then each parameter's");
+	is_int(refs_matching(BTF_KIND_STRUCT, r, 4), 4, "a struct's refs: each member's type");
+	is_int(refs_matching(BTF_KIND_ARRAY, r, 2), 2, "an array's: its element's type, then its index type");
+	is_int(refs_matching(BTF_KIND_INT, r, 0), 0, "an int has none");
 }
 
 int main(void)

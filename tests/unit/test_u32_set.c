@@ -4,6 +4,7 @@
  * full 32 bits, one value repeated); and u32_set__find on the result. */
 #include "stages/common/u32_set.h"
 #include "tests/tap.h"
+#include "tests/unit/xorshift.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -12,10 +13,7 @@ static uint64_t rng = 0x9E3779B97F4A7C15ull;
 
 static uint32_t next(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng >> 16);
+	return (uint32_t)(xorshift64(&rng) >> 16);
 }
 
 /* The expected set: qsort, then each value once. */

@@ -1,6 +1,7 @@
-/* stages/write/write_exact.c: a CU sent as bytes with its order, without
- * the exact copies of types already in the batch (stages/write/exact_dup.h,
- * stages/record/rec_order.h; the writer's part, write_btf.h). */
+/* stages/write/write_exact.c: a CU sent as bytes, without the exact copies
+ * of types already in the batch (stages/write/exact_dup.h), decided in
+ * the order its reader sent or the writer makes (stages/record/rec_order.h).
+ * The writer thread only (write_btf.h). */
 #include <errno.h>
 #include <linux/btf.h>
 #include <string.h>
@@ -15,9 +16,9 @@ enum exact_class {
 	EXACT_NEW,		/* written; not in the batch before, nor leading to a cycle */
 	EXACT_NEW_FIXED,	/* ... and its refs were made the batch's to look it up */
 	EXACT_DROPPED,		/* an earlier type of the batch stands for it */
-	EXACT_CYCLIC,		/* written; on or leading to a cycle (or undecided after
-				   the last pass), or a kind never looked up: no later
-				   record can equal it exactly */
+	EXACT_CYCLIC,		/* written; on or leading to a cycle (or undecided in its
+				   turn), or a kind never looked up: no later record can
+				   equal it exactly */
 };
 
 /* Kinds whose exact copies libbpf's dedup always merges (VARs and
@@ -28,9 +29,9 @@ static bool exact_kind(uint32_t kind)
 }
 
 /* Record i, undecided: decided if every record it refers to is, and looked
- * up by its bytes if every ref leads to a type before the CU (src: the
- * CU's bytes as the reader sent them). Returns 1 if decided, 0 if not,
- * or -errno. */
+ * up by its bytes if every ref leads to a type before the CU (blk: the
+ * CU's bytes, copied into the batch, refs still CU-local). Returns 1 if
+ * decided, 0 if not, or -errno. */
 static int exact_decide(struct btf_writer *w, unsigned char *blk, uint32_t i)
 {
 	struct btf_type *s = (struct btf_type *)(blk + w->cu_off[i]);

@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stages/common/grow.h"
+
 #define FIRST_SLOTS 4096u
+#define BYTES_FIRST (64u << 10)
 
 /* A 32-bit hash of a type's bytes (a multiple of 4 bytes, at least 12). */
 static uint32_t bytes_hash(const unsigned char *p, uint32_t size)
@@ -54,55 +57,59 @@ static int grow(struct exact_dup *d)
 	return 0;
 }
 
-/* Whether the slot holds the size bytes at p (a multiple of 4, at least
- * 12): its head first, the rest in the image. */
-static bool same(const struct exact_slot *s, const unsigned char *types, const unsigned char *p, uint32_t size)
+/* Whether the slot's type has the size bytes at p (a multiple of 4, at
+ * least 12), word by word: most types are 12 to 64 bytes. */
+static bool same(const struct exact_dup *d, const struct exact_slot *s, const unsigned char *p, uint32_t size)
 {
-	uint32_t head = size < EXACT_INLINE ? size : EXACT_INLINE, diff = 0;
+	const unsigned char *q = d->bytes + s->off;
+	uint32_t diff = 0;
 
-	for (uint32_t i = 0; i < head / 4; i++) {
-		uint32_t v;
+	for (uint32_t i = 0; i < size; i += 4) {
+		uint32_t a, b;
 
-		memcpy(&v, p + 4 * i, sizeof(v));
-		diff |= v ^ s->head[i];
+		memcpy(&a, p + i, sizeof(a));
+		memcpy(&b, q + i, sizeof(b));
+		diff |= a ^ b;
 	}
-	return !diff && (size == head || !memcmp(types + s->off + head, p + head, size - head));
+	return !diff;
 }
 
 /* The slot of the type with the size bytes at p, or the empty slot where
  * it would go. */
-static struct exact_slot *slot_of(const struct exact_dup *d, const unsigned char *types, const void *p,
-				  uint32_t size, uint32_t h)
+static struct exact_slot *slot_of(const struct exact_dup *d, const void *p, uint32_t size, uint32_t h)
 {
 	size_t at = h & d->mask;
 
 	for (; d->slots[at].id; at = (at + 1) & d->mask) {
 		const struct exact_slot *s = &d->slots[at];
 
-		if (s->hash == h && s->size == size && same(s, types, p, size))
+		if (s->hash == h && s->size == size && same(d, s, p, size))
 			break;
 	}
 	return &d->slots[at];
 }
 
-uint32_t exact_dup__find(const struct exact_dup *d, const unsigned char *types, const void *p, uint32_t size)
+uint32_t exact_dup__find(const struct exact_dup *d, const void *p, uint32_t size)
 {
-	return d->n ? slot_of(d, types, p, size, bytes_hash(p, size))->id : 0;
+	return d->n ? slot_of(d, p, size, bytes_hash(p, size))->id : 0;
 }
 
-int exact_dup__add(struct exact_dup *d, const unsigned char *types, uint32_t off, uint32_t size, uint32_t id)
+int exact_dup__add(struct exact_dup *d, const void *p, uint32_t size, uint32_t id)
 {
-	uint32_t h = bytes_hash(types + off, size);
+	uint32_t h = bytes_hash(p, size);
 	struct exact_slot *s;
 
 	if ((d->n + 1) * 2 > d->mask + 1 && grow(d))
 		return -ENOMEM;
-	s = slot_of(d, types, types + off, size, h);
-	if (!s->id) {
-		*s = (struct exact_slot){ .hash = h, .id = id, .off = off, .size = size };
-		memcpy(s->head, types + off, size < EXACT_INLINE ? size : EXACT_INLINE);
-		d->n++;
-	}
+	s = slot_of(d, p, size, h);
+	if (s->id)
+		return 0;
+	if (d->len + size > UINT32_MAX || GROW(d->bytes, d->cap, d->len + size, BYTES_FIRST))
+		return -ENOMEM;
+	memcpy(d->bytes + d->len, p, size);
+	*s = (struct exact_slot){ .hash = h, .id = id, .off = (uint32_t)d->len, .size = size };
+	d->len += size;
+	d->n++;
 	return 0;
 }
 
@@ -111,10 +118,12 @@ void exact_dup__reset(struct exact_dup *d)
 	if (d->n)
 		memset(d->slots, 0, (d->mask + 1) * sizeof(*d->slots));
 	d->n = 0;
+	d->len = 0;
 }
 
 void exact_dup__fini(struct exact_dup *d)
 {
 	free(d->slots);
+	free(d->bytes);
 	memset(d, 0, sizeof(*d));
 }

@@ -58,7 +58,7 @@ static int exact_decide(struct btf_writer *w, unsigned char *blk, uint32_t i)
 		return w->cu_class[i] = EXACT_NEW, 1;
 	if (fix_type(w, s, size, false) != (long)size)	/* in place: dropped, or written as it is */
 		return -EPROTO;
-	found = exact_dup__find(&w->xd, (const unsigned char *)w->types + IMAGE_HDR, s, (uint32_t)size);
+	found = exact_dup__find(&w->xd, s, (uint32_t)size);
 	w->cu_class[i] = found ? EXACT_DROPPED : EXACT_NEW_FIXED;
 	w->cu_map[i] = found;
 	return 1;
@@ -98,10 +98,10 @@ static void move_run(unsigned char *blk, size_t out, size_t run_from, size_t *ru
 }
 
 /* The records not dropped, their refs made the batch's, moved down over
- * those dropped (a run at a time: blk is the batch's type section at
- * base), and those not cyclic put in the table for the CUs after. Returns
- * the bytes written or -errno. */
-static long exact_write(struct btf_writer *w, unsigned char *blk, size_t base)
+ * those dropped (a run at a time: blk is where the CU's bytes begin in the
+ * batch's type section), and those not cyclic put in the table for the
+ * CUs after. Returns the bytes written or -errno. */
+static long exact_write(struct btf_writer *w, unsigned char *blk)
 {
 	size_t out = 0, run_from = 0, run = 0;	/* records made the batch's, not yet moved down */
 
@@ -123,8 +123,7 @@ static long exact_write(struct btf_writer *w, unsigned char *blk, size_t base)
 		if (c == EXACT_CYCLIC)
 			continue;
 		move_run(blk, out, run_from, &run);
-		if (exact_dup__add(&w->xd, (const unsigned char *)w->types + IMAGE_HDR, (uint32_t)(base + out - size),
-				   (uint32_t)size, w->cu_map[i]))
+		if (exact_dup__add(&w->xd, blk + out - size, (uint32_t)size, w->cu_map[i]))
 			return -ENOMEM;
 	}
 	move_run(blk, out, run_from, &run);
@@ -186,7 +185,7 @@ int btf_writer__write_cu_exact(struct btf_writer *w, const struct type_rec *begi
 	for (uint32_t i = 0; i < n; i++)
 		if (w->cu_class[i] != EXACT_DROPPED)
 			w->cu_map[i] = w->next_id++;
-	if ((out = exact_write(w, blk, base)) < 0)
+	if ((out = exact_write(w, blk)) < 0)
 		return (int)out;
 	w->tlen = base + (size_t)out;
 	w->xd.dropped += n - (w->next_id - first);

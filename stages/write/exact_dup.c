@@ -7,31 +7,15 @@
 #include <string.h>
 
 #include "stages/common/grow.h"
+#include "stages/common/str_hash.h"
 
 #define FIRST_SLOTS 4096u
 #define BYTES_FIRST (64u << 10)
 
-/* A 32-bit hash of a type's bytes (a multiple of 4 bytes, at least 12). */
-static uint32_t bytes_hash(const unsigned char *p, uint32_t size)
+/* A 32-bit hash of a type's bytes (the project's byte hash). */
+static uint32_t bytes_hash(const void *p, uint32_t size)
 {
-	uint64_t h = size;
-	uint32_t i = 0;
-
-	for (; i + 8 <= size; i += 8) {
-		uint64_t v;
-
-		memcpy(&v, p + i, sizeof(v));
-		h = (h ^ v) * 0x9E3779B97F4A7C15ull;
-		h ^= h >> 29;
-	}
-	if (i < size) {
-		uint32_t v;
-
-		memcpy(&v, p + i, sizeof(v));
-		h = (h ^ v) * 0x9E3779B97F4A7C15ull;
-	}
-	h ^= h >> 32;
-	return (uint32_t)h;
+	return (uint32_t)str_hash(p, size);
 }
 
 static int grow(struct exact_dup *d)

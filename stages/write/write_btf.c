@@ -198,12 +198,19 @@ static inline __attribute__((always_inline)) int fix_types(struct btf_writer *w,
 	return off == len ? 0 : -EPROTO;
 }
 
+/* Do the names in a CU's bytes stay as they are in the batch? Where names
+ * are strtab ids, every name of the CU is one handed out before the CU was
+ * sent, below strtab__id_limit: if that is below the anchors' names, they
+ * are final (the writer's walk touches refs only, and a type's bytes are
+ * final once its refs are: write_exact.c). */
+static bool names_stay_ids(const struct btf_writer *w)
+{
+	return w->names_as_ids && strtab__id_limit(w->strtab) <= BATCH_NAME_ANCHOR;
+}
+
 /* A CU whose types a reader sent as bytes (record.h, CU_BEGIN with kflag):
  * one copy into the batch, then its names and refs made the batch's in
- * place, type by type (its ids are the next ones, in order). Where names
- * stay strtab ids, every name of the CU is one handed out before the CU
- * was sent, below strtab__id_limit: if that is below the anchors' names,
- * the walk touches the refs only. */
+ * place, type by type (its ids are the next ones, in order). */
 static int write_cu_bytes(struct btf_writer *w, const struct type_rec *begin)
 {
 	size_t len = begin->size_type;
@@ -214,7 +221,7 @@ static int write_cu_bytes(struct btf_writer *w, const struct type_rec *begin)
 		return -ENOMEM;
 	if (len)
 		memcpy(dst, begin->payload, len);
-	if (w->names_as_ids && strtab__id_limit(w->strtab) <= BATCH_NAME_ANCHOR)
+	if (names_stay_ids(w))
 		err = fix_types(w, dst, len, false);
 	else
 		err = fix_types(w, dst, len, true);
@@ -382,8 +389,7 @@ static int begin_cu(struct btf_writer *w, const struct type_rec *r)
 		w->index_rec = r->index;	/* its record is kept as the template */
 	}
 	w->cu_index_type = w->index_type ? w->index_type : w->cu_base + w->cu_nrecs;
-	w->cu_direct = w->cu_bytes && !(w->exact && w->index_type && !w->index_rec && w->names_as_ids &&
-					 strtab__id_limit(w->strtab) <= BATCH_NAME_ANCHOR);
+	w->cu_direct = w->cu_bytes && !(w->exact && w->index_type && !w->index_rec && names_stay_ids(w));
 	if (!w->cu_bytes)
 		return 0;
 	return w->cu_direct ? write_cu_bytes(w, r) : btf_writer__write_cu_exact(w, r);

@@ -23,6 +23,10 @@ n=$(left_out "$TMP/s.stats")
 "$BTFSTREAM" --stats=json "$TMP/many.elf" -o "$TMP/s.btf" | tail -1 > "$TMP/s.json"
 grep -q '"exact":true' "$TMP/s.json" && grep -q "\"exact_dropped\":$n," "$TMP/s.json"
 ok $? "--stats=json: exact and exact_dropped"
+"$BTFSTREAM" -j1 --stats "$TMP/many.elf" -o "$TMP/j1.btf" | grep -q "order to decide them in made by the writer" &&
+	"$BTFSTREAM" -j2 --stats "$TMP/many.elf" -o "$TMP/j2.btf" | grep -q "order to decide them in made by the readers" &&
+	cmp -s "$TMP/j1.btf" "$TMP/j2.btf"
+ok $? "one reader: the writer makes the order; two: the readers do; the same bytes"
 BTFSTREAM_EXACT=0 "$BTFSTREAM" --stats "$TMP/many.elf" -o "$TMP/a.btf" > "$TMP/a.stats"
 grep -q "^exact copies: all written" "$TMP/a.stats" && cmp -s "$TMP/s.btf" "$TMP/a.btf"
 ok $? "BTFSTREAM_EXACT=0: all written, the same bytes"

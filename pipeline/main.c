@@ -148,7 +148,7 @@ static void usage(FILE *out)
 		"      --memory-limit SIZE  size queues, window and batches for SIZE bytes (K, M, G\n"
 		"                           suffixes); without it, 3/4 of the memory cgroup's limit if\n"
 		"                           there is one; 'none': no budget. The output does not change\n"
-		"      --batch-records N    type records written per dedup batch (default %u); the output does not\n"
+		"      --batch-records N    type records read per dedup batch (default %u); the output does not\n"
 		"                           change\n"
 		"      --progress[=WHEN]    a progress line on stderr: auto (default: when stderr is a\n"
 		"                           terminal, not under make, not as pahole), always, never\n"

@@ -92,8 +92,8 @@ static bool predup_wanted(void)
 	return e && !strcmp(e, "1");
 }
 
-/* Exact copies of a batch's types left out by the writer
- * (stages/write/exact_dup.h): on unless BTFSTREAM_EXACT=0. Same bytes
+/* Exact copies of a batch's types left out by the merge threads
+ * (stages/dedup/batch_exact.h): on unless BTFSTREAM_EXACT=0. Same bytes
  * either way (the tests compare the two). */
 static bool exact_wanted(void)
 {
@@ -277,7 +277,7 @@ static int setup_threads(struct pipeline *p, struct run_size *rs)
 		merger__budget(&p->merger, rs->memory_limit);
 	p->merger.base_strs = o->base_strs;	/* (used on the base it indexes only) */
 	if (btf_writer__init(&p->writer, p->strtab, o->input, &p->fail, rs->batch_records, &p->threads.batch_ring,
-			     run_threads__batch_images(rs->merge_threads)))
+			     run_threads__batch_images(rs->merge_threads, rs->readers)))
 		return fail__set(&p->fail, -ENOMEM, "write: %s: out of memory", o->input);
 	p->writer.predup = p->read.type_hashes;
 	p->writer.huge_images = o->huge_pages;
@@ -290,10 +290,10 @@ static int setup_threads(struct pipeline *p, struct run_size *rs)
 		p->writer.names_as_ids = true;
 		merger__names_as_ids(&p->merger, (struct batch_names){ batch_name_str, p->strtab }, !p->split_late);
 	}
-	/* exact copies left out where the writer compares names as ids; the
-	 * order to decide a CU's types in made by its reader, unless one
-	 * reader is the run's path (the writer then has time for it). The
-	 * readers' threads start later: they see this. */
+	/* exact copies left out where batch names are ids; the order to
+	 * decide a CU's types in made by its reader, unless one reader is the
+	 * run's path (the merge thread then makes it). The readers' threads
+	 * start later: they see this. */
 	p->writer.exact = p->read.btf_bytes && p->writer.names_as_ids && exact_wanted();
 	p->read.type_order = p->writer.exact && rs->readers > 1;
 	return 0;
@@ -322,7 +322,6 @@ static void writer_stats(struct pipeline *p, struct run_stats *s)
 	s->cu_types_bytes = p->read.btf_bytes;
 	s->exact = p->writer.exact;
 	s->exact_order_read = p->read.type_order;
-	s->exact_dropped = p->writer.xd.dropped;
 	s->predup = p->writer.predup;
 	s->predup_matched = p->writer.pd.matched;
 	s->predup_checks = p->writer.pd.checks;

@@ -201,14 +201,15 @@ static void print_process_lines(const struct run_stats *s, FILE *out)
 		(unsigned long long)s->peak_huge_kb);
 }
 
-/* The writer's exact copies (stages/write/exact_dup.h). */
+/* The exact copies the merge threads left out (stages/dedup/batch_exact.h). */
 static void print_exact(const struct run_stats *s, FILE *out)
 {
 	if (s->exact)
-		fprintf(out, "exact copies: %llu of %llu records left out, an earlier type of their batch with the same"
-			     " bytes standing for each (stages/write/exact_dup.h); the order to decide them in made by %s\n",
-			(unsigned long long)s->exact_dropped, (unsigned long long)s->types_read,
-			s->exact_order_read ? "the readers" : "the writer (one reader)");
+		fprintf(out, "exact copies: %llu of %llu records left out by the merge threads in %.1f ms of their CPU, an"
+			     " earlier type of their batch with the same bytes standing for each"
+			     " (stages/dedup/batch_exact.h); the order to decide them in made by %s\n",
+			(unsigned long long)s->exact_dropped, (unsigned long long)s->types_read, s->exact_cpu_ns / 1e6,
+			s->exact_order_read ? "the readers" : "the merge threads (one reader)");
 	else
 		fprintf(out, "exact copies: all written (BTFSTREAM_EXACT=0, names as offsets, or CUs not sent as"
 			     " bytes)\n");
@@ -300,8 +301,9 @@ static void print_json_stages_counts(const struct run_stats *s, FILE *out)
 	fprintf(out, "\"batch_images\":{\"mapped\":%llu,\"reused\":%llu,\"wait_ms\":%.1f},",
 		(unsigned long long)s->images_made, (unsigned long long)s->images_reused, ms(s->image_wait_ns));
 	fprintf(out, "\"cu_types_as\":\"%s\",", s->cu_types_bytes ? "bytes" : "records");
-	fprintf(out, "\"exact\":%s,\"exact_dropped\":%llu,\"exact_order\":\"%s\",", s->exact ? "true" : "false",
-		(unsigned long long)s->exact_dropped, s->exact_order_read ? "readers" : "writer");
+	fprintf(out, "\"exact\":%s,\"exact_dropped\":%llu,\"exact_order\":\"%s\",\"exact_cpu_ms\":%.3f,",
+		s->exact ? "true" : "false", (unsigned long long)s->exact_dropped,
+		s->exact_order_read ? "readers" : "merge", s->exact_cpu_ns / 1e6);
 	fprintf(out, "\"predup_matched\":%llu,\"predup_checks\":%llu,\"predup_failed\":%llu,\"predup_guarded\":%llu,",
 		(unsigned long long)s->predup_matched, (unsigned long long)s->predup_checks,
 		(unsigned long long)s->predup_failed, (unsigned long long)s->predup_guarded);

@@ -65,9 +65,10 @@ struct run_stats {
 	uint64_t tokens_taken;		/* ... taken in all */
 	const char *heap;		/* pipeline/huge_heap.h's description (set by the CLI) */
 	bool cu_types_bytes;		/* a CU's types crossed the queue as BTF bytes (stages/record/rec_btf.h) */
-	bool exact;			/* exact copies left out by the writer (stages/write/exact_dup.h) */
+	bool exact;			/* exact copies left out by the merge threads (stages/dedup/batch_exact.h) */
 	uint64_t exact_dropped;		/* ... records an earlier type of their batch stood for */
 	bool exact_order_read;		/* ... the order to decide them in made by the readers */
+	uint64_t exact_cpu_ns;		/* ... the merge threads' CPU for it (part of the batches' dedups) */
 	bool predup;			/* pre-deduplication on (BTFSTREAM_PREDUP=1) */
 	uint64_t predup_matched;	/* records that matched a type of their batch (stages/write/predup.h) */
 	uint64_t predup_checks, predup_failed;	/* candidate checks, ... that failed */

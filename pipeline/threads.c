@@ -607,4 +607,6 @@ void run_threads__stats(struct run_threads *rt, struct run_stats *s, uint64_t wr
 	s->accumulated_as = !ms.acc_bytes ? "libbpf's BTF" : ms.acc_bytes_ended ? "bytes, then libbpf's BTF" : "bytes";
 	s->merge_threads = rt->nmergers;
 	s->merge_serial_ns = ms.append_ns;
+	s->exact_dropped = ms.exact_dropped;
+	s->exact_cpu_ns = ms.exact_ns;
 }

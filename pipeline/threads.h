@@ -74,15 +74,21 @@ struct run_stats;
 
 #define RUN_PENDING_BATCHES 2	/* batches waiting for the merge thread */
 /* Batch images alive at once (stages/record/image_pool.h) for `mergers`
- * merge threads. With one: one image, the writer begins batch k+1 in the
- * pages of batch k once libbpf has copied them (it waits ~5 ms a batch for
- * that); two waited for nothing and were 4% faster, but kept a second
- * 5 MiB image resident: +7 MB peak RSS (docs/design.md). With more merge
- * threads (many cores), one image more than them, so that the writer does
- * not wait while every merge thread is busy. */
-static inline unsigned int run_threads__batch_images(unsigned int mergers)
+ * merge threads and `readers` readers. With one merge thread: one image,
+ * the writer begins batch k+1 in the pages of batch k once the merge
+ * thread has left its exact copies out (stages/dedup/batch_exact.h) and
+ * libbpf has copied it; two waited for nothing, but kept a second image
+ * resident (+4-7 MB peak RSS at -j2, docs/design.md). With one reader two:
+ * the reader is then the run's path, and a writer waiting for an image
+ * soon stops it (its queue holds ~2.5 ms of records; -j1 was 1.25 -> 1.42 s
+ * wall with one image). With more merge threads (many cores), one image
+ * more than them, so that the writer does not wait while every merge
+ * thread is busy. */
+static inline unsigned int run_threads__batch_images(unsigned int mergers, unsigned int readers)
 {
-	return mergers <= 1 ? 1 : mergers + 1;
+	if (mergers > 1)
+		return mergers + 1;
+	return readers <= 1 ? 2 : 1;
 }
 #define RUN_WRITER_BATCH 256	/* records the writer pops at once */
 

@@ -16,6 +16,7 @@
 #include "stages/common/trace.h"
 #include "queue/ring_mpsc.h"
 #include "stages/dedup/acc_btf.h"
+#include "stages/dedup/batch_exact.h"
 #include "stages/dedup/batch_names.h"
 #include "stages/dedup/btf_append.h"
 #include "stages/dedup/merge_compact.h"
@@ -275,20 +276,40 @@ struct deduped {
 	uint32_t types_in, types_out;
 	size_t raw_bytes;
 	enum batch_strings strings;	/* the way its strings went */
+	uint64_t exact_dropped, exact_ordered, exact_ns;	/* its exact copies (batch_exact.h) */
 };
+
+/* The batch's exact copies left out (batch_exact.h), counted in d. */
+static int leave_out_copies(struct batch_exact *x, struct btf_batch *b, struct deduped *d)
+{
+	uint64_t t0 = trace__now(), c0 = clock__thread_cpu_ns(), dropped = x->dropped, ordered = x->ordered;
+	int err;
+
+	if (!b->cus)
+		return 0;
+	err = batch_exact__run(x, b);
+	d->exact_dropped = x->dropped - dropped;
+	d->exact_ordered = x->ordered - ordered;
+	d->exact_ns = clock__thread_cpu_ns() - c0;
+	trace__slice("exact copies left out", t0, trace__now(), "types", d->exact_dropped);
+	return err;
+}
 
 /* The part of a batch's merge that needs nothing but the batch: any merge
  * thread, beside the others. Unmaps b->raw. */
 static int dedup_batch(struct btf_batch *b, enum batch_strings way, const struct batch_names *names,
-		       struct deduped *d)
+		       struct batch_exact *x, struct deduped *d)
 {
 	struct batch_parse p;
 	uint32_t n, first;
 	int err;
 
-	*d = (struct deduped){ .nanchors = b->nanchors, .raw_bytes = b->size };
+	*d = (struct deduped){ .nanchors = b->nanchors };
 	if (!(d->ids = calloc(b->nanchors + 1, sizeof(*d->ids))))
 		return -ENOMEM;
+	if ((err = leave_out_copies(x, b, d)))
+		return err;
+	d->raw_bytes = b->size;
 	if ((err = batch_btf(b, way, names != NULL, &p)))
 		return err;
 	d->types_in = btf__type_cnt(p.bb) - 1;
@@ -339,6 +360,9 @@ static int append_batch(struct merger *m, uint32_t index, struct deduped *d)
 	m->types_out += d->types_out;
 	m->raw_bytes += d->raw_bytes;
 	m->strings_ways[d->strings]++;
+	m->exact_dropped += d->exact_dropped;
+	m->exact_ordered += d->exact_ordered;
+	m->exact_ns += d->exact_ns;
 	return maybe_compact(m);
 }
 
@@ -416,6 +440,7 @@ static void done(struct merger *m, int err)
 
 int merger__run(struct merger *m, struct ring_mpsc *in)
 {
+	struct batch_exact x = { 0 };	/* this thread's own (batch_exact.h) */
 	struct btf_batch *b;
 	int err = 0, got;
 
@@ -436,7 +461,7 @@ int merger__run(struct merger *m, struct ring_mpsc *in)
 		if (err || fail__is_set(m->fail))
 			e = -ECANCELED;
 		else
-			e = dedup_batch(b, m->strings, m->names.str ? &m->names : NULL, &d);
+			e = dedup_batch(b, m->strings, m->names.str ? &m->names : NULL, &x, &d);
 		btf_batch__free(b);
 		if ((e = take_turn(m, index, &d, e)) && e != -ECANCELED && !err) {
 			err = e;
@@ -446,6 +471,7 @@ int merger__run(struct merger *m, struct ring_mpsc *in)
 		PROBE_STAGE_END("merge_batch");
 		trace__slice("merge batch", t0, trace__now(), "batch", index);
 	}
+	batch_exact__fini(&x);
 	done(m, err);
 	return err;
 }
@@ -498,6 +524,9 @@ void merger__stats(const struct merger *m, struct merger_stats *s)
 {
 	*s = (struct merger_stats){ m->batches, m->types_in, m->types_out, m->raw_bytes, m->compactions,
 				    m->append_ns, { 0 } };
+	s->exact_dropped = m->exact_dropped;
+	s->exact_ordered = m->exact_ordered;
+	s->exact_ns = m->exact_ns;
 	memcpy(s->strings_ways, m->strings_ways, sizeof(s->strings_ways));
 	s->names_as_ids = m->names.str != NULL;
 	s->acc_bytes = m->raw_chosen;

@@ -21,6 +21,8 @@ void btf_batch__free(struct btf_batch *b)
 	if (!b)
 		return;
 	btf_batch__free_raw(b);
+	free(b->cus);
+	free(b->orders);
 	free(b);
 }
 

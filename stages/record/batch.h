@@ -30,6 +30,22 @@
 
 struct image_pool;
 
+/* A CU whose types the writer copied as its reader encoded them (refs
+ * CU-local, record.h), for the merge thread to leave out the exact copies
+ * of types already in the batch and make the refs of the others batch ids
+ * (stages/dedup/batch_exact.h). Every other type of the image holds batch
+ * ids already. */
+struct batch_cu {
+	uint32_t first;		/* the writer's id of its first type */
+	uint32_t n;		/* its types */
+	size_t off, len;	/* its bytes, from the type section's start */
+	size_t order;		/* its offsets (n + 1), then its order (n), at
+				   orders[order] (stages/record/rec_order.h),
+				   or BATCH_CU_NO_ORDER: the merge thread makes them */
+};
+
+#define BATCH_CU_NO_ORDER SIZE_MAX
+
 struct btf_batch {
 	uint32_t index;		/* 0, 1, 2, ... */
 	char *raw;		/* header + types + strings (a mapping of its own) */
@@ -38,6 +54,14 @@ struct btf_batch {
 	struct image_pool *pool;	/* raw goes back there (image_pool.h); NULL: unmapped */
 	uint32_t nanchors;	/* the last nanchors types are the anchors */
 	uint64_t records;	/* type records in the batch, anchors not counted */
+	/* CUs left as their readers encoded them, in image order; NULL when
+	 * there is none (then every id in the image is final) */
+	struct batch_cu *cus;
+	uint32_t ncus;
+	uint32_t *orders;	/* their offsets and orders as the readers sent them */
+	size_t norders;		/* entries in orders */
+	uint32_t ntypes;	/* types in the image, anchors included (the writer's ids: 1..ntypes) */
+	uint32_t index_type;	/* the writer's id of the array index type (REF_INDEX_TYPE), 0: none */
 };
 
 #define BATCH_NAME_ANCHOR 0x80000000u	/* names as ids: the anchors' are from here up */
@@ -50,8 +74,8 @@ struct batch_names {
 	const void *ctx;
 };
 
-/* Lets go of b->raw (back to b->pool, or unmapped) and frees b (NULL is
- * fine). Whoever holds b: the writer until the push succeeds, the merge
+/* Lets go of b->raw (back to b->pool, or unmapped), frees its CUs and
+ * orders, and frees b (NULL is fine). Whoever holds b: the writer until the push succeeds, the merge
  * thread after. btf_batch__free_raw lets go of the image alone, as soon as
  * libbpf has its own copy. */
 void btf_batch__free(struct btf_batch *b);

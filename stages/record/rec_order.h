@@ -3,9 +3,10 @@
  * it refers to, with those on a cycle, or leading to one, marked.
  *
  * A reader computes it beside the bytes it sends (stages/read/read_cu.c;
- * record.h, CU_BEGIN) so that the writer can decide each type after those
- * it refers to: a type whose refs all lead to types already in the batch
- * is looked up by its exact bytes (stages/write/exact_dup.h). In DWARF's
+ * record.h, CU_BEGIN; or, with one reader, the merge thread does) so that
+ * the merge thread can decide each type after those it refers to: a type
+ * whose refs all lead to types already in the batch is looked up by its
+ * exact bytes (stages/dedup/batch_exact.h). In DWARF's
  * order refs point both ways, and cycles (a struct reaching itself through
  * pointers) are common.
  *

@@ -201,8 +201,9 @@ static inline __attribute__((always_inline)) int fix_types(struct btf_writer *w,
 /* Do the names in a CU's bytes stay as they are in the batch? Where names
  * are strtab ids, every name of the CU is one handed out before the CU was
  * sent, below strtab__id_limit: if that is below the anchors' names, they
- * are final (the writer's walk touches refs only, and a type's bytes are
- * final once its refs are: write_exact.c). */
+ * are final (the writer's walk and the merge thread's touch refs only,
+ * and a type's bytes are final once its refs are:
+ * stages/dedup/batch_exact.h). */
 static bool names_stay_ids(const struct btf_writer *w)
 {
 	return w->names_as_ids && strtab__id_limit(w->strtab) <= BATCH_NAME_ANCHOR;
@@ -227,6 +228,36 @@ static int write_cu_bytes(struct btf_writer *w, const struct type_rec *begin)
 		err = fix_types(w, dst, len, true);
 	if (err)
 		return err;
+	w->cu_seen = w->cu_nrecs;
+	w->records += w->cu_nrecs;
+	w->batch_recs += w->cu_nrecs;
+	w->next_id += w->cu_nrecs;
+	return 0;
+}
+
+/* A CU sent as bytes, copied as its reader encoded it (refs CU-local)
+ * and listed for the merge thread to leave out the exact copies of types
+ * already in the batch (stages/dedup/batch_exact.h), with the offsets and
+ * order its reader sent (record.h, CU_BEGIN's vlen 1), if it sent them.
+ * Its ids are the next ones, in order, as for any CU: the candidates'
+ * and VARs' refs name them, and the merge thread keeps them valid. */
+static int hand_on_cu(struct btf_writer *w, const struct type_rec *begin)
+{
+	size_t len = begin->size_type, words = begin->vlen ? 2 * (size_t)w->cu_nrecs + 1 : 0;
+	unsigned char *dst = btf_writer__type_space(w, len);
+	struct batch_cu *cu;
+
+	if (!dst || GROW(w->cus, w->cus_cap, w->ncus + 1, 256) ||
+	    (words && GROW(w->orders, w->orders_cap, w->norders + words, ARRAY_FIRST * 64)))
+		return -ENOMEM;
+	if (len)
+		memcpy(dst, begin->payload, len);
+	cu = &w->cus[w->ncus++];
+	*cu = (struct batch_cu){ .first = w->next_id, .n = w->cu_nrecs, .off = w->tlen - len, .len = len,
+				 .order = words ? w->norders : BATCH_CU_NO_ORDER };
+	if (words)
+		memcpy(w->orders + w->norders, (const unsigned char *)begin->payload + len, words * sizeof(uint32_t));
+	w->norders += words;
 	w->cu_seen = w->cu_nrecs;
 	w->records += w->cu_nrecs;
 	w->batch_recs += w->cu_nrecs;
@@ -328,7 +359,6 @@ static int start_batch(struct btf_writer *w)
 	w->next_id = 1;
 	w->batch_recs = 0;
 	predup__reset(&w->pd);
-	exact_dup__reset(&w->xd);
 	w->index_type = 0;
 	if (!w->index_decided)
 		return 0;
@@ -353,9 +383,20 @@ static int cut_batch(struct btf_writer *w)
 	w->batch_anchors[w->nbatches] = (struct batch_anchors){ NULL, 0 };
 	b->index = w->nbatches++;
 	b->records = w->batch_recs;
+	b->index_type = w->index_type;
 	if ((err = write_anchors(w, b)) || (err = image_to_raw(w, b))) {
 		btf_batch__free(b);
 		return err;
+	}
+	b->ntypes = w->next_id - 1 + b->nanchors;
+	if (w->ncus) {	/* handed over with the batch: the next batch lists its own */
+		b->cus = w->cus;
+		b->ncus = (uint32_t)w->ncus;
+		b->orders = w->orders;
+		b->norders = w->norders;
+		w->cus = NULL;
+		w->orders = NULL;
+		w->ncus = w->cus_cap = w->norders = w->orders_cap = 0;
 	}
 	if (ring_mpsc__push(w->out, &b)) {	/* closed: the run is stopping */
 		btf_batch__free(b);
@@ -389,10 +430,11 @@ static int begin_cu(struct btf_writer *w, const struct type_rec *r)
 		w->index_rec = r->index;	/* its record is kept as the template */
 	}
 	w->cu_index_type = w->index_type ? w->index_type : w->cu_base + w->cu_nrecs;
-	w->cu_direct = w->cu_bytes && !(w->exact && w->index_type && !w->index_rec && names_stay_ids(w));
+	w->cu_direct = w->cu_bytes;
 	if (!w->cu_bytes)
 		return 0;
-	return w->cu_direct ? write_cu_bytes(w, r) : btf_writer__write_cu_exact(w, r);
+	return w->exact && w->index_type && !w->index_rec && names_stay_ids(w) ? hand_on_cu(w, r)
+									      : write_cu_bytes(w, r);
 }
 
 void btf_writer__input(struct btf_writer *w, uint64_t done, uint64_t total)
@@ -659,9 +701,7 @@ void btf_writer__fini(struct btf_writer *w)
 	free(w->cu_recs);
 	free(w->cu_map);
 	predup__fini(&w->pd);
-	exact_dup__fini(&w->xd);
-	free(w->cu_class);
-	free(w->own_order);
-	rec_order__free(&w->order_scratch);
+	free(w->cus);
+	free(w->orders);
 	memset(w, 0, sizeof(*w));
 }

@@ -27,9 +27,7 @@
 #include "stages/common/fail.h"
 #include "stages/record/batch.h"
 #include "stages/record/image_pool.h"
-#include "stages/record/rec_order.h"
 #include "stages/record/record.h"
-#include "stages/write/exact_dup.h"
 #include "stages/write/func_cand.h"
 #include "stages/write/name_order.h"
 #include "stages/write/predup.h"
@@ -129,18 +127,15 @@ struct btf_writer {
 	uint32_t *cu_map;		/* CU ref - 1 -> batch id */
 	size_t cu_map_cap;
 
-	/* exact duplicates (stages/write/exact_dup.h): a CU sent as bytes, once
-	 * the index type is decided, is written record by record, and a record
-	 * whose resolved bytes are already in the batch is not written */
-	struct exact_dup xd;
+	/* exact copies (stages/dedup/batch_exact.h): a CU sent as bytes, once
+	 * the index type is decided, is copied as its reader encoded it and
+	 * listed for the merge thread, which leaves out the types already in
+	 * the batch */
 	bool exact;			/* on (set after init) */
-	const uint32_t *cu_off;		/* where each of the CU's types starts, then their
-					   order (record.h, CU_BEGIN; or own_order) */
-	uint32_t *own_order;		/* offsets and order made here for a CU sent without */
-	size_t own_order_cap;
-	struct rec_order_scratch order_scratch;
-	uint8_t *cu_class;		/* per CU record: what became of it (write_btf.c) */
-	size_t cu_class_cap;
+	struct batch_cu *cus;		/* the current batch's listed CUs (handed to it) */
+	size_t ncus, cus_cap;
+	uint32_t *orders;		/* their offsets and orders, as the readers sent them */
+	size_t norders, orders_cap;
 	const uint64_t *cu_hash;	/* the readers' hashes (CU_BEGIN's payload), or NULL */
 };
 

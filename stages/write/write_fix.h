@@ -1,5 +1,5 @@
-/* stages/write/write_fix.h: the writer's own (stages/write/write_btf.c,
- * write_exact.c), not a stage's interface: how a type's names and refs are
+/* stages/write/write_fix.h: the writer's own (stages/write/write_btf.c),
+ * not a stage's interface: how a type's names and refs are
  * made the batch's, in place, and the image's space.
  *
  * A type as a record or a reader left it (stages/record/rec_btf.h) holds
@@ -34,8 +34,6 @@ int btf_writer__str_place(struct btf_writer *w, uint32_t id, uint32_t *off);
 /* bytes more at the end of the batch's type section (w->tlen grows); NULL
  * if the image cannot grow. The pointer lasts until the next call. */
 void *btf_writer__type_space(struct btf_writer *w, size_t bytes);
-/* A CU sent as bytes with its order (stages/write/write_exact.c). */
-int btf_writer__write_cu_exact(struct btf_writer *w, const struct type_rec *begin);
 
 /* A name's field in the batch: the offset of strtab id, or, with
  * names_as_ids, the id itself (stages/record/batch.h); inline, as it runs

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# The writer leaves out a record whose bytes, its refs resolved, equal a
-# type already in its batch (stages/write/exact_dup.h), deciding a CU's
-# records in the order its reader sent (stages/record/rec_order.h). It must
-# never change the output against writing them all (BTFSTREAM_EXACT=0): a
-# 25-CU ELF at -j1/-j3, in 1-CU batches and with every feature, variables,
-# a module as split BTF, the Debian vmlinux (-j1, -j2, --memory-limit 16M)
-# and some of its modules in batch mode. --stats and its JSON say how many
-# were left out; names as offsets (BTFSTREAM_BATCH_NAME_OFFSETS=1) turn it
-# off, with the same bytes.
+# The merge thread that dedups a batch first leaves out each record whose
+# bytes, its refs resolved, equal a type already in the batch
+# (stages/dedup/batch_exact.h), deciding a CU's records in the order its
+# reader sent or the merge thread makes (stages/record/rec_order.h). It
+# must never change the output against keeping them all (BTFSTREAM_EXACT=0):
+# a 25-CU ELF at -j1/-j3, in 1-CU batches and with every feature, on 2 and
+# 3 merge threads, variables, a module as split BTF, the Debian vmlinux
+# (-j1, -j2, --memory-limit 16M, 2 merge threads) and some of its modules in
+# batch mode. --stats, its JSON and --trace say how many were left out and
+# where; names as offsets (BTFSTREAM_BATCH_NAME_OFFSETS=1) turn it off, with
+# the same bytes.
 . "$(dirname "$0")/lib.sh"
 
 echo "# 0036: exact copies left out against all written (about a minute)" >&2
@@ -23,10 +25,22 @@ n=$(left_out "$TMP/s.stats")
 "$BTFSTREAM" --stats=json "$TMP/many.elf" -o "$TMP/s.btf" | tail -1 > "$TMP/s.json"
 grep -q '"exact":true' "$TMP/s.json" && grep -q "\"exact_dropped\":$n," "$TMP/s.json"
 ok $? "--stats=json: exact and exact_dropped"
-"$BTFSTREAM" -j1 --stats "$TMP/many.elf" -o "$TMP/j1.btf" | grep -q "order to decide them in made by the writer" &&
+"$BTFSTREAM" -j1 --stats "$TMP/many.elf" -o "$TMP/j1.btf" | grep -q "order to decide them in made by the merge threads" &&
 	"$BTFSTREAM" -j2 --stats "$TMP/many.elf" -o "$TMP/j2.btf" | grep -q "order to decide them in made by the readers" &&
 	cmp -s "$TMP/j1.btf" "$TMP/j2.btf"
-ok $? "one reader: the writer makes the order; two: the readers do; the same bytes"
+ok $? "one reader: the merge thread makes the order; two: the readers do; the same bytes"
+for m in 2 3; do
+	BTFSTREAM_MERGE_THREADS=$m "$BTFSTREAM" -j3 --batch-records 200 --stats "$TMP/many.elf" -o "$TMP/m$m.btf" \
+		> "$TMP/m$m.stats" && cmp -s "$TMP/s.btf" "$TMP/m$m.btf" && [ "$(left_out "$TMP/m$m.stats")" -gt 0 ]
+	ok $? "$m merge threads, 200-record batches: copies left out, the same bytes"
+done
+"$BTFSTREAM" -j2 --trace="$TMP/t.json" --stats=json --batch-records 200 "$TMP/many.elf" -o "$TMP/t.btf" |
+	tail -1 > "$TMP/t.stats" &&
+	python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))["traceEvents"]
+n=[x["args"]["types"] for x in e if x.get("name")=="exact copies left out"]
+s=json.load(open(sys.argv[2]))
+sys.exit(not (len(n) > 1 and sum(n) == s["exact_dropped"] > 0))' "$TMP/t.json" "$TMP/t.stats"
+ok $? "--trace: a slice per batch for the copies left out; their counts add up to --stats"
 BTFSTREAM_EXACT=0 "$BTFSTREAM" --stats "$TMP/many.elf" -o "$TMP/a.btf" > "$TMP/a.stats"
 grep -q "^exact copies: all written" "$TMP/a.stats" && cmp -s "$TMP/s.btf" "$TMP/a.btf"
 ok $? "BTFSTREAM_EXACT=0: all written, the same bytes"
@@ -38,6 +52,8 @@ same_on_fixtures
 kernel_or_done
 same "the vmlinux, -j2" -j2 "$vmlinux"
 cp "$TMP/default.out" "$TMP/vmlinux.btf"
+BTFSTREAM_MERGE_THREADS=2 "$BTFSTREAM" -j2 "$vmlinux" -o "$TMP/m2.btf" && cmp -s "$TMP/vmlinux.btf" "$TMP/m2.btf"
+ok $? "the vmlinux on 2 merge threads: the same bytes"
 "$BTFSTREAM" -j1 "$vmlinux" -o "$TMP/j1.btf" && cmp -s "$TMP/vmlinux.btf" "$TMP/j1.btf"
 ok $? "the vmlinux at -j1: the same bytes"
 "$BTFSTREAM" -j2 --memory-limit 16M "$vmlinux" -o "$TMP/m.btf" && cmp -s "$TMP/vmlinux.btf" "$TMP/m.btf"

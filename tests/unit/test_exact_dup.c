@@ -1,11 +1,11 @@
-/* tests/unit/test_exact_dup.c: the writer's table of a batch's types by
- * their exact bytes (stages/write/exact_dup.h): a type is found by a copy
+/* tests/unit/test_exact_dup.c: a merge thread's table of a batch's types by
+ * their exact bytes (stages/dedup/exact_dup.h): a type is found by a copy
  * of its bytes anywhere, also once the bytes it was added from are gone
  * (the table keeps its own copy), not by bytes differing in any one word,
  * nor by a shorter type with the same start; adding the same bytes again
  * keeps the first id; 20,000 types through the table's growth; reset
  * empties it. */
-#include "stages/write/exact_dup.h"
+#include "stages/dedup/exact_dup.h"
 #include "tests/tap.h"
 
 #include <stdlib.h>

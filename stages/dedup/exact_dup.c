@@ -1,5 +1,5 @@
-/* stages/write/exact_dup.c: see exact_dup.h. */
-#include "stages/write/exact_dup.h"
+/* stages/dedup/exact_dup.c: see exact_dup.h. */
+#include "stages/dedup/exact_dup.h"
 
 #include <errno.h>
 #include <stdbool.h>

@@ -1,18 +1,17 @@
-/* stages/write/exact_dup.h: the types of the writer's current batch, found
- * by their exact bytes.
+/* stages/dedup/exact_dup.h: the types of the batch a merge thread is
+ * making final (stages/dedup/batch_exact.h), found by their exact bytes.
  *
  * Most of a batch's records are the same header types again, CU after CU.
- * A record whose references all lead to types already in the batch (the
- * writer resolves them first: stages/write/write_btf.c) has its final
- * bytes before it is written: kind, name, size, members, and the batch ids
- * it refers to. If a type with those very bytes is already in the batch,
+ * A record whose references all lead to types already in the batch (they
+ * are resolved first: batch_exact.c) has its final bytes before it is
+ * kept: kind, name, size, members, and the batch ids it refers to. If a type with those very bytes is already in the batch,
  * the record is that type again, and libbpf's dedup of the batch would
  * merge the two in any case (two types equal field for field, reference
  * for reference, are always equivalent to it, and it keeps the earlier):
- * the writer lets the earlier stand for it and does not write it. Unlike
- * pre-deduplication (predup.h) nothing is compared structurally, so no
- * hash from the readers and no guard are needed: a record in a cycle, or
- * referring to one not yet resolved, is simply written.
+ * the earlier stands for it and it is left out. Unlike pre-deduplication
+ * (stages/write/predup.h) nothing is compared structurally, so no hash
+ * from the readers and no guard are needed: a record in a cycle, or
+ * referring to one not yet resolved, is simply kept.
  *
  * The table maps a type's bytes (by a 32-bit hash, then compared whole)
  * to its batch id. It keeps its own copy of the bytes of the types it
@@ -20,10 +19,10 @@
  * lookups, 1.6 M of them, nearly all hits, then compare against memory in
  * this core's cache, where the same types in the batch image lie scattered
  * over megabytes (comparing there cost ~75 ns a lookup). Open addressing,
- * linear probing; doubled at half full. Emptied at each batch cut
+ * linear probing; doubled at half full. Emptied for each batch
  * (exact_dup__reset).
  *
- * The writer thread only.
+ * One merge thread's own table (each thread has one), reset per batch.
  */
 #ifndef BTFSTREAM_EXACT_DUP_H
 #define BTFSTREAM_EXACT_DUP_H
@@ -44,7 +43,6 @@ struct exact_dup {
 	size_t n;		/* ids in the table */
 	unsigned char *bytes;	/* a copy of each type's bytes, side by side */
 	size_t len, cap;
-	uint64_t dropped;	/* records that an earlier type of their batch stood for (for --stats) */
 };
 
 /* The batch id of a type in the table whose bytes are the size bytes at
@@ -55,7 +53,7 @@ uint32_t exact_dup__find(const struct exact_dup *d, const void *p, uint32_t size
  * a type with the same bytes is in the table already. 0 or -ENOMEM. */
 int exact_dup__add(struct exact_dup *d, const void *p, uint32_t size, uint32_t id);
 
-/* Empty the table (a new batch); the counts stay. */
+/* Empty the table (a new batch). */
 void exact_dup__reset(struct exact_dup *d);
 
 void exact_dup__fini(struct exact_dup *d);

@@ -1,0 +1,342 @@
+/* stages/dedup/batch_exact.c: see batch_exact.h. */
+#include "stages/dedup/batch_exact.h"
+
+#include <errno.h>
+#include <linux/btf.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stages/common/btf_refs.h"
+#include "stages/common/grow.h"
+#include "stages/record/record.h"
+
+#define ARRAY_FIRST 4096	/* elements of the growable arrays to start with */
+
+/* What becomes of each type of a listed CU (cu_pass.cls). */
+enum exact_class {
+	EXACT_UNDECIDED,	/* a ref leads to a type not decided yet */
+	EXACT_NEW,		/* kept; not in the batch before, nor leading to a cycle */
+	EXACT_NEW_FIXED,	/* ... and its refs were made final to look it up */
+	EXACT_DROPPED,		/* an earlier type of the batch stands for it */
+	EXACT_CYCLIC,		/* kept; on or leading to a cycle (or undecided in its
+				   turn), or a kind never looked up: no later type can
+				   equal it exactly */
+};
+
+/* The image being made: its type section read at `in` and written at
+ * `out` (never after in: types are only left out), and the ids. */
+struct image_walk {
+	unsigned char *types;
+	size_t len;		/* bytes of the type section as the writer cut it */
+	size_t in, out;
+	uint32_t id;		/* the writer's id of the type at in */
+	uint32_t next;		/* the id the next type kept gets */
+	uint32_t ntypes;	/* the writer's ids are 1..ntypes */
+};
+
+/* A listed CU being decided: its bytes in the image (refs CU-local until
+ * its types are kept), where each begins (off[0..n]) and the order. */
+struct cu_pass {
+	unsigned char *blk;
+	const uint32_t *off, *order;
+	uint32_t n;
+	uint32_t *map;		/* its types' ids in the image made (x->map + its first id) */
+	uint8_t *cls;
+	uint32_t index_new;	/* the id REF_INDEX_TYPE becomes, 0: none (an error) */
+};
+
+/* Kinds whose exact copies libbpf's dedup always merges (VARs and DATASECs
+ * it keeps each; a FUNC never comes in a CU's bytes). */
+static bool exact_kind(uint32_t kind)
+{
+	return kind != BTF_KIND_VAR && kind != BTF_KIND_DATASEC && kind != BTF_KIND_FUNC;
+}
+
+/* Do the refs of t lie within its size bytes? (The offsets a reader sent
+ * are where it put its types, not checked type by type: this keeps a
+ * wrong one from reaching past the CU.) */
+static inline bool refs_fit(const struct rec_refs *refs, const struct btf_type *t, uint32_t size)
+{
+	return !refs->count ||
+	       (const unsigned char *)(refs->at + (size_t)(refs->count - 1) * refs->stride + 1) <=
+		       (const unsigned char *)t + size;
+}
+
+/* The refs of type t (size bytes) of CU c made ids of the image made. */
+static int fix_local(const struct cu_pass *c, struct btf_type *t, uint32_t size)
+{
+	struct rec_refs refs = rec_order__refs(t);
+	uint32_t *r;
+
+	if (!refs_fit(&refs, t, size))
+		return -EPROTO;
+	for (uint32_t k = 0; (r = rec_order__ref(&refs, k)) != NULL; k++) {
+		uint32_t at = *r - 1u;
+
+		if (at < c->n)
+			*r = c->map[at];
+		else if (*r == REF_INDEX_TYPE && c->index_new)
+			*r = c->index_new;
+		else if (*r != REF_VOID)
+			return -EPROTO;
+	}
+	return 0;
+}
+
+/* Type i, undecided: decided if every type it refers to is, and looked up
+ * by its bytes if every ref leads to a type before the CU. Returns 1 if
+ * decided, 0 if not, or -errno. */
+static int exact_decide(struct batch_exact *x, const struct cu_pass *c, uint32_t i)
+{
+	struct btf_type *t = (struct btf_type *)(c->blk + c->off[i]);
+	uint32_t size = c->off[i + 1] - c->off[i], *r, found;
+	struct rec_refs refs = rec_order__refs(t);
+	uint8_t cls = EXACT_DROPPED;
+
+	if (!refs_fit(&refs, t, size))
+		return -EPROTO;
+	if (!exact_kind(BTF_INFO_KIND(t->info)))
+		return c->cls[i] = EXACT_CYCLIC, 1;
+	for (uint32_t k = 0; (r = rec_order__ref(&refs, k)) != NULL; k++) {
+		uint32_t at = *r - 1u;
+
+		if (at >= c->n || c->cls[at] == EXACT_DROPPED)
+			continue;
+		if (c->cls[at] == EXACT_UNDECIDED)
+			return 0;
+		if (c->cls[at] == EXACT_CYCLIC)
+			return c->cls[i] = EXACT_CYCLIC, 1;
+		cls = EXACT_NEW;	/* a ref to a type of the CU kept */
+	}
+	if (cls == EXACT_NEW)
+		return c->cls[i] = EXACT_NEW, 1;
+	if (fix_local(c, t, size))	/* in place: left out, or kept as it is now */
+		return -EPROTO;
+	found = exact_dup__find(&x->xd, t, size);
+	c->cls[i] = found ? EXACT_DROPPED : EXACT_NEW_FIXED;
+	c->map[i] = found;
+	return 1;
+}
+
+/* Every type of the CU decided, in rec_order's order; one whose refs are
+ * not decided before it (which that order rules out) is kept as a cyclic
+ * one is. */
+static int exact_pass(struct batch_exact *x, struct cu_pass *c)
+{
+	uint32_t n = c->n;
+
+	memset(c->cls, EXACT_UNDECIDED, n);
+	for (uint32_t k = 0; k < n; k++) {
+		uint32_t i = c->order[k] & ~REC_ORDER_CYCLIC;
+		int got;
+
+		if (i >= n || c->cls[i] != EXACT_UNDECIDED)
+			return -EPROTO;
+		if (c->order[k] & REC_ORDER_CYCLIC)
+			got = (c->cls[i] = EXACT_CYCLIC, 1);
+		else if ((got = exact_decide(x, c, i)) < 0)
+			return got;
+		if (!got)
+			c->cls[i] = EXACT_CYCLIC;
+	}
+	return 0;
+}
+
+/* The kept bytes at src, *run of them, moved down to the image's end. */
+static void flush_run(struct image_walk *w, const unsigned char *src, size_t *run)
+{
+	if (*run && w->types + w->out != src)
+		memmove(w->types + w->out, src, *run);
+	w->out += *run;
+	*run = 0;
+}
+
+/* The CU's types kept, their refs made final, moved down a run at a time
+ * over those left out; those not cyclic put in the table for the CUs
+ * after (the table copies their bytes). */
+static int write_cu(struct batch_exact *x, const struct cu_pass *c, struct image_walk *w)
+{
+	size_t run_from = 0, run = 0;	/* kept bytes at blk + run_from, not yet moved */
+
+	for (uint32_t i = 0; i < c->n; i++) {
+		uint32_t size = c->off[i + 1] - c->off[i];
+		struct btf_type *t = (struct btf_type *)(c->blk + c->off[i]);
+		uint8_t cls = c->cls[i];
+
+		if (cls == EXACT_DROPPED) {
+			flush_run(w, c->blk + run_from, &run);
+			continue;
+		}
+		if (cls != EXACT_NEW_FIXED && fix_local(c, t, size))
+			return -EPROTO;
+		if (!run)
+			run_from = c->off[i];
+		run += size;
+		if (cls != EXACT_CYCLIC && exact_dup__add(&x->xd, t, size, c->map[i]))
+			return -ENOMEM;
+	}
+	flush_run(w, c->blk + run_from, &run);
+	return 0;
+}
+
+/* The offsets and order the reader sent, checked to be offsets of types
+ * of at least a header each within the CU (whether each type's refs lie
+ * within it is checked as they are used: refs_fit). */
+static int sent_order(const struct btf_batch *b, const struct batch_cu *cu, struct cu_pass *c)
+{
+	uint32_t n = cu->n;
+	const uint32_t *off;
+
+	if (cu->order > b->norders || b->norders - cu->order < 2 * (size_t)n + 1)
+		return -EPROTO;
+	off = c->off = b->orders + cu->order;
+	if (off[0] || off[n] != cu->len)
+		return -EPROTO;
+	for (uint32_t i = 0; i < n; i++)
+		if (off[i + 1] <= off[i] || off[i + 1] - off[i] < sizeof(struct btf_type))
+			return -EPROTO;
+	return 0;
+}
+
+/* The CU's offsets and order: the reader's, or made here (one reader:
+ * its thread is then the run's path). */
+static int cu_order(struct batch_exact *x, const struct btf_batch *b, const struct batch_cu *cu, struct cu_pass *c)
+{
+	uint32_t n = cu->n;
+	int err;
+
+	if (cu->order != BATCH_CU_NO_ORDER)
+		err = sent_order(b, cu, c);
+	else if (GROW(x->own, x->own_cap, 2 * (size_t)n + 1, ARRAY_FIRST))
+		return -ENOMEM;
+	else if (!(err = rec_order__offsets(c->blk, cu->len, n, x->own)) &&
+		 !(err = rec_order__cu(c->blk, x->own, n, x->own + n + 1, &x->scratch))) {
+		c->off = x->own;
+		x->ordered++;
+	}
+	c->order = c->off + n + 1;
+	return err;
+}
+
+/* A listed CU: decided, its kept types given the next ids, written. */
+static int exact_cu(struct batch_exact *x, const struct btf_batch *b, const struct batch_cu *cu, struct image_walk *w)
+{
+	struct cu_pass c = { .blk = w->types + w->in, .n = cu->n, .map = x->map + w->id };
+	int err;
+
+	if (cu->first != w->id || cu->n > w->ntypes + 1 - w->id || cu->len > w->len - w->in)
+		return -EPROTO;
+	if (GROW(x->cls, x->cls_cap, (size_t)cu->n + 1, ARRAY_FIRST))
+		return -ENOMEM;
+	for (size_t at = 0; at < cu->len; at += 64)
+		__builtin_prefetch(c.blk + at, 1);
+	c.cls = x->cls;
+	if (b->index_type && b->index_type < w->id)
+		c.index_new = x->map[b->index_type];
+	if ((err = cu_order(x, b, cu, &c)) || (err = exact_pass(x, &c)))
+		return err;
+	for (uint32_t i = 0; i < c.n; i++)
+		if (c.cls[i] != EXACT_DROPPED)
+			c.map[i] = w->next++;
+		else
+			x->dropped++;
+	if ((err = write_cu(x, &c, w)))
+		return err;
+	w->in += cu->len;
+	w->id += cu->n;
+	return 0;
+}
+
+/* Types already holding the writer's ids, from w->in to end: the next ids
+ * first (a CU written whole refers to its own types both ways), then their
+ * refs made those ids, then moved down. */
+static int fixed_region(struct batch_exact *x, struct image_walk *w, size_t end)
+{
+	size_t size;
+
+	for (size_t at = w->in; at < end; at += size) {
+		const struct btf_type *t = (const struct btf_type *)(w->types + at);
+
+		if (end - at < sizeof(*t) || !(size = btf_refs__type_bytes(t)) || size > end - at || w->id > w->ntypes)
+			return -EPROTO;
+		x->map[w->id++] = w->next++;
+	}
+	for (size_t at = w->in; at < end; at += size) {
+		struct btf_type *t = (struct btf_type *)(w->types + at);
+		struct btf_refs it;
+		uint32_t *r;
+
+		size = btf_refs__type_bytes(t);
+		btf_refs__init(&it, t);
+		while ((r = btf_refs__next(&it)) != NULL) {
+			if (*r >= w->id)	/* past the region: no type yet */
+				return -EPROTO;
+			*r = x->map[*r];
+		}
+	}
+	size = end - w->in;
+	flush_run(w, w->types + w->in, &size);
+	w->in = end;
+	return 0;
+}
+
+/* The image's header, checked: types first, the strings right after. */
+static struct btf_header *image_header(const struct btf_batch *b)
+{
+	struct btf_header *h = (struct btf_header *)b->raw;
+
+	if (!b->raw || b->size < sizeof(*h) || h->magic != BTF_MAGIC || h->hdr_len != sizeof(*h) || h->type_off ||
+	    h->str_off != h->type_len || sizeof(*h) + (size_t)h->type_len + h->str_len > b->size)
+		return NULL;
+	return h;
+}
+
+int batch_exact__run(struct batch_exact *x, struct btf_batch *b)
+{
+	struct btf_header *h = image_header(b);
+	struct image_walk w;
+	int err;
+
+	if (!b->cus)
+		return 0;
+	if (!h)
+		return -EPROTO;
+	if (GROW(x->map, x->map_cap, (size_t)b->ntypes + 1, ARRAY_FIRST))
+		return -ENOMEM;
+	w = (struct image_walk){ .types = (unsigned char *)b->raw + sizeof(*h), .len = h->type_len, .id = 1,
+				 .next = 1, .ntypes = b->ntypes };
+	x->map[0] = 0;
+	exact_dup__reset(&x->xd);
+	for (uint32_t k = 0; k <= b->ncus; k++) {
+		size_t end = k < b->ncus ? b->cus[k].off : w.len;
+
+		if (end < w.in || end > w.len)
+			return -EPROTO;
+		if (end > w.in && (err = fixed_region(x, &w, end)))
+			return err;
+		if (k < b->ncus && (err = exact_cu(x, b, &b->cus[k], &w)))
+			return err;
+	}
+	if (w.id != b->ntypes + 1)
+		return -EPROTO;
+	memmove(w.types + w.out, w.types + w.len, h->str_len);
+	h->type_len = h->str_off = (uint32_t)w.out;
+	b->size = sizeof(*h) + w.out + h->str_len;
+	free(b->cus);
+	free(b->orders);
+	b->cus = NULL;
+	b->orders = NULL;
+	b->ncus = 0;
+	return 0;
+}
+
+void batch_exact__fini(struct batch_exact *x)
+{
+	exact_dup__fini(&x->xd);
+	free(x->map);
+	free(x->cls);
+	free(x->own);
+	rec_order__free(&x->scratch);
+	memset(x, 0, sizeof(*x));
+}

@@ -1,0 +1,64 @@
+/* stages/dedup/batch_exact.h: a batch's exact copies left out, on the merge
+ * thread that dedups it, before libbpf sees it.
+ *
+ * The writer copies most CUs into a batch as their readers encoded them
+ * (refs CU-local, record.h) and lists them (struct batch_cu,
+ * stages/record/batch.h); everything else in the image (the index type's
+ * copy at its start, CUs written whole, the anchors at its end) already
+ * holds the writer's ids. batch_exact__run goes through the image once, in
+ * order, and makes it the batch libbpf dedups:
+ *
+ * - a listed CU's types are decided in rec_order's order (each after those
+ *   it refers to; stages/record/rec_order.h, sent by the reader or made
+ *   here): a type whose refs all lead to types before the CU has its final
+ *   bytes once they are resolved, and if the batch already holds a type
+ *   with those very bytes (exact_dup.h) that type stands for it and it is
+ *   left out; a type on or leading to a cycle, or referring to one of its
+ *   CU kept, is kept;
+ * - every type kept gets the next id, its refs become those ids, and it is
+ *   moved down over those left out; the string section follows.
+ *
+ * libbpf's dedup always merges two types equal field for field with the
+ * same refs and keeps the earlier, so the types it keeps and their order
+ * are the same either way: the output's bytes do not change (docs/design.md,
+ * "Session 25", and tests/integ/0036).
+ *
+ * The writer's ids (anchors, function candidates, VAR places) stay valid:
+ * only the image changes, and the anchors at its end are made to point at
+ * the types that stand for theirs.
+ *
+ * Each merge thread has its own struct batch_exact; batches never share
+ * one at the same time (each is reset per batch).
+ */
+#ifndef BTFSTREAM_BATCH_EXACT_H
+#define BTFSTREAM_BATCH_EXACT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stages/dedup/exact_dup.h"
+#include "stages/record/batch.h"
+#include "stages/record/rec_order.h"
+
+struct batch_exact {
+	struct exact_dup xd;		/* the batch's types kept so far, by their bytes */
+	uint32_t *map;			/* the writer's id -> the id in the image made */
+	size_t map_cap;
+	uint8_t *cls;			/* per type of the current CU: what became of it */
+	size_t cls_cap;
+	uint32_t *own;			/* offsets and order made here, for a CU sent without */
+	size_t own_cap;
+	struct rec_order_scratch scratch;
+	uint64_t dropped;		/* types left out, all batches so far */
+	uint64_t ordered;		/* CUs whose order was made here */
+};
+
+/* b's image made final in place (b->raw, b->size; b->cus and b->orders
+ * freed). Nothing to do for a batch without listed CUs. 0, -ENOMEM, or
+ * -EPROTO if the image does not hold what its CUs say (then b is left
+ * for the caller to free). */
+int batch_exact__run(struct batch_exact *x, struct btf_batch *b);
+
+void batch_exact__fini(struct batch_exact *x);
+
+#endif

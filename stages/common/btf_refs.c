@@ -4,30 +4,6 @@
 #include <linux/btf.h>
 #include <stddef.h>
 
-size_t btf_refs__type_bytes(const struct btf_type *t)
-{
-	size_t vlen = BTF_INFO_VLEN(t->info);
-
-	switch (BTF_INFO_KIND(t->info)) {
-	case BTF_KIND_INT: return sizeof(*t) + 4;
-	case BTF_KIND_ARRAY: return sizeof(*t) + sizeof(struct btf_array);
-	case BTF_KIND_STRUCT:
-	case BTF_KIND_UNION: return sizeof(*t) + vlen * sizeof(struct btf_member);
-	case BTF_KIND_ENUM: return sizeof(*t) + vlen * sizeof(struct btf_enum);
-	case BTF_KIND_ENUM64: return sizeof(*t) + vlen * sizeof(struct btf_enum64);
-	case BTF_KIND_FUNC_PROTO: return sizeof(*t) + vlen * sizeof(struct btf_param);
-	case BTF_KIND_VAR: return sizeof(*t) + sizeof(struct btf_var);
-	case BTF_KIND_DATASEC: return sizeof(*t) + vlen * sizeof(struct btf_var_secinfo);
-	case BTF_KIND_DECL_TAG: return sizeof(*t) + sizeof(struct btf_decl_tag);
-	case BTF_KIND_PTR: case BTF_KIND_FWD: case BTF_KIND_TYPEDEF: case BTF_KIND_VOLATILE:
-	case BTF_KIND_CONST: case BTF_KIND_RESTRICT: case BTF_KIND_FUNC: case BTF_KIND_FLOAT:
-	case BTF_KIND_TYPE_TAG:
-		return sizeof(*t);
-	default:
-		return 0;
-	}
-}
-
 bool btf_refs__known(const struct btf_type *t)
 {
 	return BTF_INFO_KIND(t->info) <= BTF_KIND_ENUM64;

@@ -15,11 +15,10 @@
 #ifndef BTFSTREAM_BTF_REFS_H
 #define BTFSTREAM_BTF_REFS_H
 
+#include <linux/btf.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-struct btf_type;
 
 struct btf_refs {
 	struct btf_type *t;
@@ -36,8 +35,26 @@ uint32_t *btf_refs__next(struct btf_refs *it);
 bool btf_refs__known(const struct btf_type *t);
 
 /* Bytes of the type at t, its kind's extra data included; 0 for a kind
- * this file does not know. */
-size_t btf_refs__type_bytes(const struct btf_type *t);
+ * this file does not know. In line, from a table per kind: it runs for
+ * every type of every CU (the readers' and the merge threads' offsets). */
+static inline size_t btf_refs__type_bytes(const struct btf_type *t)
+{
+	/* per kind: bytes after the btf_type, fixed and per vlen entry */
+	static const uint8_t fixed[BTF_KIND_ENUM64 + 1] = {
+		[BTF_KIND_INT] = 4, [BTF_KIND_ARRAY] = sizeof(struct btf_array), [BTF_KIND_VAR] = sizeof(struct btf_var),
+		[BTF_KIND_DECL_TAG] = sizeof(struct btf_decl_tag),
+	};
+	static const uint8_t per[BTF_KIND_ENUM64 + 1] = {
+		[BTF_KIND_STRUCT] = sizeof(struct btf_member), [BTF_KIND_UNION] = sizeof(struct btf_member),
+		[BTF_KIND_ENUM] = sizeof(struct btf_enum), [BTF_KIND_ENUM64] = sizeof(struct btf_enum64),
+		[BTF_KIND_FUNC_PROTO] = sizeof(struct btf_param), [BTF_KIND_DATASEC] = sizeof(struct btf_var_secinfo),
+	};
+	uint32_t kind = BTF_INFO_KIND(t->info);
+
+	if (kind == BTF_KIND_UNKN || kind > BTF_KIND_ENUM64)
+		return 0;
+	return sizeof(*t) + fixed[kind] + (size_t)BTF_INFO_VLEN(t->info) * per[kind];
+}
 
 /* The string offsets a type holds, in the order libbpf visits them: its
  * name, then each member's (STRUCT, UNION), enumerator's (ENUM, ENUM64) or

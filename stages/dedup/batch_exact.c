@@ -63,8 +63,10 @@ static inline bool refs_fit(const struct rec_refs *refs, const struct btf_type *
 		       (const unsigned char *)t + size;
 }
 
-/* The refs of type t (size bytes) of CU c made ids of the image made. */
-static int fix_local(const struct cu_pass *c, struct btf_type *t, uint32_t size)
+/* The refs of type t (size bytes) of CU c made ids of the image made (in
+ * line: it runs for ~3 M types on the vmlinux). */
+static inline __attribute__((always_inline)) int fix_local(const struct cu_pass *c, struct btf_type *t,
+							   uint32_t size)
 {
 	struct rec_refs refs = rec_order__refs(t);
 	uint32_t *r;

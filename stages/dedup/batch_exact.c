@@ -24,10 +24,11 @@ enum exact_class {
 				   equal it exactly */
 };
 
-/* The image being made: its type section read at `in` and written at
- * `out` (never after in: types are only left out), and the ids. */
+/* The image being made: the writer's type section read at `in`, the
+ * image made (dst, a copy of its own) written at `out`, and the ids. */
 struct image_walk {
 	unsigned char *types;
+	unsigned char *dst;
 	size_t len;		/* bytes of the type section as the writer cut it */
 	size_t in, out;
 	uint32_t id;		/* the writer's id of the type at in */
@@ -145,18 +146,18 @@ static int exact_pass(struct batch_exact *x, struct cu_pass *c)
 	return 0;
 }
 
-/* The kept bytes at src, *run of them, moved down to the image's end. */
+/* The kept bytes at src, *run of them, copied to the image made's end. */
 static void flush_run(struct image_walk *w, const unsigned char *src, size_t *run)
 {
-	if (*run && w->types + w->out != src)
-		memmove(w->types + w->out, src, *run);
+	if (*run)
+		memcpy(w->dst + w->out, src, *run);
 	w->out += *run;
 	*run = 0;
 }
 
-/* The CU's types kept, their refs made final, moved down a run at a time
- * over those left out; those not cyclic put in the table for the CUs
- * after (the table copies their bytes). */
+/* The CU's types kept, their refs made final (in place), copied a run at
+ * a time past those left out; those not cyclic put in the table for the
+ * CUs after (the table copies their bytes). */
 static int write_cu(struct batch_exact *x, const struct cu_pass *c, struct image_walk *w)
 {
 	size_t run_from = 0, run = 0;	/* kept bytes at blk + run_from, not yet moved */
@@ -182,43 +183,35 @@ static int write_cu(struct batch_exact *x, const struct cu_pass *c, struct image
 	return 0;
 }
 
-/* The offsets and order the reader sent, checked to be offsets of types
- * of at least a header each within the CU (whether each type's refs lie
- * within it is checked as they are used: refs_fit). */
-static int sent_order(const struct btf_batch *b, const struct batch_cu *cu, struct cu_pass *c)
-{
-	uint32_t n = cu->n;
-	const uint32_t *off;
-
-	if (cu->order > b->norders || b->norders - cu->order < 2 * (size_t)n + 1)
-		return -EPROTO;
-	off = c->off = b->orders + cu->order;
-	if (off[0] || off[n] != cu->len)
-		return -EPROTO;
-	for (uint32_t i = 0; i < n; i++)
-		if (off[i + 1] <= off[i] || off[i + 1] - off[i] < sizeof(struct btf_type))
-			return -EPROTO;
-	return 0;
-}
-
-/* The CU's offsets and order: the reader's, or made here (one reader:
- * its thread is then the run's path). */
+/* Where each of the CU's types begins, found by walking its bytes (which
+ * this core has not seen yet: its lines are asked for first, or the walk
+ * waits for each in turn), then its order: the reader's, or made here
+ * (one reader: its thread is then the run's path). The offsets come from
+ * each type's kind and vlen, so every ref rec_order__refs finds lies
+ * within its type. */
 static int cu_order(struct batch_exact *x, const struct btf_batch *b, const struct batch_cu *cu, struct cu_pass *c)
 {
 	uint32_t n = cu->n;
 	int err;
 
-	if (cu->order != BATCH_CU_NO_ORDER)
-		err = sent_order(b, cu, c);
-	else if (GROW(x->own, x->own_cap, 2 * (size_t)n + 1, ARRAY_FIRST))
+	if (GROW(x->own, x->own_cap, 2 * (size_t)n + 1, ARRAY_FIRST))
 		return -ENOMEM;
-	else if (!(err = rec_order__offsets(c->blk, cu->len, n, x->own)) &&
-		 !(err = rec_order__cu(c->blk, x->own, n, x->own + n + 1, &x->scratch))) {
-		c->off = x->own;
+	for (size_t at = 0; at < cu->len; at += 64)
+		__builtin_prefetch(c->blk + at, 1);
+	if ((err = rec_order__offsets(c->blk, cu->len, n, x->own)))
+		return err;
+	c->off = x->own;
+	if (cu->order == BATCH_CU_NO_ORDER) {
+		if ((err = rec_order__cu(c->blk, x->own, n, x->own + n + 1, &x->scratch)))
+			return err;
+		c->order = x->own + n + 1;
 		x->ordered++;
+		return 0;
 	}
-	c->order = c->off + n + 1;
-	return err;
+	if (cu->order > b->norders || b->norders - cu->order < n)
+		return -EPROTO;
+	c->order = b->orders + cu->order;
+	return 0;
 }
 
 /* A listed CU: decided, its kept types given the next ids, written. */
@@ -231,8 +224,6 @@ static int exact_cu(struct batch_exact *x, const struct btf_batch *b, const stru
 		return -EPROTO;
 	if (GROW(x->cls, x->cls_cap, (size_t)cu->n + 1, ARRAY_FIRST))
 		return -ENOMEM;
-	for (size_t at = 0; at < cu->len; at += 64)
-		__builtin_prefetch(c.blk + at, 1);
 	c.cls = x->cls;
 	if (b->index_type && b->index_type < w->id)
 		c.index_new = x->map[b->index_type];
@@ -252,7 +243,7 @@ static int exact_cu(struct batch_exact *x, const struct btf_batch *b, const stru
 
 /* Types already holding the writer's ids, from w->in to end: the next ids
  * first (a CU written whole refers to its own types both ways), then their
- * refs made those ids, then moved down. */
+ * refs made those ids, then copied. */
 static int fixed_region(struct batch_exact *x, struct image_walk *w, size_t end)
 {
 	size_t size;
@@ -294,43 +285,58 @@ static struct btf_header *image_header(const struct btf_batch *b)
 	return h;
 }
 
-int batch_exact__run(struct batch_exact *x, struct btf_batch *b)
+/* The image made: the header, the types copied so far, the strings. */
+static void finish_image(struct image_walk *w, struct btf_header *h, struct btf_batch *b, unsigned char *made)
 {
-	struct btf_header *h = image_header(b);
-	struct image_walk w;
-	int err;
+	struct btf_header *nh = (struct btf_header *)made;
 
-	if (!b->cus)
-		return 0;
-	if (!h)
-		return -EPROTO;
-	if (GROW(x->map, x->map_cap, (size_t)b->ntypes + 1, ARRAY_FIRST))
-		return -ENOMEM;
-	w = (struct image_walk){ .types = (unsigned char *)b->raw + sizeof(*h), .len = h->type_len, .id = 1,
-				 .next = 1, .ntypes = b->ntypes };
-	x->map[0] = 0;
-	exact_dup__reset(&x->xd);
-	for (uint32_t k = 0; k <= b->ncus; k++) {
-		size_t end = k < b->ncus ? b->cus[k].off : w.len;
-
-		if (end < w.in || end > w.len)
-			return -EPROTO;
-		if (end > w.in && (err = fixed_region(x, &w, end)))
-			return err;
-		if (k < b->ncus && (err = exact_cu(x, b, &b->cus[k], &w)))
-			return err;
-	}
-	if (w.id != b->ntypes + 1)
-		return -EPROTO;
-	memmove(w.types + w.out, w.types + w.len, h->str_len);
-	h->type_len = h->str_off = (uint32_t)w.out;
-	b->size = sizeof(*h) + w.out + h->str_len;
+	*nh = *h;
+	memcpy(w->dst + w->out, w->types + w->len, h->str_len);
+	nh->type_len = nh->str_off = (uint32_t)w->out;
 	free(b->cus);
 	free(b->orders);
 	b->cus = NULL;
 	b->orders = NULL;
 	b->ncus = 0;
+	btf_batch__free_raw(b);	/* the writer's image back to it, now */
+	b->raw = (char *)made;
+	b->raw_heap = true;
+	b->size = b->raw_cap = sizeof(*nh) + w->out + nh->str_len;
+}
+
+int batch_exact__run(struct batch_exact *x, struct btf_batch *b)
+{
+	struct btf_header *h = image_header(b);
+	unsigned char *made;
+	struct image_walk w;
+	int err = -EPROTO;
+
+	if (!b->cus)
+		return 0;
+	if (!h)
+		return -EPROTO;
+	if (GROW(x->map, x->map_cap, (size_t)b->ntypes + 1, ARRAY_FIRST) ||
+	    !(made = malloc(sizeof(*h) + (size_t)h->type_len + h->str_len)))
+		return -ENOMEM;
+	w = (struct image_walk){ .types = (unsigned char *)b->raw + sizeof(*h), .dst = made + sizeof(*h),
+				 .len = h->type_len, .id = 1, .next = 1, .ntypes = b->ntypes };
+	x->map[0] = 0;
+	exact_dup__reset(&x->xd);
+	for (uint32_t k = 0; k <= b->ncus; k++) {
+		size_t end = k < b->ncus ? b->cus[k].off : w.len;
+
+		if (end < w.in || end > w.len ||
+		    (end > w.in && (err = fixed_region(x, &w, end))) ||
+		    (k < b->ncus && (err = exact_cu(x, b, &b->cus[k], &w))))
+			goto fail;
+	}
+	if (w.id != b->ntypes + 1)
+		goto fail;
+	finish_image(&w, h, b, made);
 	return 0;
+fail:
+	free(made);
+	return err < 0 ? err : -EPROTO;
 }
 
 void batch_exact__fini(struct batch_exact *x)

@@ -9,11 +9,14 @@
 
 void btf_batch__free_raw(struct btf_batch *b)
 {
-	if (b->raw && b->pool)
+	if (b->raw && b->raw_heap)
+		free(b->raw);
+	else if (b->raw && b->pool)
 		image_pool__give(b->pool, b->raw, b->raw_cap);
 	else if (b->raw)
 		munmap(b->raw, b->raw_cap);
 	b->raw = NULL;
+	b->raw_heap = false;
 }
 
 void btf_batch__free(struct btf_batch *b)

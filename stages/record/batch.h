@@ -25,6 +25,7 @@
 #ifndef BTFSTREAM_BATCH_H
 #define BTFSTREAM_BATCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,9 +40,9 @@ struct batch_cu {
 	uint32_t first;		/* the writer's id of its first type */
 	uint32_t n;		/* its types */
 	size_t off, len;	/* its bytes, from the type section's start */
-	size_t order;		/* its offsets (n + 1), then its order (n), at
-				   orders[order] (stages/record/rec_order.h),
-				   or BATCH_CU_NO_ORDER: the merge thread makes them */
+	size_t order;		/* its order (n) at orders[order] (the one its
+				   reader sent: stages/record/rec_order.h), or
+				   BATCH_CU_NO_ORDER: the merge thread makes it */
 };
 
 #define BATCH_CU_NO_ORDER SIZE_MAX
@@ -52,13 +53,15 @@ struct btf_batch {
 	size_t size;		/* bytes of raw BTF */
 	size_t raw_cap;		/* bytes mapped at raw */
 	struct image_pool *pool;	/* raw goes back there (image_pool.h); NULL: unmapped */
+	bool raw_heap;		/* raw is malloc's, not a mapping (the image made
+				   from it by stages/dedup/batch_exact.h): freed */
 	uint32_t nanchors;	/* the last nanchors types are the anchors */
 	uint64_t records;	/* type records in the batch, anchors not counted */
 	/* CUs left as their readers encoded them, in image order; NULL when
 	 * there is none (then every id in the image is final) */
 	struct batch_cu *cus;
 	uint32_t ncus;
-	uint32_t *orders;	/* their offsets and orders as the readers sent them */
+	uint32_t *orders;	/* their orders as the readers sent them */
 	size_t norders;		/* entries in orders */
 	uint32_t ntypes;	/* types in the image, anchors included (the writer's ids: 1..ntypes) */
 	uint32_t index_type;	/* the writer's id of the array index type (REF_INDEX_TYPE), 0: none */
@@ -74,8 +77,8 @@ struct batch_names {
 	const void *ctx;
 };
 
-/* Lets go of b->raw (back to b->pool, or unmapped), frees its CUs and
- * orders, and frees b (NULL is fine). Whoever holds b: the writer until the push succeeds, the merge
+/* Lets go of b->raw (back to b->pool, unmapped, or freed), frees its CUs
+ * and orders, and frees b (NULL is fine). Whoever holds b: the writer until the push succeeds, the merge
  * thread after. btf_batch__free_raw lets go of the image alone, as soon as
  * libbpf has its own copy. */
 void btf_batch__free(struct btf_batch *b);

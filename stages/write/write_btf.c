@@ -37,6 +37,7 @@ int btf_writer__init(struct btf_writer *w, struct strtab *strtab, const char *pa
 	w->out = out;
 	w->next_id = 1;
 	w->image_hint = 1 << 20;
+	w->orders_hint = 1 << 16;
 	name_order__init(&w->names, strtab);
 	image_pool__init(&w->pool, images, batch_ring_closed, out);
 	if (GROW(w->strs, w->scap, 1, 64))	/* (STRS_FIRST once a name is placed: none with names as ids) */
@@ -237,18 +238,19 @@ static int write_cu_bytes(struct btf_writer *w, const struct type_rec *begin)
 
 /* A CU sent as bytes, copied as its reader encoded it (refs CU-local)
  * and listed for the merge thread to leave out the exact copies of types
- * already in the batch (stages/dedup/batch_exact.h), with the offsets and
- * order its reader sent (record.h, CU_BEGIN's vlen 1), if it sent them.
+ * already in the batch (stages/dedup/batch_exact.h), with the order its
+ * reader sent (record.h, CU_BEGIN's vlen 1), if it sent one (the merge
+ * thread finds the offsets again: half the memory, ~10 ms of its CPU).
  * Its ids are the next ones, in order, as for any CU: the candidates'
  * and VARs' refs name them, and the merge thread keeps them valid. */
 static int hand_on_cu(struct btf_writer *w, const struct type_rec *begin)
 {
-	size_t len = begin->size_type, words = begin->vlen ? 2 * (size_t)w->cu_nrecs + 1 : 0;
+	size_t len = begin->size_type, words = begin->vlen ? w->cu_nrecs : 0;
 	unsigned char *dst = btf_writer__type_space(w, len);
 	struct batch_cu *cu;
 
 	if (!dst || GROW(w->cus, w->cus_cap, w->ncus + 1, 256) ||
-	    (words && GROW(w->orders, w->orders_cap, w->norders + words, ARRAY_FIRST * 64)))
+	    (words && GROW(w->orders, w->orders_cap, w->norders + words, w->orders_hint)))
 		return -ENOMEM;
 	if (len)
 		memcpy(dst, begin->payload, len);
@@ -256,7 +258,9 @@ static int hand_on_cu(struct btf_writer *w, const struct type_rec *begin)
 	*cu = (struct batch_cu){ .first = w->next_id, .n = w->cu_nrecs, .off = w->tlen - len, .len = len,
 				 .order = words ? w->norders : BATCH_CU_NO_ORDER };
 	if (words)
-		memcpy(w->orders + w->norders, (const unsigned char *)begin->payload + len, words * sizeof(uint32_t));
+		memcpy(w->orders + w->norders,	/* the order, after the bytes and the n + 1 offsets */
+		       (const uint32_t *)((const unsigned char *)begin->payload + len) + w->cu_nrecs + 1,
+		       words * sizeof(uint32_t));
 	w->norders += words;
 	w->cu_seen = w->cu_nrecs;
 	w->records += w->cu_nrecs;
@@ -394,6 +398,9 @@ static int cut_batch(struct btf_writer *w)
 		b->ncus = (uint32_t)w->ncus;
 		b->orders = w->orders;
 		b->norders = w->norders;
+		/* the next batch's orders start at this one's size and an eighth:
+		 * grown by doubling, each batch's array went through every size */
+		w->orders_hint = w->norders + w->norders / 8 + 1024;
 		w->cus = NULL;
 		w->orders = NULL;
 		w->ncus = w->cus_cap = w->norders = w->orders_cap = 0;

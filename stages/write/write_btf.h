@@ -134,8 +134,9 @@ struct btf_writer {
 	bool exact;			/* on (set after init) */
 	struct batch_cu *cus;		/* the current batch's listed CUs (handed to it) */
 	size_t ncus, cus_cap;
-	uint32_t *orders;		/* their offsets and orders, as the readers sent them */
+	uint32_t *orders;		/* their orders, as the readers sent them */
 	size_t norders, orders_cap;
+	size_t orders_hint;		/* the first size of the next batch's orders */
 	const uint64_t *cu_hash;	/* the readers' hashes (CU_BEGIN's payload), or NULL */
 };
 

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 struct image {
 	uint32_t w[256];	/* header, then types, words */
@@ -140,15 +141,29 @@ static void make_batch(struct made *m, bool with_orders)
 		cu->off = (m->cu_words[k][0] - hdr) * 4;
 		cu->len = (m->cu_words[k][1] - m->cu_words[k][0]) * 4;
 		cu->order = with_orders ? m->b.norders : BATCH_CU_NO_ORDER;
-		if (with_orders) {
-			uint32_t *o = m->b.orders + m->b.norders;
+		if (with_orders) {	/* the order alone, as the writer copies it */
+			uint32_t off[8];
 
-			rec_order__offsets(blk, cu->len, cu->n, o);
-			rec_order__cu(blk, o, cu->n, o + cu->n + 1, &s);
-			m->b.norders += 2 * cu->n + 1;
+			rec_order__offsets(blk, cu->len, cu->n, off);
+			rec_order__cu(blk, off, cu->n, m->b.orders + m->b.norders, &s);
+			m->b.norders += cu->n;
 		}
 		rec_order__free(&s);
 	}
+}
+
+/* The image as the writer hands it over: a mapping of its own, which
+ * batch_exact__run gives back (unmapped here: no pool). After any change
+ * to m->im. */
+static void map_image(struct made *m)
+{
+	void *raw = mmap(NULL, m->b.size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (raw == MAP_FAILED)
+		abort();
+	memcpy(raw, m->im.w, m->b.size);
+	m->b.raw = raw;
+	m->b.raw_cap = m->b.size;
 }
 
 /* Word k of type id (1-based) of the image made, or ~0 past its end. */
@@ -219,10 +234,10 @@ static void expect_eproto(int what, const char *label)
 		m.im.w[m.cu_words[1][1] - 6 + 1] = BTF_KIND_STRUCT << 24 | 9;
 		break;
 	case 3:	/* a sent order naming a type twice */
-		m.b.orders[m.b.cus[0].order + 7 + 1] = m.b.orders[m.b.cus[0].order + 7];
+		m.b.orders[m.b.cus[0].order + 1] = m.b.orders[m.b.cus[0].order];
 		break;
-	case 4:	/* a sent offset past the CU */
-		m.b.orders[m.b.cus[0].order + 2] = 4000;
+	case 4:	/* the orders end before the second CU's does */
+		m.b.norders = m.b.cus[1].order + 3;
 		break;
 	case 5:	/* an anchor refers past the last type */
 		m.im.w[m.cu_words[1][1] + 2] = 19;
@@ -234,7 +249,10 @@ static void expect_eproto(int what, const char *label)
 		m.b.index_type = 0;
 		break;
 	}
+	map_image(&m);
 	is_int(batch_exact__run(&x, &m.b), -EPROTO, "%s: -EPROTO", label);
+	ok(!m.b.raw_heap && m.b.cus, "%s: the batch left for the caller", label);
+	btf_batch__free_raw(&m.b);
 	free(m.b.cus);
 	free(m.b.orders);
 	batch_exact__fini(&x);
@@ -245,25 +263,31 @@ int main(void)
 	struct batch_exact x = { 0 };
 	struct made sent, own;
 	static const char *bad[] = { "a ref past its CU", "a CU's first id off by one", "a vlen past the CU",
-				     "an order naming a type twice", "an offset past the CU",
+				     "an order naming a type twice", "orders shorter than the CUs",
 				     "an anchor referring past the last type", "the index type missing",
 				     "a ref from a CU written whole into a later one" };
 
 	make_batch(&sent, true);
+	map_image(&sent);
 	is_int(batch_exact__run(&x, &sent.b), 0, "the batch with the readers' orders");
+	ok(sent.b.raw_heap && (uint32_t *)sent.b.raw != sent.im.w, "... made into a copy of its own");
 	is_int((long)x.dropped, 4, "B's long, ptr, array and s left out");
 	is_int((long)x.ordered, 0, "no order made here");
 	check_made(&sent, "orders sent");
 	make_batch(&own, false);
+	map_image(&own);
 	is_int(batch_exact__run(&x, &own.b), 0, "the batch without orders (one reader)");
 	is_int((long)x.ordered, 2, "both CUs' orders made here");
 	is_int((long)x.dropped, 8, "the same four left out again (the table reset per batch)");
 	ok(sent.b.size == own.b.size && !memcmp(sent.b.raw, own.b.raw, sent.b.size), "the same image either way");
+	btf_batch__free_raw(&sent.b);
+	btf_batch__free_raw(&own.b);
 	batch_exact__fini(&x);
 
 	struct made none;
 
 	make_batch(&none, true);
+	map_image(&none);
 	free(none.b.cus);
 	free(none.b.orders);
 	none.b.cus = NULL;
@@ -271,6 +295,8 @@ int main(void)
 
 	is_int(batch_exact__run(&x, &none.b), 0, "a batch with no listed CUs");
 	is_int((long)none.b.size, (long)before, "... is left as it is");
+	ok(!none.b.raw_heap, "... in the writer's image");
+	btf_batch__free_raw(&none.b);
 	batch_exact__fini(&x);
 	for (int i = 0; i < 8; i++)
 		expect_eproto(i, bad[i]);

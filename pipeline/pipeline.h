@@ -58,9 +58,10 @@ struct pipeline_opts {
 #define PIPELINE_DEFAULT_WINDOW_PER_JOB 8
 /* Type records read per dedup batch: a count, so the cuts and thus the
  * bytes do not depend on the machine; chosen by measurement (docs/design.md,
- * "Session 26": with the exact copies left out on the merge threads, 128K
- * read (~66K kept) against 96K and 160K). */
-#define PIPELINE_BATCH_RECORDS (128u * 1024)
+ * "Session 26": with the exact copies left out on the merge threads, 96K
+ * read (~50K kept) took 1.5-4 MB off the -j2 peak against 128K for the
+ * same wall and ~+20 ms of CPU). */
+#define PIPELINE_BATCH_RECORDS (96u * 1024)
 
 /* Runs every stage. stats (may be NULL: then the peaks of memory, read from
  * /proc at each stage's end, are not sampled) receives the measurements.

@@ -54,26 +54,14 @@ static bool exact_kind(uint32_t kind)
 	return kind != BTF_KIND_VAR && kind != BTF_KIND_DATASEC && kind != BTF_KIND_FUNC;
 }
 
-/* Do the refs of t lie within its size bytes? (The offsets a reader sent
- * are where it put its types, not checked type by type: this keeps a
- * wrong one from reaching past the CU.) */
-static inline bool refs_fit(const struct rec_refs *refs, const struct btf_type *t, uint32_t size)
-{
-	return !refs->count ||
-	       (const unsigned char *)(refs->at + (size_t)(refs->count - 1) * refs->stride + 1) <=
-		       (const unsigned char *)t + size;
-}
-
-/* The refs of type t (size bytes) of CU c made ids of the image made (in
- * line: it runs for ~3 M types on the vmlinux). */
-static inline __attribute__((always_inline)) int fix_local(const struct cu_pass *c, struct btf_type *t,
-							   uint32_t size)
+/* The refs of type t of CU c made ids of the image made (in line: it runs
+ * for ~3 M types on the vmlinux). Every ref lies within t: the CU's offsets
+ * come from each type's kind and vlen (cu_order). */
+static inline __attribute__((always_inline)) int fix_local(const struct cu_pass *c, struct btf_type *t)
 {
 	struct rec_refs refs = rec_order__refs(t);
 	uint32_t *r;
 
-	if (!refs_fit(&refs, t, size))
-		return -EPROTO;
 	for (uint32_t k = 0; (r = rec_order__ref(&refs, k)) != NULL; k++) {
 		uint32_t at = *r - 1u;
 
@@ -97,8 +85,6 @@ static int exact_decide(struct batch_exact *x, const struct cu_pass *c, uint32_t
 	struct rec_refs refs = rec_order__refs(t);
 	uint8_t cls = EXACT_DROPPED;
 
-	if (!refs_fit(&refs, t, size))
-		return -EPROTO;
 	if (!exact_kind(BTF_INFO_KIND(t->info)))
 		return c->cls[i] = EXACT_CYCLIC, 1;
 	for (uint32_t k = 0; (r = rec_order__ref(&refs, k)) != NULL; k++) {
@@ -114,7 +100,7 @@ static int exact_decide(struct batch_exact *x, const struct cu_pass *c, uint32_t
 	}
 	if (cls == EXACT_NEW)
 		return c->cls[i] = EXACT_NEW, 1;
-	if (fix_local(c, t, size))	/* in place: left out, or kept as it is now */
+	if (fix_local(c, t))	/* in place: left out, or kept as it is now */
 		return -EPROTO;
 	found = exact_dup__find(&x->xd, t, size);
 	c->cls[i] = found ? EXACT_DROPPED : EXACT_NEW_FIXED;
@@ -171,7 +157,7 @@ static int write_cu(struct batch_exact *x, const struct cu_pass *c, struct image
 			flush_run(w, c->blk + run_from, &run);
 			continue;
 		}
-		if (cls != EXACT_NEW_FIXED && fix_local(c, t, size))
+		if (cls != EXACT_NEW_FIXED && fix_local(c, t))
 			return -EPROTO;
 		if (!run)
 			run_from = c->off[i];

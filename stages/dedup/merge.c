@@ -276,20 +276,21 @@ struct deduped {
 	uint32_t types_in, types_out;
 	size_t raw_bytes;
 	enum batch_strings strings;	/* the way its strings went */
-	uint64_t exact_dropped, exact_ordered, exact_ns;	/* its exact copies (batch_exact.h) */
+	uint64_t exact_dropped, exact_ns;	/* its exact copies (batch_exact.h) */
 };
 
 /* The batch's exact copies left out (batch_exact.h), counted in d. */
 static int leave_out_copies(struct batch_exact *x, struct btf_batch *b, struct deduped *d)
 {
-	uint64_t t0 = trace__now(), c0 = clock__thread_cpu_ns(), dropped = x->dropped, ordered = x->ordered;
+	uint64_t t0, c0, dropped = x->dropped;
 	int err;
 
 	if (!b->cus)
 		return 0;
+	t0 = trace__now();
+	c0 = clock__thread_cpu_ns();
 	err = batch_exact__run(x, b);
 	d->exact_dropped = x->dropped - dropped;
-	d->exact_ordered = x->ordered - ordered;
 	d->exact_ns = clock__thread_cpu_ns() - c0;
 	trace__slice("exact copies left out", t0, trace__now(), "types", d->exact_dropped);
 	return err;
@@ -361,7 +362,6 @@ static int append_batch(struct merger *m, uint32_t index, struct deduped *d)
 	m->raw_bytes += d->raw_bytes;
 	m->strings_ways[d->strings]++;
 	m->exact_dropped += d->exact_dropped;
-	m->exact_ordered += d->exact_ordered;
 	m->exact_ns += d->exact_ns;
 	return maybe_compact(m);
 }
@@ -525,7 +525,6 @@ void merger__stats(const struct merger *m, struct merger_stats *s)
 	*s = (struct merger_stats){ m->batches, m->types_in, m->types_out, m->raw_bytes, m->compactions,
 				    m->append_ns, { 0 } };
 	s->exact_dropped = m->exact_dropped;
-	s->exact_ordered = m->exact_ordered;
 	s->exact_ns = m->exact_ns;
 	memcpy(s->strings_ways, m->strings_ways, sizeof(s->strings_ways));
 	s->names_as_ids = m->names.str != NULL;

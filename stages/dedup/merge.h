@@ -70,7 +70,6 @@ struct merger {
 	enum batch_strings strings;	/* the way tried first (merger__init) */
 	uint64_t strings_ways[BATCH_STRINGS_WAYS];	/* batches appended, by the way taken */
 	uint64_t exact_dropped;		/* exact copies left out (batch_exact.h), */
-	uint64_t exact_ordered;		/*   CUs whose order a merge thread made, */
 	uint64_t exact_ns;		/*   and the CPU it took (part of the batches' dedups) */
 };
 
@@ -112,7 +111,7 @@ struct merger_stats {
 	bool names_as_ids;	/* the batches' names were strtab ids (batch_names.h) */
 	bool acc_bytes;		/* the accumulated BTF was kept as bytes (acc_btf.h) */
 	bool acc_bytes_ended;	/* ... until a compaction made it libbpf's */
-	uint64_t exact_dropped, exact_ordered, exact_ns;	/* exact copies (struct merger) */
+	uint64_t exact_dropped, exact_ns;	/* exact copies (struct merger) */
 };
 
 /* Its counts so far. Main thread, once the merge thread is joined. */

@@ -437,7 +437,6 @@ static int begin_cu(struct btf_writer *w, const struct type_rec *r)
 		w->index_rec = r->index;	/* its record is kept as the template */
 	}
 	w->cu_index_type = w->index_type ? w->index_type : w->cu_base + w->cu_nrecs;
-	w->cu_direct = w->cu_bytes;
 	if (!w->cu_bytes)
 		return 0;
 	return w->exact && w->index_type && !w->index_rec && names_stay_ids(w) ? hand_on_cu(w, r)

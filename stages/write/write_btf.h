@@ -121,9 +121,8 @@ struct btf_writer {
 	struct predup pd;
 	struct type_rec *cu_recs;	/* the current CU's type records */
 	size_t cu_recs_cap;
-	bool cu_bytes;			/* the current CU came as bytes (record.h) */
-	bool cu_direct;			/* its refs are its first id + ref - 1, cu_map unused
-					   (bytes, every record written) */
+	bool cu_bytes;			/* the current CU came as bytes (record.h): its refs
+					   are its first id + ref - 1, cu_map unused */
 	uint32_t *cu_map;		/* CU ref - 1 -> batch id */
 	size_t cu_map_cap;
 

@@ -52,7 +52,7 @@ static inline int str_offset(struct btf_writer *w, uint32_t id, uint32_t *off)
 static inline int type_id(struct btf_writer *w, uint32_t ref, uint32_t *id)
 {
 	if (ref - 1u < w->cu_nrecs) {	/* 1..n (REF_VOID wraps past n) */
-		*id = w->cu_direct ? w->cu_base + ref - 1 : w->cu_map[ref - 1];
+		*id = w->cu_bytes ? w->cu_base + ref - 1 : w->cu_map[ref - 1];
 		return 0;
 	}
 	if (ref == REF_VOID) {

@@ -239,9 +239,15 @@ void stats__print_table(const struct run_stats *s, FILE *out)
 	else
 		fprintf(out, "pre-dedup: off (BTFSTREAM_PREDUP=1 turns it on, docs/design.md)\n");
 	print_exact(s, out);
-	fprintf(out, "queue: a CU's types as %s\n", s->cu_types_bytes ?
-		"BTF bytes its reader encoded, ids rewritten by the writer (stages/record/rec_btf.h)" :
-		"one record each, encoded by the writer (BTFSTREAM_RECORDS=1, or pre-dedup)");
+	fprintf(out, "queue: a CU's types as %s; the writer waited %llu times on an empty ring, woken ",
+		s->cu_types_bytes ? "BTF bytes its reader encoded, ids rewritten by the writer (stages/record/rec_btf.h)" :
+		"one record each, encoded by the writer (BTFSTREAM_RECORDS=1, or pre-dedup)",
+		(unsigned long long)s->writer_sleeps);
+	if (s->wake_batch)
+		fprintf(out, "once %llu records wait (pipeline/threads.c reader_wake_batch)\n",
+			(unsigned long long)s->wake_batch);
+	else
+		fprintf(out, "per CU\n");
 	fprintf(out, "accumulated BTF: %llu types before the final dedup; deduped again %llu time%s on the way"
 		     " (stages/dedup/merge_compact.h); kept as %s (stages/dedup/acc_btf.h)\n",
 		(unsigned long long)s->accumulated_types, (unsigned long long)s->compactions,
@@ -300,7 +306,9 @@ static void print_json_stages_counts(const struct run_stats *s, FILE *out)
 		(unsigned long long)s->rela_unmapped, (unsigned long long)s->units_let_go);
 	fprintf(out, "\"batch_images\":{\"mapped\":%llu,\"reused\":%llu,\"wait_ms\":%.1f},",
 		(unsigned long long)s->images_made, (unsigned long long)s->images_reused, ms(s->image_wait_ns));
-	fprintf(out, "\"cu_types_as\":\"%s\",", s->cu_types_bytes ? "bytes" : "records");
+	fprintf(out, "\"cu_types_as\":\"%s\",\"wake_batch\":%llu,\"writer_sleeps\":%llu,",
+		s->cu_types_bytes ? "bytes" : "records", (unsigned long long)s->wake_batch,
+		(unsigned long long)s->writer_sleeps);
 	fprintf(out, "\"exact\":%s,\"exact_dropped\":%llu,\"exact_order\":\"%s\",\"exact_cpu_ms\":%.3f,",
 		s->exact ? "true" : "false", (unsigned long long)s->exact_dropped,
 		s->exact_order_read ? "readers" : "merge", s->exact_cpu_ns / 1e6);

@@ -56,6 +56,8 @@ struct run_stats {
 	uint64_t rela_unmapped;			/* its relocations read with pread, never mapped */
 	const char *units_kept;			/* why its written units stayed, if they did */
 	unsigned int window;		/* reorder window used, CUs */
+	uint64_t wake_batch;		/* records a reader ring holds before it wakes the writer; 0: per CU */
+	uint64_t writer_sleeps;		/* the writer's waits on an empty reader ring */
 	unsigned int jobs;
 	struct func_select_stats funcs;	/* function verdicts */
 	uint64_t memory_limit;		/* the budget used (after the floor); 0: none */

@@ -67,6 +67,8 @@ static long reader_claim(struct reader_thread *t)
 	rt->owner[cu] = (int)t->id;
 	pthread_cond_broadcast(&rt->cond);
 	t0 = stats__now_ns();
+	if (!rt->abort && cu >= rt->consumed + rt->window)
+		ring_mpsc__flush(&t->ring);	/* the writer moves the window */
 	while (!rt->abort && cu >= rt->consumed + rt->window)
 		pthread_cond_wait(&rt->cond, &rt->lock);
 	t1 = stats__now_ns();
@@ -158,6 +160,7 @@ static void reader_done(struct reader_thread *t)
 {
 	struct run_threads *rt = t->rt;
 
+	ring_mpsc__flush(&t->ring);	/* its last CUs, below the wake batch */
 	dwarf_reader__fini(&t->rd);
 	if (t->dw)
 		dwarf_end(t->dw);
@@ -369,6 +372,29 @@ static void *merge_main(void *arg)
 
 /* ---- setup, start, stop ---- */
 
+/*
+ * With one reader, it wakes the writer (asleep on its empty ring, as it is
+ * most of the time: it writes a CU ~10x faster than the reader reads one)
+ * once half its ring waits, not once per CU: ~3 CUs a wake on the vmlinux.
+ * A wake-up is a system call on the reader's thread, the run's path at -j1,
+ * and an interrupt to the writer's CPU: ~20 us each on this machine, and the
+ * vmlinux has 2,172 CUs (docs/design.md, session 27). The reader wakes it at
+ * once before it waits for the writer (for the window; a full ring wakes it
+ * by itself), and at its end (tests/integ/0037 hangs without either). With
+ * more readers each wakes the writer per CU:
+ * there the writer waits for one CU of one reader, and a late wake-up holds
+ * back every reader through the window (measured: no gain at -j2).
+ * BTFSTREAM_WAKE_BATCH=N sets N records for every ring (0: per CU).
+ */
+static size_t reader_wake_batch(const struct run_threads_opts *o)
+{
+	const char *e = getenv("BTFSTREAM_WAKE_BATCH");
+
+	if (e && *e)
+		return strtoul(e, NULL, 10);
+	return o->nreaders == 1 ? o->queue_capacity / 2 : 0;
+}
+
 int run_threads__init(struct run_threads *rt, struct input *in, const struct cu_index *idx,
 		      const struct run_threads_opts *o, struct fail *f)
 {
@@ -386,6 +412,7 @@ int run_threads__init(struct run_threads *rt, struct input *in, const struct cu_
 	rt->window = o->window;
 	rt->nmergers = o->merge_threads < 1 ? 1
 		     : o->merge_threads > SIZING_MERGE_THREADS_MAX ? SIZING_MERGE_THREADS_MAX : o->merge_threads;
+	rt->wake_batch = reader_wake_batch(o);
 	rt->dwarf_cus_fixed = period && atoi(period) > 0;
 	rt->dwarf_cus = rt->dwarf_cus_fixed ? (unsigned int)atoi(period)
 			: o->memory_limit && o->memory_limit <= READER_TIGHT_BUDGET ? READER_DWARF_CUS_TIGHT
@@ -407,6 +434,7 @@ int run_threads__init(struct run_threads *rt, struct input *in, const struct cu_
 		t->slots = malloc(o->queue_capacity * sizeof(*t->slots));
 		if (!t->slots || ring_mpsc__init(&t->ring, t->slots, o->queue_capacity, sizeof(*t->slots)))
 			return fail__set(f, -ENOMEM, "read: %s: out of memory", in->path);
+		ring_mpsc__set_wake_batch(&t->ring, rt->wake_batch);
 		if ((err = input__open_dwarf(in, &t->elf, &t->dw, f)))
 			return err;
 		t->rd = (struct dwarf_reader){ .opts = o->read, .strtab = o->strtab, .path = in->path,
@@ -564,6 +592,7 @@ void run_threads__stats(struct run_threads *rt, struct run_stats *s, uint64_t wr
 	stats_readers(rt, s, rt->strtab);
 	s->max_cu_arena_bytes = rt->max_cu_arena;
 	s->window = rt->window;
+	s->wake_batch = rt->wake_batch;
 	s->jobs = rt->nreaders;
 	st = stats__add(s, "write");
 	if (st) {
@@ -574,6 +603,7 @@ void run_threads__stats(struct run_threads *rt, struct run_stats *s, uint64_t wr
 		for (unsigned int i = 0; i < rt->nreaders; i++) {
 			ring_mpsc__stats(&rt->readers[i].ring, &rs);
 			st->blocked_empty_ns += rs.pop_blocked_ns;
+			s->writer_sleeps += rs.pop_blocks;
 		}
 		st->blocked_empty_ns += rt->owner_wait_ns;
 	}

@@ -103,6 +103,7 @@ struct run_threads {
 	struct strtab *strtab;
 	unsigned int nreaders;
 	unsigned int window;
+	size_t wake_batch;		/* each reader ring's (reader_wake_batch in threads.c) */
 	unsigned int dwarf_cus;		/* a reader's Dwarf is begun again after this many CUs */
 	bool dwarf_cus_fixed;		/* ... exactly (BTFSTREAM_READER_DWARF_CUS), not growing */
 	struct reader_thread *readers;

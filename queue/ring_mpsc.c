@@ -155,6 +155,21 @@ static void ring__wake(struct ring_mpsc_waitq *q, int n)
 	ring__futex_wake(&q->futex, n);				/* K4 */
 }
 
+/* K2..K4 for the consumer after a commit up to commit (K1), unless it is
+ * owed less than the wake batch.  head is read only when the consumer is
+ * counted as a waiter: it then wrote head before W1, which K2 saw, so the
+ * value read is the head it sleeps with (it writes none while it sleeps).
+ * A consumer that had already left sees commit != head at its next W3. */
+static void ring__wake_data(struct ring_mpsc *r, uint64_t commit)
+{
+	if (!atomic_load(&r->data.waiters))			/* K2 */
+		return;
+	if (r->wake_batch && commit - atomic_load(&r->head) < r->wake_batch)
+		return;
+	atomic_fetch_add_explicit(&r->data.futex, 1, memory_order_release); /* K3 */
+	ring__futex_wake(&r->data.futex, 1);			/* K4 */
+}
+
 /* Spin a bounded time, then sleep, until ready(r, arg). */
 static void ring__wait(struct ring_mpsc *r, struct ring_mpsc_waitq *q,
 		       bool (*ready)(struct ring_mpsc *, uint64_t),
@@ -183,6 +198,21 @@ int ring_mpsc__init(struct ring_mpsc *r, void *slots, size_t capacity,
 	r->mask = capacity - 1;
 	r->elem_size = elem_size;
 	return 0;
+}
+
+/* Capped at the capacity: a producer waits for room only when the ring is
+ * full by reservations, and those before it all commit (none waits for room
+ * holding one), so commit - head reaches the capacity and wakes a sleeping
+ * consumer. */
+void ring_mpsc__set_wake_batch(struct ring_mpsc *r, size_t n)
+{
+	r->wake_batch = n > r->mask + 1 ? r->mask + 1 : n;
+}
+
+void ring_mpsc__flush(struct ring_mpsc *r)
+{
+	/* K2..K4 after the caller's commits (each a seq_cst store, K1) */
+	ring__wake(&r->data, 1);
 }
 
 void ring_mpsc__destroy(struct ring_mpsc *r)
@@ -279,7 +309,7 @@ static void ring__commit(struct ring_mpsc *r, uint64_t pos, size_t k)
 	 * commit), and K1 of ring__sleep for the data and turn waiters.
 	 */
 	atomic_store(&r->commit, pos + k);
-	ring__wake(&r->data, 1);
+	ring__wake_data(r, pos + k);
 	/* Every waiter waits for a different pos: wake them all. */
 	ring__wake(&r->turn, INT_MAX);
 }

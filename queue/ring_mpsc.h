@@ -13,6 +13,8 @@
  *   stats           yes    yes    yes    yes    yes    no
  *   init/destroy    no     no     no     no     no     no
  *
+ *   (ring_mpsc__set_wake_batch counts as init; ring_mpsc__flush as a push)
+ *
  *   push*: ring_mpsc__try_push, ring_mpsc__push, ring_mpsc__push_many,
  *          ring_mpsc__push_parts
  *   pop*:  ring_mpsc__try_pop, ring_mpsc__pop, ring_mpsc__pop_many
@@ -73,7 +75,9 @@
  *             store commit (seq_cst), load 2 waiter counts;
  *   consumer: load commit, memcpy, store head (seq_cst), load 1 waiter count
  * (plus loads of its own head and high-water mark, which no one else writes).
- * Why no wake-up is lost is explained at ring__sleep in ring_mpsc.c.
+ * Why no wake-up is lost is explained at ring__sleep in ring_mpsc.c.  With
+ * a wake batch (ring_mpsc__set_wake_batch) a commit wakes a sleeping
+ * consumer only once that many elements wait: it then reads head too.
  */
 #ifndef BTFSTREAM_QUEUE_RING_MPSC_H
 #define BTFSTREAM_QUEUE_RING_MPSC_H
@@ -109,10 +113,11 @@ struct ring_mpsc_waitq {
  * ring.  Use the functions below.
  */
 struct ring_mpsc {
-	/* Read-only after init. */
+	/* Read-only after init (and ring_mpsc__set_wake_batch). */
 	unsigned char *slots;
 	size_t mask;				/* capacity - 1 */
 	size_t elem_size;
+	size_t wake_batch;			/* 0: wake the consumer on every commit */
 	char pad0[RING_MPSC_CACHELINE];
 
 	/* Written by producers (CAS), read by producers and stats. */
@@ -159,6 +164,29 @@ extern void (*ring_mpsc_wait_hook)(bool push, uint64_t t0, uint64_t t1);
  */
 int ring_mpsc__init(struct ring_mpsc *r, void *slots, size_t capacity,
 		    size_t elem_size);
+
+/*
+ * ring_mpsc__set_wake_batch: let a consumer sleeping on the empty ring be
+ * woken only once n elements wait for it (n is capped at the capacity, so a
+ * full ring always wakes it), at ring_mpsc__flush, or at close;
+ * 0 (the default) wakes it on every commit.  For a consumer that is much
+ * faster than its producers: each wake-up is a system call on the
+ * producer's thread and, on a virtual machine, an interrupt to another CPU
+ * (measured at ~20 us in stages/read's hot path), which a batch of n pays
+ * once.  The consumer then sees data later, never less of it.
+ * A producer that is about to wait for something only the consumer's
+ * progress brings must call ring_mpsc__flush first, or both may sleep.
+ * Caller: any thread, after init and before the ring is used.
+ */
+void ring_mpsc__set_wake_batch(struct ring_mpsc *r, size_t n);
+
+/*
+ * ring_mpsc__flush: wake the consumer if it sleeps on the empty ring, whatever
+ * the wake batch; what is committed is then seen.  A no-op (two loads) when
+ * it does not sleep.
+ * Caller: any thread (producers).
+ */
+void ring_mpsc__flush(struct ring_mpsc *r);
 
 /*
  * ring_mpsc__destroy: forget the ring; frees nothing (the ring allocated

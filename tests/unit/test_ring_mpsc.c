@@ -280,6 +280,108 @@ static void test_block_consumer(void)
 	ring_mpsc__destroy(&r);
 }
 
+/* Waits up to JOIN_TIMEOUT_S for t to have popped n; false if it did not. */
+static bool popped_by(struct one_thread *t, int n)
+{
+	double end = now_s() + JOIN_TIMEOUT_S;
+
+	while (atomic_load_explicit((_Atomic int *)&t->popped, memory_order_relaxed) < n && now_s() < end)
+		sleep_ms(1);
+	return atomic_load_explicit((_Atomic int *)&t->popped, memory_order_relaxed) >= n;
+}
+
+/* pop_all, counting atomically (the main thread polls the count). */
+static void *pop_all_counted(void *arg)
+{
+	struct one_thread *t = arg;
+	uint32_t v;
+
+	atomic_store(&t->started, true);
+	while ((t->rc = ring_mpsc__pop(t->r, &v)) == 0) {
+		t->val = v;
+		atomic_fetch_add((_Atomic int *)&t->popped, 1);
+	}
+	atomic_store(&t->done, true);
+	return NULL;
+}
+
+struct many_args {
+	struct ring_mpsc *r;
+	const uint32_t *v;
+	size_t n;
+	int rc;
+};
+
+static void *push_many_args(void *arg)
+{
+	struct many_args *m = arg;
+
+	m->rc = ring_mpsc__push_many(m->r, m->v, m->n);
+	return NULL;
+}
+
+/* A wake batch: a sleeping consumer is woken once that many wait (or the
+ * ring is full), at a flush, or at close; not before. */
+static void test_wake_batch(void)
+{
+	struct ring_mpsc r;
+	struct one_thread t = { .r = &r };
+	uint32_t slots[8], v[16];
+	pthread_t tid;
+	int seen;
+
+	for (uint32_t i = 0; i < 16; i++)
+		v[i] = i;
+	ring_mpsc__init(&r, slots, 8, sizeof(v[0]));
+	ring_mpsc__set_wake_batch(&r, 4);
+	pthread_create(&tid, NULL, pop_all_counted, &t);
+	let_block(&t);
+	ring_mpsc__push_many(&r, v, 3);
+	sleep_ms(BLOCK_MS);
+	seen = atomic_load((_Atomic int *)&t.popped);
+	ok(seen == 0, "3 elements below a wake batch of 4 leave the sleeping consumer asleep (popped %d)", seen);
+	ring_mpsc__push(&r, &v[3]);
+	ok(popped_by(&t, 4), "the 4th element wakes it: all 4 popped");
+	let_block(&t);
+	ring_mpsc__push(&r, &v[4]);
+	sleep_ms(BLOCK_MS);
+	seen = atomic_load((_Atomic int *)&t.popped);
+	ok(seen == 4, "asleep again, one more element does not wake it (popped %d)", seen);
+	ring_mpsc__flush(&r);
+	ok(popped_by(&t, 5), "ring_mpsc__flush wakes it: the 5th popped");
+	ring_mpsc__flush(&r);	/* nobody may be asleep: a no-op */
+	let_block(&t);
+	ring_mpsc__push(&r, &v[5]);
+	ring_mpsc__close(&r);
+	join_or_bail(tid, "consumer woken by close below the wake batch");
+	ok(t.rc == -EPIPE && t.popped == 6 && t.val == 5, "close wakes it: 6 popped, the last 5, then -EPIPE");
+	ring_mpsc__destroy(&r);
+
+	/* capped at the capacity: a full ring always wakes the consumer */
+	memset(&t, 0, sizeof(t));
+	t.r = &r;
+	ring_mpsc__init(&r, slots, 8, sizeof(v[0]));
+	ring_mpsc__set_wake_batch(&r, 1000);
+	pthread_create(&tid, NULL, pop_all_counted, &t);
+	let_block(&t);
+	ring_mpsc__push_many(&r, v, 7);
+	sleep_ms(BLOCK_MS);
+	seen = atomic_load((_Atomic int *)&t.popped);
+	ok(seen == 0, "a wake batch of 1000 on 8 slots: 7 elements do not wake (popped %d)", seen);
+	/* the rest from a thread: it fills the ring, then waits for room */
+	struct many_args m = { &r, v + 7, 9, -1 };
+	pthread_t ptid;
+
+	pthread_create(&ptid, NULL, push_many_args, &m);
+	ok(popped_by(&t, 16), "the ring full wakes it (the batch is capped at 8), and full again with the "
+	   "producer waiting for room: all 16 popped");
+	join_or_bail(ptid, "producer of the capped batch");
+	ring_mpsc__close(&r);
+	join_or_bail(tid, "consumer of the capped batch");
+	ok(t.rc == -EPIPE && t.val == 15, "... in order, the last 15");
+	ring_mpsc__destroy(&r);
+}
+
 /* A producer blocks on full until a pop, then until close. */
 static void test_block_producer(void)
 {
@@ -548,7 +650,7 @@ static void *consumer(void *arg)
 	return NULL;
 }
 
-static void test_stress(size_t cap, uint64_t per)
+static void test_stress(size_t cap, uint64_t per, size_t wake_batch)
 {
 	static struct rec slots[64];
 	struct stress s = { .per = per };
@@ -561,6 +663,7 @@ static void test_stress(size_t cap, uint64_t per)
 	int i, rcs = 0, counts = 1;
 
 	ring_mpsc__init(&r, slots, cap, sizeof(slots[0]));
+	ring_mpsc__set_wake_batch(&r, wake_batch);
 	s.r = &r;
 	v.r = &r;
 	atomic_store(&s.running, NPROD);
@@ -576,9 +679,9 @@ static void test_stress(size_t cap, uint64_t per)
 		counts &= v.next[i] == per;
 	}
 	ring_mpsc__stats(&r, &st);
-	diag("stress capacity %zu: %d x %llu in %.3f s; push_blocks %llu "
+	diag("stress capacity %zu, wake batch %zu: %d x %llu in %.3f s; push_blocks %llu "
 	     "(%.1f ms), pop_blocks %llu (%.1f ms), high_water %zu",
-	     cap, NPROD, (unsigned long long)per, now_s() - t0,
+	     cap, wake_batch, NPROD, (unsigned long long)per, now_s() - t0,
 	     (unsigned long long)st.push_blocks, st.push_blocked_ns / 1e6,
 	     (unsigned long long)st.pop_blocks, st.pop_blocked_ns / 1e6,
 	     st.high_water);
@@ -610,8 +713,11 @@ int main(void)
 	test_block_producer();
 	test_many();
 	test_parts();
-	test_stress(64, PER_PROD);
-	test_stress(2, PER_PROD_CAP2);
+	test_wake_batch();
+	test_stress(64, PER_PROD, 0);
+	test_stress(2, PER_PROD_CAP2, 0);
+	test_stress(64, PER_PROD, 32);
+	test_stress(2, PER_PROD_CAP2, 2);
 	done_testing();
 	return exit_status();
 }

@@ -215,6 +215,21 @@ static void print_exact(const struct run_stats *s, FILE *out)
 			     " bytes)\n");
 }
 
+/* The "queue:" line: what crossed the readers' rings, and how the writer
+ * was woken. */
+static void print_queue(const struct run_stats *s, FILE *out)
+{
+	fprintf(out, "queue: a CU's types as %s; the writer waited %llu times on an empty ring, woken ",
+		s->cu_types_bytes ? "BTF bytes its reader encoded, ids rewritten by the writer (stages/record/rec_btf.h)" :
+		"one record each, encoded by the writer (BTFSTREAM_RECORDS=1, or pre-dedup)",
+		(unsigned long long)s->writer_sleeps);
+	if (s->wake_batch)
+		fprintf(out, "once %llu records wait (pipeline/threads.c reader_wake_batch)\n",
+			(unsigned long long)s->wake_batch);
+	else
+		fprintf(out, "per CU\n");
+}
+
 void stats__print_table(const struct run_stats *s, FILE *out)
 {
 	fprintf(out, "%-12s %10s %10s %12s %-8s %12s %11s %11s %9s\n", "stage", "wall ms", "cpu ms",
@@ -239,15 +254,7 @@ void stats__print_table(const struct run_stats *s, FILE *out)
 	else
 		fprintf(out, "pre-dedup: off (BTFSTREAM_PREDUP=1 turns it on, docs/design.md)\n");
 	print_exact(s, out);
-	fprintf(out, "queue: a CU's types as %s; the writer waited %llu times on an empty ring, woken ",
-		s->cu_types_bytes ? "BTF bytes its reader encoded, ids rewritten by the writer (stages/record/rec_btf.h)" :
-		"one record each, encoded by the writer (BTFSTREAM_RECORDS=1, or pre-dedup)",
-		(unsigned long long)s->writer_sleeps);
-	if (s->wake_batch)
-		fprintf(out, "once %llu records wait (pipeline/threads.c reader_wake_batch)\n",
-			(unsigned long long)s->wake_batch);
-	else
-		fprintf(out, "per CU\n");
+	print_queue(s, out);
 	fprintf(out, "accumulated BTF: %llu types before the final dedup; deduped again %llu time%s on the way"
 		     " (stages/dedup/merge_compact.h); kept as %s (stages/dedup/acc_btf.h)\n",
 		(unsigned long long)s->accumulated_types, (unsigned long long)s->compactions,

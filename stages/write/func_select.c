@@ -308,16 +308,15 @@ static int emit_func(struct selector *s, const struct func_cand *c, const char *
 	return 0;
 }
 
-/* Decide one name: the candidates order[lo..hi) all carry it. As pahole's
+/* Decide name: the candidates order[lo..hi) all carry it. As pahole's
  * add_saved_funcs: the first copy in CU order with named parameters is the
  * prototype; each later one is compared with it unless a register or
  * prototype difference was found already (with the first copy or any
  * other); only the first difference is said (-V). */
-static enum func_verdict decide(struct selector *s, const uint32_t *order, size_t lo, size_t hi,
+static enum func_verdict decide(struct selector *s, const char *name, const uint32_t *order, size_t lo, size_t hi,
 				const struct func_cand **chosen)
 {
 	const struct func_cand *first = NULL;
-	const char *name = strtab__str(s->strtab, s->cands[order[lo]].name, NULL);
 	enum func_verdict proto = FV_EMITTED;
 	uint32_t sym_first, sym_n, param = 0;
 	bool ambiguous, unexpected = false, reordered = false, nocall = false;
@@ -396,7 +395,7 @@ int func_select__run(struct btf *btf, const struct func_select_input *in, struct
 
 		for (hi = lo + 1; hi < n && cands[order[hi]].name == cands[order[lo]].name; hi++)
 			;
-		v = decide(&s, order, lo, hi, &chosen);
+		v = decide(&s, name, order, lo, hi, &chosen);
 		stats->names++;
 		stats->verdicts[v]++;
 		if (s.report) {	/* the symbols again, only for --funcs-report */

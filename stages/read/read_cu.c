@@ -453,6 +453,8 @@ void dwarf_reader__fini(struct dwarf_reader *r)
 	r->memo = NULL;
 	free(r->short_names);
 	r->short_names = NULL;
+	free(r->func_syms);
+	r->func_syms = NULL;
 	free(r->imports);
 	r->imports = NULL;
 	free(r->scratch);

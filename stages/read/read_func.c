@@ -25,6 +25,7 @@
 #include <dwarf.h>
 #include <elf.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "stages/input/elf_funcs.h"
@@ -338,6 +339,26 @@ static int function_kids(struct dwarf_reader *r, Dwarf_Die *die, const struct fu
 	return 0;
 }
 
+/* elf_funcs__find for a function named s, strtab id name (not 0), through
+ * the reader's memo of its answers (read_dwarf.h); -ENOMEM, or 1 found,
+ * 0 not. */
+static int func_syms(struct dwarf_reader *r, uint32_t name, const char *s, uint32_t *first, uint32_t *n)
+{
+	struct func_syms_memo *m;
+	bool found;
+
+	if (!r->func_syms && !(r->func_syms = calloc(FUNC_SYMS_MEMO_SIZE, sizeof(*r->func_syms))))
+		return -ENOMEM;
+	m = &r->func_syms[(name * 0x9E3779B1u) >> (32 - FUNC_SYMS_MEMO_BITS)];
+	if (m->name != name) {
+		found = elf_funcs__find(r->opts->elf_funcs, s, strlen(s), first, n);
+		*m = (struct func_syms_memo){ name, *first, found ? *n : UINT32_MAX };
+	}
+	*first = m->first;
+	*n = m->n;
+	return m->n != UINT32_MAX;
+}
+
 int read_function(struct dwarf_reader *r, Dwarf_Die *die)
 {
 	const struct func_kids *kids, *proto_kids;
@@ -361,8 +382,8 @@ int read_function(struct dwarf_reader *r, Dwarf_Die *die)
 		return -ENOMEM;
 	if (!name)
 		return 0;
-	if (r->opts->elf_funcs && !elf_funcs__find(r->opts->elf_funcs, name_str, strlen(name_str), &sym_first, &sym_n))
-		return bare_candidate(r, name);
+	if (r->opts->elf_funcs && (err = func_syms(r, name, name_str, &sym_first, &sym_n)) <= 0)
+		return err < 0 ? err : bare_candidate(r, name);
 	if ((err = die_ref_integrate(r, die, DW_AT_type, &ret)))
 		return err;
 	if ((err = function_kids(r, die, &kids, &proto_kids)))

@@ -192,6 +192,8 @@ static uint32_t elf_symbols(const struct selector *s, const struct func_cand *c,
 	uint32_t kept = 0;
 
 	*ambiguous = false;
+	if (c->flags & FUNC_NO_SYMBOL)	/* the reader looked, and found none */
+		return 0;
 	if (c->flags & FUNC_SYMS) {	/* the reader looked them up */
 		*first = c->sym_first;
 		*n = c->sym_n;

@@ -105,8 +105,10 @@ void strtab__free(struct strtab *t);
  * rcu_read_lock() (the function takes it itself). Lookups are lock-free;
  * inserts take no lock of ours either (cds_lfht_add_unique), though they
  * may malloc() a new arena block or directory chunk.
- * Returns 0, -ENOMEM, or -E2BIG (len >= UINT32_MAX, or the 2^28 ids are
- * used up); *id is set only on success.
+ * Returns 0, -ENOMEM, -E2BIG (len >= UINT32_MAX, or the 2^28 ids are
+ * used up), or -EINVAL for a new string with a NUL in s[0..len) (a BTF
+ * string cannot hold one, and strtab__str measures with strlen); *id is
+ * set only on success.
  */
 int strtab__intern(struct strtab *t, const char *s, size_t len, uint32_t *id);
 
@@ -121,7 +123,8 @@ int strtab__intern_borrowed(struct strtab *t, const char *s, size_t len,
 
 /*
  * strtab__str - the NUL-terminated bytes of id, and their length in *len
- * (len may be NULL). O(1), lock-free, no RCU state needed. Any thread, for
+ * (len may be NULL; the length is strlen's, a read of the bytes). O(1)
+ * apart from that, lock-free, no RCU state needed. Any thread, for
  * an id it got from strtab__intern*() or through something that ordered
  * memory after that. Returns NULL (and *len = 0) for an id never handed out
  * or a hole.

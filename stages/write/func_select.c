@@ -63,7 +63,11 @@ struct selector {
 	struct func_select_stats *stats;
 	struct proto_memo protos;	/* prototypes added so far */
 	const char *attr_what;		/* set while a kfunc's arena pointer is being made */
+	uint32_t *name_off;		/* strtab id -> its offset in btf's strings, NO_OFF until added */
+	uint32_t name_ids;		/* ... for ids below this (strtab__id_limit) */
 };
+
+#define NO_OFF UINT32_MAX
 
 /* ---- prototype comparison: pahole's types__match ---- */
 
@@ -227,6 +231,27 @@ static void report_line(const struct selector *s, enum func_verdict v, const cha
 
 /* ---- emission ---- */
 
+/* The offset in btf's strings of the name with strtab id id, added the
+ * first time: libbpf's btf__add_func_param would hash the name (and
+ * compare it with its equal) for every parameter, ~100K on the vmlinux,
+ * most of them a few thousand names again (~8 ms of the serial tail). */
+static long name_offset(struct selector *s, uint32_t id)
+{
+	const char *str;
+	int off;
+
+	if (!id)
+		return 0;
+	if (id < s->name_ids && s->name_off[id] != NO_OFF)
+		return s->name_off[id];
+	str = strtab__str(s->strtab, id, NULL);
+	if ((off = btf__add_str(s->btf, str ? str : "")) < 0)
+		return off;
+	if (id < s->name_ids)
+		s->name_off[id] = (uint32_t)off;
+	return off;
+}
+
 /* The FUNC_PROTO returning ret with params[0..n): one already added with the
  * same content, or a new one (stages/write/proto_memo.h). With memo false
  * (params is a temporary copy, which the memo must not keep), always a new
@@ -241,10 +266,15 @@ static int add_proto(struct selector *s, uint32_t ret, const struct func_param *
 	if ((*proto = btf__add_func_proto(s->btf, ret)) < 0)
 		return *proto;
 	for (uint32_t i = 0; i < n; i++) {
-		const char *pname = params[i].name ? strtab__str(s->strtab, params[i].name, NULL) : NULL;
+		long off = name_offset(s, params[i].name);
 
-		if ((err = btf__add_func_param(s->btf, pname ? pname : "", params[i].type)))
+		/* added nameless, then named by its offset (the type is the
+		 * last one added, in libbpf's writable copy) */
+		if (off < 0)
+			return (int)off;
+		if ((err = btf__add_func_param(s->btf, NULL, params[i].type)))
 			return err;
+		btf_params((struct btf_type *)btf__type_by_id(s->btf, (uint32_t)*proto))[i].name_off = (uint32_t)off;
 	}
 	return memo ? proto_memo__add(&s->protos, ret, params, n, *proto) : 0;
 }
@@ -384,11 +414,15 @@ int func_select__run(struct btf *btf, const struct func_select_input *in, struct
 	own = !order;
 	if (own)
 		order = func_select__order(in->strtab, cands, n);
-	if (!order || proto_memo__init(&s.protos, n / 4)) {
+	s.name_ids = strtab__id_limit(in->strtab);
+	if (!order || proto_memo__init(&s.protos, n / 4) ||
+	    !(s.name_off = malloc(((size_t)s.name_ids + 1) * sizeof(*s.name_off)))) {
 		if (own)
 			free((uint32_t *)order);
+		proto_memo__fini(&s.protos);
 		return fail__set(f, -ENOMEM, "write: %s: functions: out of memory", in->path);
 	}
+	memset(s.name_off, 0xff, (size_t)s.name_ids * sizeof(*s.name_off));
 	for (size_t lo = 0, hi; lo < n && !err; lo = hi) {
 		const struct func_cand *chosen = NULL;
 		const char *name = strtab__str(in->strtab, cands[order[lo]].name, NULL);
@@ -413,5 +447,6 @@ int func_select__run(struct btf *btf, const struct func_select_input *in, struct
 	if (own)
 		free((uint32_t *)order);
 	proto_memo__fini(&s.protos);
+	free(s.name_off);
 	return err < 0 ? err : 0;
 }

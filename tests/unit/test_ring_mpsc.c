@@ -196,7 +196,8 @@ static void test_close_drain(void)
 struct one_thread {
 	struct ring_mpsc *r;
 	uint32_t val;		/* in for push, out for pop */
-	int rc, popped;
+	int rc;
+	atomic_int popped;	/* the main thread may poll it */
 	atomic_bool started, done;
 };
 
@@ -237,7 +238,7 @@ static void *pop_all(void *arg)
 	atomic_store(&t->started, true);
 	while ((t->rc = ring_mpsc__pop(t->r, &v)) == 0) {
 		t->val = v;
-		t->popped++;
+		atomic_fetch_add(&t->popped, 1);
 	}
 	atomic_store(&t->done, true);
 	return NULL;
@@ -285,24 +286,9 @@ static bool popped_by(struct one_thread *t, int n)
 {
 	double end = now_s() + JOIN_TIMEOUT_S;
 
-	while (atomic_load_explicit((_Atomic int *)&t->popped, memory_order_relaxed) < n && now_s() < end)
+	while (atomic_load(&t->popped) < n && now_s() < end)
 		sleep_ms(1);
-	return atomic_load_explicit((_Atomic int *)&t->popped, memory_order_relaxed) >= n;
-}
-
-/* pop_all, counting atomically (the main thread polls the count). */
-static void *pop_all_counted(void *arg)
-{
-	struct one_thread *t = arg;
-	uint32_t v;
-
-	atomic_store(&t->started, true);
-	while ((t->rc = ring_mpsc__pop(t->r, &v)) == 0) {
-		t->val = v;
-		atomic_fetch_add((_Atomic int *)&t->popped, 1);
-	}
-	atomic_store(&t->done, true);
-	return NULL;
+	return atomic_load(&t->popped) >= n;
 }
 
 struct many_args {
@@ -320,32 +306,48 @@ static void *push_many_args(void *arg)
 	return NULL;
 }
 
+/* An 8-slot ring r with wake batch batch, and a pop_all thread on it (*t,
+ * zeroed here) asleep on it: the thread's id. */
+static pthread_t asleep_on(struct ring_mpsc *r, uint32_t *slots, size_t batch, struct one_thread *t)
+{
+	pthread_t tid;
+
+	memset(t, 0, sizeof(*t));
+	t->r = r;
+	ring_mpsc__init(r, slots, 8, sizeof(slots[0]));
+	ring_mpsc__set_wake_batch(r, batch);
+	pthread_create(&tid, NULL, pop_all, t);
+	let_block(t);
+	return tid;
+}
+
+/* Pushes v[0..n), waits BLOCK_MS: how many t has popped by then. */
+static int push_then_popped(struct ring_mpsc *r, const uint32_t *v, size_t n, struct one_thread *t)
+{
+	ring_mpsc__push_many(r, v, n);
+	sleep_ms(BLOCK_MS);
+	return atomic_load(&t->popped);
+}
+
 /* A wake batch: a sleeping consumer is woken once that many wait (or the
  * ring is full), at a flush, or at close; not before. */
 static void test_wake_batch(void)
 {
 	struct ring_mpsc r;
-	struct one_thread t = { .r = &r };
+	struct one_thread t;
 	uint32_t slots[8], v[16];
 	pthread_t tid;
 	int seen;
 
 	for (uint32_t i = 0; i < 16; i++)
 		v[i] = i;
-	ring_mpsc__init(&r, slots, 8, sizeof(v[0]));
-	ring_mpsc__set_wake_batch(&r, 4);
-	pthread_create(&tid, NULL, pop_all_counted, &t);
-	let_block(&t);
-	ring_mpsc__push_many(&r, v, 3);
-	sleep_ms(BLOCK_MS);
-	seen = atomic_load((_Atomic int *)&t.popped);
+	tid = asleep_on(&r, slots, 4, &t);
+	seen = push_then_popped(&r, v, 3, &t);
 	ok(seen == 0, "3 elements below a wake batch of 4 leave the sleeping consumer asleep (popped %d)", seen);
 	ring_mpsc__push(&r, &v[3]);
 	ok(popped_by(&t, 4), "the 4th element wakes it: all 4 popped");
 	let_block(&t);
-	ring_mpsc__push(&r, &v[4]);
-	sleep_ms(BLOCK_MS);
-	seen = atomic_load((_Atomic int *)&t.popped);
+	seen = push_then_popped(&r, &v[4], 1, &t);
 	ok(seen == 4, "asleep again, one more element does not wake it (popped %d)", seen);
 	ring_mpsc__flush(&r);
 	ok(popped_by(&t, 5), "ring_mpsc__flush wakes it: the 5th popped");
@@ -358,15 +360,8 @@ static void test_wake_batch(void)
 	ring_mpsc__destroy(&r);
 
 	/* capped at the capacity: a full ring always wakes the consumer */
-	memset(&t, 0, sizeof(t));
-	t.r = &r;
-	ring_mpsc__init(&r, slots, 8, sizeof(v[0]));
-	ring_mpsc__set_wake_batch(&r, 1000);
-	pthread_create(&tid, NULL, pop_all_counted, &t);
-	let_block(&t);
-	ring_mpsc__push_many(&r, v, 7);
-	sleep_ms(BLOCK_MS);
-	seen = atomic_load((_Atomic int *)&t.popped);
+	tid = asleep_on(&r, slots, 1000, &t);
+	seen = push_then_popped(&r, v, 7, &t);
 	ok(seen == 0, "a wake batch of 1000 on 8 slots: 7 elements do not wake (popped %d)", seen);
 	/* the rest from a thread: it fills the ring, then waits for room */
 	struct many_args m = { &r, v + 7, 9, -1 };

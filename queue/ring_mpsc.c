@@ -155,19 +155,17 @@ static void ring__wake(struct ring_mpsc_waitq *q, int n)
 	ring__futex_wake(&q->futex, n);				/* K4 */
 }
 
-/* K2..K4 for the consumer after a commit up to commit (K1), unless it is
- * owed less than the wake batch.  head is read only when the consumer is
- * counted as a waiter: it then wrote head before W1, which K2 saw, so the
- * value read is the head it sleeps with (it writes none while it sleeps).
- * A consumer that had already left sees commit != head at its next W3. */
+/* ring__wake for the consumer after a commit up to commit (K1), unless it
+ * is owed less than the wake batch.  head is read only when the consumer is
+ * counted as a waiter: it then wrote head before W1, which our load of the
+ * count saw, so the value read is the head it sleeps with (it writes none
+ * while it sleeps).  A consumer that had already left sees commit != head
+ * at its next W3. */
 static void ring__wake_data(struct ring_mpsc *r, uint64_t commit)
 {
-	if (!atomic_load(&r->data.waiters))			/* K2 */
+	if (r->wake_batch && atomic_load(&r->data.waiters) && commit - atomic_load(&r->head) < r->wake_batch)
 		return;
-	if (r->wake_batch && commit - atomic_load(&r->head) < r->wake_batch)
-		return;
-	atomic_fetch_add_explicit(&r->data.futex, 1, memory_order_release); /* K3 */
-	ring__futex_wake(&r->data.futex, 1);			/* K4 */
+	ring__wake(&r->data, 1);
 }
 
 /* Spin a bounded time, then sleep, until ready(r, arg). */

@@ -12,50 +12,55 @@
 /* state[i]: not reached yet, on the walk's path, or done (marked or not). */
 enum { UNSEEN, ON_PATH, DONE, DONE_CYCLIC };
 
-/* A record on the walk's path: where its refs lie, the next to look at,
- * and whether it is marked so far. */
+/* A record on the walk's path: its refs not looked at yet (left of them,
+ * stride words apart from p), and whether it is marked so far. */
 struct rec_order_frame {
-	struct rec_refs refs;
-	uint32_t i, k, cyclic;
+	const uint32_t *p;
+	uint32_t left, stride, i, cyclic;
 };
 
-static struct rec_order_frame enter(const unsigned char *block, const uint32_t *off, uint8_t *state, uint32_t i)
-{
-	state[i] = ON_PATH;
-	return (struct rec_order_frame){ rec_order__refs((const struct btf_type *)(block + off[i])), i, 0, 0 };
-}
-
-/* The walk from root; appends to order at *nout. */
+/* The walk from root; appends to order at *nout. A record with no refs is
+ * finished where it is met, without a frame: the order is the same as
+ * entering and leaving it at once. */
 static void walk(struct rec_order_scratch *s, const unsigned char *block, const uint32_t *off, uint32_t n,
 		 uint32_t root, uint32_t *order, uint32_t *nout)
 {
 	struct rec_order_frame *stack = s->stack;
 	uint8_t *state = s->state;
-	uint32_t sp = 0;
+	uint32_t sp = 0, c = root;
 
-	stack[sp++] = enter(block, off, state, root);
-	while (sp) {
-		struct rec_order_frame *f = &stack[sp - 1];
-		uint32_t *r;
+	for (;;) {
+		struct rec_refs refs = rec_order__refs((const struct btf_type *)(block + off[c]));
 
-		while ((r = rec_order__ref(&f->refs, f->k)) != NULL) {
-			uint32_t c = *r - 1u;
-
-			f->k++;
-			if (c >= n)	/* void, the index type, or no record */
-				continue;
-			if (state[c] == UNSEEN)
-				break;
-			f->cyclic |= state[c] != DONE;	/* on the path, or marked */
+		if (refs.count) {
+			state[c] = ON_PATH;
+			stack[sp++] = (struct rec_order_frame){ refs.at, refs.count, refs.stride, c, 0 };
+		} else {
+			state[c] = DONE;
+			order[(*nout)++] = c;
+			if (!sp)
+				return;
 		}
-		if (r) {
-			stack[sp++] = enter(block, off, state, *r - 1u);
-			continue;
+		for (;;) {	/* the top frame's next unseen ref, or its end */
+			struct rec_order_frame *f = &stack[sp - 1];
+
+			while (f->left) {
+				c = *f->p - 1u;
+				f->p += f->stride;
+				f->left--;
+				if (c >= n)	/* void, the index type, or no record */
+					continue;
+				if (state[c] == UNSEEN)
+					goto enter;
+				f->cyclic |= state[c] != DONE;	/* on the path, or marked */
+			}
+			state[f->i] = f->cyclic ? DONE_CYCLIC : DONE;
+			order[(*nout)++] = f->i | (f->cyclic ? REC_ORDER_CYCLIC : 0);
+			if (!--sp)
+				return;
+			stack[sp - 1].cyclic |= f->cyclic;
 		}
-		state[f->i] = f->cyclic ? DONE_CYCLIC : DONE;
-		order[(*nout)++] = f->i | (f->cyclic ? REC_ORDER_CYCLIC : 0);
-		if (--sp && f->cyclic)
-			stack[sp - 1].cyclic = 1;
+enter:;
 	}
 }
 

@@ -27,42 +27,52 @@
 
 #define REC_ORDER_CYCLIC 0x80000000u	/* in order[]: the record is on or leads to a cycle */
 
-/* Where a type's refs lie: first the one in the btf_type itself (head, or
- * NULL), then count more, stride words apart from at. In the order the
- * writer rewrites them (stages/write/write_btf.c, fix_type). */
+/* Where a type's refs lie: count words, stride words apart, from at. Every
+ * kind's refs are evenly spaced from the btf_type's third word (size/type)
+ * on: a FUNC_PROTO's return type there, then each btf_param's type two words
+ * apart. In the order the writer rewrites them (stages/write/write_btf.c,
+ * fix_type). */
 struct rec_refs {
-	uint32_t *head, *at;
+	uint32_t *at;
 	uint32_t count, stride;
 };
 
+/* Per kind: the word of the first ref (counted from the btf_type's start),
+ * the stride, and the count: fixed, plus vlen where per_vlen. Kinds after
+ * ENUM64 (unknown here) are taken to refer through size/type, as UNKN is. */
+struct rec_refs_shape {
+	uint8_t first, stride, fixed, per_vlen;
+};
+
+#define REC_REFS_TYPE { 2, 1, 1, 0 }	/* one ref: size/type */
+#define REC_REFS_NONE { 0, 1, 0, 0 }
+static const struct rec_refs_shape rec_refs_shapes[32] = {
+	[BTF_KIND_UNKN] = REC_REFS_TYPE, [BTF_KIND_INT] = REC_REFS_NONE, [BTF_KIND_PTR] = REC_REFS_TYPE,
+	[BTF_KIND_ARRAY] = { 3, 1, 2, 0 },		/* type, index_type */
+	[BTF_KIND_STRUCT] = { 4, 3, 0, 1 },		/* each name_off, type, offset */
+	[BTF_KIND_UNION] = { 4, 3, 0, 1 },
+	[BTF_KIND_ENUM] = REC_REFS_NONE, [BTF_KIND_FWD] = REC_REFS_NONE, [BTF_KIND_TYPEDEF] = REC_REFS_TYPE,
+	[BTF_KIND_VOLATILE] = REC_REFS_TYPE, [BTF_KIND_CONST] = REC_REFS_TYPE, [BTF_KIND_RESTRICT] = REC_REFS_TYPE,
+	[BTF_KIND_FUNC] = REC_REFS_TYPE,
+	[BTF_KIND_FUNC_PROTO] = { 2, 2, 1, 1 },	/* return; each name_off, type */
+	[BTF_KIND_VAR] = REC_REFS_TYPE, [BTF_KIND_DATASEC] = REC_REFS_NONE, [BTF_KIND_FLOAT] = REC_REFS_NONE,
+	[BTF_KIND_DECL_TAG] = REC_REFS_TYPE, [BTF_KIND_TYPE_TAG] = REC_REFS_TYPE, [BTF_KIND_ENUM64] = REC_REFS_NONE,
+	[BTF_KIND_ENUM64 + 1 ... 31] = REC_REFS_TYPE,
+};
+#undef REC_REFS_TYPE
+#undef REC_REFS_NONE
+
 static inline struct rec_refs rec_order__refs(const struct btf_type *t)
 {
-	uint32_t vlen = BTF_INFO_VLEN(t->info);
-	uint32_t *p = (uint32_t *)(t + 1), *type = (uint32_t *)&t->type;
+	const struct rec_refs_shape *s = &rec_refs_shapes[BTF_INFO_KIND(t->info)];
 
-	switch (BTF_INFO_KIND(t->info)) {
-	case BTF_KIND_INT: case BTF_KIND_FLOAT: case BTF_KIND_ENUM: case BTF_KIND_ENUM64: case BTF_KIND_FWD:
-	case BTF_KIND_DATASEC:
-		return (struct rec_refs){ NULL, NULL, 0, 0 };
-	case BTF_KIND_ARRAY:	/* type, index_type */
-		return (struct rec_refs){ NULL, p, 2, 1 };
-	case BTF_KIND_STRUCT: case BTF_KIND_UNION:	/* each name_off, type, offset */
-		return (struct rec_refs){ NULL, p + 1, vlen, 3 };
-	case BTF_KIND_FUNC_PROTO:	/* return; each name_off, type */
-		return (struct rec_refs){ type, p + 1, vlen, 2 };
-	default:
-		return (struct rec_refs){ type, NULL, 0, 0 };
-	}
+	return (struct rec_refs){ (uint32_t *)t + s->first, s->fixed + s->per_vlen * BTF_INFO_VLEN(t->info),
+				  s->stride };
 }
 
 /* Ref k (0-based) of refs, NULL past the last. */
 static inline uint32_t *rec_order__ref(const struct rec_refs *r, uint32_t k)
 {
-	if (r->head) {
-		if (!k)
-			return r->head;
-		k--;
-	}
 	return k < r->count ? r->at + (size_t)k * r->stride : NULL;
 }
 

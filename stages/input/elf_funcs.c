@@ -29,23 +29,31 @@ static int cmp_func(const void *x, const void *y)
 	return strcmp(a->name, b->name);
 }
 
+#define FNV_BASIS 2166136261u	/* FNV-1a */
+
+static inline uint32_t fnv_step(uint32_t h, char c)
+{
+	return (h ^ (unsigned char)c) * 16777619u;
+}
+
 static uint32_t hash_base(const char *s, size_t len)
 {
-	uint32_t h = 2166136261u;	/* FNV-1a */
+	uint32_t h = FNV_BASIS;
 
 	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 16777619u;
+		h = fnv_step(h, s[i]);
 	return h;
 }
 
-/* syms grouped by base name, each name's run in cmp_func order. Only the
+/* syms grouped by base name, each name's run in cmp_func order; hash[i]
+ * (the base name's hash of syms[i]) follows its symbol. Only the
  * runs matter (the index finds them by hash), so the symbols are ordered
  * by the hash of their base name first: a radix sort of integers, then a
  * sort of each group of equal hashes, most of one symbol. A qsort of all
  * of them by name compared names scattered over .strtab, ~log2(n) cache
  * misses per symbol: 16-20 ms for the Debian vmlinux's 46K, before any
  * reader could start. */
-static int group_by_base(struct elf_funcs *ef)
+static int group_by_base(struct elf_funcs *ef, uint32_t *hash)
 {
 	uint32_t n = ef->count, *count;
 	uint64_t *key, *tmp;
@@ -64,7 +72,7 @@ static int group_by_base(struct elf_funcs *ef)
 	}
 	tmp = key + n;
 	for (uint32_t i = 0; i < n; i++)
-		key[i] = (uint64_t)hash_base(ef->syms[i].name, ef->syms[i].base_len) << 32 | i;
+		key[i] = (uint64_t)hash[i] << 32 | i;
 	for (unsigned int shift = 32; shift < 64; shift += 16) {	/* LSD radix, 16-bit digits */
 		uint32_t sum = 0;
 
@@ -81,8 +89,10 @@ static int group_by_base(struct elf_funcs *ef)
 			tmp[count[(key[i] >> shift) & 0xffff]++] = key[i];
 		memcpy(key, tmp, (size_t)n * sizeof(*key));
 	}
-	for (uint32_t i = 0; i < n; i++)
+	for (uint32_t i = 0; i < n; i++) {
 		sorted[i] = ef->syms[(uint32_t)key[i]];
+		hash[i] = (uint32_t)(key[i] >> 32);	/* (equal within a group qsort reorders) */
+	}
 	for (uint32_t i = 0, end; i < n; i = end) {
 		for (end = i + 1; end < n && key[end] >> 32 == key[i] >> 32; end++)
 			;
@@ -96,68 +106,92 @@ static int group_by_base(struct elf_funcs *ef)
 	return 0;
 }
 
+/* syms[a] and syms[b] have the same base name (hash: their base names'). */
+static bool same_base(const struct elf_funcs *ef, const uint32_t *hash, uint32_t a, uint32_t b)
+{
+	return hash[a] == hash[b] &&
+	       !cmp_base(ef->syms[a].name, ef->syms[a].base_len, ef->syms[b].name, ef->syms[b].base_len);
+}
+
 /* The hash index over the runs of equal base names in the sorted syms. */
-static int index_bases(struct elf_funcs *ef)
+static int index_bases(struct elf_funcs *ef, const uint32_t *hash)
 {
 	uint32_t runs = 0, size = 16;
 
 	for (uint32_t i = 0; i < ef->count; i++)
-		runs += i == 0 || cmp_base(ef->syms[i - 1].name, ef->syms[i - 1].base_len, ef->syms[i].name,
-					   ef->syms[i].base_len) != 0;
+		runs += i == 0 || !same_base(ef, hash, i - 1, i);
 	while (size < runs + runs / 3)	/* at most 3/4 full: a probe past a slot reads its hash only */
 		size *= 2;
 	if (!(ef->slots = calloc(size, sizeof(*ef->slots))))
 		return -ENOMEM;
 	ef->mask = size - 1;
 	for (uint32_t i = 0, end; i < ef->count; i = end) {
-		const struct elf_func *f = &ef->syms[i];
-		uint32_t hash = hash_base(f->name, f->base_len), h = hash & ef->mask;
+		uint32_t h = hash[i] & ef->mask;
 
-		for (end = i + 1; end < ef->count && !cmp_base(f->name, f->base_len, ef->syms[end].name,
-							     ef->syms[end].base_len); end++)
+		for (end = i + 1; end < ef->count && same_base(ef, hash, i, end); end++)
 			;
 		while (ef->slots[h].first1)
 			h = (h + 1) & ef->mask;
 		ef->slots[h].first1 = i + 1;
 		ef->slots[h].n = end - i;
-		ef->slots[h].hash = hash;
+		ef->slots[h].hash = hash[i];
 	}
 	return 0;
+}
+
+/* The function symbols of syms into ef->syms, each base name's hash into
+ * *hash (one read of each name: its base length and hash together). */
+static int collect(struct elf_funcs *ef, const struct elf_syms *syms, const struct input *in, uint32_t **hash)
+{
+	size_t cap = 0, hcap = 0;
+
+	for (size_t i = 0; i < syms->count; i++) {
+		struct elf_sym sym;
+		uint32_t h = FNV_BASIS;
+		size_t len = 0;
+
+		elf_syms__get(syms, i, &sym);
+		if (sym.type != STT_FUNC || sym.shndx == SHN_UNDEF || !sym.name || !*sym.name)
+			continue;
+		if (GROW(ef->syms, cap, ef->count + 1, 4096) || GROW(*hash, hcap, ef->count + 1, 4096))
+			return -ENOMEM;
+		for (; sym.name[len] && sym.name[len] != '.'; len++)
+			h = fnv_step(h, sym.name[len]);
+		(*hash)[ef->count] = h;
+		ef->syms[ef->count++] = (struct elf_func){
+			.name = sym.name,
+			.base_len = (uint32_t)len,
+			.addr = sym.value + reloc__section_base(in, sym.shndx),
+			.suffixed = sym.name[len] == '.',
+		};
+	}
+	return 0;
+}
+
+/* The symbols of syms collected, grouped by base name and indexed. */
+static int build_from(struct elf_funcs *ef, const struct elf_syms *syms, const struct input *in)
+{
+	uint32_t *hash = NULL;
+	int err;
+
+	/* the names copied in their sorted order, before the index compares
+	 * neighbours: a base name's symbols side by side in memory, not all
+	 * over .strtab, which is then free to go (stages/input/elf_syms.h) */
+	err = collect(ef, syms, in, &hash) ?: group_by_base(ef, hash) ?:
+	      elf_syms__own_names(ef->syms, ef->count, sizeof(*ef->syms), offsetof(struct elf_func, name), &ef->names) ?:
+	      index_bases(ef, hash);
+	free(hash);
+	return err;
 }
 
 int elf_funcs__build(struct elf_funcs *ef, const struct input *in, struct fail *f)
 {
 	struct elf_syms syms;
-	size_t cap = 0;
 
 	memset(ef, 0, sizeof(*ef));
 	if (!elf_syms__open(&syms, in->elf))
 		return 0;
-	for (size_t i = 0; i < syms.count; i++) {
-		struct elf_sym sym;
-		const char *dot;
-
-		elf_syms__get(&syms, i, &sym);
-		if (sym.type != STT_FUNC || sym.shndx == SHN_UNDEF || !sym.name || !*sym.name)
-			continue;
-		if (GROW(ef->syms, cap, ef->count + 1, 4096))
-			return fail__set(f, -ENOMEM, "input: %s: out of memory", in->path);
-		dot = strchr(sym.name, '.');
-		ef->syms[ef->count++] = (struct elf_func){
-			.name = sym.name,
-			.base_len = (uint32_t)(dot ? (size_t)(dot - sym.name) : strlen(sym.name)),
-			.addr = sym.value + reloc__section_base(in, sym.shndx),
-			.suffixed = dot != NULL,
-		};
-	}
-	/* the names copied in their sorted order, before the index compares
-	 * neighbours: a base name's symbols side by side in memory, not all
-	 * over .strtab, which is then free to go (stages/input/elf_syms.h) */
-	if (group_by_base(ef) ||
-	    elf_syms__own_names(ef->syms, ef->count, sizeof(*ef->syms), offsetof(struct elf_func, name), &ef->names) ||
-	    index_bases(ef))
-		return fail__set(f, -ENOMEM, "input: %s: out of memory", in->path);
-	return 0;
+	return build_from(ef, &syms, in) ? fail__set(f, -ENOMEM, "input: %s: out of memory", in->path) : 0;
 }
 
 bool elf_funcs__find(const struct elf_funcs *ef, const char *name, size_t len, uint32_t *first, uint32_t *n)

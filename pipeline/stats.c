@@ -255,10 +255,12 @@ void stats__print_table(const struct run_stats *s, FILE *out)
 		fprintf(out, "pre-dedup: off (BTFSTREAM_PREDUP=1 turns it on, docs/design.md)\n");
 	print_exact(s, out);
 	print_queue(s, out);
-	fprintf(out, "accumulated BTF: %llu types before the final dedup; deduped again %llu time%s on the way"
+	fprintf(out, "accumulated BTF: %llu types before the final dedup, %llu exact copies of its types left out"
+		     " as batches came (stages/dedup/acc_exact.h); deduped again %llu time%s on the way"
 		     " (stages/dedup/merge_compact.h); kept as %s (stages/dedup/acc_btf.h)\n",
-		(unsigned long long)s->accumulated_types, (unsigned long long)s->compactions,
-		s->compactions == 1 ? "" : "s", s->accumulated_as ? s->accumulated_as : "libbpf's BTF");
+		(unsigned long long)s->accumulated_types, (unsigned long long)s->acc_dropped,
+		(unsigned long long)s->compactions, s->compactions == 1 ? "" : "s",
+		s->accumulated_as ? s->accumulated_as : "libbpf's BTF");
 	fprintf(out, "batch strings: %llu set aside behind a bare \"\", %llu on a strings-only base, %llu hashed"
 		     " by libbpf (libbpf %s names: stages/dedup/merge.c); names %s\n",
 		(unsigned long long)s->batch_strings[0], (unsigned long long)s->batch_strings[1],
@@ -316,6 +318,7 @@ static void print_json_stages_counts(const struct run_stats *s, FILE *out)
 	fprintf(out, "\"cu_types_as\":\"%s\",\"wake_batch\":%llu,\"writer_sleeps\":%llu,",
 		s->cu_types_bytes ? "bytes" : "records", (unsigned long long)s->wake_batch,
 		(unsigned long long)s->writer_sleeps);
+	fprintf(out, "\"acc_dropped\":%llu,", (unsigned long long)s->acc_dropped);
 	fprintf(out, "\"exact\":%s,\"exact_dropped\":%llu,\"exact_order\":\"%s\",\"exact_cpu_ms\":%.3f,",
 		s->exact ? "true" : "false", (unsigned long long)s->exact_dropped,
 		s->exact_order_read ? "readers" : "merge", s->exact_cpu_ns / 1e6);

@@ -80,6 +80,7 @@ struct run_stats {
 	uint64_t images_made, images_reused;	/* batch images mapped, reused (stages/record/image_pool.h) */
 	uint64_t image_wait_ns;		/* the writer's waits for one */
 	uint64_t accumulated_types;	/* the merger's BTF once merged, before the final dedup */
+	uint64_t acc_dropped;		/* ... copies of its types left out as batches came (acc_exact.h) */
 	uint64_t compactions;		/* times it was deduped again on the way (stages/dedup/merge_compact.h) */
 	uint64_t batch_strings[3];	/* batches whose strings went bare, on a base, hashed (merge.h) */
 	bool libbpf_checks_names;	/* the probe's answer (stages/common/libbpf_caps.h) */

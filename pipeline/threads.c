@@ -639,4 +639,5 @@ void run_threads__stats(struct run_threads *rt, struct run_stats *s, uint64_t wr
 	s->merge_serial_ns = ms.append_ns;
 	s->exact_dropped = ms.exact_dropped;
 	s->exact_cpu_ns = ms.exact_ns;
+	s->acc_dropped = ms.acc_dropped;
 }

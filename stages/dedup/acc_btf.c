@@ -21,8 +21,9 @@ void acc_btf__init(struct acc_btf *a, struct batch_names names)
 	a->names = names;
 }
 
-/* t's ids moved by shift (void stays void), its names made offsets. */
-static int rewrite(struct acc_btf *a, struct btf_type *t, uint32_t shift)
+/* t's ids made those of the accumulated BTF (map: the batch's id -> ours;
+ * void stays void), its names made offsets. */
+static int rewrite(struct acc_btf *a, struct btf_type *t, const uint32_t *map, uint32_t n)
 {
 	struct btf_strs names;
 	struct btf_refs refs;
@@ -31,8 +32,10 @@ static int rewrite(struct acc_btf *a, struct btf_type *t, uint32_t shift)
 
 	btf_refs__init(&refs, t);
 	while ((p = btf_refs__next(&refs)))
-		if (*p)
-			*p += shift;
+		if (*p > n)
+			return -EPROTO;
+		else
+			*p = map[*p];
 	btf_strs__init(&names, t);
 	while (!err && (p = btf_strs__next(&names)))
 		err = name_places__place(&a->places, &a->names, p);
@@ -60,32 +63,70 @@ static int types_room(struct acc_btf *a, size_t need)
 	return 0;
 }
 
-int acc_btf__append(struct acc_btf *a, const void *types, uint32_t tlen, uint32_t *start)
+/* Where each of the batch's types begins (off[0..n], off[n] = tlen), and
+ * *n; -EPROTO if the bytes do not walk as types this file knows. */
+static int type_offsets(struct acc_btf *a, const unsigned char *types, uint32_t tlen, uint32_t *n)
 {
-	size_t at = a->tlen;
-	uint32_t n = 0;
-	int err = 0;
+	uint32_t k = 0;
 
-	*start = a->ntypes + 1;
-	if (a->tlen + tlen > UINT32_MAX)
-		return -E2BIG;
-	if (types_room(a, HDR + a->tlen + tlen))
-		return -ENOMEM;
-	if (tlen)
-		memcpy(a->types + HDR + at, types, tlen);
-	for (uint32_t pos = 0; !err && pos < tlen; n++) {
-		struct btf_type *t = (struct btf_type *)(a->types + HDR + at + pos);
+	for (uint32_t pos = 0; pos < tlen; k++) {
+		const struct btf_type *t = (const struct btf_type *)(types + pos);
 		size_t size = tlen - pos >= sizeof(*t) ? btf_refs__type_bytes(t) : 0;
 
 		if (!size || size > tlen - pos || !btf_refs__known(t))
 			return -EPROTO;
-		err = rewrite(a, t, a->ntypes);
+		if (GROW(a->off, a->off_cap, (size_t)k + 2, 1024))
+			return -ENOMEM;
+		a->off[k] = pos;
 		pos += (uint32_t)size;
 	}
-	if (err)
+	if (GROW(a->off, a->off_cap, (size_t)k + 1, 1024))
+		return -ENOMEM;
+	a->off[k] = tlen;
+	*n = k;
+	return 0;
+}
+
+int acc_btf__append(struct acc_btf *a, const void *types, uint32_t tlen, const uint32_t **map, uint32_t *nmap)
+{
+	const unsigned char *in = types;
+	uint32_t n, kept = 0, at = (uint32_t)a->tlen;
+	size_t bytes = 0;
+	int err;
+
+	if ((err = type_offsets(a, in, tlen, &n)))
 		return err;
-	a->tlen += tlen;
-	a->ntypes += n;
+	if (GROW(a->map, a->map_cap, (size_t)n + 1, 1024))
+		return -ENOMEM;
+	memset(a->map, 0, ((size_t)n + 1) * sizeof(*a->map));
+	if (a->exact.on && (err = acc_exact__decide(&a->exact, in, a->off, n, a->map, &a->places,
+						    a->types ? a->types + HDR : NULL)))	/* (none: an empty table) */
+		return err;
+	for (uint32_t i = 0; i < n; i++)	/* the types kept: the next ids, in order */
+		if (!a->map[i + 1]) {
+			a->map[i + 1] = a->ntypes + 1 + kept++;
+			bytes += a->off[i + 1] - a->off[i];
+		}
+	if (a->tlen + bytes > UINT32_MAX)
+		return -E2BIG;
+	if (types_room(a, HDR + a->tlen + bytes))
+		return -ENOMEM;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t size = a->off[i + 1] - a->off[i];
+		struct btf_type *t = (struct btf_type *)(a->types + HDR + at);
+
+		if (a->map[i + 1] <= a->ntypes)	/* left out: a type here stands for it */
+			continue;
+		memcpy(t, in + a->off[i], size);
+		if ((err = rewrite(a, t, a->map, n)) ||
+		    (a->exact.on && (err = acc_exact__record(&a->exact, a->types + HDR, at, size, i, a->map[i + 1]))))
+			return err;
+		at += size;
+	}
+	a->tlen = at;
+	a->ntypes += kept;
+	*map = a->map;
+	*nmap = n;
 	return 0;
 }
 
@@ -167,7 +208,13 @@ struct btf *acc_btf__take_whole(struct acc_btf *a)
 
 void acc_btf__fini(struct acc_btf *a)
 {
+	bool exact = a->exact.on;
+
 	free(a->types);
 	name_places__fini(&a->places);
+	acc_exact__fini(&a->exact);
+	free(a->off);
+	free(a->map);
 	acc_btf__init(a, a->names);
+	a->exact.on = exact;
 }

@@ -32,6 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "stages/dedup/acc_exact.h"
 #include "stages/dedup/batch_names.h"
 #include "stages/record/batch.h"
 
@@ -43,17 +44,22 @@ struct acc_btf {
 	struct name_places places;	/* the string section, as ids until the end */
 	uint32_t ntypes;
 	struct batch_names names;
+	struct acc_exact exact;	/* exact copies left out (acc_exact.h); exact.on set by the owner */
+	uint32_t *off, *map;	/* the batch being appended: where its types begin, their ids here */
+	size_t off_cap, map_cap;
 };
 
 void acc_btf__init(struct acc_btf *a, struct batch_names names);
 
 /* Appends types[0..tlen) (a deduped batch: ids from 1 among themselves,
- * names strtab ids); *start is the id the first of them gets. Returns 0,
- * -ENOMEM, -E2BIG (the sections past 4 GiB), or -EPROTO (a kind it cannot
- * walk, a type running past tlen, an id with no string); after a failure
- * none of the types is appended (names placed on the way stay placed) and
- * the run is to be failed. */
-int acc_btf__append(struct acc_btf *a, const void *types, uint32_t tlen, uint32_t *start);
+ * names strtab ids), leaving out those an accumulated type stands for when
+ * a->exact.on; *map: each of the batch's ids (0 for void) -> its id here,
+ * (*map)[0..*nmap], valid until the next append. Returns 0, -ENOMEM, -E2BIG (the sections
+ * past 4 GiB), or -EPROTO (a kind it cannot walk, a type running past
+ * tlen, a ref past the batch, an id with no string); after a failure none
+ * of the types is appended (names placed on the way stay placed) and the
+ * run is to be failed. */
+int acc_btf__append(struct acc_btf *a, const void *types, uint32_t tlen, const uint32_t **map, uint32_t *nmap);
 
 /* The types as split BTF on *strs (a BTF of no types whose string section
  * is the accumulated one; the caller frees *btf before *strs). Frees what

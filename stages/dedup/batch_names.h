@@ -18,6 +18,7 @@
 #ifndef BTFSTREAM_BATCH_NAMES_H
 #define BTFSTREAM_BATCH_NAMES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,6 +44,17 @@ struct name_places {
  * 0, -ENOMEM, -E2BIG (past 4 GiB), -EPROTO (an anchor's id, an id names
  * has no string for). */
 int name_places__place(struct name_places *p, const struct batch_names *names, uint32_t *name);
+/* *name (an id) to its offset if it is placed already, without placing it:
+ * false if it is not (0 stays 0, and is placed). */
+static inline bool name_places__placed(const struct name_places *p, uint32_t *name)
+{
+	if (!*name)
+		return true;
+	if (*name >= p->ncap || !p->off[*name])
+		return false;
+	*name = p->off[*name] - 1;
+	return true;
+}
 /* The section's len bytes ("" when nothing was placed: len 1) into buf;
  * -EPROTO if names no longer has an id's string. */
 int name_places__write(struct name_places *p, const struct batch_names *names, char *buf);

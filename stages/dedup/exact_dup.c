@@ -41,11 +41,12 @@ static int grow(struct exact_dup *d)
 	return 0;
 }
 
-/* Whether the slot's type has the size bytes at p (a multiple of 4, at
- * least 12), word by word: most types are 12 to 64 bytes. */
-static bool same(const struct exact_dup *d, const struct exact_slot *s, const unsigned char *p, uint32_t size)
+/* Whether the slot's type (at bytes + its offset) has the size bytes at p
+ * (a multiple of 4, at least 12), word by word: most types are 12 to 64
+ * bytes. */
+static bool same(const unsigned char *bytes, const struct exact_slot *s, const unsigned char *p, uint32_t size)
 {
-	const unsigned char *q = d->bytes + s->off;
+	const unsigned char *q = bytes + s->off;
 	uint32_t diff = 0;
 
 	for (uint32_t i = 0; i < size; i += 4) {
@@ -59,15 +60,16 @@ static bool same(const struct exact_dup *d, const struct exact_slot *s, const un
 }
 
 /* The slot of the type with the size bytes at p, or the empty slot where
- * it would go. */
-static struct exact_slot *slot_of(const struct exact_dup *d, const void *p, uint32_t size, uint32_t h)
+ * it would go; the types' bytes at bytes + their offsets. */
+static struct exact_slot *slot_of(const struct exact_dup *d, const unsigned char *bytes, const void *p,
+				  uint32_t size, uint32_t h)
 {
 	size_t at = h & d->mask;
 
 	for (; d->slots[at].id; at = (at + 1) & d->mask) {
 		const struct exact_slot *s = &d->slots[at];
 
-		if (s->hash == h && s->size == size && same(d, s, p, size))
+		if (s->hash == h && s->size == size && same(bytes, s, p, size))
 			break;
 	}
 	return &d->slots[at];
@@ -75,17 +77,45 @@ static struct exact_slot *slot_of(const struct exact_dup *d, const void *p, uint
 
 uint32_t exact_dup__find(const struct exact_dup *d, const void *p, uint32_t size)
 {
-	return d->n ? slot_of(d, p, size, bytes_hash(p, size))->id : 0;
+	return d->n ? slot_of(d, d->bytes, p, size, bytes_hash(p, size))->id : 0;
+}
+
+uint32_t exact_dup__find_in(const struct exact_dup *d, const unsigned char *bytes, const void *p, uint32_t size)
+{
+	return d->n ? slot_of(d, bytes, p, size, bytes_hash(p, size))->id : 0;
+}
+
+/* The slot for the size bytes at p (hash h), the table grown first if need
+ * be: NULL (out of memory), or a slot whose id is set if they are there. */
+static struct exact_slot *slot_for_add(struct exact_dup *d, const unsigned char *bytes, const void *p,
+				       uint32_t size, uint32_t h)
+{
+	if ((d->n + 1) * 2 > d->mask + 1 && grow(d))
+		return NULL;
+	return slot_of(d, bytes, p, size, h);
+}
+
+int exact_dup__add_in(struct exact_dup *d, const unsigned char *bytes, uint32_t off, uint32_t size, uint32_t id)
+{
+	uint32_t h = bytes_hash(bytes + off, size);
+	struct exact_slot *s = slot_for_add(d, bytes, bytes + off, size, h);
+
+	if (!s)
+		return -ENOMEM;
+	if (!s->id) {
+		*s = (struct exact_slot){ .hash = h, .id = id, .off = off, .size = size };
+		d->n++;
+	}
+	return 0;
 }
 
 int exact_dup__add(struct exact_dup *d, const void *p, uint32_t size, uint32_t id)
 {
 	uint32_t h = bytes_hash(p, size);
-	struct exact_slot *s;
+	struct exact_slot *s = slot_for_add(d, d->bytes, p, size, h);
 
-	if ((d->n + 1) * 2 > d->mask + 1 && grow(d))
+	if (!s)
 		return -ENOMEM;
-	s = slot_of(d, p, size, h);
 	if (s->id)
 		return 0;
 	if (d->len + size > UINT32_MAX || GROW(d->bytes, d->cap, d->len + size, BYTES_FIRST))

@@ -53,6 +53,14 @@ uint32_t exact_dup__find(const struct exact_dup *d, const void *p, uint32_t size
  * a type with the same bytes is in the table already. 0 or -ENOMEM. */
 int exact_dup__add(struct exact_dup *d, const void *p, uint32_t size, uint32_t id);
 
+/* The same, for a table whose types' bytes the caller keeps (the
+ * accumulated BTF: stages/dedup/acc_btf.h): find_in looks the size bytes
+ * at p up among types at bytes + their offsets; add_in adds the type of id
+ * id whose size bytes are at bytes + off, copying nothing (bytes may move
+ * between calls, the offsets may not). A table uses one way or the other. */
+uint32_t exact_dup__find_in(const struct exact_dup *d, const unsigned char *bytes, const void *p, uint32_t size);
+int exact_dup__add_in(struct exact_dup *d, const unsigned char *bytes, uint32_t off, uint32_t size, uint32_t id);
+
 /* Empty the table (a new batch). */
 void exact_dup__reset(struct exact_dup *d);
 

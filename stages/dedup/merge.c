@@ -65,6 +65,15 @@ void merger__budget(struct merger *m, size_t bytes)
 }
 
 /* The accumulated BTF deduped again, if it has outgrown its share. */
+/* Exact copies of accumulated types left out as batches are appended
+ * (stages/dedup/acc_exact.h) unless BTFSTREAM_ACC_EXACT=0. */
+static bool acc_exact_wanted(void)
+{
+	const char *e = getenv("BTFSTREAM_ACC_EXACT");
+
+	return !e || strcmp(e, "0");
+}
+
 static int maybe_compact(struct merger *m)
 {
 	uint64_t t0 = trace__now();
@@ -342,13 +351,14 @@ static int dedup_batch(struct btf_batch *b, enum batch_strings way, const struct
 static int append_batch(struct merger *m, uint32_t index, struct deduped *d)
 {
 	int start = 1, err = 0;
-	uint32_t *ids = anchor_ids__add(&m->fin, index, d->nanchors), first;
+	uint32_t *ids = anchor_ids__add(&m->fin, index, d->nanchors), nmap = 0;
+	const uint32_t *map = NULL;	/* raw: the batch's ids -> the accumulated ones */
 
 	if (!ids)
 		return -ENOMEM;
 	if (d->types && m->raw) {
-		err = acc_btf__append(&m->acc, d->types, d->tlen, &first);
-		start = (int)first;
+		err = acc_btf__append(&m->acc, d->types, d->tlen, &map, &nmap);
+		m->acc_dropped = m->acc.exact.dropped;
 	} else if (d->types && !(d->trimmed = named_btf(d->types, d->tlen, &m->names)))
 		err = -errno;
 	if (!err && d->trimmed)
@@ -356,7 +366,12 @@ static int append_batch(struct merger *m, uint32_t index, struct deduped *d)
 	if (err)
 		return err;
 	for (uint32_t i = 0; i < d->nanchors; i++)
-		ids[i] = d->ids[i] ? d->ids[i] + (uint32_t)start - 1 : 0;
+		if (!map)
+			ids[i] = d->ids[i] ? d->ids[i] + (uint32_t)start - 1 : 0;
+		else if (d->ids[i] <= nmap)
+			ids[i] = map[d->ids[i]];
+		else
+			return -EPROTO;
 	m->types_in += d->types_in;
 	m->types_out += d->types_out;
 	m->raw_bytes += d->raw_bytes;
@@ -486,6 +501,7 @@ void merger__names_as_ids(struct merger *m, struct batch_names names, bool raw)
 	btf__free(m->btf);	/* (empty) */
 	m->btf = NULL;
 	acc_btf__init(&m->acc, names);
+	m->acc.exact.on = acc_exact_wanted();
 	m->raw = m->raw_chosen = true;
 }
 
@@ -525,6 +541,7 @@ void merger__stats(const struct merger *m, struct merger_stats *s)
 	*s = (struct merger_stats){ m->batches, m->types_in, m->types_out, m->raw_bytes, m->compactions,
 				    m->append_ns, { 0 } };
 	s->exact_dropped = m->exact_dropped;
+	s->acc_dropped = m->acc_dropped;
 	s->exact_ns = m->exact_ns;
 	memcpy(s->strings_ways, m->strings_ways, sizeof(s->strings_ways));
 	s->names_as_ids = m->names.str != NULL;

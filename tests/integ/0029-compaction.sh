@@ -25,7 +25,7 @@ build_many_elf "$TMP/many.elf" || skip_all "gcc cannot build the input"
 "$BTFSTREAM" -j1 --stats=json "$TMP/many.elf" -o "$TMP/ref.btf" > "$TMP/ref.json"
 ok $? "reference: -j1, no budget"
 [ "$(compactions "$TMP/ref.json")" = 0 ]; ok $? "no budget: never compacted"
-for v in "1 -j1 --batch-records 1" "8 -j2 --batch-records 1" "50 -j2 --batch-records 40" "200 -j3 --batch-records 100 --memory-limit 24M"; do
+for v in "1 -j1 --batch-records 1" "8 -j2 --batch-records 1" "50 -j2 --batch-records 40" "100 -j3 --batch-records 100 --memory-limit 24M"; do
 	# shellcheck disable=SC2086
 	BTFSTREAM_COMPACT_TYPES=${v%% *} "$BTFSTREAM" ${v#* } --stats=json "$TMP/many.elf" -o "$TMP/c.btf" > "$TMP/c.json"
 	same_and_compacted "$TMP/ref.btf" "$TMP/c.btf" "$TMP/c.json" "at ${v%% *} types, ${v#* }"

@@ -113,30 +113,36 @@ static void same_as_libbpf(const struct btf *got, const char *what)
 
 static void appended(struct acc_btf *a)
 {
-	uint32_t b[64], len, start;
+	uint32_t b[64], len, n;
+	const uint32_t *map;
 
 	acc_btf__init(a, names);
 	len = batch1(b);
-	ok(acc_btf__append(a, b, len, &start) == 0 && start == 1, "the first batch appended, from id 1");
+	ok(acc_btf__append(a, b, len, &map, &n) == 0 && n == 3 && map[0] == 0 && map[1] == 1 && map[3] == 3,
+	   "the first batch appended, from id 1");
 	len = batch2(b);
-	ok(acc_btf__append(a, b, len, &start) == 0 && start == 4 && a->ntypes == 7,
+	ok(acc_btf__append(a, b, len, &map, &n) == 0 && n == 4 && map[1] == 4 && map[4] == 7 && a->ntypes == 7,
 	   "the second from id 4 (7 types)");
 }
 
 static void refusals(void)
 {
-	uint32_t b[64], len, start;
+	uint32_t b[64], len, n;
+	const uint32_t *map;
 	struct acc_btf a;
 
 	acc_btf__init(&a, names);
 	len = batch1(b);
 	b[4] = NWORDS;
-	ok(acc_btf__append(&a, b, len, &start) == -EPROTO && a.ntypes == 0, "an id with no string: -EPROTO");
+	ok(acc_btf__append(&a, b, len, &map, &n) == -EPROTO && a.ntypes == 0, "an id with no string: -EPROTO");
 	len = batch1(b);
 	b[0] = BATCH_NAME_ANCHOR + 1;
-	ok(acc_btf__append(&a, b, len, &start) == -EPROTO, "an anchor's name: -EPROTO");
+	ok(acc_btf__append(&a, b, len, &map, &n) == -EPROTO, "an anchor's name: -EPROTO");
 	len = batch1(b);
-	ok(acc_btf__append(&a, b, len - 4, &start) == -EPROTO && a.tlen == 0, "a type running past the end: -EPROTO");
+	ok(acc_btf__append(&a, b, len - 4, &map, &n) == -EPROTO && a.tlen == 0, "a type running past the end: -EPROTO");
+	len = batch1(b);
+	b[15] = 4;	/* the PTR's ref past the batch's 3 types */
+	ok(acc_btf__append(&a, b, len, &map, &n) == -EPROTO && a.tlen == 0, "a ref past the batch: -EPROTO");
 	acc_btf__fini(&a);
 }
 

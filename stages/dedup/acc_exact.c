@@ -9,7 +9,10 @@
 #include "stages/common/btf_refs.h"
 #include "stages/common/grow.h"
 
-enum { UNDECIDED, LEFT_OUT, KEPT, KEPT_CYCLIC };
+/* What became of a type of the batch: KEPT may stand for later ones;
+ * KEPT_ALWAYS (on or leading to a cycle, or a kind libbpf keeps each) is
+ * never looked up nor recorded. */
+enum { UNDECIDED, LEFT_OUT, KEPT, KEPT_ALWAYS };
 
 /* Kinds libbpf's dedup merges when equal (VARs and DATASECs it keeps each;
  * FUNCs come only at the end). */
@@ -74,7 +77,7 @@ int acc_exact__decide(struct acc_exact *x, const unsigned char *in, const uint32
 		if (i >= n || x->cls[i] != UNDECIDED)
 			return -EPROTO;
 		if ((x->order[k] & REC_ORDER_CYCLIC) || !exact_kind(BTF_INFO_KIND(t->info)))
-			x->cls[i] = KEPT_CYCLIC;
+			x->cls[i] = KEPT_ALWAYS;
 		else if ((err = decide_one(x, in, off, n, map, places, acc, i)))
 			return err;
 	}

@@ -64,7 +64,6 @@ void merger__budget(struct merger *m, size_t bytes)
 	m->compact_at = m->compact_floor;
 }
 
-/* The accumulated BTF deduped again, if it has outgrown its share. */
 /* Exact copies of accumulated types left out as batches are appended
  * (stages/dedup/acc_exact.h) unless BTFSTREAM_ACC_EXACT=0. */
 static bool acc_exact_wanted(void)
@@ -74,6 +73,7 @@ static bool acc_exact_wanted(void)
 	return !e || strcmp(e, "0");
 }
 
+/* The accumulated BTF deduped again, if it has outgrown its share. */
 static int maybe_compact(struct merger *m)
 {
 	uint64_t t0 = trace__now();

@@ -14,13 +14,6 @@
  * never looked up nor recorded. */
 enum { UNDECIDED, LEFT_OUT, KEPT, KEPT_ALWAYS };
 
-/* Kinds libbpf's dedup merges when equal (VARs and DATASECs it keeps each;
- * FUNCs come only at the end). */
-static bool exact_kind(uint32_t kind)
-{
-	return kind != BTF_KIND_VAR && kind != BTF_KIND_DATASEC && kind != BTF_KIND_FUNC;
-}
-
 /* Type i, whose refs all lead to types decided: KEPT (a ref to a type
  * kept, or a name not placed: no accumulated type can have its bytes),
  * LEFT_OUT with map[i + 1] set, or KEPT when no accumulated type has its
@@ -76,7 +69,7 @@ int acc_exact__decide(struct acc_exact *x, const unsigned char *in, const uint32
 
 		if (i >= n || x->cls[i] != UNDECIDED)
 			return -EPROTO;
-		if ((x->order[k] & REC_ORDER_CYCLIC) || !exact_kind(BTF_INFO_KIND(t->info)))
+		if ((x->order[k] & REC_ORDER_CYCLIC) || !exact_dup__kind(BTF_INFO_KIND(t->info)))
 			x->cls[i] = KEPT_ALWAYS;
 		else if ((err = decide_one(x, in, off, n, map, places, acc, i)))
 			return err;

@@ -47,13 +47,6 @@ struct cu_pass {
 	uint32_t index_new;	/* the id REF_INDEX_TYPE becomes, 0: none (an error) */
 };
 
-/* Kinds whose exact copies libbpf's dedup always merges (VARs and DATASECs
- * it keeps each; a FUNC never comes in a CU's bytes). */
-static bool exact_kind(uint32_t kind)
-{
-	return kind != BTF_KIND_VAR && kind != BTF_KIND_DATASEC && kind != BTF_KIND_FUNC;
-}
-
 /* The refs of type t of CU c made ids of the image made (in line: it runs
  * for ~3 M types on the vmlinux). Every ref lies within t: the CU's offsets
  * come from each type's kind and vlen (cu_order). */
@@ -85,7 +78,7 @@ static int exact_decide(struct batch_exact *x, const struct cu_pass *c, uint32_t
 	struct rec_refs refs = rec_order__refs(t);
 	uint8_t cls = EXACT_DROPPED;
 
-	if (!exact_kind(BTF_INFO_KIND(t->info)))
+	if (!exact_dup__kind(BTF_INFO_KIND(t->info)))
 		return c->cls[i] = EXACT_CYCLIC, 1;
 	for (uint32_t k = 0; (r = rec_order__ref(&refs, k)) != NULL; k++) {
 		uint32_t at = *r - 1u;

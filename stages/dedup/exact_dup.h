@@ -27,8 +27,18 @@
 #ifndef BTFSTREAM_EXACT_DUP_H
 #define BTFSTREAM_EXACT_DUP_H
 
+#include <linux/btf.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* Kinds whose exact copies libbpf's dedup always merges, the only ones
+ * either table looks up (VARs and DATASECs it keeps each; a FUNC comes
+ * only after the batches, never in a CU's bytes). */
+static inline bool exact_dup__kind(uint32_t kind)
+{
+	return kind != BTF_KIND_VAR && kind != BTF_KIND_DATASEC && kind != BTF_KIND_FUNC;
+}
 
 struct exact_slot {
 	uint32_t hash;

@@ -206,9 +206,11 @@ static void print_exact(const struct run_stats *s, FILE *out)
 {
 	if (s->exact)
 		fprintf(out, "exact copies: %llu of %llu records left out by the merge threads in %.1f ms of their CPU, an"
-			     " earlier type of their batch with the same bytes standing for each"
-			     " (stages/dedup/batch_exact.h); the order to decide them in made by %s\n",
+			     " earlier type of their batch with the same bytes standing for each, %llu of them on"
+			     " cycles, a copy of an earlier CU's component (stages/dedup/batch_exact.h); the order to"
+			     " decide them in made by %s\n",
 			(unsigned long long)s->exact_dropped, (unsigned long long)s->types_read, s->exact_cpu_ns / 1e6,
+			(unsigned long long)s->exact_cyclic,
 			s->exact_order_read ? "the readers" : "the merge threads (one reader)");
 	else
 		fprintf(out, "exact copies: all written (BTFSTREAM_EXACT=0, names as offsets, or CUs not sent as"
@@ -319,8 +321,9 @@ static void print_json_stages_counts(const struct run_stats *s, FILE *out)
 		s->cu_types_bytes ? "bytes" : "records", (unsigned long long)s->wake_batch,
 		(unsigned long long)s->writer_sleeps);
 	fprintf(out, "\"acc_dropped\":%llu,", (unsigned long long)s->acc_dropped);
-	fprintf(out, "\"exact\":%s,\"exact_dropped\":%llu,\"exact_order\":\"%s\",\"exact_cpu_ms\":%.3f,",
-		s->exact ? "true" : "false", (unsigned long long)s->exact_dropped,
+	fprintf(out, "\"exact\":%s,\"exact_dropped\":%llu,\"exact_cyclic\":%llu,\"exact_order\":\"%s\","
+		     "\"exact_cpu_ms\":%.3f,",
+		s->exact ? "true" : "false", (unsigned long long)s->exact_dropped, (unsigned long long)s->exact_cyclic,
 		s->exact_order_read ? "readers" : "merge", s->exact_cpu_ns / 1e6);
 	fprintf(out, "\"predup_matched\":%llu,\"predup_checks\":%llu,\"predup_failed\":%llu,\"predup_guarded\":%llu,",
 		(unsigned long long)s->predup_matched, (unsigned long long)s->predup_checks,

@@ -69,6 +69,7 @@ struct run_stats {
 	bool cu_types_bytes;		/* a CU's types crossed the queue as BTF bytes (stages/record/rec_btf.h) */
 	bool exact;			/* exact copies left out by the merge threads (stages/dedup/batch_exact.h) */
 	uint64_t exact_dropped;		/* ... records an earlier type of their batch stood for */
+	uint64_t exact_cyclic;		/* ... of them on a cycle (stood for by an earlier component) */
 	bool exact_order_read;		/* ... the order to decide them in made by the readers */
 	uint64_t exact_cpu_ns;		/* ... the merge threads' CPU for it (part of the batches' dedups) */
 	bool predup;			/* pre-deduplication on (BTFSTREAM_PREDUP=1) */

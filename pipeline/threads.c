@@ -638,6 +638,7 @@ void run_threads__stats(struct run_threads *rt, struct run_stats *s, uint64_t wr
 	s->merge_threads = rt->nmergers;
 	s->merge_serial_ns = ms.append_ns;
 	s->exact_dropped = ms.exact_dropped;
+	s->exact_cyclic = ms.exact_cyclic;
 	s->exact_cpu_ns = ms.exact_ns;
 	s->acc_dropped = ms.acc_dropped;
 }

@@ -64,7 +64,7 @@ int acc_exact__decide(struct acc_exact *x, const unsigned char *in, const uint32
 		return err;
 	memset(x->cls, UNDECIDED, n);
 	for (uint32_t k = 0; k < n; k++) {
-		uint32_t i = x->order[k] & ~REC_ORDER_CYCLIC;
+		uint32_t i = x->order[k] & REC_ORDER_INDEX;
 		const struct btf_type *t = (const struct btf_type *)(in + off[i]);
 
 		if (i >= n || x->cls[i] != UNDECIDED)

@@ -19,10 +19,16 @@ enum exact_class {
 	EXACT_NEW,		/* kept; not in the batch before, nor leading to a cycle */
 	EXACT_NEW_FIXED,	/* ... and its refs were made final to look it up */
 	EXACT_DROPPED,		/* an earlier type of the batch stands for it */
-	EXACT_CYCLIC,		/* kept; on or leading to a cycle (or undecided in its
-				   turn), or a kind never looked up: no later type can
-				   equal it exactly */
+	EXACT_CYCLIC,		/* kept; leading to a component never looked up (or
+				   undecided in its turn), or a kind never looked up: no
+				   later type can equal it exactly */
+	EXACT_COMP_KEPT,	/* kept, on a cycle: its component is recorded for the
+				   CUs after (batch_exact.h) */
+	EXACT_IN_COMP,		/* of the component being decided or recorded */
 };
+
+/* In a component's key: a ref to its record at place p is COMP_PLACE | p. */
+#define COMP_PLACE 0x80000000u
 
 /* The image being made: the writer's type section read at `in`, the
  * image made (dst, a copy of its own) written at `out`, and the ids. */
@@ -40,6 +46,7 @@ struct image_walk {
  * its types are kept), where each begins (off[0..n]) and the order. */
 struct cu_pass {
 	unsigned char *blk;
+	const unsigned char *image;	/* the writer's type section: the kept types of earlier CUs */
 	const uint32_t *off, *order;
 	uint32_t n;
 	uint32_t *map;		/* its types' ids in the image made (x->map + its first id) */
@@ -101,26 +108,249 @@ static int exact_decide(struct batch_exact *x, const struct cu_pass *c, uint32_t
 	return 1;
 }
 
-/* Every type of the CU decided, in rec_order's order; one whose refs are
- * not decided before it (which that order rules out) is kept as a cyclic
- * one is. */
+/* A ref word v of a record of the component being decided or recorded, as
+ * its key has it (cand NULL: a record of the component by its place) or as
+ * the candidate cand's bytes would (its record's id there); any other type
+ * by its id in the image made (the CU's refs are all decided). */
+static inline uint32_t comp_ref(const struct batch_exact *x, const struct cu_pass *c, uint32_t v,
+				const struct comp_member *cand)
+{
+	uint32_t at = v - 1u;
+
+	if (at < c->n) {
+		if (c->cls[at] != EXACT_IN_COMP)
+			return c->map[at];
+		return cand ? cand[x->place[at]].id : COMP_PLACE | x->place[at];
+	}
+	return v == REF_INDEX_TYPE ? c->index_new : v;
+}
+
+/* Record i of the component copied to x->key at koff, its refs as comp_ref
+ * makes them: its size, or 0 (out of memory). */
+static uint32_t comp_bytes(struct batch_exact *x, const struct cu_pass *c, uint32_t i, const struct comp_member *cand,
+			   size_t koff)
+{
+	uint32_t size = c->off[i + 1] - c->off[i], *r;
+	struct rec_refs refs;
+	struct btf_type *t;
+
+	if (GROW(x->key, x->key_cap, koff + size + sizeof(uint32_t), 256))
+		return 0;
+	t = memcpy(x->key + koff, c->blk + c->off[i], size);
+	refs = rec_order__refs(t);
+	for (uint32_t k = 0; (r = rec_order__ref(&refs, k)) != NULL; k++)
+		*r = comp_ref(x, c, *r, cand);
+	return size;
+}
+
+/* The component's key in x->key: its count of records, then its records'
+ * bytes (comp_bytes) up to the first struct or union (a cycle in C's types
+ * goes through one; before it mostly pointers, which say little). Its
+ * length, or 0 (out of memory). */
+static uint32_t comp_key(struct batch_exact *x, const struct cu_pass *c, const uint32_t *order, uint32_t count)
+{
+	uint32_t len = sizeof(count);
+
+	if (GROW(x->key, x->key_cap, len, 256))
+		return 0;
+	memcpy(x->key, &count, sizeof(count));
+	for (uint32_t j = 0; j < count; j++) {
+		uint32_t i = order[j] & REC_ORDER_INDEX, size = comp_bytes(x, c, i, NULL, len), kind;
+
+		if (!size)
+			return 0;
+		kind = BTF_INFO_KIND(((const struct btf_type *)(x->key + len))->info);
+		len += size;
+		if (kind == BTF_KIND_STRUCT || kind == BTF_KIND_UNION)
+			break;
+	}
+	return len;
+}
+
+/* Whether the component's records have, their refs made the candidate's,
+ * the very bytes of the candidate's records (never for a kind looked up
+ * by neither table); -ENOMEM. */
+static int comp_same(struct batch_exact *x, const struct cu_pass *c, const uint32_t *order, uint32_t count,
+		     const struct comp_member *cand)
+{
+	for (uint32_t j = 0; j < count; j++) {
+		uint32_t size = comp_bytes(x, c, order[j] & REC_ORDER_INDEX, cand, 0);
+
+		if (!size)
+			return -ENOMEM;
+		if (size != cand[j].size || memcmp(x->key, c->image + cand[j].at, size) ||
+		    !exact_dup__kind(BTF_INFO_KIND(((const struct btf_type *)x->key)->info)))
+			return 0;
+	}
+	return 1;
+}
+
+/* The component of count records at order (each marked EXACT_IN_COMP, its
+ * place set): left out if a component recorded from an earlier CU has its
+ * key and, refs for refs, its bytes (each record's id then the one it
+ * stands for). 1 if left out, 0 if not, -ENOMEM. */
+static int comp_lookup(struct batch_exact *x, const struct cu_pass *c, const uint32_t *order, uint32_t count)
+{
+	uint32_t len = comp_key(x, c, order, count), k;
+	const struct comp_member *cand = NULL;
+	int same = 0;
+
+	if (!len)
+		return -ENOMEM;
+	for (k = exact_dup__find(&x->keys, x->key, len); k && !same; k = x->comps[k - 1].next) {
+		cand = x->members + x->comps[k - 1].first;
+		if ((same = comp_same(x, c, order, count, cand)) < 0)
+			return same;
+	}
+	if (!same)
+		return 0;
+	for (uint32_t j = 0; j < count; j++) {
+		uint32_t i = order[j] & REC_ORDER_INDEX;
+
+		c->cls[i] = EXACT_DROPPED;
+		c->map[i] = cand[j].id;
+	}
+	x->dropped_cyclic += count;
+	return 1;
+}
+
+/* What the component's refs out of it lead to: EXACT_DROPPED if all to
+ * types left out (or void): it may be looked up; EXACT_COMP_KEPT at the
+ * first to a type of the CU kept (a later component cannot have its ids);
+ * EXACT_CYCLIC at the first to one not decided (which rec_order's order
+ * rules out) or to no type (then fix_local refuses it). */
+static int comp_refs_out(const struct cu_pass *c, const uint32_t *order, uint32_t count)
+{
+	for (uint32_t j = 0; j < count; j++) {
+		const struct btf_type *t = (const struct btf_type *)(c->blk + c->off[order[j] & REC_ORDER_INDEX]);
+		struct rec_refs refs = rec_order__refs(t);
+		uint32_t *r;
+
+		for (uint32_t k = 0; (r = rec_order__ref(&refs, k)) != NULL; k++) {
+			uint32_t at = *r - 1u;
+
+			if (at >= c->n) {
+				if (*r != REF_VOID && (*r != REF_INDEX_TYPE || !c->index_new))
+					return EXACT_CYCLIC;
+				continue;
+			}
+			if (c->cls[at] == EXACT_DROPPED || c->cls[at] == EXACT_IN_COMP)
+				continue;
+			return c->cls[at] == EXACT_UNDECIDED ? EXACT_CYCLIC : EXACT_COMP_KEPT;
+		}
+	}
+	return EXACT_DROPPED;
+}
+
+/* Marks the component's records cls, each with its place in it. */
+static void comp_mark(struct batch_exact *x, const struct cu_pass *c, const uint32_t *order, uint32_t count,
+		      uint8_t cls)
+{
+	for (uint32_t j = 0; j < count; j++) {
+		c->cls[order[j] & REC_ORDER_INDEX] = cls;
+		x->place[order[j] & REC_ORDER_INDEX] = j;
+	}
+}
+
+/* A component of two or more records (on a cycle), decided as one: left out
+ * if all its refs out of it lead to types left out and an earlier CU's
+ * component is its exact copy; otherwise kept, and recorded for the CUs
+ * after (comp_record) unless it leads to a type that may not stand for
+ * later ones. */
+static int comp_decide(struct batch_exact *x, const struct cu_pass *c, const uint32_t *order, uint32_t count)
+{
+	int out, got;
+
+	for (uint32_t j = 0; j < count; j++)
+		if ((order[j] & REC_ORDER_INDEX) >= c->n || c->cls[order[j] & REC_ORDER_INDEX] != EXACT_UNDECIDED)
+			return -EPROTO;
+	comp_mark(x, c, order, count, EXACT_IN_COMP);
+	out = x->no_cycles ? EXACT_CYCLIC : comp_refs_out(c, order, count);
+	if (out == EXACT_DROPPED && x->ncomps && (got = comp_lookup(x, c, order, count)))
+		return got < 0 ? got : 0;
+	comp_mark(x, c, order, count, out == EXACT_CYCLIC ? EXACT_CYCLIC : EXACT_COMP_KEPT);
+	return 0;
+}
+
+/* Every type of the CU decided, in rec_order's order: a component of two or
+ * more records as one (comp_decide), any other type alone; one whose refs
+ * are not decided before it (which that order rules out but for a type
+ * referring to itself) is kept as a cyclic one is. */
 static int exact_pass(struct batch_exact *x, struct cu_pass *c)
 {
 	uint32_t n = c->n;
 
 	memset(c->cls, EXACT_UNDECIDED, n);
-	for (uint32_t k = 0; k < n; k++) {
-		uint32_t i = c->order[k] & ~REC_ORDER_CYCLIC;
+	for (uint32_t k = 0; k < n;) {
+		uint32_t i = c->order[k] & REC_ORDER_INDEX, end = k;
 		int got;
 
+		while (end < n && (c->order[end] & REC_ORDER_SCC_MORE))
+			end++;
+		if (end == n)
+			return -EPROTO;
+		if (end > k) {
+			if ((got = comp_decide(x, c, c->order + k, end + 1 - k)))
+				return got;
+			k = end + 1;
+			continue;
+		}
 		if (i >= n || c->cls[i] != EXACT_UNDECIDED)
 			return -EPROTO;
-		if (c->order[k] & REC_ORDER_CYCLIC)
-			got = (c->cls[i] = EXACT_CYCLIC, 1);
+		if ((c->order[k] & REC_ORDER_CYCLIC) && x->no_cycles)
+			got = 0;
 		else if ((got = exact_decide(x, c, i)) < 0)
 			return got;
 		if (!got)
 			c->cls[i] = EXACT_CYCLIC;
+		k++;
+	}
+	return 0;
+}
+
+/* A kept component recorded under the key in x->key (len bytes): the
+ * first under it, or chained after the first. */
+static int comp_add(struct batch_exact *x, const struct cu_pass *c, const uint32_t *order, uint32_t count,
+		    uint32_t len, size_t in)
+{
+	uint32_t head = exact_dup__find(&x->keys, x->key, len), k = (uint32_t)x->ncomps + 1;
+
+	if (GROW(x->comps, x->comps_cap, x->ncomps + 1, ARRAY_FIRST) ||
+	    GROW(x->members, x->members_cap, x->nmembers + count, ARRAY_FIRST) ||
+	    (!head && exact_dup__add(&x->keys, x->key, len, k)))
+		return -ENOMEM;
+	x->comps[x->ncomps++] = (struct comp_cand){ (uint32_t)x->nmembers, count, head ? x->comps[head - 1].next : 0 };
+	if (head)
+		x->comps[head - 1].next = k;
+	for (uint32_t j = 0; j < count; j++) {
+		uint32_t i = order[j] & REC_ORDER_INDEX;
+
+		x->members[x->nmembers++] = (struct comp_member){ c->map[i], (uint32_t)(in + c->off[i]),
+								   c->off[i + 1] - c->off[i] };
+	}
+	return 0;
+}
+
+/* The CU's kept components that may stand for later ones recorded, each
+ * under its key, with where its records' final bytes will lie in the
+ * writer's type section (at in + their offsets) and their ids. After the
+ * CU's ids are given, before its refs are made them. */
+static int comp_record(struct batch_exact *x, const struct cu_pass *c, size_t in)
+{
+	for (uint32_t k = 0, end; k < c->n; k = end + 1) {
+		const uint32_t *order = c->order + k;
+		uint32_t count, len;
+
+		for (end = k; c->order[end] & REC_ORDER_SCC_MORE; end++)
+			;
+		count = end + 1 - k;
+		if (count < 2 || c->cls[order[0] & REC_ORDER_INDEX] != EXACT_COMP_KEPT)
+			continue;
+		comp_mark(x, c, order, count, EXACT_IN_COMP);
+		len = comp_key(x, c, order, count);
+		comp_mark(x, c, order, count, EXACT_COMP_KEPT);
+		if (!len || comp_add(x, c, order, count, len, in))
+			return -ENOMEM;
 	}
 	return 0;
 }
@@ -155,7 +385,7 @@ static int write_cu(struct batch_exact *x, const struct cu_pass *c, struct image
 		if (!run)
 			run_from = c->off[i];
 		run += size;
-		if (cls != EXACT_CYCLIC && exact_dup__add(&x->xd, t, size, c->map[i]))
+		if ((cls == EXACT_NEW || cls == EXACT_NEW_FIXED) && exact_dup__add(&x->xd, t, size, c->map[i]))
 			return -ENOMEM;
 	}
 	flush_run(w, c->blk + run_from, &run);
@@ -196,12 +426,13 @@ static int cu_order(struct batch_exact *x, const struct btf_batch *b, const stru
 /* A listed CU: decided, its kept types given the next ids, written. */
 static int exact_cu(struct batch_exact *x, const struct btf_batch *b, const struct batch_cu *cu, struct image_walk *w)
 {
-	struct cu_pass c = { .blk = w->types + w->in, .n = cu->n, .map = x->map + w->id };
+	struct cu_pass c = { .blk = w->types + w->in, .image = w->types, .n = cu->n, .map = x->map + w->id };
 	int err;
 
 	if (cu->first != w->id || cu->n > w->ntypes + 1 - w->id || cu->len > w->len - w->in)
 		return -EPROTO;
-	if (GROW(x->cls, x->cls_cap, (size_t)cu->n + 1, ARRAY_FIRST))
+	if (GROW(x->cls, x->cls_cap, (size_t)cu->n + 1, ARRAY_FIRST) ||
+	    GROW(x->place, x->place_cap, (size_t)cu->n + 1, ARRAY_FIRST))
 		return -ENOMEM;
 	c.cls = x->cls;
 	if (b->index_type && b->index_type < w->id)
@@ -213,7 +444,7 @@ static int exact_cu(struct batch_exact *x, const struct btf_batch *b, const stru
 			c.map[i] = w->next++;
 		else
 			x->dropped++;
-	if ((err = write_cu(x, &c, w)))
+	if ((err = comp_record(x, &c, w->in)) || (err = write_cu(x, &c, w)))
 		return err;
 	w->in += cu->len;
 	w->id += cu->n;
@@ -301,6 +532,9 @@ int batch_exact__run(struct batch_exact *x, struct btf_batch *b)
 				 .len = h->type_len, .id = 1, .next = 1, .ntypes = b->ntypes };
 	x->map[0] = 0;
 	exact_dup__reset(&x->xd);
+	exact_dup__reset(&x->keys);
+	x->ncomps = 0;
+	x->nmembers = 0;
 	for (uint32_t k = 0; k <= b->ncus; k++) {
 		size_t end = k < b->ncus ? b->cus[k].off : w.len;
 
@@ -321,6 +555,11 @@ fail:
 void batch_exact__fini(struct batch_exact *x)
 {
 	exact_dup__fini(&x->xd);
+	exact_dup__fini(&x->keys);
+	free(x->comps);
+	free(x->members);
+	free(x->place);
+	free(x->key);
 	free(x->map);
 	free(x->cls);
 	free(x->own);

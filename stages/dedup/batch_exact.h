@@ -8,13 +8,28 @@
  * holds the writer's ids. batch_exact__run goes through the image once, in
  * order, and makes it the batch libbpf dedups:
  *
- * - a listed CU's types are decided in rec_order's order (each after those
- *   it refers to; stages/record/rec_order.h, sent by the reader or made
- *   here): a type whose refs all lead to types before the CU has its final
- *   bytes once they are resolved, and if the batch already holds a type
- *   with those very bytes (exact_dup.h) that type stands for it and it is
- *   left out; a type on or leading to a cycle, or referring to one of its
- *   CU kept, is kept;
+ * - a listed CU's types are decided in rec_order's order (a strongly
+ *   connected component at a time, each after those it refers to;
+ *   stages/record/rec_order.h, sent by the reader or made here): a type
+ *   whose refs all lead to types before the CU has its final bytes once
+ *   they are resolved, and if the batch already holds a type with those
+ *   very bytes (exact_dup.h) that type stands for it and it is left out; a
+ *   type referring to one of its CU kept is kept;
+ * - a component of two or more types (a cycle: a struct and the pointers
+ *   back to it) is decided as one: if its refs out of it all lead to types
+ *   before the CU, it is looked up by its key (its count, then its records'
+ *   bytes up to the first struct or union, refs out made final and refs
+ *   within it made places in it, in the order rec_order gives), and each
+ *   component recorded under that key from an earlier CU is compared with
+ *   it record for record; an exact copy stands for it, record for record,
+ *   and it is left out whole. Otherwise it is kept and recorded (its ids,
+ *   and where its final bytes lie in the writer's image) for the CUs
+ *   after. Two copies of a component come out in the same order when the
+ *   walk enters both by the same record, as in CUs that include the same
+ *   headers; when not, both are kept (libbpf merges them as before). A
+ *   type leading to a component left out is then decided as any other;
+ *   BTFSTREAM_EXACT_CYCLES=0 (no_cycles) keeps those on or leading to a
+ *   cycle, as before session 29;
  * - every type kept gets the next id, its refs become those ids, and it is
  *   copied into the image made (malloc's), the string section after;
  * - the writer's image goes back to it at once (stages/record/image_pool.h):
@@ -25,7 +40,10 @@
  * libbpf's dedup always merges two types equal field for field with the
  * same refs and keeps the earlier, so the types it keeps and their order
  * are the same either way: the output's bytes do not change (docs/design.md,
- * "Session 25", and tests/integ/0036).
+ * "Session 25", and tests/integ/0036). For a component, the earlier copy is
+ * always of an earlier CU (lower ids: libbpf's pick), and two copies equal
+ * record for record, refs out to the very same types, are the same graph
+ * to its struct pass ("Session 29": the same bytes on every input tried).
  *
  * The writer's ids (anchors, function candidates, VAR places) stay valid:
  * only the image changes, and the anchors at its end are made to point at
@@ -44,8 +62,29 @@
 #include "stages/record/batch.h"
 #include "stages/record/rec_order.h"
 
+/* A record of a component recorded: its id in the image made, and where
+ * its final bytes lie in the writer's type section. */
+struct comp_member {
+	uint32_t id, at, size;
+};
+
+/* A component recorded: its records at members[first..first + count), and
+ * the next one recorded under the same key (an index into comps + 1, or 0). */
+struct comp_cand {
+	uint32_t first, count, next;
+};
+
 struct batch_exact {
 	struct exact_dup xd;		/* the batch's types kept so far, by their bytes */
+	struct exact_dup keys;		/* its components kept so far, by their key */
+	struct comp_cand *comps;	/* the first under each key, and a chain from it */
+	size_t ncomps, comps_cap;
+	struct comp_member *members;	/* their records, each component's side by side */
+	size_t nmembers, members_cap;
+	uint32_t *place;		/* per type of the current CU: its place in its component */
+	size_t place_cap;
+	unsigned char *key;		/* a component's key, or a record of it as compared */
+	size_t key_cap;
 	uint32_t *map;			/* the writer's id -> the id in the image made */
 	size_t map_cap;
 	uint8_t *cls;			/* per type of the current CU: what became of it */
@@ -53,7 +92,10 @@ struct batch_exact {
 	uint32_t *own;			/* offsets and order made here, for a CU sent without */
 	size_t own_cap;
 	struct rec_order_scratch scratch;
+	bool no_cycles;			/* records on cycles, and those leading to them,
+					   all kept (BTFSTREAM_EXACT_CYCLES=0) */
 	uint64_t dropped;		/* types left out, all batches so far */
+	uint64_t dropped_cyclic;	/* ... of them on a cycle */
 	uint64_t ordered;		/* CUs whose order was made here */
 };
 

@@ -73,6 +73,16 @@ static bool acc_exact_wanted(void)
 	return !e || strcmp(e, "0");
 }
 
+/* A batch's components (its records on cycles) left out when an earlier
+ * CU's are their exact copies (stages/dedup/batch_exact.h) unless
+ * BTFSTREAM_EXACT_CYCLES=0. */
+static bool exact_cycles_wanted(void)
+{
+	const char *e = getenv("BTFSTREAM_EXACT_CYCLES");
+
+	return !e || strcmp(e, "0");
+}
+
 /* The accumulated BTF deduped again, if it has outgrown its share. */
 static int maybe_compact(struct merger *m)
 {
@@ -285,13 +295,13 @@ struct deduped {
 	uint32_t types_in, types_out;
 	size_t raw_bytes;
 	enum batch_strings strings;	/* the way its strings went */
-	uint64_t exact_dropped, exact_ns;	/* its exact copies (batch_exact.h) */
+	uint64_t exact_dropped, exact_cyclic, exact_ns;	/* its exact copies (batch_exact.h) */
 };
 
 /* The batch's exact copies left out (batch_exact.h), counted in d. */
 static int leave_out_copies(struct batch_exact *x, struct btf_batch *b, struct deduped *d)
 {
-	uint64_t t0, c0, dropped = x->dropped;
+	uint64_t t0, c0, dropped = x->dropped, cyclic = x->dropped_cyclic;
 	int err;
 
 	if (!b->cus)
@@ -300,6 +310,7 @@ static int leave_out_copies(struct batch_exact *x, struct btf_batch *b, struct d
 	c0 = clock__thread_cpu_ns();
 	err = batch_exact__run(x, b);
 	d->exact_dropped = x->dropped - dropped;
+	d->exact_cyclic = x->dropped_cyclic - cyclic;
 	d->exact_ns = clock__thread_cpu_ns() - c0;
 	trace__slice("exact copies left out", t0, trace__now(), "types", d->exact_dropped);
 	return err;
@@ -377,6 +388,7 @@ static int append_batch(struct merger *m, uint32_t index, struct deduped *d)
 	m->raw_bytes += d->raw_bytes;
 	m->strings_ways[d->strings]++;
 	m->exact_dropped += d->exact_dropped;
+	m->exact_cyclic += d->exact_cyclic;
 	m->exact_ns += d->exact_ns;
 	return maybe_compact(m);
 }
@@ -455,7 +467,7 @@ static void done(struct merger *m, int err)
 
 int merger__run(struct merger *m, struct ring_mpsc *in)
 {
-	struct batch_exact x = { 0 };	/* this thread's own (batch_exact.h) */
+	struct batch_exact x = { .no_cycles = !exact_cycles_wanted() };	/* this thread's own (batch_exact.h) */
 	struct btf_batch *b;
 	int err = 0, got;
 
@@ -541,6 +553,7 @@ void merger__stats(const struct merger *m, struct merger_stats *s)
 	*s = (struct merger_stats){ m->batches, m->types_in, m->types_out, m->raw_bytes, m->compactions,
 				    m->append_ns, { 0 } };
 	s->exact_dropped = m->exact_dropped;
+	s->exact_cyclic = m->exact_cyclic;
 	s->acc_dropped = m->acc_dropped;
 	s->exact_ns = m->exact_ns;
 	memcpy(s->strings_ways, m->strings_ways, sizeof(s->strings_ways));

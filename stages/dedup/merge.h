@@ -70,6 +70,7 @@ struct merger {
 	enum batch_strings strings;	/* the way tried first (merger__init) */
 	uint64_t strings_ways[BATCH_STRINGS_WAYS];	/* batches appended, by the way taken */
 	uint64_t exact_dropped;		/* exact copies left out (batch_exact.h), */
+	uint64_t exact_cyclic;		/*   of them on a cycle (a component's copy), */
 	uint64_t exact_ns;		/*   and the CPU it took (part of the batches' dedups) */
 	uint64_t acc_dropped;		/* accumulated types' copies left out (acc_exact.h) */
 };
@@ -112,7 +113,7 @@ struct merger_stats {
 	bool names_as_ids;	/* the batches' names were strtab ids (batch_names.h) */
 	bool acc_bytes;		/* the accumulated BTF was kept as bytes (acc_btf.h) */
 	bool acc_bytes_ended;	/* ... until a compaction made it libbpf's */
-	uint64_t exact_dropped, exact_ns;	/* exact copies (struct merger) */
+	uint64_t exact_dropped, exact_cyclic, exact_ns;	/* exact copies (struct merger) */
 	uint64_t acc_dropped;	/* copies of accumulated types left out (struct merger) */
 };
 

@@ -12,9 +12,15 @@
  *
  * Refs are CU-local: 1..n a record; REF_VOID, REF_INDEX_TYPE and anything
  * out of range no record. One depth-first walk, no recursion (type chains
- * may be deep): a record is finished after all it refers to; one that
- * refers to a record still on the walk's path, or to one marked, is marked.
- * Which records are marked does not depend on where the walk starts.
+ * may be deep), Tarjan's: the records come out a strongly connected
+ * component at a time (the records that all reach each other), each
+ * component after every one it refers to, its records side by side in the
+ * order the walk reached them. A record on a cycle (in a component of two
+ * or more), or referring to one marked, is marked. Which records are
+ * marked, and which form a component, does not depend on where the walk
+ * starts; the order within a component does (it begins with the record
+ * the walk entered it by), so two copies of a component, in CUs whose
+ * records are in the same order, come out alike.
  *
  * Pure functions; any thread, each with its own scratch.
  */
@@ -26,6 +32,8 @@
 #include <stdint.h>
 
 #define REC_ORDER_CYCLIC 0x80000000u	/* in order[]: the record is on or leads to a cycle */
+#define REC_ORDER_SCC_MORE 0x40000000u	/* in order[]: the next record is of the same component */
+#define REC_ORDER_INDEX 0x3fffffffu	/* in order[]: the record's index */
 
 /* Where a type's refs lie: count words, stride words apart, from at. Every
  * kind's refs are evenly spaced from the btf_type's third word (size/type)
@@ -80,6 +88,8 @@ struct rec_order_frame;
 
 struct rec_order_scratch {	/* grown to the largest CU, reused */
 	uint8_t *state;
+	uint32_t *index;	/* the order the walk reached each record in */
+	uint32_t *comp;		/* the records of components not yet complete */
 	struct rec_order_frame *stack;
 	size_t cap;
 };
@@ -88,8 +98,10 @@ struct rec_order_scratch {	/* grown to the largest CU, reused */
  * then len. 0, or -EPROTO if the bytes do not hold n types. */
 int rec_order__offsets(const unsigned char *block, size_t len, uint32_t n, uint32_t *off);
 
-/* order[0..n): the n records of block (record i at off[i]), each after
- * those it refers to, | REC_ORDER_CYCLIC where marked. 0 or -ENOMEM. */
+/* order[0..n): the n records of block (record i at off[i]), a component at
+ * a time, each after the components it refers to; | REC_ORDER_CYCLIC where
+ * marked, | REC_ORDER_SCC_MORE on each record of a component but its last.
+ * 0, -ENOMEM, or -E2BIG past REC_ORDER_INDEX records. */
 int rec_order__cu(const unsigned char *block, const uint32_t *off, uint32_t n, uint32_t *order,
 		  struct rec_order_scratch *s);
 void rec_order__free(struct rec_order_scratch *s);

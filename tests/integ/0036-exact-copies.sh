@@ -9,13 +9,18 @@
 # (-j1, -j2, --memory-limit 16M, 2 merge threads) and some of its modules in
 # batch mode. --stats, its JSON and --trace say how many were left out and
 # where; names as offsets (BTFSTREAM_BATCH_NAME_OFFSETS=1) turn it off, with
-# the same bytes.
+# the same bytes. Records on cycles are left out a component at a time (an
+# earlier CU's exact copy standing for it); BTFSTREAM_EXACT_CYCLES=0 keeps
+# them, with the same bytes.
 . "$(dirname "$0")/lib.sh"
 
 echo "# 0036: exact copies left out against all written (about a minute)" >&2
 same() { same_with BTFSTREAM_EXACT=0 "$@"; }	# the default and BTFSTREAM_EXACT=0 give the same bytes
 left_out() {	# left_out STATS_FILE: the count on the --stats line
 	sed -n 's/^exact copies: \([0-9]*\) of [0-9]* records left out.*/\1/p' "$1"
+}
+on_cycles() {	# on_cycles STATS_FILE: how many of them were on cycles
+	sed -n 's/^exact copies: .*, \([0-9]*\) of them on cycles.*/\1/p' "$1"
 }
 
 build_many_elf "$TMP/many.elf"; ok $? "a 25-CU ELF from the fixtures"
@@ -25,6 +30,13 @@ n=$(left_out "$TMP/s.stats")
 "$BTFSTREAM" --stats=json "$TMP/many.elf" -o "$TMP/s.btf" | tail -1 > "$TMP/s.json"
 grep -q '"exact":true' "$TMP/s.json" && grep -q "\"exact_dropped\":$n," "$TMP/s.json"
 ok $? "--stats=json: exact and exact_dropped"
+c=$(on_cycles "$TMP/s.stats")
+[ -n "$c" ] && [ "$c" -gt 0 ] && [ "$c" -lt "$n" ] && grep -q "\"exact_cyclic\":$c," "$TMP/s.json"
+ok $? "--stats and its JSON: records on cycles among them ($c)"
+BTFSTREAM_EXACT_CYCLES=0 "$BTFSTREAM" --stats "$TMP/many.elf" -o "$TMP/nc.btf" > "$TMP/nc.stats" &&
+	cmp -s "$TMP/s.btf" "$TMP/nc.btf" && [ "$(on_cycles "$TMP/nc.stats")" = 0 ] &&
+	[ "$(left_out "$TMP/nc.stats")" -lt "$n" ]
+ok $? "BTFSTREAM_EXACT_CYCLES=0: none on cycles left out, fewer in all, the same bytes"
 "$BTFSTREAM" -j1 --stats "$TMP/many.elf" -o "$TMP/j1.btf" | grep -q "order to decide them in made by the merge threads" &&
 	"$BTFSTREAM" -j2 --stats "$TMP/many.elf" -o "$TMP/j2.btf" | grep -q "order to decide them in made by the readers" &&
 	cmp -s "$TMP/j1.btf" "$TMP/j2.btf"
@@ -61,6 +73,10 @@ ok $? "the vmlinux under --memory-limit 16M: the same bytes"
 "$BTFSTREAM" -j2 --stats "$vmlinux" -o "$TMP/v.btf" > "$TMP/v.stats"
 n=$(left_out "$TMP/v.stats")
 [ -n "$n" ] && [ "$n" -gt 1000000 ]; ok $? "the vmlinux: over a million records left out ($n)"
+c=$(on_cycles "$TMP/v.stats")
+[ -n "$c" ] && [ "$c" -gt 100000 ]; ok $? "the vmlinux: over 100,000 of them on cycles ($c)"
+BTFSTREAM_EXACT_CYCLES=0 "$BTFSTREAM" -j2 "$vmlinux" -o "$TMP/nc.btf" && cmp -s "$TMP/vmlinux.btf" "$TMP/nc.btf"
+ok $? "the vmlinux with BTFSTREAM_EXACT_CYCLES=0: the same bytes"
 mkdir -p "$TMP/mods-all" "$TMP/mods-exact"
 BTFSTREAM_EXACT=0 "$BTFSTREAM" -j2 --base "$TMP/vmlinux.btf" -o "$TMP/mods-all" "${mods[@]}" &&
 	"$BTFSTREAM" -j2 --base "$TMP/vmlinux.btf" -o "$TMP/mods-exact" "${mods[@]}" &&

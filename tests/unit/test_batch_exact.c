@@ -1,12 +1,18 @@
 /* tests/unit/test_batch_exact.c: a batch's exact copies left out on the
  * merge thread (stages/dedup/batch_exact.h), on a batch made by hand: the
  * index type's copy, two listed CUs (the second the first's types again,
- * in another order, plus a type made of them and a cycle), a CU written
- * whole that refers forward, and anchors. Checked: which types are left
- * out and which stand for them, the ids and refs of the image made, the
- * anchors, the string section moved down, the same image whether the
- * orders came with the batch or were made here, and -EPROTO for each kind
- * of inconsistent batch. */
+ * in another order, plus a type made of them and a cycle entered by
+ * another record), a CU written whole that refers forward, and anchors.
+ * Checked: which types are left out and which stand for them, the ids and
+ * refs of the image made, the anchors, the string section moved down, the
+ * same image whether the orders came with the batch or were made here, and
+ * -EPROTO for each kind of inconsistent batch. Then cycles: eight CUs, the
+ * same component again (left out whole), one differing in a record after
+ * its key (kept, under the same key) and its copy (found down the key's
+ * chain), a type leading to a component left out (looked up, and its copy
+ * left out), and a component referring to a type its CU kept (recorded;
+ * its copy, once that type is left out, left out); and none of it with
+ * no_cycles. */
 #include "stages/dedup/batch_exact.h"
 #include "stages/record/record.h"
 #include "tests/tap.h"
@@ -153,24 +159,29 @@ static void make_batch(struct made *m, bool with_orders)
 }
 
 /* The image as the writer hands it over: a mapping of its own, which
- * batch_exact__run gives back (unmapped here: no pool). After any change
- * to m->im. */
-static void map_image(struct made *m)
+ * batch_exact__run gives back (unmapped here: no pool). */
+static void map_words(struct btf_batch *b, const uint32_t *w)
 {
-	void *raw = mmap(NULL, m->b.size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	void *raw = mmap(NULL, b->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	if (raw == MAP_FAILED)
 		abort();
-	memcpy(raw, m->im.w, m->b.size);
-	m->b.raw = raw;
-	m->b.raw_cap = m->b.size;
+	memcpy(raw, w, b->size);
+	b->raw = raw;
+	b->raw_cap = b->size;
+}
+
+/* After any change to m->im. */
+static void map_image(struct made *m)
+{
+	map_words(&m->b, m->im.w);
 }
 
 /* Word k of type id (1-based) of the image made, or ~0 past its end. */
-static uint32_t word(const struct made *m, uint32_t id, uint32_t k)
+static uint32_t batch_word(const struct btf_batch *b, uint32_t id, uint32_t k)
 {
-	const struct btf_header *h = (const struct btf_header *)m->b.raw;
-	const unsigned char *p = (const unsigned char *)m->b.raw + h->hdr_len, *end = p + h->type_len;
+	const struct btf_header *h = (const struct btf_header *)b->raw;
+	const unsigned char *p = (const unsigned char *)b->raw + h->hdr_len, *end = p + h->type_len;
 	uint32_t v;
 
 	for (uint32_t i = 1; i < id && p < end; i++) {
@@ -183,6 +194,11 @@ static uint32_t word(const struct made *m, uint32_t id, uint32_t k)
 		return ~0u;
 	memcpy(&v, p + 4 * k, 4);
 	return v;
+}
+
+static uint32_t word(const struct made *m, uint32_t id, uint32_t k)
+{
+	return batch_word(&m->b, id, k);
 }
 
 static void check_made(struct made *m, const char *how)
@@ -258,6 +274,134 @@ static void expect_eproto(int what, const char *label)
 	batch_exact__fini(&x);
 }
 
+/* A batch of listed CUs (orders made here) after the index type's copy,
+ * then anchors. */
+struct cycles {
+	struct image im;
+	struct batch_cu cus[8];
+	uint32_t ncus;
+	uint32_t begin;		/* the current CU's first word */
+	struct btf_batch b;
+};
+
+static void cu_begin(struct cycles *c)
+{
+	uint32_t hdr = sizeof(struct btf_header) / 4;
+
+	c->begin = c->im.n;
+	c->cus[c->ncus] = (struct batch_cu){ .first = c->im.types + 1, .off = (c->im.n - hdr) * 4,
+					     .order = BATCH_CU_NO_ORDER };
+}
+
+static void cu_end(struct cycles *c)
+{
+	struct batch_cu *cu = &c->cus[c->ncus++];
+
+	cu->n = c->im.types + 1 - cu->first;
+	cu->len = (c->im.n - c->begin) * 4;
+}
+
+/* A cycle CU (refs CU-local): 1 long, [2 typedef x -> the struct,] struct
+ * node { np, long }, typedef np (named np_name) -> ptr, ptr -> node. The
+ * walk enters the cycle at node either way. */
+static void cycle_cu(struct cycles *c, uint32_t np_name, bool with_x)
+{
+	uint32_t s = with_x ? 3 : 2;
+
+	cu_begin(c);
+	int_type(&c->im, 10, 8);
+	if (with_x)
+		ref_type(&c->im, BTF_KIND_TYPEDEF, 40, s);
+	struct_type(&c->im, 12, s + 1, 1);
+	ref_type(&c->im, BTF_KIND_TYPEDEF, np_name, s + 2);
+	ref_type(&c->im, BTF_KIND_PTR, 0, s);
+	cu_end(c);
+}
+
+/* 1 int (name 50), 2 struct node2 { ptr, int }, 3 ptr -> node2. */
+static void cycle_on_int_cu(struct cycles *c)
+{
+	cu_begin(c);
+	int_type(&c->im, 50, 2);
+	struct_type(&c->im, 60, 3, 1);
+	ref_type(&c->im, BTF_KIND_PTR, 0, 2);
+	cu_end(c);
+}
+
+/* Writer ids: 1 the index type; CUs 2-5 A, 6-9 A, 10-13 C, 14-17 C, 18-22
+ * A with x, 23-27 the same, 28-30 and 31-33 the cycle on an int; anchors
+ * 34 -> 15 (the second C's node), 35 -> 24 (the second x), 36 -> 32 (the
+ * second node2). */
+static void make_cycles(struct cycles *c)
+{
+	uint32_t hdr = sizeof(struct btf_header) / 4;
+
+	memset(c, 0, sizeof(*c));
+	c->im.n = hdr;
+	int_type(&c->im, 1, 4);
+	cycle_cu(c, 30, false);
+	cycle_cu(c, 30, false);
+	cycle_cu(c, 31, false);
+	cycle_cu(c, 31, false);
+	cycle_cu(c, 30, true);
+	cycle_cu(c, 30, true);
+	cycle_on_int_cu(c);
+	cycle_on_int_cu(c);
+	ref_type(&c->im, BTF_KIND_TYPEDEF, 0x80000000u, 15);
+	ref_type(&c->im, BTF_KIND_TYPEDEF, 0x80000001u, 24);
+	ref_type(&c->im, BTF_KIND_TYPEDEF, 0x80000002u, 32);
+	put(&c->im, 0);
+	struct btf_header h = { .magic = BTF_MAGIC, .version = BTF_VERSION, .hdr_len = sizeof(h),
+				.type_len = (c->im.n - 1 - hdr) * 4, .str_off = (c->im.n - 1 - hdr) * 4, .str_len = 1 };
+	memcpy(c->im.w, &h, sizeof(h));
+	c->b = (struct btf_batch){ .size = sizeof(h) + h.type_len + 1, .nanchors = 3, .ntypes = c->im.types,
+				   .index_type = 1, .ncus = c->ncus };
+	c->b.cus = malloc(sizeof(c->cus));
+	memcpy(c->b.cus, c->cus, sizeof(c->cus));
+	map_words(&c->b, c->im.w);
+}
+
+static void cycles(void)
+{
+	static const struct { uint32_t id, k, want; const char *what; } w[] = {
+		{ 3, 4, 4, "A's node: np (4)" },
+		{ 3, 7, 2, "... and long (2)" },
+		{ 5, 2, 3, "A's ptr -> node (3)" },
+		{ 6, 4, 7, "C's node kept as 6 -> its np (7)" },
+		{ 6, 7, 2, "... and A's long (2)" },
+		{ 7, 0, 31, "C's np named 31" },
+		{ 8, 2, 6, "C's ptr -> its node (6)" },
+		{ 9, 0, 40, "the first x kept as 9" },
+		{ 9, 2, 3, "... -> A's node (3), which stood for its CU's" },
+		{ 10, 0, 50, "the first int kept as 10" },
+		{ 11, 4, 12, "node2 kept as 11 -> its ptr (12)" },
+		{ 11, 7, 10, "... and the int (10)" },
+		{ 13, 2, 6, "anchor 0 (the second C's node) -> C's (6), found down the chain" },
+		{ 14, 2, 9, "anchor 1 (the second x) -> the first (9)" },
+		{ 15, 2, 11, "anchor 2 (the second node2) -> the first (11)" },
+	};
+	struct batch_exact x = { 0 };
+	struct cycles c;
+
+	make_cycles(&c);
+	is_int(batch_exact__run(&x, &c.b), 0, "eight CUs with cycles");
+	is_int((long)x.dropped, 21, "21 types left out");
+	is_int((long)x.dropped_cyclic, 14, "... 14 of them on cycles: A's, C's, A's in both CUs with x, node2's");
+	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++)
+		is_int((long)batch_word(&c.b, w[i].id, w[i].k), (long)w[i].want, "cycles: %s", w[i].what);
+	is_int((long)batch_word(&c.b, 16, 0), (long)~0u, "15 types in the image made");
+	btf_batch__free_raw(&c.b);
+	batch_exact__fini(&x);
+	x.no_cycles = true;
+	make_cycles(&c);
+	is_int(batch_exact__run(&x, &c.b), 0, "the same without components looked up (BTFSTREAM_EXACT_CYCLES=0)");
+	is_int((long)x.dropped, 6, "... only the copies of long and of the int left out");
+	is_int((long)x.dropped_cyclic, 0, "... none on a cycle");
+	is_int((long)batch_word(&c.b, 31, 0), (long)~0u, "... 30 types in the image made");
+	btf_batch__free_raw(&c.b);
+	batch_exact__fini(&x);
+}
+
 int main(void)
 {
 	struct batch_exact x = { 0 };
@@ -300,6 +444,7 @@ int main(void)
 	batch_exact__fini(&x);
 	for (int i = 0; i < 8; i++)
 		expect_eproto(i, bad[i]);
+	cycles();
 	done_testing();
 	return 0;
 }

@@ -3,7 +3,10 @@
  * STRUCT, FUNC_PROTO) and none (INT), with void and the index type among
  * the refs, against a brute-force answer (a record is marked exactly when
  * a record on a cycle is reachable from it; the order is a permutation in
- * which each unmarked record comes after every record it refers to);
+ * which each record comes after every record it refers to outside its
+ * component, and each run joined by REC_ORDER_SCC_MORE is exactly one
+ * component: the records that reach each other); two copies of a cycle
+ * entered alike come out alike, entered by another record, rotated;
  * self-references, a chain of 200,000 pointers (no recursion), an empty
  * CU, and rec_order__ref's view of each kind. */
 #include "stages/record/rec_order.h"
@@ -144,15 +147,42 @@ static bool expected_marks(const struct cu *c, bool *mark)
 	return true;
 }
 
+static bool same_component(uint32_t i, uint32_t j)
+{
+	return i == j || (reach[i][j] && reach[j][i]);
+}
+
+/* The runs of the order joined by REC_ORDER_SCC_MORE, against the
+ * components (run[i]: the first place of i's run); the faults. */
+static int check_components(const struct cu *c, const uint32_t *order, const uint32_t *run)
+{
+	uint32_t n = c->n, size[512] = { 0 };
+	int faults = !!(order[n - 1] & REC_ORDER_SCC_MORE);	/* the last run ends */
+
+	for (uint32_t k = 0; k < n; k++)
+		size[run[order[k] & REC_ORDER_INDEX]]++;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t members = 0;
+
+		for (uint32_t j = 0; j < n; j++) {
+			members += same_component(i, j);
+			faults += same_component(i, j) != (run[i] == run[j]);
+		}
+		faults += size[run[i]] != members;
+		faults += members > 1 && !(order[run[i]] & REC_ORDER_CYCLIC);
+	}
+	return faults;
+}
+
 /* The order's checks; returns the number of faults. */
 static int check_order(const struct cu *c, const uint32_t *order, const bool *mark)
 {
-	uint32_t n = c->n, pos[512];
+	uint32_t n = c->n, pos[512], run[512];
 	bool seen[512] = { 0 };
 	int faults = 0;
 
-	for (uint32_t k = 0; k < n; k++) {
-		uint32_t i = order[k] & ~REC_ORDER_CYCLIC;
+	for (uint32_t k = 0, first = 0; k < n; k++) {
+		uint32_t i = order[k] & REC_ORDER_INDEX;
 
 		if (i >= n || seen[i]) {
 			faults++;
@@ -160,12 +190,18 @@ static int check_order(const struct cu *c, const uint32_t *order, const bool *ma
 		}
 		seen[i] = true;
 		pos[i] = k;
+		run[i] = first;
+		if (!(order[k] & REC_ORDER_SCC_MORE))
+			first = k + 1;
 		faults += !!(order[k] & REC_ORDER_CYCLIC) != mark[i];
 	}
 	for (uint32_t i = 0; i < n && !faults; i++)
-		for (uint32_t k = 0; !mark[i] && k < c->nrefs[i]; k++)
-			faults += c->refs[i][k] - 1u < n && pos[c->refs[i][k] - 1] > pos[i];
-	return faults;
+		for (uint32_t k = 0; k < c->nrefs[i]; k++) {
+			uint32_t j = c->refs[i][k] - 1u;
+
+			faults += j < n && !same_component(i, j) && pos[j] > pos[i];
+		}
+	return faults ? faults : check_components(c, order, run);
 }
 
 static void random_graphs(void)
@@ -189,7 +225,8 @@ static void random_graphs(void)
 		for (uint32_t i = 0; i < n; i++)
 			mark[i] ? marked++ : unmarked++;
 	}
-	is_int(faults, 0, "600 random CUs: marks as brute force finds them, each unmarked record after its refs");
+	is_int(faults, 0, "600 random CUs: marks and components as brute force finds them, each record after its "
+	       "refs out of its component");
 	ok(marked > 1000 && unmarked > 1000, "... with both kinds in number (%d marked, %d not)", marked, unmarked);
 	rec_order__free(&s);
 }
@@ -216,6 +253,50 @@ static void small_cases(void)
 	ok(!rec_order__cu(c.buf, c.off, 0, order, &s), "an empty CU");
 	rec_order__free(&s);
 	ok(!rec_order__cu(c.buf, c.off, 0, order, &s), "an empty CU first, on a scratch never grown");
+}
+
+/* Record i's place in the order, or -1. */
+static int place_of(const uint32_t *order, uint32_t n, uint32_t i)
+{
+	for (uint32_t k = 0; k < n; k++)
+		if ((order[k] & REC_ORDER_INDEX) == i)
+			return (int)k;
+	return -1;
+}
+
+/* Two copies of a cycle (a struct holding a typedef of a pointer to it),
+ * each reached first through a typedef of the struct: both come out
+ * struct, typedef, pointer (the walk's order, from where it entered); a
+ * third reached through its pointer comes out pointer, struct, typedef. */
+static void component_copies(void)
+{
+	static struct cu c;
+	static const uint32_t want[3][3] = { { 1, 3, 2 }, { 5, 7, 6 }, { 10, 9, 11 } };
+	uint32_t order[16], r[1];
+	struct rec_order_scratch s = { 0 };
+
+	c.len = c.n = 0;
+	for (uint32_t base = 0; base < 12; base += 4) {
+		r[0] = base == 8 ? base + 3 : base + 2;	/* a typedef of the struct, or of the pointer */
+		add(&c, BTF_KIND_TYPEDEF, r, 1);
+		r[0] = base + 4;			/* struct { the typedef after the pointer } */
+		add(&c, BTF_KIND_STRUCT, r, 1);
+		r[0] = base + 2;			/* pointer to the struct */
+		add(&c, BTF_KIND_PTR, r, 1);
+		r[0] = base + 3;			/* typedef of the pointer */
+		add(&c, BTF_KIND_TYPEDEF, r, 1);
+	}
+	c.off[c.n] = (uint32_t)c.len;
+	ok(!rec_order__cu(c.buf, c.off, c.n, order, &s), "three copies of a cycle");
+	for (int copy = 0; copy < 3; copy++) {
+		int at = place_of(order, c.n, want[copy][0]), faults = at < 0 || at + 3 > (int)c.n;
+
+		for (int k = 0; k < 3 && !faults; k++)
+			faults += order[at + k] != (want[copy][k] | REC_ORDER_CYCLIC | (k < 2 ? REC_ORDER_SCC_MORE : 0));
+		is_int(faults, 0, "... copy %d: its component as records %u, %u, %u", copy + 1, want[copy][0],
+		       want[copy][1], want[copy][2]);
+	}
+	rec_order__free(&s);
 }
 
 static void deep_chain(void)
@@ -276,6 +357,7 @@ int main(void)
 {
 	random_graphs();
 	small_cases();
+	component_copies();
 	deep_chain();
 	refs_view();
 	done_testing();

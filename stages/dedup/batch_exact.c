@@ -30,8 +30,9 @@ enum exact_class {
 /* In a component's key: a ref to its record at place p is COMP_PLACE | p. */
 #define COMP_PLACE 0x80000000u
 
-/* The image being made: the writer's type section read at `in`, the
- * image made (dst, a copy of its own) written at `out`, and the ids. */
+/* The image being made, in a copy of the writer's (the writer has its own
+ * back at once): its type section read at `in` and written at `out` (never
+ * past `in`: types are only left out), and the ids. */
 struct image_walk {
 	unsigned char *types;
 	unsigned char *dst;
@@ -46,7 +47,7 @@ struct image_walk {
  * its types are kept), where each begins (off[0..n]) and the order. */
 struct cu_pass {
 	unsigned char *blk;
-	const unsigned char *image;	/* the writer's type section: the kept types of earlier CUs */
+	const unsigned char *image;	/* the image made's types: those of earlier CUs kept, final */
 	const uint32_t *off, *order;
 	uint32_t n;
 	uint32_t *map;		/* its types' ids in the image made (x->map + its first id) */
@@ -311,7 +312,7 @@ static int exact_pass(struct batch_exact *x, struct cu_pass *c)
 /* A kept component recorded under the key in x->key (len bytes): the
  * first under it, or chained after the first. */
 static int comp_add(struct batch_exact *x, const struct cu_pass *c, const uint32_t *order, uint32_t count,
-		    uint32_t len, size_t in)
+		    uint32_t len)
 {
 	uint32_t head = exact_dup__find(&x->keys, x->key, len), k = (uint32_t)x->ncomps + 1;
 
@@ -325,17 +326,16 @@ static int comp_add(struct batch_exact *x, const struct cu_pass *c, const uint32
 	for (uint32_t j = 0; j < count; j++) {
 		uint32_t i = order[j] & REC_ORDER_INDEX;
 
-		x->members[x->nmembers++] = (struct comp_member){ c->map[i], (uint32_t)(in + c->off[i]),
-								   c->off[i + 1] - c->off[i] };
+		x->members[x->nmembers++] = (struct comp_member){ c->map[i], x->out_at[i], c->off[i + 1] - c->off[i] };
 	}
 	return 0;
 }
 
 /* The CU's kept components that may stand for later ones recorded, each
- * under its key, with where its records' final bytes will lie in the
- * writer's type section (at in + their offsets) and their ids. After the
- * CU's ids are given, before its refs are made them. */
-static int comp_record(struct batch_exact *x, const struct cu_pass *c, size_t in)
+ * under its key, with where its records' final bytes will lie in the image
+ * made (x->out_at) and their ids. After the CU's ids are given, before its
+ * refs are made them. */
+static int comp_record(struct batch_exact *x, const struct cu_pass *c)
 {
 	for (uint32_t k = 0, end; k < c->n; k = end + 1) {
 		const uint32_t *order = c->order + k;
@@ -349,17 +349,18 @@ static int comp_record(struct batch_exact *x, const struct cu_pass *c, size_t in
 		comp_mark(x, c, order, count, EXACT_IN_COMP);
 		len = comp_key(x, c, order, count);
 		comp_mark(x, c, order, count, EXACT_COMP_KEPT);
-		if (!len || comp_add(x, c, order, count, len, in))
+		if (!len || comp_add(x, c, order, count, len))
 			return -ENOMEM;
 	}
 	return 0;
 }
 
-/* The kept bytes at src, *run of them, copied to the image made's end. */
+/* The kept bytes at src, *run of them, moved down to the image made's end
+ * (which src may overlap: it is never past src). */
 static void flush_run(struct image_walk *w, const unsigned char *src, size_t *run)
 {
-	if (*run)
-		memcpy(w->dst + w->out, src, *run);
+	if (*run && w->dst + w->out != src)
+		memmove(w->dst + w->out, src, *run);
 	w->out += *run;
 	*run = 0;
 }
@@ -426,25 +427,29 @@ static int cu_order(struct batch_exact *x, const struct btf_batch *b, const stru
 /* A listed CU: decided, its kept types given the next ids, written. */
 static int exact_cu(struct batch_exact *x, const struct btf_batch *b, const struct batch_cu *cu, struct image_walk *w)
 {
-	struct cu_pass c = { .blk = w->types + w->in, .image = w->types, .n = cu->n, .map = x->map + w->id };
+	struct cu_pass c = { .blk = w->types + w->in, .image = w->dst, .n = cu->n, .map = x->map + w->id };
 	int err;
 
 	if (cu->first != w->id || cu->n > w->ntypes + 1 - w->id || cu->len > w->len - w->in)
 		return -EPROTO;
 	if (GROW(x->cls, x->cls_cap, (size_t)cu->n + 1, ARRAY_FIRST) ||
-	    GROW(x->place, x->place_cap, (size_t)cu->n + 1, ARRAY_FIRST))
+	    GROW(x->place, x->place_cap, (size_t)cu->n + 1, ARRAY_FIRST) ||
+	    GROW(x->out_at, x->out_at_cap, (size_t)cu->n + 1, ARRAY_FIRST))
 		return -ENOMEM;
 	c.cls = x->cls;
 	if (b->index_type && b->index_type < w->id)
 		c.index_new = x->map[b->index_type];
 	if ((err = cu_order(x, b, cu, &c)) || (err = exact_pass(x, &c)))
 		return err;
-	for (uint32_t i = 0; i < c.n; i++)
-		if (c.cls[i] != EXACT_DROPPED)
+	for (uint32_t i = 0, out = (uint32_t)w->out; i < c.n; i++)
+		if (c.cls[i] != EXACT_DROPPED) {
 			c.map[i] = w->next++;
-		else
+			x->out_at[i] = out;
+			out += c.off[i + 1] - c.off[i];
+		} else {
 			x->dropped++;
-	if ((err = comp_record(x, &c, w->in)) || (err = write_cu(x, &c, w)))
+		}
+	if ((err = comp_record(x, &c)) || (err = write_cu(x, &c, w)))
 		return err;
 	w->in += cu->len;
 	w->id += cu->n;
@@ -495,29 +500,43 @@ static struct btf_header *image_header(const struct btf_batch *b)
 	return h;
 }
 
-/* The image made: the header, the types copied so far, the strings. */
-static void finish_image(struct image_walk *w, struct btf_header *h, struct btf_batch *b, unsigned char *made)
+/* The writer's image copied to the heap, and given back to it at once (it
+ * waits for one to make the next batch: stages/record/image_pool.h); b->raw
+ * is then the copy. 0 or -ENOMEM. */
+static int own_copy(struct btf_batch *b, const struct btf_header *h)
 {
-	struct btf_header *nh = (struct btf_header *)made;
+	size_t size = sizeof(*h) + (size_t)h->type_len + h->str_len;
+	char *copy = malloc(size);
 
-	*nh = *h;
-	memcpy(w->dst + w->out, w->types + w->len, h->str_len);
-	nh->type_len = nh->str_off = (uint32_t)w->out;
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, b->raw, size);
+	btf_batch__free_raw(b);
+	b->raw = copy;
+	b->raw_heap = true;
+	b->size = b->raw_cap = size;
+	return 0;
+}
+
+/* The image made: the types kept so far, the strings moved down after
+ * them, the header saying so. */
+static void finish_image(struct image_walk *w, struct btf_batch *b)
+{
+	struct btf_header *h = (struct btf_header *)b->raw;
+
+	memmove(w->dst + w->out, w->types + w->len, h->str_len);
+	h->type_len = h->str_off = (uint32_t)w->out;
 	free(b->cus);
 	free(b->orders);
 	b->cus = NULL;
 	b->orders = NULL;
 	b->ncus = 0;
-	btf_batch__free_raw(b);	/* the writer's image back to it, now */
-	b->raw = (char *)made;
-	b->raw_heap = true;
-	b->size = b->raw_cap = sizeof(*nh) + w->out + nh->str_len;
+	b->size = sizeof(*h) + w->out + h->str_len;
 }
 
 int batch_exact__run(struct batch_exact *x, struct btf_batch *b)
 {
 	struct btf_header *h = image_header(b);
-	unsigned char *made;
 	struct image_walk w;
 	int err = -EPROTO;
 
@@ -525,10 +544,10 @@ int batch_exact__run(struct batch_exact *x, struct btf_batch *b)
 		return 0;
 	if (!h)
 		return -EPROTO;
-	if (GROW(x->map, x->map_cap, (size_t)b->ntypes + 1, ARRAY_FIRST) ||
-	    !(made = malloc(sizeof(*h) + (size_t)h->type_len + h->str_len)))
+	if (GROW(x->map, x->map_cap, (size_t)b->ntypes + 1, ARRAY_FIRST) || own_copy(b, h))
 		return -ENOMEM;
-	w = (struct image_walk){ .types = (unsigned char *)b->raw + sizeof(*h), .dst = made + sizeof(*h),
+	h = (struct btf_header *)b->raw;
+	w = (struct image_walk){ .types = (unsigned char *)b->raw + sizeof(*h), .dst = (unsigned char *)b->raw + sizeof(*h),
 				 .len = h->type_len, .id = 1, .next = 1, .ntypes = b->ntypes };
 	x->map[0] = 0;
 	exact_dup__reset(&x->xd);
@@ -541,15 +560,12 @@ int batch_exact__run(struct batch_exact *x, struct btf_batch *b)
 		if (end < w.in || end > w.len ||
 		    (end > w.in && (err = fixed_region(x, &w, end))) ||
 		    (k < b->ncus && (err = exact_cu(x, b, &b->cus[k], &w))))
-			goto fail;
+			return err < 0 ? err : -EPROTO;
 	}
 	if (w.id != b->ntypes + 1)
-		goto fail;
-	finish_image(&w, h, b, made);
+		return -EPROTO;
+	finish_image(&w, b);
 	return 0;
-fail:
-	free(made);
-	return err < 0 ? err : -EPROTO;
 }
 
 void batch_exact__fini(struct batch_exact *x)
@@ -559,6 +575,7 @@ void batch_exact__fini(struct batch_exact *x)
 	free(x->comps);
 	free(x->members);
 	free(x->place);
+	free(x->out_at);
 	free(x->key);
 	free(x->map);
 	free(x->cls);

@@ -23,7 +23,7 @@
  *   component recorded under that key from an earlier CU is compared with
  *   it record for record; an exact copy stands for it, record for record,
  *   and it is left out whole. Otherwise it is kept and recorded (its ids,
- *   and where its final bytes lie in the writer's image) for the CUs
+ *   and where its final bytes lie in the image made) for the CUs
  *   after. Two copies of a component come out in the same order when the
  *   walk enters both by the same record, as in CUs that include the same
  *   headers; when not, both are kept (libbpf merges them as before). A
@@ -31,11 +31,13 @@
  *   BTFSTREAM_EXACT_CYCLES=0 (no_cycles) keeps those on or leading to a
  *   cycle, as before session 29;
  * - every type kept gets the next id, its refs become those ids, and it is
- *   copied into the image made (malloc's), the string section after;
- * - the writer's image goes back to it at once (stages/record/image_pool.h):
- *   with one image the writer waits for it, and libbpf's copy of the batch
- *   then comes from the image made (the wall -30 ms at -j2 against making
- *   it in place; the copy's heap is reused by the dedup that follows).
+ *   moved down in the image made, the string section after;
+ * - the image made is a copy of the writer's (malloc's), taken first: the
+ *   writer's image goes back to it before anything is decided
+ *   (stages/record/image_pool.h; it waits for one to make the next batch:
+ *   -j2, session 29: the writer waited 215-258 ms a run, now ~50-100), and libbpf's copy
+ *   of the batch then comes from the image made (the copy's heap is reused
+ *   by the dedup that follows).
  *
  * libbpf's dedup always merges two types equal field for field with the
  * same refs and keeps the earlier, so the types it keeps and their order
@@ -83,6 +85,8 @@ struct batch_exact {
 	size_t nmembers, members_cap;
 	uint32_t *place;		/* per type of the current CU: its place in its component */
 	size_t place_cap;
+	uint32_t *out_at;		/* ... where it is kept in the image made */
+	size_t out_at_cap;
 	unsigned char *key;		/* a component's key, or a record of it as compared */
 	size_t key_cap;
 	uint32_t *map;			/* the writer's id -> the id in the image made */
@@ -102,8 +106,8 @@ struct batch_exact {
 /* b's image made final: b->raw becomes the image made (b->raw_heap, b->size),
  * the writer's image is given back, b->cus and b->orders are freed. Nothing
  * to do for a batch without listed CUs. 0, -ENOMEM, or -EPROTO if the
- * image does not hold what its CUs say (then b is as it was but for refs
- * rewritten, for the caller to free). */
+ * image does not hold what its CUs say (then b holds its copy of the
+ * image, types partly rewritten, and its CUs, for the caller to free). */
 int batch_exact__run(struct batch_exact *x, struct btf_batch *b);
 
 void batch_exact__fini(struct batch_exact *x);

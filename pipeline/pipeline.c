@@ -358,8 +358,11 @@ static int stage_read_write(struct pipeline *p, struct run_stats *s)
 	t0 = trace__now();
 	if (!err)
 		err = btf_writer__finish(&p->writer);
-	/* while the merge thread dedups the last batches: the functions' name
-	 * order (names only, no types needed) */
+	if (!err)
+		run_threads__batches_end(&p->threads);
+	/* while the merge thread dedups the last batches and hands the
+	 * accumulated BTF over: the functions' name order (names only, no
+	 * types needed) */
 	if (!err)
 		err = btf_writer__order_funcs(&p->writer);
 	progress__end(&p->progress);

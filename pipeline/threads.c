@@ -486,6 +486,11 @@ int run_threads__start(struct run_threads *rt, struct merger *m)
 	return 0;
 }
 
+void run_threads__batches_end(struct run_threads *rt)
+{
+	ring_mpsc__close(&rt->batch_ring);
+}
+
 void run_threads__stop(struct run_threads *rt, bool failed)
 {
 	if (failed)

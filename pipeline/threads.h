@@ -164,6 +164,11 @@ int run_threads__start(struct run_threads *rt, struct merger *m);
 int run_threads__write(struct run_threads *rt, struct btf_writer *w, struct progress *pr);
 /* Stops everything; any thread. */
 void run_threads__abort(struct run_threads *rt);
+/* The writer's last batch is pushed (btf_writer__finish): the batch ring
+ * closed, so that the merge threads take what is left and the last one
+ * hands the accumulated BTF over while the writer's thread makes the
+ * functions' name order. Main thread, after a successful finish. */
+void run_threads__batches_end(struct run_threads *rt);
 /* Joins the readers and the merge thread (after an abort, frees what was
  * still queued). Main thread. */
 void run_threads__stop(struct run_threads *rt, bool failed);

@@ -163,9 +163,12 @@ check-deb:
 check-san:
 	$(Q)$(MAKE) --no-print-directory O=$(abspath $(O))-asan SAN=address,undefined WERROR=1 check
 
-# make check-tsan-pipeline: a ThreadSanitizer btfstream converts the vmlinux at -j2
+# make check-tsan-pipeline: a ThreadSanitizer btfstream converts the vmlinux at -j2.
+# Its tree is check-tsan's, named the same way (O as given): the objects'
+# dependency files name their targets as O does, so a tree built under two
+# spellings of its path would miss header changes.
 check-tsan-pipeline: deps all
-	$(Q)$(MAKE) --no-print-directory O=$(abspath $(O))-tsan SAN=thread WERROR=1 $(abspath $(O))-tsan/btfstream
+	$(Q)$(MAKE) --no-print-directory O=$(O)-tsan SAN=thread WERROR=1 $(O)-tsan/btfstream
 	$(Q)prove --exec bash $(PROVE_FLAGS) scripts/tsan-vmlinux.sh :: $(abspath $(O))-tsan/btfstream $(abspath $(BIN))
 
 # the pkg-config packages the build links (scripts/fuzz.sh links with them too)

@@ -109,6 +109,15 @@ static int exact_decide(struct batch_exact *x, const struct cu_pass *c, uint32_t
 	return 1;
 }
 
+/* The place in the CU's order of the last record of the component whose
+ * first is at k: the first without REC_ORDER_SCC_MORE, or n if none. */
+static inline uint32_t comp_last(const struct cu_pass *c, uint32_t k)
+{
+	while (k < c->n && (c->order[k] & REC_ORDER_SCC_MORE))
+		k++;
+	return k;
+}
+
 /* A ref word v of a record of the component being decided or recorded, as
  * its key has it (cand NULL: a record of the component by its place) or as
  * the candidate cand's bytes would (its record's id there); any other type
@@ -283,11 +292,9 @@ static int exact_pass(struct batch_exact *x, struct cu_pass *c)
 
 	memset(c->cls, EXACT_UNDECIDED, n);
 	for (uint32_t k = 0; k < n;) {
-		uint32_t i = c->order[k] & REC_ORDER_INDEX, end = k;
+		uint32_t i = c->order[k] & REC_ORDER_INDEX, end = comp_last(c, k);
 		int got;
 
-		while (end < n && (c->order[end] & REC_ORDER_SCC_MORE))
-			end++;
 		if (end == n)
 			return -EPROTO;
 		if (end > k) {
@@ -341,8 +348,7 @@ static int comp_record(struct batch_exact *x, const struct cu_pass *c)
 		const uint32_t *order = c->order + k;
 		uint32_t count, len;
 
-		for (end = k; c->order[end] & REC_ORDER_SCC_MORE; end++)
-			;
+		end = comp_last(c, k);	/* < n: exact_pass checked it */
 		count = end + 1 - k;
 		if (count < 2 || c->cls[order[0] & REC_ORDER_INDEX] != EXACT_COMP_KEPT)
 			continue;

@@ -24,6 +24,7 @@
 
 #include "pipeline/sizing.h"
 #include "pipeline/threads.h"
+#include "stages/common/env_switch.h"
 #include "stages/common/libbpf_caps.h"
 #include "stages/common/log.h"
 #include "stages/common/trace.h"
@@ -97,9 +98,7 @@ static bool predup_wanted(void)
  * either way (the tests compare the two). */
 static bool exact_wanted(void)
 {
-	const char *e = getenv("BTFSTREAM_EXACT");
-
-	return !e || strcmp(e, "0");
+	return env_switch__on("BTFSTREAM_EXACT");
 }
 
 /* A CU's types cross the queue as BTF bytes the reader encoded (record.h,

@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stages/common/env_switch.h"
+
 bool base_prune__enabled(void)
 {
-	const char *e = getenv("BTFSTREAM_BASE_PRUNE");
-
-	return !e || strcmp(e, "0");
+	return env_switch__on("BTFSTREAM_BASE_PRUNE");
 }
 
 static struct base_prune *prune_new(struct btf *base, bool fixed)

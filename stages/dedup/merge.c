@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "stages/common/env_switch.h"
 #include "stages/common/probes.h"
 #include "stages/common/clock.h"
 #include "stages/common/elf_btf.h"
@@ -68,9 +69,7 @@ void merger__budget(struct merger *m, size_t bytes)
  * (stages/dedup/acc_exact.h) unless BTFSTREAM_ACC_EXACT=0. */
 static bool acc_exact_wanted(void)
 {
-	const char *e = getenv("BTFSTREAM_ACC_EXACT");
-
-	return !e || strcmp(e, "0");
+	return env_switch__on("BTFSTREAM_ACC_EXACT");
 }
 
 /* A batch's components (its records on cycles) left out when an earlier
@@ -78,9 +77,7 @@ static bool acc_exact_wanted(void)
  * BTFSTREAM_EXACT_CYCLES=0. */
 static bool exact_cycles_wanted(void)
 {
-	const char *e = getenv("BTFSTREAM_EXACT_CYCLES");
-
-	return !e || strcmp(e, "0");
+	return env_switch__on("BTFSTREAM_EXACT_CYCLES");
 }
 
 /* The accumulated BTF deduped again, if it has outgrown its share. */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "stages/common/btf_refs.h"
+#include "stages/common/env_switch.h"
 #include "stages/common/mix64.h"
 #include "stages/common/grow.h"
 #include "stages/dedup/raw_btf.h"
@@ -16,9 +17,7 @@
 
 bool split_late__enabled(void)
 {
-	const char *e = getenv("BTFSTREAM_SPLIT_LATE");
-
-	return !e || strcmp(e, "0");
+	return env_switch__on("BTFSTREAM_SPLIT_LATE");
 }
 
 /* A raw BTF's sections, checked against its size. */

@@ -101,6 +101,15 @@ static bool exact_wanted(void)
 	return env_switch__on("BTFSTREAM_EXACT");
 }
 
+/* The functions, their tags and the DATASECs added under names placed in
+ * the accumulated strings (stages/write/named_type.h): on unless
+ * BTFSTREAM_NAMED_END=0, which looks each name up through libbpf. Same
+ * bytes either way (the tests compare the two). */
+static bool named_end_wanted(void)
+{
+	return env_switch__on("BTFSTREAM_NAMED_END");
+}
+
 /* A CU's types cross the queue as BTF bytes the reader encoded (record.h,
  * CU_BEGIN), so the writer copies a block per CU and rewrites its ids; with
  * BTFSTREAM_RECORDS=1 as one record each, which the writer encodes (the
@@ -357,6 +366,12 @@ static int stage_read_write(struct pipeline *p, struct run_stats *s)
 	t0 = trace__now();
 	if (!err)
 		err = btf_writer__finish(&p->writer);
+	/* the names the functions and DATASECs will have, placed in the
+	 * accumulated strings when the merge thread hands them over
+	 * (stages/write/named_type.h) */
+	if (!err && p->merger.raw_chosen && named_end_wanted() &&
+	    !(err = btf_writer__end_names(&p->writer, &p->vars)))
+		merger__end_names(&p->merger, p->writer.end_names, p->writer.nend_names);
 	if (!err)
 		run_threads__batches_end(&p->threads);
 	/* while the merge thread dedups the last batches and hands the
@@ -392,12 +407,16 @@ static int stage_funcs(struct pipeline *p, struct run_stats *s)
 		.report_path = p->opts->funcs_report,
 	};
 	struct stage_clock m;
+	struct placed_names placed;
 	uint64_t t0;
 	int err;
 
 	stats__clock_start(&m, "funcs");
 	t0 = trace__now();
 	err = merger__take(&p->merger, &p->fin, &p->btf, &p->acc_strs);
+	placed = merger__placed(&p->merger);
+	eo.placed = placed.off && named_end_wanted() ? &placed : NULL;
+	s->named_end = eo.placed != NULL;
 	if (trace__now() - t0 > 100000)	/* (made by the merge thread unless it could not) */
 		trace__slice("funcs: the accumulated BTF to libbpf", t0, trace__now(), NULL, 0);
 	if (err)

@@ -201,6 +201,15 @@ static void print_process_lines(const struct run_stats *s, FILE *out)
 		(unsigned long long)s->peak_huge_kb);
 }
 
+/* How the end of the stream named its types (stages/write/named_type.h). */
+static void print_named_end(const struct run_stats *s, FILE *out)
+{
+	fprintf(out, "end of stream: FUNCs, their tags and DATASECs %s\n",
+		s->named_end ? "named by offsets placed in the accumulated strings (stages/write/named_type.h)"
+			     : "named through libbpf's string lookups (BTFSTREAM_NAMED_END=0, a base, or the"
+			       " accumulated BTF not kept as bytes)");
+}
+
 /* The exact copies the merge threads left out (stages/dedup/batch_exact.h). */
 static void print_exact(const struct run_stats *s, FILE *out)
 {
@@ -263,6 +272,7 @@ void stats__print_table(const struct run_stats *s, FILE *out)
 		(unsigned long long)s->accumulated_types, (unsigned long long)s->acc_dropped,
 		(unsigned long long)s->compactions, s->compactions == 1 ? "" : "s",
 		s->accumulated_as ? s->accumulated_as : "libbpf's BTF");
+	print_named_end(s, out);
 	fprintf(out, "batch strings: %llu set aside behind a bare \"\", %llu on a strings-only base, %llu hashed"
 		     " by libbpf (libbpf %s names: stages/dedup/merge.c); names %s\n",
 		(unsigned long long)s->batch_strings[0], (unsigned long long)s->batch_strings[1],
@@ -320,7 +330,8 @@ static void print_json_stages_counts(const struct run_stats *s, FILE *out)
 	fprintf(out, "\"cu_types_as\":\"%s\",\"wake_batch\":%llu,\"writer_sleeps\":%llu,",
 		s->cu_types_bytes ? "bytes" : "records", (unsigned long long)s->wake_batch,
 		(unsigned long long)s->writer_sleeps);
-	fprintf(out, "\"acc_dropped\":%llu,", (unsigned long long)s->acc_dropped);
+	fprintf(out, "\"acc_dropped\":%llu,\"named_end\":%s,", (unsigned long long)s->acc_dropped,
+		s->named_end ? "true" : "false");
 	fprintf(out, "\"exact\":%s,\"exact_dropped\":%llu,\"exact_cyclic\":%llu,\"exact_order\":\"%s\","
 		     "\"exact_cpu_ms\":%.3f,",
 		s->exact ? "true" : "false", (unsigned long long)s->exact_dropped, (unsigned long long)s->exact_cyclic,

@@ -88,6 +88,7 @@ struct run_stats {
 	bool batch_names_ids;		/* batches named types by strtab ids (stages/dedup/batch_names.h) */
 	const char *accumulated_as;	/* "bytes", "bytes, then libbpf's BTF", "libbpf's BTF" (acc_btf.h) */
 	const char *features;		/* the --btf_features in effect, "a,b,..." (set by the CLI) */
+	bool named_end;			/* FUNCs and DATASECs named by placed offsets (named_type.h) */
 };
 
 uint64_t stats__now_ns(void);		/* CLOCK_MONOTONIC */

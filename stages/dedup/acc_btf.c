@@ -161,7 +161,19 @@ static int strings_image(struct acc_btf *a, char **buf)
 	return err;
 }
 
-int acc_btf__take(struct acc_btf *a, struct btf **btf, struct btf **strs)
+int acc_btf__place(struct acc_btf *a, const uint32_t *ids, size_t n)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < n && !err; i++) {
+		uint32_t id = ids[i];
+
+		err = name_places__place(&a->places, &a->names, &id);
+	}
+	return err;
+}
+
+int acc_btf__take(struct acc_btf *a, struct btf **btf, struct btf **strs, struct name_places *places)
 {
 	char *buf = NULL;
 	int err = GROW(a->types, a->tcap, HDR, 1) ? -ENOMEM : 0;
@@ -180,6 +192,13 @@ int acc_btf__take(struct acc_btf *a, struct btf **btf, struct btf **strs)
 	if (err) {
 		btf__free(*strs);
 		*strs = NULL;
+	} else if (places) {	/* (the offsets by id only: the order went into the strings) */
+		*places = a->places;
+		memset(&a->places, 0, sizeof(a->places));
+		free(places->order);
+		places->order = NULL;
+		places->n = 0;
+		places->ocap = 0;
 	}
 	acc_btf__fini(a);
 	return err;

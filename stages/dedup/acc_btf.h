@@ -61,10 +61,21 @@ void acc_btf__init(struct acc_btf *a, struct batch_names names);
  * run is to be failed. */
 int acc_btf__append(struct acc_btf *a, const void *types, uint32_t tlen, const uint32_t **map, uint32_t *nmap);
 
+/* Places the strings of ids[0..n) (strtab ids; 0 is skipped) in the
+ * section, after those placed so far, unless placed already: names no type
+ * here uses yet, which types appended to the BTF once taken will (the
+ * function selection's: stages/write/write_end.h). They cost nothing in
+ * the output: its strings are those its types use, in first-use order
+ * (stages/dedup/str_compact.h). Returns 0, -ENOMEM, -E2BIG or -EPROTO (an
+ * id with no string), as acc_btf__append. */
+int acc_btf__place(struct acc_btf *a, const uint32_t *ids, size_t n);
+
 /* The types as split BTF on *strs (a BTF of no types whose string section
- * is the accumulated one; the caller frees *btf before *strs). Frees what
- * a holds either way. Returns 0 or -errno. */
-int acc_btf__take(struct acc_btf *a, struct btf **btf, struct btf **strs);
+ * is the accumulated one; the caller frees *btf before *strs). places (may
+ * be NULL): where each placed name went (the offsets are *strs's), handed
+ * over (name_places__fini). Frees what a holds either way. Returns 0 or
+ * -errno (places then holds nothing). */
+int acc_btf__take(struct acc_btf *a, struct btf **btf, struct btf **strs, struct name_places *places);
 
 /* The types and strings as one BTF (its strings not yet counted as
  * deduplicated by libbpf), or NULL with errno set. Frees what a holds

@@ -437,8 +437,12 @@ void merger__threads(struct merger *m, unsigned int n)
 static int end_raw(struct merger *m)
 {
 	uint64_t t0 = trace__now();
-	int err = acc_btf__take(&m->acc, &m->btf, &m->acc_strs);
+	int err = m->nend_names ? acc_btf__place(&m->acc, m->end_names, m->nend_names) : 0;
 
+	if (err)
+		acc_btf__fini(&m->acc);
+	else if (!(err = acc_btf__take(&m->acc, &m->btf, &m->acc_strs, &m->placed)))
+		m->names_placed = true;
 	m->raw = false;
 	trace__slice("the accumulated BTF to libbpf", t0, trace__now(), "types", m->btf ? btf__type_cnt(m->btf) : 0);
 	return err;
@@ -529,8 +533,23 @@ int merger__take(struct merger *m, struct anchor_ids *fin, struct btf **btf, str
 	return err;
 }
 
+void merger__end_names(struct merger *m, const uint32_t *ids, size_t n)
+{
+	pthread_mutex_lock(&m->lock);
+	m->end_names = ids;
+	m->nend_names = n;
+	pthread_mutex_unlock(&m->lock);
+}
+
+struct placed_names merger__placed(const struct merger *m)
+{
+	return m->names_placed ? (struct placed_names){ m->placed.off, m->placed.ncap } : (struct placed_names){ 0 };
+}
+
 void merger__fini(struct merger *m)
 {
+	name_places__fini(&m->placed);
+	m->names_placed = false;
 	btf__free(m->btf);
 	btf__free(m->acc_strs);
 	m->btf = NULL;

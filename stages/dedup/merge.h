@@ -73,6 +73,10 @@ struct merger {
 	uint64_t exact_cyclic;		/*   of them on a cycle (a component's copy), */
 	uint64_t exact_ns;		/*   and the CPU it took (part of the batches' dedups) */
 	uint64_t acc_dropped;		/* accumulated types' copies left out (acc_exact.h) */
+	const uint32_t *end_names;	/* names to place after the last batch (merger__end_names) */
+	size_t nend_names;
+	struct name_places placed;	/* where the accumulated BTF's names went, once handed over raw */
+	bool names_placed;		/* ... placed holds them (merger__placed) */
 };
 
 /* base (may be NULL): the accumulated BTF is split BTF on top of it, its
@@ -104,6 +108,18 @@ void merger__names_as_ids(struct merger *m, struct batch_names names, bool raw);
  * NULL; the caller frees *btf (btf__free), then *strs. Returns 0, or
  * -errno when the kept bytes could not be made a BTF (*btf NULL). */
 int merger__take(struct merger *m, struct anchor_ids *fin, struct btf **btf, struct btf **strs);
+/* The strtab ids ids[0..n) (the caller keeps them until merger__take):
+ * names the accumulated BTF does not need, placed in its strings after
+ * the last batch when it is handed over as bytes (acc_btf__place), so
+ * that the types the function selection appends find theirs there by id
+ * (merger__placed). Main thread, while the merge threads run: under the
+ * lock the last of them takes to hand the BTF over. */
+void merger__end_names(struct merger *m, const uint32_t *ids, size_t n);
+/* Once taken: each placed name's offset in the strings under the BTF, by
+ * strtab id; nothing placed (off NULL) when the BTF was not handed over as
+ * bytes (libbpf's way, or a compaction on the way). Valid until
+ * merger__fini. */
+struct placed_names merger__placed(const struct merger *m);
 void merger__fini(struct merger *m);	/* frees what was not taken */
 
 struct merger_stats {

@@ -93,6 +93,25 @@ struct anchor_ids {
 	size_t cap, counts_cap;
 };
 
+/* Where the accumulated BTF's strings hold each name placed in them, by
+ * strtab id (stages/dedup/merge.h, merger__placed): what the writer's end
+ * of stream reads to add types under names their base already holds
+ * (stages/write/named_type.h). off[id] is the offset + 1, 0 for a name not
+ * placed; ids from n up are not placed. Read-only once handed over. */
+struct placed_names {
+	const uint32_t *off;
+	size_t n;
+};
+
+/* The offset of strtab id id's string, when placed: true and *at. */
+static inline bool placed_names__get(const struct placed_names *p, uint32_t id, uint32_t *at)
+{
+	if (!p || !id || id >= p->n || !p->off[id])
+		return false;
+	*at = p->off[id] - 1;
+	return true;
+}
+
 /* Room for batch index's n anchors (zeroed). Returns the array, or NULL
  * when out of memory. The merge thread only, until merger__take. */
 uint32_t *anchor_ids__add(struct anchor_ids *a, uint32_t index, uint32_t n);

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 
 #include "stages/input/elf_vars.h"
+#include "stages/record/batch.h"
+#include "stages/write/named_type.h"
 
 static const struct elf_vars *sort_vars;	/* qsort context: one thread only */
 
@@ -21,13 +23,18 @@ static int cmp_secinfo(const void *a, const void *b)
 	return x->var < y->var ? -1 : x->var > y->var;
 }
 
-static int add_one(struct btf *btf, const struct elf_vars *vars, const struct final_secinfo *s, size_t n)
+static int add_one(struct btf *btf, const struct elf_vars *vars, const struct final_secinfo *s, size_t n,
+		   const struct placed_names *placed, const uint32_t *name_ids)
 {
+	uint32_t size = s[n - 1].offset + s[n - 1].size, off;
 	int id, err;
 
 	if (n > 0xffff)
 		return -E2BIG;
-	id = btf__add_datasec(btf, vars->secs[s[0].slot].name, s[n - 1].offset + s[n - 1].size);
+	if (name_ids && placed_names__get(placed, name_ids[s[0].slot], &off))
+		id = named_type__datasec(btf, off, size);
+	else
+		id = btf__add_datasec(btf, vars->secs[s[0].slot].name, size);
 	if (id < 0)
 		return id;
 	for (size_t i = 0; i < n; i++)
@@ -36,7 +43,8 @@ static int add_one(struct btf *btf, const struct elf_vars *vars, const struct fi
 	return 0;
 }
 
-int datasec__add_all(struct btf *btf, const struct elf_vars *vars, struct final_secinfo *s, size_t n)
+int datasec__add_all(struct btf *btf, const struct elf_vars *vars, struct final_secinfo *s, size_t n,
+		     const struct placed_names *placed, const uint32_t *name_ids)
 {
 	int err = 0;
 
@@ -47,7 +55,7 @@ int datasec__add_all(struct btf *btf, const struct elf_vars *vars, struct final_
 	for (size_t lo = 0, hi; lo < n && !err; lo = hi) {
 		for (hi = lo + 1; hi < n && s[hi].slot == s[lo].slot; hi++)
 			;
-		err = add_one(btf, vars, s + lo, hi - lo);
+		err = add_one(btf, vars, s + lo, hi - lo, placed, name_ids);
 	}
 	return err;
 }

@@ -13,6 +13,7 @@
 
 struct btf;
 struct elf_vars;
+struct placed_names;
 
 struct final_secinfo {
 	uint32_t var;		/* final VAR id */
@@ -20,7 +21,11 @@ struct final_secinfo {
 	uint32_t slot;		/* section slot (stages/input/elf_vars.h) */
 };
 
-/* Sorts s[0..n) and adds the DATASECs to btf. Returns 0 or -errno. */
-int datasec__add_all(struct btf *btf, const struct elf_vars *vars, struct final_secinfo *s, size_t n);
+/* Sorts s[0..n) and adds the DATASECs to btf. A section whose name's
+ * strtab id (name_ids[slot], may be NULL) is in placed (may be NULL) is
+ * named by its offset there (stages/write/named_type.h). Returns 0 or
+ * -errno. */
+int datasec__add_all(struct btf *btf, const struct elf_vars *vars, struct final_secinfo *s, size_t n,
+		     const struct placed_names *placed, const uint32_t *name_ids);
 
 #endif

@@ -25,8 +25,10 @@
 #include "stages/input/elf_funcs.h"
 #include "stages/input/elf_kfuncs.h"
 #include "stages/write/kfunc_attrs.h"
+#include "stages/write/named_type.h"
 #include "stages/write/name_order.h"
 #include "stages/write/proto_memo.h"
+#include "stages/record/batch.h"
 #include "stages/record/record.h"
 #include "strtab/strtab.h"
 
@@ -65,6 +67,8 @@ struct selector {
 	const char *attr_what;		/* set while a kfunc's arena pointer is being made */
 	uint32_t *name_off;		/* strtab id -> its offset in btf's strings, NO_OFF until added */
 	uint32_t name_ids;		/* ... for ids below this (strtab__id_limit) */
+	const struct placed_names *placed;	/* names btf's base holds (func_select_input) */
+	const uint32_t *kfunc_tag_ids;
 };
 
 #define NO_OFF UINT32_MAX
@@ -240,8 +244,12 @@ static long name_offset(struct selector *s, uint32_t id)
 	const char *str;
 	int off;
 
+	uint32_t placed;
+
 	if (!id)
 		return 0;
+	if (placed_names__get(s->placed, id, &placed))
+		return placed;
 	if (id < s->name_ids && s->name_off[id] != NO_OFF)
 		return s->name_off[id];
 	str = strtab__str(s->strtab, id, NULL);
@@ -306,10 +314,27 @@ static int kfunc_proto(struct selector *s, const struct func_cand *c, const stru
 	return err;
 }
 
+/* Whether the base holds the string of strtab id id: *off its offset. */
+static bool placed_name(const struct selector *s, uint32_t id, uint32_t *off)
+{
+	return placed_names__get(s->placed, id, off);
+}
+
+/* A DECL_TAG of value (strtab id value_id, 0 if it has none) on ref. */
+static int add_tag(struct selector *s, uint32_t value_id, const char *value, int ref, int component)
+{
+	uint32_t off;
+
+	if (placed_name(s, value_id, &off))
+		return named_type__decl_tag(s->btf, off, ref, component);
+	return btf__add_decl_tag(s->btf, value, ref, component);
+}
+
 static int emit_func(struct selector *s, const struct func_cand *c, const char *name)
 {
 	const struct kfunc *kf = NULL;
 	int proto, fn, err;
+	uint32_t off;
 
 	if ((s->rules->decl_tag_kfuncs || s->rules->attributes) && s->kf)
 		kf = elf_kfuncs__find(s->kf, name);
@@ -318,22 +343,23 @@ static int emit_func(struct selector *s, const struct func_cand *c, const char *
 	/* static, whatever the symbol's binding, as pahole (every version)
 	 * writes them: nothing reads a vmlinux FUNC's linkage, and the same
 	 * linkage keeps btfstream's BTF comparable with pahole's */
-	fn = btf__add_func(s->btf, name, BTF_FUNC_STATIC, proto);
+	fn = placed_name(s, c->name, &off) ? named_type__func(s->btf, off, BTF_FUNC_STATIC, proto)
+					   : btf__add_func(s->btf, name, BTF_FUNC_STATIC, proto);
 	if (fn < 0)
 		return fn;
 	for (uint32_t i = 0; i < c->ntags; i++) {
 		const struct func_tag *t = &s->tags[c->first_tag + i];
 
-		if ((err = btf__add_decl_tag(s->btf, strtab__str(s->strtab, t->value, NULL), fn, t->component)) < 0)
+		if ((err = add_tag(s, t->value, strtab__str(s->strtab, t->value, NULL), fn, t->component)) < 0)
 			return err;
 	}
 	if (!s->rules->decl_tag_kfuncs || !kf)
 		return 0;
-	if ((err = btf__add_decl_tag(s->btf, "bpf_kfunc", fn, -1)) < 0)
+	if ((err = add_tag(s, s->kfunc_tag_ids[0], "bpf_kfunc", fn, -1)) < 0)
 		return err;
 	s->stats->kfunc_tags++;
 	if (kf->flags & KF_FASTCALL) {
-		if ((err = btf__add_decl_tag(s->btf, "bpf_fastcall", fn, -1)) < 0)
+		if ((err = add_tag(s, s->kfunc_tag_ids[1], "bpf_fastcall", fn, -1)) < 0)
 			return err;
 		s->stats->kfunc_tags++;
 	}
@@ -425,6 +451,9 @@ int func_select__run(struct btf *btf, const struct func_select_input *in, struct
 {
 	struct selector s = { btf, in->strtab, in->cands, in->params, in->tags, in->elf_funcs, in->elf_kfuncs,
 			      &in->rules, in->report, stats };
+
+	s.placed = in->placed;
+	s.kfunc_tag_ids = in->kfunc_tag_ids;
 	const struct func_cand *cands = in->cands;
 	const uint32_t *order = in->order;
 	size_t n = in->ncands;

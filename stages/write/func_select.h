@@ -18,6 +18,7 @@
 #include "stages/write/func_cand.h"
 
 struct btf;
+struct placed_names;
 struct strtab;
 struct elf_funcs;
 struct elf_kfuncs;
@@ -79,6 +80,11 @@ struct func_select_input {
 	const struct elf_kfuncs *elf_kfuncs;
 	struct func_rules rules;
 	FILE *report;
+	/* names whose strings btf's base holds already, by strtab id (the
+	 * accumulated strings: stages/record/batch.h), or NULL: each name is
+	 * looked up through libbpf (stages/write/named_type.h) */
+	const struct placed_names *placed;
+	uint32_t kfunc_tag_ids[2];	/* strtab ids of "bpf_kfunc", "bpf_fastcall" (0: none) */
 };
 
 /* Appends the FUNCs to btf. Returns 0 or -errno (reason in f). */

@@ -696,6 +696,8 @@ void btf_writer__fini(struct btf_writer *w)
 	free(w->secinfo);
 	free(w->cands);
 	free(w->params);
+	free(w->end_names);
+	free(w->sec_name_ids);
 	free(w->anchors);
 	free(w->tags);
 	for (uint32_t i = 0; i < w->nbatches; i++)

@@ -107,6 +107,10 @@ struct btf_writer {
 	struct name_order names;	/* the candidates' names, sorted run by run at
 					   each batch cut (stages/write/name_order.h) */
 	uint32_t *func_order;		/* btf_writer__order_funcs, NULL before */
+	uint32_t *end_names;		/* btf_writer__end_names: strtab ids the end may name */
+	size_t nend_names;
+	uint32_t kfunc_tag_ids[2];	/* ... of "bpf_kfunc" and "bpf_fastcall" */
+	uint32_t *sec_name_ids;		/* ... of each variable section's name, by slot */
 	uint64_t *no_symbol;		/* bit per strtab id: a candidate's name without an
 					   ELF symbol (FUNC_NO_SYMBOL); each such name becomes
 					   one candidate at btf_writer__finish, not one per CU */

@@ -31,11 +31,25 @@ struct write_end_opts {
 	const struct elf_kfuncs *elf_kfuncs;	/* kfuncs, for their DECL_TAGs */
 	struct func_rules rules;
 	const char *report_path;		/* --funcs-report, or NULL */
+	/* names the BTF's base holds, by strtab id (btf_writer__end_names,
+	 * placed by the merger), or NULL: names looked up through libbpf */
+	const struct placed_names *placed;
 };
 
 /* The order function selection decides in (w->func_order). Any time after
  * btf_writer__finish. Returns 0 or -ENOMEM (reason in the writer's fail). */
 int btf_writer__order_funcs(struct btf_writer *w);
+
+/* Every name the end of the stream may give a type, as strtab ids in
+ * w->end_names[0..w->nend_names), each once: the names of the candidates
+ * that have an ELF symbol, their parameters' names and their tags' values,
+ * the kfunc tags' values and the variable sections' names (the last two
+ * interned here). For the merger to place them in the accumulated strings
+ * (merger__end_names), so that btf_writer__end_stream adds its types
+ * under names their base holds (stages/write/named_type.h). After
+ * btf_writer__finish, before the batch ring closes; main thread. Returns 0
+ * or -ENOMEM (reason in the writer's fail). */
+int btf_writer__end_names(struct btf_writer *w, const struct elf_vars *vars);
 
 /* Adds the DATASECs and FUNCs to btf, the merged BTF; fin: the merger's
  * anchor ids (merger__take). *fs gets the function verdicts. Returns 0 or

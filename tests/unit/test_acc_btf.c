@@ -19,7 +19,7 @@
 #include "stages/dedup/btf_append.h"
 #include "stages/dedup/raw_btf.h"
 
-static const char *const words[] = { "", "int", "list", "next", "val", "e", "A", "B", "fn", "x" };
+static const char *const words[] = { "", "int", "list", "next", "val", "e", "A", "B", "fn", "x", "placed" };
 #define NWORDS (sizeof(words) / sizeof(words[0]))
 
 static const struct word_list word_list = { words, NWORDS };
@@ -146,6 +146,55 @@ static void refusals(void)
 	acc_btf__fini(&a);
 }
 
+/* got: libbpf's way's types and strings, then "placed" after them. */
+static void placed_after(const struct btf *got)
+{
+	struct btf *want = libbpf_way();
+	const char *gt, *gs, *wt, *ws;
+	uint32_t gtl, gsl, wtl, wsl;
+
+	if (!want) {
+		ok(0, "placed: libbpf's way failed");
+		return;
+	}
+	sections(got, &gt, &gtl, &gs, &gsl);
+	sections(want, &wt, &wtl, &ws, &wsl);
+	ok(gtl == wtl && !memcmp(gt, wt, gtl), "placed: the same types (%u bytes)", gtl);
+	ok(gsl == wsl + sizeof("placed") && !memcmp(gs, ws, wsl) && !memcmp(gs + wsl, "placed", sizeof("placed")),
+	   "placed: the same strings, then the name placed after them");
+	btf__free(want);
+}
+
+/* Names placed after the batches (acc_btf__place) for types appended once
+ * taken, and where take hands them over. */
+static void places(void)
+{
+	const uint32_t ids[] = { 10, 1, 0, 10 }, bad[] = { 99 };
+	struct name_places pl = { 0 };
+	struct placed_names pn;
+	struct btf *btf = NULL, *strs = NULL;
+	struct acc_btf a;
+	uint32_t o1 = 0, o10 = 0, o;
+
+	appended(&a);
+	ok(acc_btf__place(&a, ids, 4) == 0, "names placed after the types' own");
+	ok(acc_btf__take(&a, &btf, &strs, &pl) == 0 && btf && strs && pl.off && !pl.order, "taken, the offsets handed over");
+	pn = (struct placed_names){ pl.off, pl.ncap };
+	ok(strs && placed_names__get(&pn, 10, &o10) && !strcmp(btf__str_by_offset(strs, o10), "placed"),
+	   "a name no type uses: in the strings, found by its id");
+	ok(strs && placed_names__get(&pn, 1, &o1) && !strcmp(btf__str_by_offset(strs, o1), "int") && o1 < o10,
+	   "a name the types use: where they placed it, before");
+	ok(!placed_names__get(&pn, 0, &o) && !placed_names__get(&pn, 9999, &o), "0 and an id past the map: not placed");
+	if (btf)
+		placed_after(btf);
+	btf__free(btf);
+	btf__free(strs);
+	name_places__fini(&pl);
+	appended(&a);
+	ok(acc_btf__place(&a, bad, 1) == -EPROTO, "an id with no string: -EPROTO");
+	acc_btf__fini(&a);
+}
+
 int main(void)
 {
 	struct btf *btf, *strs, *whole;
@@ -153,7 +202,7 @@ int main(void)
 	const struct btf_type *t;
 
 	appended(&a);
-	ok(acc_btf__take(&a, &btf, &strs) == 0 && btf && strs, "taken as split BTF");
+	ok(acc_btf__take(&a, &btf, &strs, NULL) == 0 && btf && strs, "taken as split BTF");
 	if (!btf) {
 		done_testing();
 		return 1;
@@ -173,9 +222,10 @@ int main(void)
 		same_as_libbpf(whole, "whole");
 	btf__free(whole);
 
+	places();
 	refusals();
 	acc_btf__init(&a, names);
-	ok(acc_btf__take(&a, &btf, &strs) == 0 && btf__type_cnt(btf) == 1 && !strcmp(btf__str_by_offset(btf, 0), ""),
+	ok(acc_btf__take(&a, &btf, &strs, NULL) == 0 && btf__type_cnt(btf) == 1 && !strcmp(btf__str_by_offset(btf, 0), ""),
 	   "no types: an empty BTF");
 	btf__free(btf);
 	btf__free(strs);

@@ -314,18 +314,12 @@ static int kfunc_proto(struct selector *s, const struct func_cand *c, const stru
 	return err;
 }
 
-/* Whether the base holds the string of strtab id id: *off its offset. */
-static bool placed_name(const struct selector *s, uint32_t id, uint32_t *off)
-{
-	return placed_names__get(s->placed, id, off);
-}
-
 /* A DECL_TAG of value (strtab id value_id, 0 if it has none) on ref. */
 static int add_tag(struct selector *s, uint32_t value_id, const char *value, int ref, int component)
 {
 	uint32_t off;
 
-	if (placed_name(s, value_id, &off))
+	if (placed_names__get(s->placed, value_id, &off))
 		return named_type__decl_tag(s->btf, off, ref, component);
 	return btf__add_decl_tag(s->btf, value, ref, component);
 }
@@ -343,7 +337,7 @@ static int emit_func(struct selector *s, const struct func_cand *c, const char *
 	/* static, whatever the symbol's binding, as pahole (every version)
 	 * writes them: nothing reads a vmlinux FUNC's linkage, and the same
 	 * linkage keeps btfstream's BTF comparable with pahole's */
-	fn = placed_name(s, c->name, &off) ? named_type__func(s->btf, off, BTF_FUNC_STATIC, proto)
+	fn = placed_names__get(s->placed, c->name, &off) ? named_type__func(s->btf, off, BTF_FUNC_STATIC, proto)
 					   : btf__add_func(s->btf, name, BTF_FUNC_STATIC, proto);
 	if (fn < 0)
 		return fn;

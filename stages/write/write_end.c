@@ -49,14 +49,13 @@ int btf_writer__end_names(struct btf_writer *w, const struct elf_vars *vars)
 {
 	uint32_t limit;
 	uint64_t *seen = NULL;
-	size_t n = 0, most;
+	size_t n = 0;
 
 	if (intern_end_strings(w, vars))
 		goto oom;
-	limit = strtab__id_limit(w->strtab);
-	most = w->ncands + w->nparams + w->ntags + 2 + vars->nsecs;
+	limit = strtab__id_limit(w->strtab);	/* (each id below it at most once: room for all) */
 	if (!(seen = calloc((size_t)limit / 64 + 1, sizeof(*seen))) ||
-	    !(w->end_names = malloc((most + 1) * sizeof(*w->end_names))))
+	    !(w->end_names = malloc(((size_t)limit + 1) * sizeof(*w->end_names))))
 		goto oom;
 	for (size_t i = 0; i < w->ncands; i++) {
 		const struct func_cand *c = &w->cands[i];

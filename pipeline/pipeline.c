@@ -304,6 +304,8 @@ static int setup_threads(struct pipeline *p, struct run_size *rs)
 	 * start later: they see this. */
 	p->writer.exact = p->read.btf_bytes && p->writer.names_as_ids && exact_wanted();
 	p->read.type_order = p->writer.exact && rs->readers > 1;
+	if (p->writer.exact && rs->chunk_bytes)	/* (the merge thread walks every batch) */
+		btf_writer__chunks(&p->writer, rs->chunk_bytes, rs->chunk_images);
 	return 0;
 }
 
@@ -338,6 +340,8 @@ static void writer_stats(struct pipeline *p, struct run_stats *s)
 	s->images_made = p->writer.pool.made;
 	s->images_reused = p->writer.pool.reused;
 	s->image_wait_ns = p->writer.pool.wait_ns;
+	s->chunks = p->writer.chunks;
+	s->chunk_bytes = p->writer.chunk_bytes;
 	s->relocated = p->in.relocatable;
 	s->units_let_go_ok = p->in.release_units;
 	s->rela_let_go = p->in.rela_let_go;

@@ -132,6 +132,29 @@ static unsigned int merge_threads(const struct pipeline_opts *o, unsigned int re
 	return sizing__merge_threads(readers);
 }
 
+/*
+ * Batches handed on in chunks of SIZING_CHUNK_BYTES of types, cut at CU
+ * boundaries, each made final by the merge thread as it comes
+ * (stages/record/batch.h): the writer's image of a whole batch and the merge
+ * thread's copy of it (~4 MB apiece on the Debian vmlinux) became a chunk's
+ * and the types kept (-j2: peak RSS -4 to -7%, -j1 -9%; batch mode over
+ * the 1,121 modules 77 -> 67 MB; docs/design.md, "Session 31"). With one
+ * merge thread only: a batch's chunks are walked in order by one. Images
+ * alive at once: the writer's, the batch ring's and the merge thread's.
+ * BTFSTREAM_CHUNK_BYTES=N sets the size (0: whole batches, as before).
+ */
+#define SIZING_CHUNK_BYTES (512u << 10)
+#define SIZING_CHUNK_IMAGES 4
+
+static size_t chunk_bytes(unsigned int merge_threads)
+{
+	const char *e = getenv("BTFSTREAM_CHUNK_BYTES");
+
+	if (merge_threads != 1)
+		return 0;
+	return e && *e ? strtoul(e, NULL, 0) : SIZING_CHUNK_BYTES;
+}
+
 void sizing__pick(const struct pipeline_opts *o, size_t ncus, uint64_t bytes, struct run_size *rs)
 {
 	rs->readers = pick_jobs(o, ncus, bytes);
@@ -143,4 +166,6 @@ void sizing__pick(const struct pipeline_opts *o, size_t ncus, uint64_t bytes, st
 	apply_memory_limit(o, rs->readers, &rs->queue_capacity, &rs->window, rs->memory_limit);
 	rs->batch_records = batch_records(o, rs->memory_limit);
 	rs->merge_threads = merge_threads(o, rs->readers, rs->memory_limit);
+	rs->chunk_bytes = chunk_bytes(rs->merge_threads);
+	rs->chunk_images = SIZING_CHUNK_IMAGES;
 }

@@ -19,6 +19,9 @@ struct run_size {
 	uint64_t batch_records;	/* type records per dedup batch */
 	size_t memory_limit;	/* --memory-limit as used: raised to the floor; 0 none */
 	unsigned int merge_threads;	/* batches deduped at once (stages/dedup/merge.h) */
+	size_t chunk_bytes;	/* batches handed on in chunks of this many bytes of
+				   types (stages/record/batch.h); 0: whole */
+	unsigned int chunk_images;	/* batch images alive at once then */
 };
 
 #define SIZING_MERGE_THREADS_MAX 16

@@ -241,6 +241,18 @@ static void print_queue(const struct run_stats *s, FILE *out)
 		fprintf(out, "per CU\n");
 }
 
+/* How batches crossed from the writer to the merge thread. */
+static void print_batch_images(const struct run_stats *s, FILE *out)
+{
+	if (s->chunk_bytes)
+		fprintf(out, "batch chunks: %llu of ~%llu KiB, cut at CU boundaries and made final by the merge"
+			     " thread as each came (stages/record/batch.h)\n",
+			(unsigned long long)s->chunks, (unsigned long long)s->chunk_bytes >> 10);
+	fprintf(out, "batch images: %llu mapped, %llu reused; the writer waited %.1f ms for one"
+		     " (stages/record/image_pool.h)\n", (unsigned long long)s->images_made,
+		(unsigned long long)s->images_reused, ms(s->image_wait_ns));
+}
+
 void stats__print_table(const struct run_stats *s, FILE *out)
 {
 	fprintf(out, "%-12s %10s %10s %12s %-8s %12s %11s %11s %9s\n", "stage", "wall ms", "cpu ms",
@@ -279,9 +291,7 @@ void stats__print_table(const struct run_stats *s, FILE *out)
 		(unsigned long long)s->batch_strings[2], s->libbpf_checks_names ? "checks" : "does not check",
 		s->batch_names_ids ? "as strtab ids, strings made after each dedup (stages/dedup/batch_names.h)"
 				   : "as offsets");
-	fprintf(out, "batch images: %llu mapped, %llu reused; the writer waited %.1f ms for one"
-		     " (stages/record/image_pool.h)\n", (unsigned long long)s->images_made,
-		(unsigned long long)s->images_reused, ms(s->image_wait_ns));
+	print_batch_images(s, out);
 	if (s->base_types)
 		fprintf(out, "base: %llu types, %llu hidden from the final dedup (stages/dedup/base_prune.h)\n",
 			(unsigned long long)s->base_types, (unsigned long long)s->base_hidden);
@@ -327,6 +337,8 @@ static void print_json_stages_counts(const struct run_stats *s, FILE *out)
 		(unsigned long long)s->rela_unmapped, (unsigned long long)s->units_let_go);
 	fprintf(out, "\"batch_images\":{\"mapped\":%llu,\"reused\":%llu,\"wait_ms\":%.1f},",
 		(unsigned long long)s->images_made, (unsigned long long)s->images_reused, ms(s->image_wait_ns));
+	fprintf(out, "\"batch_chunks\":{\"chunks\":%llu,\"bytes\":%llu},", (unsigned long long)s->chunks,
+		(unsigned long long)s->chunk_bytes);
 	fprintf(out, "\"cu_types_as\":\"%s\",\"wake_batch\":%llu,\"writer_sleeps\":%llu,",
 		s->cu_types_bytes ? "bytes" : "records", (unsigned long long)s->wake_batch,
 		(unsigned long long)s->writer_sleeps);

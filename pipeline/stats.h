@@ -80,6 +80,8 @@ struct run_stats {
 	uint64_t merge_serial_ns;	/* the merge's turns: appends, compactions (serial) */
 	uint64_t images_made, images_reused;	/* batch images mapped, reused (stages/record/image_pool.h) */
 	uint64_t image_wait_ns;		/* the writer's waits for one */
+	uint64_t chunks, chunk_bytes;	/* batches handed on in chunks: how many, of about how
+					   many bytes (stages/record/batch.h; 0: whole) */
 	uint64_t accumulated_types;	/* the merger's BTF once merged, before the final dedup */
 	uint64_t acc_dropped;		/* ... copies of its types left out as batches came (acc_exact.h) */
 	uint64_t compactions;		/* times it was deduped again on the way (stages/dedup/merge_compact.h) */

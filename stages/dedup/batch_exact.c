@@ -12,6 +12,7 @@
 #include "stages/record/record.h"
 
 #define ARRAY_FIRST 4096	/* elements of the growable arrays to start with */
+#define CHUNK_MADE_FIRST (64u << 10)	/* a batch's image made: bytes more than half its first chunk's */
 
 /* What becomes of each type of a listed CU (cu_pass.cls). */
 enum exact_class {
@@ -36,6 +37,10 @@ enum exact_class {
 struct image_walk {
 	unsigned char *types;
 	unsigned char *dst;
+	unsigned char *made;	/* a batch in chunks: the image made, its header
+				   first, dst its types (NULL: dst is types) */
+	size_t cap;		/* bytes at made */
+	size_t str_len;		/* the strings the image made ends with */
 	size_t len;		/* bytes of the type section as the writer cut it */
 	size_t in, out;
 	uint32_t id;		/* the writer's id of the type at in */
@@ -361,8 +366,29 @@ static int comp_record(struct batch_exact *x, const struct cu_pass *c)
 	return 0;
 }
 
+/* Room in a batch's image made (w->made) for need more bytes of types and
+ * then its strings, grown by half (realloc may move it: the walk reaches it
+ * through w->dst and offsets only). Nothing to do in place (made NULL). 0,
+ * -ENOMEM, or -E2BIG past what a BTF header can say. */
+static int made_room(struct image_walk *w, size_t need)
+{
+	size_t want = sizeof(struct btf_header) + w->out + need + w->str_len, cap = w->cap + w->cap / 2;
+	unsigned char *p;
+
+	if (!w->made || want <= w->cap)
+		return 0;
+	if (w->out + need > UINT32_MAX)
+		return -E2BIG;
+	if (!(p = realloc(w->made, cap > want ? cap : want)))
+		return -ENOMEM;
+	w->made = p;
+	w->dst = p + sizeof(struct btf_header);
+	w->cap = cap > want ? cap : want;
+	return 0;
+}
+
 /* The kept bytes at src, *run of them, moved down to the image made's end
- * (which src may overlap: it is never past src). */
+ * (which src may overlap in place: it is never past src). */
 static void flush_run(struct image_walk *w, const unsigned char *src, size_t *run)
 {
 	if (*run && w->dst + w->out != src)
@@ -438,6 +464,9 @@ static int exact_cu(struct batch_exact *x, const struct btf_batch *b, const stru
 
 	if (cu->first != w->id || cu->n > w->ntypes + 1 - w->id || cu->len > w->len - w->in)
 		return -EPROTO;
+	if ((err = made_room(w, cu->len)))
+		return err;
+	c.image = w->dst;
 	if (GROW(x->cls, x->cls_cap, (size_t)cu->n + 1, ARRAY_FIRST) ||
 	    GROW(x->place, x->place_cap, (size_t)cu->n + 1, ARRAY_FIRST) ||
 	    GROW(x->out_at, x->out_at_cap, (size_t)cu->n + 1, ARRAY_FIRST))
@@ -468,6 +497,10 @@ static int exact_cu(struct batch_exact *x, const struct btf_batch *b, const stru
 static int fixed_region(struct batch_exact *x, struct image_walk *w, size_t end)
 {
 	size_t size;
+	int err;
+
+	if ((err = made_room(w, end - w->in)))
+		return err;
 
 	for (size_t at = w->in; at < end; at += size) {
 		const struct btf_type *t = (const struct btf_type *)(w->types + at);
@@ -532,46 +565,131 @@ static void finish_image(struct image_walk *w, struct btf_batch *b)
 
 	memmove(w->dst + w->out, w->types + w->len, h->str_len);
 	h->type_len = h->str_off = (uint32_t)w->out;
-	free(b->cus);
-	free(b->orders);
-	b->cus = NULL;
-	b->orders = NULL;
-	b->ncus = 0;
+	btf_batch__free_cus(b);
 	b->size = sizeof(*h) + w->out + h->str_len;
 }
 
-int batch_exact__run(struct batch_exact *x, struct btf_batch *b)
+/* Every region and listed CU of the image at w, in order. */
+static int walk_image(struct batch_exact *x, struct btf_batch *b, struct image_walk *w)
 {
-	struct btf_header *h = image_header(b);
-	struct image_walk w;
 	int err = -EPROTO;
 
-	if (!b->cus)
-		return 0;
-	if (!h)
-		return -EPROTO;
-	if (GROW(x->map, x->map_cap, (size_t)b->ntypes + 1, ARRAY_FIRST) || own_copy(b, h))
-		return -ENOMEM;
-	h = (struct btf_header *)b->raw;
-	w = (struct image_walk){ .types = (unsigned char *)b->raw + sizeof(*h), .dst = (unsigned char *)b->raw + sizeof(*h),
-				 .len = h->type_len, .id = 1, .next = 1, .ntypes = b->ntypes };
+	for (uint32_t k = 0; k <= b->ncus; k++) {
+		size_t end = k < b->ncus ? b->cus[k].off : w->len;
+
+		if (end < w->in || end > w->len ||
+		    (end > w->in && (err = fixed_region(x, w, end))) ||
+		    (k < b->ncus && (err = exact_cu(x, b, &b->cus[k], w))))
+			return err < 0 ? err : -EPROTO;
+	}
+	return w->id == b->ntypes + 1 ? 0 : -EPROTO;
+}
+
+/* The tables emptied for a new batch. */
+static void begin_batch(struct batch_exact *x)
+{
 	x->map[0] = 0;
 	exact_dup__reset(&x->xd);
 	exact_dup__reset(&x->keys);
 	x->ncomps = 0;
 	x->nmembers = 0;
-	for (uint32_t k = 0; k <= b->ncus; k++) {
-		size_t end = k < b->ncus ? b->cus[k].off : w.len;
+}
 
-		if (end < w.in || end > w.len ||
-		    (end > w.in && (err = fixed_region(x, &w, end))) ||
-		    (k < b->ncus && (err = exact_cu(x, b, &b->cus[k], &w))))
-			return err < 0 ? err : -EPROTO;
-	}
-	if (w.id != b->ntypes + 1)
-		return -EPROTO;
+/* A batch in one piece: made in a copy of its image, in place. */
+static int run_whole(struct batch_exact *x, struct btf_batch *b, const struct btf_header *h)
+{
+	struct image_walk w;
+	int err;
+
+	if (own_copy(b, h))
+		return -ENOMEM;
+	h = (const struct btf_header *)b->raw;
+	w = (struct image_walk){ .types = (unsigned char *)b->raw + sizeof(*h), .dst = (unsigned char *)b->raw + sizeof(*h),
+				 .len = h->type_len, .id = 1, .next = 1, .ntypes = b->ntypes };
+	begin_batch(x);
+	if ((err = walk_image(x, b, &w)))
+		return err;
 	finish_image(&w, b);
 	return 0;
+}
+
+/* The last chunk walked: the image made ends with its strings and becomes
+ * b->raw (the chunk's image goes back to the writer). */
+static void finish_chunks(struct batch_exact *x, struct image_walk *w, struct btf_batch *b)
+{
+	struct btf_header *h = (struct btf_header *)w->made;
+
+	memcpy(h, b->raw, sizeof(*h));
+	memcpy(w->dst + w->out, w->types + w->len, w->str_len);	/* (made_room left room) */
+	h->type_len = h->str_off = (uint32_t)w->out;
+	btf_batch__free_raw(b);
+	btf_batch__free_cus(b);
+	b->raw = (char *)w->made;
+	b->raw_heap = true;
+	b->raw_cap = w->cap;
+	b->size = sizeof(*h) + w->out + h->str_len;
+	x->walk.made = NULL;
+	x->walk.on = false;
+}
+
+/* A chunk of a batch (btf_batch.more), walked in its own image where the
+ * writer wrote it, the types kept appended to the batch's image made
+ * (x->walk.made): the walk goes on where the chunk before left it. */
+static int run_chunk(struct batch_exact *x, struct btf_batch *b, const struct btf_header *h)
+{
+	struct batch_walk *bw = &x->walk;
+	struct image_walk w = { .types = (unsigned char *)b->raw + sizeof(*h), .len = h->type_len,
+				.str_len = h->str_len, .ntypes = b->ntypes };
+	int err;
+
+	if (!b->chunk) {
+		free(bw->made);
+		*bw = (struct batch_walk){ .on = true, .batch = b->index, .id = 1, .next = 1,
+					   .cap = sizeof(*h) + h->type_len / 2 + h->str_len + CHUNK_MADE_FIRST };
+		if (!(bw->made = malloc(bw->cap)))
+			return -ENOMEM;
+		begin_batch(x);
+	} else if (!bw->on || bw->batch != b->index || bw->chunk != b->chunk) {
+		return -EPROTO;
+	}
+	w.made = bw->made;
+	w.cap = bw->cap;
+	w.dst = w.made + sizeof(*h);
+	w.out = bw->out;
+	w.id = bw->id;
+	w.next = bw->next;
+	err = walk_image(x, b, &w);
+	bw->made = w.made;
+	bw->cap = w.cap;
+	bw->out = w.out;
+	bw->id = w.id;
+	bw->next = w.next;
+	bw->chunk++;
+	if (err || (err = made_room(&w, 0))) {
+		bw->on = false;
+		return err;
+	}
+	if (!b->more) {
+		finish_chunks(x, &w, b);
+		return 0;
+	}
+	btf_batch__free_raw(b);	/* back to the writer */
+	btf_batch__free_cus(b);
+	return 0;
+}
+
+int batch_exact__run(struct batch_exact *x, struct btf_batch *b)
+{
+	struct btf_header *h = image_header(b);
+	bool chunked = b->chunk || b->more;
+
+	if (!b->cus && !chunked)
+		return 0;
+	if (!h)
+		return -EPROTO;
+	if (GROW(x->map, x->map_cap, (size_t)b->ntypes + 1, ARRAY_FIRST))
+		return -ENOMEM;
+	return chunked ? run_chunk(x, b, h) : run_whole(x, b, h);
 }
 
 void batch_exact__fini(struct batch_exact *x)
@@ -586,6 +704,7 @@ void batch_exact__fini(struct batch_exact *x)
 	free(x->map);
 	free(x->cls);
 	free(x->own);
+	free(x->walk.made);
 	rec_order__free(&x->scratch);
 	memset(x, 0, sizeof(*x));
 }

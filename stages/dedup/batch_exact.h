@@ -70,6 +70,17 @@ struct comp_member {
 	uint32_t id, at, size;
 };
 
+/* A batch handed on in chunks (stages/record/batch.h), being walked: where
+ * the last chunk left the walk, and the image made so far. */
+struct batch_walk {
+	bool on;		/* a batch's chunks are being walked */
+	uint32_t batch;		/* its index */
+	uint32_t chunk;		/* the chunk expected next */
+	unsigned char *made;	/* room for the header, then the types kept (malloc'd) */
+	size_t cap, out;	/* bytes at made; of types kept */
+	uint32_t id, next;	/* the writer's id the next chunk begins with; the next id kept */
+};
+
 /* A component recorded: its records at members[first..first + count), and
  * the next one recorded under the same key (an index into comps + 1, or 0). */
 struct comp_cand {
@@ -96,6 +107,7 @@ struct batch_exact {
 	uint32_t *own;			/* offsets and order made here, for a CU sent without */
 	size_t own_cap;
 	struct rec_order_scratch scratch;
+	struct batch_walk walk;		/* a batch in chunks, between them */
 	bool no_cycles;			/* records on cycles, and those leading to them,
 					   all kept (BTFSTREAM_EXACT_CYCLES=0) */
 	uint64_t dropped;		/* types left out, all batches so far */

@@ -295,26 +295,29 @@ struct deduped {
 	uint64_t exact_dropped, exact_cyclic, exact_ns;	/* its exact copies (batch_exact.h) */
 };
 
-/* The batch's exact copies left out (batch_exact.h), counted in d. */
+/* The batch's (or chunk's) exact copies left out (batch_exact.h), added to
+ * d's counts. */
 static int leave_out_copies(struct batch_exact *x, struct btf_batch *b, struct deduped *d)
 {
 	uint64_t t0, c0, dropped = x->dropped, cyclic = x->dropped_cyclic;
 	int err;
 
-	if (!b->cus)
+	if (!b->cus && !b->chunk && !b->more)
 		return 0;
 	t0 = trace__now();
 	c0 = clock__thread_cpu_ns();
 	err = batch_exact__run(x, b);
-	d->exact_dropped = x->dropped - dropped;
-	d->exact_cyclic = x->dropped_cyclic - cyclic;
-	d->exact_ns = clock__thread_cpu_ns() - c0;
-	trace__slice("exact copies left out", t0, trace__now(), "types", d->exact_dropped);
+	d->exact_dropped += x->dropped - dropped;
+	d->exact_cyclic += x->dropped_cyclic - cyclic;
+	d->exact_ns += clock__thread_cpu_ns() - c0;
+	trace__slice(b->more ? "exact copies left out (a chunk)" : "exact copies left out", t0, trace__now(),
+		     "types", x->dropped - dropped);
 	return err;
 }
 
 /* The part of a batch's merge that needs nothing but the batch: any merge
- * thread, beside the others. Unmaps b->raw. */
+ * thread, beside the others. Unmaps b->raw. d holds the counts of the
+ * batch's chunks before this one, if it came in chunks. */
 static int dedup_batch(struct btf_batch *b, enum batch_strings way, const struct batch_names *names,
 		       struct batch_exact *x, struct deduped *d)
 {
@@ -322,7 +325,8 @@ static int dedup_batch(struct btf_batch *b, enum batch_strings way, const struct
 	uint32_t n, first;
 	int err;
 
-	*d = (struct deduped){ .nanchors = b->nanchors };
+	*d = (struct deduped){ .nanchors = b->nanchors, .exact_dropped = d->exact_dropped,
+			       .exact_cyclic = d->exact_cyclic, .exact_ns = d->exact_ns };
 	if (!(d->ids = calloc(b->nanchors + 1, sizeof(*d->ids))))
 		return -ENOMEM;
 	if ((err = leave_out_copies(x, b, d)))
@@ -466,14 +470,28 @@ static void done(struct merger *m, int err)
 	pthread_mutex_unlock(&m->lock);
 }
 
+/* A chunk of a batch (btf_batch.more): walked now, the batch deduped with
+ * its last chunk. Its counts go to d; an error waits for the last chunk's
+ * turn (*chunk_err). */
+static void take_chunk(struct merger *m, struct btf_batch *b, struct batch_exact *x, struct deduped *d,
+		       int *chunk_err, int err)
+{
+	uint64_t t0 = trace__now();
+
+	if (!*chunk_err && !err && !fail__is_set(m->fail))
+		*chunk_err = leave_out_copies(x, b, d);
+	trace__slice("merge chunk", t0, trace__now(), "batch", b->index);
+	btf_batch__free(b);
+}
+
 int merger__run(struct merger *m, struct ring_mpsc *in)
 {
 	struct batch_exact x = { .no_cycles = !exact_cycles_wanted() };	/* this thread's own (batch_exact.h) */
+	struct deduped d = { 0 };	/* (a batch in chunks: the counts of those walked) */
 	struct btf_batch *b;
-	int err = 0, got;
+	int err = 0, got, chunk_err = 0;
 
 	for (;;) {
-		struct deduped d = { 0 };
 		uint64_t t0;
 		uint32_t index;
 		int e = 0;
@@ -483,19 +501,27 @@ int merger__run(struct merger *m, struct ring_mpsc *in)
 		pthread_mutex_unlock(&m->pop_lock);
 		if (got)
 			break;
+		if (b->more) {
+			take_chunk(m, b, &x, &d, &chunk_err, err);
+			continue;
+		}
 		t0 = trace__now();
 		index = b->index;
 		PROBE_STAGE_START("merge_batch");
 		if (err || fail__is_set(m->fail))
 			e = -ECANCELED;
+		else if (chunk_err)
+			e = chunk_err;
 		else
 			e = dedup_batch(b, m->strings, m->names.str ? &m->names : NULL, &x, &d);
+		chunk_err = 0;
 		btf_batch__free(b);
 		if ((e = take_turn(m, index, &d, e)) && e != -ECANCELED && !err) {
 			err = e;
 			ring_mpsc__close(in);	/* the writer's next push fails: it stops */
 		}
 		deduped_free(&d);
+		d = (struct deduped){ 0 };
 		PROBE_STAGE_END("merge_batch");
 		trace__slice("merge batch", t0, trace__now(), "batch", index);
 	}

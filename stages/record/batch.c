@@ -19,13 +19,22 @@ void btf_batch__free_raw(struct btf_batch *b)
 	b->raw_heap = false;
 }
 
+void btf_batch__free_cus(struct btf_batch *b)
+{
+	free(b->cus);
+	free(b->orders);
+	b->cus = NULL;
+	b->orders = NULL;
+	b->ncus = 0;
+	b->norders = 0;
+}
+
 void btf_batch__free(struct btf_batch *b)
 {
 	if (!b)
 		return;
 	btf_batch__free_raw(b);
-	free(b->cus);
-	free(b->orders);
+	btf_batch__free_cus(b);
 	free(b);
 }
 

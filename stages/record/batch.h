@@ -49,6 +49,15 @@ struct batch_cu {
 
 struct btf_batch {
 	uint32_t index;		/* 0, 1, 2, ... */
+	/* A batch whose CUs the merge thread makes final as they come
+	 * (stages/dedup/batch_exact.h) is handed on in chunks, each cut at a CU
+	 * boundary with its own image: chunk 0, 1, ... of batch index, `more`
+	 * set on all but the last, which holds the anchors and ends the batch
+	 * (its counts are the batch's). A batch in one piece: chunk 0, more
+	 * false. A chunk's listed CUs' offsets are in its own type section;
+	 * ids are the batch's (ntypes: the batch's ids up to the chunk's end). */
+	uint32_t chunk;
+	bool more;
 	char *raw;		/* header + types + strings (a mapping of its own) */
 	size_t size;		/* bytes of raw BTF */
 	size_t raw_cap;		/* bytes mapped at raw */
@@ -83,6 +92,8 @@ struct batch_names {
  * libbpf has its own copy. */
 void btf_batch__free(struct btf_batch *b);
 void btf_batch__free_raw(struct btf_batch *b);
+/* Frees its listed CUs and their orders, once nothing reads them. */
+void btf_batch__free_cus(struct btf_batch *b);
 
 /* Per batch, per anchor (in the batch's anchor order): the anchored type's
  * id in the accumulated BTF, 0 if it has none. */

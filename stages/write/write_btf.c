@@ -373,6 +373,65 @@ static int start_batch(struct btf_writer *w)
 	return 0;
 }
 
+/* The listed CUs and their orders, handed over with b: the next batch or
+ * chunk lists its own. */
+static void hand_over_cus(struct btf_writer *w, struct btf_batch *b)
+{
+	if (!w->ncus)
+		return;
+	b->cus = w->cus;
+	b->ncus = (uint32_t)w->ncus;
+	b->orders = w->orders;
+	b->norders = w->norders;
+	/* the next one's orders start at this one's size and an eighth:
+	 * grown by doubling, each array went through every size */
+	w->orders_hint = w->norders + w->norders / 8 + 1024;
+	w->cus = NULL;
+	w->orders = NULL;
+	w->ncus = w->cus_cap = w->norders = w->orders_cap = 0;
+}
+
+/* Push b to the merge thread's ring (blocking while the ring is full,
+ * which bounds the batches in memory); frees b if the run is stopping. */
+static int push_batch(struct btf_writer *w, struct btf_batch *b)
+{
+	if (ring_mpsc__push(w->out, &b)) {	/* closed: the run is stopping */
+		btf_batch__free(b);
+		return -ECANCELED;
+	}
+	return 0;
+}
+
+/* The current batch's types so far, handed on as a chunk (btf_batch.more),
+ * its image and listed CUs with it; the batch goes on in a new image. */
+static int cut_chunk(struct btf_writer *w)
+{
+	struct btf_batch *b = calloc(1, sizeof(*b));
+	int err;
+
+	if (!b)
+		return -ENOMEM;
+	b->index = w->nbatches;
+	b->chunk = w->nchunks++;
+	b->more = true;
+	w->chunks++;
+	b->index_type = w->index_type;
+	if ((err = image_to_raw(w, b))) {
+		btf_batch__free(b);
+		return err;
+	}
+	b->ntypes = w->next_id - 1;
+	hand_over_cus(w, b);
+	return push_batch(w, b);
+}
+
+void btf_writer__chunks(struct btf_writer *w, size_t bytes, unsigned int images)
+{
+	w->chunk_bytes = bytes;
+	if (bytes && images > w->pool.limit)
+		w->pool.limit = images < IMAGE_POOL_SLOTS ? images : IMAGE_POOL_SLOTS;
+}
+
 /* Push the current batch to the merge thread's ring (blocking while the
  * ring is full, which bounds the batches in memory) and start the next. */
 static int cut_batch(struct btf_writer *w)
@@ -385,6 +444,9 @@ static int cut_batch(struct btf_writer *w)
 		return -ENOMEM;
 	}
 	w->batch_anchors[w->nbatches] = (struct batch_anchors){ NULL, 0 };
+	b->chunk = w->nchunks;	/* its last chunk, if it was handed on in chunks */
+	w->chunks += w->nchunks ? 1 : 0;
+	w->nchunks = 0;
 	b->index = w->nbatches++;
 	b->records = w->batch_recs;
 	b->index_type = w->index_type;
@@ -393,22 +455,9 @@ static int cut_batch(struct btf_writer *w)
 		return err;
 	}
 	b->ntypes = w->next_id - 1 + b->nanchors;
-	if (w->ncus) {	/* handed over with the batch: the next batch lists its own */
-		b->cus = w->cus;
-		b->ncus = (uint32_t)w->ncus;
-		b->orders = w->orders;
-		b->norders = w->norders;
-		/* the next batch's orders start at this one's size and an eighth:
-		 * grown by doubling, each batch's array went through every size */
-		w->orders_hint = w->norders + w->norders / 8 + 1024;
-		w->cus = NULL;
-		w->orders = NULL;
-		w->ncus = w->cus_cap = w->norders = w->orders_cap = 0;
-	}
-	if (ring_mpsc__push(w->out, &b)) {	/* closed: the run is stopping */
-		btf_batch__free(b);
-		return -ECANCELED;
-	}
+	hand_over_cus(w, b);
+	if ((err = push_batch(w, b)))
+		return err;
 	if ((err = name_order__cut(&w->names)))
 		return err;
 	return start_batch(w);
@@ -484,7 +533,9 @@ static int end_cu(struct btf_writer *w)
 		w->records++;
 		w->batch_recs++;
 	}
-	return w->batch_recs >= batch_limit(w) ? cut_batch(w) : 0;
+	if (w->batch_recs >= batch_limit(w))
+		return cut_batch(w);
+	return w->chunk_bytes && w->tlen >= w->chunk_bytes ? cut_chunk(w) : 0;
 }
 
 /* The CU's records, all held: those that match a type of the batch

@@ -70,6 +70,10 @@ struct btf_writer {
 	char *types;		/* the current batch's type section */
 	size_t tlen, tcap;	/* types bytes after the image's header space */
 	size_t image_hint;	/* first allocation of a batch's image */
+	size_t chunk_bytes;	/* hand the batch on in chunks of about this many bytes
+				   of types (0: whole; btf_writer__chunks) */
+	uint32_t nchunks;	/* chunks of the current batch handed on */
+	uint64_t chunks;	/* chunks handed on, all batches (a batch's last included) */
 	struct image_pool pool;	/* images the merge thread is done with */
 	char *strs;		/* its string section, starts with "" */
 	size_t slen, scap;
@@ -160,6 +164,14 @@ int btf_writer__init(struct btf_writer *w, struct strtab *strtab, const char *pa
  * never changes the bytes). */
 #define WRITE_TAIL_BATCH 16384
 void btf_writer__input(struct btf_writer *w, uint64_t done, uint64_t total);
+
+/* Hand each batch on in chunks of about `bytes` bytes of types, cut at CU
+ * boundaries (stages/record/batch.h), the merge thread making each final
+ * as it comes; `images` batch images alive at once then (small ones). Only
+ * where the merge thread walks every batch (exact copies, names as ids),
+ * and one merge thread (a batch's chunks are walked in order by one). Set
+ * after init, before the first record. */
+void btf_writer__chunks(struct btf_writer *w, size_t bytes, unsigned int images);
 
 /* Consume one record (markers included). Returns 0 or -errno (reason in f). */
 int btf_writer__add(struct btf_writer *w, const struct type_rec *rec);

@@ -12,7 +12,10 @@
  * chain), a type leading to a component left out (looked up, and its copy
  * left out), and a component referring to a type its CU kept (recorded;
  * its copy, once that type is left out, left out); and none of it with
- * no_cycles. */
+ * no_cycles. Last, both batches handed on in chunks (btf_batch.more), cut
+ * at every CU boundary or at some: the same image made as in one piece,
+ * and -EPROTO for a chunk out of turn or of another batch. */
+#include "stages/common/btf_refs.h"
 #include "stages/dedup/batch_exact.h"
 #include "stages/record/record.h"
 #include "tests/tap.h"
@@ -402,6 +405,135 @@ static void cycles(void)
 	batch_exact__fini(&x);
 }
 
+/* Chunk k of whole (the types from byte from to byte to of its type
+ * section, cut at CU boundaries), as the writer hands it on: an image of
+ * its own ("" for strings), its listed CUs at offsets of its own with their
+ * orders, the batch's ids up to its end; the anchors only in the last. */
+static struct btf_batch *chunk_of(const struct btf_batch *whole, const uint32_t *w, uint32_t k, size_t from,
+				  size_t to, bool last)
+{
+	const unsigned char *types = (const unsigned char *)w + sizeof(struct btf_header);
+	struct btf_batch *b = calloc(1, sizeof(*b));
+	struct btf_header h = { .magic = BTF_MAGIC, .version = BTF_VERSION, .hdr_len = sizeof(h),
+				.type_len = (uint32_t)(to - from), .str_off = (uint32_t)(to - from), .str_len = 1 };
+	uint32_t ids = 0;
+	uint32_t *img = calloc(1, sizeof(h) + (to - from) + 4);
+
+	for (size_t at = 0; at < to; at += btf_refs__type_bytes((const struct btf_type *)(types + at)))
+		ids++;
+	memcpy(img, &h, sizeof(h));
+	memcpy((char *)img + sizeof(h), types + from, to - from);
+	*b = (struct btf_batch){ .chunk = k, .more = !last, .size = sizeof(h) + (to - from) + 1, .ntypes = ids,
+				 .index_type = whole->index_type, .nanchors = last ? whole->nanchors : 0 };
+	b->cus = calloc(whole->ncus + 1, sizeof(*b->cus));
+	b->orders = calloc(whole->norders + 1, sizeof(uint32_t));
+	for (uint32_t i = 0; i < whole->ncus; i++) {
+		struct batch_cu cu = whole->cus[i];
+
+		if (cu.off < from || cu.off >= to)
+			continue;
+		cu.off -= from;
+		if (cu.order != BATCH_CU_NO_ORDER) {
+			memcpy(b->orders + b->norders, whole->orders + cu.order, cu.n * sizeof(uint32_t));
+			cu.order = b->norders;
+			b->norders += cu.n;
+		}
+		b->cus[b->ncus++] = cu;
+	}
+	if (!b->ncus) {
+		free(b->cus);
+		b->cus = NULL;
+	}
+	map_words(b, img);
+	free(img);
+	return b;
+}
+
+/* whole (not yet run) handed on in chunks cut at the given type-section
+ * offsets, each run in turn: 0, or the first error (the rest not run). The
+ * image made is left in *made (its last chunk). */
+static int run_chunks(struct batch_exact *x, const struct btf_batch *whole, const uint32_t *w, const size_t *cuts,
+		      uint32_t ncuts, struct btf_batch **made)
+{
+	const struct btf_header *h = (const struct btf_header *)w;
+	size_t from = 0;
+	int err = 0;
+
+	*made = NULL;
+	for (uint32_t k = 0; k <= ncuts && !err; k++) {
+		size_t to = k < ncuts ? cuts[k] : h->type_len;
+		struct btf_batch *b = chunk_of(whole, w, k, from, to, k == ncuts);
+
+		err = batch_exact__run(x, b);
+		if (k == ncuts && !err)
+			*made = b;
+		else
+			btf_batch__free(b);
+		from = to;
+	}
+	return err;
+}
+
+/* The batches of the tests above in chunks: the same image made. */
+static void chunks(void)
+{
+	struct batch_exact x = { 0 };
+	struct btf_batch *made;
+	struct made one;
+	struct cycles c;
+	size_t cuts[10];
+
+	make_batch(&one, true);
+	map_image(&one);
+	for (uint32_t i = 0; i < one.b.ncus; i++)
+		cuts[i] = one.b.cus[i].off;	/* before each CU: the first chunk the index type's copy alone */
+	cuts[2] = one.b.cus[1].off + one.b.cus[1].len;	/* ... and after B, the anchors alone */
+	is_int(run_chunks(&x, &one.b, one.im.w, cuts, 3, &made), 0, "the batch in four chunks");
+	ok(made && made->raw_heap && !made->more, "... made into an image of its own");
+	is_int(batch_exact__run(&x, &one.b), 0, "... and in one piece");
+	ok(made && made->size == one.b.size && !memcmp(made->raw, one.b.raw, one.b.size),
+	   "... the same image made either way");
+	ok(made && !made->cus && !made->orders, "... the last chunk's CUs freed");
+	btf_batch__free(made);
+	btf_batch__free_raw(&one.b);
+	batch_exact__fini(&x);
+
+	make_cycles(&c);
+	for (uint32_t i = 0; i < c.ncus; i++)
+		cuts[i] = c.cus[i].off + c.cus[i].len;	/* after each CU */
+	x = (struct batch_exact){ 0 };
+	is_int(run_chunks(&x, &c.b, c.im.w, cuts, c.ncus, &made), 0, "eight CUs with cycles, a chunk each");
+	is_int((long)x.dropped, 21, "... 21 types left out, as in one piece");
+	is_int((long)x.dropped_cyclic, 14, "... 14 of them on cycles");
+	is_int(batch_exact__run(&x, &c.b), 0, "... and in one piece");
+	ok(made && made->size == c.b.size && !memcmp(made->raw, c.b.raw, c.b.size), "... the same image made");
+	btf_batch__free(made);
+	btf_batch__free_raw(&c.b);
+
+	make_cycles(&c);
+	cuts[0] = c.cus[2].off;
+	cuts[1] = c.cus[5].off;
+	x.dropped = 0;
+	is_int(run_chunks(&x, &c.b, c.im.w, cuts, 2, &made), 0, "the same in three chunks of several CUs");
+	is_int((long)x.dropped, 21, "... 21 left out");
+	btf_batch__free(made);
+	made = chunk_of(&c.b, c.im.w, 1, cuts[0], cuts[1], false);
+	is_int(batch_exact__run(&x, made), -EPROTO, "a chunk after the batch's last: -EPROTO");
+	btf_batch__free(made);
+	made = chunk_of(&c.b, c.im.w, 0, 0, cuts[0], false);
+	is_int(batch_exact__run(&x, made), 0, "a batch's first chunk");
+	btf_batch__free(made);
+	made = chunk_of(&c.b, c.im.w, 2, cuts[1], ((const struct btf_header *)c.im.w)->type_len, true);
+	is_int(batch_exact__run(&x, made), -EPROTO, "... then its third: -EPROTO");
+	btf_batch__free(made);
+	made = chunk_of(&c.b, c.im.w, 1, cuts[0], cuts[1], false);
+	made->index = 7;
+	is_int(batch_exact__run(&x, made), -EPROTO, "a chunk of another batch: -EPROTO");
+	btf_batch__free(made);
+	btf_batch__free_raw(&c.b);
+	batch_exact__fini(&x);
+}
+
 int main(void)
 {
 	struct batch_exact x = { 0 };
@@ -445,6 +577,7 @@ int main(void)
 	for (int i = 0; i < 8; i++)
 		expect_eproto(i, bad[i]);
 	cycles();
+	chunks();
 	done_testing();
 	return 0;
 }

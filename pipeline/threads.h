@@ -74,7 +74,9 @@ struct run_stats;
 
 #define RUN_PENDING_BATCHES 2	/* batches waiting for the merge thread */
 /* Batch images alive at once (stages/record/image_pool.h) for `mergers`
- * merge threads and `readers` readers. With one merge thread: one image,
+ * merge threads and `readers` readers, for batches handed on whole (with
+ * one merge thread they go in chunks, and SIZING_CHUNK_IMAGES chunk images
+ * are alive at once: pipeline/sizing.c). With one merge thread: one image,
  * the writer begins batch k+1 in the pages of batch k once the merge
  * thread has left its exact copies out (stages/dedup/batch_exact.h) and
  * libbpf has copied it; two waited for nothing, but kept a second image

@@ -39,6 +39,14 @@
  *   of the batch then comes from the image made (the copy's heap is reused
  *   by the dedup that follows).
  *
+ * A batch handed on in chunks (stages/record/batch.h, btf_batch.more) is
+ * walked a chunk at a time, in order, by one merge thread: each chunk in
+ * its own image where the writer wrote it (given back once walked), the
+ * types kept appended to the batch's image made (x->walk.made, malloc'd and
+ * grown by half), the walk going on where the last chunk left it (the
+ * tables, the ids, the place in the image made); the last chunk's strings
+ * end it. The same decisions, so the same image made, as in one piece.
+ *
  * libbpf's dedup always merges two types equal field for field with the
  * same refs and keeps the earlier, so the types it keeps and their order
  * are the same either way: the output's bytes do not change (docs/design.md,

@@ -11,7 +11,9 @@
  * threads. Duplicates between batches stay until the final dedup
  * (stages/dedup/dedup.h) over the accumulated BTF, which is far smaller
  * than the input's type stream. Once the merge threads are joined,
- * merger__take hands both over.
+ * merger__take hands both over. A batch handed on in chunks
+ * (btf_batch.more) comes with one merge thread only: it makes each chunk
+ * final as it pops it (batch_exact.h) and dedups the batch with its last.
  *
  * Threads: merger__init/budget/take/stats/fini on the main thread, before
  * the merge threads start or after they are joined; merger__run on each

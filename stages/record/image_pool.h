@@ -10,7 +10,8 @@
  * that finds none kept and `limit` in use waits until a merge thread
  * gives one back; the memory of the batches in flight is then bounded by
  * the pool (one image at -j2: 2 MB more peak RSS than unmapping each,
- * docs/design.md).
+ * docs/design.md; batches in chunks: four images of a chunk each,
+ * pipeline/sizing.c).
  *
  * Threads: the writer takes (image_pool__take) and closes; a merge thread
  * (or the writer, for a batch it could not push) gives back through

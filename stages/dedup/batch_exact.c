@@ -624,10 +624,10 @@ static void finish_chunks(struct batch_exact *x, struct image_walk *w, struct bt
 	h->type_len = h->str_off = (uint32_t)w->out;
 	btf_batch__free_raw(b);
 	btf_batch__free_cus(b);
-	b->raw = (char *)w->made;
+	b->size = b->raw_cap = sizeof(*h) + w->out + h->str_len;
+	/* what the growth left over goes back to the heap, for libbpf's copy */
+	b->raw = realloc(w->made, b->size) ?: (char *)w->made;
 	b->raw_heap = true;
-	b->raw_cap = w->cap;
-	b->size = sizeof(*h) + w->out + h->str_len;
 	x->walk.made = NULL;
 	x->walk.on = false;
 }

@@ -531,6 +531,7 @@ static void chunks(void)
 	is_int(batch_exact__run(&x, made), -EPROTO, "a chunk of another batch: -EPROTO");
 	btf_batch__free(made);
 	btf_batch__free_raw(&c.b);
+	btf_batch__free_cus(&c.b);	/* (never run whole) */
 	batch_exact__fini(&x);
 }
 

@@ -137,7 +137,7 @@ static unsigned int merge_threads(const struct pipeline_opts *o, unsigned int re
  * boundaries, each made final by the merge thread as it comes
  * (stages/record/batch.h): the writer's image of a whole batch and the merge
  * thread's copy of it (~4 MB apiece on the Debian vmlinux) became a chunk's
- * and the types kept (-j2: peak RSS -4 to -7%, -j1 -9%; batch mode over
+ * and the types kept (-j2: peak RSS -2 to -7%, -j1 -7 to -9%; batch mode over
  * the 1,121 modules 77 -> 67 MB; docs/design.md, "Session 31"). With one
  * merge thread only: a batch's chunks are walked in order by one. Images
  * alive at once: the writer's, the batch ring's and the merge thread's.

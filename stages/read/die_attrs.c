@@ -3,7 +3,11 @@
 #include "stages/read/die_attrs_impl.h"
 
 #include <dwarf.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "stages/common/grow.h"
 
 static void parse_abbrevs(struct die_attrs *d, const unsigned char *p, const unsigned char *end);
 
@@ -564,5 +568,69 @@ void die_attrs__children_done(struct die_attrs *d, Dwarf_Die *parent)
 	if (d->list_end && parent->cu == d->cu) {
 		d->ended_die = parent->addr;
 		d->ended_at = d->list_end;
+	}
+}
+
+static int scan_take(struct die_scan_out *out, const unsigned char *at)
+{
+	if (out->n == out->cap && GROW(out->at, out->cap, out->n + 1, 16))
+		return -ENOMEM;
+	out->at[out->n++] = at;
+	return 0;
+}
+
+long die_attrs__scan(struct die_attrs *d, Dwarf_Die *die, enum die_scan_class (*class_of)(unsigned int tag),
+		     struct die_scan_out *out, const unsigned char **end)
+{
+	const struct die_attrs_plan *pl;
+	const unsigned char *p, *q;
+	unsigned long depth = 1;
+	long steps = 0;
+
+	out->n = 0;
+	*end = NULL;
+	if (!d->cu || die->cu != d->cu || !(pl = die_attrs__plan_of(d, die, &q)) || !(p = skip_attrs(d, pl, q)))
+		return -1;
+	if (!pl->children)
+		return 0;
+	while (p < d->end) {
+		const unsigned char *at = p;
+		uint64_t code;
+
+		if (!read_uleb(&p, d->end, &code))
+			return -1;
+		if (code == 0) {
+			if (--depth == 0) {
+				*end = p;
+				return steps;
+			}
+			continue;
+		}
+		if (code >= DIE_ATTRS_CODES || d->bycode[code].gen != d->gen ||
+		    !(p = skip_attrs(d, pl = d->bycode[code].plan, p)))
+			return -1;
+		steps++;
+		switch (class_of(pl->tag)) {
+		case DIE_SCAN_INTO:
+			depth += pl->children;
+			continue;
+		case DIE_SCAN_TAKE:
+			if (scan_take(out, at))
+				return -ENOMEM;
+			break;
+		case DIE_SCAN_SKIP:
+			break;
+		}
+		if (pl->children && !(p = skip_children(d, p)))
+			return -1;
+	}
+	return -1;
+}
+
+void die_attrs__children_end(struct die_attrs *d, Dwarf_Die *die, const unsigned char *end)
+{
+	if (end && die->cu == d->cu) {
+		d->ended_die = die->addr;
+		d->ended_at = end;
 	}
 }

@@ -150,6 +150,34 @@ int die_attrs__child(struct die_attrs *d, Dwarf_Die *die, Dwarf_Die *child);
  * Does nothing when that step was libdw's. */
 void die_attrs__children_done(struct die_attrs *d, Dwarf_Die *parent);
 
+/* What die_attrs__scan does with a DIE under the one it scans, by its tag. */
+enum die_scan_class {
+	DIE_SCAN_SKIP,	/* stepped over, with its subtree */
+	DIE_SCAN_INTO,	/* its children scanned in turn */
+	DIE_SCAN_TAKE,	/* its address handed out, its subtree stepped over */
+};
+
+struct die_scan_out {	/* the DIEs taken, in the tree's order; grown, reused */
+	const unsigned char **at;
+	size_t n, cap;
+};
+
+/* The DIEs under die (a DIE of the CU being read), walked in the tree's
+ * order by their plans alone: no Dwarf_Die, no attribute given to anyone.
+ * class_of(tag) says what to do with each. Returns how many DIEs were
+ * stepped over or into, with out->at[0..out->n) the ones taken and *end the
+ * byte after the null entry ending die's children (NULL: die has none);
+ * -1: declined (a code without a plan here, a form whose length is not
+ * known, bytes past the unit's end: walk with the other calls, nothing was
+ * done), -ENOMEM. */
+long die_attrs__scan(struct die_attrs *d, Dwarf_Die *die, enum die_scan_class (*class_of)(unsigned int tag),
+		     struct die_scan_out *out, const unsigned char **end);
+
+/* die's children were walked by die_attrs__scan and end at end (its
+ * *end): die_attrs__siblingof(die) then steps there, as after
+ * die_attrs__children_done. */
+void die_attrs__children_end(struct die_attrs *d, Dwarf_Die *die, const unsigned char *end);
+
 /* dwarf_siblingof(die, die) from die's plan: its attributes are walked
  * (unless they were just walked or are the ones cached, which they then
  * become); a DIE without children is followed by its sibling (or by the

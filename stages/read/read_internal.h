@@ -147,6 +147,8 @@ int walk_done(struct dwarf_reader *r, Dwarf_Die *die, int res, uint32_t n, const
  * a type's. read_struct.c: a STRUCT/UNION (FWD if declared only), leaving
  * its nested type definitions in r->nested_todo for the walk. */
 int read_type(struct dwarf_reader *r, Dwarf_Die *die, int tag);
+/* Whether read_type reads DIEs of tag (else it returns 1 for them). */
+bool read_type__tag(unsigned int tag);
 int read_struct(struct dwarf_reader *r, Dwarf_Die *die, bool is_union);
 
 /* read_var.c: a VAR record for a file-scope variable opts->vars selects. */

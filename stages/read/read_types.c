@@ -348,6 +348,32 @@ static int read_subroutine(struct dwarf_reader *r, Dwarf_Die *die)
 }
 
 /* The records of a type DIE, by its tag (read_internal.h). */
+bool read_type__tag(unsigned int tag)
+{
+	switch (tag) {
+	case DW_TAG_base_type:
+	case DW_TAG_pointer_type:
+	case DW_TAG_reference_type:
+	case DW_TAG_rvalue_reference_type:
+	case DW_TAG_const_type:
+	case DW_TAG_volatile_type:
+	case DW_TAG_restrict_type:
+	case DW_TAG_typedef:
+	case DW_TAG_array_type:
+	case DW_TAG_structure_type:
+	case DW_TAG_class_type:
+	case DW_TAG_union_type:
+	case DW_TAG_enumeration_type:
+	case DW_TAG_subroutine_type:
+	case DW_TAG_atomic_type:
+	case DW_TAG_immutable_type:
+	case DW_TAG_unspecified_type:
+		return true;
+	default:
+		return false;
+	}
+}
+
 int read_type(struct dwarf_reader *r, Dwarf_Die *die, int tag)
 {
 	uint32_t ref;

@@ -52,6 +52,7 @@ struct tally {
 	unsigned long tag_checked, tag_wrong, child_checked, child_wrong;
 	unsigned long steps, steps_wrong, ended;
 	unsigned long members, plain, plain_members, all_members, plain_wrong, runs, run_dies, run_wrong;
+	unsigned long scans, scan_declined, scan_steps, scan_taken, scan_wrong, scan_sibs;
 	bool own;				/* the pass reads .debug_abbrev itself */
 	unsigned long own_dies, own_planned;	/* DIEs of such passes; tagged without libdw */
 };
@@ -281,6 +282,83 @@ static void check_run(struct die_attrs *d, Dwarf_Die *die, struct tally *t)
 		     (unsigned long long)dwarf_dieoffset(die), j, k);
 }
 
+/* The scan's rule in this test: into functions, blocks and inlined
+ * calls; types taken; the rest stepped over. */
+static enum die_scan_class scan_class(unsigned int tag)
+{
+	switch (tag) {
+	case DW_TAG_subprogram:
+	case DW_TAG_lexical_block:
+	case DW_TAG_inlined_subroutine:
+		return DIE_SCAN_INTO;
+	case DW_TAG_base_type:
+	case DW_TAG_pointer_type:
+	case DW_TAG_const_type:
+	case DW_TAG_typedef:
+	case DW_TAG_structure_type:
+	case DW_TAG_union_type:
+	case DW_TAG_enumeration_type:
+	case DW_TAG_array_type:
+	case DW_TAG_subroutine_type:
+		return DIE_SCAN_TAKE;
+	default:
+		return DIE_SCAN_SKIP;
+	}
+}
+
+/* The same walk through libdw: the DIEs under die, counted in *steps, the
+ * ones taken appended to at[*n] (up to max). */
+static void scan_libdw(Dwarf_Die *die, const unsigned char **at, size_t *n, size_t max, long *steps)
+{
+	Dwarf_Die child;
+
+	if (dwarf_child(die, &child) != 0)
+		return;
+	do {
+		enum die_scan_class c = scan_class((unsigned int)dwarf_tag(&child));
+
+		++*steps;
+		if (c == DIE_SCAN_INTO)
+			scan_libdw(&child, at, n, max, steps);
+		else if (c == DIE_SCAN_TAKE && *n < max)
+			at[(*n)++] = child.addr;
+	} while (dwarf_siblingof(&child, &child) == 0);
+}
+
+/* die_attrs__scan of die against the libdw walk: the same DIEs stepped,
+ * the same taken in the same order, and from where it ended, the sibling
+ * step lands on libdw's next sibling. */
+static void check_scan(struct die_attrs *d, Dwarf_Die *die, struct tally *t)
+{
+	static struct die_scan_out out;
+	const unsigned char *want[4096], *end;
+	Dwarf_Die a = *die, sib = *die, ref = *die;
+	size_t n = 0;
+	long steps = 0, got = die_attrs__scan(d, &a, scan_class, &out, &end);
+	int rs, rw;
+
+	if (!dwarf_haschildren(die))
+		return;
+	t->scans++;
+	if (got == -1) {
+		t->scan_declined++;
+		return;
+	}
+	scan_libdw(die, want, &n, sizeof(want) / sizeof(want[0]), &steps);
+	t->scan_steps += (unsigned long)steps;
+	t->scan_taken += n;
+	if ((got != steps || out.n != n || (n && memcmp(out.at, want, n * sizeof(*want)))) && t->scan_wrong++ < 5)
+		diag("DIE 0x%llx: scan stepped %ld, took %zu; libdw %ld, %zu", (unsigned long long)dwarf_dieoffset(die),
+		     got, out.n, steps, n);
+	die_attrs__children_end(d, die, end);
+	rs = die_attrs__siblingof(d, &sib);
+	rw = dwarf_siblingof(&ref, &ref);
+	t->scan_sibs++;
+	if ((rs != rw || (rw == 0 && sib.addr != ref.addr)) && t->scan_wrong++ < 5)
+		diag("DIE 0x%llx: sibling after the scan %d/%p, libdw %d/%p", (unsigned long long)dwarf_dieoffset(die),
+		     rs, sib.addr, rw, ref.addr);
+}
+
 static void walk_tree(struct die_attrs *d, Dwarf_Die *die, struct tally *t, int depth)
 {
 	Dwarf_Die child;
@@ -289,6 +367,8 @@ static void walk_tree(struct die_attrs *d, Dwarf_Die *die, struct tally *t, int 
 	dwarf_tag(die);
 	check_plain(d, die, t);
 	check_run(d, die, t);
+	if (depth > 0)	/* not the unit's DIE: its end is the unit's */
+		check_scan(d, die, t);
 	compare(d, die, t);
 	if (depth < 64 && dwarf_child(die, &child) == 0)
 		do
@@ -433,6 +513,13 @@ int main(void)
 	ok(t.run_dies > 1000 && t.run_wrong == 0,
 	   "runs of plain children step as libdw's siblings and stop where they should (%lu DIEs in %lu runs, %lu wrong)",
 	   t.run_dies, t.runs, t.run_wrong);
+	diag("%lu scans (%lu declined): %lu DIEs stepped, %lu taken", t.scans, t.scan_declined, t.scan_steps,
+	     t.scan_taken);
+	ok(t.scans > 100 && t.scan_declined * 10 < t.scans && t.scan_taken > 0 && t.scan_sibs > 0,
+	   "subtrees are scanned by their plans (%lu of %lu), and types found in them", t.scans - t.scan_declined,
+	   t.scans);
+	is_int((int)t.scan_wrong, 0, "each scan steps and takes the DIEs libdw's walk does, and ends where libdw's "
+	       "sibling starts");
 	is_int((int)t.refused_ok, 2 * nfiles, "with no CU begun, or a truncated one, it declines and calls nothing");
 	done_testing();
 	return exit_status();

@@ -190,11 +190,16 @@ static void resolve(struct dwarf_reader *r, uint32_t *ref)
 	*ref = REF_VOID;
 }
 
-static void resolve_records(struct dwarf_reader *r, struct type_rec *recs, size_t n)
+/* The refs of recs[0..n) resolved; returns the bytes they take as BTF
+ * (rec_btf__size), summed on the way while each record is at hand. */
+static size_t resolve_records(struct dwarf_reader *r, struct type_rec *recs, size_t n)
 {
+	size_t bytes = 0;
+
 	for (size_t i = 0; i < n; i++) {
 		struct type_rec *t = &recs[i];
 
+		bytes += rec_btf__size(t);
 		switch (t->kind) {
 		case BTF_KIND_ARRAY:
 			resolve(r, &t->elem);
@@ -223,11 +228,15 @@ static void resolve_records(struct dwarf_reader *r, struct type_rec *recs, size_
 			break;
 		}
 	}
+	return bytes;
 }
 
+/* The CU's refs resolved, and the bytes its records take noted for
+ * encode_cu (r->rec_bytes, for r->nrecs of them). */
 static void resolve_all(struct dwarf_reader *r)
 {
-	resolve_records(r, r->recs, r->nrecs);
+	r->rec_bytes = resolve_records(r, r->recs, r->nrecs);
+	r->rec_bytes_of = r->nrecs;
 	resolve_records(r, r->funcs, r->nfuncs);
 }
 
@@ -299,6 +308,7 @@ static int read_cu(struct dwarf_reader *r, const struct cu_info *ci, struct aren
 
 	r->nrecs = 0;
 	r->nfuncs = 0;
+	r->rec_bytes_of = SIZE_MAX;	/* resolve_all sums them */
 	r->int_ref = REF_VOID;
 	if (sends_bytes(r)) {	/* encode_cu copies what leaves */
 		arena__reset(&r->own);
@@ -392,25 +402,24 @@ static long encode_cu(struct dwarf_reader *r, struct arena *arena, struct type_r
 	unsigned char *p, *block;
 	uint32_t *off = NULL;
 
-	for (size_t i = 0; i < n; i++) {
-		bytes += rec_btf__size(&r->recs[i]);
-		nplaces += r->recs[i].kind == BTF_KIND_VAR;
-	}
+	if (r->rec_bytes_of == n)	/* summed by resolve_all */
+		bytes = r->rec_bytes;
+	else
+		for (size_t i = 0; i < n; i++)
+			bytes += rec_btf__size(&r->recs[i]);
 	for (size_t i = 0; i < r->nfuncs; i++)
 		fbytes += func_payload(&r->funcs[i]);
 	if (r->opts->type_order)
 		obytes = (2 * n + 1) * sizeof(*off);
 	if (bytes > UINT32_MAX)
 		return -E2BIG;
-	if ((nplaces && GROW(r->places, r->places_cap, nplaces, 64)) ||
-	    !(block = p = arena__alloc_raw(arena, bytes + obytes + fbytes + 1)))
+	if (!(block = p = arena__alloc_raw(arena, bytes + obytes + fbytes + 1)))
 		return -ENOMEM;
 	begin->kflag = 1;
 	begin->payload = p;
 	begin->size_type = (uint32_t)bytes;
 	if (obytes)
 		off = (uint32_t *)(block + bytes);	/* (bytes: a multiple of 4) */
-	nplaces = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct type_rec *t = &r->recs[i];
 		long size;
@@ -420,9 +429,12 @@ static long encode_cu(struct dwarf_reader *r, struct arena *arena, struct type_r
 		if ((size = rec_btf__encode(t, p)) < 0)
 			return -EINVAL;
 		p += size;
-		if (t->kind == BTF_KIND_VAR)
-			r->places[nplaces++] = (struct type_rec){ .kind = REC_VAR_PLACE, .elem = (uint32_t)i + 1,
-								  .extra = t->elem, .index = t->index, .vlen = t->vlen };
+		if (t->kind != BTF_KIND_VAR)
+			continue;
+		if (GROW(r->places, r->places_cap, nplaces + 1, 64))
+			return -ENOMEM;
+		r->places[nplaces++] = (struct type_rec){ .kind = REC_VAR_PLACE, .elem = (uint32_t)i + 1,
+							  .extra = t->elem, .index = t->index, .vlen = t->vlen };
 	}
 	if (off) {
 		off[n] = (uint32_t)bytes;

@@ -197,6 +197,7 @@ struct dwarf_reader {
 	struct param_loc_windows loc_windows;	/* location lists read with pread (param_loc.h) */
 	struct arena own;	/* with opts->btf_bytes, the payloads while a CU is read: the
 				   CU's arena then gets its bytes and its candidates' only */
+	size_t rec_bytes, rec_bytes_of;	/* the BTF bytes of the first rec_bytes_of records (resolve_all) */
 	struct die_scan_out body;	/* types found in a function's body (read_cu.c, visit_body) */
 	struct func_kids fkids[2];	/* a function's and its abstract instance's children (read_func.c) */
 	struct type_rec *places;	/* REC_VAR_PLACE records of a CU sent as bytes */

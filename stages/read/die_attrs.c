@@ -157,6 +157,20 @@ static void sleb_encode(int64_t v, uint8_t out[10])
 	}
 }
 
+/* Where pl's DW_AT_sibling is, if its form is a ref1/2/4/8 (DIE_ATTRS_MAX:
+ * none such), for the cache's sibling step. */
+static void plan_sibling(struct die_attrs_plan *pl)
+{
+	pl->sibling = DIE_ATTRS_MAX;
+	for (unsigned int i = 0; i < pl->n; i++)
+		if (pl->attrs[i].name == DW_AT_sibling &&
+		    (pl->attrs[i].form == DW_FORM_ref1 || pl->attrs[i].form == DW_FORM_ref2 ||
+		     pl->attrs[i].form == DW_FORM_ref4 || pl->attrs[i].form == DW_FORM_ref8)) {
+			pl->sibling = (uint8_t)i;
+			return;
+		}
+}
+
 /* The plan of an abbreviation. Its attributes are counted by asking for
  * them one by one: dwarf_getattrcnt of libdw 0.188 miscounts lists that hold
  * DW_FORM_implicit_const (it does not step over the constants). */
@@ -166,6 +180,7 @@ static void make_plan(struct die_attrs *d, struct die_attrs_plan *pl, Dwarf_Abbr
 
 	pl->abbrev = abbrev;
 	pl->usable = false;
+	pl->sibling = DIE_ATTRS_MAX;
 	pl->plain = false;
 	pl->tag = dwarf_getabbrevtag(abbrev);
 	pl->children = dwarf_abbrevhaschildren(abbrev) > 0;
@@ -186,6 +201,7 @@ static void make_plan(struct die_attrs *d, struct die_attrs_plan *pl, Dwarf_Abbr
 	}
 	pl->n = (uint8_t)i;
 	pl->usable = true;
+	plan_sibling(pl);
 	die_plain__plan(d, pl);
 }
 
@@ -234,6 +250,7 @@ static void parse_abbrevs(struct die_attrs *d, const unsigned char *p, const uns
 			continue;
 		pl->n = (uint8_t)n;
 		pl->usable = usable;
+		plan_sibling(pl);
 		die_plain__plan(d, pl);
 		pl->gen = d->gen;
 		d->nplans++;
@@ -371,43 +388,48 @@ int die_attrs__collect(struct die_attrs *d, Dwarf_Die *die, Dwarf_Attribute out[
 	return pl->n;
 }
 
+/* The places of die's attribute values, by plan pl, from p (the byte
+ * after its code) into valp; the byte after the last, or NULL when a value
+ * is not known or runs past the CU. */
+static const unsigned char *value_places(const struct die_attrs *d, const struct die_attrs_plan *pl,
+					 const unsigned char *p, const unsigned char **valp)
+{
+	for (unsigned int i = 0; i < pl->n; i++) {
+		valp[i] = pl->attrs[i].form == DW_FORM_implicit_const ? pl->imp[i] : p;
+		if (pl->size[i] != DIE_ATTRS_VARIABLE)
+			p += pl->size[i];	/* checked below: nothing is read here */
+		else if (p > d->end || !(p = die_attrs__skip_value(d, pl->attrs[i].form, p)))
+			return NULL;
+	}
+	return p <= d->end ? p : NULL;
+}
+
 /* d->cache for die, walked if it is not there yet. */
 static const struct die_attrs_cache *cached(struct die_attrs *d, Dwarf_Die *die)
 {
 	struct die_attrs_cache *c = &d->cache;
-	int n;
+	const struct die_attrs_plan *pl;
+	const unsigned char *p;
 
 	if (c->addr == die->addr)
 		return c;
 	c->addr = die->addr;
 	c->n = 0;
 	c->sibling = NULL;
-	n = die_attrs__collect(d, die, c->at);
-	c->declined = n < 0;
+	pl = die_attrs__plan_fast(d, die, &p);
+	c->declined = !pl || !pl->usable || !(p = value_places(d, pl, p, c->valp));
 	if (c->declined)
 		return c;
-	c->n = (uint8_t)n;
-	c->after = d->after;
-	c->children = d->after_children;
-	for (unsigned int i = 0; c->children && i < c->n; i++) {
-		const Dwarf_Attribute *at = &c->at[i];
-		unsigned int len;
+	c->plan = pl;
+	c->n = pl->n;
+	c->after = d->after = p;
+	c->children = d->after_children = pl->children;
+	d->after_die = die->addr;
+	if (c->children && pl->sibling < pl->n) {
+		uint64_t off = read_n(c->valp[pl->sibling], pl->size[pl->sibling], d->big_endian);
 
-		if (at->code != DW_AT_sibling)
-			continue;
-		switch (at->form) {
-		case DW_FORM_ref1: len = 1; break;
-		case DW_FORM_ref2: len = 2; break;
-		case DW_FORM_ref4: len = 4; break;
-		case DW_FORM_ref8: len = 8; break;
-		default: len = 0; break;
-		}
-		if (len) {
-			uint64_t off = read_n(at->valp, len, d->big_endian);
-
-			if (off < (uint64_t)(d->end - d->start))
-				c->sibling = d->start + off;
-		}
+		if (off < (uint64_t)(d->end - d->start))
+			c->sibling = d->start + off;
 	}
 	return c;
 }
@@ -419,8 +441,9 @@ int die_attrs__attr(struct die_attrs *d, Dwarf_Die *die, unsigned int name, Dwar
 	if (c->declined)
 		return -1;
 	for (unsigned int i = 0; i < c->n; i++)
-		if (c->at[i].code == name) {
-			*out = c->at[i];
+		if (c->plan->attrs[i].name == name) {
+			*out = (Dwarf_Attribute){ .code = name, .form = c->plan->attrs[i].form,
+						  .valp = (unsigned char *)c->valp[i], .cu = die->cu };
 			return 1;
 		}
 	return 0;

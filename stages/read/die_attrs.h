@@ -43,20 +43,23 @@ struct die_attrs_plan {
 		uint16_t name, form;
 	} attrs[DIE_ATTRS_MAX];
 	uint8_t size[DIE_ATTRS_MAX];	/* each value's length, or DIE_ATTRS_VARIABLE */
+	uint8_t sibling;		/* the index of its DW_AT_sibling of a ref1/2/4/8 form; DIE_ATTRS_MAX: none */
 	/* DW_FORM_implicit_const values, as SLEB128 (apart: rarely read, and
 	 * the plans stay small enough for the cache) */
 	uint8_t (*imp)[10];
 };
 
-/* The attributes of one DIE, walked once and looked up many times. */
+/* The attributes of one DIE, walked once and looked up many times: where
+ * each value lies (its name and form are the plan's). */
 struct die_attrs_cache {
 	const void *addr;		/* the DIE (its address); NULL: nothing cached */
 	bool declined;			/* the walk declined it: ask libdw */
 	bool children;
 	uint8_t n;
+	const struct die_attrs_plan *plan;
 	const unsigned char *after;	/* the byte after its attributes */
 	const unsigned char *sibling;	/* from DW_AT_sibling; NULL: none */
-	Dwarf_Attribute at[DIE_ATTRS_MAX];
+	const unsigned char *valp[DIE_ATTRS_MAX];
 };
 
 struct die_attrs {

@@ -30,6 +30,7 @@
 #define IMPORT_LEVEL 1000	/* imported DIEs are never "file scope" */
 
 static int visit_children(struct dwarf_reader *r, Dwarf_Die *die);
+static int visit_tag(struct dwarf_reader *r, Dwarf_Die *die, int tag);
 static int visit(struct dwarf_reader *r, Dwarf_Die *die);
 
 /* The nested type definitions read_struct left in r->nested_todo (C++),
@@ -105,9 +106,10 @@ static int visit_body(struct dwarf_reader *r, Dwarf_Die *die)
 	return err;
 }
 
-static int visit(struct dwarf_reader *r, Dwarf_Die *die)
+/* visit, for a DIE whose tag the caller has (die_tag). */
+static int visit_tag(struct dwarf_reader *r, Dwarf_Die *die, int tag)
 {
-	int tag = die_tag(r, die), err;
+	int err;
 
 	r->stats.dies++;
 	if ((err = read_type(r, die, tag)) <= 0)
@@ -128,6 +130,11 @@ static int visit(struct dwarf_reader *r, Dwarf_Die *die)
 	default:
 		return 0;
 	}
+}
+
+static int visit(struct dwarf_reader *r, Dwarf_Die *die)
+{
+	return visit_tag(r, die, die_tag(r, die));
 }
 
 static int visit_children(struct dwarf_reader *r, Dwarf_Die *die)
@@ -151,7 +158,7 @@ static int visit_children(struct dwarf_reader *r, Dwarf_Die *die)
 			r->stats.dies++;
 			continue;
 		}
-		if ((err = visit(r, &child)))
+		if ((err = visit_tag(r, &child, tag)))
 			return err;
 	} while ((res = next_sibling(r, &child)) == 0);
 	r->level--;

@@ -469,6 +469,17 @@ static bool check_file(const char *path, bool own_abbrevs, struct tally *t)
 	return true;
 }
 
+/* A type defined in a function's body, for die_attrs__scan to take (this
+ * test's own DWARF has it, under the function's DIE). */
+static int __attribute__((noinline)) body_with_a_type(int x)
+{
+	struct local_pair {
+		int a, b;
+	} volatile p = { x, x + 1 };
+
+	return p.a + p.b;
+}
+
 int main(void)
 {
 	/* this test, and the btfstream binary when make check names it */
@@ -477,6 +488,8 @@ int main(void)
 	int nfiles = 0;
 
 	elf_version(EV_CURRENT);
+	if (body_with_a_type(nfiles) != 1)
+		diag("body_with_a_type: an unexpected sum");
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		if (!files[i])
 			continue;

@@ -361,33 +361,6 @@ bool die_attrs__haschildren(struct die_attrs *d, Dwarf_Die *die)
 	return dwarf_haschildren(die) > 0;
 }
 
-int die_attrs__collect(struct die_attrs *d, Dwarf_Die *die, Dwarf_Attribute out[DIE_ATTRS_MAX])
-{
-	const struct die_attrs_plan *pl;
-	const unsigned char *p;
-
-	if (!(pl = die_attrs__plan_fast(d, die, &p)) || !pl->usable)
-		return -1;
-	for (unsigned int i = 0; i < pl->n; i++) {
-		unsigned int form = pl->attrs[i].form;
-
-		out[i] = (Dwarf_Attribute){
-			.code = pl->attrs[i].name, .form = form,
-			.valp = (unsigned char *)(form == DW_FORM_implicit_const ? pl->imp[i] : p), .cu = die->cu,
-		};
-		if (pl->size[i] != DIE_ATTRS_VARIABLE)
-			p += pl->size[i];	/* checked below: nothing is read here */
-		else if (p > d->end || !(p = die_attrs__skip_value(d, form, p)))
-			return -1;
-	}
-	if (p > d->end)
-		return -1;
-	d->after_die = die->addr;
-	d->after = p;
-	d->after_children = pl->children;
-	return pl->n;
-}
-
 /* The places of die's attribute values, by plan pl, from p (the byte
  * after its code) into valp; the byte after the last, or NULL when a value
  * is not known or runs past the CU. */
@@ -402,6 +375,22 @@ static const unsigned char *value_places(const struct die_attrs *d, const struct
 			return NULL;
 	}
 	return p <= d->end ? p : NULL;
+}
+
+int die_attrs__collect(struct die_attrs *d, Dwarf_Die *die, Dwarf_Attribute out[DIE_ATTRS_MAX])
+{
+	const unsigned char *valp[DIE_ATTRS_MAX], *p;
+	const struct die_attrs_plan *pl;
+
+	if (!(pl = die_attrs__plan_fast(d, die, &p)) || !pl->usable || !(p = value_places(d, pl, p, valp)))
+		return -1;
+	for (unsigned int i = 0; i < pl->n; i++)
+		out[i] = (Dwarf_Attribute){ .code = pl->attrs[i].name, .form = pl->attrs[i].form,
+					    .valp = (unsigned char *)valp[i], .cu = die->cu };
+	d->after_die = die->addr;
+	d->after = p;
+	d->after_children = pl->children;
+	return pl->n;
 }
 
 /* d->cache for die, walked if it is not there yet. */

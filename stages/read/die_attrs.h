@@ -76,7 +76,7 @@ struct die_attrs {
 	uint8_t version;
 	bool big_endian;
 	uint32_t gen;			/* bumped per CU: frees every slot at once */
-	const void *after_die;		/* the last DIE die_attrs__collect read */
+	const void *after_die;		/* the last DIE whose attributes were walked (collect, the cache) */
 	const unsigned char *after;	/* ... the byte after its attributes */
 	bool after_children;		/* ... and whether children follow there */
 	unsigned int nplans;

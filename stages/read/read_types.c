@@ -347,7 +347,8 @@ static int read_subroutine(struct dwarf_reader *r, Dwarf_Die *die)
 	return map_die(r, die, idx + 1);
 }
 
-/* The records of a type DIE, by its tag (read_internal.h). */
+/* The tags read_type reads: the cases of its switch below, which this list
+ * has to follow (a function's body is scanned for them: read_cu.c). */
 bool read_type__tag(unsigned int tag)
 {
 	switch (tag) {
@@ -374,6 +375,7 @@ bool read_type__tag(unsigned int tag)
 	}
 }
 
+/* The records of a type DIE, by its tag (read_internal.h). */
 int read_type(struct dwarf_reader *r, Dwarf_Die *die, int tag)
 {
 	uint32_t ref;

@@ -470,34 +470,72 @@ static const unsigned char *skip_attrs(const struct die_attrs *d, const struct d
 	return p <= d->end ? p : NULL;
 }
 
-/* The byte after the null entry that ends the list of children starting at
- * p, every DIE in it stepped over by its plan (a DW_AT_sibling is not
- * needed); NULL when a code has no plan here or the CU ends first. A DIE
- * GCC gives children but no DW_AT_sibling (the last of its list) and that
- * the reader did not walk into (a call site and its parameters) was libdw's
- * walk, a lock and a hash lookup for each DIE under it. */
-static const unsigned char *skip_children(const struct die_attrs *d, const unsigned char *p)
+static int scan_take(struct die_scan_out *out, const unsigned char *at)
 {
-	unsigned long depth = 1;
+	if (out->n == out->cap && GROW(out->at, out->cap, out->n + 1, 16))
+		return -ENOMEM;
+	out->at[out->n++] = at;
+	return 0;
+}
+
+/* The list of children starting at p, every DIE in it and under it stepped
+ * over by its plan (a DW_AT_sibling is not needed), to the byte after the
+ * null entry that ends it (*end). With class_of, each DIE of the list, and
+ * of the lists under those it says to walk INTO, is counted and classed
+ * (die_attrs__scan); without, none. Returns the count, -1 when a code has
+ * no plan here, a value's length is not known or the CU ends first, or
+ * -ENOMEM. A DIE GCC gives children but no DW_AT_sibling (the last of its
+ * list) and that the reader did not walk into (a call site and its
+ * parameters) was libdw's walk, a lock and a hash lookup for each DIE under
+ * it. */
+static long walk_list(const struct die_attrs *d, const unsigned char *p,
+		      enum die_scan_class (*class_of)(unsigned int tag), struct die_scan_out *out,
+		      const unsigned char **end)
+{
+	/* lists down to depth shown are classed; those under a DIE not walked
+	 * into lie deeper, and are stepped over */
+	unsigned long depth = 1, shown = class_of ? 1 : 0;
+	long steps = 0;
 
 	while (p && p < d->end) {
+		const unsigned char *at = p;
 		const struct die_attrs_plan *pl;
 		uint64_t code;
 
 		if (!read_uleb(&p, d->end, &code))
-			return NULL;
+			return -1;
 		if (code == 0) {
-			if (--depth == 0)
-				return p;
+			shown -= shown == depth;
+			if (--depth == 0) {
+				*end = p;
+				return steps;
+			}
 			continue;
 		}
 		if (code >= DIE_ATTRS_CODES || d->bycode[code].gen != d->gen)
-			return NULL;
+			return -1;
 		pl = d->bycode[code].plan;
 		p = skip_attrs(d, pl, p);
+		if (depth == shown) {
+			enum die_scan_class c = class_of(pl->tag);
+
+			steps++;
+			if (c == DIE_SCAN_TAKE && scan_take(out, at))
+				return -ENOMEM;
+			shown += c == DIE_SCAN_INTO && pl->children;
+		}
 		depth += pl->children;
 	}
-	return NULL;
+	return -1;
+}
+
+/* The byte after the null entry that ends the list of children starting at
+ * p (walk_list); NULL when it cannot be found here. */
+static const unsigned char *skip_children(const struct die_attrs *d, const unsigned char *p)
+{
+	const unsigned char *end;
+
+	return walk_list(d, p, NULL, NULL, &end) >= 0 ? end : NULL;
 }
 
 static int libdw_child(struct die_attrs *d, Dwarf_Die *die, Dwarf_Die *child)
@@ -583,60 +621,17 @@ void die_attrs__children_done(struct die_attrs *d, Dwarf_Die *parent)
 	}
 }
 
-static int scan_take(struct die_scan_out *out, const unsigned char *at)
-{
-	if (out->n == out->cap && GROW(out->at, out->cap, out->n + 1, 16))
-		return -ENOMEM;
-	out->at[out->n++] = at;
-	return 0;
-}
-
 long die_attrs__scan(struct die_attrs *d, Dwarf_Die *die, enum die_scan_class (*class_of)(unsigned int tag),
 		     struct die_scan_out *out, const unsigned char **end)
 {
 	const struct die_attrs_plan *pl;
 	const unsigned char *p, *q;
-	unsigned long depth = 1;
-	long steps = 0;
 
 	out->n = 0;
 	*end = NULL;
 	if (!d->cu || die->cu != d->cu || !(pl = die_attrs__plan_of(d, die, &q)) || !(p = skip_attrs(d, pl, q)))
 		return -1;
-	if (!pl->children)
-		return 0;
-	while (p < d->end) {
-		const unsigned char *at = p;
-		uint64_t code;
-
-		if (!read_uleb(&p, d->end, &code))
-			return -1;
-		if (code == 0) {
-			if (--depth == 0) {
-				*end = p;
-				return steps;
-			}
-			continue;
-		}
-		if (code >= DIE_ATTRS_CODES || d->bycode[code].gen != d->gen ||
-		    !(p = skip_attrs(d, pl = d->bycode[code].plan, p)))
-			return -1;
-		steps++;
-		switch (class_of(pl->tag)) {
-		case DIE_SCAN_INTO:
-			depth += pl->children;
-			continue;
-		case DIE_SCAN_TAKE:
-			if (scan_take(out, at))
-				return -ENOMEM;
-			break;
-		case DIE_SCAN_SKIP:
-			break;
-		}
-		if (pl->children && !(p = skip_children(d, p)))
-			return -1;
-	}
-	return -1;
+	return pl->children ? walk_list(d, p, class_of, out, end) : 0;
 }
 
 void die_attrs__children_end(struct die_attrs *d, Dwarf_Die *die, const unsigned char *end)

@@ -113,6 +113,14 @@ static bool same_base(const struct elf_funcs *ef, const uint32_t *hash, uint32_t
 	       !cmp_base(ef->syms[a].name, ef->syms[a].base_len, ef->syms[b].name, ef->syms[b].base_len);
 }
 
+/* Where f's name lies in ef->names, or ELF_FUNCS_NO_AT. */
+static uint32_t name_at(const struct elf_funcs *ef, const struct elf_func *f)
+{
+	size_t at = (size_t)(f->name - ef->names);
+
+	return ef->names && f->name >= ef->names && at < ELF_FUNCS_NO_AT ? (uint32_t)at : ELF_FUNCS_NO_AT;
+}
+
 /* The hash index over the runs of equal base names in the sorted syms. */
 static int index_bases(struct elf_funcs *ef, const uint32_t *hash)
 {
@@ -135,6 +143,7 @@ static int index_bases(struct elf_funcs *ef, const uint32_t *hash)
 		ef->slots[h].first1 = i + 1;
 		ef->slots[h].n = end - i;
 		ef->slots[h].hash = hash[i];
+		ef->slots[h].name_at = name_at(ef, &ef->syms[i]);
 	}
 	return 0;
 }
@@ -194,6 +203,23 @@ int elf_funcs__build(struct elf_funcs *ef, const struct input *in, struct fail *
 	return build_from(ef, &syms, in) ? fail__set(f, -ENOMEM, "input: %s: out of memory", in->path) : 0;
 }
 
+/* Whether the run of slot h has the base name name[0..len): its first
+ * name read where it lies (in names, no further than its NUL): it starts
+ * with name and goes on with the '.' or the NUL that ends its base, and
+ * name has no '.' of its own. */
+static bool slot_has_base(const struct elf_funcs *ef, uint32_t h, const char *name, size_t len)
+{
+	const struct elf_func *f;
+	const char *s;
+
+	if (ef->slots[h].name_at == ELF_FUNCS_NO_AT) {
+		f = &ef->syms[ef->slots[h].first1 - 1];
+		return !cmp_base(f->name, f->base_len, name, len);
+	}
+	s = ef->names + ef->slots[h].name_at;
+	return !strncmp(s, name, len) && (s[len] == '.' || !s[len]) && !memchr(name, '.', len);
+}
+
 bool elf_funcs__find(const struct elf_funcs *ef, const char *name, size_t len, uint32_t *first, uint32_t *n)
 {
 	uint32_t hash = hash_base(name, len);
@@ -203,9 +229,7 @@ bool elf_funcs__find(const struct elf_funcs *ef, const char *name, size_t len, u
 	if (!ef->slots)
 		return false;
 	for (uint32_t h = hash & ef->mask; ef->slots[h].first1; h = (h + 1) & ef->mask) {
-		const struct elf_func *f = &ef->syms[ef->slots[h].first1 - 1];
-
-		if (ef->slots[h].hash == hash && !cmp_base(f->name, f->base_len, name, len)) {
+		if (ef->slots[h].hash == hash && slot_has_base(ef, h, name, len)) {
 			*first = ef->slots[h].first1 - 1;
 			*n = ef->slots[h].n;
 			return true;

@@ -24,6 +24,8 @@ struct elf_func {
 	bool suffixed;		/* the name has a '.' suffix (a clone or a part) */
 };
 
+#define ELF_FUNCS_NO_AT UINT32_MAX
+
 struct elf_funcs {
 	struct elf_func *syms;	/* each base name's symbols together, by (addr, name) */
 	uint32_t count;
@@ -32,8 +34,11 @@ struct elf_funcs {
 	 * names, each a cache miss, for every function of every CU). Each slot
 	 * keeps the whole hash: a probe compares names only when it matches, so
 	 * a name without a symbol (a third of the lookups on the vmlinux) and
-	 * the slots probed past read neither syms nor .strtab */
-	struct { uint32_t first1, n, hash; } *slots;
+	 * the slots probed past read neither syms nor .strtab. And where the
+	 * run's first name lies in names (name_at), so that a match is checked
+	 * there without a load of its symbol first (ELF_FUNCS_NO_AT: through
+	 * syms, for names past 4 GiB) */
+	struct { uint32_t first1, n, hash, name_at; } *slots;
 	uint32_t mask;		/* slots - 1, a power of two minus one */
 	char *names;		/* the symbols' names, copied out of .strtab in syms order */
 };

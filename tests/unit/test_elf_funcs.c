@@ -255,6 +255,9 @@ static void check_layout(const struct layout *l)
 	   "%s: bar found at its address", l->what);
 	ok(built && !elf_funcs__find(&ef, "obj", 3, &first, &n) && !elf_funcs__find(&ef, "ext", 3, &first, &n),
 	   "%s: no object and no undefined symbol", l->what);
+	ok(built && !elf_funcs__find(&ef, "fo", 2, &first, &n) && !elf_funcs__find(&ef, "fooo", 4, &first, &n) &&
+	   !elf_funcs__find(&ef, "foo.isra.0", 10, &first, &n) && !elf_funcs__find(&ef, "foo.", 4, &first, &n),
+	   "%s: a base name's prefix, a longer name, a full suffixed name: none found", l->what);
 	if (built)
 		elf_funcs__free(&ef);
 	elf_end(in.elf);

@@ -280,9 +280,10 @@ int main(void)
 		if (files[i])
 			ok(check_file(files[i], &t), "%s: opened, its function symbols collected", files[i]);
 	diag("%lu function symbols, %lu base names", t.syms, t.names);
-	/* this test alone has a few dozen (the package build runs it without
-	 * BTFSTREAM); with the btfstream binary, hundreds */
-	ok(t.names >= 20, "there are names to look up (%lu)", t.names);
+	/* this test alone has a few dozen, ~20 once link-time optimisation has
+	 * inlined the library's small functions (the package build runs it
+	 * without BTFSTREAM); with the btfstream binary, hundreds */
+	ok(t.names >= 10, "there are names to look up (%lu)", t.names);
 	is_int((int)t.missing, 0, "every base name is found");
 	is_int((int)t.wrong_run, 0, "each run holds exactly the symbols of its base name");
 	is_int((int)t.wrong_order, 0, "each run is in (address, name) order");

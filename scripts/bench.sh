@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # make bench: pahole and btfstream side by side on the same vmlinux, in one
 # run, alternating (A B A B ...), for -j1 and -j2. Prints the medians of wall
-# time, CPU (user+sys) and peak RSS, and btfstream's ratios to pahole; then
-# btfstream's --stats for one -j2 run and a --memory-limit run.
+# time, CPU (user+sys) and peak RSS, btfstream's ratios to pahole and the
+# median of its serial CPU (--stats=json of those runs); then btfstream's
+# --stats for one -j2 run and a --memory-limit run.
 #   BENCH_RUNS=N      runs per tool and -j (default 5)
 #   BENCH_FLAVOUR=F   kernel flavour to fetch (default cloud-amd64; amd64 is
 #                     the bigger generic kernel)
@@ -23,9 +24,9 @@ trap 'rm -rf "$tmp"' EXIT
 command -v pahole > /dev/null || { echo "bench: pahole (dwarves) is needed" >&2; exit 1; }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-measure() {	# measure OUTFILE CMD...: appends "wall cpu rss_kb"
+measure() {	# measure OUTFILE CMD...: appends "wall cpu rss_kb"; the command's output in $tmp/stdout
 	local out=$1; shift
-	/usr/bin/time -f "%e %U %S %M" -o "$tmp/t" "$@" > /dev/null 2> "$tmp/err" || { cat "$tmp/err" >&2; exit 1; }
+	/usr/bin/time -f "%e %U %S %M" -o "$tmp/t" "$@" > "$tmp/stdout" 2> "$tmp/err" || { cat "$tmp/err" >&2; exit 1; }
 	awk '{ printf "%.3f %.3f %d\n", $1, $2 + $3, $4 }' "$tmp/t" >> "$out"
 }
 
@@ -36,7 +37,9 @@ printf '%-4s %-10s %10s %10s %12s\n' "-j" "tool" "wall s" "cpu s" "peak RSS MB"
 for j in 1 2; do
 	for i in $(seq "$runs"); do
 		measure "$tmp/p$j" pahole -J -j$j --btf_gen_floats --lang_exclude=rust --btf_encode_detached="$tmp/p.btf" "$vmlinux"
-		measure "$tmp/b$j" "$bin" -j$j --lang-exclude rust "$vmlinux" -o "$tmp/b.btf"
+		# (--stats=json only prints what every run measures)
+		measure "$tmp/b$j" "$bin" -j$j --lang-exclude rust "$vmlinux" -o "$tmp/b.btf" --stats=json
+		grep -o '"serial_cpu_ns":[0-9]*' "$tmp/stdout" | cut -d: -f2 >> "$tmp/s$j"
 	done
 	for t in p b; do
 		w[$t]=$(cut -d' ' -f1 "$tmp/$t$j" | median)
@@ -47,6 +50,14 @@ for j in 1 2; do
 	done
 	awk -v j="$j" -v bw="${w[b]}" -v pw="${w[p]}" -v bc="${c[b]}" -v pc="${c[p]}" -v br="${r[b]}" -v pr="${r[p]}" \
 		'BEGIN { printf "%-4s %-10s %9.2fx %9.2fx %11.2fx\n", j, "ratio", bw / pw, bc / pc, br / pr }'
+done
+# the serial CPU of the same runs (every stage but the readers and the
+# merge threads' batch dedups, as --stats counts it): one run alone moves
+# with the machine's hour by a tenth or more
+for j in 1 2; do
+	sort -n "$tmp/s$j" | awk -v j="$j" '{ v[NR] = $1 / 1e9 }
+		END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		      printf "-j%s btfstream serial CPU (--stats of the runs above): median %.2f s, %.2f-%.2f s\n", j, m, v[1], v[NR] }'
 done
 
 echo

@@ -38,8 +38,8 @@ endif
 ifneq ($(SAN),)
 LTO :=
 endif
-CC_IS_GCC := $(shell $(CC) -dM -E -x c /dev/null 2> /dev/null | grep -q __GNUC__ && \
-	! $(CC) -dM -E -x c /dev/null 2> /dev/null | grep -q __clang__ && echo 1)
+CC_IS_GCC := $(shell $(CC) -dM -E -x c /dev/null 2> /dev/null | \
+	awk '$$2 == "__GNUC__" { g = 1 } $$2 == "__clang__" { c = 1 } END { if (g && !c) print 1 }')
 LTO ?= $(if $(CC_IS_GCC),-flto=auto)
 LTO_CFLAGS := $(if $(LTO),$(LTO) -ffat-lto-objects)
 

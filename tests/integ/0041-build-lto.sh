@@ -6,23 +6,25 @@
 # link that did not optimise across files would not.
 . "$(dirname "$0")/lib.sh"
 
-# the test's own make, not the one running the tests (check-san's SAN=...)
-unset MAKEFLAGS MFLAGS MAKELEVEL
+# the test's own make, not the one running the tests: check-san's make
+# exports SAN=..., O=..., WERROR=1 (variables set on its command line) to
+# everything it runs, so each make here starts from an empty environment
 command -v make > /dev/null || skip_all "make not installed"
+make_lto() { env -i PATH="$PATH" HOME="$HOME" make -s -C "$TOP" print-lto "$@"; }
 command -v readelf > /dev/null || skip_all "readelf (binutils) not installed"
 
 if command -v gcc > /dev/null; then
-	got=$(make -s -C "$TOP" print-lto CC=gcc)
+	got=$(make_lto CC=gcc)
 	[ "$got" = "-flto=auto" ]; ok $? "GCC: make builds with link-time optimisation ('$got')"
-	got=$(make -s -C "$TOP" print-lto CC=gcc SAN=address,undefined)
+	got=$(make_lto CC=gcc SAN=address,undefined)
 	[ -z "$got" ]; ok $? "GCC with a sanitizer: without it ('$got')"
-	got=$(make -s -C "$TOP" print-lto CC=gcc LTO=)
+	got=$(make_lto CC=gcc LTO=)
 	[ -z "$got" ]; ok $? "LTO= turns it off ('$got')"
 else
 	skip "gcc not installed"; skip "gcc not installed"; skip "gcc not installed"
 fi
 if command -v clang > /dev/null; then
-	got=$(make -s -C "$TOP" print-lto CC=clang)
+	got=$(make_lto CC=clang)
 	[ -z "$got" ]; ok $? "clang: without it ('$got')"
 else
 	skip "clang not installed"

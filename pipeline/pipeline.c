@@ -288,6 +288,7 @@ static int setup_threads(struct pipeline *p, struct run_size *rs)
 			     run_threads__batch_images(rs->merge_threads, rs->readers)))
 		return fail__set(&p->fail, -ENOMEM, "write: %s: out of memory", o->input);
 	p->writer.predup = p->read.type_hashes;
+	p->writer.no_symbol_cands = o->funcs_report != NULL;	/* (the report lists them) */
 	p->writer.huge_images = o->huge_pages;
 	/* names as strtab ids where libbpf only compares them (bare batch
 	 * strings, on a libbpf that takes them: one that checks names refuses a

@@ -116,9 +116,14 @@ struct btf_writer {
 	uint32_t kfunc_tag_ids[2];	/* ... of "bpf_kfunc" and "bpf_fastcall" */
 	uint32_t *sec_name_ids;		/* ... of each variable section's name, by slot */
 	uint64_t *no_symbol;		/* bit per strtab id: a candidate's name without an
-					   ELF symbol (FUNC_NO_SYMBOL); each such name becomes
-					   one candidate at btf_writer__finish, not one per CU */
+					   ELF symbol (FUNC_NO_SYMBOL); with no_symbol_cands
+					   each such name becomes one candidate at
+					   btf_writer__finish, not one per CU */
 	size_t no_symbol_words;
+	uint64_t no_symbol_names;	/* the bits set: such names, counted */
+	bool no_symbol_cands;		/* those names made candidates, ordered and
+					   decided (set after init, for --funcs-report,
+					   which lists them); otherwise only counted */
 
 	/* pre-deduplication (stages/write/predup.h): a CU's records are held
 	 * until its last one, matched, then the others written */

@@ -127,7 +127,11 @@ int btf_writer__end_stream(struct btf_writer *w, struct btf *btf, const struct a
 	int err;
 
 	memset(fs, 0, sizeof(*fs));
-	if ((err = add_datasecs(w, btf, fin, o->vars, o->placed)))
+	if ((err = add_datasecs(w, btf, fin, o->vars, o->placed)) || (err = select_funcs(w, btf, fin, o, fs)))
 		return err;
-	return select_funcs(w, btf, fin, o, fs);
+	if (!w->no_symbol_cands) {	/* counted, not decided: each its own name, no symbol */
+		fs->names += w->no_symbol_names;
+		fs->verdicts[FV_NO_SYMBOL] += w->no_symbol_names;
+	}
+	return 0;
 }

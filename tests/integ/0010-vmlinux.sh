@@ -100,6 +100,19 @@ ok $? "6.12's line with KBUILD_BUILD_TIMESTAMP (+reproducible_build): byte-ident
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["types_after_dedup"] > 0 and d["peak_rss_kb"] > 0 and len(d["stages"]) >= 5' "$TMP/stats.json" 2>/dev/null ||
 	grep -q '"stages":\[{"name":"cu_index"' "$TMP/stats.json"
 ok $? "--stats=json prints one JSON object with the stages"
+# without --funcs-report the names without a symbol are counted, not made
+# candidates and decided (stages/write/write_btf.h, no_symbol_cands): the
+# same bytes as the run with the report, and the same count per verdict as
+# its lines
+cmp -s "$TMP/v.btf" "$TMP/j2.btf" && python3 -c '
+import collections, json, sys
+f = json.load(open(sys.argv[1]))["functions"]
+lines = collections.Counter(l.split("\t")[0] for l in open(sys.argv[2]))
+ok = f["names"] == sum(lines.values()) and lines["no_symbol"] > 0
+ok = ok and all(f[v] == n for v, n in lines.items())
+sys.exit(0 if ok else 1)' "$TMP/stats.json" "$TMP/funcs.txt"
+ok $? "without --funcs-report: the same bytes, and per verdict as many names as the report lists" ||
+	diag "report: $(cut -f1 "$TMP/funcs.txt" | sort | uniq -c | tr '\n' ' ')"
 # near the end of the input batches are cut smaller (write_btf.h,
 # btf_writer__input), so there are more of them than whole batches of the
 # records read, but not twice as many

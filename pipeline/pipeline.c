@@ -23,8 +23,8 @@
 #include <bpf/btf.h>
 
 #include "pipeline/sizing.h"
+#include "pipeline/switches.h"
 #include "pipeline/threads.h"
-#include "stages/common/env_switch.h"
 #include "stages/common/libbpf_caps.h"
 #include "stages/common/log.h"
 #include "stages/common/trace.h"
@@ -41,6 +41,7 @@
 #include "stages/input/elf_vars.h"
 #include "stages/input/input.h"
 #include "stages/read/name_cache.h"
+#include "stages/read/no_symbol_names.h"
 #include "stages/write/write_btf.h"
 #include "stages/write/write_end.h"
 #include "strtab/strtab.h"
@@ -59,7 +60,9 @@ struct pipeline {
 	struct split_late sl;		/* ... its extended base, from the dedup to its end */
 	struct read_opts read;		/* from opts->features and the input */
 	struct name_cache names;	/* .debug_str offset -> strtab id, for the readers */
+	struct no_symbol_names no_symbol;	/* function names without a symbol, the readers' */
 	struct strtab *strtab;
+	bool strtab_to_exit;		/* the read side freed but for the strtab (switches.h) */
 	struct run_threads threads;
 	struct btf_writer writer;
 	struct merger merger;		/* the merge thread's until it is joined */
@@ -80,45 +83,6 @@ struct pipeline {
 static void index_progress(void *ctx, uint64_t bytes)
 {
 	input__release_debug_info(ctx, bytes);
-}
-
-/* Pre-deduplication in the writer (stages/write/predup.h): off unless
- * BTFSTREAM_PREDUP=1. Same bytes either way; not the default because the
- * readers' hashing costs more CPU than the merge saves at -j2
- * (docs/design.md, "Pre-deduplication"). */
-static bool predup_wanted(void)
-{
-	const char *e = getenv("BTFSTREAM_PREDUP");
-
-	return e && !strcmp(e, "1");
-}
-
-/* Exact copies of a batch's types left out by the merge threads
- * (stages/dedup/batch_exact.h): on unless BTFSTREAM_EXACT=0. Same bytes
- * either way (the tests compare the two). */
-static bool exact_wanted(void)
-{
-	return env_switch__on("BTFSTREAM_EXACT");
-}
-
-/* The functions, their tags and the DATASECs added under names placed in
- * the accumulated strings (stages/write/named_type.h): on unless
- * BTFSTREAM_NAMED_END=0, which looks each name up through libbpf. Same
- * bytes either way (the tests compare the two). */
-static bool named_end_wanted(void)
-{
-	return env_switch__on("BTFSTREAM_NAMED_END");
-}
-
-/* A CU's types cross the queue as BTF bytes the reader encoded (record.h,
- * CU_BEGIN), so the writer copies a block per CU and rewrites its ids; with
- * BTFSTREAM_RECORDS=1 as one record each, which the writer encodes (the
- * tests compare the two; pre-deduplication needs the records). */
-static bool btf_bytes_wanted(void)
-{
-	const char *e = getenv("BTFSTREAM_RECORDS");
-
-	return !e || strcmp(e, "1");
 }
 
 /* The location lists: read with pread where the file holds them as the
@@ -157,9 +121,9 @@ static void read_opts_from_input(struct pipeline *p)
 		.decl_tag = ft->decl_tag, .enum64 = ft->enum64, .funcs = true, .elf_funcs = &p->funcs,
 		.vars = ft->var || ft->global_var ? &p->vars : NULL, .names = &p->names,
 		.lang_exclude = p->opts->lang_exclude, .n_lang_exclude = p->opts->n_lang_exclude,
-		.type_hashes = predup_wanted(),
+		.type_hashes = switches__predup(),
 	};
-	p->read.btf_bytes = !p->read.type_hashes && btf_bytes_wanted();
+	p->read.btf_bytes = !p->read.type_hashes && switches__btf_bytes();
 	if (in->debug_info_off) {
 		p->read.info_lo = map + in->debug_info_off;
 		p->read.info_hi = p->read.info_lo + p->idx.bytes;
@@ -218,6 +182,12 @@ static int stage_open(struct pipeline *p, struct run_stats *s)
 			     p->in.debug_str_size))
 		return fail__set(&p->fail, -ENOMEM, "input: %s: out of memory", o->input);
 	read_opts_from_input(p);
+	/* (with --funcs-report each is sent, and the report lists it) */
+	if (p->read.debug_str && !o->funcs_report && switches__no_symbol_names()) {
+		if (no_symbol_names__init(&p->no_symbol, p->read.debug_str, p->read.debug_str_size))
+			return fail__set(&p->fail, -ENOMEM, "input: %s: out of memory", o->input);
+		p->read.no_symbol = &p->no_symbol;
+	}
 	stats__clock_stop(&m, s, p->idx.count, "CUs")->bytes = p->idx.bytes;
 	return 0;
 }
@@ -303,7 +273,7 @@ static int setup_threads(struct pipeline *p, struct run_size *rs)
 	 * decide a CU's types in made by its reader, unless one reader is the
 	 * run's path (the merge thread then makes it). The readers' threads
 	 * start later: they see this. */
-	p->writer.exact = p->read.btf_bytes && p->writer.names_as_ids && exact_wanted();
+	p->writer.exact = p->read.btf_bytes && p->writer.names_as_ids && switches__exact();
 	p->read.type_order = p->writer.exact && rs->readers > 1;
 	if (p->writer.exact && rs->chunk_bytes)	/* (the merge thread walks every batch) */
 		btf_writer__chunks(&p->writer, rs->chunk_bytes, rs->chunk_images);
@@ -374,7 +344,7 @@ static int stage_read_write(struct pipeline *p, struct run_stats *s)
 	/* the names the functions and DATASECs will have, placed in the
 	 * accumulated strings when the merge thread hands them over
 	 * (stages/write/named_type.h) */
-	if (!err && p->merger.raw_chosen && named_end_wanted() &&
+	if (!err && p->merger.raw_chosen && switches__named_end() &&
 	    !(err = btf_writer__end_names(&p->writer, &p->vars)))
 		merger__end_names(&p->merger, p->writer.end_names, p->writer.nend_names);
 	if (!err)
@@ -401,6 +371,21 @@ static int stage_read_write(struct pipeline *p, struct run_stats *s)
 
 /* ---- 3. the writer's end of the stream ---- */
 
+/* The names the readers set aside as without a symbol counted into the
+ * selection's, less those the writer counted already (no_symbol_names.h). */
+static int count_no_symbol(struct pipeline *p, struct func_select_stats *fs)
+{
+	uint64_t more;
+
+	if (!p->read.no_symbol)
+		return 0;
+	if (no_symbol_names__count(&p->no_symbol, p->strtab, p->writer.no_symbol, p->writer.no_symbol_words, &more))
+		return fail__set(&p->fail, -ENOMEM, "write: %s: out of memory", p->opts->input);
+	fs->names += more;
+	fs->verdicts[FV_NO_SYMBOL] += more;
+	return 0;
+}
+
 static int stage_funcs(struct pipeline *p, struct run_stats *s)
 {
 	const struct btf_features *ft = &p->opts->features;
@@ -420,7 +405,7 @@ static int stage_funcs(struct pipeline *p, struct run_stats *s)
 	t0 = trace__now();
 	err = merger__take(&p->merger, &p->fin, &p->btf, &p->acc_strs);
 	placed = merger__placed(&p->merger);
-	eo.placed = placed.off && named_end_wanted() ? &placed : NULL;
+	eo.placed = placed.off && switches__named_end() ? &placed : NULL;
 	s->named_end = eo.placed != NULL;
 	if (trace__now() - t0 > 100000)	/* (made by the merge thread unless it could not) */
 		trace__slice("funcs: the accumulated BTF to libbpf", t0, trace__now(), NULL, 0);
@@ -430,6 +415,8 @@ static int stage_funcs(struct pipeline *p, struct run_stats *s)
 	s->accumulated_types = p->btf ? btf__type_cnt(p->btf) - 1 : 0;
 	if (!err)
 		err = btf_writer__end_stream(&p->writer, p->btf, &p->fin, &eo, &s->funcs);
+	if (!err)
+		err = count_no_symbol(p, &s->funcs);
 	stats__clock_stop(&m, s, s->funcs.verdicts[FV_EMITTED], "FUNCs");
 	btf_writer__fini(&p->writer);
 	anchor_ids__free(&p->fin);
@@ -447,9 +434,11 @@ static int stage_funcs(struct pipeline *p, struct run_stats *s)
 static void free_read_side(struct pipeline *p)
 {
 	run_threads__free(&p->threads);
-	strtab__free(p->strtab);
+	if (!p->strtab_to_exit)
+		strtab__free(p->strtab);
 	p->strtab = NULL;
 	name_cache__fini(&p->names);
+	no_symbol_names__fini(&p->no_symbol);
 	cu_index__free(&p->idx);
 	elf_vars__free(&p->vars);
 	elf_funcs__free(&p->funcs);
@@ -530,8 +519,6 @@ static int split_late_end(struct pipeline *p)
 	return 0;
 }
 
-static bool leave_to_exit(const struct pipeline_opts *o);
-
 static int stage_dedup(struct pipeline *p, struct run_stats *s)
 {
 	struct stage_clock m;
@@ -548,7 +535,7 @@ static int stage_dedup(struct pipeline *p, struct run_stats *s)
 		err = dedup_split(p, s);
 	if (!err)
 		err = p->split_late ? split_late_end(p)
-				    : dedup__compact(&p->btf, leave_to_exit(p->opts) && !p->opts->memory_limit
+				    : dedup__compact(&p->btf, switches__leave_to_exit(p->opts) && !p->opts->memory_limit
 								? &p->uncompacted : NULL,
 						     p->opts->input, &p->fail);
 	if (!err && !p->uncompacted) {	/* (the compacted BTF has its own strings) */
@@ -660,43 +647,6 @@ static bool wants_distill(const struct pipeline *p)
 	return true;
 }
 
-/*
- * pipeline_opts.exit_after: the process ends when this run returns, and the
- * kernel takes its memory back at once, where freeing it block by block is
- * work nobody waits for: on a small module's run about a fifth of the CPU
- * (libbpf frees the base BTF's string index, ~126K entries, one by one),
- * on the vmlinux the read side's libdw caches, string table and lists. So
- * nothing is freed at the end. The read side is still freed beside the
- * final dedup, as always, under a memory budget or for an input of
- * FREE_READ_SIDE_BYTES of .debug_info or more: the dedup then reuses its
- * memory, which keeps the peak of the run's end down (the vmlinux under a
- * 48 MiB cgroup and --memory-limit 32M was killed without it, 0025; at -j2
- * without a budget its end peaked at 80 MB of anonymous memory against 73).
- * A module's read side is small, and the thread cost ~2 ms of its ~55.
- * Threads are joined and the output is complete before any of this.
- * Sanitizer builds and BTFSTREAM_FREE_AT_EXIT=1 (for valgrind or
- * heaptrack) free everything, so leak checkers see no leak.
- */
-#define FREE_READ_SIDE_BYTES (64ull << 20)
-
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define PIPELINE_FREES_AT_EXIT 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
-#define PIPELINE_FREES_AT_EXIT 1
-#endif
-#endif
-#ifndef PIPELINE_FREES_AT_EXIT
-#define PIPELINE_FREES_AT_EXIT 0
-#endif
-
-static bool leave_to_exit(const struct pipeline_opts *o)
-{
-	const char *e = getenv("BTFSTREAM_FREE_AT_EXIT");
-
-	return o->exit_after && !PIPELINE_FREES_AT_EXIT && !(e && *e && strcmp(e, "0"));
-}
-
 static int run_stages(struct pipeline *p, struct run_stats *s)
 {
 	int err;
@@ -706,7 +656,8 @@ static int run_stages(struct pipeline *p, struct run_stats *s)
 		err = stage_read_write(p, s);
 	if (!err)
 		err = stage_funcs(p, s);
-	if (!err && (!leave_to_exit(p->opts) || p->opts->memory_limit || p->idx.bytes >= FREE_READ_SIDE_BYTES))
+	p->strtab_to_exit = switches__leave_to_exit(p->opts) && !p->opts->memory_limit;
+	if (!err && (!p->strtab_to_exit || p->idx.bytes >= SWITCHES_FREE_READ_SIDE_BYTES))
 		start_cleanup(p);
 	if (!err)
 		err = stage_dedup(p, s);
@@ -774,7 +725,7 @@ int pipeline__run(const struct pipeline_opts *opts, struct run_stats *stats)
 
 	if (p.cleanup_started)
 		pthread_join(p.cleanup_tid, NULL);
-	if (!leave_to_exit(opts))
+	if (!switches__leave_to_exit(opts))
 		free_all(&p, err);
 	rcu_unregister_thread();
 	stats->wall_ns = stats__now_ns() - t0;

@@ -71,6 +71,10 @@ struct read_opts {
 	 * each CU's abbreviations themselves (stages/read/die_attrs.h) */
 	const unsigned char *abbrev_lo, *abbrev_hi;
 	struct name_cache *names; /* ids of .debug_str names, shared by the readers; may be NULL */
+	/* with elf_funcs and names: function names in .debug_str without a
+	 * symbol set here, not interned nor sent (stages/read/no_symbol_names.h);
+	 * NULL: each sent as a bare candidate (--funcs-report lists them) */
+	struct no_symbol_names *no_symbol;
 	/* .debug_str in the mapping when it ends with a NUL (names are then
 	 * read from it without libdw); NULL otherwise */
 	const char *debug_str;

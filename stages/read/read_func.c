@@ -30,6 +30,8 @@
 
 #include "stages/input/elf_funcs.h"
 #include "stages/common/grow.h"
+#include "stages/read/name_cache.h"
+#include "stages/read/no_symbol_names.h"
 #include "stages/read/read_internal.h"
 
 #define NO_REG (-1)
@@ -339,17 +341,23 @@ static int function_kids(struct dwarf_reader *r, Dwarf_Die *die, const struct fu
 	return 0;
 }
 
+/* The reader's memo slot for strtab id name (read_dwarf.h); NULL: -ENOMEM. */
+static struct func_syms_memo *func_syms_slot(struct dwarf_reader *r, uint32_t name)
+{
+	if (!r->func_syms && !(r->func_syms = calloc(FUNC_SYMS_MEMO_SIZE, sizeof(*r->func_syms))))
+		return NULL;
+	return &r->func_syms[(name * 0x9E3779B1u) >> (32 - FUNC_SYMS_MEMO_BITS)];
+}
+
 /* elf_funcs__find for a function named s, strtab id name (not 0), through
- * the reader's memo of its answers (read_dwarf.h); -ENOMEM, or 1 found,
- * 0 not. */
+ * the reader's memo of its answers; -ENOMEM, or 1 found, 0 not. */
 static int func_syms(struct dwarf_reader *r, uint32_t name, const char *s, uint32_t *first, uint32_t *n)
 {
-	struct func_syms_memo *m;
+	struct func_syms_memo *m = func_syms_slot(r, name);
 	bool found;
 
-	if (!r->func_syms && !(r->func_syms = calloc(FUNC_SYMS_MEMO_SIZE, sizeof(*r->func_syms))))
+	if (!m)
 		return -ENOMEM;
-	m = &r->func_syms[(name * 0x9E3779B1u) >> (32 - FUNC_SYMS_MEMO_BITS)];
 	if (m->name != name) {
 		found = elf_funcs__find(r->opts->elf_funcs, s, strlen(s), first, n);
 		*m = (struct func_syms_memo){ name, *first, found ? *n : UINT32_MAX };
@@ -359,6 +367,50 @@ static int func_syms(struct dwarf_reader *r, uint32_t name, const char *s, uint3
 	return m->n != UINT32_MAX;
 }
 
+/* A name in .debug_str the name cache has no id for (met for the first
+ * time, as far as this reader can tell): its symbols asked for by its
+ * bytes, before it is interned. Without one it is set in no_symbol_names
+ * and not interned (0); with one it is interned and the answer memoised
+ * (1, *name, *first and *n); -ENOMEM. */
+static int first_func_name(struct dwarf_reader *r, const char *s, uint32_t *name, uint32_t *first, uint32_t *n)
+{
+	struct func_syms_memo *m;
+
+	if (!elf_funcs__find(r->opts->elf_funcs, s, strlen(s), first, n)) {
+		no_symbol_names__add(r->opts->no_symbol, s);
+		return 0;
+	}
+	if (intern_name(r, s, name) || !(m = func_syms_slot(r, *name)))
+		return -ENOMEM;
+	*m = (struct func_syms_memo){ *name, *first, *n };
+	return 1;
+}
+
+/* A function definition's name s interned, and its symbols looked up.
+ * 1: *name, and with elf_funcs its symbols (*first, *n); 0: nothing more
+ * to read (no name, or none of its symbols: a bare candidate sent, or the
+ * name set in no_symbol_names); -ENOMEM. */
+static int func_name(struct dwarf_reader *r, const char *s, uint32_t *name, uint32_t *first, uint32_t *n)
+{
+	struct no_symbol_names *ns = r->opts->no_symbol;
+	int err;
+
+	if (ns && s && *s && no_symbol_names__covers(ns, s) && r->opts->elf_funcs && r->opts->names &&
+	    name_cache__covers(r->opts->names, s)) {
+		if (no_symbol_names__has(ns, s))
+			return 0;
+		if (!name_cache__get(r->opts->names, s, name))
+			return first_func_name(r, s, name, first, n);
+	} else if (intern_name(r, s, name)) {
+		return -ENOMEM;
+	}
+	if (!*name)
+		return 0;
+	if (r->opts->elf_funcs && (err = func_syms(r, *name, s, first, n)) <= 0)
+		return err < 0 ? err : bare_candidate(r, *name);
+	return 1;
+}
+
 int read_function(struct dwarf_reader *r, Dwarf_Die *die)
 {
 	const struct func_kids *kids, *proto_kids;
@@ -366,7 +418,6 @@ int read_function(struct dwarf_reader *r, Dwarf_Die *die)
 	uint32_t name, ret, n, ntags, flags = 0;
 	Dwarf_Word cc = 0;
 	Dwarf_Attribute at;
-	const char *name_str;
 	uint32_t sym_first, sym_n;
 	bool external = false;
 	long idx;
@@ -377,13 +428,8 @@ int read_function(struct dwarf_reader *r, Dwarf_Die *die)
 	 * source prototype; the ELF symbol decides whether it exists. */
 	if (!r->opts->funcs || die_attr(r, die, DW_AT_declaration, &at))
 		return 0;
-	name_str = die_name_str(r, die);
-	if (intern_name(r, name_str, &name))
-		return -ENOMEM;
-	if (!name)
-		return 0;
-	if (r->opts->elf_funcs && (err = func_syms(r, name, name_str, &sym_first, &sym_n)) <= 0)
-		return err < 0 ? err : bare_candidate(r, name);
+	if ((err = func_name(r, die_name_str(r, die), &name, &sym_first, &sym_n)) <= 0)
+		return err;
 	if ((err = die_ref_integrate(r, die, DW_AT_type, &ret)))
 		return err;
 	if ((err = function_kids(r, die, &kids, &proto_kids)))

@@ -614,9 +614,11 @@ static int add_no_symbol_candidates(struct btf_writer *w)
 				.name = (uint32_t)(word * 64 + (size_t)__builtin_ctzll(bits)),
 				.flags = FUNC_NO_SYMBOL, .batch = w->nbatches };
 		}
-	free(w->no_symbol);
-	w->no_symbol = NULL;
-	w->no_symbol_words = 0;
+	if (w->no_symbol_cands) {	/* (counted only, the bits stay for the pipeline's count) */
+		free(w->no_symbol);
+		w->no_symbol = NULL;
+		w->no_symbol_words = 0;
+	}
 	return 0;
 }
 

@@ -118,7 +118,9 @@ struct btf_writer {
 	uint64_t *no_symbol;		/* bit per strtab id: a candidate's name without an
 					   ELF symbol (FUNC_NO_SYMBOL); with no_symbol_cands
 					   each such name becomes one candidate at
-					   btf_writer__finish, not one per CU */
+					   btf_writer__finish, not one per CU; otherwise
+					   kept to btf_writer__fini (the pipeline counts the
+					   readers' own against them: no_symbol_names.h) */
 	size_t no_symbol_words;
 	uint64_t no_symbol_names;	/* the bits set: such names, counted */
 	bool no_symbol_cands;		/* those names made candidates, ordered and

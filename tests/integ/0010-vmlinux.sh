@@ -113,6 +113,17 @@ ok = ok and all(f[v] == n for v, n in lines.items())
 sys.exit(0 if ok else 1)' "$TMP/stats.json" "$TMP/funcs.txt"
 ok $? "without --funcs-report: the same bytes, and per verdict as many names as the report lists" ||
 	diag "report: $(cut -f1 "$TMP/funcs.txt" | sort | uniq -c | tr '\n' ' ')"
+# the names without a symbol set aside by the readers by their place in
+# .debug_str, neither interned nor sent (stages/read/no_symbol_names.h):
+# the same bytes and counts as each sent to the writer, fewer strings
+BTFSTREAM_NO_SYMBOL_NAMES=0 "$BTFSTREAM" -j2 --stats=json "$vmlinux" -o "$TMP/sent.btf" > "$TMP/sent.json" &&
+	cmp -s "$TMP/sent.btf" "$TMP/v.btf" && python3 -c '
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+sys.exit(0 if a["functions"] == b["functions"] and a["strings"] < b["strings"] else 1)' \
+	"$TMP/stats.json" "$TMP/sent.json"
+ok $? "names without a symbol set aside: the same bytes and function counts as sent, fewer strings interned" ||
+	diag "strings $(grep -o '"strings":[0-9]*' "$TMP/stats.json") against $(grep -o '"strings":[0-9]*' "$TMP/sent.json")"
 # near the end of the input batches are cut smaller (write_btf.h,
 # btf_writer__input), so there are more of them than whole batches of the
 # records read, but not twice as many

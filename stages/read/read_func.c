@@ -5,6 +5,9 @@
  * parameters and what the DWARF says about how it is called. Whether it
  * becomes a BTF FUNC is decided by the writer after the last CU, when every
  * CU's copy and the ELF symbols can be compared (stages/write/func_select.c).
+ * A name with no ELF function symbol is never one: its parameters are not
+ * read, and it is sent bare (FUNC_NO_SYMBOL), or, without --funcs-report
+ * and in .debug_str, only set in no_symbol_names (func_name below).
  *
  * The prototype of a candidate is what the DIE itself lists, as pahole
  * v1.31 reads it: its own DW_TAG_formal_parameter children, in order, with

@@ -62,7 +62,9 @@ struct pipeline {
 	struct name_cache names;	/* .debug_str offset -> strtab id, for the readers */
 	struct no_symbol_names no_symbol;	/* function names without a symbol, the readers' */
 	struct strtab *strtab;
-	bool strtab_to_exit;		/* the read side freed but for the strtab (switches.h) */
+	bool to_exit;			/* the process ends right after, with no memory budget:
+					   the strtab and the uncompacted BTF are left to it
+					   (switches.h; set as the run starts) */
 	struct run_threads threads;
 	struct btf_writer writer;
 	struct merger merger;		/* the merge thread's until it is joined */
@@ -72,7 +74,7 @@ struct pipeline {
 	struct anchor_ids fin;		/* its anchors' final ids, for the writer's end */
 	pthread_t cleanup_tid;		/* frees the read side during dedup */
 	struct btf *uncompacted;	/* the final dedup's BTF before its strings were
-					   compacted, left to the process's end (leave_to_exit) */
+					   compacted, left to the process's end (to_exit) */
 	struct btf *acc_strs;		/* under btf (and uncompacted) until the compaction:
 					   the accumulated strings (stages/dedup/acc_btf.h) */
 	bool cleanup_started;
@@ -434,7 +436,7 @@ static int stage_funcs(struct pipeline *p, struct run_stats *s)
 static void free_read_side(struct pipeline *p)
 {
 	run_threads__free(&p->threads);
-	if (!p->strtab_to_exit)
+	if (!p->to_exit)
 		strtab__free(p->strtab);
 	p->strtab = NULL;
 	name_cache__fini(&p->names);
@@ -535,8 +537,7 @@ static int stage_dedup(struct pipeline *p, struct run_stats *s)
 		err = dedup_split(p, s);
 	if (!err)
 		err = p->split_late ? split_late_end(p)
-				    : dedup__compact(&p->btf, switches__leave_to_exit(p->opts) && !p->opts->memory_limit
-								? &p->uncompacted : NULL,
+				    : dedup__compact(&p->btf, p->to_exit ? &p->uncompacted : NULL,
 						     p->opts->input, &p->fail);
 	if (!err && !p->uncompacted) {	/* (the compacted BTF has its own strings) */
 		btf__free(p->acc_strs);
@@ -651,13 +652,13 @@ static int run_stages(struct pipeline *p, struct run_stats *s)
 {
 	int err;
 
+	p->to_exit = switches__leave_to_exit(p->opts) && !p->opts->memory_limit;
 	err = stage_open(p, s);
 	if (!err)
 		err = stage_read_write(p, s);
 	if (!err)
 		err = stage_funcs(p, s);
-	p->strtab_to_exit = switches__leave_to_exit(p->opts) && !p->opts->memory_limit;
-	if (!err && (!p->strtab_to_exit || p->idx.bytes >= SWITCHES_FREE_READ_SIDE_BYTES))
+	if (!err && (!p->to_exit || p->idx.bytes >= SWITCHES_FREE_READ_SIDE_BYTES))
 		start_cleanup(p);
 	if (!err)
 		err = stage_dedup(p, s);

@@ -1,11 +1,9 @@
 /* pipeline/releaser.c: see releaser.h. */
 #include "pipeline/releaser.h"
 
-#include <errno.h>
 #include <string.h>
 
 #include "pipeline/stats.h"
-#include "pipeline/threads.h"
 #include "stages/common/trace.h"
 #include "stages/input/input.h"
 
@@ -17,82 +15,85 @@ static void release(struct releaser *r, uint64_t to, bool aux)
 		input__release_aux(r->in);
 }
 
-static void *releaser_main(void *arg)
+/* What was posted and not done yet, measured; the caller holds round_lock. */
+static void round_locked(struct releaser *r)
 {
-	struct releaser *r = arg;
-	uint64_t done = 0;
+	uint64_t to = atomic_load(&r->posted);
+	bool aux = atomic_exchange(&r->aux_posted, false);
+	uint64_t t0, c0;
 
-	run_threads__name_self("release", -1);
-	trace__thread("release", -1);
-	pthread_mutex_lock(&r->lock);
-	for (;;) {
-		uint64_t to, t0;
-		bool aux;
-
-		while (!r->stop && r->to == done && !r->aux)
-			pthread_cond_wait(&r->posted, &r->lock);
-		if (r->to == done && !r->aux)
-			break;	/* stopped, nothing left */
-		to = done = r->to;
-		aux = r->aux;
-		r->aux = false;
-		pthread_mutex_unlock(&r->lock);
-		t0 = trace__now();
-		release(r, to, aux);
-		r->calls++;
-		trace__slice("let input pages go", t0, trace__now(), "to", (int64_t)to);
-		pthread_mutex_lock(&r->lock);
-	}
-	pthread_mutex_unlock(&r->lock);
-	r->cpu_ns = stats__thread_cpu_ns();
-	r->wall_ns = stats__now_ns() - r->wall0;
-	return NULL;
+	if (to <= r->done && !aux)
+		return;
+	t0 = trace__now();
+	c0 = stats__thread_cpu_ns();
+	release(r, to, aux);
+	if (to > r->done)
+		__atomic_store_n(&r->done, to, __ATOMIC_RELAXED);	/* (read unlocked by help) */
+	r->cpu_ns += stats__thread_cpu_ns() - c0;
+	r->wall_ns += trace__now() - t0;
+	r->calls++;
+	trace__slice("let input pages go", t0, trace__now(), "to", (int64_t)to);
 }
 
-int releaser__start(struct releaser *r, struct input *in, bool thread)
+void releaser__start(struct releaser *r, struct input *in, bool by_readers)
 {
-	int err;
-
 	memset(r, 0, sizeof(*r));
 	r->in = in;
-	r->wall0 = stats__now_ns();
-	if (!thread)
-		return 0;
-	pthread_mutex_init(&r->lock, NULL);
-	pthread_cond_init(&r->posted, NULL);
-	if ((err = pthread_create(&r->tid, NULL, releaser_main, r))) {
-		pthread_cond_destroy(&r->posted);
-		pthread_mutex_destroy(&r->lock);
-		return -err;
-	}
-	r->started = true;
-	return 0;
+	if (!by_readers)
+		return;
+	pthread_mutex_init(&r->round_lock, NULL);
+	r->done = input__released(in);
+	atomic_store(&r->posted, r->done);
+	r->by_readers = true;
 }
 
 void releaser__post(struct releaser *r, uint64_t to, bool aux)
 {
-	if (!r->started) {
+	if (!r->by_readers) {
 		release(r, to, aux);
 		return;
 	}
-	pthread_mutex_lock(&r->lock);
-	if (to > r->to)
-		r->to = to;
-	r->aux |= aux;
-	pthread_cond_signal(&r->posted);
-	pthread_mutex_unlock(&r->lock);
+	/* (sequentially consistent, as readers_gone's store and the last
+	 * reader's look at posted: one of the two threads sees the other's) */
+	if (aux)
+		atomic_store(&r->aux_posted, true);
+	if (to > atomic_load_explicit(&r->posted, memory_order_relaxed))
+		atomic_store(&r->posted, to);
+	if (atomic_load(&r->readers_gone)) {
+		pthread_mutex_lock(&r->round_lock);
+		round_locked(r);
+		pthread_mutex_unlock(&r->round_lock);
+	}
+}
+
+void releaser__help(struct releaser *r)
+{
+	if (!r->by_readers)
+		return;
+	/* (the unlocked look at done may be stale: the lock's holder decides) */
+	if (atomic_load(&r->posted) <= __atomic_load_n(&r->done, __ATOMIC_RELAXED) && !atomic_load(&r->aux_posted))
+		return;
+	if (pthread_mutex_trylock(&r->round_lock))
+		return;	/* another thread is at a round */
+	round_locked(r);
+	pthread_mutex_unlock(&r->round_lock);
+}
+
+void releaser__readers_gone(struct releaser *r)
+{
+	if (!r->by_readers)
+		return;
+	atomic_store(&r->readers_gone, true);
+	releaser__help(r);	/* what was posted while the last CUs were read */
 }
 
 void releaser__stop(struct releaser *r)
 {
-	if (!r->started)
+	if (!r->by_readers)
 		return;
-	pthread_mutex_lock(&r->lock);
-	r->stop = true;
-	pthread_cond_signal(&r->posted);
-	pthread_mutex_unlock(&r->lock);
-	pthread_join(r->tid, NULL);
-	r->started = false;
-	pthread_cond_destroy(&r->posted);
-	pthread_mutex_destroy(&r->lock);
+	pthread_mutex_lock(&r->round_lock);
+	round_locked(r);
+	pthread_mutex_unlock(&r->round_lock);
+	pthread_mutex_destroy(&r->round_lock);
+	r->by_readers = false;
 }

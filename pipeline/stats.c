@@ -108,9 +108,10 @@ void stats__split(const struct run_stats *s, struct stats_split *out)
 		else if (!strcmp(st->name, "write")) {
 			out->serial_cpu_ns += st->cpu_ns;
 			out->write_ns = st->cpu_ns;
-		} else if (!strcmp(st->name, "release")) {	/* one thread, beside the writer */
-			out->serial_cpu_ns += st->cpu_ns;
-			out->release_ns = st->cpu_ns;
+		} else if (!strcmp(st->name, "release")) {
+			/* rounds inside the readers' rows (and the writer's,
+			 * once they are out): counted there */
+			continue;
 		} else if (!strcmp(st->name, "merge")) {
 			/* the turns are serial, each batch's own dedup is not */
 			out->merge_serial_ns = s->merge_serial_ns < st->cpu_ns ? s->merge_serial_ns : st->cpu_ns;
@@ -134,9 +135,6 @@ uint64_t stats__project_pipelined(const struct stats_split *sp, unsigned int job
 	uint64_t merging = sp->merge_serial_ns + sp->merge_parallel_ns / sizing__merge_threads(jobs);
 	uint64_t beside = sp->write_ns > merging ? sp->write_ns : merging;
 
-	if (sp->release_ns > beside)
-		beside = sp->release_ns;
-
 	return sp->outside_ns + (reading > beside ? reading : beside);
 }
 
@@ -154,7 +152,7 @@ static void print_projection(const struct run_stats *s, FILE *out)
 	for (unsigned int i = 0; i < sizeof(projected_jobs) / sizeof(*projected_jobs); i++)
 		fprintf(out, " -j%u %.2f s%s", projected_jobs[i], stats__project_amdahl(&sp, projected_jobs[i]) / 1e9,
 			i + 1 < sizeof(projected_jobs) / sizeof(*projected_jobs) ? "," : ";");
-	fprintf(out, " pipelined (before + max(write, merge turns + dedups/M, release, readers/N) + after)");
+	fprintf(out, " pipelined (before + max(write, merge turns + dedups/M, readers/N) + after)");
 	for (unsigned int i = 0; i < sizeof(projected_jobs) / sizeof(*projected_jobs); i++)
 		fprintf(out, " -j%u %.2f s%s", projected_jobs[i],
 			stats__project_pipelined(&sp, projected_jobs[i]) / 1e9,

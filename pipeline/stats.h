@@ -123,7 +123,6 @@ struct stats_split {
 	uint64_t merge_parallel_ns;	/* the merge threads' own dedups of batches */
 	uint64_t serial_cpu_ns;		/* all the rest: one thread each, or in turn */
 	uint64_t write_ns, merge_serial_ns;	/* beside the readers, serial */
-	uint64_t release_ns;		/* beside them too: the input's pages let go (pipeline/releaser.h) */
 	uint64_t outside_ns;		/* CPU of the rows before and after reading */
 };
 
@@ -131,7 +130,8 @@ void stats__split(const struct run_stats *s, struct stats_split *out);
 /* Projected wall at jobs readers, with M = sizing__merge_threads(jobs) merge
  * threads: Amdahl's serial + readers / jobs + merge dedups / M, and the
  * pipeline's own bound, outside + max(write, merge in turn + merge dedups / M,
- * release, readers / jobs). */
+ * readers / jobs). The release row's rounds are inside the readers' rows
+ * (pipeline/releaser.h), so in neither sum again. */
 uint64_t stats__project_amdahl(const struct stats_split *sp, unsigned int jobs);
 uint64_t stats__project_pipelined(const struct stats_split *sp, unsigned int jobs);
 

@@ -21,7 +21,7 @@
 #define TRACE_WAIT_MIN_NS 1000		/* shorter waits are not slices of --trace */
 #define AUX_RELEASE_CUS 64		/* release location/range list pages this often */
 #define RELEASE_BYTES (1u << 20)	/* release .debug_info behind the writer by this much */
-#define RELEASE_THREAD_MIN (8u << 20)	/* .debug_info for which the releaser gets a thread */
+#define RELEASE_BY_READERS_MIN (8u << 20)	/* .debug_info whose pages the readers let go as they go */
 
 struct reader_thread {
 	struct run_threads *rt;
@@ -165,8 +165,11 @@ static void reader_done(struct reader_thread *t)
 	if (t->dw)
 		dwarf_end(t->dw);
 	t->dw = t->rd.dw = NULL;
-	if (atomic_fetch_sub(&rt->readers_live, 1) == 1 && rt->names)
-		name_cache__fini(rt->names);
+	if (atomic_fetch_sub(&rt->readers_live, 1) == 1) {
+		if (rt->names)
+			name_cache__fini(rt->names);
+		releaser__readers_gone(&rt->rel);
+	}
 }
 
 static void *reader_main(void *arg)
@@ -212,6 +215,7 @@ static void *reader_main(void *arg)
 			break;
 		}
 		trace__slice("read CU", c0, trace__now(), "cu", cu);
+		releaser__help(&rt->rel);	/* what the writer posted (releaser.h) */
 	}
 out:
 	reader_done(t);
@@ -267,8 +271,8 @@ static void writer_cu_done(struct run_threads *rt, unsigned int cu)
 	pthread_cond_broadcast(&rt->cond);
 	pthread_mutex_unlock(&rt->lock);
 	/* CUs done with: let their input pages go, a MiB at a time (each
-	 * madvise interrupts the readers' cores to flush their TLBs), by the
-	 * releaser thread (pipeline/releaser.h) */
+	 * madvise interrupts the readers' cores to flush their TLBs), by a
+	 * reader between CUs (pipeline/releaser.h) */
 	input__release_unit(rt->in, rt->idx->cus[cu].off, rt->idx->cus[cu].size);
 	end = rt->in->debug_info_off + rt->idx->cus[cu].off + rt->idx->cus[cu].size;
 	aux = cu % AUX_RELEASE_CUS == AUX_RELEASE_CUS - 1;
@@ -463,8 +467,8 @@ int run_threads__start(struct run_threads *rt, struct merger *m)
 	rt->read_wall0 = stats__now_ns();
 	rt->release_posted = input__released(rt->in);
 	/* (or the writer lets pages go itself: a module's are kept, see
-	 * input.h, and a small input's few are not worth a thread) */
-	releaser__start(&rt->rel, rt->in, !rt->in->pinned && rt->in->debug_info_size >= RELEASE_THREAD_MIN);
+	 * input.h, and a small input's few are not worth the readers' rounds) */
+	releaser__start(&rt->rel, rt->in, !rt->in->pinned && rt->in->debug_info_size >= RELEASE_BY_READERS_MIN);
 	merger__threads(m, rt->nmergers);	/* (a failure to start one fails the run) */
 	for (unsigned int i = 0; i < rt->nmergers; i++) {
 		if ((err = pthread_create(&rt->merge_tid[i], NULL, merge_main, rt))) {

@@ -8,8 +8,9 @@
  *   the merge threads           merger__run over the batch ring: each
  *   (btfs-merge, btfs-mergeN)   dedups the batches it pops, they append
  *                               them in turn (stages/dedup/merge.h)
- *   the releaser (btfs-release) lets the input's pages go as far as the
- *                               writer posts (pipeline/releaser.h)
+ *   (no thread of its own)      the input's pages let go as far as the
+ *                               writer posts, by a reader between CUs
+ *                               (pipeline/releaser.h)
  *
  * The schedule: one shared cursor hands out CUs in increasing order; a
  * reader records itself as the CU's owner, then waits until the CU is less
@@ -30,8 +31,8 @@
  *                               pop
  *   the accumulated BTF,        merge threads     the merger's lock, in
  *   anchors' ids                                  batch order (its turn)
- *   the releaser's post         writer posts,     its mutex and condition
- *                               releaser reads
+ *   the releaser's post         writer posts,     atomics; a round under
+ *                               readers do rounds its try-lock
  *   batch images (the writer's  writer takes,     the pool's mutex; a take
  *   image_pool)                 merge thread      at the limit waits for a
  *                               gives back        give, or the batch ring's
@@ -128,7 +129,7 @@ struct run_threads {
 	struct merger *merger;
 	unsigned int nmergers;		/* merge threads (run_threads_opts) */
 	unsigned int mergers_started;
-	struct releaser rel;		/* lets the input's pages go beside the writer */
+	struct releaser rel;		/* lets the input's pages go (the readers' rounds) */
 	uint64_t release_posted;	/* the writer's last post to it (file offset) */
 	atomic_uint merge_ids;		/* each merge thread takes its index */
 	pthread_t merge_tid[SIZING_MERGE_THREADS_MAX];

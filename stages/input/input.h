@@ -49,8 +49,10 @@ struct input {
 	uint64_t loc_off, loc_size;		/* .debug_loc (the same) */
 	uint64_t abbrev_off, abbrev_size;	/* .debug_abbrev (the same) */
 	uint64_t released;		/* file offset up to which pages were released:
-					   written by the main thread (the writer) only,
-					   read by any; both atomically, through the
+					   written by one thread at a time (the main
+					   thread, or a release round under the
+					   releaser's lock: pipeline/releaser.h), read
+					   by any; both atomically, through the
 					   functions below (input__released) */
 #define INPUT_MAX_AUX 8
 	uint64_t aux_off[INPUT_MAX_AUX], aux_size[INPUT_MAX_AUX];	/* .debug_loclists/rnglists/loc/ranges/abbrev, .symtab and its strings */

@@ -41,7 +41,9 @@ struct releaser {
 	atomic_bool aux_posted;		/* the aux sections may go again */
 	atomic_bool readers_gone;	/* the writer does its own posts from now on */
 	pthread_mutex_t round_lock;	/* one round at a time */
-	uint64_t done;			/* how far the rounds went (under round_lock) */
+	uint64_t done;			/* how far the rounds went: written under
+					   round_lock (atomically), read atomically
+					   without it by releaser__help */
 	uint64_t calls;			/* rounds done (under round_lock) */
 	uint64_t cpu_ns, wall_ns;	/* their CPU and wall, summed (under round_lock) */
 };

@@ -152,10 +152,22 @@ static int reader_take_token(struct reader_thread *t)
 	return token;
 }
 
+/* n readers out (one that ends, or those that could not start): the last
+ * out empties the shared name cache (3.5 MB on the vmlinux) and hands the
+ * release rounds to the writer (pipeline/releaser.h). */
+static void readers_out(struct run_threads *rt, unsigned int n)
+{
+	if (atomic_fetch_sub(&rt->readers_live, n) != n)
+		return;
+	if (rt->names)
+		name_cache__fini(rt->names);
+	releaser__readers_gone(&rt->rel);
+}
+
 /* A reader out of CUs frees what only reading needs, on its own thread and
  * before the writer's end of the stream, whose peak it would add to: its
- * libdw handle (~2-3 MB by then), its scratch, and, the last reader out,
- * the shared name cache (3.5 MB on the vmlinux). Its stats stay. */
+ * libdw handle (~2-3 MB by then), its scratch, and what the last reader out
+ * lets go (readers_out). Its stats stay. */
 static void reader_done(struct reader_thread *t)
 {
 	struct run_threads *rt = t->rt;
@@ -165,11 +177,7 @@ static void reader_done(struct reader_thread *t)
 	if (t->dw)
 		dwarf_end(t->dw);
 	t->dw = t->rd.dw = NULL;
-	if (atomic_fetch_sub(&rt->readers_live, 1) == 1) {
-		if (rt->names)
-			name_cache__fini(rt->names);
-		releaser__readers_gone(&rt->rel);
-	}
+	readers_out(rt, 1);
 }
 
 static void *reader_main(void *arg)
@@ -478,10 +486,13 @@ int run_threads__start(struct run_threads *rt, struct merger *m)
 		}
 		rt->mergers_started = i + 1;
 	}
+	/* all counted first: a reader done before the next one starts is not
+	 * the last out */
+	atomic_store(&rt->readers_live, rt->nreaders);
 	for (unsigned int i = 0; i < rt->nreaders; i++) {
-		atomic_fetch_add(&rt->readers_live, 1);
 		if ((err = pthread_create(&rt->readers[i].tid, NULL, reader_main, &rt->readers[i]))) {
 			run_threads__abort(rt);
+			readers_out(rt, rt->nreaders - i);	/* those that will not start */
 			return fail__set(rt->fail, -err, "read: %s: cannot start reader thread: %s", rt->in->path,
 					 strerror(err));
 		}

@@ -31,8 +31,10 @@
  *                               pop
  *   the accumulated BTF,        merge threads     the merger's lock, in
  *   anchors' ids                                  batch order (its turn)
- *   the releaser's post         writer posts,     atomics; a round under
- *                               readers do rounds its try-lock
+ *   the releaser's post         writer posts,     atomics; a round under its
+ *                               readers do rounds lock (a reader's try-lock; the
+ *                                                 writer's, once the readers are
+ *                                                 out, and the stop's wait)
  *   batch images (the writer's  writer takes,     the pool's mutex; a take
  *   image_pool)                 merge thread      at the limit waits for a
  *                               gives back        give, or the batch ring's
@@ -40,8 +42,11 @@
  *   run_threads__abort          any thread        lock, then closes every
  *                                                 ring (close is safe with
  *                                                 push and pop)
- *   readers_live, and the name  readers           atomic fetch-sub: the reader
- *   cache's end                                   taking it to 0 empties the cache
+ *   readers_live, and the name  readers           set to N before any starts;
+ *   cache's end                                   atomic fetch-sub: the reader
+ *                                                 taking it to 0 empties the cache
+ *                                                 and hands the release rounds to
+ *                                                 the writer (releaser__readers_gone)
  *   struct fail                 any thread        first caller wins (fail.h)
  *   the rest of run_threads     main thread       before start, after stop
  *
@@ -113,7 +118,7 @@ struct run_threads {
 	struct jobserver *js;		/* NULL: every reader runs at once */
 	struct name_cache *names;	/* the readers' (read_opts.names); the last reader
 					   out empties it (the writer's end needs none of it) */
-	atomic_uint readers_live;	/* readers started and not yet out */
+	atomic_uint readers_live;	/* readers to start or running, not yet out */
 
 	/* the schedule */
 	atomic_uint next_cu;		/* the shared cursor */

@@ -71,7 +71,9 @@ void input__close_dwarf(Elf *elf, Dwarf *dwarf);
 /* Drop the resident pages of the mapping between in->released and file
  * offset end (whole pages only), so input already processed does not stay in
  * memory. Any thread that later touches them faults them back in from the
- * file, unchanged: the mapping is private and never written. Writer only. */
+ * file, unchanged: the mapping is private and never written. One caller at
+ * a time (it reads in->released, then moves it): the main thread, or a
+ * release round under the releaser's lock (pipeline/releaser.h). */
 void input__release_until(struct input *in, uint64_t end);
 
 /* Drop every resident page of .debug_info up to size bytes into it (the
@@ -84,7 +86,8 @@ void input__release_debug_info(struct input *in, uint64_t size);
  * abbreviations (readers touch them CU by CU and come back only for CUs in
  * flight, which fault the few pages they need back in), and again those of
  * .debug_info behind in->released (CU headers libdw read after the writer
- * let them go). Not for relocated inputs. Writer only. */
+ * let them go). Not for relocated inputs. One caller at a time, as
+ * input__release_until. */
 void input__release_aux(struct input *in);
 
 /* Drop again the resident pages of .debug_info behind in->released (CU

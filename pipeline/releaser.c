@@ -35,6 +35,15 @@ static void round_locked(struct releaser *r)
 	trace__slice("let input pages go", t0, trace__now(), "to", (int64_t)to);
 }
 
+/* A round, waiting for the lock: the writer's, once the readers are out,
+ * and the stop's. */
+static void round_waiting(struct releaser *r)
+{
+	pthread_mutex_lock(&r->round_lock);
+	round_locked(r);
+	pthread_mutex_unlock(&r->round_lock);
+}
+
 void releaser__start(struct releaser *r, struct input *in, bool by_readers)
 {
 	memset(r, 0, sizeof(*r));
@@ -59,11 +68,8 @@ void releaser__post(struct releaser *r, uint64_t to, bool aux)
 		atomic_store(&r->aux_posted, true);
 	if (to > atomic_load_explicit(&r->posted, memory_order_relaxed))
 		atomic_store(&r->posted, to);
-	if (atomic_load(&r->readers_gone)) {
-		pthread_mutex_lock(&r->round_lock);
-		round_locked(r);
-		pthread_mutex_unlock(&r->round_lock);
-	}
+	if (atomic_load(&r->readers_gone))
+		round_waiting(r);
 }
 
 void releaser__help(struct releaser *r)
@@ -91,9 +97,7 @@ void releaser__stop(struct releaser *r)
 {
 	if (!r->by_readers)
 		return;
-	pthread_mutex_lock(&r->round_lock);
-	round_locked(r);
-	pthread_mutex_unlock(&r->round_lock);
+	round_waiting(r);
 	pthread_mutex_destroy(&r->round_lock);
 	r->by_readers = false;
 }

@@ -89,10 +89,12 @@ struct stage_stat *stats__clock_stop(const struct stage_clock *m, struct run_sta
 static double ms(uint64_t ns) { return ns / 1e6; }
 
 /* The rows that are not the readers' (parallel) work: every stage row but
- * read, read.thread and strtab (which runs inside the readers). */
+ * read, read.thread, and strtab and release, which run inside the readers
+ * (release's last rounds inside the writer's row: pipeline/releaser.h). */
 static bool is_parallel_row(const struct stage_stat *st)
 {
-	return !strcmp(st->name, "read") || !strcmp(st->name, "read.thread") || !strcmp(st->name, "strtab");
+	return !strcmp(st->name, "read") || !strcmp(st->name, "read.thread") || !strcmp(st->name, "strtab") ||
+	       !strcmp(st->name, "release");
 }
 
 void stats__split(const struct run_stats *s, struct stats_split *out)
@@ -108,10 +110,6 @@ void stats__split(const struct run_stats *s, struct stats_split *out)
 		else if (!strcmp(st->name, "write")) {
 			out->serial_cpu_ns += st->cpu_ns;
 			out->write_ns = st->cpu_ns;
-		} else if (!strcmp(st->name, "release")) {
-			/* rounds inside the readers' rows (and the writer's,
-			 * once they are out): counted there */
-			continue;
 		} else if (!strcmp(st->name, "merge")) {
 			/* the turns are serial, each batch's own dedup is not */
 			out->merge_serial_ns = s->merge_serial_ns < st->cpu_ns ? s->merge_serial_ns : st->cpu_ns;

@@ -4,7 +4,7 @@
 # readers, the writer on the main thread, the merge thread and the one that
 # frees the read side); the rounds letting the input's pages go on the
 # readers' tracks and the writer's (an input this big: pipeline/releaser.h),
-# a slice per round --stats counts; one
+# a slice per round --stats counts, whose CPU the serial CPU leaves out; one
 # "read CU" and one "write CU" slice per CU, one
 # "merge batch" slice per batch (the counts --stats gives), the stages of the
 # serial tail on the main thread, waits; every slice inside the run; with
@@ -41,6 +41,11 @@ rounds = Counter(t for (t, n), c in count.items() for _ in range(c) if n == "let
 check(sum(rounds.values()) == stage["release"]["items"] > 0 and rounds["read 0"] + rounds["read 1"] > 0
       and set(rounds) <= {"read 0", "read 1", "main (writer)"},
       "a 'let input pages go' slice per round, on the readers' tracks and the writer's (%s)" % dict(rounds))
+inside = {"read", "read.thread", "strtab", "release", "merge"}
+serial = sum(s["cpu_ns"] for s in stats["stages"] if s["name"] not in inside) + \
+    stage["merge"]["cpu_ns"] - stats["merge_parallel_ns"]
+check(stats["serial_cpu_ns"] == serial and stage["release"]["cpu_ns"] > 0,
+      "the serial CPU leaves out the release rounds, inside the readers' CPU (%d ns)" % stats["serial_cpu_ns"])
 check(by_name["read CU"] == stage["cu_index"]["items"], "a 'read CU' slice per CU (%d)" % by_name["read CU"])
 check(count[("main (writer)", "write CU")] == stage["cu_index"]["items"],
       "a 'write CU' slice per CU on the writer's track (%d)" % count[("main (writer)", "write CU")])
@@ -59,7 +64,7 @@ EOF
 while read -r verdict rest; do
 	[ "$verdict" = ok ]; ok $? "trace: $rest"
 done < "$TMP/check.txt"
-[ "$(grep -c . "$TMP/check.txt")" = 10 ]; ok $? "the checker ran every check"
+[ "$(grep -c . "$TMP/check.txt")" = 11 ]; ok $? "the checker ran every check"
 
 # two merge threads (stages/dedup/merge.h): a track each, every batch
 # merged once on one of them, appended in turn; the same bytes
